@@ -1,0 +1,29 @@
+import type { Box, RgbImage } from '../core/image.js';
+
+/** A plate found in an image: its box and its text rows (one or two), top to bottom. */
+export interface PlateRegion {
+  box: Box;
+  rows: Box[];
+  /** Detector score in [0, 1]. */
+  score: number;
+}
+
+/** What a reader made of one plate region, before any plate grammar is applied. */
+export interface RawPlateText {
+  /** Recognised text of each row, top to bottom, as the model read it. */
+  rows: string[];
+  /** Mean per-character probability over all rows, in [0, 1]. */
+  confidence: number;
+  /** Per-character alternatives: for each row, for each character, candidates best first. */
+  alternatives?: { char: string; p: number }[][][];
+}
+
+/** Finds candidate plates in (a region of) an image. */
+export interface PlateFinder {
+  find(image: RgbImage, roi?: Box): Promise<PlateRegion[]>;
+}
+
+/** Reads the text of one plate region. */
+export interface PlateReader {
+  read(image: RgbImage, region: PlateRegion): Promise<RawPlateText>;
+}
