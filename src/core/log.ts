@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, destination } from 'pino';
 
 /**
  * Structured logs: one JSON object per line on stderr (stdout is for command output such as
@@ -16,7 +16,7 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export function createLogger(level: LogLevel = 'info'): Logger {
-  return pino({ level, base: { app: 'smartgate' } }, pino.destination({ fd: 2, sync: true })) as unknown as Logger;
+  return pino({ level, base: { app: 'smartgate' } }, destination({ fd: 2, sync: true })) as unknown as Logger;
 }
 
 /** A logger that drops everything, for tests and quiet commands. */
