@@ -23,7 +23,7 @@ export interface PlateFinder {
   find(image: RgbImage, roi?: Box): Promise<PlateRegion[]>;
 }
 
-/** Reads the text of one plate region. */
+/** Reads the text of plate regions; one call per frame so rows can be batched and shared. */
 export interface PlateReader {
-  read(image: RgbImage, region: PlateRegion): Promise<RawPlateText>;
+  read(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[]>;
 }
