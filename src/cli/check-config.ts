@@ -1,0 +1,31 @@
+import { ConfigError, loadConfig } from '../config/load.js';
+
+const USAGE = 'usage: smartgate check-config FILE';
+
+/**
+ * `smartgate check-config FILE`: validates a config file without starting anything. Prints
+ * every problem on stderr, one per line, and returns 2; or a one-line summary on stdout and 0.
+ */
+export async function checkConfigCommand(args: string[]): Promise<number> {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.length !== 1 || args[0]!.startsWith('-')) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const file = args[0]!;
+  try {
+    const config = await loadConfig(file);
+    const lanes = config.lanes.map((lane) => `${lane.id} ${lane.direction}`).join(', ');
+    process.stdout.write(
+      `${file}: ok, site ${config.site.id} (${config.site.name}), ${config.lanes.length} lane${config.lanes.length === 1 ? '' : 's'}: ${lanes}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(err.problems.map((problem) => `${problem}\n`).join(''));
+    return 2;
+  }
+}

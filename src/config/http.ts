@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { integer, nonEmptyString } from './fields.js';
+
+export const httpSchema = z
+  .strictObject({
+    port: integer().min(0).max(65535).default(8080).describe('TCP port of the status page; 0 picks a free port.'),
+    host: nonEmptyString()
+      .default('127.0.0.1')
+      .describe('Address to listen on. The default serves this computer only; use 0.0.0.0 to serve the gate network.'),
+  })
+  .prefault({})
+  .describe('The local status page.');
+
+export type HttpConfig = z.infer<typeof httpSchema>;

@@ -1,0 +1,11 @@
+export { ConfigError, loadConfig, parseConfig } from './load.js';
+export { formatConfigIssues } from './issues.js';
+export { configSchema, type Config, type ConfigInput } from './schema.js';
+export type { SiteConfig } from './site.js';
+export type { LaneConfig } from './lane.js';
+export type { CameraConfig, BackoffConfig } from './camera.js';
+export type { RoiConfig } from './roi.js';
+export type { RecognitionConfig, MotionConfig } from './recognition.js';
+export type { VotingConfig } from './voting.js';
+export type { LogConfig } from './log.js';
+export type { HttpConfig } from './http.js';

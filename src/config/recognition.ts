@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const COUNTRIES = ['VN', 'CN'] as const;
+
+export const motionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Run the recogniser only when something moves in the ROI (saves CPU); false reads every frame.'),
+    threshold: z
+      .number()
+      .min(0)
+      .max(255)
+      .default(4)
+      .describe('Luma difference (0..255) between two frames at which a sampled pixel counts as changed.'),
+    minChangedFraction: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.002)
+      .describe('Fraction (0..1) of sampled pixels that must change for the ROI to count as moving.'),
+  })
+  .prefault({})
+  .describe('The motion gate in front of the recogniser.');
+
+export const recognitionSchema = z
+  .strictObject({
+    minConfidence: z.number().min(0).max(1).default(0.6).describe('Plate reads below this confidence (0..1) are ignored.'),
+    motion: motionSchema,
+    countries: z
+      .array(z.enum(COUNTRIES))
+      .min(1)
+      .default([...COUNTRIES])
+      .describe('Plate grammars to accept: VN (Vietnam), CN (China).'),
+  })
+  .prefault({})
+  .describe('Plate recognition settings.');
+
+export type RecognitionConfig = z.infer<typeof recognitionSchema>;
+export type MotionConfig = z.infer<typeof motionSchema>;

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { httpSchema } from './http.js';
+import { laneSchema } from './lane.js';
+import { logSchema } from './log.js';
+import { duplicateLaneIds, reportProblems } from './rules.js';
+import { siteSchema } from './site.js';
+
+export const configSchema = z
+  .strictObject({
+    site: siteSchema,
+    dataDir: z
+      .string()
+      .min(1)
+      .default('./data')
+      .describe('Directory for the event store and plate images. A relative path is relative to the working directory.'),
+    log: logSchema,
+    http: httpSchema,
+    lanes: z
+      .array(laneSchema)
+      .min(1)
+      // Runs even when some lane is invalid, so a duplicate id is reported along with the rest.
+      .superRefine((lanes, ctx) => reportProblems(ctx, duplicateLaneIds(lanes)), {
+        when: (payload) => Array.isArray(payload.value),
+      })
+      .describe('The lanes of this gate, at least one; lane ids must be unique.'),
+  })
+  .meta({
+    title: 'smartgate configuration',
+    description: 'One gate computer: the site, its lanes and their cameras, recognition and voting settings.',
+  });
+
+/** The validated configuration, with every default filled in. */
+export type Config = z.infer<typeof configSchema>;
+/** The configuration as written in the YAML file (defaults may be left out). */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { integer, positiveMs } from './fields.js';
+
+export const votingSchema = z
+  .strictObject({
+    minVotes: integer()
+      .min(1)
+      .default(3)
+      .describe('Reads of the same text needed to report a plate before the vehicle has left.'),
+    similarity: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.75)
+      .describe('Edit-distance similarity (0 < s ≤ 1) at which two reads count as the same vehicle\'s plate.'),
+    vehicleGapMs: positiveMs().default(3000).describe('No read for this long (ms) means the vehicle has left.'),
+    repeatWindowMs: integer()
+      .nonnegative()
+      .default(60_000)
+      .describe('The same plate seen again within this long (ms) is the same vehicle, not a new passage.'),
+  })
+  .prefault({})
+  .describe('How the reads of one vehicle are voted into one plate.');
+
+export type VotingConfig = z.infer<typeof votingSchema>;
