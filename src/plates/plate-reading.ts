@@ -1,0 +1,135 @@
+import sharp from 'sharp';
+import type { Box, RgbImage } from '../core/image.js';
+import type { PlateFinder, PlateReader, PlateRegion } from '../vision/types.js';
+import { parsePlate } from './parse.js';
+import { resolveWithAlternatives } from './alternatives.js';
+import type { Country, ParsedPlate } from './types.js';
+
+/** One plate read in one image: the grammar's verdict on the text, where it is, how sure. */
+export interface PlateReading {
+  plate: ParsedPlate;
+  /** Mean per-character probability of the recogniser. */
+  confidence: number;
+  box: Box;
+  /** JPEG of the plate, when asked for. */
+  crop?: Buffer;
+}
+
+export interface FrameReadings {
+  /** Reads the grammar accepted, best first, no two on the same spot. */
+  plates: PlateReading[];
+  /** Plate-like reads the grammar rejected, kept (not dropped) with their raw text. */
+  rejected: PlateReading[];
+}
+
+export interface PlateReadingOptions {
+  countries: readonly Country[];
+  /** Valid reads below this confidence are reported as rejected ("low confidence"). */
+  minConfidence: number;
+  withCrops: boolean;
+}
+
+/**
+ * Finds plates in `roi`, reads them, and lets the plate grammars decide which readings are
+ * plates. Between overlapping candidates (a two-row pair and its single rows) the valid,
+ * more confident reading wins.
+ */
+export async function readPlates(
+  engine: PlateFinder & PlateReader,
+  image: RgbImage,
+  roi: Box | undefined,
+  opts: PlateReadingOptions,
+): Promise<FrameReadings> {
+  const regions = await engine.find(image, roi);
+  if (regions.length === 0) return { plates: [], rejected: [] };
+  const texts = await engine.read(image, regions);
+  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries });
+  const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
+  const plates = pickNonOverlapping(candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence));
+  const taken = plates.map((c) => c.region.box);
+  const rejected = pickNonOverlapping(
+    candidates
+      .filter((c) => !(c.plate.valid && c.confidence >= opts.minConfidence))
+      .filter((c) => looksLikePlateText(c.plate.text))
+      .filter((c) => !taken.some((b) => overlapFraction(c.region.box, b) > 0.3))
+      .map((c) => (c.plate.valid ? { ...c, plate: { ...c.plate, valid: false, reason: 'low confidence' } } : c)),
+  );
+  const toReading = async (c: Candidate): Promise<PlateReading> => ({
+    plate: c.plate,
+    confidence: c.confidence,
+    box: c.region.box,
+    ...(opts.withCrops ? { crop: await cropJpeg(image, c.region.box) } : {}),
+  });
+  return { plates: await Promise.all(plates.map(toReading)), rejected: await Promise.all(rejected.map(toReading)) };
+}
+
+interface Candidate {
+  region: PlateRegion;
+  plate: ParsedPlate;
+  confidence: number;
+}
+
+/** Greedy by confidence (two-row pairs before single rows on ties): no two picks overlap. */
+function pickNonOverlapping(cands: Candidate[]): Candidate[] {
+  const sorted = [...cands].sort((a, b) => b.confidence - a.confidence || b.region.rows.length - a.region.rows.length);
+  const picked: Candidate[] = [];
+  for (const c of sorted) {
+    if (!picked.some((p) => overlapFraction(c.region.box, p.region.box) > 0.3)) picked.push(c);
+  }
+  return picked;
+}
+
+/** Intersection over the smaller box's area: 1 when one contains the other. */
+export function overlapFraction(a: Box, b: Box): number {
+  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
+  return (ix * iy) / Math.max(1, Math.min(a.w * a.h, b.w * b.h));
+}
+
+/** Text that could be a plate the grammar did not accept: a few characters with a digit. */
+function looksLikePlateText(text: string): boolean {
+  return text.length >= 4 && text.length <= 12 && /\d/.test(text);
+}
+
+async function cropJpeg(image: RgbImage, box: Box): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract({ left: box.x, top: box.y, width: box.w, height: box.h })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+}
+
+/**
+ * Reads an image that is already a plate crop: the whole crop as one row, its two halves as
+ * two rows, and whatever text lines the detector finds in it compete; the grammar decides.
+ */
+export async function readPlateCrop(
+  engine: PlateFinder & PlateReader,
+  image: RgbImage,
+  opts: PlateReadingOptions,
+): Promise<FrameReadings> {
+  const whole: Box = { x: 0, y: 0, w: image.width, h: image.height };
+  const half = Math.floor(image.height / 2);
+  const regions: PlateRegion[] = [
+    { box: whole, rows: [whole], score: 1 },
+    {
+      box: whole,
+      rows: [
+        { x: 0, y: 0, w: image.width, h: half },
+        { x: 0, y: half, w: image.width, h: image.height - half },
+      ],
+      score: 1,
+    },
+    ...(await engine.find(image)),
+  ];
+  const texts = await engine.read(image, regions);
+  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries });
+  const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
+  const valid = candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence);
+  const best = valid.sort((a, b) => b.confidence - a.confidence)[0];
+  if (best) return { plates: [{ plate: best.plate, confidence: best.confidence, box: whole }], rejected: [] };
+  const fallback = candidates.filter((c) => c.plate.text.length > 0).sort((a, b) => b.confidence - a.confidence)[0];
+  return {
+    plates: [],
+    rejected: fallback ? [{ plate: { ...fallback.plate, valid: false, reason: fallback.plate.reason ?? 'low confidence' }, confidence: fallback.confidence, box: whole }] : [],
+  };
+}
