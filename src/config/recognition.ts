@@ -17,6 +17,11 @@ export const motionSchema = z
       .max(1)
       .default(0.002)
       .describe('Fraction (0..1) of sampled pixels that must change for the ROI to count as moving.'),
+    holdMs: z
+      .number()
+      .min(0)
+      .default(2000)
+      .describe('Keep reading this long (ms) after motion stops: a vehicle waiting at the barrier stands still.'),
   })
   .prefault({})
   .describe('The motion gate in front of the recogniser.');

@@ -84,7 +84,7 @@ lanes:
           roi: { x: 0, y: 0, w: 1920, h: 1080 },
           recognition: {
             minConfidence: 0.6,
-            motion: { enabled: true, threshold: 4, minChangedFraction: 0.002 },
+            motion: { enabled: true, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 },
             countries: ['VN', 'CN'],
           },
           voting: { minVotes: 3, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000 },
@@ -100,7 +100,7 @@ lanes:
       'gate.yaml',
     );
     expect(config.lanes[0]!.voting).toEqual({ minVotes: 5, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000 });
-    expect(config.lanes[0]!.recognition.motion).toEqual({ enabled: false, threshold: 4, minChangedFraction: 0.002 });
+    expect(config.lanes[0]!.recognition.motion).toEqual({ enabled: false, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 });
   });
 
   it.each(['file:///srv/clips/lane1.mp4', 'file:/srv/frames', 'file://localhost/srv/a.mp4', 'rtsps://cam.local/live'])(
