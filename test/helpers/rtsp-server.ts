@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./rtsp-server.py', import.meta.url));
+// Debian's python has the GStreamer bindings (python3-gi); a pyenv `python3` on PATH may not.
+const PYTHON = '/usr/bin/python3';
+
+export interface RtspServer {
+  url: string;
+  port: number;
+  pid: number;
+  /** Ends the server (SIGKILL to simulate a camera dropping off the network) and waits for it. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago: bind port 0 on loopback, read it, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port assigned');
+  return address.port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Serves `clipPath` (H.264 .mp4), looping, at rtsp://127.0.0.1:PORT/lane. Resolves once the port
+ * accepts connections; rejects if the server dies first or is not up within `timeoutMs`.
+ */
+export async function startRtspServer(clipPath: string, port?: number, timeoutMs = 20_000): Promise<RtspServer> {
+  const usePort = port ?? (await freePort());
+  const child = spawn(PYTHON, [SCRIPT, clipPath, String(usePort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  // The script prints its URL once it is listening: so a port someone else grabbed in the
+  // meantime is not mistaken for ours.
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const server: RtspServer = {
+    url: `rtsp://127.0.0.1:${usePort}/lane`,
+    port: usePort,
+    pid: child.pid ?? -1,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited(child);
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`RTSP server exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+    }
+    if (stdout.includes(server.url) && (await accepts(usePort))) return server;
+    if (Date.now() > deadline) {
+      await server.stop('SIGKILL');
+      throw new Error(`RTSP server not listening on ${usePort} after ${timeoutMs} ms: ${stderr.trim()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
