@@ -234,7 +234,7 @@ export class PlateVoter {
     // A weak track that is merely similar to a recent plate is a misread of it; a track whose
     // reads agree on a different text is a different vehicle (fleets have neighbouring numbers).
     const strong = choice.votes >= this.opts.minVotes;
-    const repeatOf = this.findRepeat(choice.plate.text, track, strong);
+    const repeatOf = this.findRepeat(choice.plate, track, strong);
     if (repeatOf !== undefined) {
       track.state = 'suppressed';
       track.identity = repeatOf;
@@ -256,17 +256,24 @@ export class PlateVoter {
     });
   }
 
-  /** The remembered text `text` repeats, if any: exact always, similar unless `exactOnly`. */
-  private findRepeat(text: string, self: Track, exactOnly: boolean): string | undefined {
+  /**
+   * The remembered text `plate` repeats, if any: exact always, similar unless `exactOnly`. A
+   * text the grammar rejects that is part of a known plate (one row of a two-row plate, a
+   * plate half out of view) is a fragment of that vehicle, however often it was read.
+   */
+  private findRepeat(plate: ParsedPlate, self: Track, exactOnly: boolean): string | undefined {
+    const text = plate.text;
     const sameVehicle = (known: string) =>
-      known === text || (!exactOnly && similarity(known, text) >= this.opts.similarity);
+      known === text ||
+      (!plate.valid && known.includes(text)) ||
+      (!exactOnly && similarity(known, text) >= this.opts.similarity);
     for (const track of this.tracks) {
       if (track !== self && track.state !== 'open' && sameVehicle(track.identity!)) return track.identity;
     }
     const withinWindow = (lastSeen: number) => self.firstSeenMono - lastSeen <= this.opts.repeatWindowMs;
     const exact = this.recent.get(text);
     if (exact !== undefined && withinWindow(exact)) return text;
-    if (exactOnly) return undefined;
+    if (exactOnly && plate.valid) return undefined;
     for (const [known, lastSeen] of this.recent) {
       if (withinWindow(lastSeen) && sameVehicle(known)) return known;
     }

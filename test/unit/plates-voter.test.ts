@@ -269,6 +269,35 @@ describe('PlateVoter: the same vehicle again', () => {
     expect(h.texts()).toEqual(['29C12345', '29C12346']);
   });
 
+  it('treats a rejected fragment of a reported plate (one row, half out of view) as the same vehicle', () => {
+    const h = new Harness();
+    h.reads('59P166480', 3);
+    h.idle(4000);
+    for (let i = 0; i < 4; i++) h.frame(read('66480', 0.99, { valid: false })); // the lower row as it leaves
+    h.idle(5000);
+    expect(h.texts()).toEqual(['59P166480']);
+  });
+
+  it('still reports a rejected read that is not part of a known plate', () => {
+    const h = new Harness();
+    h.reads('59P166480', 3);
+    h.idle(4000);
+    for (let i = 0; i < 3; i++) h.frame(read('77123', 0.99, { valid: false }));
+    h.idle(5000);
+    expect(h.emitted.map((e) => [e.plate.text, e.plate.valid])).toEqual([
+      ['59P166480', true],
+      ['77123', false],
+    ]);
+  });
+
+  it('does not take a valid plate for a fragment of a longer one', () => {
+    const h = new Harness();
+    h.reads('云AD12345', 3);
+    h.idle(4000);
+    h.reads('云A12345', 3); // a different vehicle whose text happens to be contained
+    expect(h.texts()).toEqual(['云AD12345', '云A12345']);
+  });
+
   it('keeps one vehicle whose reads alternate between two texts as one', () => {
     const h = new Harness();
     for (let i = 0; i < 10; i++) h.frame(read(i % 3 === 2 ? '29C12346' : '29C12345', 0.9));
