@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `smartgate` command: one subcommand per job. Each lives in its own module and is loaded
+ * only when asked for, so `check-config` does not load the ONNX runtime.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: string[]) => Promise<number>> }> = {
+  run: { summary: 'run the gate daemon: smartgate run --config FILE', load: async () => (await import('./run.js')).runCommand },
+  demo: {
+    summary: 'run a demo lane on embedded defaults: smartgate demo [--data-dir DIR] [--mqtt-url URL] [--http-port N]',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  recognize: {
+    summary: 'read plates in still images: smartgate recognize [--jsonl] [--plate-crops] IMAGE...',
+    load: async () => (await import('./recognize.js')).recognizeCommand,
+  },
+  'check-config': {
+    summary: 'validate a config file: smartgate check-config FILE',
+    load: async () => (await import('./check-config.js')).checkConfigCommand,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
+  return `usage: smartgate COMMAND [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`smartgate: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`smartgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

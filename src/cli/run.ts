@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/log.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { Daemon } from '../daemon.js';
+import { plateReadJson } from '../lane/format-read.js';
+import type { VotedPlateRead } from '../plates/voter.js';
+import { PpOcrEngine } from '../vision/ppocr/engine.js';
+import { runUntilSignal } from './lifecycle.js';
+
+const USAGE = 'usage: smartgate run --config FILE';
+
+/** `smartgate run --config FILE`: the gate daemon, until SIGTERM or SIGINT. */
+export async function runCommand(argv: string[]): Promise<number> {
+  let configPath: string | undefined;
+  try {
+    configPath = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!configPath) {
+    console.error(`--config: required\n${USAGE}`);
+    return 2;
+  }
+  let config: Config;
+  try {
+    config = await loadConfig(configPath);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // Same report as check-config: every problem, then refuse to start.
+    console.error(err.message);
+    return 2;
+  }
+  return runDaemon(config);
+}
+
+export interface RunDaemonOptions {
+  /** Called with each voted read, besides the structured log line. */
+  onVoted?: (laneId: string, read: VotedPlateRead) => void;
+  /** Stop by itself after this many seconds (demo and tests). */
+  stopAfterSeconds?: number;
+}
+
+/** Builds and runs the daemon for a validated config; shared by `run` and `demo`. */
+export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Promise<number> {
+  const log = createLogger(config.log.level);
+  log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
+  const engine = await PpOcrEngine.create();
+  const daemon = new Daemon({ clock: systemClock, log }, config, engine);
+  const owner = {};
+  daemon.bus.on(owner, 'plate.read', ({ laneId, read }) => {
+    const line = plateReadJson(laneId, read);
+    log.info({ event: 'plate.read', ...line }, 'plate read');
+    opts.onVoted?.(laneId, read);
+  });
+  const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'lane stats'), 30_000);
+  statsTimer.unref();
+  await daemon.start();
+  const until = opts.stopAfterSeconds ? new Promise((r) => setTimeout(r, opts.stopAfterSeconds! * 1000).unref()) : undefined;
+  const code = await runUntilSignal(
+    {
+      stop: async () => {
+        clearInterval(statsTimer);
+        await daemon.stop();
+        daemon.bus.removeAll(owner);
+        await engine.close();
+      },
+    },
+    log,
+    until,
+  );
+  return code;
+}

@@ -1,0 +1,94 @@
+import { EventBus } from './core/bus.js';
+import type { Clock } from './core/clock.js';
+import type { Logger } from './core/log.js';
+import type { Service } from './core/service.js';
+import { createFrameSource } from './camera/factory.js';
+import type { FrameSource } from './camera/types.js';
+import type { Config, LaneConfig } from './config/index.js';
+import type { LaneEvents } from './lane/events.js';
+import { LaneReader } from './lane/lane-reader.js';
+import { parsePlate } from './plates/parse.js';
+import type { PlateFinder, PlateReader } from './vision/types.js';
+
+export type DaemonEvents = LaneEvents;
+
+export interface DaemonContext {
+  clock: Clock;
+  log: Logger;
+}
+
+export interface LaneParts {
+  id: string;
+  camera: FrameSource;
+  reader: LaneReader;
+}
+
+/**
+ * The composition root: builds every service from the config and runs them. Start in order,
+ * stop in reverse, each step logged. No business logic lives here.
+ */
+export class Daemon {
+  readonly bus: EventBus<DaemonEvents>;
+  readonly lanes: LaneParts[];
+  private readonly services: Service[];
+  private started: Service[] = [];
+
+  constructor(
+    private readonly ctx: DaemonContext,
+    config: Config,
+    engine: PlateFinder & PlateReader,
+  ) {
+    this.bus = new EventBus<DaemonEvents>(ctx.log.child({ module: 'bus' }));
+    this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
+    this.services = this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]);
+  }
+
+  async start(): Promise<void> {
+    for (const service of this.services) {
+      this.ctx.log.info({ service: service.name }, 'starting');
+      await service.start();
+      this.started.push(service);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const service of this.started.reverse()) {
+      this.ctx.log.info({ service: service.name }, 'stopping');
+      try {
+        await service.stop();
+      } catch (err) {
+        this.ctx.log.error({ err, service: service.name }, 'stop failed');
+      }
+    }
+    this.started = [];
+  }
+
+  /** Cameras' and readers' counters, per lane, for logs and (later) the status page. */
+  stats() {
+    return this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() }));
+  }
+
+  private buildLane(lane: LaneConfig, engine: PlateFinder & PlateReader): LaneParts {
+    const log = this.ctx.log.child({ lane: lane.id });
+    const camera = createFrameSource({ id: lane.id, ...lane.camera }, { clock: this.ctx.clock, log });
+    const { motion, countries, minConfidence } = lane.recognition;
+    const reader = new LaneReader(
+      { clock: this.ctx.clock, log, bus: this.bus },
+      {
+        laneId: lane.id,
+        roi: lane.roi,
+        countries,
+        minConfidence,
+        motion: motion.enabled ? { threshold: motion.threshold, minChangedFraction: motion.minChangedFraction, holdMs: motion.holdMs, gridWidth: 64 } : null,
+        voting: { ...lane.voting, reparse: (text) => parsePlate([text], { countries }) },
+      },
+      camera,
+      engine,
+    );
+    return { id: lane.id, camera, reader };
+  }
+}
+
+function serviceOf(name: string, source: FrameSource): Service {
+  return { name, start: () => source.start(), stop: () => source.stop() };
+}

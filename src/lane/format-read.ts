@@ -1,0 +1,31 @@
+import type { VotedPlateRead } from '../plates/voter.js';
+
+/** One line for a person: when, where, what plate, and how sure. */
+export function formatPlateRead(laneId: string, read: VotedPlateRead): string {
+  const time = new Date(read.frameAt).toISOString().slice(11, 19);
+  const { plate } = read;
+  const what = plate.valid ? `${plate.display.padEnd(14)} ${plate.country} ${plate.kind}` : `?? "${plate.raw}" (rejected: ${plate.reason ?? 'no plate format'})`;
+  return `${time} ${laneId}  ${what}  confidence ${read.confidence.toFixed(2)}  votes ${read.votes}/${read.reads}  ${read.trigger}`;
+}
+
+/** The same read as a JSON object (no crop bytes), for logs and `--jsonl` output. */
+export function plateReadJson(laneId: string, read: VotedPlateRead) {
+  const { plate } = read;
+  return {
+    lane: laneId,
+    text: plate.text,
+    display: plate.display,
+    valid: plate.valid,
+    country: plate.country,
+    kind: plate.kind,
+    layout: plate.layout,
+    ...(plate.valid ? {} : { raw: plate.raw, reason: plate.reason }),
+    confidence: Number(read.confidence.toFixed(4)),
+    votes: read.votes,
+    reads: read.reads,
+    trigger: read.trigger,
+    box: [read.box.x, read.box.y, read.box.w, read.box.h],
+    frameAt: new Date(read.frameAt).toISOString(),
+    cropBytes: read.crop?.length ?? 0,
+  };
+}
