@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what smartgate needs on Debian 12 + Node 20, then builds it. Idempotent and quiet
+# when everything is in place, so `npm run demo` and `npm test` can call it every time.
+#
+#   scripts/setup.sh          what the daemon and the demo need
+#   scripts/setup.sh --test   and what the tests need (GStreamer's RTSP server)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: ffmpeg decodes the cameras; the fonts render the demo clip's plates (Latin, CJK).
+packages=(ffmpeg fonts-dejavu-core fonts-wqy-microhei)
+if [[ "${1:-}" == "--test" ]]; then
+  # A real RTSP server on loopback for the camera tests, run by Debian's /usr/bin/python3.
+  packages+=(gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0 gstreamer1.0-plugins-base
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    echo "setup: missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm dependencies: reinstall when the lock file changed since the last install.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+# Build when any source is newer than the last build.
+if [[ ! -f dist/cli/main.js ]] || [[ -n "$(find src -newer dist/cli/main.js -print -quit)" ]]; then
+  echo "setup: building" >&2
+  npm run --silent build >&2
+fi
+
+# The demo clip is rendered by the project's own script (synthetic plates), once.
+if [[ ! -f .cache/demo/lane-1.mp4 ]]; then
+  echo "setup: rendering the demo clip" >&2
+  node scripts/render-demo-clip.mjs --out .cache/demo/lane-1.mp4 >&2
+fi
