@@ -3,6 +3,7 @@ import type { Box, RgbImage } from '../core/image.js';
 import type { PlateFinder, PlateReader, PlateRegion } from '../vision/types.js';
 import { parsePlate } from './parse.js';
 import { resolveWithAlternatives } from './alternatives.js';
+import { estimatePlateColour } from './plate-colour.js';
 import type { Country, ParsedPlate } from './types.js';
 
 /** One plate read in one image: the grammar's verdict on the text, where it is, how sure. */
@@ -43,8 +44,12 @@ export async function readPlates(
   const regions = await engine.find(image, roi);
   if (regions.length === 0) return { plates: [], rejected: [] };
   const texts = await engine.read(image, regions);
-  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries });
-  const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
+  const candidates = regions.map((region, i) => {
+    // The background colour tells a Vietnamese commercial (yellow) or state (blue) plate from a private one.
+    const color = estimatePlateColour(image, region.box);
+    const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
+    return { region, ...resolveWithAlternatives(texts[i]!, parse) };
+  });
   const plates = pickNonOverlapping(candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence));
   const taken = plates.map((c) => c.region.box);
   const rejected = pickNonOverlapping(
@@ -122,7 +127,8 @@ export async function readPlateCrop(
     ...(await engine.find(image)),
   ];
   const texts = await engine.read(image, regions);
-  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries });
+  const color = estimatePlateColour(image, whole);
+  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
   const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
   const valid = candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence);
   const best = valid.sort((a, b) => b.confidence - a.confidence)[0];
