@@ -258,14 +258,15 @@ export class PlateVoter {
 
   /**
    * The remembered text `plate` repeats, if any: exact always, similar unless `exactOnly`. A
-   * text the grammar rejects that is part of a known plate (one row of a two-row plate, a
-   * plate half out of view) is a fragment of that vehicle, however often it was read.
+   * text the grammar rejects whose characters all appear, in order, in a known plate (one row
+   * of a two-row plate, a plate half out of view, a row read with characters missing) is a
+   * fragment of that vehicle, however often it was read.
    */
   private findRepeat(plate: ParsedPlate, self: Track, exactOnly: boolean): string | undefined {
     const text = plate.text;
     const sameVehicle = (known: string) =>
       known === text ||
-      (!plate.valid && known.includes(text)) ||
+      (!plate.valid && isSubsequence(text, known)) ||
       (!exactOnly && similarity(known, text) >= this.opts.similarity);
     for (const track of this.tracks) {
       if (track !== self && track.state !== 'open' && sameVehicle(track.identity!)) return track.identity;
@@ -306,4 +307,16 @@ export class PlateVoter {
       this.recent.delete(text);
     }
   }
+}
+
+/** Whether every character of `part` appears in `whole` in the same order. */
+export function isSubsequence(part: string, whole: string): boolean {
+  const chars = [...whole];
+  let i = 0;
+  for (const c of part) {
+    while (i < chars.length && chars[i] !== c) i++;
+    if (i === chars.length) return false;
+    i++;
+  }
+  return true;
 }

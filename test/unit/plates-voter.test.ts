@@ -11,7 +11,7 @@ import {
   addToTally,
   type Tally,
 } from '../../src/plates/vote-tally.js';
-import { PlateVoter, type PlateObservation, type VotedPlateRead, type VoterOptions } from '../../src/plates/voter.js';
+import { isSubsequence, PlateVoter, type PlateObservation, type VotedPlateRead, type VoterOptions } from '../../src/plates/voter.js';
 
 /** A parse built by hand (the grammar lives elsewhere): valid texts are VN or CN by their first character. */
 function plate(text: string, valid = true): ParsedPlate {
@@ -278,6 +278,14 @@ describe('PlateVoter: the same vehicle again', () => {
     expect(h.texts()).toEqual(['59P166480']);
   });
 
+  it('treats a rejected read with characters missing from a reported plate as a fragment of it', () => {
+    const h = new Harness();
+    h.reads('云A54321', 3);
+    for (let i = 0; i < 3; i++) h.frame(read('云A432', 0.95, { valid: false })); // a two-row plate tilting away
+    h.idle(5000);
+    expect(h.texts()).toEqual(['云A54321']);
+  });
+
   it('still reports a rejected read that is not part of a known plate', () => {
     const h = new Harness();
     h.reads('59P166480', 3);
@@ -528,5 +536,18 @@ describe('vote tallies', () => {
     expect(composed?.confidenceSum).toBeCloseTo(2.55, 12);
     expect(composed?.best.plate.text).toBe('29C12346');
     expect(composeByPosition(tallies(obsAt('29C12346', 0)), t.get('29C12346')!)).toBeUndefined();
+  });
+});
+
+describe('isSubsequence', () => {
+  it.each([
+    ['66480', '59P166480', true],
+    ['云A432', '云A54321', true],
+    ['', '29C12345', true],
+    ['29C12345', '29C12345', true],
+    ['54312', '云A54321', false],
+    ['29C123456', '29C12345', false],
+  ])('%s in %s: %s', (part, whole, expected) => {
+    expect(isSubsequence(part, whole)).toBe(expected);
   });
 });
