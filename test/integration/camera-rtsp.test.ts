@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -7,28 +6,7 @@ import { spawnGroupProcess, type SpawnGroupProcess } from '../../src/camera/proc
 import type { Frame } from '../../src/camera/types.js';
 import { makeClip, type TestClip } from '../helpers/make-clip.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
-
-interface Proc {
-  pid: number;
-  pgid: number;
-  ppid: number;
-  comm: string;
-}
-
-function processes(): Proc[] {
-  return execFileSync('ps', ['-e', '-o', 'pid=,pgid=,ppid=,comm='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [pid, pgid, ppid, ...comm] = line.trim().split(/\s+/);
-      return { pid: Number(pid), pgid: Number(pgid), ppid: Number(ppid), comm: comm.join(' ') };
-    });
-}
-
-/** Processes in any group we created (an orphan keeps its pgid even when re-parented). */
-function inOurGroups(spawned: number[]): Proc[] {
-  return processes().filter((p) => spawned.includes(p.pid) || spawned.includes(p.pgid));
-}
+import { inGroups as inOurGroups, processes, waitFor } from '../helpers/processes.js';
 
 /** Takes frames until one captured after `sinceMono`; rejects after `timeoutMs`. */
 async function frameAfter(source: FfmpegSource, sinceMono: number, timeoutMs: number): Promise<Frame> {
@@ -37,14 +15,6 @@ async function frameAfter(source: FfmpegSource, sinceMono: number, timeoutMs: nu
     const frame = await source.next(signal);
     if (!frame) throw new Error('source ended');
     if (frame.monotonicAt > sinceMono) return frame;
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

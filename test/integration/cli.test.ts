@@ -1,0 +1,148 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtCli, demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
+import { ffmpegChildrenOf, inGroups, waitFor } from '../helpers/processes.js';
+
+// The commands as a user runs them: the built CLI in a child process, on the demo clip.
+const execFileP = promisify(execFile);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [builtCli(), ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let clip: string;
+let vehicles: DemoVehicle[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'smartgate-cli-'));
+  ({ path: clip, vehicles } = await demoClip());
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A still of the demo clip at `seconds` (PNG), optionally cropped to `box`. */
+async function still(name: string, seconds: number, box?: { x: number; y: number; w: number; h: number }): Promise<string> {
+  const out = join(dir, name);
+  const crop = box ? ['-vf', `crop=${box.w}:${box.h}:${box.x}:${box.y}`] : [];
+  await execFileP('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', String(seconds), '-i', clip, '-frames:v', '1', ...crop, '-y', out]);
+  return out;
+}
+
+describe('smartgate recognize', () => {
+  it('prints one JSON line per image, in order, in the form the scorer reads', async () => {
+    const first = vehicles[0]!; // a Vietnamese one-row plate
+    const second = vehicles[1]!; // a Vietnamese two-row motorbike plate
+    const a = await still('a.png', 3);
+    const b = await still('b.png', 6.5);
+    const missing = join(dir, 'missing.png');
+    const { code, stdout } = await runCli(['recognize', '--jsonl', a, missing, b]);
+    expect(code).toBe(1); // one image failed
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.image)).toEqual([a, missing, b]);
+    expect(lines[0].plates[0]).toMatchObject({ text: first.plate!.text, display: first.plate!.display, country: 'VN', kind: 'car' });
+    expect(lines[0].plates[0].box).toHaveLength(4);
+    expect(lines[0].plates[0].confidence).toBeGreaterThan(0.6);
+    expect(typeof lines[0].ms).toBe('number');
+    expect(lines[1]).toMatchObject({ plates: [], error: expect.stringMatching(/missing|exist/i) });
+    expect(lines[2].plates[0]).toMatchObject({ text: second.plate!.text, display: '59-P1 664.80', kind: 'motorbike' });
+  });
+
+  it('reads a plate crop with --plate-crops', async () => {
+    const vehicle = vehicles[2]!; // a Chinese one-row plate
+    const crop = await still('crop.png', 13, { x: 517, y: 542, w: 250, h: 69 });
+    const { code, stdout } = await runCli(['recognize', '--jsonl', '--plate-crops', crop]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).plates[0]).toMatchObject({ text: vehicle.plate!.text, display: '云A·12345', country: 'CN' });
+  });
+
+  it('refuses bad options with the option named and exit 2', async () => {
+    const { code, stderr } = await runCli(['recognize', '--countries', 'VN,US', 'x.png']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--countries: unknown country US');
+  });
+});
+
+describe('smartgate run', () => {
+  it('refuses to start on a bad config, naming every problem, with exit 2', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'site: { id: t, name: T }\nlanes:\n  - { id: a, direction: entry, camera: { url: "http://cam/1" }, speed: 3 }\n');
+    const { code, stderr } = await runCli(['run', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('lanes[0].camera.url: expected rtsp://, rtsps:// or file:');
+    expect(stderr).toContain('lanes[0]: unknown key "speed"');
+  });
+
+  it('runs a lane, logs voted reads as JSON, and on SIGTERM ends its ffmpeg and exits 0', async () => {
+    const file = join(dir, 'gate.yaml');
+    await writeFile(
+      file,
+      [
+        'site: { id: test, name: Test gate }',
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        'lanes:',
+        `  - id: lane-1`,
+        `    direction: entry`,
+        `    camera: { url: ${JSON.stringify(pathToFileURL(clip).href)}, fps: 5 }`,
+        `    roi: { x: 240, y: 280, w: 800, h: 440 }`,
+      ].join('\n') + '\n',
+    );
+    const child = spawn(process.execPath, [builtCli(), 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const ffmpegPids = new Set<number>();
+    try {
+      await waitFor(
+        () => {
+          ffmpegChildrenOf(child.pid!).forEach((p) => ffmpegPids.add(p.pid));
+          return stderr.includes('"event":"plate.read"');
+        },
+        60_000,
+        'a plate.read log line',
+      );
+      const line = JSON.parse(stderr.split('\n').find((l) => l.includes('"event":"plate.read"'))!);
+      expect(line).toMatchObject({ app: 'smartgate', lane: 'lane-1', text: vehicles[0]!.plate!.text, valid: true });
+      expect(ffmpegPids.size).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('"msg":"stopped"');
+    expect(inGroups([...ffmpegPids])).toEqual([]); // nothing orphaned
+  });
+});
+
+describe('smartgate demo', () => {
+  it('prints voted reads of the demo clip and stops after --seconds', async () => {
+    const { code, stdout } = await runCli(['demo', '--seconds', '12', '--data-dir', join(dir, 'demo'), '--http-port', '0']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('lane-1  29C-123.45     VN car');
+    expect(stdout).toContain('59-P1 664.80   VN motorbike');
+  });
+
+  it('refuses bad options, naming each', async () => {
+    const { code, stderr } = await runCli(['demo', '--http-port', 'eighty', '--mqtt-url', 'http://x']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--http-port: expected a port number');
+    expect(stderr).toContain('--mqtt-url: expected mqtt://');
+  });
+});

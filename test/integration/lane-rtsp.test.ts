@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/log.js';
+import { configSchema, type Config } from '../../src/config/index.js';
+import { Daemon } from '../../src/daemon.js';
+import type { VotedPlateRead } from '../../src/plates/voter.js';
+import { PpOcrEngine } from '../../src/vision/ppocr/engine.js';
+import { demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
+import { ffmpegChildrenOf, inGroups, waitFor } from '../helpers/processes.js';
+import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
+
+// The whole reading path on real parts: GStreamer's RTSP server plays the demo clip, the
+// daemon's lane pulls it with ffmpeg, the PP-OCRv4 engine reads it, the voter decides.
+
+interface Voted {
+  at: number;
+  read: VotedPlateRead;
+}
+
+function laneConfig(url: string, voting: Record<string, number> = {}): Config {
+  return configSchema.parse({
+    site: { id: 'test', name: 'test gate' },
+    lanes: [
+      {
+        id: 'lane-1',
+        direction: 'entry',
+        camera: { url, fps: 5, stallTimeoutMs: 5000, backoff: { initialMs: 250, maxMs: 2000 } },
+        roi: { x: 240, y: 280, w: 800, h: 440 }, // where the demo clip's vehicles stop
+        voting,
+      },
+    ],
+  });
+}
+
+/** A daemon on `config` whose voted reads and ffmpeg children are recorded. */
+function startDaemon(config: Config, engine: PpOcrEngine) {
+  const daemon = new Daemon({ clock: systemClock, log: silentLogger }, config, engine);
+  const voted: Voted[] = [];
+  const ffmpegPids = new Set<number>();
+  daemon.bus.on(voted, 'plate.read', ({ read }) => voted.push({ at: Date.now(), read }));
+  const watch = setInterval(() => ffmpegChildrenOf(process.pid).forEach((p) => ffmpegPids.add(p.pid)), 250);
+  return {
+    daemon,
+    voted,
+    ffmpegPids,
+    started: daemon.start(),
+    async stop() {
+      clearInterval(watch);
+      await daemon.stop();
+      daemon.bus.removeAll(voted);
+    },
+  };
+}
+
+describe('lane on a real RTSP camera', () => {
+  let vehicles: DemoVehicle[];
+  let clipPath: string;
+  let server: RtspServer;
+  let engine: PpOcrEngine;
+
+  beforeAll(async () => {
+    ({ path: clipPath, vehicles } = await demoClip());
+    server = await startRtspServer(clipPath);
+    engine = await PpOcrEngine.create();
+  });
+
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await engine?.close();
+  });
+
+  it('reads each readable plate of the clip exactly once, and nothing for the mud-covered one', async () => {
+    const expected = vehicles.flatMap((v) => (v.plate ? [v.plate.text] : []));
+    expect(vehicles.some((v) => v.plate === null)).toBe(true); // the clip has an unreadable plate
+    const lane = startDaemon(laneConfig(server.url), engine);
+    try {
+      await lane.started;
+      const validTexts = () => lane.voted.filter((v) => v.read.plate.valid).map((v) => v.read.plate.text);
+      // Every vehicle once: the clip is 40 s; the last plate is the vehicle after the muddy one.
+      await waitFor(() => expected.every((t) => validTexts().includes(t)), 90_000, `reads of ${expected.join(', ')}`).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}; got ${JSON.stringify(lane.voted.map((v) => v.read.plate.raw))}`);
+        },
+      );
+      const seen = JSON.stringify(lane.voted.map(({ read }) => [read.plate.raw, read.plate.valid, read.votes, read.trigger]));
+      expect([...validTexts()].sort(), seen).toEqual([...expected].sort());
+      // No wrong read and no flagged read either: the muddy plate gives nothing.
+      expect(lane.voted.map((v) => v.read.plate.text).sort(), seen).toEqual([...expected].sort());
+      for (const { read } of lane.voted) {
+        const truth = vehicles.find((v) => v.plate?.text === read.plate.text)!.plate!;
+        expect(read.plate).toMatchObject({ display: truth.display, country: truth.country, kind: truth.kind, layout: truth.layout });
+        expect(read.votes).toBeGreaterThanOrEqual(1);
+        expect(read.crop?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG of the plate
+      }
+    } finally {
+      await lane.stop();
+    }
+    expect(inGroups([...lane.ffmpegPids])).toEqual([]);
+  });
+
+  it('reads again within 30 s after the camera drops out and comes back, with one ffmpeg and no orphans', async () => {
+    // No repeat window: a plate read before the outage counts again after it.
+    const lane = startDaemon(laneConfig(server.url, { repeatWindowMs: 0 }), engine);
+    try {
+      await lane.started;
+      await waitFor(() => lane.voted.length > 0, 60_000, 'a first read');
+
+      await server.stop('SIGKILL'); // the camera vanishes mid-stream
+      const camera = lane.daemon.lanes[0]!.camera;
+      await waitFor(() => camera.stats().restarts >= 1, 20_000, 'a camera restart');
+      server = await startRtspServer(clipPath, server.port);
+      const back = Date.now();
+
+      await waitFor(() => lane.voted.some((v) => v.at > back), 30_000, 'a read after the camera came back');
+      const ours = ffmpegChildrenOf(process.pid);
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.pgid).toBe(ours[0]!.pid); // its own process group, killed as a whole
+      expect(lane.ffmpegPids.size).toBeGreaterThanOrEqual(2);
+      expect(inGroups([...lane.ffmpegPids])).toEqual(ours);
+    } finally {
+      await lane.stop();
+    }
+    expect(inGroups([...lane.ffmpegPids])).toEqual([]);
+  });
+});
