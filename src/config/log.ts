@@ -7,6 +7,6 @@ export const logSchema = z
     level: z.enum(LOG_LEVELS).default('info').describe('Least severe log level written: debug, info, warn or error.'),
   })
   .prefault({})
-  .describe('Logging (JSON lines on stdout).');
+  .describe('Logging (JSON lines on stderr; stdout carries command output).');
 
 export type LogConfig = z.infer<typeof logSchema>;
