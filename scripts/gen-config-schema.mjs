@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates config/smartgate.schema.json and docs/configuration.md from the zod schemas.
-// Run after a build: `npm run build && node scripts/gen-config-schema.mjs`.
+// Run with `npm run config:schema` (it builds first).
 // test/unit/config-schema.test.ts fails when the committed files differ from what this writes.
 import { writeFile } from 'node:fs/promises';
 

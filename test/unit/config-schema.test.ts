@@ -4,7 +4,7 @@ import { configJsonSchema, configJsonSchemaText } from '../../src/config/json-sc
 import { configReferenceMarkdown } from '../../src/config/reference-doc.js';
 
 const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
-const REGENERATE = 'regenerate with `npm run build && node scripts/gen-config-schema.mjs`';
+const REGENERATE = 'regenerate with `npm run config:schema`';
 
 interface Node {
   type?: string;
