@@ -1,0 +1,61 @@
+/**
+ * The contract between the event store (src/store) and everything that records or forwards
+ * events (lanes, src/uplink). An event is durable when `append` returns: the daemon records
+ * before it acts, and the uplink forwards from the outbox, never from memory.
+ */
+
+/** What happened at the gate. Later issues add payloads; the envelope stays the same. */
+export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action';
+
+/** An event as a producer hands it to the store. */
+export interface NewEvent {
+  type: EventType;
+  laneId: string;
+  /** JSON-serialisable body, specific to `type`. */
+  payload: Record<string, unknown>;
+  /** A small JPEG (a plate crop), kept as a BLOB beside the event; never sent over MQTT. */
+  crop?: Buffer;
+}
+
+/** An event as recorded: the envelope central receives, plus the payload. */
+export interface StoredEvent {
+  /** Unique and sortable by creation time (ULID: 26 characters, Crockford base32). */
+  eventId: string;
+  /** Random id of the daemon process that recorded it; a new one on every start. */
+  bootId: string;
+  /** Per lane, +1 per event, persisted across restarts: central finds gaps with (bootId, seq). */
+  seq: number;
+  siteId: string;
+  laneId: string;
+  type: EventType;
+  /** Wall-clock time of recording, ms since the epoch. */
+  ts: number;
+  /** Monotonic clock (Clock.monotonic) at recording, meaningful only within `bootId`. */
+  monoAt: number;
+  payload: Record<string, unknown>;
+  /** Whether a crop BLOB is stored with the event. */
+  hasCrop: boolean;
+}
+
+/** Records events; each append is one transaction with its outbox row, durable on return. */
+export interface EventSink {
+  append(event: NewEvent): StoredEvent;
+}
+
+/** A recorded event waiting to reach central. */
+export interface OutboxEntry {
+  /** Position in the outbox: strictly increasing in recording order. */
+  outboxId: number;
+  event: StoredEvent;
+}
+
+/** The store's side of store-and-forward, as the uplink's drainer sees it. */
+export interface Outbox {
+  /** Undelivered entries in recording order, oldest first, starting after `afterOutboxId`. */
+  pending(limit: number, afterOutboxId?: number): OutboxEntry[];
+  /** Marks entries delivered (the broker acknowledged them). Idempotent. */
+  markDelivered(outboxIds: readonly number[]): void;
+  pendingCount(): number;
+  /** Called after each append, so a drainer can wake without polling; returns an unsubscribe. */
+  onAppend(listener: () => void): () => void;
+}
