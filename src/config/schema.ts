@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { httpSchema } from './http.js';
 import { laneSchema } from './lane.js';
 import { logSchema } from './log.js';
+import { mqttSchema } from './mqtt.js';
 import { duplicateLaneIds, reportProblems } from './rules.js';
 import { siteSchema } from './site.js';
 
@@ -15,6 +16,7 @@ export const configSchema = z
       .describe('Directory for the event store and plate images. A relative path is relative to the working directory.'),
     log: logSchema,
     http: httpSchema,
+    mqtt: mqttSchema,
     lanes: z
       .array(laneSchema)
       .min(1)
