@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { EventType, StoredEvent } from '../store/types.js';
+import { eventsTopic, statusTopic } from './topics.js';
+
+/**
+ * The wire contract with central, written once as zod schemas: the uplink encodes with them,
+ * `smartgate tail` validates with them, and docs/AsyncAPI are generated from them. Objects are
+ * loose on purpose: a consumer of v1 must accept fields a later gate adds.
+ */
+
+const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action'] as const;
+// Fails to compile when the store's EventType and this list drift apart.
+const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType] ? true : never = true;
+void sameTypes;
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const wholeNumber = () => z.number().int().nonnegative();
+
+export const wireEventSchema = z
+  .looseObject({
+    eventId: z.string().regex(ULID).describe('Unique id of the event (ULID: sortable by creation time). Consumers de-duplicate by it.'),
+    bootId: z.string().min(1).describe('Id of the daemon process that recorded the event; new on every start of the gate software.'),
+    seq: wholeNumber().describe('Per lane, +1 per event, persisted across restarts: a jump means events are missing.'),
+    siteId: z.string().min(1).describe('The gate (config site.id).'),
+    laneId: z.string().min(1).describe('The lane within the gate (config lanes[].id).'),
+    type: z.enum(EVENT_TYPES).describe('What happened; decides the shape of `payload`.'),
+    ts: wholeNumber().describe('Wall-clock time of recording at the gate, ms since the epoch (the gate\'s clock, NTP-synced).'),
+    ageMs: wholeNumber()
+      .nullable()
+      .describe('How long (ms, monotonic) the event waited at the gate before this publish; null when it was recorded by an earlier boot.'),
+    payload: z.record(z.string(), z.unknown()).describe('Body of the event, specific to `type`.'),
+  })
+  .describe('One gate event, published once per attempt at QoS 1 (at-least-once: de-duplicate by eventId).');
+
+export type WireEvent = z.infer<typeof wireEventSchema>;
+
+export const STATUS_STATES = ['online', 'offline', 'stopped'] as const;
+export type StatusState = (typeof STATUS_STATES)[number];
+
+export const statusSchema = z
+  .looseObject({
+    state: z.enum(STATUS_STATES).describe('online: connected; offline: the connection was lost (Last Will); stopped: shut down cleanly.'),
+    bootId: z.string().min(1).describe('Id of the daemon process this status is about.'),
+    version: z.string().min(1).describe('smartgate version of that process.'),
+    ts: wholeNumber().describe('When the gate composed the message, ms since the epoch; for offline, when the Will was registered (at connect).'),
+  })
+  .describe('Availability of a gate, retained so a newcomer learns it at once.');
+
+export type StatusMessage = z.infer<typeof statusSchema>;
+
+/** The topic → payload map: one entry per channel, with how it is published. */
+export const channels = {
+  events: {
+    topic: eventsTopic,
+    schema: wireEventSchema,
+    qos: 1,
+    retain: false,
+    summary: 'Events of one lane, in recording order, forwarded from the gate\'s outbox.',
+  },
+  status: {
+    topic: statusTopic,
+    schema: statusSchema,
+    qos: 1,
+    retain: true,
+    summary: 'Availability of one gate: online on every connect, stopped on clean shutdown, offline as the Last Will.',
+  },
+} as const;
+
+/** What the current process knows that the stored event does not: which boot it is, and the time. */
+export interface PublishContext {
+  bootId: string;
+  monotonicNow: number;
+}
+
+/** The stored envelope as central receives it: without monoAt/hasCrop, with ageMs. */
+export function toWireEvent(event: StoredEvent, now: PublishContext): WireEvent {
+  // monoAt is meaningful only within the boot that recorded it.
+  const ageMs = event.bootId === now.bootId ? Math.max(0, Math.round(now.monotonicNow - event.monoAt)) : null;
+  return {
+    eventId: event.eventId,
+    bootId: event.bootId,
+    seq: event.seq,
+    siteId: event.siteId,
+    laneId: event.laneId,
+    type: event.type,
+    ts: event.ts,
+    ageMs,
+    payload: event.payload,
+  };
+}
+
+/** Problems of a payload that is not a valid event, one line each; empty when it is valid. */
+export function parseWireEvent(raw: string | Buffer): { event: WireEvent } | { problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString());
+  } catch (err) {
+    return { problems: [`not JSON: ${(err as Error).message}`] };
+  }
+  const result = wireEventSchema.safeParse(json);
+  if (result.success) return { event: result.data };
+  return { problems: result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) };
+}
+
+export function statusMessage(state: StatusState, bootId: string, version: string, ts: number): StatusMessage {
+  return { state, bootId, version, ts };
+}
