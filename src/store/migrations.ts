@@ -1,0 +1,128 @@
+import type { Clock } from '../core/clock.js';
+import type { Database } from './database.js';
+
+export interface Migration {
+  /** 1, 2, 3, ... in order; never renumbered once released. */
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** The database was written by a newer smartgate; opening it could misread or damage it. */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(
+      `the event database has schema version ${found}, but this smartgate knows versions up to ${known}: ` +
+        'it was written by a newer smartgate; run that version (or a newer one) instead',
+    );
+  }
+}
+
+/**
+ * The schema, as released. Append new migrations at the end; never edit one that has shipped.
+ * Tables are described in docs/store.md.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, outbox, lane_seq, lists, frames',
+    up(db) {
+      db.exec(`
+        CREATE TABLE events (
+          event_id TEXT PRIMARY KEY,
+          boot_id  TEXT NOT NULL,
+          seq      INTEGER NOT NULL,
+          site_id  TEXT NOT NULL,
+          lane_id  TEXT NOT NULL,
+          type     TEXT NOT NULL,
+          ts       INTEGER NOT NULL,
+          mono_at  REAL NOT NULL,
+          payload  TEXT NOT NULL CHECK (json_valid(payload)),
+          crop     BLOB,
+          UNIQUE (lane_id, seq)
+        );
+        CREATE INDEX events_ts ON events (ts);
+
+        -- The last seq given out per lane. Kept apart from events so that retention deleting
+        -- a lane's old events never makes its seq start again.
+        CREATE TABLE lane_seq (
+          lane_id  TEXT PRIMARY KEY,
+          last_seq INTEGER NOT NULL
+        );
+
+        CREATE TABLE outbox (
+          outbox_id    INTEGER PRIMARY KEY AUTOINCREMENT,
+          event_id     TEXT NOT NULL UNIQUE REFERENCES events (event_id) ON DELETE CASCADE,
+          delivered_at INTEGER
+        );
+        CREATE INDEX outbox_pending ON outbox (outbox_id) WHERE delivered_at IS NULL;
+
+        -- Last line of defence for the store's one promise: whatever deletes events (retention,
+        -- a bug, an operator's sqlite3 session) cannot remove one central has not received.
+        CREATE TRIGGER events_keep_undelivered BEFORE DELETE ON events
+        WHEN EXISTS (SELECT 1 FROM outbox WHERE event_id = OLD.event_id AND delivered_at IS NULL)
+        BEGIN
+          SELECT RAISE(ABORT, 'refusing to delete an event that has not been delivered');
+        END;
+
+        CREATE TABLE frames (
+          event_id   TEXT PRIMARY KEY REFERENCES events (event_id),
+          path       TEXT NOT NULL UNIQUE,
+          bytes      INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE lists (
+          name        TEXT PRIMARY KEY,
+          version     INTEGER NOT NULL,
+          received_at INTEGER NOT NULL,
+          entries     TEXT NOT NULL CHECK (json_valid(entries))
+        );
+      `);
+    },
+  },
+];
+
+/**
+ * Brings the database up to the newest migration, each in its own transaction, recording
+ * each in `schema_migrations`. Returns the versions applied (none when already current).
+ */
+export function migrate(db: Database, clock: Pick<Clock, 'now'>, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  checkOrder(migrations);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const current = schemaVersion(db);
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) throw new SchemaTooNewError(current, known);
+
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const applied: number[] = [];
+  for (const migration of migrations.filter((m) => m.version > current)) {
+    db.transaction(() => {
+      migration.up(db);
+      record.run(migration.version, migration.name, clock.now());
+    })();
+    applied.push(migration.version);
+  }
+  return applied;
+}
+
+/** The newest migration applied, 0 for a new database. */
+export function schemaVersion(db: Database): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  return row.version ?? 0;
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration "${m.name}" has version ${m.version}, expected ${i + 1}: versions must be 1, 2, 3, ... in order`);
+  });
+}
