@@ -9,4 +9,5 @@ export type { RecognitionConfig, MotionConfig } from './recognition.js';
 export type { VotingConfig } from './voting.js';
 export type { LogConfig } from './log.js';
 export type { HttpConfig } from './http.js';
+export type { StoreConfig } from './store.js';
 export type { MqttConfig, MqttTlsConfig } from './mqtt.js';

@@ -5,6 +5,7 @@ import { logSchema } from './log.js';
 import { mqttSchema } from './mqtt.js';
 import { duplicateLaneIds, reportProblems } from './rules.js';
 import { siteSchema } from './site.js';
+import { storeSchema } from './store.js';
 
 export const configSchema = z
   .strictObject({
@@ -14,6 +15,7 @@ export const configSchema = z
       .min(1)
       .default('./data')
       .describe('Directory for the event store and plate images. A relative path is relative to the working directory.'),
+    store: storeSchema,
     log: logSchema,
     http: httpSchema,
     mqtt: mqttSchema,
