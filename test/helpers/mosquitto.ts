@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './rtsp-server.js';
 
@@ -44,6 +44,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     [
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
+      // Started as root, mosquitto switches to user `mosquitto`, which cannot write our temp dir:
+      // it would then fail to save its database on the way out and lose every queued message.
+      `user ${userInfo().username}`,
       'persistence true',
       `persistence_location ${dir}/`,
       'log_dest stderr',
