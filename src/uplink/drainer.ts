@@ -145,7 +145,8 @@ export class Drainer implements Service {
     if (!err) {
       this.counters.acked++;
       this.toMark.push(outboxId);
-      if (this.toMark.length >= (this.opts.markBatch ?? 100)) this.flushMarks();
+      // After stop() nothing else would write the batch: in-flight acks still land during shutdown.
+      if (!this.running || this.toMark.length >= (this.opts.markBatch ?? 100)) this.flushMarks();
     }
     if (generation !== this.generation) return;
     this.inFlight--;

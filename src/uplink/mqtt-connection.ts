@@ -53,6 +53,7 @@ export class MqttConnection implements Publisher, Service {
   private quota: number | undefined;
   private readonly stateListeners = new Listeners<[boolean]>();
   private readonly messageListeners = new Listeners<[string, Buffer]>();
+  private readonly subscribedListeners = new Listeners<[string[]]>();
   private readonly counters: MqttConnectionStats = { connected: false, connects: 0, disconnects: 0, lastError: null };
 
   constructor(
@@ -95,6 +96,7 @@ export class MqttConnection implements Publisher, Service {
     this.setConnected(false);
     this.stateListeners.clear();
     this.messageListeners.clear();
+    this.subscribedListeners.clear();
   }
 
   publish(message: MqttMessage, done: (err: Error | null) => void): void {
@@ -104,6 +106,10 @@ export class MqttConnection implements Publisher, Service {
       queueMicrotask(() => done(new Error('not connected')));
       return;
     }
+    this.send(client, message, done);
+  }
+
+  private send(client: MqttClient, message: MqttMessage, done: (err: Error | null) => void): void {
     client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err) => done(err ?? null));
   }
 
@@ -113,6 +119,11 @@ export class MqttConnection implements Publisher, Service {
 
   onMessage(listener: (topic: string, payload: Buffer) => void): () => void {
     return this.messageListeners.add(listener);
+  }
+
+  /** Called once the broker granted the subscriptions (SUBACK), after every connect. */
+  onSubscribed(listener: (filters: string[]) => void): () => void {
+    return this.subscribedListeners.add(listener);
   }
 
   stats(): MqttConnectionStats {
@@ -132,10 +143,13 @@ export class MqttConnection implements Publisher, Service {
       this.counters.connects++;
       this.quota = connack.properties?.receiveMaximum;
       this.ctx.log.info({ clientId: this.opts.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
-      if (this.opts.birth) this.publish(this.opts.birth(), (err) => err && this.ctx.log.warn({ err }, 'online status not published'));
+      // Before the connection is announced, so `online` precedes whatever the drainer publishes.
+      if (this.opts.birth) this.send(client, this.opts.birth(), (err) => err && this.ctx.log.warn({ err }, 'online status not published'));
       if (this.opts.subscriptions?.length) {
-        client.subscribe(this.opts.subscriptions, { qos: 1 }, (err) => {
+        const filters = this.opts.subscriptions;
+        client.subscribe(filters, { qos: 1 }, (err) => {
           if (err) this.fail(client, err, 'subscribe failed');
+          else if (client === this.client) this.subscribedListeners.emit((e) => this.ctx.log.error({ err: e }, 'subscribed listener failed'), filters);
         });
       }
       this.setConnected(true);

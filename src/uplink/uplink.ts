@@ -1,0 +1,101 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { Service } from '../core/service.js';
+import type { MqttConfig } from '../config/index.js';
+import type { Outbox } from '../store/types.js';
+import { channels, statusMessage, toWireEvent, type StatusState } from './contract.js';
+import { Drainer, type DrainerStats } from './drainer.js';
+import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
+import type { MqttMessage } from './publisher.js';
+import { eventsTopic, statusTopic } from './topics.js';
+import { smartgateVersion } from './version.js';
+
+export interface UplinkContext {
+  clock: Clock;
+  log: Logger;
+}
+
+export interface UplinkOptions {
+  siteId: string;
+  /** This process's boot id (the store's): in the status messages and for events' ageMs. */
+  bootId: string;
+  outbox: Outbox;
+  /** The mqtt config section; the uplink exists only when it has a url. */
+  config: MqttConfig & { url: string };
+  /** Default: package.json's. */
+  version?: string;
+}
+
+export interface UplinkStats extends DrainerStats {
+  connection: MqttConnectionStats;
+}
+
+/**
+ * The gate's link to central: one MQTT connection whose availability is published on the
+ * status topic (online on every connect, offline as the Last Will, stopped on clean shutdown),
+ * and a drainer that forwards the outbox over it.
+ */
+export class Uplink implements Service {
+  readonly name = 'uplink';
+  readonly connection: MqttConnection;
+  readonly drainer: Drainer;
+
+  constructor(ctx: UplinkContext, opts: UplinkOptions) {
+    const log = ctx.log.child({ module: 'uplink' });
+    const { config, siteId, bootId } = opts;
+    const version = opts.version ?? smartgateVersion();
+    const status = (state: StatusState): MqttMessage => ({
+      topic: statusTopic(config.topicPrefix, siteId),
+      payload: JSON.stringify(statusMessage(state, bootId, version, ctx.clock.now())),
+      qos: channels.status.qos,
+      retain: channels.status.retain,
+    });
+    this.connection = new MqttConnection(
+      { clock: ctx.clock, log },
+      {
+        url: config.url,
+        clientId: config.clientId ?? `smartgate-${siteId}`,
+        keepaliveSec: config.keepaliveSec,
+        sessionExpirySec: config.sessionExpirySec,
+        username: config.username,
+        password: config.password,
+        tls: config.tls,
+        backoff: config.backoff,
+        will: () => status('offline'),
+        birth: () => status('online'),
+        farewell: () => status('stopped'),
+      },
+    );
+    this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
+      maxInFlight: config.maxInFlight,
+      encode: (event) => ({
+        topic: eventsTopic(config.topicPrefix, event.siteId, event.laneId),
+        payload: JSON.stringify(toWireEvent(event, { bootId, monotonicNow: ctx.clock.monotonic() })),
+        qos: channels.events.qos,
+        retain: channels.events.retain,
+      }),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.drainer.start();
+    await this.connection.start();
+  }
+
+  /** Stops publishing, then says `stopped` and disconnects cleanly (so the Will is not sent). */
+  async stop(): Promise<void> {
+    await this.drainer.stop();
+    await this.connection.stop();
+  }
+
+  stats(): UplinkStats {
+    return { ...this.drainer.stats(), connection: this.connection.stats() };
+  }
+}
+
+/** An Uplink when the config names a broker, else null (the gate runs without one). */
+export function createUplink(ctx: UplinkContext, opts: Omit<UplinkOptions, 'config'> & { config: MqttConfig | undefined }): Uplink | null {
+  const url = opts.config?.url;
+  if (!opts.config || !url) return null;
+  return new Uplink(ctx, { ...opts, config: { ...opts.config, url } });
+}
