@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'read plates in still images: smartgate recognize [--jsonl] [--plate-crops] IMAGE...',
     load: async () => (await import('./recognize.js')).recognizeCommand,
   },
+  tail: {
+    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--prefix P] [--client-id ID]',
+    load: async () => (await import('./tail.js')).tailCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

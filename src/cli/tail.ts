@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/log.js';
+import { SLUG_PATTERN } from '../config/fields.js';
+import { MQTT_URL_SCHEME } from '../config/mqtt.js';
+import { parseWireEvent } from '../uplink/contract.js';
+import { MqttConnection } from '../uplink/mqtt-connection.js';
+import { TailTracker, type TailNotice } from '../uplink/tail-tracker.js';
+import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/topics.js';
+import { runUntilSignal } from './lifecycle.js';
+
+const USAGE =
+  'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P]';
+
+type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[] } | { notice: 'subscribed'; filters: string[] } | { notice: 'connected' | 'disconnected' };
+
+/**
+ * `smartgate tail`: central's reference consumer. A persistent MQTT 5 session (so nothing
+ * published while it is away is lost), every event printed once as a JSON line on stdout
+ * (de-duplicated by eventId), and duplicates, gaps and bad payloads as JSON lines on stderr.
+ */
+export async function tailCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        'mqtt-url': { type: 'string' },
+        site: { type: 'string' },
+        prefix: { type: 'string', default: DEFAULT_TOPIC_PREFIX },
+        'client-id': { type: 'string' },
+        'session-expiry': { type: 'string', default: String(7 * 24 * 3600) },
+        username: { type: 'string' },
+        password: { type: 'string' },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const problems: string[] = [];
+  const url = values['mqtt-url'];
+  if (!url) problems.push('--mqtt-url: required');
+  else if (!MQTT_URL_SCHEME.test(url)) problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
+  if (values.site !== undefined && !SLUG_PATTERN.test(values.site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
+  if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
+  const sessionExpirySec = Number(values['session-expiry']);
+  if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0) problems.push('--session-expiry: expected whole seconds ≥ 0');
+  if (problems.length || !url) {
+    console.error(`${problems.join('\n')}\n${USAGE}`);
+    return 2;
+  }
+
+  const prefix = values.prefix;
+  const log = createLogger('warn');
+  const connection = new MqttConnection(
+    { clock: systemClock, log: log.child({ module: 'tail' }) },
+    {
+      url,
+      clientId: values['client-id'] ?? `smartgate-tail-${values.site ?? 'all'}`,
+      keepaliveSec: 15,
+      sessionExpirySec,
+      username: values.username,
+      password: values.password,
+      // Central's consumer should be back quickly after its broker restarts.
+      backoff: { initialMs: 250, maxMs: 5000 },
+      subscriptions: [eventsFilter(prefix, values.site)],
+    },
+  );
+  const tracker = new TailTracker();
+  const notify = (notice: Notice) => process.stderr.write(`${JSON.stringify(notice)}\n`);
+  connection.onConnectionChange((connected) => notify({ notice: connected ? 'connected' : 'disconnected' }));
+  connection.onSubscribed((filters) => notify({ notice: 'subscribed', filters }));
+  connection.onMessage((topic, payload) => {
+    const parsed = parseWireEvent(payload);
+    if ('problems' in parsed) return notify({ notice: 'invalid', topic, problems: parsed.problems });
+    const where = parseEventsTopic(prefix, topic);
+    const event = parsed.event;
+    if (!where || where.siteId !== event.siteId || where.laneId !== event.laneId) {
+      return notify({ notice: 'invalid', topic, problems: [`siteId/laneId ${event.siteId}/${event.laneId} do not match the topic`] });
+    }
+    const verdict = tracker.observe(event);
+    // Written before the handler returns, and so before mqtt.js sends the PUBACK.
+    if (verdict.print) process.stdout.write(`${JSON.stringify(event)}\n`);
+    for (const notice of verdict.notices) notify(notice);
+  });
+  // A closed stdout (`smartgate tail | head`) ends the command like a signal would.
+  const stdoutClosed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve()));
+  await connection.start();
+  return runUntilSignal(connection, log, stdoutClosed);
+}
