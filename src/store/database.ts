@@ -36,7 +36,12 @@ export class StoreLockedError extends Error {
 export function openDatabase(path: string, options: Partial<DatabaseOptions> = {}): Database {
   const { synchronous = 'FULL', busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options;
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  let db: Database;
+  try {
+    db = new BetterSqlite3(path, { timeout: busyTimeoutMs });
+  } catch (err) {
+    throw new Error(`cannot open the event database ${path}: ${(err as Error).message}`, { cause: err });
+  }
   try {
     // Before anything touches the file: with EXCLUSIVE the WAL index lives in process memory
     // (no -shm file) and the lock taken below is kept until close.
@@ -52,7 +57,10 @@ export function openDatabase(path: string, options: Partial<DatabaseOptions> = {
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new StoreLockedError(path);
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_BUSY') throw new StoreLockedError(path);
+    // SQLite opens lazily: a path it cannot use (a directory, no permission) fails here.
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB') throw new Error(`cannot open the event database ${path}: ${(err as Error).message}`, { cause: err });
     throw err;
   }
   return db;

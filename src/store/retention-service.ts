@@ -80,7 +80,8 @@ export class RetentionService implements Service {
         )
         .finally(() => {
           this.running = null;
-          if (!this.stopped) this.schedule(this.options.intervalMs);
+          // A stop() and start() during the run has already scheduled the next one.
+          if (!this.stopped && this.timer === null) this.schedule(this.options.intervalMs);
         });
     }, ms);
     this.timer.unref?.();

@@ -15,6 +15,16 @@ const KB = 1024;
 const FRAME_BYTES = 100 * KB;
 const CROP_BYTES = 20_000;
 
+const NOTHING = { frames: 0, crops: 0, events: 0 };
+const idleResult: RetentionResult = {
+  byAge: NOTHING,
+  byQuota: NOTHING,
+  usage: { databaseBytes: 0, framesBytes: 0, totalBytes: 0 },
+  quotaBytes: 1,
+  quotaExceeded: false,
+  alarm: null,
+};
+
 describe('retention', () => {
   const temp = useTempDirs();
 
@@ -179,6 +189,22 @@ describe('retention', () => {
       store.events.markDelivered([store.events.get(event.eventId)!.outboxId]);
       expect(await run()).toBe('quota-enforced');
       expect(alarms).toEqual(['quota-enforced', 'quota-enforced']);
+    });
+
+    it('keeps one schedule when stopped and started again during a run', async () => {
+      const clock = new FakeClock();
+      let finish = () => {};
+      const slow = { run: () => new Promise<RetentionResult>((resolve) => (finish = () => resolve(idleResult))) } as unknown as Retention;
+      const service = new RetentionService({ clock, log: silentLogger }, slow, { intervalMs: 1000 });
+      await service.start();
+      clock.advance(0); // the first run starts and waits
+      const stopping = service.stop();
+      await service.start();
+      finish();
+      await stopping;
+      await vi.waitFor(() => expect(service.stats().runs).toBe(1));
+      expect(clock.pendingTimers()).toBe(1);
+      await service.stop();
     });
 
     it('logs a failed run and keeps its schedule', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, StoreLockedError } from '../../src/store/database.js';
@@ -23,6 +23,15 @@ describe('openDatabase', () => {
     } finally {
       db.close();
     }
+  });
+
+  it.each([
+    ['a directory', (dir: string) => mkdirSync(join(dir, 'smartgate.db'))],
+    ['not a database', (dir: string) => writeFileSync(join(dir, 'smartgate.db'), 'x'.repeat(4096))],
+  ])('names the file when it is %s', (_, prepare) => {
+    const dir = temp.make();
+    prepare(dir);
+    expect(() => openDatabase(join(dir, 'smartgate.db'))).toThrow(new RegExp(`^cannot open the event database ${join(dir, 'smartgate.db')}: `));
   });
 
   it('refuses a second opener while the first holds the file, and lets it in after close', () => {
