@@ -134,7 +134,7 @@ describe('LaneReader', () => {
   it('keeps going after a frame fails and ends when the camera ends, flushing open vehicles', async () => {
     const errors: unknown[] = [];
     const log: Logger = { ...silentLogger, error: (obj) => void errors.push(obj), child: () => log };
-    const engine = new ScriptedEngine(() => (engine.finds === 2 ? new Error('inference failed') : '29C12345'));
+    const engine: ScriptedEngine = new ScriptedEngine((): string | Error => (engine.finds === 2 ? new Error('inference failed') : '29C12345'));
     const { reads, reader, source, clock } = setup({}, engine, log);
     source.frames = [1, 2, 3].map((seq) => frameOf(clock, seq, 10));
     await reader.start();
