@@ -25,6 +25,8 @@ export interface Mosquitto {
 }
 
 export interface MosquittoOptions {
+  /** Default: a free one. */
+  port?: number;
   /** Extra lines for mosquitto.conf. */
   extraConfig?: string[];
   startTimeoutMs?: number;
@@ -37,7 +39,7 @@ export interface MosquittoOptions {
  */
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = await mkdtemp(join(tmpdir(), 'smartgate-mosquitto-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const confPath = join(dir, 'mosquitto.conf');
   await writeFile(
     confPath,
