@@ -35,7 +35,8 @@ interface Tail {
 async function startTail(...extra: string[]): Promise<Tail> {
   const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', broker.url, '--site', 'mlt-kth', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   tails.push(child);
-  const tail: Tail = { child, lines: [], notices: [], exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  const tail: Tail = { child, lines: [], notices: [], // 'close': after the exit and the last of stdout and stderr.
+    exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
   const split = (stream: NodeJS.ReadableStream, into: Record<string, unknown>[]) => {
     let rest = '';
     stream.on('data', (chunk: Buffer) => {
@@ -66,7 +67,9 @@ describe('smartgate tail', () => {
     await publishRaw(eventsTopic('smartgate/v1', 'mlt-kth', 'entry-1'), 'not json');
     await publishEvent('exit-1', { laneId: 'entry-1' }); // payload and topic disagree
     const second = await publishEvent();
-    await waitFor(() => tail.lines.length >= 2, 5000, 'two events printed');
+    // stdout and stderr are separate pipes: wait for both.
+    const told = () => tail.notices.filter((n) => n.notice === 'duplicate' || n.notice === 'invalid').length;
+    await waitFor(() => tail.lines.length >= 2 && told() >= 4, 5000, 'two events printed and four notices');
 
     expect(tail.lines).toEqual([first, second]);
     const notices = tail.notices.filter((n) => !['connected', 'subscribed'].includes(n.notice as string));
@@ -99,7 +102,7 @@ describe('smartgate tail', () => {
     await publishEvent('lane-g');
     outbox.append({ type: 'plate.read', laneId: 'lane-g', payload: {} }); // recorded, never published
     await publishEvent('lane-g');
-    await waitFor(() => tail.lines.length === 2, 5000, 'two events');
+    await waitFor(() => tail.lines.length === 2 && tail.notices.some((n) => n.notice === 'gap'), 5000, 'two events and a gap');
     expect(tail.notices.find((n) => n.notice === 'gap')).toMatchObject({ laneId: 'lane-g', afterSeq: 1, nextSeq: 3, missing: 1 });
   });
 
