@@ -7,7 +7,10 @@ import type { FrameSource } from './camera/types.js';
 import type { Config, LaneConfig } from './config/index.js';
 import type { LaneEvents } from './lane/events.js';
 import { LaneReader } from './lane/lane-reader.js';
+import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
+import type { Store } from './store/store.js';
+import { createUplink, type Uplink } from './uplink/uplink.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
 
 export type DaemonEvents = LaneEvents;
@@ -15,6 +18,8 @@ export type DaemonEvents = LaneEvents;
 export interface DaemonContext {
   clock: Clock;
   log: Logger;
+  /** Opened by the caller, which closes it after stop(). */
+  store: Store;
 }
 
 export interface LaneParts {
@@ -30,6 +35,9 @@ export interface LaneParts {
 export class Daemon {
   readonly bus: EventBus<DaemonEvents>;
   readonly lanes: LaneParts[];
+  readonly recorder: PlateReadRecorder;
+  /** Null when the config names no broker. */
+  readonly uplink: Uplink | null;
   private readonly services: Service[];
   private started: Service[] = [];
 
@@ -39,8 +47,21 @@ export class Daemon {
     engine: PlateFinder & PlateReader,
   ) {
     this.bus = new EventBus<DaemonEvents>(ctx.log.child({ module: 'bus' }));
+    const { store } = ctx;
+    this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
+    this.uplink = createUplink(
+      { clock: ctx.clock, log: ctx.log },
+      { siteId: config.site.id, bootId: store.bootId, outbox: store.events, config: config.mqtt },
+    );
     this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
-    this.services = this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]);
+    // Stopped in reverse: the readers flush their last votes while the recorder still listens,
+    // and the uplink forwards until the lanes are quiet.
+    this.services = [
+      store.retention,
+      ...(this.uplink ? [this.uplink] : []),
+      this.recorder,
+      ...this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]),
+    ];
   }
 
   async start(): Promise<void> {
@@ -63,9 +84,14 @@ export class Daemon {
     this.started = [];
   }
 
-  /** Cameras' and readers' counters, per lane, for logs and (later) the status page. */
+  /** Counters for logs and (later) the status page. */
   stats() {
-    return this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() }));
+    return {
+      lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
+      recorder: this.recorder.stats(),
+      outboxPending: this.ctx.store.events.pendingCount(),
+      uplink: this.uplink?.stats() ?? null,
+    };
   }
 
   private buildLane(lane: LaneConfig, engine: PlateFinder & PlateReader): LaneParts {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configSchema, type Config } from '../config/index.js';
+import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
 
@@ -18,6 +19,8 @@ export interface DemoOptions {
   dataDir: string;
   httpPort: number;
   logLevel: Config['log']['level'];
+  /** Central's broker; without it the demo records events but forwards none. */
+  mqttUrl?: string;
 }
 
 /** The demo gate: site `demo`, one lane `lane-1` whose camera is the looping demo clip. */
@@ -27,6 +30,7 @@ export function demoConfig(opts: DemoOptions): Config {
     dataDir: opts.dataDir,
     log: { level: opts.logLevel },
     http: { port: opts.httpPort },
+    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl } } : {}),
     lanes: [
       {
         id: 'lane-1',
@@ -62,7 +66,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const problems: string[] = [];
   const httpPort = Number(values['http-port']);
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push('--http-port: expected a port number 0..65535');
-  if (values['mqtt-url'] !== undefined && !/^(mqtts?|wss?):\/\/[^/]+/.test(values['mqtt-url'])) {
+  if (values['mqtt-url'] !== undefined && !MQTT_URL_SCHEME.test(values['mqtt-url'])) {
     problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
   }
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
@@ -79,11 +83,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(values['data-dir']);
   mkdirSync(dataDir, { recursive: true });
-  const config = demoConfig({ clip, dataDir, httpPort, logLevel });
-  console.log(`smartgate demo: lane-1 reads ${clip} (looping); Ctrl-C stops.`);
-  if (values['mqtt-url'] !== undefined || argv.some((a) => a.startsWith('--http-port'))) {
-    // Publishing to central and the status page arrive with their own issues; say so plainly.
-    console.log('note: --mqtt-url and --http-port are accepted for later features; this version prints reads only.');
+  const mqttUrl = values['mqtt-url'];
+  const config = demoConfig({ clip, dataDir, httpPort, logLevel, ...(mqttUrl ? { mqttUrl } : {}) });
+  console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
+  console.log(
+    mqttUrl
+      ? `events go to ${mqttUrl} under smartgate/v1/demo/ (watch them: smartgate tail --mqtt-url ${mqttUrl})`
+      : 'no --mqtt-url: events wait in the outbox for a broker',
+  );
+  if (argv.some((a) => a.startsWith('--http-port'))) {
+    // The status page arrives with its own issue; say so plainly.
+    console.log('note: --http-port is accepted for the status page, which this version does not serve yet.');
   }
   return runDaemon(config, {
     onVoted: (laneId, read) => console.log(formatPlateRead(laneId, read)),

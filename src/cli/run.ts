@@ -5,7 +5,11 @@ import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { Daemon } from '../daemon.js';
 import { plateReadJson } from '../lane/format-read.js';
 import type { VotedPlateRead } from '../plates/voter.js';
+import { StoreLockedError } from '../store/database.js';
+import { SchemaTooNewError } from '../store/migrations.js';
+import { openStore, type Store } from '../store/store.js';
 import { PpOcrEngine } from '../vision/ppocr/engine.js';
+import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
 
 const USAGE = 'usage: smartgate run --config FILE';
@@ -46,29 +50,46 @@ export interface RunDaemonOptions {
 export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Promise<number> {
   const log = createLogger(config.log.level);
   log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
+  let store: Store;
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    store = openStore(
+      { clock: systemClock, log },
+      {
+        dataDir: config.dataDir,
+        siteId: config.site.id,
+        config: config.store,
+        onAlarm: (alarm, result) => log.warn({ alarm, usage: result.usage, quotaBytes: result.quotaBytes }, 'store quota alarm'),
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof StoreLockedError || err instanceof SchemaTooNewError)) throw err;
+    console.error(`dataDir: ${err.message}`);
+    return 2;
+  }
   const engine = await PpOcrEngine.create();
-  const daemon = new Daemon({ clock: systemClock, log }, config, engine);
+  const daemon = new Daemon({ clock: systemClock, log, store }, config, engine);
   const owner = {};
   daemon.bus.on(owner, 'plate.read', ({ laneId, read }) => {
     const line = plateReadJson(laneId, read);
     log.info({ event: 'plate.read', ...line }, 'plate read');
     opts.onVoted?.(laneId, read);
   });
-  const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'lane stats'), 30_000);
+  const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'daemon stats'), 30_000);
   statsTimer.unref();
   await daemon.start();
   const until = opts.stopAfterSeconds ? new Promise((r) => setTimeout(r, opts.stopAfterSeconds! * 1000).unref()) : undefined;
-  const code = await runUntilSignal(
+  return runUntilSignal(
     {
       stop: async () => {
         clearInterval(statsTimer);
         await daemon.stop();
         daemon.bus.removeAll(owner);
         await engine.close();
+        store.close();
       },
     },
     log,
     until,
   );
-  return code;
 }

@@ -4,7 +4,11 @@ import { silentLogger } from '../../src/core/log.js';
 import { configSchema, type Config } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
+import { openStore } from '../../src/store/store.js';
 import { PpOcrEngine } from '../../src/vision/ppocr/engine.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
 import { ffmpegChildrenOf, inGroups, waitFor } from '../helpers/processes.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
@@ -32,15 +36,18 @@ function laneConfig(url: string, voting: Record<string, number> = {}): Config {
   });
 }
 
-/** A daemon on `config` whose voted reads and ffmpeg children are recorded. */
+/** A daemon on `config` (with a fresh store) whose voted reads and ffmpeg children are recorded. */
 function startDaemon(config: Config, engine: PpOcrEngine) {
-  const daemon = new Daemon({ clock: systemClock, log: silentLogger }, config, engine);
+  const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-lane-'));
+  const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
+  const daemon = new Daemon({ clock: systemClock, log: silentLogger, store }, config, engine);
   const voted: Voted[] = [];
   const ffmpegPids = new Set<number>();
   daemon.bus.on(voted, 'plate.read', ({ read }) => voted.push({ at: Date.now(), read }));
   const watch = setInterval(() => ffmpegChildrenOf(process.pid).forEach((p) => ffmpegPids.add(p.pid)), 250);
   return {
     daemon,
+    store,
     voted,
     ffmpegPids,
     started: daemon.start(),
@@ -48,6 +55,10 @@ function startDaemon(config: Config, engine: PpOcrEngine) {
       clearInterval(watch);
       await daemon.stop();
       daemon.bus.removeAll(voted);
+    },
+    close() {
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -96,6 +107,13 @@ describe('lane on a real RTSP camera', () => {
       await lane.stop();
     }
     expect(inGroups([...lane.ffmpegPids])).toEqual([]);
+    // Every voted read was recorded, with its crop, in order, waiting in the outbox for central.
+    const recorded = lane.store.events.pending(100);
+    lane.close();
+    expect(recorded.map((e) => [e.event.type, e.event.laneId, e.event.payload.text, e.event.hasCrop])).toEqual(
+      lane.voted.map((v) => ['plate.read', 'lane-1', v.read.plate.text, true]),
+    );
+    expect(recorded.map((e) => e.event.seq)).toEqual(lane.voted.map((_, i) => i + 1));
   }, 180_000); // a 40 s clip, read on two cores shared with the other test files
 
   it('reads again within 30 s after the camera drops out and comes back, with one ffmpeg and no orphans', async () => {
@@ -119,6 +137,7 @@ describe('lane on a real RTSP camera', () => {
       expect(inGroups([...lane.ffmpegPids])).toEqual(ours);
     } finally {
       await lane.stop();
+      lane.close();
     }
     expect(inGroups([...lane.ffmpegPids])).toEqual([]);
   }, 120_000);
