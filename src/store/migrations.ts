@@ -86,6 +86,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'command_ids',
+    up(db) {
+      db.exec(`
+        -- Ids of central's commands already received, so a replayed command is refused;
+        -- pruned by age (a command older than the accepted age cannot pass the expiry check).
+        CREATE TABLE command_ids (
+          id          TEXT PRIMARY KEY,
+          received_at INTEGER NOT NULL
+        );
+        CREATE INDEX command_ids_received_at ON command_ids (received_at);
+      `);
+    },
+  },
 ];
 
 /**

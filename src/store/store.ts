@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { StoreConfig } from '../config/store.js';
+import { CommandLog } from './command-log.js';
 import { openDatabase, type Database, type DatabaseOptions } from './database.js';
 import { EventStore } from './event-store.js';
 import { FrameFiles } from './frame-files.js';
@@ -34,6 +35,8 @@ export interface Store {
   readonly bootId: string;
   readonly events: EventStore;
   readonly lists: ListStore;
+  /** Ids of central's commands already received (replay protection). */
+  readonly commandIds: CommandLog;
   readonly frames: FrameFiles;
   /** A Service: add it to the daemon's list so retention runs periodically. */
   readonly retention: RetentionService;
@@ -58,6 +61,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       bootId,
       events: new EventStore(db, { clock: ctx.clock, log }, { siteId, bootId }),
       lists: new ListStore(db, ctx.clock),
+      commandIds: new CommandLog(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
       retention: new RetentionService({ clock: ctx.clock, log }, retention, { intervalMs: config.retentionIntervalMs, onAlarm: options.onAlarm }),
       close: () => db.close(),

@@ -4,8 +4,17 @@
  * before it acts, and the uplink forwards from the outbox, never from memory.
  */
 
-/** What happened at the gate. Later issues add payloads; the envelope stays the same. */
-export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action';
+/**
+ * What happened at the gate. Later issues add payloads; the envelope stays the same.
+ * `command` and `list`: a command or list push from central, accepted, applied or refused.
+ */
+export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action' | 'command' | 'list';
+
+/**
+ * The lane id of events about the gate as a whole (a site-level command, a list push): events
+ * always have a lane, and the config refuses a real lane with this id.
+ */
+export const GATE_LANE_ID = 'gate';
 
 /** An event as a producer hands it to the store. */
 export interface NewEvent {

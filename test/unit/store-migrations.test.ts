@@ -24,10 +24,10 @@ describe('migrate', () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 1));
     const db = open(join(temp.make(), 'smartgate.db'));
     expect(migrate(db, clock)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(tables(db)).toEqual(['events', 'frames', 'lane_seq', 'lists', 'outbox', 'schema_migrations']);
-    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual([
-      { version: 1, name: MIGRATIONS[0]!.name, applied_at: Date.UTC(2026, 4, 1) },
-    ]);
+    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'lists', 'outbox', 'schema_migrations']);
+    expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: Date.UTC(2026, 4, 1) })),
+    );
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
   });
 
@@ -38,6 +38,15 @@ describe('migrate', () => {
     const db = open(path);
     expect(migrate(db, new FakeClock())).toEqual([]);
     expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length });
+  });
+
+  it('brings a database at version 1 (the first release) up to date, keeping its rows', () => {
+    const db = open(join(temp.make(), 'smartgate.db'));
+    migrate(db, new FakeClock(), MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO lists (name, version, received_at, entries) VALUES ('deny', 3, 0, '[]')").run();
+    expect(migrate(db, new FakeClock())).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
+    expect(tables(db)).toContain('command_ids');
+    expect(db.prepare('SELECT name, version FROM lists').all()).toEqual([{ name: 'deny', version: 3 }]);
   });
 
   it('applies only the migrations newer than the database, in order', () => {
