@@ -4,6 +4,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { configSchema, type Config } from '../config/index.js';
 import { MQTT_URL_SCHEME } from '../config/mqtt.js';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/log.js';
+import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
 
@@ -83,20 +86,31 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(values['data-dir']);
   mkdirSync(dataDir, { recursive: true });
-  const mqttUrl = values['mqtt-url'];
-  const config = demoConfig({ clip, dataDir, httpPort, logLevel, ...(mqttUrl ? { mqttUrl } : {}) });
-  console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
-  console.log(
-    mqttUrl
-      ? `events go to ${mqttUrl} under smartgate/v1/demo/ (watch them: smartgate tail --mqtt-url ${mqttUrl})`
-      : 'no --mqtt-url: events wait in the outbox for a broker',
-  );
-  if (argv.some((a) => a.startsWith('--http-port'))) {
-    // The status page arrives with its own issue; say so plainly.
-    console.log('note: --http-port is accepted for the status page, which this version does not serve yet.');
+  // Without --mqtt-url the demo brings its own broker, so central's side can be watched too.
+  const broker = values['mqtt-url'] ? null : new LocalBroker({ clock: systemClock, log: createLogger(logLevel) }, { dir: join(dataDir, 'broker') });
+  try {
+    await broker?.start();
+  } catch (err) {
+    if (!(err instanceof LocalBrokerError)) throw err;
+    console.error(`smartgate demo: ${err.message}`);
+    return 1;
   }
-  return runDaemon(config, {
-    onVoted: (laneId, read) => console.log(formatPlateRead(laneId, read)),
-    ...(seconds ? { stopAfterSeconds: seconds } : {}),
-  });
+  try {
+    const mqttUrl = values['mqtt-url'] ?? broker!.url;
+    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl });
+    console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
+    if (broker) console.log(`central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${mqttUrl}`);
+    console.log(`events go to ${mqttUrl} under smartgate/v1/demo/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site demo`);
+    if (argv.some((a) => a.startsWith('--http-port'))) {
+      // The status page arrives with its own issue; say so plainly.
+      console.log('note: --http-port is accepted for the status page, which this version does not serve yet.');
+    }
+    return await runDaemon(config, {
+      onVoted: (laneId, read) => console.log(formatPlateRead(laneId, read)),
+      ...(seconds ? { stopAfterSeconds: seconds } : {}),
+    });
+  } finally {
+    // After the daemon, so its uplink could still say `stopped`.
+    await broker?.stop();
+  }
 }
