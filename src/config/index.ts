@@ -10,4 +10,4 @@ export type { VotingConfig } from './voting.js';
 export type { LogConfig } from './log.js';
 export type { HttpConfig } from './http.js';
 export type { StoreConfig } from './store.js';
-export type { MqttConfig, MqttTlsConfig } from './mqtt.js';
+export type { MqttCommandsConfig, MqttConfig, MqttTlsConfig } from './mqtt.js';

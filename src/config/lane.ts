@@ -3,14 +3,16 @@ import { cameraSchema } from './camera.js';
 import { nonEmptyString, slug } from './fields.js';
 import { recognitionSchema } from './recognition.js';
 import { roiSchema } from './roi.js';
-import { reportProblems, roiOutsideFrame } from './rules.js';
+import { reportProblems, reservedLaneId, roiOutsideFrame } from './rules.js';
 import { votingSchema } from './voting.js';
 
 export const LANE_DIRECTIONS = ['entry', 'exit'] as const;
 
 /** A lane as written in the file; `name` and `roi` may be left out. */
 const laneFields = z.strictObject({
-  id: slug().describe('Short stable id of the lane (slug), unique within the site, e.g. `kth-in`.'),
+  id: slug()
+    .superRefine((id, ctx) => reportProblems(ctx, reservedLaneId(id)))
+    .describe('Short stable id of the lane (slug), unique within the site, e.g. `kth-in`; `gate` is reserved.'),
   name: nonEmptyString().optional().describe('Human-readable name of the lane. Default: the id.'),
   direction: z.enum(LANE_DIRECTIONS).describe('Traffic direction through the gate: entry or exit.'),
   camera: cameraSchema,

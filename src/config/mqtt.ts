@@ -31,6 +31,18 @@ export const mqttBackoffSchema = z
   .prefault({})
   .describe('How long to wait before reconnecting to the broker after the connection failed or dropped.');
 
+export const mqttCommandsSchema = z
+  .strictObject({
+    maxAgeMs: positiveMs()
+      .default(300_000)
+      .describe('A command whose `ts` is older than this (ms, by the gate\'s clock) is refused as expired.'),
+    maxFutureMs: positiveMs()
+      .default(60_000)
+      .describe('A command whose `ts` is further ahead of the gate\'s clock than this (ms) is refused: clock skew tolerance.'),
+  })
+  .prefault({})
+  .describe('Commands from central: how old, or how far ahead of the gate\'s clock, a command may be (replayed ids are refused for as long).');
+
 export const mqttSchema = z
   .strictObject({
     url: z
@@ -66,6 +78,7 @@ export const mqttSchema = z
       .max(65_535)
       .default(64)
       .describe('Events published but not yet acknowledged (PUBACK), at most; the broker\'s Receive Maximum lowers it.'),
+    commands: mqttCommandsSchema,
   })
   // Optional as a whole: no section (or no url) means no uplink, and the parsed config says so.
   .optional()
@@ -73,3 +86,4 @@ export const mqttSchema = z
 
 export type MqttConfig = NonNullable<z.infer<typeof mqttSchema>>;
 export type MqttTlsConfig = z.infer<typeof mqttTlsSchema>;
+export type MqttCommandsConfig = z.infer<typeof mqttCommandsSchema>;

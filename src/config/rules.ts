@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Box } from '../core/image.js';
+import { GATE_LANE_ID } from '../store/types.js';
 
 /**
  * Rules that relate several fields, as pure functions so they can be table-tested on their
@@ -23,6 +24,13 @@ export function duplicateLaneIds(lanes: readonly unknown[]): RuleProblem[] {
     else problems.push({ path: [index, 'id'], message: `duplicate lane id "${id}" (also used by lanes[${first}])` });
   });
   return problems;
+}
+
+/** Events about the whole gate (site-level commands, list pushes) use the lane id `gate`. */
+export function reservedLaneId(id: string): RuleProblem[] {
+  return id === GATE_LANE_ID
+    ? [{ path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` }]
+    : [];
 }
 
 /** The region of interest is cut out of decoded frames, so it must lie inside them. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { formatConfigIssues, formatPath } from '../../src/config/issues.js';
-import { backoffInverted, duplicateLaneIds, roiOutsideFrame } from '../../src/config/rules.js';
+import { backoffInverted, duplicateLaneIds, reservedLaneId, roiOutsideFrame } from '../../src/config/rules.js';
 
 describe('duplicateLaneIds', () => {
   it.each([
@@ -18,6 +18,16 @@ describe('duplicateLaneIds', () => {
     { lanes: [{}, null, 'x', { id: 3 }, { id: 'a' }], problems: [] },
   ])('$lanes', ({ lanes, problems }) => {
     expect(duplicateLaneIds(lanes)).toEqual(problems);
+  });
+});
+
+describe('reservedLaneId', () => {
+  it.each([
+    { id: 'gate', problems: [{ path: [], message: '"gate" is reserved for events about the whole gate; choose another lane id' }] },
+    { id: 'gate-1', problems: [] },
+    { id: 'entry-1', problems: [] },
+  ])('$id', ({ id, problems }) => {
+    expect(reservedLaneId(id)).toEqual(problems);
   });
 });
 

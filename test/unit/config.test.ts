@@ -163,6 +163,11 @@ lanes:
       problems: ['lanes[1].id: duplicate lane id "entry-1" (also used by lanes[0])'],
     },
     {
+      name: 'the reserved lane id gate',
+      text: edit(BASE, 'id: exit-1', 'id: gate'),
+      problems: ['lanes[1].id: "gate" is reserved for events about the whole gate; choose another lane id'],
+    },
+    {
       name: 'a ROI past the right edge of the frame',
       text: edit(BASE, 'roi: { x: 100, y: 100, w: 800, h: 400 }', 'roi: { x: 500, y: 100, w: 800, h: 400 }'),
       problems: ['lanes[0].roi: x + w = 1300 reaches past the right edge of the 1280x720 frame'],

@@ -44,6 +44,7 @@ describe('mqtt config section', () => {
       tls: { rejectUnauthorized: true },
       backoff: { initialMs: 1000, maxMs: 60_000 },
       maxInFlight: 64,
+      commands: { maxAgeMs: 300_000, maxFutureMs: 60_000 },
     });
   });
 
@@ -52,6 +53,8 @@ describe('mqtt config section', () => {
     [{ topicPrefix: 'smartgate/#' }, 'topicPrefix'],
     [{ backoff: { initialMs: 5000, maxMs: 1000 } }, 'backoff.maxMs'],
     [{ keepaliveSec: 1 }, 'keepaliveSec'],
+    [{ commands: { maxAgeMs: 0 } }, 'commands.maxAgeMs'],
+    [{ commands: { maxFutureMs: 'soon' } }, 'commands.maxFutureMs'],
     [{ colour: 'blue' }, ''],
   ])('refuses %j', (input, path) => {
     const result = mqttSchema.safeParse(input);
