@@ -10,6 +10,7 @@ import { LaneReader } from './lane/lane-reader.js';
 import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
 import type { Store } from './store/store.js';
+import { centralHandlers } from './uplink/central-handlers.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
 
@@ -51,7 +52,15 @@ export class Daemon {
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
     this.uplink = createUplink(
       { clock: ctx.clock, log: ctx.log },
-      { siteId: config.site.id, bootId: store.bootId, outbox: store.events, config: config.mqtt },
+      {
+        siteId: config.site.id,
+        bootId: store.bootId,
+        outbox: store.events,
+        config: config.mqtt,
+        inbound:
+          config.mqtt &&
+          centralHandlers({ clock: ctx.clock, bootId: store.bootId, laneIds: config.lanes.map((l) => l.id), config: config.mqtt.commands, store }),
+      },
     );
     this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
     // Stopped in reverse: the readers flush their last votes while the recorder still listens,

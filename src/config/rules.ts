@@ -26,11 +26,15 @@ export function duplicateLaneIds(lanes: readonly unknown[]): RuleProblem[] {
   return problems;
 }
 
-/** Events about the whole gate (site-level commands, list pushes) use the lane id `gate`. */
+/**
+ * Lane ids that would collide with gate-level topics or events: `gate` is the lane of events
+ * about the whole gate, and a lane `commands` or `lists` would publish its events on a topic
+ * the gate itself subscribes to for central's messages.
+ */
 export function reservedLaneId(id: string): RuleProblem[] {
-  return id === GATE_LANE_ID
-    ? [{ path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` }]
-    : [];
+  if (id === GATE_LANE_ID) return [{ path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` }];
+  if (id === 'commands' || id === 'lists') return [{ path: [], message: `"${id}" is reserved for central's messages to the gate; choose another lane id` }];
+  return [];
 }
 
 /** The region of interest is cut out of decoded frames, so it must lie inside them. */

@@ -23,6 +23,13 @@ export type DeltaRefusal = 'unknown-list' | 'version-mismatch' | 'already-applie
 
 export type DeltaResult = { applied: true; version: number } | { applied: false; reason: DeltaRefusal; currentVersion: number | null };
 
+export interface ListSummary {
+  name: string;
+  version: number;
+  receivedAt: number;
+  entries: number;
+}
+
 interface ListRow {
   version: number;
   received_at: number;
@@ -48,6 +55,7 @@ export class ListStore {
          ON CONFLICT (name) DO UPDATE SET version = excluded.version, received_at = excluded.received_at, entries = excluded.entries`,
       ),
       names: db.prepare<[], { name: string }>('SELECT name FROM lists ORDER BY name'),
+      summaries: db.prepare<[], ListSummary>('SELECT name, version, received_at AS receivedAt, json_array_length(entries) AS entries FROM lists ORDER BY name'),
     };
   }
 
@@ -78,6 +86,11 @@ export class ListStore {
     const row = this.sql.get.get(name);
     if (!row) return undefined;
     return { version: row.version, receivedAt: row.received_at, entries: JSON.parse(row.entries) as ListEntry[] };
+  }
+
+  /** Each stored list's version, arrival time and entry count, without parsing the entries. */
+  summaries(): ListSummary[] {
+    return this.sql.summaries.all();
   }
 
   names(): string[] {

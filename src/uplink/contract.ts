@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
-import { eventsTopic, statusTopic } from './topics.js';
+import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
+import { commandTopic, defaultResponseTopic, eventsTopic, listTopic, statusTopic } from './topics.js';
 
 /**
  * The wire contract with central, written once as zod schemas: the uplink encodes with them,
@@ -48,10 +49,15 @@ export const statusSchema = z
 
 export type StatusMessage = z.infer<typeof statusSchema>;
 
-/** The topic → payload map: one entry per channel, with how it is published. */
+/**
+ * The topic → payload map: one entry per channel, with its direction and how it is published.
+ * Requests from central are answered on the MQTT 5 responseTopic they carry (with their
+ * correlationData), else on `reply.defaultTopic`; the reply schema is the same for both.
+ */
 export const channels = {
   events: {
     topic: eventsTopic,
+    direction: 'gate-to-central',
     schema: wireEventSchema,
     qos: 1,
     retain: false,
@@ -59,10 +65,29 @@ export const channels = {
   },
   status: {
     topic: statusTopic,
+    direction: 'gate-to-central',
     schema: statusSchema,
     qos: 1,
     retain: true,
     summary: 'Availability of one gate: online on every connect, stopped on clean shutdown, offline as the Last Will.',
+  },
+  commands: {
+    topic: commandTopic,
+    direction: 'central-to-gate',
+    schema: commandRequestSchema,
+    qos: 1,
+    retain: false,
+    reply: { schema: replySchema, defaultTopic: defaultResponseTopic, qos: 1, retain: false },
+    summary: 'A command to the gate by name (ping, lists.status, outbox.status); refused with a code when malformed, expired or replayed.',
+  },
+  lists: {
+    topic: listTopic,
+    direction: 'central-to-gate',
+    schema: listPushSchema,
+    qos: 1,
+    retain: false,
+    reply: { schema: replySchema, defaultTopic: defaultResponseTopic, qos: 1, retain: false },
+    summary: 'A list (allow, deny, watch), full or as a delta from the version the gate has; version-mismatch asks central for the full list.',
   },
 } as const;
 

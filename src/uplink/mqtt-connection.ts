@@ -5,7 +5,7 @@ import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import { Listeners } from './listeners.js';
 import { mqttClientOptions, type SessionOptions } from './mqtt-options.js';
-import type { MqttMessage, Publisher } from './publisher.js';
+import type { MqttMessage, Publisher, ReceivedProperties } from './publisher.js';
 
 export interface MqttConnectionOptions extends SessionOptions {
   url: string;
@@ -52,7 +52,7 @@ export class MqttConnection implements Publisher, Service {
   private reconnectTimer: Timer | null = null;
   private quota: number | undefined;
   private readonly stateListeners = new Listeners<[boolean]>();
-  private readonly messageListeners = new Listeners<[string, Buffer]>();
+  private readonly messageListeners = new Listeners<[string, Buffer, ReceivedProperties]>();
   private readonly subscribedListeners = new Listeners<[string[]]>();
   private readonly counters: MqttConnectionStats = { connected: false, connects: 0, disconnects: 0, lastError: null };
 
@@ -110,14 +110,16 @@ export class MqttConnection implements Publisher, Service {
   }
 
   private send(client: MqttClient, message: MqttMessage, done: (err: Error | null) => void): void {
-    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (err) => done(err ?? null));
+    const properties = message.correlationData ? { properties: { correlationData: message.correlationData } } : {};
+    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain, ...properties }, (err) => done(err ?? null));
   }
 
   onConnectionChange(listener: (connected: boolean) => void): () => void {
     return this.stateListeners.add(listener);
   }
 
-  onMessage(listener: (topic: string, payload: Buffer) => void): () => void {
+  /** Every message the subscriptions bring, with the MQTT 5 properties a reply needs. */
+  onMessage(listener: (topic: string, payload: Buffer, properties: ReceivedProperties) => void): () => void {
     return this.messageListeners.add(listener);
   }
 
@@ -154,8 +156,14 @@ export class MqttConnection implements Publisher, Service {
       }
       this.setConnected(true);
     });
-    client.on('message', (topic, payload) => {
-      if (client === this.client) this.messageListeners.emit((err) => this.ctx.log.error({ err }, 'message listener failed'), topic, payload);
+    client.on('message', (topic, payload, packet) => {
+      if (client !== this.client) return;
+      const { responseTopic, correlationData } = packet.properties ?? {};
+      const properties: ReceivedProperties = {
+        ...(typeof responseTopic === 'string' && { responseTopic }),
+        ...(Buffer.isBuffer(correlationData) && { correlationData }),
+      };
+      this.messageListeners.emit((err) => this.ctx.log.error({ err }, 'message listener failed'), topic, payload, properties);
     });
     client.on('error', (err) => this.fail(client, err, 'mqtt error'));
     client.on('close', () => {

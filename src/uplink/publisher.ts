@@ -4,6 +4,14 @@ export interface MqttMessage {
   payload: string;
   qos: 0 | 1;
   retain: boolean;
+  /** MQTT 5 correlation data, copied from the request a reply answers. */
+  correlationData?: Buffer;
+}
+
+/** MQTT 5 properties of a received message that a reply needs. */
+export interface ReceivedProperties {
+  responseTopic?: string;
+  correlationData?: Buffer;
 }
 
 /**

@@ -25,9 +25,47 @@ export function statusFilter(prefix: string, siteId?: string): string {
   return `${prefix}/${siteId ?? '+'}/status`;
 }
 
-/** Reserved for a later issue (central → gate commands); nothing subscribes yet. */
-export function commandsTopic(prefix: string, siteId: string): string {
-  return `${prefix}/${siteId}/commands`;
+/** One command from central to the gate; site-level, a lane is named in the body (`laneId`). */
+export function commandTopic(prefix: string, siteId: string, name: string): string {
+  return `${prefix}/${siteId}/commands/${name}`;
+}
+
+/** One list pushed by central (`allow`, `deny`, `watch`). */
+export function listTopic(prefix: string, siteId: string, listName: string): string {
+  return `${prefix}/${siteId}/lists/${listName}`;
+}
+
+/** The gate's subscription to its commands: one level, so other sites and deeper topics never arrive. */
+export function commandsFilter(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/commands/+`;
+}
+
+/** The gate's subscription to its list pushes. */
+export function listsFilter(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/lists/+`;
+}
+
+/**
+ * Where the reply to a command or list push goes when the request carried no MQTT 5
+ * responseTopic. One level below what the gate subscribes to, so the gate never receives it.
+ */
+export function defaultResponseTopic(requestTopic: string): string {
+  return `${requestTopic}/response`;
+}
+
+/** A topic the gate receives on: a command or a list push by name, or why it is neither. */
+export type InboundTopic = { kind: 'command' | 'list'; name: string } | { problem: string };
+
+/** Reads a command or list topic of `siteId` under `prefix`; anything else is a problem, named. */
+export function parseInboundTopic(prefix: string, siteId: string, topic: string): InboundTopic {
+  const base = `${prefix}/${siteId}/`;
+  if (!topic.startsWith(base)) return { problem: `topic is not under ${base}` };
+  const levels = topic.slice(base.length).split('/');
+  const kind = levels[0] === 'commands' ? 'command' : levels[0] === 'lists' ? 'list' : null;
+  if (!kind) return { problem: `topic level after the site must be commands or lists, got "${levels[0]}"` };
+  if (levels.length !== 2) return { problem: `expected ${base}${levels[0]}/NAME, got ${levels.length - 1} levels after ${levels[0]}` };
+  if (!levels[1]) return { problem: `the ${kind} name (last topic level) is empty` };
+  return { kind, name: levels[1] };
 }
 
 /** The site and lane of an events topic under `prefix`, or null for any other topic. */

@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import type { MqttConfig } from '../config/index.js';
 import type { Outbox } from '../store/types.js';
+import { CentralInbox, type CentralInboxOptions } from './central-inbox.js';
 import { channels, statusMessage, toWireEvent, type StatusState } from './contract.js';
 import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
@@ -24,6 +25,8 @@ export interface UplinkOptions {
   config: MqttConfig & { url: string };
   /** Default: package.json's. */
   version?: string;
+  /** Handlers of central's commands and list pushes (see centralHandlers); without them nothing is subscribed. */
+  inbound?: Pick<CentralInboxOptions, 'events' | 'commands' | 'lists'> | undefined;
 }
 
 export interface UplinkStats extends DrainerStats {
@@ -39,6 +42,8 @@ export class Uplink implements Service {
   readonly name = 'uplink';
   readonly connection: MqttConnection;
   readonly drainer: Drainer;
+  /** Central → gate: commands and list pushes; null without inbound handlers. */
+  readonly inbox: CentralInbox | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -64,8 +69,12 @@ export class Uplink implements Service {
         will: () => status('offline'),
         birth: () => status('online'),
         farewell: () => status('stopped'),
+        ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId) }),
       },
     );
+    this.inbox = opts.inbound
+      ? new CentralInbox({ clock: ctx.clock, log }, { topicPrefix: config.topicPrefix, siteId, connection: this.connection, ...opts.inbound })
+      : null;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -79,6 +88,8 @@ export class Uplink implements Service {
 
   async start(): Promise<void> {
     await this.drainer.start();
+    // Listening before connecting: messages queued in the session arrive right after CONNACK.
+    await this.inbox?.start();
     await this.connection.start();
   }
 
@@ -86,6 +97,7 @@ export class Uplink implements Service {
   async stop(): Promise<void> {
     await this.drainer.stop();
     await this.connection.stop();
+    await this.inbox?.stop();
   }
 
   stats(): UplinkStats {

@@ -24,6 +24,8 @@ describe('duplicateLaneIds', () => {
 describe('reservedLaneId', () => {
   it.each([
     { id: 'gate', problems: [{ path: [], message: '"gate" is reserved for events about the whole gate; choose another lane id' }] },
+    { id: 'commands', problems: [{ path: [], message: '"commands" is reserved for central\'s messages to the gate; choose another lane id' }] },
+    { id: 'lists', problems: [{ path: [], message: '"lists" is reserved for central\'s messages to the gate; choose another lane id' }] },
     { id: 'gate-1', problems: [] },
     { id: 'entry-1', problems: [] },
   ])('$id', ({ id, problems }) => {

@@ -1,12 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { commandsTopic, DEFAULT_TOPIC_PREFIX, eventsFilter, eventsTopic, parseEventsTopic, statusFilter, statusTopic } from '../../src/uplink/topics.js';
+import {
+  commandsFilter,
+  commandTopic,
+  DEFAULT_TOPIC_PREFIX,
+  defaultResponseTopic,
+  eventsFilter,
+  eventsTopic,
+  listsFilter,
+  listTopic,
+  parseEventsTopic,
+  parseInboundTopic,
+  statusFilter,
+  statusTopic,
+} from '../../src/uplink/topics.js';
 
 describe('topics', () => {
   it('builds the events and status topics under the prefix', () => {
     expect(DEFAULT_TOPIC_PREFIX).toBe('smartgate/v1');
     expect(eventsTopic('smartgate/v1', 'mlt-kth', 'entry-1')).toBe('smartgate/v1/mlt-kth/entry-1/events');
     expect(statusTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/status');
-    expect(commandsTopic('p', 'mlt-kth')).toBe('p/mlt-kth/commands');
+  });
+
+  it('builds the command and list topics, their filters and the default reply topic', () => {
+    expect(commandTopic('p', 'mlt-kth', 'ping')).toBe('p/mlt-kth/commands/ping');
+    expect(listTopic('p', 'mlt-kth', 'deny')).toBe('p/mlt-kth/lists/deny');
+    expect(commandsFilter('p', 'mlt-kth')).toBe('p/mlt-kth/commands/+');
+    expect(listsFilter('p', 'mlt-kth')).toBe('p/mlt-kth/lists/+');
+    expect(defaultResponseTopic('p/mlt-kth/commands/ping')).toBe('p/mlt-kth/commands/ping/response');
   });
 
   it('subscribes to one site or to all of them', () => {
@@ -23,5 +43,19 @@ describe('topics', () => {
     ['smartgate/v1//entry-1/events', null],
   ])('reads the site and lane back from %s', (topic, expected) => {
     expect(parseEventsTopic('smartgate/v1', topic)).toEqual(expected);
+  });
+
+  it.each([
+    ['p/mlt-kth/commands/ping', { kind: 'command', name: 'ping' }],
+    ['p/mlt-kth/commands/lists.status', { kind: 'command', name: 'lists.status' }],
+    ['p/mlt-kth/lists/deny', { kind: 'list', name: 'deny' }],
+    ['p/other/commands/ping', { problem: 'topic is not under p/mlt-kth/' }],
+    ['q/mlt-kth/commands/ping', { problem: 'topic is not under p/mlt-kth/' }],
+    ['p/mlt-kth/status', { problem: 'topic level after the site must be commands or lists, got "status"' }],
+    ['p/mlt-kth/commands/ping/extra', { problem: 'expected p/mlt-kth/commands/NAME, got 2 levels after commands' }],
+    ['p/mlt-kth/commands', { problem: 'expected p/mlt-kth/commands/NAME, got 0 levels after commands' }],
+    ['p/mlt-kth/lists/', { problem: 'the list name (last topic level) is empty' }],
+  ])('reads %s as a command or list topic, or names the problem', (topic, expected) => {
+    expect(parseInboundTopic('p', 'mlt-kth', topic)).toEqual(expected);
   });
 });

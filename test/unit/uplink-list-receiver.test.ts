@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/fake-clock.js';
+import { LIST_MAX_BYTES } from '../../src/uplink/commands-contract.js';
+import { ListReceiver } from '../../src/uplink/list-receiver.js';
+import { useTempDirs } from '../helpers/store-fixtures.js';
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+describe('ListReceiver', () => {
+  const temp = useTempDirs();
+
+  function setUp() {
+    const store = temp.open(temp.make(), {}, new FakeClock());
+    return { lists: store.lists, receiver: new ListReceiver(store.lists) };
+  }
+
+  it('applies a full list, replies with the version and records the push without its entries', () => {
+    const { lists, receiver } = setUp();
+    const outcome = receiver.handle('deny', json({ kind: 'full', version: 4, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] }));
+    expect(outcome.reply).toEqual({ status: 'ok', data: { list: 'deny', version: 4 } });
+    expect(outcome.event).toEqual({
+      type: 'list',
+      laneId: 'gate',
+      payload: { name: 'deny', status: 'applied', kind: 'full', version: 4, entries: 2, reason: null, currentVersion: 4 },
+    });
+    expect(lists.get('deny')).toMatchObject({ version: 4, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] });
+  });
+
+  it('applies a delta on top of the version it was made from', () => {
+    const { lists, receiver } = setUp();
+    receiver.handle('allow', json({ kind: 'full', version: 1, entries: [{ key: 'A1' }, { key: 'B2' }] }));
+    const outcome = receiver.handle('allow', json({ kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: 'C3' }], remove: ['A1'] }));
+    expect(outcome.reply).toEqual({ status: 'ok', data: { list: 'allow', version: 2 } });
+    expect(outcome.event.payload).toMatchObject({ status: 'applied', kind: 'delta', fromVersion: 1, toVersion: 2, added: 1, removed: 1 });
+    expect(lists.get('allow')?.entries.map((e) => e.key)).toEqual(['B2', 'C3']);
+  });
+
+  it('acknowledges a repeated delta without changing the list', () => {
+    const { lists, receiver } = setUp();
+    receiver.handle('allow', json({ kind: 'full', version: 1, entries: [{ key: 'A1' }] }));
+    const delta = json({ kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: 'C3' }] });
+    receiver.handle('allow', delta);
+    const again = receiver.handle('allow', delta);
+    expect(again.reply).toEqual({ status: 'ok', data: { list: 'allow', version: 2, alreadyApplied: true } });
+    expect(again.event.payload).toMatchObject({ status: 'repeat', currentVersion: 2 });
+    expect(lists.get('allow')?.entries.map((e) => e.key)).toEqual(['A1', 'C3']);
+  });
+
+  it('refuses a delta made from another version with version-mismatch and the version the gate has', () => {
+    const { lists, receiver } = setUp();
+    receiver.handle('deny', json({ kind: 'full', version: 5, entries: [{ key: 'A1' }] }));
+    const outcome = receiver.handle('deny', json({ kind: 'delta', fromVersion: 6, toVersion: 7, add: [{ key: 'B2' }] }));
+    expect(outcome.reply).toEqual({
+      status: 'error',
+      error: { code: 'version-mismatch', message: 'fromVersion: the gate has version 5 of list "deny", not 6; send the full list', currentVersion: 5 },
+    });
+    expect(outcome.event.payload).toMatchObject({ name: 'deny', status: 'refused', reason: 'version-mismatch', currentVersion: 5, fromVersion: 6 });
+    expect(lists.get('deny')).toMatchObject({ version: 5, entries: [{ key: 'A1' }] });
+  });
+
+  it('refuses a delta to a list the gate never received as version-mismatch with currentVersion null', () => {
+    const { receiver } = setUp();
+    const outcome = receiver.handle('watch', json({ kind: 'delta', fromVersion: 1, toVersion: 2 }));
+    expect(outcome.reply).toMatchObject({ status: 'error', error: { code: 'version-mismatch', currentVersion: null } });
+  });
+
+  it.each([
+    ['an unknown list', 'vip', json({ kind: 'full', version: 1, entries: [] }), 'unknown-list', 'no list "vip"; known: allow, deny, watch'],
+    ['bad JSON', 'deny', Buffer.from('{"kind":'), 'bad-json', 'payload is not JSON'],
+    ['a wrong type', 'deny', json({ kind: 'full', version: '3', entries: [] }), 'invalid', 'version: '],
+    ['a bad key', 'deny', json({ kind: 'full', version: 3, entries: [{ key: '29-C1' }] }), 'invalid', 'entries.0.key: expected canonical plate text'],
+    ['a payload over the limit', 'deny', Buffer.alloc(LIST_MAX_BYTES + 1, 0x20), 'too-large', `more than the ${LIST_MAX_BYTES} allowed for a list`],
+  ])('refuses %s and leaves the lists as they were', (_what, name, payload, code, message) => {
+    const { lists, receiver } = setUp();
+    const outcome = receiver.handle(name, payload);
+    expect(outcome.reply).toEqual({ status: 'error', error: { code, message: expect.stringContaining(message) } });
+    expect(outcome.event).toMatchObject({ type: 'list', laneId: 'gate', payload: { status: 'refused', reason: code } });
+    expect(lists.names()).toEqual([]);
+  });
+});
