@@ -27,6 +27,7 @@ const { Uplink } = await load('dist/uplink/uplink.js');
 const { mqttSchema } = await load('dist/config/mqtt.js');
 const { systemClock } = await load('dist/core/clock.js');
 const { silentLogger } = await load('dist/core/log.js');
+const { mosquittoConf } = await load('dist/demo/mosquitto-conf.js');
 
 const { values } = parseArgs({
   options: {
@@ -63,24 +64,10 @@ async function waitUntil(condition, timeoutMs, what) {
   }
 }
 
-/** A private mosquitto with persistence, as test/helpers/mosquitto.ts starts it. */
+/** A private mosquitto with persistence, configured like the demo's and the tests'. */
 function broker(dir, port) {
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      `user ${userInfo().username}`,
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'log_dest stderr',
-      'log_type error',
-      'max_queued_messages 0',
-      `max_inflight_messages ${values['broker-in-flight']}`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(conf, mosquittoConf({ port, dir, user: userInfo().username, extra: [`max_inflight_messages ${values['broker-in-flight']}`] }));
   let child = null;
   return {
     async start() {

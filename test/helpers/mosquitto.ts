@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { mosquittoConf } from '../../src/demo/mosquitto-conf.js';
 import { freePort } from './rtsp-server.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -41,26 +42,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   const dir = await mkdtemp(join(tmpdir(), 'smartgate-mosquitto-'));
   const port = opts.port ?? (await freePort());
   const confPath = join(dir, 'mosquitto.conf');
-  await writeFile(
-    confPath,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      // Started as root, mosquitto switches to user `mosquitto`, which cannot write our temp dir:
-      // it would then fail to save its database on the way out and lose every queued message.
-      `user ${userInfo().username}`,
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      // Central's broker must not drop what it queued for a consumer's session (docs/mqtt.md);
-      // mosquitto's default drops QoS 1 messages past 1,000 queued per client.
-      'max_queued_messages 0',
-      ...(opts.extraConfig ?? []),
-      '',
-    ].join('\n'),
-  );
+  // The same settings as the demo's broker (persistence as the test's user, no queue cap).
+  await writeFile(confPath, mosquittoConf({ port, dir, user: userInfo().username, extra: opts.extraConfig ?? [] }));
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
   let child: ChildProcess | null = null;
   let stderr = '';
