@@ -44,7 +44,7 @@ export class CentralInbox implements Service {
   private readonly throttled: LogThrottle;
 
   constructor(
-    private readonly ctx: { clock: Clock; log: Logger },
+    ctx: { clock: Clock; log: Logger },
     private readonly opts: CentralInboxOptions,
   ) {
     this.throttled = new LogThrottle(ctx.clock, ctx.log);
@@ -69,13 +69,14 @@ export class CentralInbox implements Service {
     try {
       const target = parseInboundTopic(this.opts.topicPrefix, this.opts.siteId, topic);
       if ('problem' in target) {
-        const message = `${target.problem} (topic ${echo(topic)})`;
+        const error = { code: 'wrong-topic' as const, message: `${target.problem} (topic ${echo(topic)})` };
         this.record({
-          reply: { status: 'error', error: { code: 'wrong-topic', message } },
-          event: { type: 'command', laneId: GATE_LANE_ID, payload: { name: null, id: null, status: 'error', reason: 'wrong-topic', message } },
+          reply: { status: 'error', error },
+          event: { type: 'command', laneId: GATE_LANE_ID, payload: { name: null, id: null, status: 'error', reason: error.code, message: error.message } },
         });
         this.throttled.warn({ topic: echo(topic), problem: target.problem }, 'message from central refused: wrong topic');
-        if (properties.responseTopic) this.reply(properties.responseTopic, properties.correlationData, { status: 'error', error: { code: 'wrong-topic', message } });
+        // No default reply topic: one derived from a wrong topic would be wrong too.
+        if (properties.responseTopic) this.reply(properties.responseTopic, properties.correlationData, { status: 'error', error });
         return;
       }
       const handler = target.kind === 'command' ? this.opts.commands : this.opts.lists;
@@ -84,9 +85,10 @@ export class CentralInbox implements Service {
       const { reply } = outcome;
       if (reply.status === 'error') this.throttled.warn({ kind: target.kind, name: echo(target.name), ...reply.error }, `${target.kind} from central refused`);
       else this.throttled.info({ kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) }, `${target.kind} from central done`);
-      this.reply(properties.responseTopic ?? defaultResponseTopic(topic), properties.correlationData, reply);
+      // An empty responseTopic is no topic at all: answer on the default one.
+      this.reply(properties.responseTopic || defaultResponseTopic(topic), properties.correlationData, reply);
     } catch (err) {
-      this.ctx.log.error({ err, topic: echo(topic) }, 'message from central not handled');
+      this.throttled.error({ err, topic: echo(topic) }, 'message from central not handled');
     }
   }
 
@@ -94,7 +96,7 @@ export class CentralInbox implements Service {
     try {
       this.opts.events.append(outcome.event);
     } catch (err) {
-      this.ctx.log.error({ err, event: outcome.event.type }, 'outcome of a message from central not recorded');
+      this.throttled.error({ err, event: outcome.event.type }, 'outcome of a message from central not recorded');
     }
   }
 

@@ -31,7 +31,11 @@ export class LogThrottle {
     this.write('warn', obj, msg);
   }
 
-  private write(level: 'info' | 'warn', obj: Record<string, unknown>, msg: string): void {
+  error(obj: Record<string, unknown>, msg: string): void {
+    this.write('error', obj, msg);
+  }
+
+  private write(level: 'info' | 'warn' | 'error', obj: Record<string, unknown>, msg: string): void {
     const now = this.clock.monotonic();
     if (now - this.windowStart >= this.opts.windowMs) {
       this.windowStart = now;

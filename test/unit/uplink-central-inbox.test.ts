@@ -67,6 +67,12 @@ describe('CentralInbox', () => {
     ]);
   });
 
+  it('treats an empty responseTopic as none', async () => {
+    const { clock, connection, replies } = await setUp();
+    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'e-1', ts: clock.now() }, { responseTopic: '' });
+    expect(replies().map((r) => r.topic)).toEqual(['sg/v1/mlt-kth/commands/ping/response']);
+  });
+
   it('applies list pushes and reports them in lists.status', async () => {
     const { clock, connection, replies, recorded } = await setUp();
     connection.deliver('sg/v1/mlt-kth/lists/deny', { kind: 'full', version: 2, entries: [{ key: '29C12345' }, { key: '29C12346' }] }, { responseTopic: 'r' });
