@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { sleep, type Clock } from '../core/clock.js';
+import { acceptsLoopback, freeLoopbackPort } from '../core/loopback.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import { mosquittoConf } from './mosquitto-conf.js';
@@ -115,7 +115,7 @@ export class LocalBroker implements Service {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new LocalBrokerError(`mosquitto exited (${child.exitCode ?? child.signalCode}) on port ${this.port}: ${this.stderr.trim()}`);
       }
-      if (await accepts(this.port)) return;
+      if (await acceptsLoopback(this.port)) return;
       if (this.ctx.clock.monotonic() > deadline) {
         throw new LocalBrokerError(`mosquitto not listening on 127.0.0.1:${this.port} after ${this.timeoutMs} ms: ${this.stderr.trim()}`);
       }
@@ -124,24 +124,4 @@ export class LocalBroker implements Service {
   }
 }
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { mosquittoConf } from '../../src/demo/mosquitto-conf.js';
-import { freePort } from './rtsp-server.js';
+import { acceptsLoopback, freeLoopbackPort as freePort } from '../../src/core/loopback.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -60,7 +59,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new Error(`mosquitto exited (${proc.exitCode ?? proc.signalCode}) on port ${port}: ${stderr.trim()}`);
       }
-      if (await accepts(port)) return;
+      if (await acceptsLoopback(port)) return;
       if (Date.now() > deadline) {
         await end('SIGKILL');
         throw new Error(`mosquitto not listening on ${port} after ${timeoutMs} ms: ${stderr.trim()}`);
@@ -100,13 +99,3 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

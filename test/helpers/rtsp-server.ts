@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { acceptsLoopback, freeLoopbackPort as freePort } from '../../src/core/loopback.js';
 
 const SCRIPT = fileURLToPath(new URL('./rtsp-server.py', import.meta.url));
 // Debian's python has the GStreamer bindings (python3-gi); a pyenv `python3` on PATH may not.
@@ -14,29 +14,7 @@ export interface RtspServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A TCP port that was free a moment ago: bind port 0 on loopback, read it, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port assigned');
-  return address.port;
-}
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -70,7 +48,7 @@ export async function startRtspServer(clipPath: string, port?: number, timeoutMs
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`RTSP server exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
     }
-    if (stdout.includes(server.url) && (await accepts(usePort))) return server;
+    if (stdout.includes(server.url) && (await acceptsLoopback(usePort))) return server;
     if (Date.now() > deadline) {
       await server.stop('SIGKILL');
       throw new Error(`RTSP server not listening on ${usePort} after ${timeoutMs} ms: ${stderr.trim()}`);

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { MqttConnection } from '../../src/uplink/mqtt-connection.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
-import { freePort } from '../helpers/rtsp-server.js';
+import { freeLoopbackPort as freePort } from '../../src/core/loopback.js';
 
 let broker: Mosquitto | undefined;
 let connection: MqttConnection | undefined;
