@@ -10,6 +10,8 @@ export interface SessionOptions {
   username?: string | undefined;
   password?: string | undefined;
   tls?: MqttTlsConfig | undefined;
+  /** MQTT 5 Maximum Packet Size: the broker drops (never sends) a larger packet to this client. */
+  maxPacketBytes?: number | undefined;
 }
 
 /**
@@ -23,7 +25,10 @@ export function mqttClientOptions(session: SessionOptions, will?: MqttMessage, r
     clientId: session.clientId,
     clean: false,
     keepalive: session.keepaliveSec,
-    properties: { sessionExpiryInterval: session.sessionExpirySec },
+    properties: {
+      sessionExpiryInterval: session.sessionExpirySec,
+      ...(session.maxPacketBytes !== undefined && { maximumPacketSize: session.maxPacketBytes }),
+    },
     reconnectPeriod: 0,
     queueQoSZero: false,
     // A broker that accepts TCP but never answers CONNECT is a failed attempt too.

@@ -11,6 +11,13 @@ import type { MqttMessage } from './publisher.js';
 import { eventsTopic, statusTopic } from './topics.js';
 import { smartgateVersion } from './version.js';
 
+/**
+ * What the gate accepts from the broker at all. Commands and lists over their own limits (16 KB,
+ * 256 KB) still arrive and are refused with a reply; far larger packets are dropped by the broker
+ * instead of being buffered in the gate's memory.
+ */
+export const INBOUND_MAX_PACKET_BYTES = 1024 * 1024;
+
 export interface UplinkContext {
   clock: Clock;
   log: Logger;
@@ -69,7 +76,7 @@ export class Uplink implements Service {
         will: () => status('offline'),
         birth: () => status('online'),
         farewell: () => status('stopped'),
-        ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId) }),
+        ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId), maxPacketBytes: INBOUND_MAX_PACKET_BYTES }),
       },
     );
     this.inbox = opts.inbound

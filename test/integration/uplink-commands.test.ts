@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
 import { COMMAND_MAX_BYTES, LIST_MAX_BYTES, replySchema, type RefusalCode, type Reply } from '../../src/uplink/commands-contract.js';
 import { commandTopic, listTopic } from '../../src/uplink/topics.js';
-import { Uplink } from '../../src/uplink/uplink.js';
+import { INBOUND_MAX_PACKET_BYTES, Uplink } from '../../src/uplink/uplink.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 import { STORE_DEFAULTS } from '../helpers/store-fixtures.js';
@@ -183,8 +183,12 @@ describe('central → gate over a real broker', () => {
     expect(defaultReplies).toHaveLength(toDefaultTopic.length);
     for (const { topic, reply } of defaultReplies) expect({ topic, reply }).toMatchObject({ topic: `${cmd('ping')}/response`, reply: { status: 'error', error: { code: 'bad-json' } } });
 
+    // A packet past the gate's Maximum Packet Size is dropped by the broker, never buffered by the gate.
+    const huge = await send(cmd('ping'), Buffer.alloc(INBOUND_MAX_PACKET_BYTES + 1, 0x20));
+
     // The gate still answers, on the same connection: the flood neither crashed nor disconnected it.
     expect(await ping('after-the-flood')).toMatchObject({ status: 'ok', id: 'after-the-flood' });
+    expect(replies.has(huge)).toBe(false);
     expect(uplink.connection.stats()).toMatchObject({ connected: true, connects: 1, disconnects: 0 });
 
     // Messages on topics outside the gate's subscriptions never reached it: no reply, no event.

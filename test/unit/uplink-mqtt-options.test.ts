@@ -18,6 +18,11 @@ describe('mqttClientOptions', () => {
     });
     expect(options).not.toHaveProperty('username');
     expect(options).not.toHaveProperty('ca');
+    expect(options.properties).not.toHaveProperty('maximumPacketSize');
+  });
+
+  it('announces a Maximum Packet Size when given one', () => {
+    expect(mqttClientOptions({ ...session, maxPacketBytes: 1_048_576 }).properties).toEqual({ sessionExpiryInterval: 604_800, maximumPacketSize: 1_048_576 });
   });
 
   it('passes credentials, TLS files and the Will through', () => {
