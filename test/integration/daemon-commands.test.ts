@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { systemClock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/log.js';
+import { Daemon } from '../../src/daemon.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { replySchema } from '../../src/uplink/commands-contract.js';
+import { commandTopic } from '../../src/uplink/topics.js';
+import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/processes.js';
+
+// Only the uplink is started: the lanes (and so the engine) are never used here.
+const UNUSED_ENGINE = {} as PlateFinder & PlateReader;
+
+let broker: Mosquitto | undefined;
+let store: Store | undefined;
+let dataDir: string | undefined;
+
+afterEach(async () => {
+  store?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await broker?.dispose();
+});
+
+describe('the daemon wires central\'s commands into its uplink', () => {
+  it('answers a command naming one of its configured lanes, and records it on that lane', async () => {
+    broker = await startMosquitto();
+    dataDir = mkdtempSync(join(tmpdir(), 'smartgate-daemon-commands-'));
+    const config = configSchema.parse({
+      site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
+      dataDir,
+      mqtt: { url: broker.url },
+      lanes: [{ id: 'exit-2', direction: 'exit', camera: { url: 'rtsp://127.0.0.1:9/none' } }],
+    });
+    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
+    const daemon = new Daemon({ clock: systemClock, log: silentLogger, store }, config, UNUSED_ENGINE);
+    const uplink = daemon.uplink!;
+    let subscribed = false;
+    uplink.connection.onSubscribed(() => (subscribed = true));
+    await uplink.start();
+    try {
+      await waitFor(() => subscribed, 10_000, 'gate subscribed');
+      const central = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      const got: unknown[] = [];
+      central.on('message', (_topic, payload) => got.push(replySchema.parse(JSON.parse(payload.toString()))));
+      await central.subscribeAsync('central/r', { qos: 1 });
+      await central.publishAsync(commandTopic('smartgate/v1', 'mlt-kth', 'outbox.status'), JSON.stringify({ id: 'o-1', ts: Date.now(), laneId: 'exit-2' }), {
+        qos: 1,
+        properties: { responseTopic: 'central/r', correlationData: Buffer.from('1') },
+      });
+      await waitFor(() => got.length === 1, 10_000, 'reply');
+      expect(got[0]).toMatchObject({ status: 'ok', id: 'o-1', data: { pending: expect.any(Number) } });
+      await central.endAsync();
+      const recorded = store.db.prepare("SELECT lane_id AS laneId, json_extract(payload, '$.name') AS name FROM events WHERE type = 'command'").all();
+      expect(recorded).toEqual([{ laneId: 'exit-2', name: 'outbox.status' }]);
+    } finally {
+      await uplink.stop();
+    }
+  });
+});
