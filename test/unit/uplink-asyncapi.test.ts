@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { asyncApiDocument, asyncApiYaml } from '../../src/uplink/asyncapi.js';
+import { commandRequestSchema, REFUSAL_CODES, replySchema } from '../../src/uplink/commands-contract.js';
+import { channels, statusSchema, wireEventSchema } from '../../src/uplink/contract.js';
+
+const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+interface JsonSchema {
+  properties?: Record<string, unknown>;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+}
+
+interface Operation {
+  message: { payload: JsonSchema };
+  bindings: { mqtt: { qos: number; retain: boolean } };
+}
+
+/** Property names of an object schema, or of every branch of a union. */
+function propertyNames(schema: JsonSchema): string[] {
+  const branches = schema.anyOf ?? schema.oneOf ?? [schema];
+  return [...new Set(branches.flatMap((b) => Object.keys(b.properties ?? {})))].sort();
+}
+
+/** Field names of a zod object, or of every branch of a discriminated union. */
+function fieldNames(schema: z.ZodType): string[] {
+  const branches = schema instanceof z.ZodDiscriminatedUnion ? (schema.options as z.ZodObject[]) : [schema as z.ZodObject];
+  return [...new Set(branches.flatMap((b) => Object.keys(b.shape)))].sort();
+}
+
+describe('docs/asyncapi.yaml', () => {
+  it('is what the contract generates (regenerate with `npm run contract:docs`)', async () => {
+    expect(await read('docs/asyncapi.yaml')).toBe(asyncApiYaml());
+  });
+
+  it('has one channel per contract channel, with its QoS, retain flag and every payload field', () => {
+    const doc = parse(asyncApiYaml()) as { asyncapi: string; channels: Record<string, { subscribe?: Operation; publish?: Operation }> };
+    expect(doc.asyncapi).toBe('2.6.0');
+    const op = (topic: string) => {
+      const channel = doc.channels[topic]!;
+      return (channel.subscribe ?? channel.publish)!;
+    };
+    expect(propertyNames(op('{prefix}/{siteId}/{laneId}/events').message.payload)).toEqual(fieldNames(wireEventSchema));
+    expect(op('{prefix}/{siteId}/{laneId}/events').bindings.mqtt).toMatchObject({ qos: channels.events.qos, retain: false });
+    expect(op('{prefix}/{siteId}/status').bindings.mqtt).toMatchObject({ qos: channels.status.qos, retain: true });
+    expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(fieldNames(commandRequestSchema));
+    expect(propertyNames(op('{prefix}/{siteId}/commands/{name}/response').message.payload)).toEqual(fieldNames(replySchema));
+    expect(doc.channels['{prefix}/{siteId}/lists/{name}']!.publish).toBeDefined();
+    expect(Object.keys(asyncApiDocument().channels as object)).toHaveLength(6);
+  });
+});
+
+describe('docs/mqtt.md', () => {
+  it('names every topic, every envelope field and every refusal code of the contract', async () => {
+    const doc = await read('docs/mqtt.md');
+    for (const topic of ['{prefix}/{site}/{lane}/events', '{prefix}/{site}/status', '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
+      expect(doc, topic).toContain(`\`${topic}\``);
+    }
+    const fields = [wireEventSchema, statusSchema, commandRequestSchema, replySchema].flatMap(fieldNames);
+    for (const field of fields) expect(doc, field).toContain(`\`${field}\``);
+    for (const code of REFUSAL_CODES) expect(doc, code).toContain(`\`${code}\``);
+  });
+});
