@@ -11,7 +11,9 @@ import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
 import type { Store } from './store/store.js';
 import { centralHandlers } from './uplink/central-handlers.js';
+import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
+import { smartgateVersion } from './uplink/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
 
 export type DaemonEvents = LaneEvents;
@@ -40,6 +42,7 @@ export class Daemon {
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
   private readonly services: Service[];
+  private readonly startedAt: number;
   private started: Service[] = [];
 
   constructor(
@@ -48,6 +51,7 @@ export class Daemon {
     engine: PlateFinder & PlateReader,
   ) {
     this.bus = new EventBus<DaemonEvents>(ctx.log.child({ module: 'bus' }));
+    this.startedAt = ctx.clock.monotonic();
     const { store } = ctx;
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
     this.uplink = createUplink(
@@ -60,6 +64,7 @@ export class Daemon {
         inbound:
           config.mqtt &&
           centralHandlers({ clock: ctx.clock, bootId: store.bootId, laneIds: config.lanes.map((l) => l.id), config: config.mqtt.commands, store }),
+        snapshot: () => this.snapshot(),
       },
     );
     this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
@@ -91,6 +96,30 @@ export class Daemon {
       }
     }
     this.started = [];
+  }
+
+  /** Health and lane states in the wire shapes of the retained snapshot topics. */
+  snapshot(): GateSnapshot {
+    const ts = this.ctx.clock.now();
+    return {
+      health: {
+        bootId: this.ctx.store.bootId,
+        version: smartgateVersion(),
+        ts,
+        uptimeMs: Math.round(this.ctx.clock.monotonic() - this.startedAt),
+        outboxPending: this.ctx.store.events.pendingCount(),
+        lanes: this.lanes.map((l) => l.id),
+      },
+      lanes: this.lanes.map((l) => {
+        const { state, fpsIn, fpsProcessed, framesDropped, lastFrameAgeMs, restarts, lastError } = l.camera.stats();
+        return {
+          laneId: l.id,
+          ts,
+          camera: { state, fpsIn, fpsProcessed, framesDropped, lastFrameAgeMs, restarts, lastError },
+          reader: { ...l.reader.stats() },
+        };
+      }),
+    };
   }
 
   /** Counters for logs and (later) the status page. */

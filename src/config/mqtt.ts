@@ -78,6 +78,9 @@ export const mqttSchema = z
       .max(65_535)
       .default(64)
       .describe('Events published but not yet acknowledged (PUBACK), at most; the broker\'s Receive Maximum lowers it.'),
+    stateIntervalMs: positiveMs()
+      .default(15_000)
+      .describe('How often (ms) the retained health and lane-state snapshots are replaced while connected (also on every connect).'),
     commands: mqttCommandsSchema,
   })
   // Optional as a whole: no section (or no url) means no uplink, and the parsed config says so.

@@ -35,49 +35,53 @@ function parametersOf(topic: string) {
   return Object.fromEntries(used.map((p) => [p, parameters[p]]));
 }
 
+/** Each channel's topic template: the placeholders its topic function takes after prefix and site. */
+const TOPIC_ARGS: { [K in keyof typeof channels]: readonly string[] } = {
+  events: [PLACEHOLDERS.laneId],
+  status: [],
+  laneState: [PLACEHOLDERS.laneId],
+  health: [],
+  commands: [PLACEHOLDERS.name],
+  lists: [PLACEHOLDERS.name],
+};
+
+type AnyChannel = (typeof channels)[keyof typeof channels];
+
+function topicOf(key: keyof typeof channels): string {
+  const topic = channels[key].topic as (prefix: string, siteId: string, ...rest: string[]) => string;
+  return topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, ...TOPIC_ARGS[key]);
+}
+
 export function asyncApiDocument(): Record<string, unknown> {
   const doc: Record<string, Record<string, unknown>> = {};
-  const { events, status, commands, lists } = channels;
-  const gatePublishes = [
-    ['events', events.topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, PLACEHOLDERS.laneId), events],
-    ['status', status.topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId), status],
-  ] as const;
-  for (const [name, topic, channel] of gatePublishes) {
-    doc[topic] = {
-      parameters: parametersOf(topic),
-      subscribe: {
-        operationId: `gate-publishes-${name}`,
-        summary: channel.summary,
-        bindings: mqttBinding(channel.qos, channel.retain),
-        message: { name, contentType: 'application/json', payload: jsonSchema(channel.schema) },
-      },
-    };
-  }
-  const centralSends = [
-    ['command', commands.topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, PLACEHOLDERS.name), commands],
-    ['list', lists.topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, PLACEHOLDERS.name), lists],
-  ] as const;
-  for (const [name, topic, channel] of centralSends) {
+  for (const key of Object.keys(channels) as (keyof typeof channels)[]) {
+    const channel: AnyChannel = channels[key];
+    const topic = topicOf(key);
+    const message = { name: key, contentType: 'application/json', payload: jsonSchema(channel.schema) };
+    const bindings = mqttBinding(channel.qos, channel.retain);
+    if (channel.direction === 'gate-to-central') {
+      doc[topic] = { parameters: parametersOf(topic), subscribe: { operationId: `gate-publishes-${key}`, summary: channel.summary, bindings, message } };
+      continue;
+    }
+    const { reply } = channel;
+    const replyTopic = reply.defaultTopic(topic);
     doc[topic] = {
       parameters: parametersOf(topic),
       publish: {
-        operationId: `central-sends-${name}`,
+        operationId: `central-sends-${key}`,
         summary: channel.summary,
-        description:
-          'The gate replies on the MQTT 5 responseTopic of the request, with its correlationData; ' +
-          `without a responseTopic, on \`${channel.reply.defaultTopic(topic)}\`.`,
-        bindings: mqttBinding(channel.qos, channel.retain),
-        message: { name, contentType: 'application/json', payload: jsonSchema(channel.schema) },
+        description: `The gate replies on the MQTT 5 responseTopic of the request, with its correlationData; without a responseTopic, on \`${replyTopic}\`.`,
+        bindings,
+        message,
       },
     };
-    const replyTopic = channel.reply.defaultTopic(topic);
     doc[replyTopic] = {
       parameters: parametersOf(replyTopic),
-      description: `Replies to ${name}s sent without a responseTopic; the same payload goes to a request's responseTopic.`,
+      description: `Replies to ${key} sent without a responseTopic; the same payload goes to a request's responseTopic.`,
       subscribe: {
-        operationId: `gate-replies-to-${name}`,
-        bindings: mqttBinding(channel.reply.qos, channel.reply.retain),
-        message: { name: `${name}-reply`, contentType: 'application/json', payload: jsonSchema(channel.reply.schema) },
+        operationId: `gate-replies-to-${key}`,
+        bindings: mqttBinding(reply.qos, reply.retain),
+        message: { name: `${key}-reply`, contentType: 'application/json', payload: jsonSchema(reply.schema) },
       },
     };
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
-import { commandTopic, defaultResponseTopic, eventsTopic, listTopic, statusTopic } from './topics.js';
+import { commandTopic, defaultResponseTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from './topics.js';
 
 /**
  * The wire contract with central, written once as zod schemas: the uplink encodes with them,
@@ -49,6 +49,50 @@ export const statusSchema = z
 
 export type StatusMessage = z.infer<typeof statusSchema>;
 
+const count = () => wholeNumber();
+
+export const laneStateSchema = z
+  .looseObject({
+    laneId: z.string().min(1).describe('The lane (config lanes[].id).'),
+    ts: wholeNumber().describe('When the gate took this snapshot, ms since the epoch.'),
+    camera: z
+      .looseObject({
+        state: z.string().describe('starting, streaming, stalled, backoff, stopped or ended.'),
+        fpsIn: z.number().nonnegative().describe('Frames per second arriving from the camera (last few seconds).'),
+        fpsProcessed: z.number().nonnegative().describe('Frames per second taken by the recogniser.'),
+        framesDropped: count().describe('Frames replaced by a newer one before they were read (since start).'),
+        lastFrameAgeMs: wholeNumber().nullable().describe('Age of the newest frame; null before the first.'),
+        restarts: count().describe('Camera (ffmpeg) restarts since start.'),
+        lastError: z.string().nullable().describe("ffmpeg's last error line, credentials removed."),
+      })
+      .describe('The lane camera.'),
+    reader: z
+      .looseObject({
+        framesProcessed: count(),
+        framesSkippedNoMotion: count().describe('Frames not read because nothing moved in the region of interest.'),
+        inferences: count(),
+        lastInferenceMs: z.number().nonnegative().nullable().describe('Duration of the last find + read.'),
+        platesEmitted: count().describe('Voted plate reads since start.'),
+      })
+      .describe('Plate reading on the lane.'),
+  })
+  .describe("A lane's latest counters, retained; replaced every mqtt.stateIntervalMs while connected.");
+
+export type LaneState = z.infer<typeof laneStateSchema>;
+
+export const healthSchema = z
+  .looseObject({
+    bootId: z.string().min(1).describe('Id of the daemon process.'),
+    version: z.string().min(1).describe('smartgate version.'),
+    ts: wholeNumber().describe('When the gate took this snapshot, ms since the epoch.'),
+    uptimeMs: wholeNumber().describe('Since the daemon started.'),
+    outboxPending: count().describe('Events recorded but not yet acknowledged by the broker.'),
+    lanes: z.array(z.string()).describe('Lane ids of the gate; each has a state topic.'),
+  })
+  .describe("The gate's latest health, retained; replaced every mqtt.stateIntervalMs while connected.");
+
+export type Health = z.infer<typeof healthSchema>;
+
 /**
  * The topic → payload map: one entry per channel, with its direction and how it is published.
  * Requests from central are answered on the MQTT 5 responseTopic they carry (with their
@@ -70,6 +114,23 @@ export const channels = {
     qos: 1,
     retain: true,
     summary: 'Availability of one gate: online on every connect, stopped on clean shutdown, offline as the Last Will.',
+  },
+  laneState: {
+    topic: laneStateTopic,
+    direction: 'gate-to-central',
+    schema: laneStateSchema,
+    // Latest-wins snapshots: QoS 0 leaves the QoS 1 send quota to events.
+    qos: 0,
+    retain: true,
+    summary: "One lane's camera and reader counters, retained and replaced periodically while connected.",
+  },
+  health: {
+    topic: healthTopic,
+    direction: 'gate-to-central',
+    schema: healthSchema,
+    qos: 0,
+    retain: true,
+    summary: "The gate's uptime and outbox backlog, retained and replaced periodically while connected.",
   },
   commands: {
     topic: commandTopic,

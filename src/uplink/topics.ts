@@ -15,6 +15,16 @@ export function statusTopic(prefix: string, siteId: string): string {
   return `${prefix}/${siteId}/status`;
 }
 
+/** One lane's latest state (camera and reader counters): retained, QoS 0, replaced periodically. */
+export function laneStateTopic(prefix: string, siteId: string, laneId: string): string {
+  return `${prefix}/${siteId}/${laneId}/state`;
+}
+
+/** The gate's latest health (uptime, outbox backlog): retained, QoS 0, replaced periodically. */
+export function healthTopic(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/health`;
+}
+
 /** Subscription to the events of every lane of one site, or of every site. */
 export function eventsFilter(prefix: string, siteId?: string): string {
   return `${prefix}/${siteId ?? '+'}/+/events`;

@@ -9,6 +9,7 @@ import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
 import { eventsTopic, statusTopic } from './topics.js';
+import { StatePublisher, type GateSnapshot } from './state-publisher.js';
 import { smartgateVersion } from './version.js';
 
 /**
@@ -34,6 +35,8 @@ export interface UplinkOptions {
   version?: string;
   /** Handlers of central's commands and list pushes (see centralHandlers); without them nothing is subscribed. */
   inbound?: Pick<CentralInboxOptions, 'events' | 'commands' | 'lists'> | undefined;
+  /** The gate's health and lane states for the retained snapshot topics; without it none are published. */
+  snapshot?: (() => GateSnapshot) | undefined;
 }
 
 export interface UplinkStats extends DrainerStats {
@@ -51,6 +54,7 @@ export class Uplink implements Service {
   readonly drainer: Drainer;
   /** Central → gate: commands and list pushes; null without inbound handlers. */
   readonly inbox: CentralInbox | null;
+  readonly state: StatePublisher | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -82,6 +86,14 @@ export class Uplink implements Service {
     this.inbox = opts.inbound
       ? new CentralInbox({ clock: ctx.clock, log }, { topicPrefix: config.topicPrefix, siteId, connection: this.connection, ...opts.inbound })
       : null;
+    this.state = opts.snapshot
+      ? new StatePublisher({ clock: ctx.clock, log }, this.connection, {
+          prefix: config.topicPrefix,
+          siteId,
+          intervalMs: config.stateIntervalMs,
+          snapshot: opts.snapshot,
+        })
+      : null;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -95,6 +107,7 @@ export class Uplink implements Service {
 
   async start(): Promise<void> {
     await this.drainer.start();
+    await this.state?.start();
     // Listening before connecting: messages queued in the session arrive right after CONNACK.
     await this.inbox?.start();
     await this.connection.start();
@@ -102,6 +115,7 @@ export class Uplink implements Service {
 
   /** Stops publishing, then says `stopped` and disconnects cleanly (so the Will is not sent). */
   async stop(): Promise<void> {
+    await this.state?.stop();
     await this.drainer.stop();
     await this.connection.stop();
     await this.inbox?.stop();

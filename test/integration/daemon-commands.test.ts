@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { Daemon } from '../../src/daemon.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { replySchema } from '../../src/uplink/commands-contract.js';
+import { healthSchema, laneStateSchema } from '../../src/uplink/contract.js';
 import { commandTopic } from '../../src/uplink/topics.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -28,7 +29,7 @@ afterEach(async () => {
 });
 
 describe('the daemon wires central\'s commands into its uplink', () => {
-  it('answers a command naming one of its configured lanes, and records it on that lane', async () => {
+  it('answers a command naming one of its configured lanes, records it on that lane, and publishes retained health and lane state', async () => {
     broker = await startMosquitto();
     dataDir = mkdtempSync(join(tmpdir(), 'smartgate-daemon-commands-'));
     const config = configSchema.parse({
@@ -47,7 +48,9 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       await waitFor(() => subscribed, 10_000, 'gate subscribed');
       const central = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
       const got: unknown[] = [];
-      central.on('message', (_topic, payload) => got.push(replySchema.parse(JSON.parse(payload.toString()))));
+      central.on('message', (topic, payload) => {
+        if (topic === 'central/r') got.push(replySchema.parse(JSON.parse(payload.toString())));
+      });
       await central.subscribeAsync('central/r', { qos: 1 });
       await central.publishAsync(commandTopic('smartgate/v1', 'mlt-kth', 'outbox.status'), JSON.stringify({ id: 'o-1', ts: Date.now(), laneId: 'exit-2' }), {
         qos: 1,
@@ -55,6 +58,15 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       });
       await waitFor(() => got.length === 1, 10_000, 'reply');
       expect(got[0]).toMatchObject({ status: 'ok', id: 'o-1', data: { pending: expect.any(Number) } });
+      // The retained snapshots a newcomer gets at once: the gate's health and each lane's state.
+      const retained = new Map<string, unknown>();
+      central.on('message', (topic, payload, packet) => {
+        if (packet.retain) retained.set(topic, JSON.parse(payload.toString()));
+      });
+      await central.subscribeAsync(['smartgate/v1/mlt-kth/health', 'smartgate/v1/mlt-kth/+/state'], { qos: 0 });
+      await waitFor(() => retained.size === 2, 10_000, 'retained health and lane state');
+      expect(healthSchema.parse(retained.get('smartgate/v1/mlt-kth/health'))).toMatchObject({ lanes: ['exit-2'], bootId: store.bootId });
+      expect(laneStateSchema.parse(retained.get('smartgate/v1/mlt-kth/exit-2/state'))).toMatchObject({ laneId: 'exit-2', camera: { state: 'stopped' } });
       await central.endAsync();
       const recorded = store.db.prepare("SELECT lane_id AS laneId, json_extract(payload, '$.name') AS name FROM events WHERE type = 'command'").all();
       expect(recorded).toEqual([{ laneId: 'exit-2', name: 'outbox.status' }]);

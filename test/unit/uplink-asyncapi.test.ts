@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { asyncApiDocument, asyncApiYaml } from '../../src/uplink/asyncapi.js';
 import { commandRequestSchema, REFUSAL_CODES, replySchema } from '../../src/uplink/commands-contract.js';
-import { channels, statusSchema, wireEventSchema } from '../../src/uplink/contract.js';
+import { channels, healthSchema, laneStateSchema, statusSchema, wireEventSchema } from '../../src/uplink/contract.js';
 
 const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -48,18 +48,24 @@ describe('docs/asyncapi.yaml', () => {
     expect(op('{prefix}/{siteId}/status').bindings.mqtt).toMatchObject({ qos: channels.status.qos, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(fieldNames(commandRequestSchema));
     expect(propertyNames(op('{prefix}/{siteId}/commands/{name}/response').message.payload)).toEqual(fieldNames(replySchema));
+    expect(propertyNames(op('{prefix}/{siteId}/health').message.payload)).toEqual(fieldNames(healthSchema));
+    expect(op('{prefix}/{siteId}/{laneId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
+    expect(propertyNames(op('{prefix}/{siteId}/{laneId}/state').message.payload)).toEqual(fieldNames(laneStateSchema));
     expect(doc.channels['{prefix}/{siteId}/lists/{name}']!.publish).toBeDefined();
-    expect(Object.keys(asyncApiDocument().channels as object)).toHaveLength(6);
+    // Every channel, plus a reply channel for each request channel.
+    const requests = Object.values(channels).filter((c) => c.direction === 'central-to-gate').length;
+    expect(Object.keys(asyncApiDocument().channels as object)).toHaveLength(Object.keys(channels).length + requests);
   });
 });
 
 describe('docs/mqtt.md', () => {
   it('names every topic, every envelope field and every refusal code of the contract', async () => {
     const doc = await read('docs/mqtt.md');
-    for (const topic of ['{prefix}/{site}/{lane}/events', '{prefix}/{site}/status', '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
+    const topics = ['{prefix}/{site}/{lane}/events', '{prefix}/{site}/status', '{prefix}/{site}/health', '{prefix}/{site}/{lane}/state'];
+    for (const topic of [...topics, '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
       expect(doc, topic).toContain(`\`${topic}\``);
     }
-    const fields = [wireEventSchema, statusSchema, commandRequestSchema, replySchema].flatMap(fieldNames);
+    const fields = [wireEventSchema, statusSchema, healthSchema, laneStateSchema, commandRequestSchema, replySchema].flatMap(fieldNames);
     for (const field of fields) expect(doc, field).toContain(`\`${field}\``);
     for (const code of REFUSAL_CODES) expect(doc, code).toContain(`\`${code}\``);
   });

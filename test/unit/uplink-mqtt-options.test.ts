@@ -49,6 +49,7 @@ describe('mqtt config section', () => {
       tls: { rejectUnauthorized: true },
       backoff: { initialMs: 1000, maxMs: 60_000 },
       maxInFlight: 64,
+      stateIntervalMs: 15_000,
       commands: { maxAgeMs: 300_000, maxFutureMs: 60_000 },
     });
   });
