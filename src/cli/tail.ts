@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
@@ -10,7 +11,7 @@ import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/
 import { runUntilSignal } from './lifecycle.js';
 
 const USAGE =
-  'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P]';
+  'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P] [--ca FILE] [--cert FILE --key FILE]';
 
 type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[] } | { notice: 'subscribed'; filters: string[] } | { notice: 'connected' | 'disconnected' };
 
@@ -32,6 +33,10 @@ export async function tailCommand(argv: string[]): Promise<number> {
         'session-expiry': { type: 'string', default: String(7 * 24 * 3600) },
         username: { type: 'string' },
         password: { type: 'string' },
+        // TLS (mqtts:// or wss://): the broker's CA, and a client certificate where it requires one.
+        ca: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -44,6 +49,11 @@ export async function tailCommand(argv: string[]): Promise<number> {
   else if (!MQTT_URL_SCHEME.test(url)) problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
   if (values.site !== undefined && !SLUG_PATTERN.test(values.site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
   if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
+  if ((values.cert === undefined) !== (values.key === undefined)) problems.push('--cert and --key: give both, or neither');
+  for (const flag of ['ca', 'cert', 'key'] as const) {
+    const file = values[flag];
+    if (file !== undefined && !existsSync(file)) problems.push(`--${flag}: ${file} not found`);
+  }
   const sessionExpirySec = Number(values['session-expiry']);
   if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0) problems.push('--session-expiry: expected whole seconds ≥ 0');
   if (problems.length || !url) {
@@ -62,6 +72,12 @@ export async function tailCommand(argv: string[]): Promise<number> {
       sessionExpirySec,
       username: values.username,
       password: values.password,
+      tls: {
+        rejectUnauthorized: true,
+        ...(values.ca !== undefined && { ca: values.ca }),
+        ...(values.cert !== undefined && { cert: values.cert }),
+        ...(values.key !== undefined && { key: values.key }),
+      },
       // Central's consumer should be back quickly after its broker restarts.
       backoff: { initialMs: 250, maxMs: 5000 },
       subscriptions: [eventsFilter(prefix, values.site)],

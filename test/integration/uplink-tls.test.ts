@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Logger } from '../../src/core/log.js';
 import { mqttSchema, type MqttTlsConfig } from '../../src/config/mqtt.js';
 import { wireEventSchema } from '../../src/uplink/contract.js';
 import { Uplink } from '../../src/uplink/uplink.js';
+import { builtCli } from '../helpers/demo-clip.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
@@ -118,6 +119,28 @@ describe('uplink over TLS with client certificates', () => {
     expect(seen[0]!.topic).toBe(`smartgate/v1/${SITE}/entry-1/events`);
     expect(wireEventSchema.parse(JSON.parse(seen[0]!.payload))).toMatchObject({ eventId: recorded.eventId, seq: 1, siteId: SITE });
     expect(uplink.stats().connection).toMatchObject({ connected: true, connects: 1, lastError: null });
+  });
+
+  it('reaches smartgate tail, as central runs it, with the CA, a client certificate and a password', async () => {
+    const { cert, key } = pki.clients.central!;
+    const args = ['tail', '--mqtt-url', url, '--ca', pki.ca.cert, '--cert', cert, '--key', key, '--username', 'central', '--password', PASSWORDS.central!];
+    const tail = spawn(process.execPath, [builtCli(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    tail.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    tail.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => tail.once('close', (code) => resolve(code)));
+    try {
+      await waitFor(() => stderr.includes('"subscribed"'), 10_000, `tail subscribed over TLS (stderr: ${stderr})`);
+      const { uplink, outbox } = startUplink({ tls: { ca: pki.ca.cert, cert: pki.clients[SITE]!.cert, key: pki.clients[SITE]!.key } });
+      await uplink.start();
+      const recorded = outbox.append({ type: 'plate.read', laneId: 'exit-1', payload: { text: '云A12345' } });
+      await waitFor(() => stdout.includes(recorded.eventId), 10_000, 'the event at tail');
+      expect(JSON.parse(stdout.trim().split('\n')[0]!)).toMatchObject({ eventId: recorded.eventId, siteId: SITE, laneId: 'exit-1' });
+    } finally {
+      tail.kill('SIGTERM');
+    }
+    expect(await closed).toBe(0);
   });
 
   const refusals: [string, () => Partial<MqttTlsConfig>, string | undefined, RegExp][] = [
