@@ -8,6 +8,7 @@ import type { VotedPlateRead } from '../plates/voter.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
 import { openStore, type Store } from '../store/store.js';
+import { recordStoreAlarm } from '../store/store-alarm.js';
 import { PpOcrEngine } from '../vision/ppocr/engine.js';
 import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
@@ -59,7 +60,7 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
         dataDir: config.dataDir,
         siteId: config.site.id,
         config: config.store,
-        onAlarm: (alarm, result) => log.warn({ alarm, usage: result.usage, quotaBytes: result.quotaBytes }, 'store quota alarm'),
+        onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
       },
     );
   } catch (err) {

@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { measureDiskUsage } from '../../src/store/disk-usage.js';
 import { Retention, type RetentionAlarm, type RetentionPolicy, type RetentionResult } from '../../src/store/retention.js';
 import { RetentionService } from '../../src/store/retention-service.js';
+import { recordStoreAlarm } from '../../src/store/store-alarm.js';
 import type { Store } from '../../src/store/store.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
@@ -171,6 +172,22 @@ describe('retention', () => {
       expect(clock.pendingTimers()).toBe(0);
       clock.advance(120_000);
       expect(service.stats().runs).toBe(2);
+    });
+
+    it('records the alarm as a gate-level event in the outbox, so central learns of it', async () => {
+      const { store, clock, retention } = await gate(4, 2);
+      const service = new RetentionService({ clock, log: silentLogger }, retention({ quotaBytes: 64 * KB }), {
+        intervalMs: 60_000,
+        onAlarm: (alarm, result) => recordStoreAlarm(store.events, silentLogger, alarm, result),
+      });
+      await service.start();
+      clock.advance(0);
+      await vi.waitFor(() => expect(service.stats().runs).toBe(1));
+      await service.stop();
+      const alarms = store.events.pending(10).filter((e) => e.event.type === 'alarm');
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]!.event).toMatchObject({ laneId: 'gate', payload: { alarm: 'store.quota-exceeded', quotaBytes: 64 * KB, quotaExceeded: true } });
+      expect(alarms[0]!.event.payload.deletedByQuota).toEqual({ frames: 2, crops: 2, events: 2 });
     });
 
     it('alarms once when the quota starts biting, and again after it was fine in between', async () => {
