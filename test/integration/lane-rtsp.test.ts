@@ -125,7 +125,9 @@ describe('lane on a real RTSP camera', () => {
 
       await server.stop('SIGKILL'); // the camera vanishes mid-stream
       const camera = lane.daemon.lanes[0]!.camera;
-      await waitFor(() => camera.stats().restarts >= 1, 20_000, 'a camera restart');
+      await waitFor(() => camera.stats().restarts >= 1, 45_000, 'a camera restart').catch((err: Error) => {
+        throw new Error(`${err.message}; camera ${JSON.stringify(camera.stats())}; ffmpeg ${JSON.stringify(ffmpegChildrenOf(process.pid))}`);
+      });
       server = await startRtspServer(clipPath, server.port);
       const back = Date.now();
 
@@ -140,5 +142,5 @@ describe('lane on a real RTSP camera', () => {
       lane.close();
     }
     expect(inGroups([...lane.ffmpegPids])).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });
