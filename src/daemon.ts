@@ -43,6 +43,7 @@ export class Daemon {
   readonly uplink: Uplink | null;
   private readonly services: Service[];
   private readonly startedAt: number;
+  private readonly quotaBytes: number;
   private started: Service[] = [];
 
   constructor(
@@ -52,6 +53,7 @@ export class Daemon {
   ) {
     this.bus = new EventBus<DaemonEvents>(ctx.log.child({ module: 'bus' }));
     this.startedAt = ctx.clock.monotonic();
+    this.quotaBytes = config.store.quotaMb * 1024 * 1024;
     const { store } = ctx;
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
     this.uplink = createUplink(
@@ -108,6 +110,7 @@ export class Daemon {
         ts,
         uptimeMs: Math.round(this.ctx.clock.monotonic() - this.startedAt),
         outboxPending: this.ctx.store.events.pendingCount(),
+        store: this.storeUsage(),
         lanes: this.lanes.map((l) => l.id),
       },
       lanes: this.lanes.map((l) => {
@@ -122,12 +125,22 @@ export class Daemon {
     };
   }
 
+  private storeUsage(): GateSnapshot['health']['store'] {
+    const last = this.ctx.store.retention.stats().lastResult;
+    return {
+      usedBytes: last ? last.usage.totalBytes : null,
+      quotaBytes: this.quotaBytes,
+      quotaExceeded: last?.quotaExceeded ?? false,
+    };
+  }
+
   /** Counters for logs and (later) the status page. */
   stats() {
     return {
       lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
       recorder: this.recorder.stats(),
       outboxPending: this.ctx.store.events.pendingCount(),
+      retention: this.ctx.store.retention.stats(),
       uplink: this.uplink?.stats() ?? null,
     };
   }

@@ -87,6 +87,13 @@ export const healthSchema = z
     ts: wholeNumber().describe('When the gate took this snapshot, ms since the epoch.'),
     uptimeMs: wholeNumber().describe('Since the daemon started.'),
     outboxPending: count().describe('Events recorded but not yet acknowledged by the broker.'),
+    store: z
+      .looseObject({
+        usedBytes: wholeNumber().nullable().describe('Database and frame files on disk at the last retention run; null before the first.'),
+        quotaBytes: wholeNumber().describe('The disk quota (config store.quotaMb).'),
+        quotaExceeded: z.boolean().describe('Over quota with nothing deletable left: only undelivered events remain.'),
+      })
+      .describe('Disk use of the event store, from the last retention run.'),
     lanes: z.array(z.string()).describe('Lane ids of the gate; each has a state topic.'),
   })
   .describe("The gate's latest health, retained; replaced every mqtt.stateIntervalMs while connected.");

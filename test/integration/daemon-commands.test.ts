@@ -65,7 +65,7 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       });
       await central.subscribeAsync(['smartgate/v1/mlt-kth/health', 'smartgate/v1/mlt-kth/+/state'], { qos: 0 });
       await waitFor(() => retained.size === 2, 10_000, 'retained health and lane state');
-      expect(healthSchema.parse(retained.get('smartgate/v1/mlt-kth/health'))).toMatchObject({ lanes: ['exit-2'], bootId: store.bootId });
+      expect(healthSchema.parse(retained.get('smartgate/v1/mlt-kth/health'))).toMatchObject({ lanes: ['exit-2'], bootId: store.bootId, store: { quotaBytes: 10240 * 2 ** 20, quotaExceeded: false } });
       expect(laneStateSchema.parse(retained.get('smartgate/v1/mlt-kth/exit-2/state'))).toMatchObject({ laneId: 'exit-2', camera: { state: 'stopped' } });
       await central.endAsync();
       const recorded = store.db.prepare("SELECT lane_id AS laneId, json_extract(payload, '$.name') AS name FROM events WHERE type = 'command'").all();

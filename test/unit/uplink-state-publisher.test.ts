@@ -8,7 +8,15 @@ import { ScriptedPublisher } from '../helpers/scripted-publisher.js';
 function snapshotAt(clock: FakeClock): GateSnapshot {
   const ts = clock.now();
   return {
-    health: { bootId: 'boot-1', version: '0.1.0', ts, uptimeMs: clock.monotonic(), outboxPending: 3, lanes: ['entry-1'] },
+    health: {
+      bootId: 'boot-1',
+      version: '0.1.0',
+      ts,
+      uptimeMs: clock.monotonic(),
+      outboxPending: 3,
+      store: { usedBytes: 4096, quotaBytes: 10 * 2 ** 30, quotaExceeded: false },
+      lanes: ['entry-1'],
+    },
     lanes: [
       {
         laneId: 'entry-1',
