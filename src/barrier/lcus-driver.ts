@@ -1,0 +1,105 @@
+import { sleep, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { encodeLcus, hex } from './lcus.js';
+import { LinkError, SerialLink, type PortFactory } from './serial-link.js';
+import type { BarrierDriver, BarrierStatus, BarrierStatusListener, OpenResult } from './types.js';
+
+export interface LcusDriverOptions {
+  device: string;
+  baudRate: number;
+  channel: number;
+  pulseMs: number;
+  clock: Clock;
+  log: Logger;
+  ports?: PortFactory;
+  onStatus?: BarrierStatusListener;
+}
+
+/**
+ * An LCUS USB relay board wired to the controller's "open" input. The board has no inputs
+ * and no acknowledgement, so the state is `unknown`, or `fault` while the port is down or after
+ * a failed write. An open is a pulse: on, pulseMs, off (see lcus.ts for the deadline rule).
+ */
+export class LcusDriver implements BarrierDriver {
+  readonly name = 'barrier-lcus';
+  private readonly link: SerialLink;
+  private pulsing = false;
+  private fault: string | null = null;
+
+  constructor(private readonly opts: LcusDriverOptions) {
+    encodeLcus(opts.channel, true); // the channel is checked here, not at the first open
+    this.link = new SerialLink({
+      path: opts.device,
+      baudRate: opts.baudRate,
+      clock: opts.clock,
+      log: opts.log,
+      ports: opts.ports,
+      onPortChange: (open, error) => {
+        // Reconnection only clears the fault; it never moves the barrier.
+        this.fault = open ? null : error;
+        this.emit();
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.link.stop();
+  }
+
+  status(): BarrierStatus {
+    return {
+      state: this.fault || !this.link.isOpen ? 'fault' : 'unknown',
+      inputs: null,
+      lastError: this.fault ?? this.link.error,
+      portOpen: this.link.isOpen,
+    };
+  }
+
+  async open(deadlineAt: number): Promise<OpenResult> {
+    const sent: string[] = [];
+    if (this.pulsing) return { ok: false, reason: 'busy', error: 'a pulse is already in progress', sent };
+    this.pulsing = true;
+    try {
+      const on = encodeLcus(this.opts.channel, true);
+      try {
+        await this.link.write(on, deadlineAt);
+      } catch (err) {
+        return this.failed(err, sent);
+      }
+      sent.push(hex(on));
+      await sleep(this.opts.clock, this.opts.pulseMs);
+      // The off frame is part of the same command: releasing the contact is always safe.
+      const off = encodeLcus(this.opts.channel, false);
+      try {
+        await this.link.write(off, Number.POSITIVE_INFINITY);
+      } catch (err) {
+        return this.failed(err, sent);
+      }
+      sent.push(hex(off));
+      return { ok: true, sent, confirmed: false };
+    } finally {
+      this.pulsing = false;
+    }
+  }
+
+  private failed(err: unknown, sent: string[]): OpenResult {
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = err instanceof LinkError && err.reason !== 'write' && err.reason !== 'timeout' ? err.reason : 'error';
+    if (reason === 'error' || sent.length > 0) {
+      // A write failed on an open port, or the off frame could not be sent: the contact may
+      // be stuck closed. Report it as a fault until the port is reopened.
+      this.fault = message;
+      this.opts.log.error({ device: this.opts.device, err: message }, 'barrier fault');
+      this.emit();
+    }
+    return { ok: false, reason, error: message, sent };
+  }
+
+  private emit(): void {
+    this.opts.onStatus?.(this.status());
+  }
+}
