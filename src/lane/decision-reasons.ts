@@ -1,0 +1,42 @@
+/**
+ * Every reason a lane decides as it does, in the order decide() checks them (see
+ * docs/decisions.md), with the action and alarm each one carries.
+ */
+export const DECISION_ACTIONS = ['open', 'hold', 'deny'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+export const DECISION_REASONS = [
+  'deny-list',
+  'watch-list',
+  'unreadable',
+  'low-confidence',
+  'lists-stale',
+  'kind-not-allowed',
+  'outside-hours',
+  'unknown-plate',
+  'permit-not-yet-valid',
+  'permit-expired',
+  'wrong-lane',
+  'wrong-direction',
+  'pairing-mismatch',
+  'allowed',
+] as const;
+export type ReasonCode = (typeof DECISION_REASONS)[number];
+
+/** Only a plate on the deny or watch list raises an alarm; a hold waits for the operator. */
+export const REASON_OUTCOME: Readonly<Record<ReasonCode, { action: DecisionAction; alarm: boolean }>> = {
+  'deny-list': { action: 'deny', alarm: true },
+  'watch-list': { action: 'deny', alarm: true },
+  unreadable: { action: 'hold', alarm: false },
+  'low-confidence': { action: 'hold', alarm: false },
+  'lists-stale': { action: 'hold', alarm: false },
+  'kind-not-allowed': { action: 'hold', alarm: false },
+  'outside-hours': { action: 'hold', alarm: false },
+  'unknown-plate': { action: 'hold', alarm: false },
+  'permit-not-yet-valid': { action: 'hold', alarm: false },
+  'permit-expired': { action: 'hold', alarm: false },
+  'wrong-lane': { action: 'hold', alarm: false },
+  'wrong-direction': { action: 'hold', alarm: false },
+  'pairing-mismatch': { action: 'hold', alarm: false },
+  allowed: { action: 'open', alarm: false },
+};
