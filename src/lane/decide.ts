@@ -82,8 +82,9 @@ export function decide(input: DecisionInput): Decision {
   }
 
   if (!plate.valid) return result('unreadable', `the read "${plate.raw}" fits no plate format${plate.reason ? ` (${plate.reason})` : ''}`);
-  if (read.confidence < rules.minConfidence) {
-    return result('low-confidence', `${plate.text} read with confidence ${read.confidence.toFixed(2)}, below ${rules.minConfidence}`);
+  // Comparisons are written so that NaN (a broken confidence or clock) never opens.
+  if (!(read.confidence >= rules.minConfidence)) {
+    return result('low-confidence', `${plate.text} read with confidence ${Math.floor(read.confidence * 1000) / 1000}, below ${rules.minConfidence}`);
   }
   if (staleLists.length > 0 && rules.failClosed) {
     return result('lists-stale', `${staleLists.map((name) => describeAge(name, lists, now)).join('; ')}; the limit is ${rules.listsMaxAgeMs} ms`);
@@ -99,10 +100,10 @@ export function decide(input: DecisionInput): Decision {
   const entry = lists.allow.get(plate.text);
   if (!entry) return result('unknown-plate', `${plate.text} is not on the allow list`);
   const matched: MatchedEntry = { list: 'allow', entry };
-  if (entry.validFrom !== undefined && now < entry.validFrom) {
+  if (entry.validFrom !== undefined && !(now >= entry.validFrom)) {
     return result('permit-not-yet-valid', `${plate.text} is allowed from ${iso(entry.validFrom)}`, matched);
   }
-  if (entry.validUntil !== undefined && now >= entry.validUntil) {
+  if (entry.validUntil !== undefined && !(now < entry.validUntil)) {
     return result('permit-expired', `${plate.text} was allowed until ${iso(entry.validUntil)}`, matched);
   }
   if (entry.lanes && !entry.lanes.includes(lane.id)) {
@@ -121,7 +122,7 @@ export function decide(input: DecisionInput): Decision {
 
 /** Stale: never received, or received more than maxAgeMs before now (exactly maxAgeMs is still fresh). */
 function isStale(meta: ListIndex['meta'][ListName], maxAgeMs: number, now: number): boolean {
-  return meta === null || now - meta.receivedAt > maxAgeMs;
+  return meta === null || !(now - meta.receivedAt <= maxAgeMs);
 }
 
 /**

@@ -83,6 +83,7 @@ const CASES: Case[] = [
   { name: 'a read the grammar rejected is held', plate: REJECTED, reason: 'unreadable' },
   { name: 'a read below minConfidence is held', confidence: 0.84, reason: 'low-confidence' },
   { name: 'a read at exactly minConfidence opens', confidence: 0.85, reason: 'allowed' },
+  { name: 'a read with no confidence (NaN) is held', confidence: Number.NaN, reason: 'low-confidence' },
   { name: 'an allow list older than listsMaxAgeMs holds', lists: { receivedAt: { allow: NOW - DAY - 1 } }, reason: 'lists-stale' },
   { name: 'a list exactly listsMaxAgeMs old is still fresh', lists: { receivedAt: { allow: NOW - DAY, deny: NOW - DAY, watch: NOW - DAY } }, reason: 'allowed' },
   { name: 'a watch list never received holds', lists: { receivedAt: { watch: null } }, reason: 'lists-stale' },
@@ -239,6 +240,10 @@ describe('decide: what the result carries', () => {
 
   it('still reports stale lists when it decides from them (failClosed false)', () => {
     expect(run({ rules: { failClosed: false }, lists: { receivedAt: { deny: null } } })).toMatchObject({ action: 'open', staleLists: ['deny'] });
+  });
+
+  it('shows the confidence that fell short without rounding it up to the limit', () => {
+    expect(run({ confidence: 0.8499 }).detail).toBe('29C12345 read with confidence 0.849, below 0.85');
   });
 
   it('names the pairing it expected', () => {
