@@ -52,7 +52,8 @@ export class LcusDriver implements BarrierDriver {
 
   status(): BarrierStatus {
     return {
-      state: this.fault || !this.link.isOpen ? 'fault' : 'unknown',
+      // Not open and no error yet: the first attempt is still under way.
+      state: this.fault || this.link.error ? 'fault' : 'unknown',
       inputs: null,
       lastError: this.fault ?? this.link.error,
       portOpen: this.link.isOpen,

@@ -95,9 +95,10 @@ export class ModbusRelayDriver implements BarrierDriver {
   }
 
   status(): BarrierStatus {
-    const fault = !this.link.isOpen ? (this.link.error ?? 'port not open') : (this.boardError ?? this.openFault ?? this.limitsConflict());
+    // Before the first open attempt has ended there is no error yet: unknown, not fault.
+    const fault = !this.link.isOpen ? this.link.error : (this.boardError ?? this.openFault ?? this.limitsConflict());
     return {
-      state: fault ? 'fault' : this.stateFromInputs(),
+      state: fault ? 'fault' : this.link.isOpen ? this.stateFromInputs() : 'unknown',
       inputs: this.inputCount ? this.inputs : null,
       lastError: fault,
       portOpen: this.link.isOpen,
@@ -239,8 +240,10 @@ export class ModbusRelayDriver implements BarrierDriver {
         this.releaseWaiters();
       }
     } catch (err) {
-      if (err instanceof LinkError && err.reason === 'port-closed') return; // the link reports that
-      const message = `Modbus address ${this.opts.address} on ${this.opts.device}: ${(err as Error).message}`;
+      // Port down: the link reports that. Deadline: this poll waited behind another and is
+      // stale; the next one will read the inputs.
+      if (err instanceof LinkError && (err.reason === 'port-closed' || err.reason === 'deadline')) return;
+      const message = `Modbus address ${this.opts.address}: ${(err as Error).message}`;
       if (message !== this.boardError) this.opts.log.error({ err: message }, 'barrier inputs unreadable');
       this.boardError = message;
       this.inputs = null;

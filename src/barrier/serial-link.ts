@@ -96,7 +96,10 @@ export class SerialLink {
     port.on('error', (err) => this.lost(port, err));
     port.on('close', (err) => this.lost(port, err ?? new Error('port closed')));
     port.open((err) => {
-      if (this.port !== port) return;
+      if (this.port !== port) {
+        if (!err) port.close(() => {}); // stopped (or replaced) while opening
+        return;
+      }
       if (err) return this.lost(port, err);
       this.open = true;
       this.lastError = null;

@@ -145,7 +145,7 @@ describe('ModbusRelayDriver', () => {
     device.respond = () => null;
     await makeDriver();
     await tick(400);
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: 'Modbus address 1 on /dev/ttyFAKE: /dev/ttyFAKE: no response within 100 ms' });
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: 'Modbus address 1: /dev/ttyFAKE: no response within 100 ms' });
     device.respond = (frame) => sim.handle(frame);
     await tick(400);
     expect(driver.status().state).toBe('closed');
