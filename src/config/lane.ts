@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { barrierSchema } from './barrier.js';
 import { cameraSchema } from './camera.js';
 import { nonEmptyString, slug } from './fields.js';
 import { recognitionSchema } from './recognition.js';
@@ -19,6 +20,7 @@ const laneFields = z.strictObject({
   roi: roiSchema.optional(),
   recognition: recognitionSchema,
   voting: votingSchema,
+  barrier: barrierSchema,
 });
 
 export const laneSchema = laneFields
