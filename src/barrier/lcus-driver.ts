@@ -81,6 +81,10 @@ export class LcusDriver implements BarrierDriver {
         return this.failed(err, sent);
       }
       sent.push(hex(off));
+      if (this.fault) {
+        this.fault = null; // both frames went out: the board works again
+        this.emit();
+      }
       return { ok: true, sent, confirmed: false };
     } finally {
       this.pulsing = false;

@@ -179,6 +179,10 @@ export class ModbusRelayDriver implements BarrierDriver {
     }
     sent.push(hex(request));
     decodeWriteCoilResponse(frame, request);
+    if (this.boardError) {
+      this.boardError = null; // the board answered as it should
+      this.emit();
+    }
   }
 
   private failed(err: unknown, sent: string[]): OpenResult {

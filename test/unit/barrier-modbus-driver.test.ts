@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModbusRelayDriver, type ModbusDriverOptions } from '../../src/barrier/modbus-driver.js';
+import { encodeException } from '../../src/barrier/modbus-rtu.js';
 import { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
 import type { BarrierStatus } from '../../src/barrier/types.js';
 import { FakeClock } from '../../src/core/fake-clock.js';
@@ -156,6 +157,16 @@ describe('ModbusRelayDriver', () => {
     const result = await driver.open(clock.monotonic() + 1000);
     expect(result).toMatchObject({ ok: false, reason: 'error', error: 'Modbus exception 2 (illegal data address) to function 5' });
     expect(driver.status().state).toBe('fault');
+  });
+
+  it('a board error clears when the board next answers a write as it should', async () => {
+    await makeDriver({ inputs: {}, mode: 'flash' });
+    device.respond = () => encodeException(1, 5, 4); // server device failure
+    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: false, reason: 'error', error: 'Modbus exception 4 (server device failure) to function 5' });
+    expect(driver.status().state).toBe('fault');
+    device.respond = (frame) => sim.handle(frame);
+    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: true, confirmed: false });
+    expect(driver.status()).toMatchObject({ state: 'unknown', lastError: null });
   });
 
   it('without inputs: unknown, the open is sent but not confirmed', async () => {

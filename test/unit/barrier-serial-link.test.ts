@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SerialLink } from '../../src/barrier/serial-link.js';
+import { FakeClock } from '../../src/core/fake-clock.js';
+import { silentLogger } from '../../src/core/log.js';
+import { FakeSerialDevice, settle } from '../helpers/fake-serial-port.js';
+
+let clock: FakeClock;
+let device: FakeSerialDevice;
+let link: SerialLink;
+let changes: [boolean, string | null][];
+
+beforeEach(async () => {
+  clock = new FakeClock();
+  device = new FakeSerialDevice();
+  changes = [];
+  link = new SerialLink({
+    path: '/dev/ttyFAKE',
+    baudRate: 9600,
+    clock,
+    log: silentLogger,
+    ports: device.factory,
+    onPortChange: (open, error) => changes.push([open, error]),
+  });
+  link.start();
+  await settle();
+});
+
+afterEach(() => link.stop());
+
+const bytes = (s: string) => Buffer.from(s, 'hex');
+const fixed = (n: number) => (buf: Buffer) => (buf.length ? n : null);
+
+describe('SerialLink', () => {
+  it('writes the exact bytes while open and the deadline holds', async () => {
+    await link.write(bytes('a00101a2'), clock.monotonic());
+    expect(device.frames()).toEqual(['A0 01 01 A2']);
+  });
+
+  it('refuses after the deadline, naming it', async () => {
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() - 5)).rejects.toThrow('/dev/ttyFAKE: deadline passed 5 ms ago, not sent');
+    expect(device.written).toEqual([]);
+  });
+
+  it('refuses while the port is down, and does not send it on reopen', async () => {
+    device.unplug();
+    await settle();
+    expect(changes).toEqual([
+      [true, null],
+      [false, '/dev/ttyFAKE: device disconnected'],
+    ]);
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({ reason: 'port-closed' });
+    device.plug();
+    clock.advance(500);
+    await settle();
+    expect(link.isOpen).toBe(true);
+    clock.advance(60_000);
+    await settle();
+    expect(device.written).toEqual([]);
+  });
+
+  it('backs off 0.5 s doubling to 5 s while the device is missing, and from 0.5 s again once it was open', async () => {
+    await link.stop();
+    const attempts: number[] = [];
+    link = new SerialLink({
+      path: '/dev/ttyFAKE',
+      baudRate: 9600,
+      clock,
+      log: silentLogger,
+      ports: (p, b) => {
+        attempts.push(clock.monotonic());
+        return device.factory(p, b);
+      },
+    });
+    device.unplug();
+    link.start();
+    await settle();
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 100) {
+        clock.advance(100);
+        await settle();
+      }
+    };
+    await run(20_000);
+    const gaps = () => attempts.map((t, i) => t - (attempts[i - 1] ?? t)).slice(1);
+    expect(gaps()).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+    device.plug();
+    await run(5000);
+    expect(link.isOpen).toBe(true);
+    attempts.length = 0;
+    const unpluggedAt = clock.monotonic();
+    device.unplug();
+    await settle();
+    await run(1600);
+    expect(attempts.map((t) => t - unpluggedAt)).toEqual([500, 1500]);
+  });
+
+  it('a request waits for the response framed by length, or times out', async () => {
+    device.respond = (frame) => (frame[0] === 1 ? bytes('0102010561') : null);
+    const response = link.request(bytes('01'), clock.monotonic(), fixed(5), 100);
+    await settle();
+    expect((await response).toString('hex')).toBe('0102010561');
+    const silent = link.request(bytes('02'), clock.monotonic(), fixed(5), 100);
+    await settle();
+    clock.advance(100);
+    await expect(silent).rejects.toThrow('/dev/ttyFAKE: no response within 100 ms');
+  });
+
+  it('a request waiting for its turn past its deadline is refused, not sent late', async () => {
+    device.respond = () => null;
+    const first = link.request(bytes('01'), clock.monotonic(), fixed(5), 300);
+    const second = link.request(bytes('02'), clock.monotonic() + 100, fixed(5), 300);
+    second.catch(() => {});
+    await settle();
+    clock.advance(300);
+    await expect(first).rejects.toMatchObject({ reason: 'timeout' });
+    await expect(second).rejects.toMatchObject({ reason: 'deadline' });
+    expect(device.frames()).toEqual(['01']);
+  });
+});
