@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from './processes.js';
 
@@ -46,6 +47,17 @@ export class PtyPair {
   /** SIGKILL: the links stay behind, dangling, as after a crash. */
   kill(): Promise<void> {
     return this.signal('SIGKILL');
+  }
+
+  /**
+   * Unplugging as udev does it: socat killed and its links removed at once. Dangling links
+   * would be worse than unrealistic: the freed /dev/pts number is soon reused by another pair
+   * (another test's), and a driver reopening through the old link would land on it.
+   */
+  async unplug(): Promise<void> {
+    await this.kill();
+    await rm(this.a, { force: true });
+    await rm(this.b, { force: true });
   }
 
   private signal(sig: NodeJS.Signals): Promise<void> {

@@ -84,14 +84,12 @@ describe('LcusDriver on a PTY', () => {
     try {
       await waitFor(() => driver.status().portOpen, 3000, 'port open');
       await tap.close();
-      await pty.kill();
+      await pty.unplug();
       await waitFor(() => driver.status().state === 'fault', 3000, 'fault after socat was killed');
       expect(driver.status().portOpen).toBe(false);
       const stale = await driver.open(systemClock.monotonic() + 300);
       expect(stale).toMatchObject({ ok: false, reason: 'port-closed', sent: [] });
 
-      await rm(pty.a, { force: true });
-      await rm(pty.b, { force: true });
       pty = new PtyPair(dir);
       await pty.start();
       tap = new SerialTap(pty.b);

@@ -48,10 +48,8 @@ function makeDriver(overrides: Partial<ModbusDriverOptions> = {}): ModbusRelayDr
   return driver;
 }
 
-/** Unplug: socat killed, its dangling links removed; plug: a new pair at the same paths. */
+/** Plug back in after pty.unplug(): a new pair at the same paths, the board on the far end. */
 async function replug(): Promise<ModbusRelaySimulator> {
-  await rm(pty.a, { force: true });
-  await rm(pty.b, { force: true });
   pty = new PtyPair(dir);
   await pty.start();
   return farEnd();
@@ -107,7 +105,7 @@ describe('ModbusRelayDriver against the simulator on a PTY', () => {
     const pending = d.open(systemClock.monotonic() + 1000);
     await waitFor(() => sim.writes().length === 1, 3000, 'the coil-on at the board');
     await simPort.stop();
-    await pty.kill();
+    await pty.unplug();
     const result = await pending;
     expect(result).toMatchObject({ ok: false, reason: 'port-closed', sent: ['01 05 00 00 FF 00 8C 3A'] });
     expect(d.status()).toMatchObject({ state: 'fault', portOpen: false });
@@ -126,7 +124,7 @@ describe('ModbusRelayDriver against the simulator on a PTY', () => {
     await d.start();
     await waitFor(() => d.status().state === 'closed', 3000, 'closed');
     await simPort.stop();
-    await pty.kill();
+    await pty.unplug();
     await waitFor(() => d.status().state === 'fault', 3000, 'fault');
     const stale = await d.open(systemClock.monotonic() + 300);
     expect(stale).toMatchObject({ ok: false, reason: 'port-closed', sent: [] });
