@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { barrierSchema } from './barrier.js';
+import { laneDecisionsSchema } from './decisions.js';
 import { cameraSchema } from './camera.js';
 import { nonEmptyString, slug } from './fields.js';
 import { recognitionSchema } from './recognition.js';
@@ -20,6 +21,7 @@ const laneFields = z.strictObject({
   roi: roiSchema.optional(),
   recognition: recognitionSchema,
   voting: votingSchema,
+  decisions: laneDecisionsSchema,
   barrier: barrierSchema,
 });
 

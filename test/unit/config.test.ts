@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { CN_PLATE_KINDS, VN_PLATE_KINDS } from '../../src/plates/kinds.js';
 
 const EXAMPLE = new URL('../../config/gate.example.yaml', import.meta.url).pathname;
 
@@ -89,6 +90,15 @@ lanes:
             countries: ['VN', 'CN'],
           },
           voting: { minVotes: 3, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000 },
+          decisions: {
+            kindsAllowed: [...VN_PLATE_KINDS, ...CN_PLATE_KINDS],
+            hours: [{ from: '00:00', to: '24:00' }],
+            timeZone: 'Asia/Ho_Chi_Minh',
+            minConfidence: 0.85,
+            listsMaxAgeMs: 86_400_000,
+            failClosed: true,
+            nearMissDistance: 1,
+          },
           barrier: {
             driver: 'none',
             baud: 9600,
