@@ -7,6 +7,7 @@ import type { FrameSource } from './camera/types.js';
 import type { Config, LaneConfig } from './config/index.js';
 import type { LaneEvents } from './lane/events.js';
 import { LaneReader } from './lane/lane-reader.js';
+import { LaneDecider } from './lane/lane-decider.js';
 import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
 import type { Store } from './store/store.js';
@@ -39,6 +40,7 @@ export class Daemon {
   readonly bus: EventBus<DaemonEvents>;
   readonly lanes: LaneParts[];
   readonly recorder: PlateReadRecorder;
+  readonly decider: LaneDecider;
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
   private readonly services: Service[];
@@ -56,6 +58,11 @@ export class Daemon {
     this.quotaBytes = config.store.quotaMb * 1024 * 1024;
     const { store } = ctx;
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
+    this.decider = new LaneDecider(
+      { bus: this.bus, log: ctx.log.child({ module: 'decider' }), clock: ctx.clock },
+      { sink: store.events, lists: store.lists },
+      config.lanes.map((l) => ({ id: l.id, direction: l.direction, rules: l.decisions })),
+    );
     this.uplink = createUplink(
       { clock: ctx.clock, log: ctx.log },
       {
@@ -75,7 +82,9 @@ export class Daemon {
     this.services = [
       store.retention,
       ...(this.uplink ? [this.uplink] : []),
+      // Listeners in this order: a read is recorded, then decided.
       this.recorder,
+      this.decider,
       ...this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]),
     ];
   }
@@ -139,6 +148,7 @@ export class Daemon {
     return {
       lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
       recorder: this.recorder.stats(),
+      decider: this.decider.stats(),
       outboxPending: this.ctx.store.events.pendingCount(),
       retention: this.ctx.store.retention.stats(),
       uplink: this.uplink?.stats() ?? null,

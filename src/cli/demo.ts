@@ -7,7 +7,8 @@ import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
-import { formatPlateRead } from '../lane/format-read.js';
+import { seedDemoLists } from '../demo/demo-lists.js';
+import { formatDecision, formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
 
 const USAGE =
@@ -106,7 +107,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
       console.log('note: --http-port is accepted for the status page, which this version does not serve yet.');
     }
     return await runDaemon(config, {
-      onVoted: (laneId, read) => console.log(formatPlateRead(laneId, read)),
+      prepareStore: (store) => seedDemoLists(store.lists, Date.now()),
+      onDecision: (laneId, read, decision) => console.log(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
       ...(seconds ? { stopAfterSeconds: seconds } : {}),
     });
   } finally {

@@ -4,6 +4,7 @@ import { createLogger } from '../core/log.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { Daemon } from '../daemon.js';
 import { plateReadJson } from '../lane/format-read.js';
+import type { Decision } from '../lane/decide.js';
 import type { VotedPlateRead } from '../plates/voter.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
@@ -41,8 +42,10 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 export interface RunDaemonOptions {
-  /** Called with each voted read, besides the structured log line. */
-  onVoted?: (laneId: string, read: VotedPlateRead) => void;
+  /** Called with each voted read and what the lane decided, besides the structured log lines. */
+  onDecision?: (laneId: string, read: VotedPlateRead, decision: Decision) => void;
+  /** Called once the store is open, before anything runs (the demo seeds its lists). */
+  prepareStore?: (store: Store) => void;
   /** Stop by itself after this many seconds (demo and tests). */
   stopAfterSeconds?: number;
 }
@@ -68,13 +71,18 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
     console.error(`dataDir: ${err.message}`);
     return 2;
   }
+  opts.prepareStore?.(store);
   const engine = await PpOcrEngine.create();
   const daemon = new Daemon({ clock: systemClock, log, store }, config, engine);
   const owner = {};
   daemon.bus.on(owner, 'plate.read', ({ laneId, read }) => {
     const line = plateReadJson(laneId, read);
     log.info({ event: 'plate.read', ...line }, 'plate read');
-    opts.onVoted?.(laneId, read);
+  });
+  daemon.bus.on(owner, 'lane.decision', ({ laneId, read, decision }) => {
+    const { action, reason, alarm, detail } = decision;
+    (alarm ? log.warn : log.info).call(log, { event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
+    opts.onDecision?.(laneId, read, decision);
   });
   const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'daemon stats'), 30_000);
   statsTimer.unref();

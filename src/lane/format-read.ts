@@ -1,4 +1,5 @@
 import type { VotedPlateRead } from '../plates/voter.js';
+import type { Decision } from './decide.js';
 
 /** One line for a person: when, where, what plate, and how sure. */
 export function formatPlateRead(laneId: string, read: VotedPlateRead): string {
@@ -28,4 +29,11 @@ export function plateReadJson(laneId: string, read: VotedPlateRead) {
     frameAt: new Date(read.frameAt).toISOString(),
     cropBytes: read.crop?.length ?? 0,
   };
+}
+
+/** The decision for a person: the action, why, and the alarm when there is one. */
+export function formatDecision(decision: Decision): string {
+  const alarm = decision.alarm ? '  ALARM' : '';
+  const hint = decision.hints.nearMiss?.length ? `  (near ${decision.hints.nearMiss.map((n) => n.plate).join(', ')})` : '';
+  return `→ ${decision.action.toUpperCase()} ${decision.reason}: ${decision.detail}${hint}${alarm}`;
 }

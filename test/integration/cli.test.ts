@@ -137,6 +137,9 @@ describe('smartgate demo', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('lane-1  29C-123.45     VN car');
     expect(stdout).toContain('59-P1 664.80   VN motorbike');
+    // Decided from the demo's lists (src/demo/demo-lists.ts): both are allowed.
+    expect(stdout).toContain('→ OPEN allowed: 29C12345 is allowed (permit)');
+    expect(stdout).toContain('→ OPEN allowed: 59P166480 is allowed (local)');
   });
 
   it('refuses bad options, naming each', async () => {

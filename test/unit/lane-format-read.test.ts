@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlateRead, plateReadJson } from '../../src/lane/format-read.js';
+import { formatDecision, formatPlateRead, plateReadJson } from '../../src/lane/format-read.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 
@@ -56,5 +56,24 @@ describe('plateReadJson', () => {
 
   it('keeps the raw text and reason of a rejected read', () => {
     expect(plateReadJson('lane-1', voted(['12345']))).toMatchObject({ valid: false, raw: '12345', reason: expect.stringMatching(/5 characters/) });
+  });
+});
+
+describe('formatDecision', () => {
+  const base = { listVersions: { allow: 1, deny: 1, watch: 1 }, staleLists: [] };
+  it('prints the action, the reason and its detail', () => {
+    expect(formatDecision({ ...base, action: 'open', reason: 'allowed', alarm: false, detail: '29C12345 is allowed (permit)', hints: {} })).toBe(
+      '→ OPEN allowed: 29C12345 is allowed (permit)',
+    );
+  });
+
+  it('adds near-miss hints and the alarm', () => {
+    const hold = { ...base, action: 'hold' as const, reason: 'unknown-plate' as const, alarm: false, detail: '29C12346 is not on the allow list' };
+    expect(formatDecision({ ...hold, hints: { nearMiss: [{ plate: '29C12345', distance: 1, list: 'allow' }] } })).toBe(
+      '→ HOLD unknown-plate: 29C12346 is not on the allow list  (near 29C12345)',
+    );
+    expect(formatDecision({ ...base, action: 'deny', reason: 'watch-list', alarm: true, detail: 'on the watch list', hints: {} })).toBe(
+      '→ DENY watch-list: on the watch list  ALARM',
+    );
   });
 });
