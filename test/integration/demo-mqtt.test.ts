@@ -87,9 +87,11 @@ describe('smartgate demo with --mqtt-url', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(tail.stderr).not.toMatch(/"notice":"gap"/);
     const plates = vehicles.flatMap((v) => (v.plate ? [v.plate.text] : []));
-    for (const event of tail.stdout) {
-      expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1', type: 'plate.read' });
-      expect(plates).toContain((event.payload as { text: string }).text);
+    // Each vehicle is two events: its plate read, then the lane's decision on it.
+    for (const [i, event] of tail.stdout.entries()) {
+      const payload = event.payload as { text?: string; plate?: { text: string } };
+      expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1', type: i % 2 === 0 ? 'plate.read' : 'decision' });
+      expect(plates).toContain(payload.text ?? payload.plate?.text);
     }
   }, 150_000);
 });
