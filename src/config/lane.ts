@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { barrierSchema } from './barrier.js';
 import { laneDecisionsSchema } from './decisions.js';
 import { cameraSchema } from './camera.js';
+import { flowSchema } from './flow.js';
 import { nonEmptyString, slug } from './fields.js';
 import { recognitionSchema } from './recognition.js';
 import { roiSchema } from './roi.js';
@@ -23,6 +24,7 @@ const laneFields = z.strictObject({
   voting: votingSchema,
   decisions: laneDecisionsSchema,
   barrier: barrierSchema,
+  flow: flowSchema,
 });
 
 export const laneSchema = laneFields

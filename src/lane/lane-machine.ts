@@ -1,0 +1,356 @@
+import type { BarrierState } from '../barrier/types.js';
+import type { DecisionAction } from './decision-reasons.js';
+
+/**
+ * The lane's state machine, as a pure function: (state, input, time) → (state, effects). The
+ * lane controller feeds it the loop, the barrier's state, decisions, actuation results,
+ * operators' actions and clock ticks, and carries out the effects (record, actuate, alarm).
+ *
+ *   idle ──loop──▶ present ──decision──▶ opening ──actuated──▶ open ──loop clears / open then
+ *     ▲              │ (or a decision        │ failed               closed limit──▶ passed ──▶ idle
+ *     │              │  straight from idle)  ▼
+ *     │              ├──hold──▶ held ──confirm──▶ opening        (refuse / loop clears ──▶ next)
+ *     └──────────────┴──deny──▶ denied ──loop clears──▶ next
+ *
+ * "next" is the oldest pending hold, if any, else idle. One actuation per decision or operator
+ * action; a read while another vehicle is at the barrier is never opened for automatically (it
+ * is held as `lane-busy`), and one while the boom is up is also a tailgating alarm.
+ */
+export type LanePhase = 'idle' | 'present' | 'held' | 'denied' | 'opening' | 'open' | 'passed';
+
+export interface LaneFlowSettings {
+  /** A vehicle present, held or denied this long (ms) raises `vehicle-waiting`, once. */
+  waitAlarmMs: number;
+  /** After an open, no passage seen this long (ms) ends the vehicle's visit anyway. */
+  passTimeoutMs: number;
+  /** The plate of the vehicle just handled, read again within this long (ms), is not a new vehicle. */
+  cooldownMs: number;
+}
+
+/** A held vehicle waiting for the operator. (A type, not an interface: it goes on the wire as is.) */
+export type Hold = {
+  /** The event that created the hold (a `decision`, or a failed `barrier.actuation`). */
+  holdId: string;
+  plate: string | null;
+  display: string | null;
+  reason: string;
+  detail: string;
+  /** Wall time the hold was created. */
+  createdAt: number;
+};
+
+export interface Vehicle {
+  plate: string | null;
+  display: string | null;
+  /** The allow entry's paired plate (the other country's plate of the same truck). */
+  pairedPlate: string | null;
+  decisionId: string | null;
+  /** Monotonic ms when the lane first knew of it. */
+  arrivedAt: number;
+}
+
+export interface LaneMachineState {
+  phase: LanePhase;
+  /** Monotonic ms the phase was entered. */
+  since: number;
+  vehicle: Vehicle | null;
+  /** Pending holds, oldest first; in phase `held`, holds[0] is the vehicle at the barrier. */
+  holds: readonly Hold[];
+  /** Last loop input; null when no loop is wired. */
+  loop: boolean | null;
+  barrier: BarrierState;
+  /** Since the open: the vehicle was on the loop / the open limit was reached. */
+  loopSeen: boolean;
+  openSeen: boolean;
+  waitAlarmed: boolean;
+  /** The last vehicle whose visit ended, for the cooldown. */
+  last: { plate: string | null; pairedPlate: string | null; endedAt: number } | null;
+}
+
+export type VehicleOutcome =
+  /** Seen leaving: the loop cleared, or the boom went up and down again. */
+  | 'passed'
+  /** Opened, and nothing wired to see the vehicle pass: assumed after passTimeoutMs. */
+  | 'passed-unconfirmed'
+  /** Opened, and the inputs did not show a passage within passTimeoutMs. */
+  | 'not-passed'
+  /** Held or denied, and the loop cleared: the vehicle turned back (or, without a loop, the deny timed out). */
+  | 'left'
+  /** The operator refused the hold. */
+  | 'refused';
+
+export type LaneAlarm = 'tailgating' | 'barrier-not-opened' | 'vehicle-waiting';
+
+export type ActuationCause = 'decision' | 'confirm' | 'manual-open';
+
+export type LaneEffect =
+  | { kind: 'actuate'; cause: ActuationCause; holdId: string | null; decisionId: string | null; plate: string | null }
+  | { kind: 'alarm'; alarm: LaneAlarm; detail: string; plate: string | null }
+  | {
+      kind: 'vehicle';
+      outcome: VehicleOutcome;
+      plate: string | null;
+      decisionId: string | null;
+      holdId: string | null;
+      /** Monotonic ms the lane dealt with the vehicle. */
+      durationMs: number;
+    };
+
+export type LaneInput =
+  | { type: 'loop'; occupied: boolean }
+  | { type: 'barrier'; state: BarrierState }
+  | {
+      type: 'decided';
+      /** The recorded decision event. */
+      decisionId: string;
+      action: DecisionAction;
+      reason: string;
+      detail: string;
+      plate: string;
+      display: string;
+      pairedPlate: string | null;
+      /** Wall time, for the hold. */
+      at: number;
+    }
+  /** The barrier's answer to the last actuate; `eventId` is the recorded result. */
+  | { type: 'actuated'; ok: boolean; detail: string; eventId: string; at: number }
+  | { type: 'confirm'; holdId: string }
+  | { type: 'refuse'; holdId: string }
+  | { type: 'manual-open' }
+  | { type: 'tick' };
+
+/** Why an operator's action was not taken; the lane is unchanged. */
+export interface LaneRefusal {
+  code: 'no-such-hold' | 'not-at-barrier' | 'busy';
+  message: string;
+}
+
+export interface LaneStep {
+  state: LaneMachineState;
+  effects: LaneEffect[];
+  refusal?: LaneRefusal;
+}
+
+/** How a new read fits the lane now. */
+export type Admission =
+  /** The vehicle already being handled (or just handled): not decided again. */
+  | { kind: 'duplicate' }
+  /** A new vehicle; `busy`: another one is at the barrier, so it must not open by itself. */
+  | { kind: 'new'; busy: boolean; tailgating: boolean };
+
+export function initialLaneState(now: number, loopWired: boolean): LaneMachineState {
+  return { phase: 'idle', since: now, vehicle: null, holds: [], loop: loopWired ? false : null, barrier: 'unknown', loopSeen: false, openSeen: false, waitAlarmed: false, last: null };
+}
+
+const BOOM_UP: readonly LanePhase[] = ['opening', 'open', 'passed'];
+/** A vehicle is being dealt with at the barrier: a new one must not be opened for automatically. */
+const AT_BARRIER: readonly LanePhase[] = ['opening', 'open', 'held', 'denied'];
+
+export function admit(state: LaneMachineState, plate: string, now: number, settings: LaneFlowSettings): Admission {
+  const v = state.vehicle;
+  if (v && (v.plate === plate || v.pairedPlate === plate)) return { kind: 'duplicate' };
+  if (state.holds.some((h) => h.plate === plate)) return { kind: 'duplicate' };
+  const last = state.last;
+  if (last && now - last.endedAt < settings.cooldownMs && (last.plate === plate || last.pairedPlate === plate)) return { kind: 'duplicate' };
+  const tailgating = BOOM_UP.includes(state.phase) && state.barrier !== 'closed';
+  // While opening or open another vehicle is at the barrier, even before the boom has left its
+  // closed limit (the limit still reads closed for a moment after the open is sent).
+  const busy = tailgating || AT_BARRIER.includes(state.phase);
+  return { kind: 'new', busy, tailgating };
+}
+
+/** The monotonic time at which a tick may change something; null when nothing is timed. */
+export function nextDeadline(state: LaneMachineState, settings: LaneFlowSettings): number | null {
+  switch (state.phase) {
+    case 'present':
+    case 'held':
+      return state.waitAlarmed ? null : state.since + settings.waitAlarmMs;
+    case 'denied':
+      if (state.loop === null) return state.since + Math.min(settings.passTimeoutMs, settings.waitAlarmMs);
+      return state.waitAlarmed ? null : state.since + settings.waitAlarmMs;
+    case 'open':
+    case 'passed':
+      return state.since + settings.passTimeoutMs;
+    default:
+      return null;
+  }
+}
+
+export function stepLane(state: LaneMachineState, input: LaneInput, now: number, settings: LaneFlowSettings): LaneStep {
+  const effects: LaneEffect[] = [];
+  const to = (phase: LanePhase, patch: Partial<LaneMachineState> = {}): LaneMachineState => ({ ...state, phase, since: now, waitAlarmed: false, ...patch });
+  /** Ends the current vehicle's visit and moves on to the oldest pending hold, if any. */
+  const endVisit = (outcome: VehicleOutcome, from: LaneMachineState = state, holdId: string | null = null): LaneMachineState => {
+    const v = from.vehicle;
+    effects.push({ kind: 'vehicle', outcome, plate: v?.plate ?? null, decisionId: v?.decisionId ?? null, holdId, durationMs: v ? Math.max(0, now - v.arrivedAt) : 0 });
+    const last = { plate: v?.plate ?? null, pairedPlate: v?.pairedPlate ?? null, endedAt: now };
+    return { ...nextUp(from, now), last };
+  };
+  const actuate = (cause: ActuationCause, vehicle: Vehicle | null, holdId: string | null, patch: Partial<LaneMachineState> = {}): LaneMachineState => {
+    effects.push({ kind: 'actuate', cause, holdId, decisionId: vehicle?.decisionId ?? null, plate: vehicle?.plate ?? null });
+    return to('opening', { vehicle, loopSeen: state.loop === true, openSeen: false, ...patch });
+  };
+  const refuse = (code: LaneRefusal['code'], message: string): LaneStep => ({ state, effects: [], refusal: { code, message } });
+
+  switch (input.type) {
+    case 'loop': {
+      const s = { ...state, loop: input.occupied };
+      if (input.occupied) {
+        if (state.phase === 'idle') return { state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) }, effects };
+        if (state.phase === 'opening' || state.phase === 'open') return { state: { ...s, loopSeen: true }, effects };
+        if (state.phase === 'passed') {
+          effects.push({ kind: 'alarm', alarm: 'tailgating', detail: 'a second vehicle drove onto the loop before the boom closed', plate: null });
+          // With a vehicle held waiting (read while the boom was up), it comes to the barrier:
+          // an anonymous `present` would leave its hold unconfirmable while the loop is occupied.
+          if (state.holds.length) return { state: nextUp(s, now), effects };
+          return { state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) }, effects };
+        }
+        return { state: s, effects };
+      }
+      switch (state.phase) {
+        case 'present':
+          return { state: endVisit('left', s), effects };
+        case 'held':
+          return { state: endVisit('left', { ...s, holds: s.holds.slice(1) }, s.holds[0]?.holdId ?? null), effects };
+        case 'denied':
+          return { state: endVisit('left', s), effects };
+        case 'opening':
+        case 'open':
+          if (!state.loopSeen) return { state: s, effects };
+          effects.push(vehicleEffect('passed', state, now));
+          return { state: { ...s, phase: 'passed', since: now, loopSeen: false, last: { plate: state.vehicle?.plate ?? null, pairedPlate: state.vehicle?.pairedPlate ?? null, endedAt: now } }, effects };
+        default:
+          return { state: s, effects };
+      }
+    }
+
+    case 'barrier': {
+      const s = { ...state, barrier: input.state };
+      const open = input.state === 'open';
+      if ((state.phase === 'opening' || state.phase === 'open') && open) return { state: { ...s, openSeen: true }, effects };
+      // Without a loop, the boom going up and then down again is the passage.
+      if (state.phase === 'open' && input.state === 'closed' && state.openSeen && state.loop === null) return { state: endVisit('passed', s), effects };
+      // The boom is down behind the vehicle: the next held one, if any, comes to the barrier.
+      if (state.phase === 'passed' && input.state === 'closed') return { state: nextUp(s, now), effects };
+      return { state: s, effects };
+    }
+
+    case 'decided': {
+      const admission = admit(state, input.plate, now, settings);
+      if (admission.kind === 'duplicate') return { state, effects };
+      if (admission.tailgating) {
+        effects.push({ kind: 'alarm', alarm: 'tailgating', detail: `${input.display} was read while the boom was up for ${state.vehicle?.display ?? 'another vehicle'}`, plate: input.plate });
+      }
+      const vehicle: Vehicle = { plate: input.plate, display: input.display, pairedPlate: input.pairedPlate, decisionId: input.decisionId, arrivedAt: state.vehicle?.plate === null ? state.vehicle.arrivedAt : now };
+      const hold: Hold = { holdId: input.decisionId, plate: input.plate, display: input.display, reason: input.reason, detail: input.detail, createdAt: input.at };
+      if (admission.busy) {
+        // The decider already turned an open into a `lane-busy` hold; a deny's alarm is in its decision.
+        return { state: input.action === 'hold' ? { ...state, holds: [...state.holds, hold] } : state, effects };
+      }
+      switch (input.action) {
+        case 'open':
+          return { state: actuate('decision', vehicle, null), effects };
+        case 'hold':
+          return { state: to('held', { vehicle, holds: [hold, ...state.holds] }), effects };
+        case 'deny':
+          return { state: to('denied', { vehicle }), effects };
+      }
+      return { state, effects };
+    }
+
+    case 'actuated': {
+      if (state.phase !== 'opening') return { state, effects };
+      if (input.ok) return { state: to('open', { barrier: state.barrier }), effects };
+      const v = state.vehicle;
+      effects.push({ kind: 'alarm', alarm: 'barrier-not-opened', detail: input.detail, plate: v?.plate ?? null });
+      const hold: Hold = { holdId: input.eventId, plate: v?.plate ?? null, display: v?.display ?? null, reason: 'barrier-not-opened', detail: input.detail, createdAt: input.at };
+      return { state: to('held', { holds: [hold, ...state.holds] }), effects };
+    }
+
+    case 'confirm': {
+      const index = state.holds.findIndex((h) => h.holdId === input.holdId);
+      if (index < 0) return refuse('no-such-hold', `no pending hold ${input.holdId} on this lane`);
+      if (index > 0 || state.phase !== 'held') {
+        return refuse('not-at-barrier', `hold ${input.holdId} is not the vehicle at the barrier${state.vehicle?.display ? ` (${state.vehicle.display} is)` : ''}: resolve that one first`);
+      }
+      return { state: actuate('confirm', state.vehicle, input.holdId, { holds: state.holds.slice(1) }), effects };
+    }
+
+    case 'refuse': {
+      const index = state.holds.findIndex((h) => h.holdId === input.holdId);
+      if (index < 0) return refuse('no-such-hold', `no pending hold ${input.holdId} on this lane`);
+      const holds = state.holds.filter((_, i) => i !== index);
+      if (index === 0 && state.phase === 'held') return { state: endVisit('refused', { ...state, holds }, input.holdId), effects };
+      const h = state.holds[index]!;
+      effects.push({ kind: 'vehicle', outcome: 'refused', plate: h.plate, decisionId: h.holdId, holdId: h.holdId, durationMs: 0 });
+      return { state: { ...state, holds }, effects };
+    }
+
+    case 'manual-open': {
+      if (state.phase === 'opening') return refuse('busy', 'the barrier is already being opened');
+      const atBarrier = state.phase === 'held' ? state.holds[0] : undefined;
+      const vehicle = state.phase === 'idle' || state.phase === 'passed' ? newVehicle(now) : state.vehicle;
+      return { state: actuate('manual-open', vehicle, atBarrier?.holdId ?? null, { holds: atBarrier ? state.holds.slice(1) : state.holds }), effects };
+    }
+
+    case 'tick':
+      return tick(state, now, settings, effects, endVisit);
+  }
+}
+
+function tick(
+  state: LaneMachineState,
+  now: number,
+  settings: LaneFlowSettings,
+  effects: LaneEffect[],
+  endVisit: (outcome: VehicleOutcome) => LaneMachineState,
+): LaneStep {
+  const age = now - state.since;
+  switch (state.phase) {
+    case 'denied':
+      // Without a loop nothing shows the refused vehicle leaving: its visit ends by time.
+      if (state.loop === null && age >= Math.min(settings.passTimeoutMs, settings.waitAlarmMs)) return { state: endVisit('left'), effects };
+    // falls through
+    case 'present':
+    case 'held':
+      if (state.waitAlarmed || age < settings.waitAlarmMs) return { state, effects };
+      effects.push({
+        kind: 'alarm',
+        alarm: 'vehicle-waiting',
+        detail: `${state.vehicle?.display ?? 'a vehicle'} has waited ${Math.round(age / 1000)} s (${state.phase === 'present' ? 'no plate read' : state.phase})`,
+        plate: state.vehicle?.plate ?? null,
+      });
+      return { state: { ...state, waitAlarmed: true }, effects };
+    case 'open': {
+      if (age < settings.passTimeoutMs) return { state, effects };
+      // A barrier state other than unknown means limits are wired; with those or a loop the
+      // passage could have been seen, and was not.
+      const observable = state.loop !== null || state.barrier !== 'unknown';
+      return { state: endVisit(observable ? 'not-passed' : 'passed-unconfirmed'), effects };
+    }
+    case 'passed':
+      if (age < settings.passTimeoutMs) return { state, effects };
+      return { state: nextUp(state, now), effects };
+    default:
+      return { state, effects };
+  }
+}
+
+/**
+ * "next": the oldest pending hold comes to the barrier (phase `held`), else the lane is idle.
+ * Every way a visit ends goes through here, so a hold queued behind is never left stranded.
+ */
+function nextUp(from: LaneMachineState, now: number): LaneMachineState {
+  const next = from.holds[0];
+  const vehicle: Vehicle | null = next ? { plate: next.plate, display: next.display, pairedPlate: null, decisionId: next.holdId, arrivedAt: now } : null;
+  return { ...from, phase: next ? 'held' : 'idle', since: now, vehicle, waitAlarmed: false, loopSeen: false, openSeen: false };
+}
+
+function newVehicle(now: number): Vehicle {
+  return { plate: null, display: null, pairedPlate: null, decisionId: null, arrivedAt: now };
+}
+
+function vehicleEffect(outcome: VehicleOutcome, state: LaneMachineState, now: number): LaneEffect {
+  const v = state.vehicle;
+  return { kind: 'vehicle', outcome, plate: v?.plate ?? null, decisionId: v?.decisionId ?? null, holdId: null, durationMs: v ? Math.max(0, now - v.arrivedAt) : 0 };
+}
