@@ -1,3 +1,4 @@
+import { createBarrier, type BuiltBarrier } from './barrier/factory.js';
 import { EventBus } from './core/bus.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/log.js';
@@ -7,6 +8,7 @@ import type { FrameSource } from './camera/types.js';
 import type { Config, LaneConfig } from './config/index.js';
 import type { LaneEvents } from './lane/events.js';
 import { LaneReader } from './lane/lane-reader.js';
+import { LaneController } from './lane/lane-controller.js';
 import { LaneDecider } from './lane/lane-decider.js';
 import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
@@ -30,6 +32,9 @@ export interface LaneParts {
   id: string;
   camera: FrameSource;
   reader: LaneReader;
+  controller: LaneController;
+  /** Null for `barrier.driver: none`; for `simulator`, its simulated board is here too. */
+  barrier: BuiltBarrier | null;
 }
 
 /**
@@ -58,11 +63,8 @@ export class Daemon {
     this.quotaBytes = config.store.quotaMb * 1024 * 1024;
     const { store } = ctx;
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
-    this.decider = new LaneDecider(
-      { bus: this.bus, log: ctx.log.child({ module: 'decider' }), clock: ctx.clock },
-      { sink: store.events, lists: store.lists },
-      config.lanes.map((l) => ({ id: l.id, direction: l.direction, rules: l.decisions })),
-    );
+    this.decider = new LaneDecider({ bus: this.bus, log: ctx.log.child({ module: 'decider' }), clock: ctx.clock }, { sink: store.events, lists: store.lists });
+    this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
     this.uplink = createUplink(
       { clock: ctx.clock, log: ctx.log },
       {
@@ -72,19 +74,27 @@ export class Daemon {
         config: config.mqtt,
         inbound:
           config.mqtt &&
-          centralHandlers({ clock: ctx.clock, bootId: store.bootId, laneIds: config.lanes.map((l) => l.id), config: config.mqtt.commands, store }),
+          centralHandlers({
+            clock: ctx.clock,
+            bootId: store.bootId,
+            laneIds: config.lanes.map((l) => l.id),
+            config: config.mqtt.commands,
+            store,
+            lanes: this.lanes.map((l) => l.controller),
+          }),
         snapshot: () => this.snapshot(),
       },
     );
-    this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
-    // Stopped in reverse: the readers flush their last votes while the recorder still listens,
-    // and the uplink forwards until the lanes are quiet.
+    // Central sees a lane's phase, holds and barrier change without waiting for the interval.
+    this.bus.on(this, 'lane.state', () => this.uplink?.state?.publishSoon());
+    // Stopped in reverse: the readers flush their last votes while the recorder and the lane
+    // controllers still listen, and the uplink forwards until the lanes are quiet.
     this.services = [
       store.retention,
       ...(this.uplink ? [this.uplink] : []),
-      // Listeners in this order: a read is recorded, then decided.
+      // Listeners in this order: a read is recorded, then decided and acted on.
       this.recorder,
-      this.decider,
+      ...this.lanes.map((l) => l.controller),
       ...this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]),
     ];
   }
@@ -107,6 +117,8 @@ export class Daemon {
       }
     }
     this.started = [];
+    this.bus.removeAll(this);
+    for (const lane of this.lanes) lane.barrier?.simulator?.stop();
   }
 
   /** Health and lane states in the wire shapes of the retained snapshot topics. */
@@ -129,6 +141,7 @@ export class Daemon {
           ts,
           camera: { state, fpsIn, fpsProcessed, framesDropped, lastFrameAgeMs, restarts, lastError },
           reader: { ...l.reader.stats() },
+          ...laneFlow(l.controller),
         };
       }),
     };
@@ -149,6 +162,7 @@ export class Daemon {
       lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
       recorder: this.recorder.stats(),
       decider: this.decider.stats(),
+      controllers: this.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
       outboxPending: this.ctx.store.events.pendingCount(),
       retention: this.ctx.store.retention.stats(),
       uplink: this.uplink?.stats() ?? null,
@@ -172,8 +186,29 @@ export class Daemon {
       camera,
       engine,
     );
-    return { id: lane.id, camera, reader };
+    const barrierLog = log.child({ module: 'barrier' });
+    // The driver reports to the controller, which exists only once the driver does.
+    let controller: LaneController | null = null;
+    const barrier = createBarrier(lane.barrier, { clock: this.ctx.clock, log: barrierLog, onStatus: (status) => controller?.onBarrierStatus(status) });
+    controller = new LaneController(
+      { bus: this.bus, log: log.child({ module: 'lane' }), clock: this.ctx.clock },
+      { decider: this.decider, sink: this.ctx.store.events, barrier: barrier?.driver ?? null },
+      {
+        lane: { id: lane.id, direction: lane.direction, rules: lane.decisions },
+        flow: lane.flow,
+        barrierDriver: lane.barrier.driver,
+        loopWired: lane.barrier.driver === 'simulator' || (lane.barrier.driver === 'modbus' && lane.barrier.inputs.loop !== undefined),
+        commandDeadlineMs: lane.barrier.commandDeadlineMs,
+      },
+    );
+    return { id: lane.id, camera, reader, controller, barrier };
   }
+}
+
+/** The lane state's `flow` and `barrier`, from the controller's snapshot. */
+function laneFlow(controller: LaneController) {
+  const { barrier, ...flow } = controller.snapshot();
+  return { flow, barrier };
 }
 
 function serviceOf(name: string, source: FrameSource): Service {

@@ -9,21 +9,21 @@ import type { Service } from '../core/service.js';
  */
 export type BarrierState = 'closed' | 'opening' | 'open' | 'unknown' | 'fault';
 
-/** The discrete inputs, when wired; a field is absent when that input is not wired. */
-export interface BarrierInputs {
+/** The discrete inputs, when wired; a field is absent when that input is not wired. (Types, not interfaces: they go on the wire as they are.) */
+export type BarrierInputs = {
   openLimit?: boolean;
   closedLimit?: boolean;
   loop?: boolean;
-}
+};
 
-export interface BarrierStatus {
+export type BarrierStatus = {
   state: BarrierState;
   /** Null when no input is wired (LCUS boards have none). */
   inputs: BarrierInputs | null;
   /** Why the state is `fault`, or the last error seen; null when none. */
   lastError: string | null;
   portOpen: boolean;
-}
+};
 
 export type OpenFailure =
   /** The deadline passed before the open could be sent: dropped. */

@@ -23,6 +23,13 @@ export const DECISION_REASONS = [
 ] as const;
 export type ReasonCode = (typeof DECISION_REASONS)[number];
 
+/**
+ * Not decide()'s: the lane turns an `allowed` open into this hold when another vehicle is at the
+ * barrier, since opening then would let whoever is in front through.
+ */
+export const LANE_BUSY = 'lane-busy' as const;
+export type LaneReasonCode = ReasonCode | typeof LANE_BUSY;
+
 /** Only a plate on the deny or watch list raises an alarm; a hold waits for the operator. */
 export const REASON_OUTCOME: Readonly<Record<ReasonCode, { action: DecisionAction; alarm: boolean }>> = {
   'deny-list': { action: 'deny', alarm: true },

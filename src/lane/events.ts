@@ -1,5 +1,8 @@
+import type { BarrierStatus } from '../barrier/types.js';
 import type { VotedPlateRead } from '../plates/voter.js';
+import type { StoredEvent } from '../store/types.js';
 import type { Decision } from './decide.js';
+import type { LaneSnapshot } from './lane-snapshot.js';
 
 /** Everything the lane tells the rest of the daemon, by event name. */
 export interface LaneEvents extends Record<string, unknown> {
@@ -7,4 +10,11 @@ export interface LaneEvents extends Record<string, unknown> {
   'plate.read': { laneId: string; read: VotedPlateRead };
   /** What the lane decided for that read (recorded before this is emitted). */
   'lane.decision': { laneId: string; read: VotedPlateRead; decision: Decision };
+  /**
+   * An event the lane controller recorded: an actuation, an alarm, an operator's action, or
+   * the end of a vehicle's visit. Emitted after it is stored.
+   */
+  'lane.recorded': { laneId: string; event: StoredEvent };
+  /** The lane's phase, vehicle, pending holds or barrier changed. */
+  'lane.state': { laneId: string; state: LaneSnapshot };
 }

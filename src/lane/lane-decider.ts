@@ -1,13 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
-import type { Service } from '../core/service.js';
 import type { LaneDecisions } from '../config/decisions.js';
 import type { LANE_DIRECTIONS } from '../config/lane.js';
+import type { VotedPlateRead } from '../plates/voter.js';
 import type { StoredList } from '../store/lists.js';
-import type { EventSink } from '../store/types.js';
+import type { EventSink, StoredEvent } from '../store/types.js';
 import { LIST_NAMES, type ListName } from '../uplink/commands-contract.js';
-import { decide } from './decide.js';
+import { decide, type Decision } from './decide.js';
+import { LANE_BUSY } from './decision-reasons.js';
 import { decisionEvent } from './decision-event.js';
 import type { LaneEvents } from './events.js';
 import { buildListIndex, type ListIndex } from './list-entries.js';
@@ -24,36 +25,40 @@ export interface LaneDecisionSettings {
   rules: LaneDecisions;
 }
 
+export interface RecordedDecision {
+  decision: Decision;
+  event: StoredEvent;
+}
+
 /**
- * Decides open, hold or deny for every voted plate read, from the lists central pushed, and
- * records each decision as an event before anything acts on it. The list index is rebuilt only
- * when a list changed. (Acting on the decision — the barrier — is the lane state machine's.)
+ * Decides open, hold or deny for a voted plate read from the lists central pushed, records the
+ * decision as an event, and only then announces it (`lane.decision`). The lane controller
+ * calls it for each new vehicle and acts on the result. The list index is rebuilt only when a
+ * list changed.
  */
-export class LaneDecider implements Service {
-  readonly name = 'lane-decider';
+export class LaneDecider {
   private cached: { key: string; index: ListIndex } | null = null;
   private decided = 0;
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
     private readonly deps: { sink: EventSink; lists: ListSource },
-    private readonly lanes: readonly LaneDecisionSettings[],
   ) {}
 
-  async start(): Promise<void> {
-    this.ctx.bus.on(this, 'plate.read', ({ laneId, read }) => {
-      const lane = this.lanes.find((l) => l.id === laneId);
-      if (!lane) return;
-      const input = { plate: read.plate, confidence: read.confidence, votes: read.votes };
-      const decision = decide({ read: input, lane, rules: lane.rules, lists: this.listIndex(), now: this.ctx.clock.now() });
-      this.deps.sink.append({ type: 'decision', laneId, payload: decisionEvent(decision, input, lane) });
-      this.decided++;
-      this.ctx.bus.emit('lane.decision', { laneId, read, decision });
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.ctx.bus.removeAll(this);
+  /**
+   * `laneBusy`: another vehicle is at the barrier, so an `allowed` open becomes a `lane-busy`
+   * hold (refusals stay as they are).
+   */
+  decide(lane: LaneDecisionSettings, read: VotedPlateRead, laneBusy = false): RecordedDecision {
+    const input = { plate: read.plate, confidence: read.confidence, votes: read.votes };
+    let decision = decide({ read: input, lane, rules: lane.rules, lists: this.listIndex(), now: this.ctx.clock.now() });
+    if (laneBusy && decision.action === 'open') {
+      decision = { ...decision, action: 'hold', reason: LANE_BUSY, detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})` };
+    }
+    const event = this.deps.sink.append({ type: 'decision', laneId: lane.id, payload: decisionEvent(decision, input, lane) });
+    this.decided++;
+    this.ctx.bus.emit('lane.decision', { laneId: lane.id, read, decision });
+    return { decision, event };
   }
 
   stats() {

@@ -6,6 +6,7 @@ import type { EventSink, Outbox } from '../store/types.js';
 import type { CentralInboxOptions } from './central-inbox.js';
 import { CommandRouter } from './command-router.js';
 import { gateCommands } from './gate-commands.js';
+import { laneCommands, type LaneControl } from './lane-commands.js';
 import { ListReceiver } from './list-receiver.js';
 import { smartgateVersion } from './version.js';
 
@@ -16,6 +17,8 @@ export interface CentralHandlerDeps {
   laneIds: readonly string[];
   config: MqttCommandsConfig;
   store: { events: EventSink & Outbox; lists: ListStore; commandIds: CommandLog };
+  /** The lanes central's lane commands act on (hold.confirm, barrier.open...). */
+  lanes?: readonly LaneControl[];
   /** Default: package.json's. */
   version?: string;
 }
@@ -23,7 +26,10 @@ export interface CentralHandlerDeps {
 /** The handlers of central's commands and list pushes over the gate's store: what the Uplink's inbox routes to. */
 export function centralHandlers(deps: CentralHandlerDeps): Pick<CentralInboxOptions, 'events' | 'commands' | 'lists'> {
   const { clock, store } = deps;
-  const commands = gateCommands({ clock, bootId: deps.bootId, version: deps.version ?? smartgateVersion(), lists: store.lists, outbox: store.events });
+  const commands = {
+    ...gateCommands({ clock, bootId: deps.bootId, version: deps.version ?? smartgateVersion(), lists: store.lists, outbox: store.events }),
+    ...laneCommands(deps.lanes ?? []),
+  };
   return {
     events: store.events,
     commands: new CommandRouter({ clock }, { commands, seen: store.commandIds, laneIds: deps.laneIds, ...deps.config }),

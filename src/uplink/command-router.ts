@@ -4,6 +4,22 @@ import { GATE_LANE_ID } from '../store/types.js';
 import { COMMAND_MAX_BYTES, commandRequestSchema, describeIssues, timestampMs, type CommandRequest } from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
 
+/**
+ * Thrown by a handler that understood the command but will not run it: `invalid` for arguments
+ * that only make sense together (a lane command without laneId), `conflict` when the gate's
+ * state does not allow it now (a hold already resolved). Anything else a handler throws is
+ * `failed`.
+ */
+export class CommandRefused extends Error {
+  constructor(
+    readonly code: 'invalid' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandRefused';
+  }
+}
+
 /** What a handler knows about the command besides its arguments. */
 export interface CommandContext {
   id: string;
@@ -107,6 +123,7 @@ export class CommandRouter {
     try {
       data = definition.run(args.data, { id: request.id, laneId });
     } catch (err) {
+      if (err instanceof CommandRefused) return refuse({ code: err.code, message: err.message });
       return refuse({ code: 'failed', message: `${name} failed: ${(err as Error).message}` });
     }
     return { reply: { status: 'ok', id: request.id, data }, event: commandEvent(name, id, laneId, 'ok', null) };

@@ -25,6 +25,7 @@ export const REFUSAL_CODES = [
   'too-early',
   'replayed',
   'version-mismatch',
+  'conflict',
   'failed',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];

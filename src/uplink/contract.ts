@@ -9,7 +9,7 @@ import { commandTopic, defaultResponseTopic, eventsTopic, healthTopic, laneState
  * loose on purpose: a consumer of v1 must accept fields a later gate adds.
  */
 
-const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'command', 'list'] as const;
+const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list'] as const;
 // Fails to compile when the store's EventType and this list drift apart.
 const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType] ? true : never = true;
 void sameTypes;
@@ -75,8 +75,44 @@ export const laneStateSchema = z
         platesEmitted: count().describe('Voted plate reads since start.'),
       })
       .describe('Plate reading on the lane.'),
+    flow: z
+      .looseObject({
+        phase: z.string().describe('idle, present, held, denied, opening, open or passed (docs/lanes.md).'),
+        phaseAgeMs: wholeNumber().describe('How long the lane has been in this phase.'),
+        vehicle: z
+          .looseObject({ plate: z.string().nullable(), display: z.string().nullable() })
+          .nullable()
+          .describe('The vehicle in hand; plate null when it is on the loop but not read yet.'),
+        holds: z
+          .array(
+            z.looseObject({
+              holdId: z.string().describe('Id of the event that created the hold; the holdId of hold.confirm / hold.refuse.'),
+              plate: z.string().nullable(),
+              display: z.string().nullable(),
+              reason: z.string().describe('The decision reason (unknown-plate, lane-busy...) or barrier-not-opened.'),
+              detail: z.string(),
+              createdAt: wholeNumber(),
+            }),
+          )
+          .describe('Vehicles waiting for the operator, oldest first.'),
+        loop: z.boolean().nullable().describe('The loop detector: occupied or not; null when none is wired.'),
+      })
+      .describe('Where the lane is with the current vehicle.'),
+    barrier: z
+      .looseObject({
+        driver: z.string().describe('lcus, modbus or simulator.'),
+        state: z.enum(['closed', 'opening', 'open', 'unknown', 'fault']).describe('Only what the inputs say; unknown without inputs; fault with lastError.'),
+        inputs: z
+          .looseObject({ openLimit: z.boolean().optional(), closedLimit: z.boolean().optional(), loop: z.boolean().optional() })
+          .nullable()
+          .describe('The wired inputs as last read; null when none are wired or the port is down.'),
+        lastError: z.string().nullable().describe('Why the barrier is in fault (serial error, no open limit...).'),
+        portOpen: z.boolean().describe('Whether the serial port is open.'),
+      })
+      .nullable()
+      .describe('The lane barrier; null when the lane has none (driver none).'),
   })
-  .describe("A lane's latest counters, retained; replaced every mqtt.stateIntervalMs while connected.");
+  .describe("A lane's latest state and counters, retained; replaced on every change of the lane or barrier and every mqtt.stateIntervalMs while connected.");
 
 export type LaneState = z.infer<typeof laneStateSchema>;
 
@@ -129,7 +165,7 @@ export const channels = {
     // Latest-wins snapshots: QoS 0 leaves the QoS 1 send quota to events.
     qos: 0,
     retain: true,
-    summary: "One lane's camera and reader counters, retained and replaced periodically while connected.",
+    summary: "One lane's phase, holds and barrier, and its camera and reader counters, retained; replaced on changes and periodically while connected.",
   },
   health: {
     topic: healthTopic,
@@ -146,7 +182,7 @@ export const channels = {
     qos: 1,
     retain: false,
     reply: { schema: replySchema, defaultTopic: defaultResponseTopic, qos: 1, retain: false },
-    summary: 'A command to the gate by name (ping, lists.status, outbox.status); refused with a code when malformed, expired or replayed.',
+    summary: 'A command to the gate by name (ping, lists.status, outbox.status, lane.holds, hold.confirm, hold.refuse, barrier.open); refused with a code when malformed, expired or replayed.',
   },
   lists: {
     topic: listTopic,

@@ -17,7 +17,7 @@ const noArgs = z.strictObject({});
 
 /**
  * The commands a gate answers, by name (the last topic level). Each is one entry: the schema of
- * its `args` and a handler returning the reply's `data`. Barrier commands join this table later.
+ * its `args` and a handler returning the reply's `data`. The lanes' commands are in lane-commands.ts.
  */
 export function gateCommands(deps: GateCommandDeps): CommandTable {
   return {

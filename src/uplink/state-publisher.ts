@@ -4,6 +4,9 @@ import type { Service } from '../core/service.js';
 import { channels, type Health, type LaneState } from './contract.js';
 import type { MqttMessage, Publisher } from './publisher.js';
 
+/** Changes within this long (ms) go out as one round of snapshots. */
+export const CHANGE_COALESCE_MS = 250;
+
 /** What the daemon knows of itself right now, in the wire shapes. */
 export interface GateSnapshot {
   health: Health;
@@ -18,13 +21,14 @@ export interface StatePublisherOptions {
 }
 
 /**
- * Publishes the gate's health and each lane's state as retained snapshots: on every connect and
- * then every `intervalMs` while connected. Nothing is queued while the link is down: a snapshot
+ * Publishes the gate's health and each lane's state as retained snapshots: on every connect,
+ * soon after a change (publishSoon), and every `intervalMs` while connected. Nothing is queued while the link is down: a snapshot
  * is only worth its latest value, and the events that matter go through the outbox.
  */
 export class StatePublisher implements Service {
   readonly name = 'uplink-state';
   private timer: Timer | null = null;
+  private soonTimer: Timer | null = null;
   private unsubscribe: (() => void) | null = null;
   private published = 0;
 
@@ -45,7 +49,21 @@ export class StatePublisher implements Service {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    if (this.soonTimer) this.ctx.clock.clearTimeout(this.soonTimer);
     this.timer = null;
+    this.soonTimer = null;
+  }
+
+  /**
+   * Something central should see promptly changed (a lane's phase, a hold, the barrier): one
+   * round within CHANGE_COALESCE_MS, however many changes came in that time.
+   */
+  publishSoon(): void {
+    if (this.soonTimer || !this.unsubscribe) return;
+    this.soonTimer = this.ctx.clock.setTimeout(() => {
+      this.soonTimer = null;
+      this.publishNow();
+    }, CHANGE_COALESCE_MS);
   }
 
   stats() {

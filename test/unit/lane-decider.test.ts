@@ -47,24 +47,22 @@ function setUp() {
   lists.set('allow', 1, now, [{ key: '29C12345', reason: 'permit' }]);
   lists.set('deny', 1, now, []);
   lists.set('watch', 1, now, [{ key: '云A54321', reason: 'customs hold', source: 'customs' }]);
-  const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: outbox, lists }, [
-    { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-  ]);
+  const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: outbox, lists });
+  const lane = { id: 'entry-1', direction: 'entry' as const, rules: laneDecisionsSchema.parse({}) };
   const decisions: LaneEvents['lane.decision'][] = [];
   bus.on(decisions, 'lane.decision', (d) => decisions.push(d));
-  return { clock, bus, outbox, lists, decider, decisions };
+  return { clock, bus, outbox, lists, decider, decisions, lane };
 }
 
 describe('LaneDecider', () => {
-  it('decides every voted read of its lanes from the stored lists, recording the decision before announcing it', async () => {
-    const { bus, outbox, decider, decisions } = setUp();
+  it('decides voted reads from the stored lists, recording each decision before announcing it', () => {
+    const { bus, outbox, decider, decisions, lane } = setUp();
     let recordedFirst = false;
     bus.on({}, 'lane.decision', () => (recordedFirst = outbox.pendingCount() === decisions.length));
-    await decider.start();
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('29C12345') });
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('云A54321') });
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('29C12346') });
-    bus.emit('plate.read', { laneId: 'other-lane', read: voted('29C12345') }); // not this decider's
+    const first = decider.decide(lane, voted('29C12345'));
+    decider.decide(lane, voted('云A54321'));
+    decider.decide(lane, voted('29C12346'));
+    expect(first.event.payload).toMatchObject({ action: 'open', reason: 'allowed' });
     expect(decisions.map((d) => [d.read.plate.text, d.decision.action, d.decision.reason, d.decision.alarm])).toEqual([
       ['29C12345', 'open', 'allowed', false],
       ['云A54321', 'deny', 'watch-list', true],
@@ -79,20 +77,25 @@ describe('LaneDecider', () => {
     ]);
     expect(events[2]!.payload.nearMiss).toEqual([expect.objectContaining({ plate: '29C12345' })]);
     expect(decider.stats()).toEqual({ decided: 3 });
-    await decider.stop();
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('29C12345') });
-    expect(decisions).toHaveLength(3);
   });
 
-  it('sees a list central changed, and holds when the lists go stale', async () => {
-    const { clock, bus, lists, decider, decisions } = setUp();
-    await decider.start();
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('59P166480') });
+  it('holds an allowed plate as lane-busy when another vehicle is at the barrier, and leaves refusals alone', () => {
+    const { decider, lane } = setUp();
+    const busy = decider.decide(lane, voted('29C12345'), true);
+    expect(busy.decision).toMatchObject({ action: 'hold', reason: 'lane-busy', alarm: false });
+    expect(busy.decision.detail).toContain('29C-123.45');
+    expect(busy.event.payload).toMatchObject({ action: 'hold', reason: 'lane-busy' });
+    expect(decider.decide(lane, voted('云A54321'), true).decision).toMatchObject({ action: 'deny', reason: 'watch-list', alarm: true });
+    expect(decider.decide(lane, voted('29C12346'), true).decision.reason).toBe('unknown-plate');
+  });
+
+  it('sees a list central changed, and holds when the lists go stale', () => {
+    const { clock, lists, decider, decisions, lane } = setUp();
+    decider.decide(lane, voted('59P166480'));
     lists.set('allow', 2, clock.now(), [{ key: '29C12345' }, { key: '59P166480', reason: 'local' }]);
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('59P166480') });
+    decider.decide(lane, voted('59P166480'));
     clock.advance(25 * 3600_000); // past the default 24 h staleness limit
-    bus.emit('plate.read', { laneId: 'entry-1', read: voted('59P166480') });
+    decider.decide(lane, voted('59P166480'));
     expect(decisions.map((d) => d.decision.reason)).toEqual(['unknown-plate', 'allowed', 'lists-stale']);
-    await decider.stop();
   });
 });

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBarrier, type BuiltBarrier } from '../../src/barrier/factory.js';
+import { barrierSchema } from '../../src/config/barrier.js';
+import { laneDecisionsSchema } from '../../src/config/decisions.js';
+import { flowSchema } from '../../src/config/flow.js';
+import { EventBus } from '../../src/core/bus.js';
+import { FakeClock } from '../../src/core/fake-clock.js';
+import { silentLogger } from '../../src/core/log.js';
+import type { LaneEvents } from '../../src/lane/events.js';
+import { LaneController } from '../../src/lane/lane-controller.js';
+import { LaneDecider, type ListSource } from '../../src/lane/lane-decider.js';
+import { parsePlate } from '../../src/plates/parse.js';
+import type { VotedPlateRead } from '../../src/plates/voter.js';
+import type { StoredList } from '../../src/store/lists.js';
+import { settle } from '../helpers/fake-serial-port.js';
+import { MemoryOutbox } from '../helpers/memory-outbox.js';
+
+// The controller with the simulated Modbus board behind the real driver, all on a fake clock.
+
+class Lists implements ListSource {
+  constructor(private readonly lists: Map<string, StoredList>) {}
+  get(name: string) {
+    return this.lists.get(name);
+  }
+  summaries() {
+    return [...this.lists].map(([name, l]) => ({ name, version: l.version, receivedAt: l.receivedAt }));
+  }
+}
+
+function voted(text: string): VotedPlateRead {
+  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+}
+
+const operator = { operator: 'nguyen.van.a', reason: 'documents checked at the window', source: 'page' as const };
+
+let stopAll: (() => Promise<void>) | null = null;
+afterEach(async () => {
+  await stopAll?.();
+  stopAll = null;
+});
+
+async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }) {
+  const clock = new FakeClock(Date.UTC(2026, 10, 25, 3, 0, 0));
+  const bus = new EventBus<LaneEvents>(silentLogger);
+  const outbox = new MemoryOutbox(clock, 'mlt-kth');
+  const now = clock.now();
+  const lists = new Lists(
+    new Map([
+      ['allow', { version: 1, receivedAt: now, entries: [{ key: '29C12345' }] }],
+      ['deny', { version: 1, receivedAt: now, entries: [] }],
+      ['watch', { version: 1, receivedAt: now, entries: [{ key: '云A54321', reason: 'customs' }] }],
+    ]),
+  );
+  const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: outbox, lists });
+  const config = barrierSchema.parse(barrier);
+  let controller: LaneController | null = null;
+  const built: BuiltBarrier | null = createBarrier(config, {
+    clock,
+    log: silentLogger,
+    onStatus: (s) => controller?.onBarrierStatus(s),
+    simulatorTimings: { openMs: 300, holdOpenMs: 500, closeMs: 300 },
+  });
+  controller = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: outbox, barrier: built?.driver ?? null }, {
+    lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+    flow: flowSchema.parse({ waitAlarmMs: 5000, passTimeoutMs: 4000, cooldownMs: 1000 }),
+    barrierDriver: config.driver,
+    loopWired: config.driver === 'simulator',
+    commandDeadlineMs: config.commandDeadlineMs,
+  });
+  await controller.start();
+  const lane = controller;
+  stopAll = async () => {
+    await lane.stop();
+    built?.simulator?.stop();
+  };
+  const tick = async (ms: number) => {
+    for (let t = 0; t < ms; t += 20) {
+      clock.advance(20);
+      await settle();
+    }
+  };
+  const events = () => outbox.pending(1000).map((e) => e.event);
+  const types = () => events().map((e) => (e.type === 'alarm' ? `alarm:${e.payload.alarm as string}` : e.type === 'barrier.actuation' ? `actuation:${e.payload.phase as string}` : e.type));
+  await tick(60);
+  return { clock, bus, controller: lane, sim: built?.simulator ?? null, tick, events, types };
+}
+
+describe('LaneController', () => {
+  it('allowed plate: decision, then the actuation requested before one open on the wire, then the vehicle passed', async () => {
+    const { controller, sim, tick, events, types } = await setUp();
+    sim!.setLoop(true);
+    await tick(60);
+    controller.onRead(voted('29C12345'));
+    await tick(600);
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    sim!.setLoop(false);
+    await tick(1500);
+    expect(types()).toEqual(['decision', 'actuation:requested', 'actuation:result', 'vehicle']);
+    expect(events()[2]!.payload).toMatchObject({ ok: true, outcome: 'opened', confirmed: true, sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'] });
+    expect(events()[3]!.payload).toMatchObject({ outcome: 'passed', plate: '29C12345' });
+    expect(controller.snapshot()).toMatchObject({ phase: 'idle', barrier: { driver: 'simulator', state: 'closed' } });
+  });
+
+  it('a repeat read of the vehicle in hand is neither decided nor opened for again', async () => {
+    const { controller, sim, tick, types } = await setUp();
+    controller.onRead(voted('29C12345'));
+    await tick(100);
+    controller.onRead(voted('29C12345'));
+    await tick(600);
+    expect(types().filter((t) => t === 'decision')).toHaveLength(1);
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    expect(controller.stats()).toMatchObject({ reads: 2, duplicates: 1, actuations: 1 });
+  });
+
+  it('watch list: an alarm event and nothing on the wire', async () => {
+    const { controller, sim, tick, events, types } = await setUp();
+    controller.onRead(voted('云A54321'));
+    await tick(500);
+    expect(types()).toEqual(['decision', 'alarm:lane.watch-list']);
+    expect(events()[1]!.payload).toMatchObject({ plate: '云A54321', decisionId: events()[0]!.eventId });
+    expect(sim!.writes()).toEqual([]);
+    expect(controller.snapshot().phase).toBe('denied');
+  });
+
+  it('unknown plate: held; the confirm is recorded (who, why) before the open it causes', async () => {
+    const { controller, sim, tick, events, types } = await setUp();
+    controller.onRead(voted('29C99999'));
+    const [hold] = controller.snapshot().holds;
+    expect(hold).toMatchObject({ plate: '29C99999', reason: 'unknown-plate', holdId: events()[0]!.eventId });
+    await tick(500);
+    expect(sim!.writes()).toEqual([]);
+    const result = controller.confirm(hold!.holdId, operator);
+    expect(result.ok).toBe(true);
+    await tick(600);
+    expect(types()).toEqual(['decision', 'operator.action', 'actuation:requested', 'actuation:result']);
+    expect(events()[1]!.payload).toMatchObject({ action: 'confirm', holdId: hold!.holdId, plate: '29C99999', holdReason: 'unknown-plate', ...operator });
+    expect(events()[2]!.payload).toMatchObject({ cause: 'confirm', holdId: hold!.holdId });
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    // The same hold again: already resolved.
+    expect(controller.confirm(hold!.holdId, operator)).toMatchObject({ ok: false, refusal: { code: 'no-such-hold' } });
+  });
+
+  it('refusing a hold records it and ends the visit without touching the barrier', async () => {
+    const { controller, sim, tick, types } = await setUp();
+    controller.onRead(voted('29C99999'));
+    const holdId = controller.snapshot().holds[0]!.holdId;
+    expect(controller.refuse(holdId, operator).ok).toBe(true);
+    await tick(200);
+    expect(types()).toEqual(['decision', 'operator.action', 'vehicle']);
+    expect(sim!.writes()).toEqual([]);
+  });
+
+  it('a vehicle held too long raises vehicle-waiting once', async () => {
+    const { controller, tick, types } = await setUp();
+    controller.onRead(voted('29C99999'));
+    await tick(12_000);
+    expect(types().filter((t) => t === 'alarm:lane.vehicle-waiting')).toHaveLength(1);
+  });
+
+  it('a second plate while the boom is up: a tailgating alarm and a lane-busy hold, never a second open', async () => {
+    const { controller, sim, tick, events, types } = await setUp();
+    sim!.setLoop(true);
+    controller.onRead(voted('29C12345'));
+    await tick(600);
+    controller.onRead(voted('29C12345'.replace('5', '6'))); // an unknown one; same outcome for an allowed one
+    await tick(100);
+    expect(types()).toContain('alarm:lane.tailgating');
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    expect(controller.snapshot().holds).toHaveLength(1);
+    expect(events().filter((e) => e.type === 'decision').map((e) => e.payload.action)).toEqual(['open', 'hold']);
+  });
+
+  it('no barrier driver: the open is recorded as no-barrier and the vehicle passes unconfirmed', async () => {
+    const { controller, tick, events, types } = await setUp({ driver: 'none' });
+    controller.onRead(voted('29C12345'));
+    await tick(5000);
+    expect(types()).toEqual(['decision', 'actuation:requested', 'actuation:result', 'vehicle']);
+    expect(events()[2]!.payload).toMatchObject({ ok: true, outcome: 'no-barrier', sent: [] });
+    expect(events()[3]!.payload).toMatchObject({ outcome: 'passed-unconfirmed' });
+    expect(controller.snapshot().barrier).toBeNull();
+  });
+
+  it('manual open: audited, one open; a second while opening is refused as busy', async () => {
+    const { controller, sim, tick, types } = await setUp();
+    expect(controller.manualOpen(operator).ok).toBe(true);
+    expect(controller.manualOpen(operator)).toMatchObject({ ok: false, refusal: { code: 'busy' } });
+    await tick(600);
+    expect(types()).toEqual(['operator.action', 'actuation:requested', 'actuation:result']);
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+  });
+});
