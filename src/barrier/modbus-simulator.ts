@@ -24,7 +24,8 @@ export interface SimulatorOptions {
 }
 
 export const SIM_DEFAULT_INPUTS = { openLimit: 0, closedLimit: 1, loop: 2 };
-export const SIM_DEFAULT_TIMINGS: BoomTimings = { openMs: 1500, holdOpenMs: 5000, closeMs: 1500 };
+/** Quicker than most real booms: paced to the demo clip, where a vehicle comes every 5 s. */
+export const SIM_DEFAULT_TIMINGS: BoomTimings = { openMs: 800, holdOpenMs: 1500, closeMs: 800 };
 
 /**
  * A Modbus RTU relay board (8 relays, 8 discrete inputs) with a barrier and a loop behind it,

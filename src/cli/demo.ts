@@ -8,7 +8,8 @@ import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
-import { formatDecision, formatPlateRead } from '../lane/format-read.js';
+import { DemoTraffic } from '../demo/demo-traffic.js';
+import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
 
 const USAGE =
@@ -43,6 +44,10 @@ export function demoConfig(opts: DemoOptions): Config {
         camera: { url: pathToFileURL(opts.clip).href, fps: 5, width: 1280, height: 720, loop: true },
         // The clip's vehicles stop in the lower middle of the frame, in front of the barrier.
         roi: { x: 240, y: 280, w: 800, h: 440 },
+        // A simulated Modbus relay board with a boom and a loop behind it (DemoTraffic drives the loop).
+        barrier: { driver: 'simulator' },
+        // The clip brings a vehicle every 5 s: each visit is over well before the next.
+        flow: { waitAlarmMs: 30_000, passTimeoutMs: 4000, cooldownMs: 4000 },
       },
     ],
   });
@@ -109,6 +114,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return await runDaemon(config, {
       prepareStore: (store) => seedDemoLists(store.lists, Date.now()),
       onDecision: (laneId, read, decision) => console.log(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
+      onLaneRecord: (_laneId, event) => {
+        const line = formatLaneRecord(event);
+        if (line) console.log(`         ${line.trimStart()}`);
+      },
+      extraServices: (daemon) => [
+        new DemoTraffic(
+          { bus: daemon.bus, clock: systemClock },
+          new Map(daemon.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : []))),
+        ),
+      ],
       ...(seconds ? { stopAfterSeconds: seconds } : {}),
     });
   } finally {

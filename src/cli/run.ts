@@ -9,6 +9,8 @@ import type { VotedPlateRead } from '../plates/voter.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
 import { openStore, type Store } from '../store/store.js';
+import type { StoredEvent } from '../store/types.js';
+import type { Service } from '../core/service.js';
 import { recordStoreAlarm } from '../store/store-alarm.js';
 import { PpOcrEngine } from '../vision/ppocr/engine.js';
 import { mkdirSync } from 'node:fs';
@@ -44,6 +46,10 @@ export async function runCommand(argv: string[]): Promise<number> {
 export interface RunDaemonOptions {
   /** Called with each voted read and what the lane decided, besides the structured log lines. */
   onDecision?: (laneId: string, read: VotedPlateRead, decision: Decision) => void;
+  /** Called with each actuation, alarm, operator action and vehicle outcome a lane records. */
+  onLaneRecord?: (laneId: string, event: StoredEvent) => void;
+  /** More services to run beside the daemon's (started after it, stopped before it): the demo's traffic. */
+  extraServices?: (daemon: Daemon) => Service[];
   /** Called once the store is open, before anything runs (the demo seeds its lists). */
   prepareStore?: (store: Store) => void;
   /** Stop by itself after this many seconds (demo and tests). */
@@ -84,14 +90,18 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
     (alarm ? log.warn : log.info).call(log, { event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
     opts.onDecision?.(laneId, read, decision);
   });
+  daemon.bus.on(owner, 'lane.recorded', ({ laneId, event }) => opts.onLaneRecord?.(laneId, event));
   const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'daemon stats'), 30_000);
   statsTimer.unref();
+  const extras = opts.extraServices?.(daemon) ?? [];
   await daemon.start();
+  for (const service of extras) await service.start();
   const until = opts.stopAfterSeconds ? new Promise((r) => setTimeout(r, opts.stopAfterSeconds! * 1000).unref()) : undefined;
   return runUntilSignal(
     {
       stop: async () => {
         clearInterval(statsTimer);
+        for (const service of [...extras].reverse()) await service.stop();
         await daemon.stop();
         daemon.bus.removeAll(owner);
         await engine.close();

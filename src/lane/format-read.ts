@@ -1,4 +1,5 @@
 import type { VotedPlateRead } from '../plates/voter.js';
+import type { StoredEvent } from '../store/types.js';
 import type { Decision } from './decide.js';
 
 /** One line for a person: when, where, what plate, and how sure. */
@@ -36,4 +37,27 @@ export function formatDecision(decision: Decision): string {
   const alarm = decision.alarm ? '  ALARM' : '';
   const hint = decision.hints.nearMiss?.length ? `  (near ${decision.hints.nearMiss.map((n) => n.plate).join(', ')})` : '';
   return `→ ${decision.action.toUpperCase()} ${decision.reason}: ${decision.detail}${hint}${alarm}`;
+}
+
+/** What the lane did about a vehicle, for a person; null for events not worth a line. */
+export function formatLaneRecord(event: StoredEvent): string | null {
+  const p = event.payload;
+  const plate = typeof p.plate === 'string' ? p.plate : 'vehicle';
+  switch (event.type) {
+    case 'barrier.actuation': {
+      if (p.phase !== 'result') return null;
+      const took = `${((p.durationMs as number) / 1000).toFixed(1)} s`;
+      if (p.outcome === 'no-barrier') return '  barrier: none configured, nothing sent';
+      if (p.ok) return `  barrier: ${p.outcome === 'opened' ? `open (open limit after ${took})` : `open sent (${took}; no open limit wired)`}`;
+      return `  barrier: NOT opened: ${p.outcome as string}: ${p.error as string}`;
+    }
+    case 'vehicle':
+      return `  ${plate}: ${p.outcome as string} after ${((p.durationMs as number) / 1000).toFixed(1)} s`;
+    case 'alarm':
+      return `  ALARM ${p.alarm as string}: ${p.detail as string}`;
+    case 'operator.action':
+      return `  operator ${p.operator as string} (${p.source as string}): ${p.action as string}${p.holdId ? ` hold ${p.holdId as string}` : ''}: ${p.reason as string}`;
+    default:
+      return null;
+  }
 }

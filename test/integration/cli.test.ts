@@ -140,6 +140,9 @@ describe('smartgate demo', () => {
     // Decided from the demo's lists (src/demo/demo-lists.ts): both are allowed.
     expect(stdout).toContain('→ OPEN allowed: 29C12345 is allowed (permit)');
     expect(stdout).toContain('→ OPEN allowed: 59P166480 is allowed (local)');
+    // The simulated barrier opens for them, and the simulated loop sees them pass.
+    expect(stdout).toMatch(/barrier: open \(open limit after \d+\.\d s\)/);
+    expect(stdout).toMatch(/29C12345: passed after \d+\.\d s/);
   });
 
   it('refuses bad options, naming each', async () => {

@@ -87,11 +87,18 @@ describe('smartgate demo with --mqtt-url', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(tail.stderr).not.toMatch(/"notice":"gap"/);
     const plates = vehicles.flatMap((v) => (v.plate ? [v.plate.text] : []));
-    // Each vehicle is two events: its plate read, then the lane's decision on it.
-    for (const [i, event] of tail.stdout.entries()) {
+    // Each vehicle: its plate read, then the lane's decision on it, then what the lane did about
+    // it (the barrier's actuation, alarms, how the visit ended).
+    for (const event of tail.stdout) expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1' });
+    const readsAndDecisions = tail.stdout.filter((e) => e.type === 'plate.read' || e.type === 'decision');
+    expect(readsAndDecisions.length).toBeGreaterThanOrEqual(2);
+    for (const [i, event] of readsAndDecisions.entries()) {
       const payload = event.payload as { text?: string; plate?: { text: string } };
-      expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1', type: i % 2 === 0 ? 'plate.read' : 'decision' });
+      expect(event.type).toBe(i % 2 === 0 ? 'plate.read' : 'decision');
       expect(plates).toContain(payload.text ?? payload.plate?.text);
     }
+    const actuations = tail.stdout.filter((e) => e.type === 'barrier.actuation' && e.payload.phase === 'result');
+    expect(actuations.length).toBeGreaterThanOrEqual(1);
+    for (const a of actuations) expect(a.payload).toMatchObject({ ok: true, outcome: 'opened', driver: 'simulator' });
   }, 150_000);
 });
