@@ -158,6 +158,9 @@ export class SerialLink {
           },
         };
       });
+      // The port can be lost (or the link stopped) while the write is still under way, before
+      // anything awaits `response`: without this its rejection is unhandled and ends the process.
+      response.catch(() => {});
       try {
         await this.writeNow(bytes, deadlineAt);
       } catch (err) {
