@@ -61,6 +61,13 @@ export class ModbusRelayDriver implements BarrierDriver {
   private running = false;
   private lastEmitted = '';
   private openLimitWaiters: (() => void)[] = [];
+  /**
+   * Pulse mode: the coil-on may have reached the board and the coil-off did not (port lost or
+   * board silent in between). A separately powered board keeps that relay closed, and a
+   * controller whose open input is held keeps the boom up for anyone; the off is sent as soon
+   * as the port is back.
+   */
+  private releaseOwed = false;
 
   constructor(private readonly opts: ModbusDriverOptions) {
     encodeWriteCoil(opts.address, opts.coil, true); // address and coil are checked here
@@ -75,7 +82,7 @@ export class ModbusRelayDriver implements BarrierDriver {
       onPortChange: (open) => {
         if (!open) this.inputs = null; // stale inputs say nothing about the barrier now
         this.emit();
-        if (open) void this.poll();
+        if (open) void this.releaseIfOwed().then(() => this.poll());
       },
     });
   }
@@ -135,6 +142,22 @@ export class ModbusRelayDriver implements BarrierDriver {
     }
   }
 
+  /**
+   * Releases a contact left closed (see releaseOwed). Only ever a coil-off: it cannot open the
+   * barrier, and the controller closes by its own auto-close, with its own loop and photocell.
+   */
+  private async releaseIfOwed(): Promise<void> {
+    if (!this.releaseOwed || this.busy) return;
+    const off = encodeWriteCoil(this.opts.address, this.opts.coil, false);
+    try {
+      await this.writeCoil(off, Number.POSITIVE_INFINITY, []);
+      this.releaseOwed = false;
+      this.opts.log.warn({ device: this.opts.device, coil: this.opts.coil }, 'released the open contact left closed when the port was lost');
+    } catch (err) {
+      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not release the open contact; retrying when the port is back');
+    }
+  }
+
   private confirmed(sent: string[]): OpenResult {
     this.openFault = null;
     return this.endAwait({ ok: true, sent, confirmed: true });
@@ -156,12 +179,16 @@ export class ModbusRelayDriver implements BarrierDriver {
       }
       await this.writeCoil(encodeWriteCoil(address, coil, true), deadlineAt, sent);
     } catch (err) {
+      // Written but unanswered: the relay may be on.
+      if (err instanceof LinkError && err.reason === 'timeout') this.releaseOwed = true;
       return this.failed(err, sent);
     }
+    this.releaseOwed = true;
     await sleep(this.opts.clock, this.opts.pulseMs);
     try {
       // Part of the same command: releasing the contact is always safe, deadline or not.
       await this.writeCoil(encodeWriteCoil(address, coil, false), Number.POSITIVE_INFINITY, sent);
+      this.releaseOwed = false;
       return null;
     } catch (err) {
       return this.failed(err, sent);

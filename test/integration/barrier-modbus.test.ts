@@ -97,7 +97,7 @@ describe('ModbusRelayDriver against the simulator on a PTY', () => {
     await waitFor(() => d.status().state === 'closed', 3000, 'closed after the loop cleared');
   });
 
-  it('socat killed mid-command: fault; after a new pair at the same path, reopened and no coil written by itself', async () => {
+  it('socat killed mid-command: fault; after a new pair at the same path, reopened, the owed coil-off sent and never a coil-on', async () => {
     const sim = await farEnd();
     const d = makeDriver({ pulseMs: 1000 });
     await d.start();
@@ -114,7 +114,8 @@ describe('ModbusRelayDriver against the simulator on a PTY', () => {
     await waitFor(() => d.status().portOpen && d.status().state === 'closed', 10_000, 'reopened, inputs read');
     await new Promise((r) => setTimeout(r, 1500));
     expect(sim2.requests.length).toBeGreaterThan(0); // it polls the inputs ...
-    expect(sim2.writes()).toEqual([]); // ... and never writes a coil by itself
+    // ... releases the contact the lost pulse left closed, and never writes a coil-on by itself.
+    expect(sim2.writes().map((w) => hex(w))).toEqual(['01 05 00 00 00 00 CD CA']);
     expect(sim2.boom.position).toBe('closed');
   });
 
