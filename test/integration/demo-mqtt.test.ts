@@ -97,7 +97,7 @@ describe('smartgate demo with --mqtt-url', () => {
       expect(event.type).toBe(i % 2 === 0 ? 'plate.read' : 'decision');
       expect(plates).toContain(payload.text ?? payload.plate?.text);
     }
-    const actuations = tail.stdout.filter((e) => e.type === 'barrier.actuation' && e.payload.phase === 'result');
+    const actuations = tail.stdout.filter((e) => e.type === 'barrier.actuation' && (e.payload as { phase?: string }).phase === 'result');
     expect(actuations.length).toBeGreaterThanOrEqual(1);
     for (const a of actuations) expect(a.payload).toMatchObject({ ok: true, outcome: 'opened', driver: 'simulator' });
   }, 150_000);
