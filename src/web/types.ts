@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/**
+ * The small interfaces the web server is built from, so each part can be tested alone and the
+ * daemon gives the real ones. The HTTP contract itself is in docs/web.md.
+ */
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** viewer: sees everything; operator: also confirms/refuses holds and opens by hand; admin: also manages users (CLI). */
+export function roleAllows(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+export interface User {
+  username: string;
+  role: Role;
+}
+
+/** Local accounts (src/web/auth/users.ts, in the gate's SQLite store). */
+export interface UserDirectory {
+  /** The user when the password is right; null otherwise (unknown user or wrong password: same cost, same answer). */
+  verify(username: string, password: string): Promise<User | null>;
+  get(username: string): User | undefined;
+  count(): number;
+}
+
+export interface Session {
+  /** Random, 256 bits, base64url: the value of the session cookie. */
+  id: string;
+  user: User;
+  /** Sent by the page in the X-CSRF-Token header of every state-changing request. */
+  csrfToken: string;
+  /** Monotonic ms. */
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface SessionStore {
+  create(user: User): Session;
+  /** The live session (and marks it used), or undefined when unknown or expired. */
+  get(id: string): Session | undefined;
+  destroy(id: string): void;
+  /** Ends every session of a user (password changed, user removed). */
+  destroyUser(username: string): void;
+}
+
+export type LoginCheck = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** Slows down password guessing: per client address and per username. */
+export interface LoginLimiter {
+  check(ip: string, username: string): LoginCheck;
+  failure(ip: string, username: string): void;
+  success(ip: string, username: string): void;
+}
+
+/** Live video of the lanes over WebSocket, behind the login (src/web/live-video.ts). */
+export interface LiveVideo {
+  /** Takes over an upgrade request the server has already authenticated for `laneId`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, laneId: string): void;
+  /** Ends every viewer and every ffmpeg it started. */
+  stop(): Promise<void>;
+  stats(): { lanes: { laneId: string; viewers: number; ffmpegRunning: boolean; restarts: number }[] };
+}
+
+/** The newest frame of a lane with the last plate's box and text drawn on it (src/web/annotated-frame.ts). */
+export interface AnnotatedFrames {
+  /** JPEG, or null before the lane's first frame. */
+  latestJpeg(laneId: string): Promise<Buffer | null>;
+}
