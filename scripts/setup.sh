@@ -3,7 +3,7 @@
 # when everything is in place, so `npm run demo` and `npm test` can call it every time.
 #
 #   scripts/setup.sh          what the daemon and the demo need
-#   scripts/setup.sh --test   and what the tests need (GStreamer's RTSP server)
+#   scripts/setup.sh --test   and what the tests need (GStreamer's RTSP server, Chromium, socat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # A real RTSP server on loopback for the camera tests, run by Debian's /usr/bin/python3.
   packages+=(gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0 gstreamer1.0-plugins-base
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+  # Headless Chromium for the status page's browser tests (driven by playwright-core, which
+  # never downloads a browser of its own); socat makes the PTY pairs of the barrier tests.
+  packages+=(chromium socat)
 fi
 
 missing=()
