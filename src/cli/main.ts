@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'wiring test of a barrier relay: smartgate barrier --driver lcus|modbus --device PATH [--address N] [--channel N] open|status',
     load: async () => (await import('./barrier.js')).barrierCommand,
   },
+  user: {
+    summary: 'accounts of the status page: smartgate user add|passwd|remove|list --data-dir DIR [--username NAME] [--role R] [--password-stdin]',
+    load: async () => (await import('./user.js')).userCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

@@ -101,6 +101,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'users',
+    up(db) {
+      db.exec(`
+        -- Local accounts of the operators' page (src/web/auth/users.ts), managed with the CLI: smartgate user.
+        CREATE TABLE users (
+          username      TEXT PRIMARY KEY,
+          role          TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+          password_hash TEXT NOT NULL,
+          created_at    INTEGER NOT NULL,
+          updated_at    INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /**

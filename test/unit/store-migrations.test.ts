@@ -24,7 +24,7 @@ describe('migrate', () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 1));
     const db = open(join(temp.make(), 'smartgate.db'));
     expect(migrate(db, clock)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'lists', 'outbox', 'schema_migrations']);
+    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'lists', 'outbox', 'schema_migrations', 'users']);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: Date.UTC(2026, 4, 1) })),
     );

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import type { Session, SessionStore, User } from '../types.js';
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+
+export interface MemorySessionStoreOptions {
+  /** A session unused this long (ms) has ended. Default 12 h. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The page's login sessions, in the daemon's memory only: a restart logs everyone out, which
+ * also ends the sessions of users changed or removed with the CLI while the daemon was stopped.
+ * Ages are measured on the monotonic clock, so a wall-clock step neither ends nor extends one.
+ */
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly idleTimeoutMs: number;
+
+  constructor(
+    private readonly clock: Pick<Clock, 'monotonic'>,
+    options: MemorySessionStoreOptions = {},
+  ) {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!(this.idleTimeoutMs > 0)) throw new RangeError(`idleTimeoutMs must be > 0, got ${this.idleTimeoutMs}`);
+  }
+
+  create(user: User): Session {
+    // Logins are the only way sessions pile up, so each one sweeps out the expired.
+    this.prune();
+    const now = this.clock.monotonic();
+    const session: Session = { id: randomToken(), user: { ...user }, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
+    this.sessions.set(session.id, session);
+    return copy(session);
+  }
+
+  get(id: string): Session | undefined {
+    const session = this.sessions.get(id);
+    if (!session) return undefined;
+    const now = this.clock.monotonic();
+    if (this.expired(session, now)) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    session.lastSeenAt = now;
+    return copy(session);
+  }
+
+  destroy(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  destroyUser(username: string): void {
+    for (const [id, session] of this.sessions) if (session.user.username === username) this.sessions.delete(id);
+  }
+
+  /** Removes the expired sessions; returns how many. */
+  prune(): number {
+    const now = this.clock.monotonic();
+    let removed = 0;
+    for (const [id, session] of this.sessions) {
+      if (this.expired(session, now)) {
+        this.sessions.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Sessions held, expired ones not yet pruned included. */
+  size(): number {
+    return this.sessions.size;
+  }
+
+  private expired(session: Session, now: number): boolean {
+    return now - session.lastSeenAt >= this.idleTimeoutMs;
+  }
+}
+
+/** 256 random bits, cookie- and header-safe. */
+function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Callers get a copy: changing it must not extend or alter the stored session. */
+function copy(session: Session): Session {
+  return { ...session, user: { ...session.user } };
+}

@@ -1,0 +1,203 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/core/fake-clock.js';
+import { silentLogger } from '../../src/core/log.js';
+import { openStore } from '../../src/store/store.js';
+import { UserStore } from '../../src/web/auth/users.js';
+import { builtCli } from '../helpers/demo-clip.js';
+import { STORE_DEFAULTS } from '../helpers/store-fixtures.js';
+
+// `smartgate user` as an installer runs it: the built CLI in a child process, on a real data dir.
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [builtCli(), 'user', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing each answer once its prompt shows. */
+function runOnTerminal(args: string[], answers: string[]): Promise<Run & { screen: string }> {
+  const command = [process.execPath, builtCli(), 'user', ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let prompts = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString();
+    const seen = screen.match(/password: /gi)?.length ?? 0;
+    while (prompts < seen && prompts < answers.length) child.stdin.write(`${answers[prompts++]}\r`);
+  });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: screen, stderr: '', screen });
+    });
+  });
+}
+
+/** The accounts as the daemon would see them (the CLI has exited, so the database is free). */
+async function withUsers<T>(dataDir: string, fn: (users: UserStore) => Promise<T> | T): Promise<T> {
+  const store = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+  try {
+    return await fn(new UserStore(store.db, new FakeClock()));
+  } finally {
+    store.close();
+  }
+}
+
+let root: string;
+let counter = 0;
+const freshDir = () => join(root, `data-${++counter}`);
+
+beforeAll(async () => {
+  builtCli();
+  root = await mkdtemp(join(tmpdir(), 'smartgate-cli-user-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('smartgate user', () => {
+  it('adds accounts from stdin and lists them with role and creation date', async () => {
+    const dir = freshDir();
+    const before = Date.now();
+    const add = await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'operator', '--password-stdin'], 'a long passphrase\nignored second line\n');
+    expect(add).toMatchObject({ code: 0, stdout: 'added tran.thi.b (operator)\n' });
+    expect((await runCli(['add', '--data-dir', dir, '--username', 'admin', '--role', 'admin', '--password-stdin'], 'another passphrase')).code).toBe(0);
+
+    const list = await runCli(['list', '--data-dir', dir]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^USERNAME\s+ROLE\s+CREATED$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['admin', 'admin'],
+      ['tran.thi.b', 'operator'],
+    ]);
+    const created = lines[1]!.match(/(\d{4}-\d\d-\d\d \d\d:\d\d) UTC$/)?.[1];
+    expect(Date.parse(`${created!.replace(' ', 'T')}Z`)).toBeGreaterThanOrEqual(Math.floor(before / 60_000) * 60_000);
+
+    // Only the first line is the password; the login would use exactly it.
+    await withUsers(dir, async (users) => {
+      expect(await users.verify('tran.thi.b', 'a long passphrase')).toEqual({ username: 'tran.thi.b', role: 'operator' });
+      expect(await users.verify('admin', 'another passphrase')).toEqual({ username: 'admin', role: 'admin' });
+    });
+  });
+
+  it('passwd changes the password and says what happens to the sessions; remove deletes the account', async () => {
+    const dir = freshDir();
+    await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
+    const passwd = await runCli(['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'], 'a new long passphrase\r\n');
+    expect(passwd.code).toBe(0);
+    expect(passwd.stdout).toContain('password of tran.thi.b changed');
+    expect(passwd.stdout).toContain("sessions live only in the daemon's memory");
+    await withUsers(dir, async (users) => {
+      expect(await users.verify('tran.thi.b', 'a long passphrase')).toBeNull();
+      expect(await users.verify('tran.thi.b', 'a new long passphrase')).not.toBeNull();
+    });
+
+    const remove = await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b']);
+    expect(remove.code).toBe(0);
+    expect(remove.stdout).toMatch(/^removed tran\.thi\.b\. tran\.thi\.b has no session left/);
+    expect((await runCli(['list', '--data-dir', dir])).stdout).toBe('no users yet: create one with smartgate user add\n');
+  });
+
+  it.each([
+    ['no action', ['--data-dir', 'D'], 'expected one action, add, passwd, remove, list; got none'],
+    ['an unknown action', ['rename', '--data-dir', 'D'], 'got "rename"'],
+    ['an unknown option', ['list', '--data-dir', 'D', '--colour'], "Unknown option '--colour'"],
+    ['no --data-dir', ['list'], '--data-dir is required'],
+    ['no --username', ['remove', '--data-dir', 'D'], '--username is required for remove'],
+    ['no --role', ['add', '--data-dir', 'D', '--username', 'tran'], '--role is required for add'],
+    ['an unknown role', ['add', '--data-dir', 'D', '--username', 'tran', '--role', 'root'], '--role must be one of viewer, operator, admin, got "root"'],
+    ['--role with passwd', ['passwd', '--data-dir', 'D', '--username', 'tran', '--role', 'admin'], '--role is only for add'],
+    ['--password-stdin with remove', ['remove', '--data-dir', 'D', '--username', 'tran', '--password-stdin'], '--password-stdin is only for add and passwd'],
+    ['a username with capitals', ['add', '--data-dir', 'D', '--username', 'Tran', '--role', 'viewer'], '--username: "Tran" may contain only lowercase letters'],
+    ['a username too long', ['remove', '--data-dir', 'D', '--username', 'a'.repeat(65)], '--username: must be 1 to 64 characters, got 65'],
+  ])('refuses %s with exit 2, naming the option, and touches nothing', async (_, args, message) => {
+    const dir = freshDir();
+    const { code, stderr } = await runCli(args.map((a) => (a === 'D' ? dir : a)));
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('usage: smartgate user');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it.each([
+    ['a short password', ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'], 'short\n', 'password: must be at least 10 characters long, got 5'],
+    ['an empty stdin', ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'], '', 'password: must be at least 10 characters long, got 0'],
+    ['no terminal and no --password-stdin', ['add', '--username', 'tran', '--role', 'viewer'], 'a long passphrase\n', '--password-stdin: needed when stdin is not a terminal'],
+    ['a username taken', ['add', '--username', 'taken', '--role', 'admin', '--password-stdin'], 'a long passphrase\n', 'username: "taken" already exists'],
+    ['passwd of an unknown user', ['passwd', '--username', 'nobody', '--password-stdin'], 'a long passphrase\n', 'username: no user "nobody"'],
+    ['remove of an unknown user', ['remove', '--username', 'nobody'], '', 'username: no user "nobody"'],
+  ])('refuses %s with exit 2 and changes nothing', async (_, args, stdin, message) => {
+    const dir = freshDir();
+    await runCli(['add', '--data-dir', dir, '--username', 'taken', '--role', 'viewer', '--password-stdin'], 'the first passphrase\n');
+    const { code, stderr } = await runCli([...args, '--data-dir', dir], stdin);
+    expect(stderr).toContain(message);
+    expect(code).toBe(2);
+    await withUsers(dir, async (users) => {
+      expect(users.list().map((u) => [u.username, u.role])).toEqual([['taken', 'viewer']]);
+      expect(await users.verify('taken', 'the first passphrase')).not.toBeNull();
+    });
+  });
+
+  it.each(['list', 'remove'])('%s refuses a --data-dir without a database, and does not create one', async (action) => {
+    const dir = freshDir();
+    const { code, stderr } = await runCli([action, '--data-dir', dir, ...(action === 'remove' ? ['--username', 'tran'] : [])]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`--data-dir: no smartgate.db in ${dir}`);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('says to stop the daemon first when the database is held (exit 1)', async () => {
+    const dir = freshDir();
+    const daemonStore = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+    try {
+      const { code, stderr } = await runCli(['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
+      expect(code).toBe(1);
+      expect(stderr).toContain('stop the daemon first');
+    } finally {
+      daemonStore.close();
+    }
+    await withUsers(dir, (users) => expect(users.count()).toBe(0));
+  });
+
+  it('on a terminal, asks for the password twice without showing it', async () => {
+    const dir = freshDir();
+    const run = await runOnTerminal(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'], ['typed on the keyboard', 'typed on the keyboard']);
+    expect(run.code).toBe(0);
+    expect(run.screen).toMatch(/New password: [\s\S]*Repeat the password: [\s\S]*added tran\.thi\.b \(admin\)/);
+    expect(run.screen).not.toContain('typed');
+    await withUsers(dir, async (users) => expect(await users.verify('tran.thi.b', 'typed on the keyboard')).not.toBeNull());
+  });
+
+  it('on a terminal, refuses two different entries (exit 2) and adds nobody', async () => {
+    const dir = freshDir();
+    const run = await runOnTerminal(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'], ['typed on the keyboard', 'typed on the keybaord']);
+    expect(run.screen).toContain('password: the two entries differ; nothing was changed');
+    expect(run.code).toBe(2);
+    await withUsers(dir, (users) => expect(users.count()).toBe(0));
+  });
+
+  it('is listed in smartgate --help', async () => {
+    const { stdout } = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [builtCli(), '--help'], (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+    );
+    expect(stdout).toMatch(/^ {2}user +accounts of the status page/m);
+  });
+});
