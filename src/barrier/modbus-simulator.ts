@@ -24,8 +24,11 @@ export interface SimulatorOptions {
 }
 
 export const SIM_DEFAULT_INPUTS = { openLimit: 0, closedLimit: 1, loop: 2 };
-/** Quicker than most real booms: paced to the demo clip, where a vehicle comes every 5 s. */
-export const SIM_DEFAULT_TIMINGS: BoomTimings = { openMs: 800, holdOpenMs: 1500, closeMs: 800 };
+/**
+ * Quicker than real booms: paced to the demo clip, where a vehicle comes every 5 s and its read
+ * can be late by a second or two on a loaded machine; the boom is down again ~2 s after an open.
+ */
+export const SIM_DEFAULT_TIMINGS: BoomTimings = { openMs: 600, holdOpenMs: 600, closeMs: 600 };
 
 /**
  * A Modbus RTU relay board (8 relays, 8 discrete inputs) with a barrier and a loop behind it,

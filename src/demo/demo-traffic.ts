@@ -12,7 +12,7 @@ export interface DemoTrafficTimings {
 }
 
 /** Paced to the demo clip: each vehicle is gone before the next one arrives 5 s later. */
-export const DEMO_TRAFFIC_TIMINGS: DemoTrafficTimings = { driveOffMs: 1000, turnBackMs: 2500 };
+export const DEMO_TRAFFIC_TIMINGS: DemoTrafficTimings = { driveOffMs: 600, turnBackMs: 2500 };
 
 /**
  * The vehicles of the demo clip on the simulated loop: a vehicle is on the loop once the lane

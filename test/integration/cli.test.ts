@@ -139,7 +139,9 @@ describe('smartgate demo', () => {
     expect(stdout).toContain('59-P1 664.80   VN motorbike');
     // Decided from the demo's lists (src/demo/demo-lists.ts): both are allowed.
     expect(stdout).toContain('→ OPEN allowed: 29C12345 is allowed (permit)');
-    expect(stdout).toContain('→ OPEN allowed: 59P166480 is allowed (local)');
+    // The motorbike is allowed too; on a loaded machine its read can come while the car's boom
+    // is still up, and the lane then holds it as lane-busy, saying the lists allow it.
+    expect(stdout).toContain('59P166480 is allowed (local)');
     // The simulated barrier opens for them, and the simulated loop sees them pass.
     expect(stdout).toMatch(/barrier: open \(open limit after \d+\.\d s\)/);
     expect(stdout).toMatch(/29C12345: passed after \d+\.\d s/);
