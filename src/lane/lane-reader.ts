@@ -35,6 +35,15 @@ export interface LaneReaderStats {
   platesEmitted: number;
 }
 
+/** The plate last seen on the lane, for drawing on the live picture. */
+export interface LastPlate {
+  box: Box;
+  /** As printed (`29C-123.45`). */
+  display: string;
+  /** Wall time of the frame it was read in, ms since the epoch. */
+  at: number;
+}
+
 /**
  * The reading half of a lane: takes the newest frame from the camera, runs the recogniser on
  * the lane's region of interest when something moves there, and votes the reads of each
@@ -48,6 +57,8 @@ export class LaneReader implements Service {
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private counters: LaneReaderStats = { framesProcessed: 0, framesSkippedNoMotion: 0, inferences: 0, lastInferenceMs: null, platesEmitted: 0 };
+  private newestFrame: { frame: Frame; at: number } | null = null;
+  private newestPlate: LastPlate | null = null;
 
   constructor(
     private readonly ctx: LaneReaderContext,
@@ -75,6 +86,20 @@ export class LaneReader implements Service {
     return { ...this.counters };
   }
 
+  /**
+   * The newest frame processed (`at`: its wall time), or null before the first. Held by
+   * reference: the camera gives each frame its own buffer and never writes to a frame it
+   * handed out (src/camera/frame-splitter.ts), so this costs no copy.
+   */
+  latestFrame(): { frame: Frame; at: number } | null {
+    return this.newestFrame;
+  }
+
+  /** The newest plate seen: a frame's most confident read, or a voted read if that is as recent. */
+  lastPlate(): LastPlate | null {
+    return this.newestPlate;
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       let frame: Frame | null;
@@ -100,6 +125,7 @@ export class LaneReader implements Service {
   /** Reads one frame (or skips it when nothing moves) and feeds the voter. */
   async process(frame: Frame): Promise<void> {
     this.counters.framesProcessed++;
+    this.newestFrame = { frame, at: frame.capturedAt };
     if (!this.shouldRead(frame)) {
       this.counters.framesSkippedNoMotion++;
       this.emit(this.voter.observe([]));
@@ -123,7 +149,14 @@ export class LaneReader implements Service {
       frameAt: frame.capturedAt,
       monotonicAt: frame.monotonicAt,
     });
+    // Grammar-valid reads first: the box drawn on the live picture should be the real plate.
+    const best = bestRead(plates) ?? bestRead(rejected);
+    if (best) this.notePlate({ box: best.box, display: best.plate.display, at: frame.capturedAt });
     this.emit(this.voter.observe([...plates, ...rejected].map(observe)));
+  }
+
+  private notePlate(plate: LastPlate): void {
+    if (!this.newestPlate || plate.at >= this.newestPlate.at) this.newestPlate = plate;
   }
 
   private shouldRead(frame: Frame): boolean {
@@ -137,7 +170,12 @@ export class LaneReader implements Service {
   private emit(reads: ReturnType<PlateVoter['observe']>): void {
     for (const read of reads) {
       this.counters.platesEmitted++;
+      this.notePlate({ box: read.box, display: read.plate.display, at: read.frameAt });
       this.ctx.bus.emit('plate.read', { laneId: this.settings.laneId, read });
     }
   }
+}
+
+function bestRead(reads: readonly PlateReading[]): PlateReading | undefined {
+  return reads.reduce<PlateReading | undefined>((best, r) => (!best || r.confidence > best.confidence ? r : best), undefined);
 }
