@@ -1,0 +1,482 @@
+// The latest vehicles: one row per decision (GET /api/events?type=decision), completed with the
+// plate read's crop and the barrier / visit outcome from the same lane's other events; filters,
+// "more" pages, live rows from SSE `read`, and the detail of one vehicle.
+import { get, qs } from './api.js';
+import { $, clear, h } from './dom.js';
+import { dateTime, duration, num, time, toMs } from './format.js';
+import { onLangChange, t, tc } from './i18n.js';
+import { laneLabel, on, store } from './state.js';
+
+const PAGE = 50;
+const COMPANION_LIMIT = 200;
+const REFRESH_MS = 15000;
+
+let rows = []; // newest first
+let next = null;
+let loading = false;
+let loadedOnce = false;
+let filters = {};
+let generation = 0;
+const readsByLane = new Map(); // laneId → plate.read events (for crops)
+const vehicleByDecision = new Map(); // decisionId → vehicle payload
+const actuationByDecision = new Map(); // decisionId → {requested, result}
+const decisionOfRequest = new Map(); // actuation request eventId → decisionId
+let visible = false;
+
+export function initEvents() {
+  const form = $('[data-testid="events-filters"]');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    readFilters();
+    reload();
+  });
+  $('[data-testid="filter-reset"]').addEventListener('click', () => {
+    form.reset();
+    readFilters();
+    reload();
+  });
+  $('[data-testid="events-more"]').addEventListener('click', () => load(false));
+  $('[data-testid="event-detail-close"]').addEventListener('click', closeDetail);
+  $('[data-testid="event-detail-overlay"]').addEventListener('click', (e) => {
+    if (e.target === e.currentTarget) closeDetail();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeDetail();
+  });
+  on('lanes', laneOptions);
+  on('tab', (name) => (visible = name === 'events'));
+  onLangChange(() => {
+    laneOptions();
+    renderRows();
+    if (openDetail) renderDetail(openDetail);
+  });
+  setInterval(() => {
+    if (visible && store.user && loadedOnce && document.visibilityState === 'visible') refreshTop();
+  }, REFRESH_MS);
+}
+
+/** The events tab was opened: load the first page once. */
+export function showEvents() {
+  if (!loadedOnce) reload();
+}
+
+export function resetEvents() {
+  generation++;
+  rows = [];
+  next = null;
+  loadedOnce = false;
+  readsByLane.clear();
+  vehicleByDecision.clear();
+  actuationByDecision.clear();
+  decisionOfRequest.clear();
+  const body = $('[data-testid="events-body"]');
+  if (body) clear(body);
+}
+
+function laneOptions() {
+  const sel = $('[data-testid="filter-lane"]');
+  const current = sel.value;
+  clear(sel);
+  sel.append(h('option', { value: '', text: t('filter.all') }));
+  for (const lane of store.lanes.values()) sel.append(h('option', { value: lane.laneId, text: lane.name || lane.laneId }));
+  sel.value = [...sel.options].some((o) => o.value === current) ? current : '';
+}
+
+function readFilters() {
+  const form = $('[data-testid="events-filters"]');
+  const v = (name) => form.elements[name].value.trim();
+  const ms = (s) => (s ? new Date(s).getTime() : '');
+  filters = { plate: v('plate').replace(/[\s.\-·]/g, '').toUpperCase(), lane: v('lane'), action: v('action'), from: ms(v('from')), to: ms(v('to')) };
+}
+
+function reload() {
+  resetEvents();
+  loadedOnce = true;
+  load(true);
+}
+
+function setStatus(key) {
+  const el = $('[data-testid="events-status"]');
+  el.textContent = key ? t(key) : '';
+  el.dataset.i18n = key || '';
+  el.hidden = !key;
+}
+
+async function load(first) {
+  if (loading) return;
+  loading = true;
+  const gen = generation;
+  setStatus('events.loading');
+  try {
+    const data = await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, before: first ? '' : next, limit: PAGE })}`);
+    if (gen !== generation) return;
+    const page = (data.events || []).map(fromEvent);
+    next = data.next ?? null;
+    await companions(page, gen);
+    if (gen !== generation) return;
+    const known = new Set(rows.map((r) => r.eventId));
+    rows.push(...page.filter((r) => !known.has(r.eventId)));
+    renderRows();
+    setStatus(rows.length === 0 ? 'events.empty' : next ? null : 'events.end');
+  } catch (err) {
+    if (gen === generation && err.status !== 401) {
+      const el = $('[data-testid="events-status"]');
+      el.hidden = false;
+      el.textContent = err.status === 0 ? t('error.network') : t('error.generic', { message: err.message });
+    }
+  } finally {
+    loading = false;
+    $('[data-testid="events-more"]').hidden = !next;
+  }
+}
+
+/** The read, actuations and visit outcome around a page of decisions (same lanes, same time span). */
+async function companions(page, gen) {
+  if (page.length === 0) return;
+  const from = Math.min(...page.map((r) => r.ts)) - 60000;
+  const to = Math.max(...page.map((r) => r.ts)) + 10 * 60000;
+  const base = { lane: filters.lane, from, to, limit: COMPANION_LIMIT };
+  const [reads, vehicles, acts] = await Promise.all(
+    ['plate.read', 'vehicle', 'barrier.actuation'].map((type) => get(`/api/events${qs({ ...base, type })}`).catch(() => ({ events: [] }))),
+  );
+  if (gen !== generation) return;
+  for (const e of reads.events || []) addRead(e);
+  for (const e of (acts.events || []).slice().reverse()) addRecord(e);
+  for (const e of vehicles.events || []) addRecord(e);
+  for (const r of page) attachCrop(r);
+}
+
+function addRead(e) {
+  if (!readsByLane.has(e.laneId)) readsByLane.set(e.laneId, new Map());
+  readsByLane.get(e.laneId).set(e.eventId, e);
+}
+
+/** A decision row's crop: its own, else the lane's plate read of the same plate just before it. */
+function attachCrop(r) {
+  if (r.hasCrop && r.eventId) {
+    r.cropEventId = r.eventId;
+    return;
+  }
+  const reads = readsByLane.get(r.laneId);
+  if (!reads || !r.plate) return;
+  let best = null;
+  for (const e of reads.values()) {
+    const p = e.payload || {};
+    if (!e.hasCrop || p.text !== r.plate.text) continue;
+    const dt = r.ts - e.ts;
+    if (dt < -5000 || dt > 60000) continue;
+    if (!best || Math.abs(dt) < Math.abs(r.ts - best.ts)) best = e;
+  }
+  if (best) r.cropEventId = best.eventId;
+}
+
+function addRecord(e) {
+  const p = e.payload || {};
+  if (e.type === 'vehicle' && p.decisionId) vehicleByDecision.set(p.decisionId, p);
+  if (e.type === 'barrier.actuation') {
+    if (p.phase === 'requested') {
+      const key = p.decisionId || p.holdId;
+      if (!key) return;
+      decisionOfRequest.set(e.eventId, key);
+      const a = actuationByDecision.get(key) || {};
+      a.requested = p;
+      actuationByDecision.set(key, a);
+    } else if (p.phase === 'result') {
+      const key = decisionOfRequest.get(p.requestId);
+      if (!key) return;
+      const a = actuationByDecision.get(key) || {};
+      a.result = p;
+      actuationByDecision.set(key, a);
+    }
+  }
+}
+
+function fromEvent(e) {
+  const p = e.payload || {};
+  return {
+    eventId: e.eventId,
+    laneId: e.laneId,
+    ts: e.ts,
+    plate: p.plate || null,
+    action: p.action,
+    reason: p.reason,
+    alarm: !!p.alarm,
+    hasCrop: !!e.hasCrop,
+    delivered: !!e.delivered,
+  };
+}
+
+// ---- live ---------------------------------------------------------------------------------------
+
+function matchesFilters(r) {
+  if (filters.lane && r.laneId !== filters.lane) return false;
+  if (filters.action && r.action !== filters.action) return false;
+  if (filters.plate && !(r.plate && String(r.plate.text || '').includes(filters.plate))) return false;
+  if (filters.from && r.ts < filters.from) return false;
+  if (filters.to && r.ts > filters.to) return false;
+  return true;
+}
+
+/** SSE `read`: {laneId, read, decision}. Shown at once, then matched with its recorded decision event. */
+export function onRead(msg) {
+  if (!loadedOnce || !msg || !msg.read) return;
+  const read = msg.read;
+  const decision = msg.decision || {};
+  const r = {
+    eventId: decision.eventId || msg.eventId || null,
+    laneId: msg.laneId || read.lane,
+    ts: toMs(read.frameAt) || Date.now(),
+    plate: { text: read.text, display: read.display, country: read.country, kind: read.kind, valid: read.valid },
+    action: decision.action,
+    reason: decision.reason,
+    alarm: !!decision.alarm,
+    hasCrop: false,
+    delivered: false,
+    live: true,
+  };
+  if (!matchesFilters(r)) return;
+  rows.unshift(r);
+  renderRows();
+  setStatus(null);
+  setTimeout(() => resolveLive(r, generation), 800);
+}
+
+async function resolveLive(r, gen, attempt = 0) {
+  try {
+    const [dec, reads] = await Promise.all([
+      get(`/api/events${qs({ type: 'decision', lane: r.laneId, limit: 10 })}`),
+      get(`/api/events${qs({ type: 'plate.read', lane: r.laneId, limit: 10 })}`),
+    ]);
+    if (gen !== generation) return;
+    for (const e of reads.events || []) addRead(e);
+    const taken = new Set(rows.filter((x) => x !== r).map((x) => x.eventId));
+    const match = (dec.events || []).find((e) => !taken.has(e.eventId) && e.payload && e.payload.plate && e.payload.plate.text === r.plate.text);
+    if (match) {
+      Object.assign(r, fromEvent(match), { live: true });
+      attachCrop(r);
+      renderRows();
+    } else if (attempt < 3) setTimeout(() => resolveLive(r, gen, attempt + 1), 1500);
+  } catch {
+    /* the row stays as the stream gave it */
+  }
+}
+
+/** SSE `record`: {laneId, event}: actuations and visit outcomes complete the rows. */
+export function onRecord(msg) {
+  if (!msg || !msg.event) return;
+  const e = msg.event;
+  if (e.type === 'plate.read') addRead(e);
+  addRecord(e);
+  if (loadedOnce && (e.type === 'vehicle' || e.type === 'barrier.actuation')) renderRows();
+  if (openDetail && e.laneId === openDetail.laneId) refreshDetail();
+}
+
+/** Every REFRESH_MS: the first page again, for delivery states and anything the stream missed. */
+async function refreshTop() {
+  const gen = generation;
+  try {
+    const data = await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, limit: PAGE })}`);
+    if (gen !== generation) return;
+    const page = (data.events || []).map(fromEvent);
+    await companions(page, gen);
+    if (gen !== generation) return;
+    const byId = new Map(rows.filter((r) => r.eventId).map((r) => [r.eventId, r]));
+    const fresh = [];
+    for (const p of page) {
+      const r = byId.get(p.eventId);
+      if (r) {
+        r.delivered = p.delivered;
+        r.hasCrop = p.hasCrop;
+        attachCrop(r);
+      } else if (!rows.length || p.ts >= rows[rows.length - 1].ts) fresh.push(p);
+    }
+    if (fresh.length) {
+      // Unmatched live rows are replaced by their recorded decision.
+      rows = rows.filter((r) => r.eventId || !fresh.some((f) => f.laneId === r.laneId && f.plate && r.plate && f.plate.text === r.plate.text));
+      rows.push(...fresh);
+      rows.sort((a, b) => b.ts - a.ts);
+    }
+    renderRows();
+  } catch {
+    /* next time */
+  }
+}
+
+// ---- table --------------------------------------------------------------------------------------
+
+function outcomeText(r) {
+  const parts = [];
+  const a = r.eventId && actuationByDecision.get(r.eventId);
+  if (a && a.result) parts.push({ text: tc('outcome.actuation.', a.result.outcome), bad: !a.result.ok });
+  else if (a && a.requested) parts.push({ text: t('outcome.actuation.requested'), bad: false });
+  const v = r.eventId && vehicleByDecision.get(r.eventId);
+  if (v) parts.push({ text: tc('outcome.vehicle.', v.outcome), bad: v.outcome === 'not-passed' });
+  return parts;
+}
+
+function cropCell(r) {
+  if (!r.cropEventId) return h('td', { class: 'crop-cell' });
+  const img = h('img', { class: 'crop crop-small', alt: t('holds.crop'), loading: 'lazy', src: `/api/events/${encodeURIComponent(r.cropEventId)}/crop` });
+  img.addEventListener('error', () => (img.hidden = true));
+  return h('td', { class: 'crop-cell' }, img);
+}
+
+function renderRows() {
+  const body = $('[data-testid="events-body"]');
+  clear(body);
+  for (const r of rows) {
+    const plate = r.plate || {};
+    const outcome = outcomeText(r);
+    const tr = h(
+      'tr',
+      {
+        class: `event-row action-${r.action || 'none'}${r.live ? ' live' : ''}${r.eventId ? ' clickable' : ''}`,
+        testid: 'event-row',
+        'data-event-id': r.eventId || '',
+        'data-action': r.action || '',
+        tabindex: r.eventId ? 0 : undefined,
+      },
+      h('td', { class: 'nowrap' }, time(r.ts), r.live ? h('span', { class: 'badge badge-blue new-badge', text: t('events.new') }) : null),
+      h('td', {}, laneLabel(r.laneId)),
+      cropCell(r),
+      h('td', {}, h('span', { class: `plate plate-row${plate.valid === false ? ' muted' : ''}`, text: plate.display || plate.text || t('holds.noPlate') })),
+      h('td', {}, plate.country ? tc('country.', plate.country) : t('country.unknown'), plate.kind ? h('div', { class: 'sub', text: tc('kind.', plate.kind) }) : null),
+      h('td', {}, h('span', { class: `decision decision-${r.action || 'none'}`, text: r.action ? tc('action.', r.action) : t('common.none') }), h('div', { class: 'sub', text: r.reason ? tc('reason.', r.reason) : '' })),
+      h('td', {}, outcome.length ? outcome.map((o, i) => h('div', { class: o.bad ? 'bad' : i ? 'sub' : '', text: o.text })) : t('outcome.none')),
+      h('td', { class: r.delivered ? 'delivered' : 'pending', testid: 'event-delivery', text: r.delivered ? t('events.delivered') : t('events.pending') }),
+    );
+    if (r.eventId) {
+      tr.addEventListener('click', () => showDetail(r.eventId, r.laneId));
+      tr.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          showDetail(r.eventId, r.laneId);
+        }
+      });
+    }
+    body.append(tr);
+  }
+}
+
+// ---- detail -------------------------------------------------------------------------------------
+
+let openDetail = null; // {eventId, laneId, data}
+
+async function showDetail(eventId, laneId) {
+  openDetail = { eventId, laneId, data: null, error: false };
+  $('[data-testid="event-detail-overlay"]').hidden = false;
+  renderDetail(openDetail);
+  $('[data-testid="event-detail-close"]').focus();
+  await refreshDetail();
+}
+
+async function refreshDetail() {
+  const d = openDetail;
+  if (!d) return;
+  try {
+    d.data = await get(`/api/events/${encodeURIComponent(d.eventId)}`);
+    d.error = false;
+  } catch (err) {
+    if (!d.data) d.error = true;
+  }
+  if (openDetail === d) renderDetail(d);
+}
+
+function closeDetail() {
+  openDetail = null;
+  $('[data-testid="event-detail-overlay"]').hidden = true;
+}
+
+function kv(labelKey, value) {
+  if (value === undefined || value === null || value === '') return null;
+  return h('div', { class: 'kv' }, h('span', { class: 'k', text: `${t(labelKey)}:` }), ' ', h('span', { class: 'v' }, value));
+}
+
+function summary(e) {
+  const p = e.payload || {};
+  switch (e.type) {
+    case 'plate.read':
+      return [
+        h('span', { class: 'plate plate-row', text: p.display || p.text || p.raw || '' }),
+        ' ',
+        p.country ? tc('country.', p.country) : '',
+        p.kind ? ` · ${tc('kind.', p.kind)}` : '',
+        kv('detail.confidence', p.confidence !== undefined ? num(p.confidence, 2) : null),
+        kv('detail.votes', p.votes !== undefined ? `${p.votes}/${p.reads ?? '?'}` : null),
+      ];
+    case 'decision':
+      return [
+        h('span', { class: `decision decision-${p.action}`, text: tc('action.', p.action) }),
+        ' ',
+        tc('reason.', p.reason),
+        kv('detail.detail', p.detail),
+        kv('detail.confidence', p.confidence !== undefined ? num(p.confidence, 2) : null),
+        p.nearMiss && p.nearMiss.length ? kv('holds.similar', p.nearMiss.map((n) => `${n.plate} (${n.list ? tc('list.', n.list) : ''} ${t('holds.distance', { n: n.distance })})`).join(', ')) : null,
+      ];
+    case 'barrier.actuation':
+      return p.phase === 'requested'
+        ? [t('outcome.actuation.requested'), kv('detail.cause', tc('cause.', p.cause))]
+        : [h('span', { class: p.ok ? '' : 'bad', text: tc('outcome.actuation.', p.outcome) }), kv('detail.duration', duration(p.durationMs)), kv('detail.detail', p.error)];
+    case 'alarm':
+      return [h('span', { class: 'bad', text: tc('alarm.', p.alarm) }), kv('detail.detail', p.detail)];
+    case 'operator.action':
+      return [
+        tc('opAction.', p.action),
+        kv('detail.operator', p.operator),
+        kv('detail.source', p.source ? tc('source.', p.source) : null),
+        kv('detail.reason', p.reason),
+        p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
+      ];
+    case 'vehicle':
+      return [h('strong', { text: tc('outcome.vehicle.', p.outcome) }), kv('detail.duration', duration(p.durationMs))];
+    default:
+      return [JSON.stringify(p)];
+  }
+}
+
+function renderDetail(d) {
+  const body = $('[data-testid="event-detail-body"]');
+  clear(body);
+  if (!d.data) {
+    body.append(h('p', { class: d.error ? 'bad' : 'empty', text: t(d.error ? 'detail.error' : 'detail.loading') }));
+    return;
+  }
+  const { event, related = [] } = d.data;
+  const all = [...related.filter((e) => e.eventId !== event.eventId), event].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  const p = event.payload || {};
+  const plate = (p.plate && typeof p.plate === 'object' ? p.plate : null) || (event.type === 'plate.read' ? p : null);
+  const withCrop = event.hasCrop ? event : all.filter((e) => e.hasCrop).sort((a, b) => (a.type === 'plate.read' ? -1 : 0) - (b.type === 'plate.read' ? -1 : 0))[0];
+  const crop = withCrop
+    ? h('img', { class: 'crop crop-detail', testid: 'event-detail-crop', alt: t('detail.crop'), src: `/api/events/${encodeURIComponent(withCrop.eventId)}/crop` })
+    : h('p', { class: 'empty', text: t('detail.noCrop') });
+  if (withCrop) crop.addEventListener('error', () => crop.replaceWith(h('p', { class: 'empty', text: t('detail.noCrop') })));
+  body.append(
+    h(
+      'div',
+      { class: 'detail-top' },
+      crop,
+      h(
+        'div',
+        {},
+        h('div', { class: 'plate plate-big', testid: 'event-detail-plate', text: (plate && (plate.display || plate.text)) || (typeof p.plate === 'string' ? p.plate : '') }),
+        h('div', {}, laneLabel(event.laneId), ' · ', dateTime(event.ts)),
+        plate && plate.country ? h('div', {}, tc('country.', plate.country), plate.kind ? ` · ${tc('kind.', plate.kind)}` : '') : null,
+      ),
+    ),
+    h('h3', { text: t('detail.timeline') }),
+    h(
+      'ol',
+      { class: 'timeline', testid: 'event-detail-timeline' },
+      all.map((e) =>
+        h(
+          'li',
+          { class: `tl tl-${e.type.replace('.', '-')}${e.eventId === event.eventId ? ' current' : ''}`, testid: 'event-detail-item', 'data-type': e.type },
+          h('span', { class: 'tl-time', text: time(e.ts) }),
+          h('span', { class: 'tl-type', text: tc('event.type.', e.type) }),
+          h('div', { class: 'tl-body' }, summary(e)),
+          h('span', { class: e.delivered ? 'delivered small' : 'pending small', text: e.delivered ? t('events.delivered') : t('events.pending') }),
+        ),
+      ),
+    ),
+  );
+}
