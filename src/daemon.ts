@@ -18,6 +18,8 @@ import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
 import { smartgateVersion } from './uplink/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
+import { daemonGateView } from './web/gate-view.js';
+import { WebServer, type WebServerDeps } from './web/http-server.js';
 
 export type DaemonEvents = LaneEvents;
 
@@ -26,6 +28,16 @@ export interface DaemonContext {
   log: Logger;
   /** Opened by the caller, which closes it after stop(). */
   store: Store;
+  /**
+   * Builds the status page's parts once the lanes exist (live video and frames need them);
+   * without it, or with `http.enabled: false`, no page is served.
+   */
+  web?: (daemon: Daemon) => WebParts;
+}
+
+export type WebParts = Omit<WebServerDeps, 'gate'> & {
+  /** Listen on a free port when the configured one is taken (the demo). */
+  freePortIfBusy?: boolean;
 }
 
 export interface LaneParts {
@@ -48,6 +60,8 @@ export class Daemon {
   readonly decider: LaneDecider;
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
+  /** Null when no web parts were given or the config turns the page off. */
+  readonly web: WebServer | null;
   private readonly services: Service[];
   private readonly startedAt: number;
   private readonly quotaBytes: number;
@@ -87,6 +101,7 @@ export class Daemon {
     );
     // Central sees a lane's phase, holds and barrier change without waiting for the interval.
     this.bus.on(this, 'lane.state', () => this.uplink?.state?.publishSoon());
+    this.web = ctx.web && config.http.enabled !== false ? this.buildWeb(ctx.web(this), config) : null;
     // Stopped in reverse: the readers flush their last votes while the recorder and the lane
     // controllers still listen, and the uplink forwards until the lanes are quiet.
     this.services = [
@@ -96,6 +111,8 @@ export class Daemon {
       this.recorder,
       ...this.lanes.map((l) => l.controller),
       ...this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]),
+      // Last: the page opens once there is a gate to show, and closes before it goes.
+      ...(this.web ? [this.web] : []),
     ];
   }
 
@@ -156,7 +173,7 @@ export class Daemon {
     };
   }
 
-  /** Counters for logs and (later) the status page. */
+  /** Counters for logs and the status page's metrics. */
   stats() {
     return {
       lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
@@ -167,6 +184,14 @@ export class Daemon {
       retention: this.ctx.store.retention.stats(),
       uplink: this.uplink?.stats() ?? null,
     };
+  }
+
+  private buildWeb({ freePortIfBusy, ...parts }: WebParts, config: Config): WebServer {
+    return new WebServer(
+      { log: this.ctx.log.child({ module: 'web' }) },
+      { ...parts, gate: daemonGateView(this, config, this.ctx.store, this.ctx.clock) },
+      { host: config.http.host, port: config.http.port, freePortIfBusy: freePortIfBusy ?? false },
+    );
   }
 
   private buildLane(lane: LaneConfig, engine: PlateFinder & PlateReader): LaneParts {

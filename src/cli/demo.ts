@@ -107,11 +107,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
     console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
     if (broker) console.log(`central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${mqttUrl}`);
     console.log(`events go to ${mqttUrl} under smartgate/v1/demo/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site demo`);
-    if (argv.some((a) => a.startsWith('--http-port'))) {
-      // The status page arrives with its own issue; say so plainly.
-      console.log('note: --http-port is accepted for the status page, which this version does not serve yet.');
-    }
+    // Without an explicit --http-port, a taken 8080 should not stop the demo: the page takes a free port.
+    const httpPortGiven = argv.some((a) => a.startsWith('--http-port'));
     return await runDaemon(config, {
+      httpFreePortIfBusy: !httpPortGiven,
+      onStarted: (daemon) => {
+        if (!daemon.web) return;
+        console.log(`status page: ${daemon.web.url}/`);
+        console.log(`log in with an account of the demo's data directory; create one with: npx smartgate user add --data-dir ${dataDir} --username NAME --role operator`);
+      },
       prepareStore: (store) => seedDemoLists(store.lists, Date.now()),
       onDecision: (laneId, read, decision) => console.log(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
       onLaneRecord: (_laneId, event) => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
-import { Daemon } from '../daemon.js';
+import { Daemon, type WebParts } from '../daemon.js';
 import { plateReadJson } from '../lane/format-read.js';
 import type { Decision } from '../lane/decide.js';
 import type { VotedPlateRead } from '../plates/voter.js';
@@ -15,6 +15,12 @@ import { recordStoreAlarm } from '../store/store-alarm.js';
 import { PpOcrEngine } from '../vision/ppocr/engine.js';
 import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
+import type { Logger } from '../core/log.js';
+import { AnnotatedFrameRenderer } from '../web/annotated-frame.js';
+import { SlidingWindowLoginLimiter } from '../web/auth/login-limiter.js';
+import { MemorySessionStore } from '../web/auth/sessions.js';
+import { UserStore } from '../web/auth/users.js';
+import { LiveVideoServer } from '../web/live-video.js';
 
 const USAGE = 'usage: smartgate run --config FILE';
 
@@ -54,6 +60,25 @@ export interface RunDaemonOptions {
   prepareStore?: (store: Store) => void;
   /** Stop by itself after this many seconds (demo and tests). */
   stopAfterSeconds?: number;
+  /** Serve the status page on a free port when http.port is taken (the demo). */
+  httpFreePortIfBusy?: boolean;
+  /** Called once everything runs (the demo prints the page's URL). */
+  onStarted?: (daemon: Daemon) => void;
+}
+
+/** The status page's real parts: accounts in the store, sessions in memory, live video and frames of the lanes. */
+function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opts: RunDaemonOptions): WebParts {
+  return {
+    users: new UserStore(store.db, systemClock),
+    sessions: new MemorySessionStore(systemClock),
+    limiter: new SlidingWindowLoginLimiter(systemClock),
+    liveVideo: new LiveVideoServer(
+      config.lanes.map((lane) => ({ laneId: lane.id, ...lane.camera })),
+      { clock: systemClock, log },
+    ),
+    frames: new AnnotatedFrameRenderer((laneId) => daemon.lanes.find((l) => l.id === laneId)?.reader, systemClock),
+    freePortIfBusy: opts.httpFreePortIfBusy ?? false,
+  };
 }
 
 /** Builds and runs the daemon for a validated config; shared by `run` and `demo`. */
@@ -79,7 +104,7 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
   }
   opts.prepareStore?.(store);
   const engine = await PpOcrEngine.create();
-  const daemon = new Daemon({ clock: systemClock, log, store }, config, engine);
+  const daemon = new Daemon({ clock: systemClock, log, store, web: (d) => webParts(d, config, store, log, opts) }, config, engine);
   const owner = {};
   daemon.bus.on(owner, 'plate.read', ({ laneId, read }) => {
     const line = plateReadJson(laneId, read);
@@ -96,6 +121,8 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
   const extras = opts.extraServices?.(daemon) ?? [];
   await daemon.start();
   for (const service of extras) await service.start();
+  if (daemon.web) log.info({ page: `${daemon.web.url}/` }, `page: ${daemon.web.url}/`);
+  opts.onStarted?.(daemon);
   const until = opts.stopAfterSeconds ? new Promise((r) => setTimeout(r, opts.stopAfterSeconds! * 1000).unref()) : undefined;
   return runUntilSignal(
     {

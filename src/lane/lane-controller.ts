@@ -58,6 +58,8 @@ export class LaneController implements Service {
   private inflight: Promise<void> | null = null;
   private running = false;
   private counters = { reads: 0, duplicates: 0, actuations: 0, opened: 0, alarms: 0 };
+  /** Per action, for smartgate_decisions_total. */
+  private decisions = { open: 0, hold: 0, deny: 0 };
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
@@ -116,6 +118,7 @@ export class LaneController implements Service {
       return;
     }
     const { decision, event } = this.deps.decider.decide(this.settings.lane, read, admission.busy);
+    this.decisions[decision.action]++;
     if (decision.alarm) this.alarm(`lane.${decision.reason}`, decision.detail, plate, { decisionId: event.eventId });
     const matched = decision.matched?.list === 'allow' ? decision.matched.entry.pairedPlate : undefined;
     this.step({
@@ -153,7 +156,7 @@ export class LaneController implements Service {
   }
 
   stats() {
-    return { ...this.counters, phase: this.state.phase, holds: this.state.holds.length };
+    return { ...this.counters, decisions: { ...this.decisions }, phase: this.state.phase, holds: this.state.holds.length };
   }
 
   private operatorAction(action: 'confirm' | 'refuse' | 'manual-open', input: LaneInput, request: OperatorRequest, holdId: string | null): OperatorResult {

@@ -29,6 +29,52 @@ interface EventRow {
   has_crop: number;
 }
 
+/** What the status page may filter the event list by (docs/web.md, GET /api/events). */
+export interface EventFilter {
+  laneId?: string;
+  type?: EventType;
+  /** Canonical plate text, matched anywhere in the event's plate (`29C123` finds `29C12345`). */
+  plate?: string;
+  /** A decision's action: only decisions are returned. */
+  action?: 'open' | 'hold' | 'deny';
+  /** Epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+  /** Only events older than this event id (the previous page's `next`). */
+  before?: string;
+  /** 1..200; default 50. */
+  limit?: number;
+}
+
+/** An event as the status page lists it: whether central has it yet. */
+export interface ListedEvent extends StoredEvent {
+  delivered: boolean;
+}
+
+export interface EventPage {
+  events: ListedEvent[];
+  /** The `before` cursor of the next page; null at the end. */
+  next: string | null;
+}
+
+export const EVENT_QUERY_MAX_LIMIT = 200;
+export const EVENT_QUERY_DEFAULT_LIMIT = 50;
+/** Events of one vehicle lie within this long of each other (GET /api/events/:eventId). */
+export const RELATED_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The plate text of any event: a string `plate` (actuations, alarms, operator actions, vehicle
+ * outcomes), an object `plate.text` (decisions) or the top-level `text` of a plate read.
+ */
+const PLATE_TEXT = `COALESCE(
+  CASE WHEN json_type(e.payload, '$.plate') = 'text' THEN json_extract(e.payload, '$.plate') END,
+  json_extract(e.payload, '$.plate.text'),
+  CASE WHEN e.type = 'plate.read' THEN json_extract(e.payload, '$.text') END)`;
+
+interface ListedRow extends EventRow {
+  delivered: number;
+}
+
 const EVENT_COLUMNS = `o.outbox_id, e.event_id, e.boot_id, e.seq, e.site_id, e.lane_id, e.type, e.ts, e.mono_at, e.payload,
   e.crop IS NOT NULL AS has_crop`;
 
@@ -68,6 +114,19 @@ export class EventStore implements EventSink, Outbox {
       pendingCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL'),
       byId: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`),
       crop: db.prepare<[string], { crop: Buffer | null }>('SELECT crop FROM events WHERE event_id = ?'),
+      oldestPendingTs: db.prepare<[], { ts: number | null }>(
+        'SELECT MIN(e.ts) AS ts FROM outbox o JOIN events e ON e.event_id = o.event_id WHERE o.delivered_at IS NULL',
+      ),
+      related: db.prepare<[{ eventId: string; laneId: string; from: number; to: number; plate: string | null; links: string }], ListedRow>(
+        `SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id
+         WHERE e.lane_id = @laneId AND e.ts BETWEEN @from AND @to AND e.event_id <> @eventId
+           AND ((@plate IS NOT NULL AND ${PLATE_TEXT} = @plate)
+             OR e.event_id IN (SELECT value FROM json_each(@links))
+             OR json_extract(e.payload, '$.decisionId') IN (SELECT value FROM json_each(@links))
+             OR json_extract(e.payload, '$.holdId') IN (SELECT value FROM json_each(@links))
+             OR json_extract(e.payload, '$.requestId') IN (SELECT value FROM json_each(@links)))
+         ORDER BY e.event_id LIMIT 200`,
+      ),
     };
     this.appendTx = db.transaction((event: StoredEvent, payload: string, crop: Buffer | null) => {
       const seq = this.sql.nextSeq.get(event.laneId)!.last_seq;
@@ -141,6 +200,82 @@ export class EventStore implements EventSink, Outbox {
     return row && toEntry(row);
   }
 
+  /** Recording time (epoch ms) of the oldest event central has not acknowledged; null when none. */
+  oldestPendingTs(): number | null {
+    return this.sql.oldestPendingTs.get()?.ts ?? null;
+  }
+
+  /** Events newest first, filtered as the status page asks; `next` pages on to older ones. */
+  query(filter: EventFilter = {}): EventPage {
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? EVENT_QUERY_DEFAULT_LIMIT), 1), EVENT_QUERY_MAX_LIMIT);
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.laneId !== undefined) {
+      where.push('e.lane_id = @laneId');
+      params.laneId = filter.laneId;
+    }
+    if (filter.type !== undefined) {
+      where.push('e.type = @type');
+      params.type = filter.type;
+    }
+    if (filter.action !== undefined) {
+      where.push(`e.type = 'decision' AND json_extract(e.payload, '$.action') = @action`);
+      params.action = filter.action;
+    }
+    if (filter.plate !== undefined && filter.plate !== '') {
+      where.push(`instr(${PLATE_TEXT}, @plate) > 0`);
+      params.plate = filter.plate;
+    }
+    if (filter.from !== undefined) {
+      where.push('e.ts >= @from');
+      params.from = filter.from;
+    }
+    if (filter.to !== undefined) {
+      where.push('e.ts <= @to');
+      params.to = filter.to;
+    }
+    if (filter.before !== undefined) {
+      where.push('e.event_id < @before');
+      params.before = filter.before;
+    }
+    // One more than asked tells whether there is a next page. Built per call: the filters vary,
+    // and better-sqlite3 caches nothing we would miss at a page's request rate.
+    const rows = this.db
+      .prepare<[Record<string, string | number>], ListedRow>(
+        `SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered
+         FROM events e JOIN outbox o ON o.event_id = e.event_id
+         ${where.length ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : ''}
+         ORDER BY e.event_id DESC LIMIT ${limit + 1}`,
+      )
+      .all(params);
+    const page = rows.slice(0, limit).map(toListed);
+    return { events: page, next: rows.length > limit ? page[page.length - 1]!.eventId : null };
+  }
+
+  /** One event as the page lists it; undefined when unknown or removed by retention. */
+  listed(eventId: string): ListedEvent | undefined {
+    const row = this.db
+      .prepare<[string], ListedRow>(`SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`)
+      .get(eventId);
+    return row && toListed(row);
+  }
+
+  /**
+   * The other events of the same vehicle, oldest first: same lane, within RELATED_WINDOW_MS, and
+   * the same plate or linked by id (a decision and the hold, actuation, operator action and
+   * outcome that name it).
+   */
+  related(eventId: string): ListedEvent[] {
+    const event = this.listed(eventId);
+    if (!event) return [];
+    const p = event.payload;
+    const plate = typeof p.plate === 'string' ? p.plate : plateText(p.plate) ?? (event.type === 'plate.read' && typeof p.text === 'string' ? p.text : null);
+    const links = [event.eventId, p.decisionId, p.holdId, p.requestId].filter((id): id is string => typeof id === 'string');
+    return this.sql.related
+      .all({ eventId, laneId: event.laneId, from: event.ts - RELATED_WINDOW_MS, to: event.ts + RELATED_WINDOW_MS, plate, links: JSON.stringify(links) })
+      .map(toListed);
+  }
+
   /** The plate crop stored with an event; undefined when there is none (or no such event). */
   getCrop(eventId: string): Buffer | undefined {
     return this.sql.crop.get(eventId)?.crop ?? undefined;
@@ -158,6 +293,16 @@ function serialisePayload(event: NewEvent): string {
   } catch (err) {
     throw new TypeError(`${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`);
   }
+}
+
+function plateText(plate: unknown): string | null {
+  if (typeof plate !== 'object' || plate === null) return null;
+  const text = (plate as { text?: unknown }).text;
+  return typeof text === 'string' ? text : null;
+}
+
+function toListed(row: ListedRow): ListedEvent {
+  return { ...toEntry(row).event, delivered: row.delivered === 1 };
 }
 
 function toEntry(row: EventRow): OutboxEntry {

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import type { ListedEvent } from '../store/event-store.js';
+import { EVENT_QUERY_MAX_LIMIT } from '../store/event-store.js';
+import type { StoredEvent } from '../store/types.js';
+import type { GateView } from './gate-view.js';
+import { HttpError, parseOrInvalid, sendBytes, sendJson, type Router } from './router.js';
+
+const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list'] as const;
+
+const epochMs = z.coerce.number().int().nonnegative();
+const eventQuery = z.object({
+  lane: z.string().min(1).optional(),
+  type: z.enum(EVENT_TYPES).optional(),
+  plate: z.string().max(32).optional(),
+  action: z.enum(['open', 'hold', 'deny']).optional(),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  before: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(EVENT_QUERY_MAX_LIMIT).optional(),
+});
+
+/** An event as GET /api/events and the `record` stream message show it. */
+export function apiEvent(event: StoredEvent | ListedEvent) {
+  const { eventId, laneId, seq, type, ts, payload, hasCrop } = event;
+  return { eventId, laneId, seq, type, ts, payload, hasCrop, delivered: 'delivered' in event ? event.delivered : false };
+}
+
+/** Plates are stored canonical (upper case, no separators): `29c-123.4` searches `29C1234`. */
+export function canonicalPlateQuery(text: string): string {
+  return text.toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+/** GET /api/events, /api/events/:eventId and its crop. */
+export function eventRoutes(router: Router, gate: Pick<GateView, 'events'>): void {
+  router.get('/api/events', 'viewer', ({ url, res }) => {
+    // Empty parameters (`?lane=`) mean "any", as a form sends them.
+    const raw = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ''));
+    const q = parseOrInvalid(eventQuery, raw, 'query');
+    const page = gate.events.query({
+      ...(q.lane !== undefined && { laneId: q.lane }),
+      ...(q.type !== undefined && { type: q.type }),
+      ...(q.plate !== undefined && { plate: canonicalPlateQuery(q.plate) }),
+      ...(q.action !== undefined && { action: q.action }),
+      ...(q.from !== undefined && { from: q.from }),
+      ...(q.to !== undefined && { to: q.to }),
+      ...(q.before !== undefined && { before: q.before }),
+      ...(q.limit !== undefined && { limit: q.limit }),
+    });
+    sendJson(res, 200, { events: page.events.map(apiEvent), next: page.next });
+  });
+
+  router.get('/api/events/:eventId', 'viewer', ({ params, res }) => {
+    const event = gate.events.listed(params.eventId!);
+    if (!event) throw new HttpError(404, 'not-found', `no event ${params.eventId}`);
+    sendJson(res, 200, { event: apiEvent(event), related: gate.events.related(event.eventId).map(apiEvent) });
+  });
+
+  router.get('/api/events/:eventId/crop', 'viewer', ({ params, res }) => {
+    const crop = gate.events.getCrop(params.eventId!);
+    if (!crop) throw new HttpError(404, 'not-found', `no crop for event ${params.eventId}`);
+    sendBytes(res, 200, 'image/jpeg', crop);
+  });
+}

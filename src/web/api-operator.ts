@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import type { OperatorRequest, OperatorResult } from '../lane/lane-controller.js';
+import { laneOf } from './api-lanes.js';
+import type { GateView } from './gate-view.js';
+import { HttpError, readJsonBody, sendJson, type RequestContext, type Router } from './router.js';
+
+const reasonBody = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
+
+/** POST holds/:holdId/confirm, holds/:holdId/refuse and open: recorded as the logged-in operator, source `page`. */
+export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): void {
+  const handle =
+    (run: (params: Record<string, string>, request: OperatorRequest) => OperatorResult) =>
+    async ({ req, res, params, session }: RequestContext) => {
+      laneOf(gate, params.laneId!); // 404 before the body is read
+      const { reason } = await readJsonBody(req, reasonBody);
+      const result = run(params, { operator: session!.user.username, reason, source: 'page' });
+      if (!result.ok) throw new HttpError(409, 'conflict', result.refusal.message);
+      sendJson(res, 200, { eventId: result.event.eventId });
+    };
+
+  router.post(
+    '/api/lanes/:laneId/holds/:holdId/confirm',
+    'operator',
+    handle((p, request) => laneOf(gate, p.laneId!).controller.confirm(p.holdId!, request)),
+  );
+  router.post(
+    '/api/lanes/:laneId/holds/:holdId/refuse',
+    'operator',
+    handle((p, request) => laneOf(gate, p.laneId!).controller.refuse(p.holdId!, request)),
+  );
+  router.post(
+    '/api/lanes/:laneId/open',
+    'operator',
+    handle((p, request) => laneOf(gate, p.laneId!).controller.manualOpen(request)),
+  );
+}

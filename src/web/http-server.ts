@@ -1,0 +1,175 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../core/log.js';
+import type { Service } from '../core/service.js';
+import { eventRoutes } from './api-events.js';
+import { healthRoutes, healthView } from './api-health.js';
+import { laneRoutes } from './api-lanes.js';
+import { operatorRoutes } from './api-operator.js';
+import { sessionRoutes } from './api-session.js';
+import { originMatchesHost, requireSession, sessionOf } from './auth-middleware.js';
+import type { GateView } from './gate-view.js';
+import { HttpError, Router, sendError } from './router.js';
+import { EventStreamHub, type EventStreamOptions } from './sse.js';
+import { defaultStaticDir, jsmpegPlayerPath, sendFile, StaticFiles } from './static-files.js';
+import type { AnnotatedFrames, LiveVideo, LoginLimiter, SessionStore, UserDirectory } from './types.js';
+
+/** The parts the web server is built from; the daemon gives the real ones, tests small fakes. */
+export interface WebServerDeps {
+  gate: GateView;
+  users: UserDirectory;
+  sessions: SessionStore;
+  limiter: LoginLimiter;
+  liveVideo?: LiveVideo;
+  frames?: AnnotatedFrames;
+}
+
+export interface WebServerOptions {
+  host: string;
+  /** 0 picks a free port (see `url` after start). */
+  port: number;
+  /** When the port is taken, listen on a free one instead of failing (the demo: its default port may be in use). */
+  freePortIfBusy?: boolean;
+  /** Default: src/web/static. */
+  staticDir?: string;
+  stream?: Omit<EventStreamOptions, 'health'>;
+}
+
+/** On every answer: the page loads nothing but its own files and is never framed. */
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+const VIDEO_PATH = /^\/api\/lanes\/([^/]+)\/video$/;
+
+/** The operators' status page and its API (docs/web.md) on node:http. */
+export class WebServer implements Service {
+  readonly name = 'web';
+  private server: Server | null = null;
+  private readonly router = new Router();
+  private readonly stream: EventStreamHub;
+  private readonly files: StaticFiles;
+  private boundUrl: string | null = null;
+
+  constructor(
+    private readonly ctx: { log: Logger },
+    private readonly deps: WebServerDeps,
+    private readonly opts: WebServerOptions,
+  ) {
+    this.files = new StaticFiles(opts.staticDir ?? defaultStaticDir());
+    this.stream = new EventStreamHub({ bus: deps.gate.bus, log: ctx.log }, { ...opts.stream, health: () => healthView(deps.gate) });
+    sessionRoutes(this.router, deps);
+    laneRoutes(this.router, deps.gate, deps.frames);
+    operatorRoutes(this.router, deps.gate);
+    eventRoutes(this.router, deps.gate);
+    healthRoutes(this.router, deps.gate);
+    this.router.get('/api/stream', 'viewer', ({ res }) => this.stream.attach(res));
+    this.router.get('/', null, ({ res }) => this.files.serve(res, '/index.html'));
+    this.router.get('/vendor/jsmpeg-player.umd.min.js', null, ({ res }) => sendFile(res, jsmpegPlayerPath()));
+  }
+
+  /** `http://host:port` once started (with the bound port when 0 was asked for). */
+  get url(): string {
+    if (!this.boundUrl) throw new Error('web server not started');
+    return this.boundUrl;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    try {
+      await listen(server, this.opts.port, this.opts.host);
+    } catch (err) {
+      if (!(this.opts.freePortIfBusy && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw err;
+      this.ctx.log.warn({ port: this.opts.port }, 'port in use: the status page takes a free one');
+      await listen(server, 0, this.opts.host);
+    }
+    this.server = server;
+    const { port } = server.address() as AddressInfo;
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    this.boundUrl = `http://${host}:${port}`;
+    this.stream.start();
+    this.ctx.log.info({ url: this.boundUrl }, 'status page listening');
+  }
+
+  async stop(): Promise<void> {
+    this.stream.stop();
+    await this.deps.liveVideo?.stop();
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname.startsWith('/api/') || url.pathname === '/healthz' || url.pathname === '/metrics') res.setHeader('Cache-Control', 'no-store');
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+      if (method === 'GET' && url.pathname.startsWith('/static/')) {
+        await this.files.serve(res, url.pathname.slice('/static'.length));
+        return;
+      }
+      const match = this.router.match(method, url.pathname);
+      if (!match) throw new HttpError(404, 'not-found', `no route ${url.pathname}`);
+      if ('allowed' in match) throw new HttpError(405, 'method-not-allowed', `${req.method} not allowed`, { Allow: match.allowed.join(', ') });
+      const { route, params } = match;
+      const session = route.role ? requireSession(req, this.deps.sessions, route.role) : undefined;
+      await route.handler({ req, res, url, params, session });
+    } catch (err) {
+      this.fail(req, res, err);
+    }
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const httpError = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error (see the daemon log)');
+    if (!(err instanceof HttpError)) this.ctx.log.error({ err, method: req.method, path: req.url }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // The body was not read on an early refusal: close rather than leave it in the pipe.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    sendError(res, httpError);
+  }
+
+  /** WebSocket upgrades: only the live video, only with a session, only from the page's own origin. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const match = VIDEO_PATH.exec(path);
+    const refuse = (status: number, reason: string) => {
+      socket.once('finish', () => socket.destroy());
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!match) return refuse(404, 'Not Found');
+    if (!sessionOf(req, this.deps.sessions)) return refuse(401, 'Unauthorized');
+    if (!originMatchesHost(req)) return refuse(403, 'Forbidden');
+    let laneId: string;
+    try {
+      laneId = decodeURIComponent(match[1]!);
+    } catch {
+      return refuse(400, 'Bad Request');
+    }
+    if (!this.deps.gate.lanes.some((l) => l.id === laneId)) return refuse(404, 'Not Found');
+    if (!this.deps.liveVideo) return refuse(503, 'Service Unavailable');
+    this.deps.liveVideo.handleUpgrade(req, socket, head, laneId);
+  }
+}

@@ -1,0 +1,114 @@
+import type { ServerResponse } from 'node:http';
+import type { EventBus } from '../core/bus.js';
+import type { Logger } from '../core/log.js';
+import type { LaneEvents } from '../lane/events.js';
+import { plateReadJson } from '../lane/format-read.js';
+import { apiEvent } from './api-events.js';
+
+export interface EventStreamOptions {
+  /** The `health` message's body, sent every healthIntervalMs. */
+  health: () => unknown;
+  healthIntervalMs?: number;
+  /** A `: ping` comment this often keeps proxies from closing an idle stream. */
+  pingIntervalMs?: number;
+  /** A client with more than this many bytes not yet taken by its socket is dropped. */
+  maxBufferedBytes?: number;
+}
+
+/**
+ * GET /api/stream: the daemon bus as server-sent events (docs/web.md). Every client gets every
+ * message; one that does not keep up is dropped rather than buffered without bound (the page
+ * reconnects and reloads what it shows).
+ */
+export class EventStreamHub {
+  private readonly clients = new Set<ServerResponse>();
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private dropped = 0;
+  private readonly opts: Required<EventStreamOptions>;
+
+  constructor(
+    private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger },
+    opts: EventStreamOptions,
+  ) {
+    this.opts = { healthIntervalMs: 5000, pingIntervalMs: 15_000, maxBufferedBytes: 256 * 1024, ...opts };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { bus } = this.ctx;
+    bus.on(this, 'lane.state', ({ laneId, state }) => {
+      const { barrier, ...flow } = state;
+      this.broadcast('lane', { laneId, state: { flow, barrier } });
+    });
+    bus.on(this, 'lane.decision', ({ laneId, read, decision }) => this.broadcast('read', { laneId, read: plateReadJson(laneId, read), decision }));
+    bus.on(this, 'lane.recorded', ({ laneId, event }) => this.broadcast('record', { laneId, event: apiEvent(event) }));
+    this.timers = [
+      setInterval(() => {
+        if (this.clients.size > 0) this.broadcast('health', this.opts.health());
+      }, this.opts.healthIntervalMs),
+      setInterval(() => this.writeAll(': ping\n\n'), this.opts.pingIntervalMs),
+    ];
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Removes the bus listeners and ends every stream. */
+  stop(): void {
+    this.running = false;
+    this.ctx.bus.removeAll(this);
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  /** Takes over a response: headers, a first `health` message, then the bus's messages until it closes. */
+  attach(res: ServerResponse): void {
+    if (!this.running) {
+      res.writeHead(503).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    this.clients.add(res);
+    res.on('close', () => this.clients.delete(res));
+    this.send(res, frame('health', this.opts.health()));
+  }
+
+  stats() {
+    return { clients: this.clients.size, dropped: this.dropped };
+  }
+
+  private broadcast(event: string, data: unknown): void {
+    if (this.clients.size === 0) return;
+    let text: string;
+    try {
+      text = frame(event, data);
+    } catch (err) {
+      this.ctx.log.error({ err, event }, 'stream message not serialisable');
+      return;
+    }
+    this.writeAll(text);
+  }
+
+  private writeAll(text: string): void {
+    for (const res of this.clients) this.send(res, text);
+  }
+
+  private send(res: ServerResponse, text: string): void {
+    if (res.writableLength > this.opts.maxBufferedBytes) {
+      this.dropped++;
+      this.clients.delete(res);
+      this.ctx.log.warn({ buffered: res.writableLength }, 'stream client not keeping up: dropped');
+      res.destroy();
+      return;
+    }
+    res.write(text);
+  }
+}
+
+/** One SSE message; JSON has no raw newlines, so `data:` is one line. */
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}

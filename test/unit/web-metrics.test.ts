@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { LaneState } from '../../src/uplink/contract.js';
+import { renderMetrics, type MetricsInput } from '../../src/web/metrics.js';
+
+function lane(laneId: string, over: Partial<LaneState> = {}): LaneState {
+  return {
+    laneId,
+    ts: 0,
+    camera: { state: 'streaming', fpsIn: 5, fpsProcessed: 4.5, framesDropped: 3, lastFrameAgeMs: 250, restarts: 1, lastError: null },
+    reader: { framesProcessed: 10, framesSkippedNoMotion: 2, inferences: 8, lastInferenceMs: 120, platesEmitted: 2 },
+    flow: { phase: 'held', phaseAgeMs: 10, vehicle: null, holds: [{ holdId: 'h', plate: null, display: null, reason: 'unknown-plate', detail: '', createdAt: 0 }], loop: null },
+    barrier: { driver: 'simulator', state: 'closed', inputs: null, lastError: null, portOpen: true },
+    ...over,
+  };
+}
+
+const input: MetricsInput = {
+  snapshot: {
+    health: { bootId: 'b', version: '0.1.0', ts: 0, uptimeMs: 61_500, outboxPending: 7, store: { usedBytes: 4096, quotaBytes: 1_048_576, quotaExceeded: false }, lanes: ['entry-1', 'exit-1'] },
+    lanes: [
+      lane('entry-1'),
+      lane('exit-1', {
+        barrier: null,
+        camera: { state: 'backoff', fpsIn: 0, fpsProcessed: 0, framesDropped: 0, lastFrameAgeMs: null, restarts: 4, lastError: 'x' },
+        reader: { framesProcessed: 0, framesSkippedNoMotion: 0, inferences: 0, lastInferenceMs: null, platesEmitted: 0 },
+      }),
+    ],
+  },
+  controllers: [{ lane: 'entry-1', actuations: 2, alarms: 1, decisions: { open: 5, hold: 2, deny: 1 } }],
+  uplinkConnected: false,
+};
+
+const text = renderMetrics(input);
+const samples = new Map(
+  text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const at = l.lastIndexOf(' ');
+      return [l.slice(0, at), Number(l.slice(at + 1))] as const;
+    }),
+);
+
+describe('renderMetrics', () => {
+  it.each([
+    ['smartgate_up', 1],
+    ['smartgate_uptime_seconds', 61.5],
+    ['smartgate_camera_fps{lane="entry-1",kind="in"}', 5],
+    ['smartgate_camera_fps{lane="entry-1",kind="processed"}', 4.5],
+    ['smartgate_camera_last_frame_age_seconds{lane="entry-1"}', 0.25],
+    ['smartgate_camera_restarts_total{lane="exit-1"}', 4],
+    ['smartgate_camera_frames_dropped_total{lane="entry-1"}', 3],
+    ['smartgate_camera_streaming{lane="entry-1"}', 1],
+    ['smartgate_camera_streaming{lane="exit-1"}', 0],
+    ['smartgate_inference_seconds{lane="entry-1"}', 0.12],
+    ['smartgate_inferences_total{lane="entry-1"}', 8],
+    ['smartgate_votes_total{lane="entry-1"}', 2],
+    ['smartgate_decisions_total{lane="entry-1",action="open"}', 5],
+    ['smartgate_decisions_total{lane="entry-1",action="hold"}', 2],
+    ['smartgate_decisions_total{lane="entry-1",action="deny"}', 1],
+    ['smartgate_decisions_total{lane="exit-1",action="open"}', 0],
+    ['smartgate_barrier_state{lane="entry-1",state="closed"}', 1],
+    ['smartgate_barrier_state{lane="entry-1",state="fault"}', 0],
+    ['smartgate_barrier_actuations_total{lane="entry-1"}', 2],
+    ['smartgate_alarms_total{lane="entry-1"}', 1],
+    ['smartgate_holds_pending{lane="entry-1"}', 1],
+    ['smartgate_outbox_pending', 7],
+    ['smartgate_uplink_connected', 0],
+    ['smartgate_store_used_bytes', 4096],
+    ['smartgate_store_quota_bytes', 1_048_576],
+  ])('%s = %d', (name, value) => {
+    expect(samples.get(name)).toBe(value);
+  });
+
+  it.each([
+    ['smartgate_camera_last_frame_age_seconds{lane="exit-1"}', 'no frame yet'],
+    ['smartgate_inference_seconds{lane="exit-1"}', 'no inference yet'],
+    ['smartgate_barrier_state{lane="exit-1",state="closed"}', 'no barrier'],
+  ])('leaves out %s (%s)', (name) => {
+    expect(samples.has(name)).toBe(false);
+  });
+
+  it('writes the 0.0.4 text format: HELP and TYPE once per family, then `name{labels} value` lines', () => {
+    const lines = text.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+)$/);
+    const types = lines.filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
+    expect(new Set(types).size).toBe(types.length);
+    expect(text).toContain('# TYPE smartgate_decisions_total counter');
+    expect(text).toContain('# TYPE smartgate_holds_pending gauge');
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('escapes label values', () => {
+    const odd = renderMetrics({ ...input, snapshot: { ...input.snapshot, lanes: [lane('a"b\\c')] }, controllers: [] });
+    expect(odd).toContain('smartgate_up 1');
+    expect(odd).toContain('smartgate_votes_total{lane="a\\"b\\\\c"} 2');
+  });
+});
