@@ -8,12 +8,12 @@ import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
-import { DemoTraffic } from '../demo/demo-traffic.js';
+import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
 import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
 
 const USAGE =
-  'usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--seconds N] [--log-level LEVEL]';
+  'usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Rendered by scripts/render-demo-clip.mjs during set-up (`npm run demo` does it). */
@@ -65,6 +65,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         'mqtt-url': { type: 'string' },
         'http-port': { type: 'string', default: '8080' },
         seconds: { type: 'string' },
+        'hold-seconds': { type: 'string', default: String(DEMO_TRAFFIC_TIMINGS.turnBackMs / 1000) },
         'log-level': { type: 'string', default: 'warn' },
       },
     }).values;
@@ -80,6 +81,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) problems.push('--seconds: expected a positive number');
+  const holdSeconds = Number(values['hold-seconds']);
+  if (!(holdSeconds > 0)) problems.push('--hold-seconds: expected a positive number');
   const logLevel = values['log-level'] as DemoOptions['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('--log-level: expected debug, info, warn or error');
   const clip = resolve(values.clip);
@@ -114,7 +117,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       onStarted: (daemon) => {
         if (!daemon.web) return;
         console.log(`status page: ${daemon.web.url}/`);
-        console.log(`log in with an account of the demo's data directory; create one with: npx smartgate user add --data-dir ${dataDir} --username NAME --role operator`);
+        console.log(`log in with an account of the demo's data directory; create one (with the demo stopped) with: npx smartgate user add --data-dir ${dataDir} --username NAME --role operator`);
+        if (holdSeconds <= DEMO_TRAFFIC_TIMINGS.turnBackMs / 1000) {
+          console.log('held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60');
+        }
       },
       prepareStore: (store) => seedDemoLists(store.lists, Date.now()),
       onDecision: (laneId, read, decision) => console.log(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
@@ -126,6 +132,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         new DemoTraffic(
           { bus: daemon.bus, clock: systemClock },
           new Map(daemon.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : []))),
+          { ...DEMO_TRAFFIC_TIMINGS, turnBackMs: holdSeconds * 1000 },
         ),
       ],
       ...(seconds ? { stopAfterSeconds: seconds } : {}),

@@ -3,9 +3,10 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { sendBytes, sendJson, type Router } from './router.js';
 
 /** GET /api/health's body (and the stream's `health` message). */
-export function healthView(gate: Pick<GateView, 'snapshot' | 'link' | 'lists'>) {
+export function healthView(gate: Pick<GateView, 'site' | 'snapshot' | 'link' | 'lists'>) {
   const snapshot = gate.snapshot();
   return {
+    site: gate.site,
     health: snapshot.health,
     link: gate.link(),
     lists: gate.lists(),

@@ -42,6 +42,8 @@ export interface ListStatus {
  * daemon gives the real one (daemonGateView); tests give a small one.
  */
 export interface GateView {
+  /** The gate (config `site`), for the page's header. */
+  readonly site: { id: string; name: string };
   readonly bus: EventBus<LaneEvents>;
   readonly events: Pick<EventStore, 'query' | 'listed' | 'related' | 'getCrop'>;
   readonly lanes: readonly WebLane[];
@@ -59,11 +61,12 @@ export interface DaemonLike {
   snapshot(): GateSnapshot;
 }
 
-export function daemonGateView(daemon: DaemonLike, config: Pick<Config, 'lanes'>, store: Pick<Store, 'events' | 'lists'>, clock: Clock): GateView {
+export function daemonGateView(daemon: DaemonLike, config: Pick<Config, 'lanes' | 'site'>, store: Pick<Store, 'events' | 'lists'>, clock: Clock): GateView {
   const laneConfig = new Map(config.lanes.map((l) => [l.id, l]));
   // A list is stale for the page when it is stale for any lane.
   const maxAgeMs = Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs));
   return {
+    site: { id: config.site.id, name: config.site.name },
     bus: daemon.bus,
     events: store.events,
     lanes: daemon.lanes.map((l) => ({

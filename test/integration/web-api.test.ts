@@ -140,6 +140,7 @@ beforeEach(async () => {
     };
   };
   const gate: GateView = {
+    site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     events: store.events,
     lanes: [{ id: 'entry-1', name: 'Làn vào 1', direction: 'entry', controller }],
@@ -303,7 +304,8 @@ describe('web API: lanes, health, metrics', () => {
       expect.objectContaining({ laneId: 'entry-1', name: 'Làn vào 1', direction: 'entry', barrier: null, flow: expect.objectContaining({ phase: 'idle' }), camera: expect.objectContaining({ state: 'streaming' }) }),
     ]);
     const health = (await (await fetch(`${h.url}/api/health`, { headers: { Cookie: cookie } })).json()) as Record<string, unknown>;
-    expect(Object.keys(health)).toEqual(['health', 'link', 'lists', 'lanes']);
+    expect(Object.keys(health)).toEqual(['site', 'health', 'link', 'lists', 'lanes']);
+    expect(health.site).toEqual({ id: 'mlt-kth', name: 'Ma Lù Thàng' });
     expect((await fetch(`${h.url}/api/lanes/entry-1/frame`, { headers: { Cookie: cookie } })).status).toBe(404);
   });
 
