@@ -10,6 +10,7 @@ import type { LaneEvents } from './lane/events.js';
 import { LaneReader } from './lane/lane-reader.js';
 import { LaneController } from './lane/lane-controller.js';
 import { LaneDecider } from './lane/lane-decider.js';
+import { EvidenceFrames } from './lane/evidence-frames.js';
 import { PlateReadRecorder } from './lane/plate-read-recorder.js';
 import { parsePlate } from './plates/parse.js';
 import type { Store } from './store/store.js';
@@ -18,6 +19,7 @@ import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
 import { smartgateVersion } from './uplink/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
+import { AnnotatedFrameRenderer } from './web/annotated-frame.js';
 import { daemonGateView } from './web/gate-view.js';
 import { WebServer, type WebServerDeps } from './web/http-server.js';
 
@@ -58,6 +60,8 @@ export class Daemon {
   readonly lanes: LaneParts[];
   readonly recorder: PlateReadRecorder;
   readonly decider: LaneDecider;
+  /** Keeps each decision's frame, drawn with its plate, in the store's frame files. */
+  readonly evidence: EvidenceFrames;
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
   /** Null when no web parts were given or the config turns the page off. */
@@ -79,6 +83,9 @@ export class Daemon {
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
     this.decider = new LaneDecider({ bus: this.bus, log: ctx.log.child({ module: 'decider' }), clock: ctx.clock }, { sink: store.events, lists: store.lists });
     this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
+    // A renderer of its own: the page's one caches pictures for its viewers.
+    const evidenceRenderer = new AnnotatedFrameRenderer((laneId) => this.lanes.find((l) => l.id === laneId)?.reader, ctx.clock);
+    this.evidence = new EvidenceFrames({ bus: this.bus, log: ctx.log.child({ module: 'evidence' }) }, { renderer: evidenceRenderer, frames: store.frames });
     this.uplink = createUplink(
       { clock: ctx.clock, log: ctx.log },
       {
@@ -107,8 +114,10 @@ export class Daemon {
     this.services = [
       store.retention,
       ...(this.uplink ? [this.uplink] : []),
-      // Listeners in this order: a read is recorded, then decided and acted on.
+      // Listeners in this order: a read is recorded, then decided and acted on. Evidence
+      // stops after the lanes, so the decisions of their last votes keep their frames.
       this.recorder,
+      this.evidence,
       ...this.lanes.map((l) => l.controller),
       ...this.lanes.flatMap((l) => [serviceOf(`camera:${l.id}`, l.camera), l.reader]),
       // Last: the page opens once there is a gate to show, and closes before it goes.
@@ -179,6 +188,7 @@ export class Daemon {
       lanes: this.lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
       recorder: this.recorder.stats(),
       decider: this.decider.stats(),
+      evidence: this.evidence.stats(),
       controllers: this.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
       outboxPending: this.ctx.store.events.pendingCount(),
       retention: this.ctx.store.retention.stats(),

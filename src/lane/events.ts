@@ -8,8 +8,11 @@ import type { LaneSnapshot } from './lane-snapshot.js';
 export interface LaneEvents extends Record<string, unknown> {
   /** One voted plate read per vehicle. */
   'plate.read': { laneId: string; read: VotedPlateRead };
-  /** What the lane decided for that read (recorded before this is emitted). */
-  'lane.decision': { laneId: string; read: VotedPlateRead; decision: Decision };
+  /**
+   * What the lane decided for that read (recorded before this is emitted). `eventId`: the
+   * recorded `decision` event, so listeners can attach things to it (its evidence frame).
+   */
+  'lane.decision': { laneId: string; eventId: string; read: VotedPlateRead; decision: Decision };
   /**
    * An event the lane controller recorded: an actuation, an alarm, an operator's action, or
    * the end of a vehicle's visit. Emitted after it is stored.

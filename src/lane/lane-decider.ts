@@ -57,7 +57,7 @@ export class LaneDecider {
     }
     const event = this.deps.sink.append({ type: 'decision', laneId: lane.id, payload: decisionEvent(decision, input, lane) });
     this.decided++;
-    this.ctx.bus.emit('lane.decision', { laneId: lane.id, read, decision });
+    this.ctx.bus.emit('lane.decision', { laneId: lane.id, eventId: event.eventId, read, decision });
     return { decision, event };
   }
 

@@ -72,6 +72,16 @@ export class AnnotatedFrameRenderer implements AnnotatedFrames {
     return entry.jpeg;
   }
 
+  /**
+   * The lane's newest frame rendered now, past the cache, with `plate` drawn: a decision's
+   * evidence must show that decision's plate on the frame of that moment, not a viewer's
+   * picture from up to cacheMs before. The frame is taken before this returns its promise.
+   */
+  renderLatest(laneId: string, plate: LastPlate): Promise<Buffer | null> {
+    const latest = this.lanes(laneId)?.latestFrame();
+    return latest ? this.render(latest, plate) : Promise.resolve(null);
+  }
+
   private async render(latest: { frame: Frame; at: number }, plate: LastPlate | null): Promise<Buffer> {
     const { frame } = latest;
     const width = Math.min(frame.width, this.opts.maxWidth);

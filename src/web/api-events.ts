@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ListedEvent } from '../store/event-store.js';
 import { EVENT_QUERY_MAX_LIMIT } from '../store/event-store.js';
@@ -19,10 +20,16 @@ const eventQuery = z.object({
   limit: z.coerce.number().int().min(1).max(EVENT_QUERY_MAX_LIMIT).optional(),
 });
 
-/** An event as GET /api/events and the `record` stream message show it. */
-export function apiEvent(event: StoredEvent | ListedEvent) {
+type EventFrames = NonNullable<GateView['eventFrames']>;
+
+/**
+ * An event as GET /api/events and the `record` stream message show it. `hasFrame` is looked
+ * up only when `frames` is given (the stream's events are new: their frames come later).
+ */
+export function apiEvent(event: StoredEvent | ListedEvent, frames?: Pick<EventFrames, 'get'>) {
   const { eventId, laneId, seq, type, ts, payload, hasCrop } = event;
-  return { eventId, laneId, seq, type, ts, payload, hasCrop, delivered: 'delivered' in event ? event.delivered : false };
+  const hasFrame = frames?.get(eventId) !== undefined;
+  return { eventId, laneId, seq, type, ts, payload, hasCrop, hasFrame, delivered: 'delivered' in event ? event.delivered : false };
 }
 
 /** Plates are stored canonical (upper case, no separators): `29c-123.4` searches `29C1234`. */
@@ -30,8 +37,10 @@ export function canonicalPlateQuery(text: string): string {
   return text.toUpperCase().replace(/[^\p{L}\p{N}]/gu, '');
 }
 
-/** GET /api/events, /api/events/:eventId and its crop. */
-export function eventRoutes(router: Router, gate: Pick<GateView, 'events'>): void {
+/** GET /api/events, /api/events/:eventId, its crop and its evidence frame. */
+export function eventRoutes(router: Router, gate: Pick<GateView, 'events' | 'eventFrames'>): void {
+  const asApiEvent = (event: StoredEvent | ListedEvent) => apiEvent(event, gate.eventFrames);
+
   router.get('/api/events', 'viewer', ({ url, res }) => {
     // Empty parameters (`?lane=`) mean "any", as a form sends them.
     const raw = Object.fromEntries([...url.searchParams].filter(([, v]) => v !== ''));
@@ -46,13 +55,13 @@ export function eventRoutes(router: Router, gate: Pick<GateView, 'events'>): voi
       ...(q.before !== undefined && { before: q.before }),
       ...(q.limit !== undefined && { limit: q.limit }),
     });
-    sendJson(res, 200, { events: page.events.map(apiEvent), next: page.next });
+    sendJson(res, 200, { events: page.events.map(asApiEvent), next: page.next });
   });
 
   router.get('/api/events/:eventId', 'viewer', ({ params, res }) => {
     const event = gate.events.listed(params.eventId!);
     if (!event) throw new HttpError(404, 'not-found', `no event ${params.eventId}`);
-    sendJson(res, 200, { event: apiEvent(event), related: gate.events.related(event.eventId).map(apiEvent) });
+    sendJson(res, 200, { event: asApiEvent(event), related: gate.events.related(event.eventId).map(asApiEvent) });
   });
 
   router.get('/api/events/:eventId/crop', 'viewer', ({ params, res }) => {
@@ -60,4 +69,22 @@ export function eventRoutes(router: Router, gate: Pick<GateView, 'events'>): voi
     if (!crop) throw new HttpError(404, 'not-found', `no crop for event ${params.eventId}`);
     sendBytes(res, 200, 'image/jpeg', crop);
   });
+
+  router.get('/api/events/:eventId/frame', 'viewer', async ({ params, res }) => {
+    const jpeg = gate.eventFrames && (await readEvidenceFrame(gate.eventFrames, params.eventId!));
+    if (!jpeg) throw new HttpError(404, 'not-found', `no frame for event ${params.eventId}`);
+    sendBytes(res, 200, 'image/jpeg', jpeg);
+  });
+}
+
+/** The frame file's bytes; null when the event has none, or its file is not there (still being written: the row comes first; or lost in a crash). */
+async function readEvidenceFrame(frames: EventFrames, eventId: string): Promise<Buffer | null> {
+  const record = frames.get(eventId);
+  if (!record) return null;
+  try {
+    return await readFile(frames.absolutePath(record));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }

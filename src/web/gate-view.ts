@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { LaneEvents } from '../lane/events.js';
 import type { LaneController } from '../lane/lane-controller.js';
 import type { EventStore } from '../store/event-store.js';
+import type { FrameFiles } from '../store/frame-files.js';
 import type { Store } from '../store/store.js';
 import { LIST_NAMES } from '../uplink/commands-contract.js';
 import type { GateSnapshot } from '../uplink/state-publisher.js';
@@ -46,6 +47,8 @@ export interface GateView {
   readonly site: { id: string; name: string };
   readonly bus: EventBus<LaneEvents>;
   readonly events: Pick<EventStore, 'query' | 'listed' | 'related' | 'getCrop'>;
+  /** The events' evidence frames (a decision's frame of the vehicle); absent: no event has one. */
+  readonly eventFrames?: Pick<FrameFiles, 'get' | 'absolutePath'>;
   readonly lanes: readonly WebLane[];
   snapshot(): GateSnapshot;
   controllers(): ControllerCounters[];
@@ -61,7 +64,7 @@ export interface DaemonLike {
   snapshot(): GateSnapshot;
 }
 
-export function daemonGateView(daemon: DaemonLike, config: Pick<Config, 'lanes' | 'site'>, store: Pick<Store, 'events' | 'lists'>, clock: Clock): GateView {
+export function daemonGateView(daemon: DaemonLike, config: Pick<Config, 'lanes' | 'site'>, store: Pick<Store, 'events' | 'lists' | 'frames'>, clock: Clock): GateView {
   const laneConfig = new Map(config.lanes.map((l) => [l.id, l]));
   // A list is stale for the page when it is stale for any lane.
   const maxAgeMs = Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs));
@@ -69,6 +72,7 @@ export function daemonGateView(daemon: DaemonLike, config: Pick<Config, 'lanes' 
     site: { id: config.site.id, name: config.site.name },
     bus: daemon.bus,
     events: store.events,
+    eventFrames: store.frames,
     lanes: daemon.lanes.map((l) => ({
       id: l.id,
       name: laneConfig.get(l.id)?.name ?? l.id,

@@ -143,6 +143,7 @@ beforeEach(async () => {
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     events: store.events,
+    eventFrames: store.frames,
     lanes: [{ id: 'entry-1', name: 'Làn vào 1', direction: 'entry', controller }],
     snapshot,
     controllers: () => [{ lane: 'entry-1', ...controller.stats() }],
@@ -293,6 +294,30 @@ describe('web API: operator actions', () => {
     expect(detail.event.eventId).toBe(eventId);
     expect(detail.related.map((e) => e.type)).toContain('decision');
     expect((await fetch(`${h.url}/api/events?limit=500`, { headers: { Cookie: op.cookie } })).status).toBe(400);
+  });
+});
+
+describe('web API: evidence frames', () => {
+  it('serves a decision’s frame as image/jpeg and marks it in the listing; 404 without one', async () => {
+    h.controller.onRead(voted('29C88888'));
+    const viewer = await login('viewer', 'viewer-pass');
+    const auth = { headers: { Cookie: viewer.cookie } };
+    const listed = async () =>
+      ((await (await fetch(`${h.url}/api/events?lane=entry-1&type=decision`, auth)).json()) as { events: { eventId: string; hasFrame: boolean }[] }).events[0]!;
+    const decision = await listed();
+    expect(decision.hasFrame).toBe(false);
+    expect((await fetch(`${h.url}/api/events/${decision.eventId}/frame`, auth)).status).toBe(404);
+    expect((await fetch(`${h.url}/api/events/${decision.eventId}/frame`)).status).toBe(401);
+
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
+    await h.store.frames.write(decision.eventId, jpeg);
+    expect((await listed()).hasFrame).toBe(true);
+    const detail = (await (await fetch(`${h.url}/api/events/${decision.eventId}`, auth)).json()) as { event: { hasFrame: boolean } };
+    expect(detail.event.hasFrame).toBe(true);
+    const res = await fetch(`${h.url}/api/events/${decision.eventId}/frame`, auth);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(jpeg);
   });
 });
 

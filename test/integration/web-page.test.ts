@@ -125,6 +125,8 @@ describe('the status page in Chromium, on the demo', () => {
     await shot('events');
     await page.getByTestId('tab-lanes').click();
     await page.getByTestId('lane-card-lane-1').waitFor({ state: 'visible' });
+    // The newest frame with the plate marked, beside the live video.
+    await page.getByTestId('lane-frame-lane-1').waitFor({ state: 'visible', timeout: 10_000 });
     await shot('lanes');
     await page.getByTestId('tab-health').click();
     await page.getByTestId('health-panel').waitFor({ state: 'visible' });

@@ -450,6 +450,13 @@ function renderDetail(d) {
     ? h('img', { class: 'crop crop-detail', testid: 'event-detail-crop', alt: t('detail.crop'), src: `/api/events/${encodeURIComponent(withCrop.eventId)}/crop` })
     : h('p', { class: 'empty', text: t('detail.noCrop') });
   if (withCrop) crop.addEventListener('error', () => crop.replaceWith(h('p', { class: 'empty', text: t('detail.noCrop') })));
+  // The vehicle's evidence: the lane's frame at its decision, with the plate marked.
+  const withFrame = event.hasFrame ? event : all.filter((e) => e.hasFrame).pop();
+  const frame = withFrame
+    ? h('img', { class: 'crop-detail', testid: 'event-detail-frame', alt: t('lane.frame'), src: `/api/events/${encodeURIComponent(withFrame.eventId)}/frame` })
+    : null;
+  // Listed but not readable (still being written, or removed by retention): show nothing.
+  if (frame) frame.addEventListener('error', () => (frame.hidden = true));
   body.append(
     h(
       'div',
@@ -463,6 +470,7 @@ function renderDetail(d) {
         plate && plate.country ? h('div', {}, tc('country.', plate.country), plate.kind ? ` · ${tc('kind.', plate.kind)}` : '') : null,
       ),
     ),
+    ...(frame ? [frame] : []),
     h('h3', { text: t('detail.timeline') }),
     h(
       'ol',
