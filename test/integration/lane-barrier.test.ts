@@ -416,9 +416,10 @@ describe('a lane driving a Modbus relay board on a PTY', () => {
     await waitFor(() => actuations('result').length === 1, 5000, 'the actuation result');
     expect(actuations('result')[0]!.payload).toMatchObject({ ok: false, outcome: 'deadline', sent: [] });
     expect(alarms()).toContain('lane.barrier-not-opened');
+    // The link works: polls go on (each holds it for responseTimeoutMs, so wait for the next) ...
     const seen = tap.bytes.length;
+    await waitFor(() => tap.bytes.length > seen, 5000, 'the next poll of the inputs');
     await sleep(QUIET_MS);
-    expect(tap.bytes.length).toBeGreaterThan(seen); // the link works: polls go out ...
     const frames = [];
     for (let i = 0; i + 8 <= tap.bytes.length; i += 8) frames.push(tap.bytes.subarray(i, i + 8));
     expect(tap.bytes.length % 8).toBe(0);
