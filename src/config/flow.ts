@@ -13,6 +13,9 @@ export const flowSchema = z
       .nonnegative()
       .default(10_000)
       .describe('The plate of the vehicle just handled, read again within this long (ms), is the same vehicle: not decided or opened for again.'),
+    boomCloseMs: positiveMs()
+      .default(5000)
+      .describe('Without a closed-limit input, the boom counts as down this long (ms) after the vehicle passed; another vehicle within it is tailgating.'),
   })
   .prefault({})
   .describe('How the lane follows a vehicle from arrival to passage: its timeouts and alarms (docs/lanes.md).');

@@ -25,6 +25,11 @@ export interface LaneFlowSettings {
   passTimeoutMs: number;
   /** The plate of the vehicle just handled, read again within this long (ms), is not a new vehicle. */
   cooldownMs: number;
+  /**
+   * Without a closed limit, the boom counts as down this long (ms) after the vehicle passed:
+   * another vehicle within it is tailgating, after it a new arrival.
+   */
+  boomCloseMs: number;
 }
 
 /** A held vehicle waiting for the operator. (A type, not an interface: it goes on the wire as is.) */
@@ -169,8 +174,9 @@ export function nextDeadline(state: LaneMachineState, settings: LaneFlowSettings
       if (state.loop === null) return state.since + Math.min(settings.passTimeoutMs, settings.waitAlarmMs);
       return state.waitAlarmed ? null : state.since + settings.waitAlarmMs;
     case 'open':
-    case 'passed':
       return state.since + settings.passTimeoutMs;
+    case 'passed':
+      return state.since + passedWindow(state, settings);
     default:
       return null;
   }
@@ -329,7 +335,7 @@ function tick(
       return { state: endVisit(observable ? 'not-passed' : 'passed-unconfirmed'), effects };
     }
     case 'passed':
-      if (age < settings.passTimeoutMs) return { state, effects };
+      if (age < passedWindow(state, settings)) return { state, effects };
       return { state: nextUp(state, now), effects };
     default:
       return { state, effects };
@@ -344,6 +350,11 @@ function nextUp(from: LaneMachineState, now: number): LaneMachineState {
   const next = from.holds[0];
   const vehicle: Vehicle | null = next ? { plate: next.plate, display: next.display, pairedPlate: null, decisionId: next.holdId, arrivedAt: now } : null;
   return { ...from, phase: next ? 'held' : 'idle', since: now, vehicle, waitAlarmed: false, loopSeen: false, openSeen: false };
+}
+
+/** How long `passed` waits for the boom: for the closed limit when one is wired, else boomCloseMs. */
+function passedWindow(state: LaneMachineState, settings: LaneFlowSettings): number {
+  return state.barrier === 'unknown' ? Math.min(settings.boomCloseMs, settings.passTimeoutMs) : settings.passTimeoutMs;
 }
 
 function newVehicle(now: number): Vehicle {

@@ -42,7 +42,7 @@ import { STORE_DEFAULTS } from '../helpers/store-fixtures.js';
 const SITE = 'mlt-kth';
 const LANE = 'lane-1';
 const TIMINGS = { openMs: 300, holdOpenMs: 800, closeMs: 300 };
-const FLOW = { waitAlarmMs: 3000, passTimeoutMs: 3000, cooldownMs: 1000 };
+const FLOW = { waitAlarmMs: 3000, passTimeoutMs: 3000, cooldownMs: 1000, boomCloseMs: 3000 };
 const COIL_ON = '01 05 00 00 FF 00 8C 3A';
 const COIL_OFF = '01 05 00 00 00 00 CD CA';
 /** How long "nothing is sent later" is watched for. */

@@ -113,7 +113,7 @@ lanes:
             responseTimeoutMs: 500,
             inputs: {},
           },
-          flow: { waitAlarmMs: 120_000, passTimeoutMs: 20_000, cooldownMs: 10_000 },
+          flow: { waitAlarmMs: 120_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000 },
         },
       ],
     };

@@ -10,7 +10,7 @@ import {
   type LaneMachineState,
 } from '../../src/lane/lane-machine.js';
 
-const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000 };
+const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000 };
 
 const decided = (plate: string, action: 'open' | 'hold' | 'deny', id = `d-${plate}`, reason = action === 'open' ? 'allowed' : action === 'hold' ? 'unknown-plate' : 'watch-list'): LaneInput => ({
   type: 'decided',
@@ -251,6 +251,25 @@ describe('lane state machine', () => {
       expect(refusals).toEqual(c.refusals ?? []);
     });
   }
+
+  it('without limits, the boom counts as down boomCloseMs after the passage: a vehicle then is a new arrival, not tailgating', () => {
+    const passed = run(withLoop(), [
+      [0, decided('29C12345', 'open')],
+      [10, { type: 'actuated', ok: true, detail: '', eventId: 'a1', at: 0 }],
+      [100, { type: 'loop', occupied: true }],
+      [2_000, { type: 'loop', occupied: false }],
+    ]).state;
+    expect(passed).toMatchObject({ phase: 'passed', barrier: 'unknown' });
+    expect(nextDeadline(passed, SETTINGS)).toBe(7_000);
+    expect(admit(passed, 'NEW1', 6_999, SETTINGS)).toEqual({ kind: 'new', busy: true, tailgating: true });
+    const later = run(passed, [[7_000, { type: 'tick' }]]);
+    expect(later.state.phase).toBe('idle');
+    const next = run(later.state, [[7_500, { type: 'loop', occupied: true }]]);
+    expect(next.state.phase).toBe('present');
+    expect(kinds(next.effects)).toEqual([]);
+    // With limits wired the closed limit decides, up to passTimeoutMs.
+    expect(nextDeadline({ ...passed, barrier: 'open' }, SETTINGS)).toBe(22_000);
+  });
 
   it('exactly one actuation per decision, however many status changes follow', () => {
     const { effects } = run(withLoop(), [
