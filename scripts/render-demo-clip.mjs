@@ -15,14 +15,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { clamp, gaussianFrom, mulberry32, renderPlate } from './lib/plate-art.mjs';
 
 const W = 1280, H = 720, FPS = 10;
 const SLOT = 5, GAP = 0.3, APPROACH = 2.0, STOP = 1.8, EXIT = 0.8; // seconds; GAP+APPROACH+STOP+EXIT = SLOT - 1 frame
 const HORIZON = 200, VP_X = 660, LANE_X = 640, STOP_Y = 665; // stop: vehicle's bottom edge, lane centre at the frame's bottom
 const Z_STOP = 8, Z_FAR = 110; // metres: perspective scale = Z_STOP / Z
-// DejaVu Sans Bold squeezed per glyph (fonts-dejavu-core); the condensed face would need fonts-dejavu-extra.
-const LATIN = `font-family="DejaVu Sans" font-weight="bold"`;
-const CJK = `font-family="WenQuanYi Micro Hei"`;
 
 // The vehicles, in order. `plate: null` marks the mud-covered plate nobody should read.
 const VEHICLES = [
@@ -76,111 +74,10 @@ function poseAt(direction, t, spriteH) {
 }
 
 const laneX = (y) => VP_X + (LANE_X - VP_X) * ((y - HORIZON) / (H - HORIZON));
-const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 
 // ---------------------------------------------------------------------------------------------
-// Plates: SVG in millimetres, rendered 4x, shrunk to size, then softened and speckled.
-
-/** One row of characters laid into `cells` ([x0, width] in mm), each squeezed to its cell. */
-function glyphs(chars, cells, baseline, capH, fill) {
-  return chars.map((ch, i) => {
-    const [x0, w] = cells[i];
-    const cx = x0 + w / 2;
-    if (/[\u4e00-\u9fff]/.test(ch)) {
-      const fs = capH / 0.835; // WenQuanYi's CJK glyphs: 0.885 em wide, 0.835 em tall, 0.09 em below the baseline
-      const sx = w / (0.885 * fs);
-      return `<text transform="translate(${cx} ${baseline - 0.09 * fs}) scale(${sx.toFixed(3)} 1)" ${CJK} font-size="${fs}" text-anchor="middle" fill="${fill}" stroke="${fill}" stroke-width="${(fs * 0.05).toFixed(2)}">${ch}</text>`;
-    }
-    const fs = capH / 0.729; // DejaVu's cap height
-    const sx = ch === '·' || ch === '.' || ch === '-' ? 0.56 : (w * 0.98) / (0.7 * fs);
-    const glyph = ch === '·' ? '•' : ch;
-    const y = ch === '·' ? baseline - capH * 0.42 : baseline;
-    const size = ch === '·' ? fs * 0.5 : fs;
-    return `<text transform="translate(${cx} ${y}) scale(${sx.toFixed(3)} 1)" ${LATIN} font-size="${size}" text-anchor="middle" fill="${fill}">${glyph}</text>`;
-  }).join('');
-}
-
-/** Cells for `chars` spread over [x0, x1]: symbols get narrow cells, letters and digits equal ones. */
-function spread(chars, x0, x1, gap) {
-  const unit = (ch) => (ch === '-' ? 0.62 : ch === '.' ? 0.4 : 1);
-  const units = chars.reduce((s, ch) => s + unit(ch), 0);
-  const u = (x1 - x0 - gap * (chars.length - 1)) / units;
-  let x = x0;
-  return chars.map((ch) => {
-    const cell = [x, u * unit(ch)];
-    x += u * unit(ch) + gap;
-    return cell;
-  });
-}
-
-const PLATE_STYLES = {
-  white: { bg: '#f3f3ee', ink: '#121212' },
-  yellow: { bg: '#f0bf1a', ink: '#121212' },
-  blue: { bg: '#1044b4', ink: '#f6f6f6' },
-  green: { bg: 'url(#nev)', ink: '#121212' },
-};
-
-/** The plate's SVG and its real size in mm. */
-function plateSvg({ display, country, layout, colour }) {
-  const { bg, ink } = PLATE_STYLES[colour];
-  let mm, body;
-  if (country === 'VN' && layout === 'one-row') {
-    mm = [520, 110];
-    body = glyphs([...display], spread([...display], 24, 496, 3), 95, 80, ink);
-  } else if (country === 'VN') {
-    mm = [190, 140]; // motorbike
-    const [top, bottom] = display.split(' ').map((r) => [...r]);
-    body = glyphs(top, spread(top, 20, 170, 2), 62, 50, ink) + glyphs(bottom, spread(bottom, 12, 178, 2), 127, 52, ink);
-  } else if (layout === 'two-row') {
-    mm = [440, 220];
-    const [province, series, ...digits] = [...display.replace('·', '')];
-    body = glyphs([province, series], [[110, 80], [250, 80]], 78, 58, ink) +
-      glyphs(digits, digits.map((_, i) => [27.5 + i * 80, 65]), 202, 110, ink);
-  } else {
-    const chars = [...display.replace('·', '')];
-    const nev = chars.length === 8;
-    mm = nev ? [480, 140] : [440, 140];
-    const [w, step, dotGap] = nev ? [43, 52, 49] : [45, 57, 34];
-    const cells = chars.map((_, i) => [15.5 + i * step + (i >= 2 ? dotGap - (step - w) : 0), w]);
-    body = glyphs(chars, cells, 115, 90, ink) + `<circle cx="${cells[1][0] + w + dotGap / 2}" cy="70" r="5" fill="${ink}"/>`;
-  }
-  const [wmm, hmm] = mm;
-  const border = country === 'CN' ? (colour === 'blue' ? '#f6f6f6' : ink) : ink;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${wmm} ${hmm}" width="${wmm * 2}" height="${hmm * 2}">
-    <defs><linearGradient id="nev" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f2fbf1"/><stop offset="1" stop-color="#3fb866"/></linearGradient></defs>
-    <rect width="${wmm}" height="${hmm}" rx="8" fill="${bg}"/>
-    <rect x="4" y="4" width="${wmm - 8}" height="${hmm - 8}" rx="6" fill="none" stroke="${border}" stroke-width="${country === 'CN' ? 2.5 : 4}"/>
-    ${body}</svg>`;
-  return { svg, mm };
-}
-
-/** The plate as an RGBA PNG `widthPx` wide: real aspect, slight blur, uneven light, sensor noise. */
-async function renderPlate(spec, widthPx, { mud = false } = {}) {
-  const { svg, mm } = plateSvg(spec);
-  const w = Math.round(widthPx), h = Math.round((widthPx * mm[1]) / mm[0]);
-  let layers = [];
-  if (mud) layers = [{ input: Buffer.from(mudSvg(mm)), top: 0, left: 0 }];
-  const base = await sharp(Buffer.from(svg)).resize(mm[0] * 2, mm[1] * 2).composite(layers).png().toBuffer();
-  const { data } = await sharp(base).resize(w, h).blur(mud ? 2.2 : 0.6).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const light = 0.82 + random() * 0.12; // plates are a little duller than the paint on the SVG
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i += 4) {
-      const shade = light * (1 - 0.12 * (x / w) * (y / h)); // one corner in shadow
-      for (let c = 0; c < 3; c++) data[i + c] = clamp(data[i + c] * shade + gaussian() * 5, 0, 255);
-    }
-  }
-  return { png: await sharp(data, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer(), w, h };
-}
-
-/** Brown splashes over most of the characters: the plate is there but cannot be read. */
-function mudSvg([wmm, hmm]) {
-  let blobs = '';
-  for (let i = 0; i < 26; i++) {
-    const cx = 20 + random() * (wmm - 40), cy = 15 + random() * (hmm - 30);
-    blobs += `<ellipse cx="${cx}" cy="${cy}" rx="${25 + random() * 45}" ry="${12 + random() * 25}" fill="#5b4330" opacity="${0.75 + random() * 0.25}"/>`;
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${wmm} ${hmm}" width="${wmm * 2}" height="${hmm * 2}">${blobs}</svg>`;
-}
+// Plates: SVG in millimetres, rendered 4x, shrunk to size, then softened and speckled
+// (scripts/lib/plate-art.mjs, shared with the synthetic plate generator).
 
 // ---------------------------------------------------------------------------------------------
 // Vehicles: flat SVG drawings at their stopped size; `plate` is where the plate's centre goes.
@@ -268,7 +165,7 @@ const BODIES = {
 async function renderVehicle(v) {
   const body = BODIES[v.body](v.colour);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${body.w}" height="${body.h}"><defs>${shadowDef}${bodyGradient(v.colour)}</defs>${body.svg}</svg>`;
-  const plate = await renderPlate(v.plate ?? v.mud, body.plate.width, { mud: !v.plate });
+  const plate = await renderPlate(v.plate ?? v.mud, body.plate.width, { mud: !v.plate, random });
   const tilt = (random() - 0.5) * 2.4; // degrees: cameras are never quite square to a plate
   const tilted = await sharp(plate.png).rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer({ resolveWithObject: true });
   const left = Math.round(body.plate.cx - tilted.info.width / 2), top = Math.round(body.plate.cy - tilted.info.height / 2);
@@ -354,17 +251,8 @@ function placement(sprite, pose) {
   return { left: Math.round(laneX(pose.bottom) - w / 2), top: Math.round(pose.bottom - h) };
 }
 
-function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian() {
-  return (random() + random() + random() + random() - 2) * 1.73; // ~N(0, 1)
+  return gaussianFrom(random); // ~N(0, 1)
 }
 
 function fail(message) {
