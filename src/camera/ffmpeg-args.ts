@@ -20,6 +20,19 @@ export function ffmpegArgs({ input, fps, width, height }: FfmpegArgsOptions): st
     if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
   if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`fps must be positive, got ${fps}`);
+  return [
+    ...ffmpegInputArgs(input),
+    ...['-an', '-sn', '-dn'],
+    ...['-vf', `fps=${fps},scale=${width}:${height}`],
+    ...['-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
+  ];
+}
+
+/**
+ * The first half of an ffmpeg command line, up to and including `-i <input>`: how every ffmpeg we
+ * run logs and reads a camera or clip. Output options follow it.
+ */
+export function ffmpegInputArgs(input: FfmpegInput): string[] {
   const inputArgs =
     input.kind === 'rtsp'
       ? // TCP: no UDP ports to open through the gate's firewall, and no lost packets smearing plates.
@@ -31,9 +44,6 @@ export function ffmpegArgs({ input, fps, width, height }: FfmpegArgsOptions): st
     // Never read our stdin (ffmpeg would otherwise treat it as keyboard commands).
     '-nostdin',
     ...inputArgs,
-    ...['-an', '-sn', '-dn'],
-    ...['-vf', `fps=${fps},scale=${width}:${height}`],
-    ...['-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
   ];
 }
 

@@ -3,9 +3,10 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
-import { backoffDelayMs, type BackoffOptions } from '../camera/backoff.js';
-import { ffmpegArgs, redactCredentials, type FfmpegInput } from '../camera/ffmpeg-args.js';
-import { spawnGroupProcess, type GroupProcess, type ProcessEnd, type SpawnGroupProcess } from '../camera/process-group.js';
+import type { BackoffOptions } from '../camera/backoff.js';
+import { ffmpegInputArgs, redactCredentials, type FfmpegInput } from '../camera/ffmpeg-args.js';
+import { FfmpegSupervisor } from '../camera/ffmpeg-supervisor.js';
+import type { SpawnGroupProcess } from '../camera/process-group.js';
 import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { LiveVideo } from './types.js';
@@ -72,7 +73,6 @@ const DEFAULT_STALL_MS = 10_000;
 /** Connecting to a camera and waiting for its first keyframe takes seconds. */
 const MIN_FIRST_OUTPUT_MS = 10_000;
 const TS_PACKET = 188;
-const MAX_STDERR_LINE = 1_024;
 
 /** What ffmpeg plays for a camera URL, or why there is no live video for it. */
 export function liveVideoInput(url: string, loop: boolean): FfmpegInput | { unavailable: string } {
@@ -101,57 +101,60 @@ export function liveVideoSize(width: number, height: number, maxWidth: number): 
  * rates (23.976 … 60; ffmpeg refuses 10), and 25 is what the cameras here send anyway.
  */
 export function liveVideoArgs(input: FfmpegInput, size: { width: number; height: number }): string[] {
-  // Taken from the camera's own command line so both read a camera the same way.
-  const cameraArgs = ffmpegArgs({ input, fps: 10, ...size });
-  const inputEnd = cameraArgs.lastIndexOf('-i') + 2;
-  if (inputEnd < 2) throw new Error('camera ffmpeg arguments have no -i');
+  const { width, height } = size;
+  if (![width, height].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`bad video size ${width}x${height}`);
   return [
-    ...cameraArgs.slice(0, inputEnd),
+    // The camera's own input options, so both read a camera the same way.
+    ...ffmpegInputArgs(input),
     ...['-f', 'mpegts', '-codec:v', 'mpeg1video', '-b:v', '1000k', '-bf', '0', '-r', '25'],
-    ...['-s', `${size.width}x${size.height}`, '-an', '-'],
+    ...['-s', `${width}x${height}`, '-an', '-'],
   ];
-}
-
-/** One ffmpeg process of a lane. */
-interface Run {
-  proc: GroupProcess;
-  startedAt: number;
-  lastOutputAt: number;
-  firstOutputAt: number | null;
-  /** Bytes after the last whole TS packet, sent with the next chunk. */
-  partial: Buffer;
-  stderrTail: string;
-  killing: boolean;
-  killTimer: Timer | null;
-  hasEnded: boolean;
-  ended: Promise<void>;
-  markEnded: () => void;
 }
 
 /** The viewers of one lane and the one ffmpeg they share. */
 class LaneVideo {
   readonly viewers = new Set<WebSocket>();
-  /** Every run not yet ended, including ones being killed. */
-  private readonly runs = new Set<Run>();
-  private current: Run | null = null;
-  private restartTimer: Timer | null = null;
-  private watchdogTimer: Timer | null = null;
-  private attempt = 0;
-  private restarts = 0;
+  /** Spawning, the stall watchdog, killing and restarting; any video output is progress. */
+  private readonly ffmpeg: FfmpegSupervisor;
+  /** Bytes after the last whole TS packet of the current run, sent with the next chunk. */
+  private partial = Buffer.alloc(0);
   private stopping = false;
   private droppedChunks = 0;
 
   constructor(
     private readonly camera: LiveVideoCamera,
-    private readonly input: FfmpegInput,
-    private readonly args: string[],
+    input: FfmpegInput,
+    args: string[],
     private readonly settings: Settings,
-    private readonly deps: { clock: Clock; log: Logger; spawn: SpawnGroupProcess },
-  ) {}
+    private readonly deps: { clock: Clock; log: Logger; spawn?: SpawnGroupProcess },
+  ) {
+    const stallTimeoutMs = camera.stallTimeoutMs ?? DEFAULT_STALL_MS;
+    this.ffmpeg = new FfmpegSupervisor(
+      {
+        ffmpegPath: settings.ffmpegPath,
+        args,
+        firstProgressTimeoutMs: Math.max(stallTimeoutMs, MIN_FIRST_OUTPUT_MS),
+        stallTimeoutMs,
+        backoff: camera.backoff ?? DEFAULT_BACKOFF,
+        killGraceMs: settings.killGraceMs,
+        healthyAfterMs: settings.healthyAfterMs,
+        finite: input.kind === 'clip' && !input.loop,
+      },
+      deps,
+      {
+        onRunStart: () => (this.partial = Buffer.alloc(0)),
+        onStdout: (chunk) => this.onOutput(chunk),
+        onFinished: () => {
+          // Like the camera: a clip played once ends, and so does its video.
+          for (const ws of this.viewers) ws.close(1000, 'clip ended');
+        },
+      },
+    );
+  }
 
   stats() {
-    const running = this.current !== null && !this.current.hasEnded;
-    return { laneId: this.camera.laneId, viewers: this.viewers.size, ffmpegRunning: running, restarts: this.restarts };
+    const { running: ffmpegRunning, restarts } = this.ffmpeg;
+    return { laneId: this.camera.laneId, viewers: this.viewers.size, ffmpegRunning, restarts };
   }
 
   add(ws: WebSocket): void {
@@ -160,22 +163,18 @@ class LaneVideo {
     // A viewer's socket error ends that viewer only ('close' follows).
     ws.on('error', (err) => this.deps.log.debug({ err: err.message }, 'live video viewer error'));
     this.deps.log.info({ viewers: this.viewers.size }, 'live video viewer joined');
-    if (!this.current && !this.restartTimer) this.startRun();
+    this.ffmpeg.start();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.clearTimer('restartTimer');
-    this.clearTimer('watchdogTimer');
+    // Every ffmpeg of the lane, including one still dying after the last viewer left.
+    const ffmpegEnded = this.ffmpeg.stop();
     const viewers = [...this.viewers];
     for (const ws of viewers) ws.close(1001, 'server stopping');
-    this.current = null;
     let graceTimer: Timer | null = null;
     const grace = new Promise<void>((resolve) => (graceTimer = this.deps.clock.setTimeout(resolve, this.settings.killGraceMs)));
-    await Promise.all([
-      ...[...this.runs].map((run) => this.kill(run)),
-      Promise.race([Promise.all(viewers.map(closedOf)), grace]),
-    ]);
+    await Promise.all([ffmpegEnded, Promise.race([Promise.all(viewers.map(closedOf)), grace])]);
     if (graceTimer) this.deps.clock.clearTimeout(graceTimer);
     // Viewers that did not answer the close handshake in time are cut off.
     for (const ws of this.viewers) ws.terminate();
@@ -187,59 +186,15 @@ class LaneVideo {
     this.deps.log.info({ viewers: this.viewers.size }, 'live video viewer left');
     if (this.viewers.size > 0) return;
     // Nobody watches: no ffmpeg, no camera connection, no CPU.
-    this.clearTimer('restartTimer');
-    this.clearTimer('watchdogTimer');
-    const run = this.current;
-    this.current = null;
-    this.attempt = 0;
-    if (run) void this.kill(run);
+    void this.ffmpeg.stop();
   }
 
-  private startRun(): void {
-    const { clock, log } = this.deps;
-    let markEnded!: () => void;
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    let proc: GroupProcess;
-    try {
-      proc = this.deps.spawn(this.settings.ffmpegPath, this.args);
-    } catch (err) {
-      return this.scheduleRestart({ code: null, signal: null, error: err instanceof Error ? err : new Error(String(err)) });
-    }
-    const now = clock.monotonic();
-    const run: Run = {
-      proc,
-      startedAt: now,
-      lastOutputAt: now,
-      firstOutputAt: null,
-      partial: Buffer.alloc(0),
-      stderrTail: '',
-      killing: false,
-      killTimer: null,
-      hasEnded: false,
-      ended,
-      markEnded,
-    };
-    this.current = run;
-    this.runs.add(run);
-    log.debug({ pid: proc.pid, args: this.args.map(redactCredentials) }, 'live video ffmpeg started');
-    const live = () => this.current === run && !run.killing;
-    proc.onStdout((chunk) => live() && this.onOutput(run, chunk));
-    proc.onStderr((chunk) => {
-      run.stderrTail = (run.stderrTail + chunk.toString('utf8')).slice(-MAX_STDERR_LINE);
-    });
-    proc.onEnd((end) => this.onRunEnded(run, end));
-    this.armWatchdog(run, this.allowedIdleMs(run));
-  }
-
-  private onOutput(run: Run, chunk: Buffer): void {
-    const now = this.deps.clock.monotonic();
-    run.lastOutputAt = now;
-    run.firstOutputAt ??= now;
-    if (this.attempt > 0 && now - run.firstOutputAt >= this.settings.healthyAfterMs) this.attempt = 0;
+  private onOutput(chunk: Buffer): void {
+    this.ffmpeg.progress();
     // Whole TS packets only, so a viewer who joins mid-stream starts on a packet boundary.
-    const data = run.partial.length > 0 ? Buffer.concat([run.partial, chunk]) : chunk;
+    const data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
     const whole = data.length - (data.length % TS_PACKET);
-    run.partial = Buffer.from(data.subarray(whole));
+    this.partial = Buffer.from(data.subarray(whole));
     if (whole === 0) return;
     const packets = data.subarray(0, whole);
     for (const ws of this.viewers) {
@@ -251,75 +206,6 @@ class LaneVideo {
       }
       ws.send(packets, { binary: true });
     }
-  }
-
-  private allowedIdleMs(run: Run): number {
-    const stallMs = this.camera.stallTimeoutMs ?? DEFAULT_STALL_MS;
-    return run.firstOutputAt === null ? Math.max(stallMs, MIN_FIRST_OUTPUT_MS) : stallMs;
-  }
-
-  /** Kills a run that stopped sending video; the restart follows from its end. */
-  private armWatchdog(run: Run, delayMs: number): void {
-    this.watchdogTimer = this.deps.clock.setTimeout(() => {
-      this.watchdogTimer = null;
-      if (this.current !== run || run.killing) return;
-      const idleMs = this.deps.clock.monotonic() - run.lastOutputAt;
-      const allowedMs = this.allowedIdleMs(run);
-      if (idleMs < allowedMs) return this.armWatchdog(run, allowedMs - idleMs);
-      this.deps.log.warn({ idleMs, pid: run.proc.pid }, 'no live video from ffmpeg in time; killing it');
-      void this.kill(run);
-    }, delayMs);
-  }
-
-  /** SIGTERM to the group, SIGKILL after the grace period; resolves once the run has ended. */
-  private kill(run: Run): Promise<void> {
-    if (!run.killing && !run.hasEnded) {
-      run.killing = true;
-      run.killTimer = this.deps.clock.setTimeout(() => {
-        run.killTimer = null;
-        this.deps.log.warn({ pid: run.proc.pid }, 'live video ffmpeg ignored SIGTERM; sending SIGKILL');
-        run.proc.signalGroup('SIGKILL');
-      }, this.settings.killGraceMs);
-      run.proc.signalGroup('SIGTERM');
-    }
-    return run.ended;
-  }
-
-  private onRunEnded(run: Run, end: ProcessEnd): void {
-    run.hasEnded = true;
-    this.runs.delete(run);
-    if (run.killTimer) this.deps.clock.clearTimeout(run.killTimer);
-    run.killTimer = null;
-    run.markEnded();
-    if (this.current !== run || this.stopping) return;
-    this.current = null;
-    this.clearTimer('watchdogTimer');
-    if (this.viewers.size === 0) return;
-    const clipEnded = this.input.kind === 'clip' && !this.input.loop && end.code === 0 && !run.killing;
-    if (clipEnded) {
-      // Like the camera: a clip played once ends, and so does its video.
-      for (const ws of this.viewers) ws.close(1000, 'clip ended');
-      return;
-    }
-    this.scheduleRestart(end, run.stderrTail);
-  }
-
-  private scheduleRestart(end: ProcessEnd, stderrTail = ''): void {
-    const delayMs = backoffDelayMs(this.attempt++, this.camera.backoff ?? DEFAULT_BACKOFF);
-    const lastError = redactCredentials(end.error?.message ?? stderrTail.trim().split('\n').pop() ?? '');
-    this.deps.log.warn({ code: end.code, signal: end.signal, lastError, delayMs }, 'live video ffmpeg ended; restarting after back-off');
-    this.restartTimer = this.deps.clock.setTimeout(() => {
-      this.restartTimer = null;
-      if (this.stopping || this.viewers.size === 0) return;
-      this.restarts++;
-      this.startRun();
-    }, delayMs);
-  }
-
-  private clearTimer(name: 'restartTimer' | 'watchdogTimer'): void {
-    const timer = this[name];
-    if (timer) this.deps.clock.clearTimeout(timer);
-    this[name] = null;
   }
 }
 
@@ -339,8 +225,7 @@ export class LiveVideoServer implements LiveVideo {
   constructor(cameras: readonly LiveVideoCamera[], deps: LiveVideoDeps, options: LiveVideoOptions = {}) {
     this.settings = { ...DEFAULTS, ...stripUndefined(options) };
     this.log = deps.log.child({ module: 'live-video' });
-    const spawn = deps.spawn ?? spawnGroupProcess;
-    for (const camera of cameras) {
+        for (const camera of cameras) {
       const input = liveVideoInput(camera.url, camera.loop);
       if ('unavailable' in input) {
         this.unavailable.set(camera.laneId, input.unavailable);
@@ -348,7 +233,7 @@ export class LiveVideoServer implements LiveVideo {
       }
       const args = liveVideoArgs(input, liveVideoSize(camera.width, camera.height, this.settings.maxWidth));
       const log = this.log.child({ lane: camera.laneId });
-      this.lanes.set(camera.laneId, new LaneVideo(camera, input, args, this.settings, { clock: deps.clock, log, spawn }));
+      this.lanes.set(camera.laneId, new LaneVideo(camera, input, args, this.settings, { clock: deps.clock, log, spawn: deps.spawn }));
     }
   }
 

@@ -2,44 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { FfmpegSource, type FfmpegSourceOptions } from '../../src/camera/ffmpeg-source.js';
-import type { GroupProcess, ProcessEnd } from '../../src/camera/process-group.js';
-
-/** Stands in for an ffmpeg process: the test writes its output and decides when it ends. */
-class FakeProcess implements GroupProcess {
-  readonly signals: string[] = [];
-  private stdout: ((chunk: Buffer) => void) | null = null;
-  private stderr: ((chunk: Buffer) => void) | null = null;
-  private end: ((end: ProcessEnd) => void) | null = null;
-
-  constructor(
-    readonly pid: number,
-    readonly command: string,
-    readonly args: readonly string[],
-  ) {}
-
-  onStdout(fn: (chunk: Buffer) => void): void {
-    this.stdout = fn;
-  }
-  onStderr(fn: (chunk: Buffer) => void): void {
-    this.stderr = fn;
-  }
-  onEnd(fn: (end: ProcessEnd) => void): void {
-    this.end = fn;
-  }
-  signalGroup(signal: 'SIGTERM' | 'SIGKILL'): void {
-    this.signals.push(signal);
-  }
-
-  write(bytes: Buffer): void {
-    this.stdout?.(bytes);
-  }
-  writeStderr(text: string): void {
-    this.stderr?.(Buffer.from(text));
-  }
-  exit(code: number | null, signal: NodeJS.Signals | null = null, error?: Error): void {
-    this.end?.({ code, signal, error });
-  }
-}
+import { FakeProcess } from '../helpers/fake-group-process.js';
 
 const W = 4;
 const H = 2;
