@@ -1,0 +1,215 @@
+"""Plate-crop data for the reader: charset, labels.tsv loading, split, preprocessing, augmentation.
+
+labels.tsv format (../shared/datasets/README.md): a header line; `image` is relative to the TSV's
+folder, `plate` the normalised text. Optional: `display` (as printed; a space separates the rows
+of a two-row plate, e.g. `59-P1 664.80`), `lines` or `rows` (1 or 2), `x y w h` (plate box in a
+frame; the crop is cut from it), `format_ok` (silver labels; rows with `False` are skipped).
+A `rows` column holding `ROW1|ROW2` text is also accepted (the synthetic generator may write it).
+"""
+import csv
+import hashlib
+import math
+import os
+import random
+import re
+import unicodedata
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+# --- charset ---------------------------------------------------------------------------------
+# The one charset of the reader; index 0 is the CTC blank. `|` is the row break of a two-row plate.
+# Chinese characters: the 31 province abbreviations and the suffix/marks of src/plates/cn.ts;
+# A-Z in full (I, O and the like are never printed on these plates, but keeping them lets the
+# grammar see and correct a misread instead of the model being unable to say it).
+BLANK = '<blank>'
+ROW_BREAK = '|'
+PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼'
+CN_MARKS = '挂学警港澳使领'
+DIGITS = '0123456789'
+LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+CHARSET = [BLANK, ROW_BREAK] + list(DIGITS) + list(LETTERS) + list(PROVINCES) + list(CN_MARKS)
+CHAR_INDEX = {c: i for i, c in enumerate(CHARSET)}
+
+# --- input -----------------------------------------------------------------------------------
+INPUT_H, INPUT_W = 64, 160
+# The whole crop is resized (aspect not kept) to INPUT_W x INPUT_H, converted to luma
+# (0.299 R + 0.587 G + 0.114 B) and scaled to [-1, 1]: x / 127.5 - 1.
+LUMA = (0.299, 0.587, 0.114)
+
+# src/plates/normalise.ts, same rules.
+_TRAD = dict(zip('滬雲遼魯蘇贛晉陝閩貴粵寧瓊掛學領', '沪云辽鲁苏赣晋陕闽贵粤宁琼挂学领'))
+_NOT_PLATE = re.compile(r'[^0-9A-Z\u3400-\u9fff]')
+
+
+def normalise(s):
+    s = unicodedata.normalize('NFKC', s).replace('Đ', 'D').replace('đ', 'D')
+    s = ''.join(_TRAD.get(c, c) for c in s).upper()
+    return _NOT_PLATE.sub('', s)
+
+
+def encode(label):
+    return [CHAR_INDEX[c] for c in label]
+
+
+def is_val(folder_name, image_rel, val_percent):
+    """Deterministic split: sha1 of `folder/image`, so it never changes between runs or machines."""
+    h = hashlib.sha1(f'{folder_name}/{image_rel}'.encode('utf-8')).digest()
+    return int.from_bytes(h[:4], 'big') % 100 < val_percent
+
+
+def _truthy(v):
+    return str(v).strip().lower() in ('true', '1', 'yes')
+
+
+def row_label(rec):
+    """`ROW1|ROW2` text for a record, or (None, reason)."""
+    plate = normalise(rec.get('plate', ''))
+    if not plate:
+        return None, 'empty plate'
+    rows_col = rec.get('rows', '')
+    if rows_col and '|' in rows_col:
+        rows = [normalise(r) for r in rows_col.split('|')]
+    else:
+        n_lines = rec.get('lines') or (rows_col if rows_col.strip().isdigit() else '')
+        display = rec.get('display', '').strip()
+        parts = [normalise(p) for p in display.split()] if display else [plate]
+        parts = [p for p in parts if p]
+        if n_lines.strip() == '1':
+            rows = [plate]
+        elif n_lines.strip() == '2' or (not n_lines and len(parts) == 2):
+            if len(parts) != 2:
+                return None, 'two rows but display does not split in two'
+            rows = parts
+        else:
+            rows = [plate]
+    if ''.join(rows) != plate:
+        return None, 'rows do not join to the plate text'
+    text = ROW_BREAK.join(rows)
+    if any(c not in CHAR_INDEX for c in text):
+        return None, 'character outside the charset'
+    return text, None
+
+
+class Sample:
+    __slots__ = ('folder', 'image', 'label', 'img', 'box')
+
+    def __init__(self, folder, image, label, img, box):
+        self.folder, self.image, self.label, self.img, self.box = folder, image, label, img, box
+
+
+def load_folder(path, val_percent=10, margin=0.15, limit=None):
+    """Read one labels.tsv folder. Returns (train, val, stats). Images are kept in memory as
+    RGB crops with `margin` extra context around a box (for augmentation); `box` is the plate
+    box inside that crop."""
+    path = os.path.abspath(path)
+    name = os.path.basename(path.rstrip('/'))
+    stats = {'folder': path, 'name': name, 'rows': 0, 'train': 0, 'val': 0, 'skipped': {}}
+    train, val = [], []
+    with open(os.path.join(path, 'labels.tsv'), encoding='utf-8', newline='') as f:
+        reader = csv.DictReader(f, delimiter='\t', quoting=csv.QUOTE_NONE)
+        for rec in reader:
+            stats['rows'] += 1
+
+            def skip(why):
+                stats['skipped'][why] = stats['skipped'].get(why, 0) + 1
+
+            if 'format_ok' in rec and not _truthy(rec['format_ok']):
+                skip('format_ok false')
+                continue
+            label, why = row_label(rec)
+            if label is None:
+                skip(why)
+                continue
+            try:
+                im = Image.open(os.path.join(path, rec['image'])).convert('RGB')
+            except (OSError, ValueError):
+                skip('image unreadable')
+                continue
+            if all(rec.get(k) not in (None, '') for k in ('x', 'y', 'w', 'h')):
+                x, y, w, h = (float(rec[k]) for k in ('x', 'y', 'w', 'h'))
+                if w < 4 or h < 4:
+                    skip('box too small')
+                    continue
+                mx, my = w * margin, h * margin
+                x0, y0 = max(0, int(x - mx)), max(0, int(y - my))
+                x1, y1 = min(im.width, int(math.ceil(x + w + mx))), min(im.height, int(math.ceil(y + h + my)))
+                im = im.crop((x0, y0, x1, y1))
+                box = (x - x0, y - y0, w, h)
+            else:
+                box = (0.0, 0.0, float(im.width), float(im.height))
+            s = Sample(name, rec['image'], label, im, box)
+            (val if is_val(name, rec['image'], val_percent) else train).append(s)
+            if limit and len(train) + len(val) >= limit:
+                break
+    stats['train'], stats['val'] = len(train), len(val)
+    stats['two_row'] = sum(1 for s in train + val if ROW_BREAK in s.label)
+    return train, val, stats
+
+
+def to_input(img_rgb):
+    """Canonical preprocessing (the same as scripts/train/check-onnx.mjs): resize the crop to
+    INPUT_W x INPUT_H, bilinear; luma; x / 127.5 - 1. Returns float32 [1, H, W]."""
+    im = img_rgb.resize((INPUT_W, INPUT_H), Image.BILINEAR)
+    a = np.asarray(im, dtype=np.float32)
+    g = a[..., 0] * LUMA[0] + a[..., 1] * LUMA[1] + a[..., 2] * LUMA[2]
+    return (g / 127.5 - 1.0)[None]
+
+
+def plain_crop(s):
+    x, y, w, h = s.box
+    return s.img.crop((int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h))))
+
+
+def augment(s, rng):
+    """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
+    rotation and shear, blur, contrast/brightness, polarity kept (the model sees dark-on-light and
+    light-on-dark plates in the data)."""
+    x, y, w, h = s.box
+    dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
+    dy0, dy1 = rng.uniform(-0.06, 0.10) * h, rng.uniform(-0.06, 0.10) * h
+    im = s.img
+    angle = rng.uniform(-6, 6) if rng.random() < 0.7 else 0.0
+    if angle:
+        cx, cy = x + w / 2, y + h / 2
+        im = im.rotate(angle, resample=Image.BILINEAR, center=(cx, cy), fillcolor=(128, 128, 128))
+    box = (x - dx0, y - dy0, x + w + dx1, y + h + dy1)
+    if rng.random() < 0.5:  # shear / perspective-ish: a quad transform
+        sh = rng.uniform(-0.08, 0.08) * w
+        quad = (box[0] + sh, box[1], box[0] - sh, box[3], box[2] - sh, box[3], box[2] + sh, box[1])
+        im = im.transform((max(8, int(box[2] - box[0])), max(8, int(box[3] - box[1]))), Image.QUAD, quad,
+                          resample=Image.BILINEAR, fillcolor=(128, 128, 128))
+    else:
+        im = im.crop(tuple(int(round(v)) for v in box))
+    if rng.random() < 0.3:  # low resolution: down and up again
+        f = rng.uniform(0.35, 0.8)
+        small = (max(6, int(im.width * f)), max(4, int(im.height * f)))
+        im = im.resize(small, Image.BILINEAR).resize(im.size, Image.BILINEAR)
+    if rng.random() < 0.2:
+        im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
+    x_in = to_input(im)
+    c = rng.uniform(0.6, 1.3)
+    b = rng.uniform(-0.25, 0.25)
+    x_in = x_in * c + b
+    if rng.random() < 0.3:
+        x_in = x_in + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0.02, 0.08), x_in.shape).astype(np.float32)
+    return np.clip(x_in, -1.0, 1.0).astype(np.float32)
+
+
+def levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def char_accuracy(pred, label):
+    """As ../shared/tools/score-plates.mjs: 1 - lev / max(len), on the plate text (rows joined)."""
+    return 1.0 - levenshtein(pred, label) / max(len(pred), len(label), 1)
+
+
+__all__ = ['CHARSET', 'CHAR_INDEX', 'ROW_BREAK', 'INPUT_H', 'INPUT_W', 'normalise', 'encode', 'load_folder',
+           'to_input', 'plain_crop', 'augment', 'char_accuracy', 'random']

@@ -1,0 +1,346 @@
+#!/usr/bin/python3
+"""Train the plate reader (one CRNN/CTC model for Vietnamese and Chinese plates, row-aware) and
+export it to ONNX with a manifest. docs/training.md has the commands, figures and design notes.
+
+  /usr/bin/python3 scripts/train/reader.py --data ../shared/datasets/cn-ccpd-crops \
+      --data ../shared/datasets/vn-greenparking --work /tmp/reader-work --epochs 30 \
+      --export models/reader-vncn.onnx
+
+Rerunning the same command resumes from the last checkpoint in --work (one per epoch); a run
+whose epochs are all done only evaluates and exports. Seeded: the shuffle and augmentation of
+epoch e come from (seed, e), so a resumed run trains exactly like an uninterrupted one.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import re
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import platedata as pd  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+# --- model -----------------------------------------------------------------------------------
+def conv_bn(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class Reader(nn.Module):
+    """Conv blocks take the 64x160 crop down to a 2 x 40 grid of features: the top and bottom
+    halves of the plate. The two rows of the grid are laid end to end (top first, each with a
+    learned row embedding) into one 80-step sequence, a BiLSTM reads it, and CTC decodes it. A
+    two-row plate comes out as `ROW1|ROW2` (the row break is a class like any character); a
+    one-row plate is emitted in the steps of either half and blanks in the others."""
+
+    def __init__(self, n_classes, width=(16, 32, 48, 64, 96), hidden=64):
+        super().__init__()
+        c1, c2, c3, c4, c5 = width
+        self.features = nn.Sequential(
+            conv_bn(1, c1, 2),                         # 32 x 80
+            conv_bn(c1, c2, 2),                        # 16 x 40
+            conv_bn(c2, c3), nn.MaxPool2d((2, 1)),     # 8 x 40
+            conv_bn(c3, c4), nn.MaxPool2d((2, 1)),     # 4 x 40
+            conv_bn(c4, c5), nn.MaxPool2d((2, 1)),     # 2 x 40
+        )
+        self.row_embedding = nn.Parameter(torch.zeros(1, c5, 2, 1))
+        self.rnn = nn.LSTM(c5, hidden, batch_first=True, bidirectional=True)
+        self.classifier = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x):  # x [N, 1, 64, 160] -> logits [N, 80, K]
+        f = self.features(x) + self.row_embedding            # [N, C, 2, 40]
+        n, c, h, w = f.shape
+        seq = f.permute(0, 2, 3, 1).reshape(n, h * w, c)     # top row then bottom row
+        out, _ = self.rnn(seq)
+        return self.classifier(out)
+
+
+class Exported(nn.Module):
+    """What goes into the ONNX file: per-step class probabilities (softmax)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, image):
+        return F.softmax(self.model(image), dim=-1)
+
+
+def greedy_decode(probs):
+    """probs [T, K] -> (text, per-character confidence). Repeats collapse, blanks drop; a
+    character's confidence is the highest probability over the steps that emitted it."""
+    best = probs.argmax(-1).tolist()
+    pmax = probs.max(-1).values.tolist()
+    text, conf, prev = [], [], 0
+    for k, p in zip(best, pmax):
+        if k != 0 and k == prev:
+            conf[-1] = max(conf[-1], p)
+        elif k != 0:
+            text.append(pd.CHARSET[k])
+            conf.append(p)
+        prev = k
+    return ''.join(text), conf
+
+
+# --- training --------------------------------------------------------------------------------
+def set_seed(seed):
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+def make_batch(samples, rng, train):
+    xs = [pd.augment(s, rng) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
+    targets = [pd.encode(s.label) for s in samples]
+    x = torch.from_numpy(np.stack(xs))
+    y = torch.tensor([i for t in targets for i in t], dtype=torch.long)
+    lens = torch.tensor([len(t) for t in targets], dtype=torch.long)
+    return x, y, lens
+
+
+def lr_at(step, total, base, warmup):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+@torch.no_grad()
+def evaluate(model, val_by_folder, batch=128):
+    model.eval()
+    metrics = {}
+    for name, samples in val_by_folder.items():
+        n = exact = exact_rows = rows_ok = 0
+        char_sum = 0.0
+        for i in range(0, len(samples), batch):
+            chunk = samples[i:i + batch]
+            x, _, _ = make_batch(chunk, None, False)
+            probs = F.softmax(model(x), dim=-1)
+            for s, p in zip(chunk, probs):
+                text, _ = greedy_decode(p)
+                plain, label_plain = text.replace(pd.ROW_BREAK, ''), s.label.replace(pd.ROW_BREAK, '')
+                n += 1
+                exact += plain == label_plain
+                exact_rows += text == s.label
+                rows_ok += text.count(pd.ROW_BREAK) == s.label.count(pd.ROW_BREAK)
+                char_sum += pd.char_accuracy(plain, label_plain)
+        metrics[name] = {
+            'val_images': n,
+            'exact': round(exact / n, 4) if n else None,
+            'exact_with_rows': round(exact_rows / n, 4) if n else None,
+            'char_accuracy': round(char_sum / n, 4) if n else None,
+            'row_count_accuracy': round(rows_ok / n, 4) if n else None,
+        }
+    model.train()
+    return metrics
+
+
+def save_atomic(obj, path):
+    tmp = path + '.tmp'
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def licence_note(folder):
+    """The licence/use cell of the folder's row in the datasets README, if there is one."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(folder).rstrip('/')), 'README.md')
+    name = os.path.basename(os.path.abspath(folder).rstrip('/'))
+    try:
+        for line in open(readme, encoding='utf-8'):
+            if line.startswith(f'| `{name}/`'):
+                return line.rstrip().rstrip('|').split('|')[-1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
+def export(model, out_path, work, manifest_extra, ref_samples):
+    model.eval()
+    wrapped = Exported(model).eval()
+    dummy = torch.zeros(1, 1, pd.INPUT_H, pd.INPUT_W)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    torch.onnx.export(wrapped, dummy, out_path, opset_version=13, input_names=['image'], output_names=['probs'],
+                      dynamic_axes={'image': {0: 'batch'}, 'probs': {0: 'batch'}}, do_constant_folding=True)
+    import onnx
+    m = onnx.load(out_path)
+    onnx.checker.check_model(m)
+    with torch.no_grad():
+        steps = wrapped(dummy).shape[1]
+    manifest = {
+        'model': os.path.basename(out_path),
+        'sha256': sha256(out_path),
+        'bytes': os.path.getsize(out_path),
+        'format': {'onnx_opset': 13, 'onnx_ir_version': m.ir_version},
+        'input': {
+            'name': 'image', 'shape': ['batch', 1, pd.INPUT_H, pd.INPUT_W], 'dtype': 'float32',
+            'preprocessing': (f'the plate crop (box as found, no margin) resized to {pd.INPUT_W}x{pd.INPUT_H} '
+                              'ignoring aspect ratio (bilinear), luma = 0.299 R + 0.587 G + 0.114 B, '
+                              'value = luma / 127.5 - 1 (range [-1, 1])'),
+        },
+        'output': {
+            'name': 'probs', 'shape': ['batch', steps, len(pd.CHARSET)], 'dtype': 'float32',
+            'meaning': ('softmax class probabilities per CTC step; steps 0-39 read the top half of the crop, '
+                        '40-79 the bottom half; greedy decoding: argmax per step, collapse repeats, drop blanks '
+                        '(index 0); "|" is the row break of a two-row plate; per-character confidence = the '
+                        'highest probability of the steps that emitted the character'),
+        },
+        'charset': pd.CHARSET,
+        'blank_index': 0,
+        'row_break': pd.ROW_BREAK,
+        **manifest_extra,
+    }
+    man_path = re.sub(r'\.onnx$', '', out_path) + '.manifest.json'
+    with open(man_path, 'w', encoding='utf-8') as f:
+        json.dump(manifest, f, ensure_ascii=False, indent=2)
+        f.write('\n')
+    # A reference for check-onnx.mjs --ref: preprocessed inputs and torch's own outputs.
+    ref = []
+    with torch.no_grad():
+        for s in ref_samples:
+            x = torch.from_numpy(pd.to_input(pd.plain_crop(s)))[None]
+            p = wrapped(x)[0]
+            text, conf = greedy_decode(p)
+            ref.append({'folder': s.folder, 'image': s.image, 'label': s.label, 'text': text,
+                        'confidence': [round(c, 5) for c in conf], 'input': [round(v, 6) for v in x.flatten().tolist()],
+                        'probs_sum_abs': float(p.abs().sum()), 'probs_first_steps': p[:3].flatten().tolist()})
+    ref_path = os.path.join(work, os.path.basename(re.sub(r'\.onnx$', '', out_path)) + '.ref.json')
+    with open(ref_path, 'w', encoding='utf-8') as f:
+        json.dump(ref, f, ensure_ascii=False)
+    return man_path, ref_path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--data', action='append', required=True, help='a labels.tsv folder (repeatable)')
+    ap.add_argument('--work', required=True, help='checkpoints and logs; rerun to resume')
+    ap.add_argument('--epochs', type=int, default=30)
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--lr', type=float, default=2e-3)
+    ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--val-percent', type=int, default=10)
+    ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
+    args = ap.parse_args()
+
+    os.makedirs(args.work, exist_ok=True)
+    set_seed(args.seed)
+    t_load = time.time()
+    train, val_by_folder, provenance = [], {}, []
+    for d in args.data:
+        tr, va, st = pd.load_folder(d, args.val_percent)
+        st['licence'] = licence_note(d)
+        train += tr
+        val_by_folder[st['name']] = va
+        provenance.append(st)
+        print(f"data {st['name']}: {st['rows']} rows, train {st['train']}, val {st['val']}, "
+              f"two-row {st['two_row']}, skipped {st['skipped']}", flush=True)
+    print(f'loaded in {time.time() - t_load:.1f} s', flush=True)
+    if not train:
+        sys.exit('no training images')
+
+    model = Reader(len(pd.CHARSET))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    steps_per_epoch = math.ceil(len(train) / args.batch)
+    total_steps = steps_per_epoch * args.epochs
+    warmup = min(300, total_steps // 10)
+
+    last = os.path.join(args.work, 'last.pt')
+    state = {'epoch': 0, 'history': [], 'train_seconds': 0.0}
+    if os.path.exists(last):
+        ck = torch.load(last, map_location='cpu')
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        state = ck['state']
+        if ck.get('config', {}).get('seed') != args.seed or ck.get('config', {}).get('train_images') != len(train):
+            print('warning: the checkpoint was made with another seed or training set', flush=True)
+        print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
+    config = {'seed': args.seed, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
+              'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
+
+    model.train()
+    for epoch in range(state['epoch'], args.epochs):
+        rng = random.Random(args.seed * 100003 + epoch)
+        torch.manual_seed(args.seed * 100003 + epoch)
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        t0 = time.time()
+        loss_sum = 0.0
+        for b in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + b
+            for g in opt.param_groups:
+                g['lr'] = lr_at(step, total_steps, args.lr, warmup)
+            x, y, lens = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True)
+            logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
+            in_lens = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+            loss = ctc(logp, y, in_lens, lens)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            loss_sum += loss.item()
+        secs = time.time() - t0
+        state['train_seconds'] += secs
+        metrics = evaluate(model, val_by_folder)
+        state['epoch'] = epoch + 1
+        entry = {'epoch': epoch + 1, 'loss': round(loss_sum / steps_per_epoch, 4), 'seconds': round(secs, 1),
+                 'seconds_per_1000_images': round(secs * 1000 / len(train), 2), 'val': metrics}
+        state['history'].append(entry)
+        save_atomic({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state, 'config': config}, last)
+        with open(os.path.join(args.work, 'log.jsonl'), 'a', encoding='utf-8') as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + '\n')
+        summary = ' '.join(f"{k}: exact {v['exact']} char {v['char_accuracy']}" for k, v in metrics.items())
+        print(f"epoch {epoch + 1}/{args.epochs} loss {entry['loss']} {secs:.1f} s "
+              f"({entry['seconds_per_1000_images']} s/1000 img) | {summary}", flush=True)
+
+    final = evaluate(model, val_by_folder)
+    print('validation:', json.dumps(final, ensure_ascii=False), flush=True)
+    if args.export:
+        per_1000 = [h['seconds_per_1000_images'] for h in state['history']]
+        extra = {
+            'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+            'architecture': 'CRNN: 5 conv-BN-ReLU blocks (16-32-48-64-96, the first two stride 2) to a 2x40 grid, '
+                            'rows laid end to end (80 steps) with a row embedding, BiLSTM 2x64, linear, CTC',
+            'parameters': sum(p.numel() for p in model.parameters()),
+            'training': {
+                'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
+                'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
+                'train_seconds': round(state['train_seconds'], 1),
+                'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
+                'threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
+                'machine': f'{platform.machine()}, {os.cpu_count()} CPUs',
+            },
+            'data': [{k: v for k, v in st.items()} for st in provenance],
+            'validation_split': f'sha1("<folder name>/<image path>") % 100 < {args.val_percent}, per folder',
+            'metrics': {'validation': final,
+                        'definitions': 'exact: plate text (rows joined) equals the label; exact_with_rows: also the '
+                                       'row break; char_accuracy: 1 - levenshtein / max(length), as '
+                                       '../shared/tools/score-plates.mjs; greedy CTC decoding'},
+        }
+        refs = [s for v in val_by_folder.values() for s in v[:2]]
+        man, ref = export(model, args.export, args.work, extra, refs)
+        print(f'exported {args.export}\nmanifest {man}\nreference for check-onnx.mjs --ref: {ref}', flush=True)
+
+
+if __name__ == '__main__':
+    main()
