@@ -234,6 +234,12 @@ export class PlateVoter {
     // A weak track that is merely similar to a recent plate is a misread of it; a track whose
     // reads agree on a different text is a different vehicle (fleets have neighbouring numbers).
     const strong = choice.votes >= this.opts.minVotes;
+    if (this.fragmentOfOpenTrack(choice.plate, track)) {
+      // Remembered under its own text, not the open track's, which is still to be reported.
+      track.state = 'suppressed';
+      track.identity = choice.plate.text;
+      return;
+    }
     const repeatOf = this.findRepeat(choice.plate, track, strong);
     if (repeatOf !== undefined) {
       track.state = 'suppressed';
@@ -279,6 +285,17 @@ export class PlateVoter {
       if (withinWindow(lastSeen) && sameVehicle(known)) return known;
     }
     return undefined;
+  }
+
+  /**
+   * A rejected text whose characters all appear, in order, in the valid winner of a track still
+   * being read: the same vehicle seen partly (a two-row plate tilting into view, on a slow
+   * machine before its track has agreed). Without this it would be reported first, as a
+   * vehicle of its own.
+   */
+  private fragmentOfOpenTrack(plate: ParsedPlate, self: Track): boolean {
+    if (plate.valid) return false;
+    return this.tracks.some((t) => t !== self && t.state === 'open' && t.winner.valid && isSubsequence(plate.text, t.winner.text));
   }
 
   /**

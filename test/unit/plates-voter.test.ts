@@ -286,6 +286,20 @@ describe('PlateVoter: the same vehicle again', () => {
     expect(h.texts()).toEqual(['云A54321']);
   });
 
+  it('treats a rejected fragment as part of a plate whose track is still being read (not yet agreed)', () => {
+    const h = new Harness();
+    h.frame(read('云A432', 0.95, { valid: false })); // the plate tilting into view
+    h.idle(1000);
+    // The full plate is read slowly (a loaded machine): its track agrees only after the
+    // fragment's own track has closed.
+    for (let i = 0; i < 3; i++) {
+      h.frame(read('云A54321', 0.95));
+      h.idle(1500);
+    }
+    h.idle(5000);
+    expect(h.texts()).toEqual(['云A54321']);
+  });
+
   it('still reports a rejected read that is not part of a known plate', () => {
     const h = new Harness();
     h.reads('59P166480', 3);
