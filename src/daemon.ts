@@ -19,7 +19,7 @@ import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
 import { smartgateVersion } from './uplink/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
-import { AnnotatedFrameRenderer } from './web/annotated-frame.js';
+import { AnnotatedFrameRenderer } from './lane/annotated-frame.js';
 import { daemonGateView } from './web/gate-view.js';
 import { WebServer, type WebServerDeps } from './web/http-server.js';
 

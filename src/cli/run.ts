@@ -16,7 +16,7 @@ import { PpOcrEngine } from '../vision/ppocr/engine.js';
 import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
 import type { Logger } from '../core/log.js';
-import { AnnotatedFrameRenderer } from '../web/annotated-frame.js';
+import { AnnotatedFrameRenderer } from '../lane/annotated-frame.js';
 import { SlidingWindowLoginLimiter } from '../web/auth/login-limiter.js';
 import { MemorySessionStore } from '../web/auth/sessions.js';
 import { UserStore } from '../web/auth/users.js';

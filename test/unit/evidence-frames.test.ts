@@ -12,7 +12,7 @@ import { LaneDecider } from '../../src/lane/lane-decider.js';
 import type { LastPlate } from '../../src/lane/lane-reader.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
-import { AnnotatedFrameRenderer } from '../../src/web/annotated-frame.js';
+import { AnnotatedFrameRenderer } from '../../src/lane/annotated-frame.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 const temp = useTempDirs();

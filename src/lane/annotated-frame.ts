@@ -2,8 +2,7 @@ import sharp from 'sharp';
 import type { Frame } from '../camera/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Box } from '../core/image.js';
-import type { LastPlate } from '../lane/lane-reader.js';
-import type { AnnotatedFrames } from './types.js';
+import type { LastPlate } from './lane-reader.js';
 
 /** What the renderer needs of a lane: LaneReader gives both. */
 export interface LaneFrames {
@@ -37,9 +36,10 @@ const BOX_COLOUR = '#00e676';
 
 /**
  * The lane's newest frame as a JPEG with the last plate's box and text drawn on it: an SVG
- * overlay composited by sharp on the downscaled frame. Cached per lane briefly.
+ * overlay composited by sharp on the downscaled frame. Cached per lane briefly. It fits
+ * src/web's AnnotatedFrames structurally, so the lane does not depend on the web.
  */
-export class AnnotatedFrameRenderer implements AnnotatedFrames {
+export class AnnotatedFrameRenderer {
   private readonly cache = new Map<string, Cached>();
   private readonly opts: Required<AnnotatedFrameOptions>;
 

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneReader, type LastPlate } from '../../src/lane/lane-reader.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
-import { AnnotatedFrameRenderer, overlaySvg, type LaneFrames } from '../../src/web/annotated-frame.js';
+import { AnnotatedFrameRenderer, overlaySvg, type LaneFrames } from '../../src/lane/annotated-frame.js';
 
 const W = 1280;
 const H = 720;
