@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import { clamp, gaussianFrom, mulberry32, plateSvg } from '../lib/plate-art.mjs';
 import { sampleSeed } from './specs.mjs';
+import { warpOnto } from './warp.mjs';
 
 /** Default crop scale for `--size native`: 0.5 px per mm (a 520 mm Vietnamese plate is 260 px wide). */
 export const NATIVE_PX_PER_MM = 0.5;
@@ -45,58 +46,6 @@ function dirtShapes([wmm, hmm], random, n) {
     blobs += `<circle cx="${(random() * wmm).toFixed(1)}" cy="${(random() * hmm).toFixed(1)}" r="${(0.8 + random() * 2.5).toFixed(1)}" fill="#4a3a2a" opacity="${(0.4 + random() * 0.4).toFixed(2)}"/>`;
   }
   return blobs;
-}
-
-/** Homography taking the unit square's corners (0,0) (1,0) (1,1) (0,1) to `q` (4 [x, y]). */
-function squareToQuad(q) {
-  const [[x0, y0], [x1, y1], [x2, y2], [x3, y3]] = q;
-  const dx1 = x1 - x2, dx2 = x3 - x2, dy1 = y1 - y2, dy2 = y3 - y2;
-  const sx = x0 - x1 + x2 - x3, sy = y0 - y1 + y2 - y3;
-  const den = dx1 * dy2 - dx2 * dy1;
-  const g = (sx * dy2 - dx2 * sy) / den, h = (dx1 * sy - sx * dy1) / den;
-  return [x1 - x0 + g * x1, x3 - x0 + h * x3, x0, y1 - y0 + g * y1, y3 - y0 + h * y3, y0, g, h, 1];
-}
-
-function invert3([a, b, c, d, e, f, g, h, i]) {
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
-}
-
-/**
- * Pastes the RGBA plate (pw x ph) onto an RGB canvas (cw x ch) with its corners at `quad`,
- * sampling bilinearly through the inverse homography.
- */
-function warpOnto(canvas, cw, ch, plate, pw, ph, quad) {
-  const inv = invert3(squareToQuad(quad));
-  const xs = quad.map((p) => p[0]), ys = quad.map((p) => p[1]);
-  const x0 = Math.max(0, Math.floor(Math.min(...xs))), x1 = Math.min(cw - 1, Math.ceil(Math.max(...xs)));
-  const y0 = Math.max(0, Math.floor(Math.min(...ys))), y1 = Math.min(ch - 1, Math.ceil(Math.max(...ys)));
-  for (let y = y0; y <= y1; y++) {
-    for (let x = x0; x <= x1; x++) {
-      const X = x + 0.5, Y = y + 0.5;
-      const w = inv[6] * X + inv[7] * Y + inv[8];
-      const u = ((inv[0] * X + inv[1] * Y + inv[2]) / w) * pw - 0.5;
-      const v = ((inv[3] * X + inv[4] * Y + inv[5]) / w) * ph - 0.5;
-      if (u < -1 || v < -1 || u > pw || v > ph) continue;
-      const ui = Math.floor(u), vi = Math.floor(v), fu = u - ui, fv = v - vi;
-      let r = 0, g = 0, b = 0, a = 0;
-      // The four neighbours, unrolled (this loop is most of the generator's time).
-      for (let n = 0; n < 4; n++) {
-        const px = ui + (n & 1), py = vi + (n >> 1);
-        if (px < 0 || py < 0 || px >= pw || py >= ph) continue;
-        const wt = (n & 1 ? fu : 1 - fu) * (n >> 1 ? fv : 1 - fv);
-        const k = (py * pw + px) * 4;
-        const al = (plate[k + 3] / 255) * wt;
-        r += plate[k] * al; g += plate[k + 1] * al; b += plate[k + 2] * al; a += al;
-      }
-      if (a <= 0) continue;
-      const d = (y * cw + x) * 3;
-      canvas[d] = canvas[d] * (1 - a) + r;
-      canvas[d + 1] = canvas[d + 1] * (1 - a) + g;
-      canvas[d + 2] = canvas[d + 2] * (1 - a) + b;
-    }
-  }
 }
 
 const f2 = (v) => Number(v.toFixed(2));
