@@ -200,6 +200,13 @@ try {
     console.log(`| --- | ${Object.keys(ROIS).map(() => '---').join(' | ')} |`);
     console.log(`| per frame | ${Object.values(summary.speedup).map((x) => `${x.toFixed(1)}×`).join(' | ')} |`);
   }
+  if (summary.speedup) {
+    // A detector that finds nothing skips the reading: its time is then not the same work.
+    for (const [roi, byEngine] of Object.entries(results)) {
+      const [base, other] = [byEngine[BASELINE].plates, byEngine[CHALLENGER].plates];
+      if (other < base / 2) console.log(`note: ${roi}: ${CHALLENGER} read ${other} plates, ${BASELINE} ${base}; its time is for less work`);
+    }
+  }
   console.log('\n| engine | load | rss added by loading |');
   console.log('| --- | --- | --- |');
   for (const n of names) console.log(`| ${n} | ${engines[n].loadMs.toFixed(0)} ms | ${mb(engines[n].rssAdded)} |`);

@@ -116,6 +116,13 @@ if (haveDatasets) {
 }
 if (!values['no-synth'] && wanted(SYNTH_SET)) summary.synthetic = await evaluateSynthetic();
 summary.verdict = verdict(summary);
+// Training runs on this machine may export new models while the sets are being read.
+for (const s of Object.values(status)) {
+  for (const m of s.models) {
+    const now = existsSync(join(root, m.file)) ? await sha256(join(root, m.file)) : 'missing';
+    if (now !== m.sha256) s.warnings.push(`${m.file} changed during the run (sha256 ${m.sha256.slice(0, 12)} → ${now.slice(0, 12)}): its figures may mix two models`);
+  }
+}
 
 const markdown = render(summary);
 console.log(`\n${markdown}`);
@@ -159,16 +166,17 @@ async function evaluateSet(set) {
       skipped.push({ engine, reason: why });
       continue;
     }
-    const run = await recognize(engine, list, set.countries, set.crops, join(outDir, `${set.name}.${engine}.jsonl`));
-    if (run.error) {
-      skipped.push({ engine, reason: run.error });
+    const recognized = await recognize(engine, list, set.countries, set.crops, join(outDir, `${set.name}.${engine}.jsonl`));
+    if (recognized.error) {
+      skipped.push({ engine, reason: recognized.error });
       continue;
     }
     for (const { scope, labels } of scopes) {
-      results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: run.seconds, ...(await score(labels, run.predictions)) });
+      results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
     }
   }
-  return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split: set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`, results, skipped };
+  const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
+  return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
 }
 
 /** The synthetic set: generated once per seed and size, read by each engine, scored per kind. */
@@ -300,6 +308,13 @@ async function engineStatus(name) {
   return s;
 }
 
+/** Which platenet models list this set among their training data, as their manifests say. */
+function trainedOn(setName) {
+  const models = status.platenet?.models ?? [];
+  if (!models.length) return null;
+  return models.map((m) => `${m.file.replace(/^models\/plate-|\.onnx$/g, '')}: ${m.trainedOn === null ? '?' : m.trainedOn.includes(setName) ? 'yes' : 'no'}`).join(', ');
+}
+
 /** Why an engine cannot read this kind of set, or null. */
 function whyNot(engine, crops) {
   const s = status[engine];
@@ -386,9 +401,9 @@ function render(s) {
   }
   for (const w of Object.values(s.engines).flatMap((e) => e.warnings)) out.push(`\n**Warning:** ${w}`);
   out.push('');
-  out.push('| set | images | held out (never trained on) |');
-  out.push('| --- | --- | --- |');
-  for (const set of s.sets) out.push(`| ${set.name} | ${set.images} | ${set.heldOut} (${set.split}) |`);
+  out.push('| set | images | held out (never trained on) | platenet trained on it (its manifests) |');
+  out.push('| --- | --- | --- | --- |');
+  for (const set of s.sets) out.push(`| ${set.name} | ${set.images} | ${set.heldOut} (${set.split}) | ${set.platenetTrainedOn ?? '–'} |`);
 
   for (const set of s.sets) {
     out.push('', `## ${set.name} (${set.frames ? 'full frames' : 'plate crops'}, ${set.images} images)`);
@@ -410,8 +425,11 @@ function render(s) {
   out.push('| set | figure | images | ppocr exact / wrong | platenet exact / wrong | platenet beats ppocr (exact higher, wrong not higher) |');
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const c of v.comparisons) {
-    const f = (r) => (r ? `${fmt(r.exact)} / ${fmt(r.wrong_read)}` : '–');
+    const f = (r) => (r?.images ? `${fmt(r.exact)} / ${fmt(r.wrong_read)}` : '–');
     out.push(`| ${c.set} | ${SCOPE_LABELS[c.scope]} | ${c.images} | ${f(c.ppocr)} | ${f(c.platenet)} | ${c.platenetBeatsPpocr === null ? 'n/a' : c.platenetBeatsPpocr ? 'yes' : 'no'} |`);
+  }
+  if (v.comparisons.some((c) => c.set === 'openalpr-endtoend')) {
+    out.push('', '_openalpr-endtoend: neither grammar accepts its plates, so exact stays near 0 for both engines; the figure to compare there is wrong reads (lower is better)._');
   }
   out.push('', '| done-when (platenet, held out) | target | measured exact / wrong | result |');
   out.push('| --- | --- | --- | --- |');
