@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ctcGreedyDecode } from '../../src/vision/ppocr/ctc.js';
+import { ctcGreedyDecode } from '../../src/vision/ctc.js';
 
 const charset = ['', 'A', 'B', '1'];
 

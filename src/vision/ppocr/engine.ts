@@ -2,14 +2,17 @@ import * as ort from 'onnxruntime-node';
 import type { Box, RgbImage } from '../../core/image.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
 import { groupPlateRows } from '../rows.js';
-import { ctcGreedyDecode } from './ctc.js';
+import { ctcGreedyDecode, toRawPlateText } from '../ctc.js';
 import { cropResize, detInputSize, toDetTensor } from './det-pre.js';
 import { dbBoxes, defaultDbPost, type DbPostOptions } from './det-post.js';
 import { cropRow, recWidth, REC_HEIGHT, writeRecSlot } from './rec-pre.js';
-import { defaultModelPaths, loadCharset, type PpOcrModelPaths } from './models.js';
+import { defaultModelPaths, loadCharset, PPOCR_PINS, type PpOcrModelPaths } from './models.js';
+import { readVerifiedModel, type ModelPin } from '../model-manifest.js';
 
 export interface PpOcrOptions {
   models: PpOcrModelPaths;
+  /** What each of `models` must be (size and sha256); checked before any session is created. */
+  pins: Readonly<Record<keyof PpOcrModelPaths, ModelPin>>;
   /** Longest side of the detector's input; larger finds smaller text but costs time. */
   detMaxSide: number;
   /** Small images are enlarged to at least this longest side before detection. */
@@ -23,6 +26,7 @@ export interface PpOcrOptions {
 
 export const defaultPpOcrOptions = (): PpOcrOptions => ({
   models: defaultModelPaths(),
+  pins: PPOCR_PINS,
   detMaxSide: 960,
   detMinSide: 640,
   db: defaultDbPost,
@@ -52,11 +56,14 @@ export class PpOcrEngine implements PlateFinder, PlateReader {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
     };
+    // Throws ModelIntegrityError on a file that is not the pinned one.
+    const verified = (key: keyof PpOcrModelPaths) => readVerifiedModel(opts.models[key], opts.pins[key], 'the PP-OCRv4 pin');
+    const files = { detection: verified('detection'), recognition: verified('recognition'), dictionary: verified('dictionary') };
     const [det, rec] = await Promise.all([
-      ort.InferenceSession.create(opts.models.detection, sessionOpts),
-      ort.InferenceSession.create(opts.models.recognition, sessionOpts),
+      ort.InferenceSession.create(files.detection, sessionOpts),
+      ort.InferenceSession.create(files.recognition, sessionOpts),
     ]);
-    return new PpOcrEngine(det, rec, loadCharset(opts.models.dictionary), opts);
+    return new PpOcrEngine(det, rec, loadCharset(files.dictionary), opts);
   }
 
   /** Text lines in `roi` (default: the whole image), in image coordinates. */
@@ -122,13 +129,3 @@ export class PpOcrEngine implements PlateFinder, PlateReader {
 }
 
 const boxKey = (b: Box) => `${b.x},${b.y},${b.w},${b.h}`;
-
-export function toRawPlateText(rows: ReturnType<typeof ctcGreedyDecode>[]): RawPlateText {
-  const chars = rows.flat();
-  const confidence = chars.length ? chars.reduce((s, c) => s + c.p, 0) / chars.length : 0;
-  return {
-    rows: rows.map((r) => r.map((c) => c.char).join('')),
-    confidence,
-    alternatives: rows.map((r) => r.map((c) => c.alternatives)),
-  };
-}

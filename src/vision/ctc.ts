@@ -1,3 +1,5 @@
+import type { RawPlateText } from './types.js';
+
 /** A decoded character with its probability and the runners-up at the same time step. */
 export interface DecodedChar {
   char: string;
@@ -9,7 +11,8 @@ export interface DecodedChar {
  * Greedy CTC decoding of one sequence: best class per time step, repeats collapsed, blanks
  * dropped. `probs` is the softmax output laid out [steps, classes]. Keeps the top
  * `alternatives` classes per emitted character so the plate grammar can fix a confusion
- * using what the model actually considered.
+ * using what the model actually considered. Classes in `notAlternatives` (a row break) are
+ * never offered as a runner-up: they are structure, not a character the grammar could use.
  */
 export function ctcGreedyDecode(
   probs: Float32Array,
@@ -17,6 +20,7 @@ export function ctcGreedyDecode(
   classes: number,
   charset: readonly string[],
   alternatives = 3,
+  notAlternatives: readonly number[] = [],
 ): DecodedChar[] {
   const out: DecodedChar[] = [];
   let prev = 0;
@@ -32,13 +36,13 @@ export function ctcGreedyDecode(
       }
     }
     if (best !== 0 && best !== prev) {
-      out.push({ char: charset[best] ?? '', p: bestP, alternatives: topK(probs, base, classes, charset, alternatives) });
+      out.push({ char: charset[best] ?? '', p: bestP, alternatives: topK(probs, base, classes, charset, alternatives, notAlternatives) });
     } else if (best !== 0 && best === prev) {
       // Same character held over several steps: keep its most confident step.
       const last = out[out.length - 1];
       if (last && bestP > last.p) {
         last.p = bestP;
-        last.alternatives = topK(probs, base, classes, charset, alternatives);
+        last.alternatives = topK(probs, base, classes, charset, alternatives, notAlternatives);
       }
     }
     prev = best;
@@ -46,9 +50,10 @@ export function ctcGreedyDecode(
   return out;
 }
 
-function topK(probs: Float32Array, base: number, classes: number, charset: readonly string[], k: number) {
+function topK(probs: Float32Array, base: number, classes: number, charset: readonly string[], k: number, skip: readonly number[]) {
   const top: { c: number; p: number }[] = [];
   for (let c = 1; c < classes; c++) {
+    if (skip.includes(c)) continue;
     const p = probs[base + c] ?? 0;
     if (top.length < k || p > top[top.length - 1]!.p) {
       top.push({ c, p });
@@ -57,4 +62,15 @@ function topK(probs: Float32Array, base: number, classes: number, charset: reado
     }
   }
   return top.map(({ c, p }) => ({ char: charset[c] ?? '', p }));
+}
+
+/** The rows of one plate, decoded, as the reader interface reports them. */
+export function toRawPlateText(rows: readonly DecodedChar[][]): RawPlateText {
+  const chars = rows.flat();
+  const confidence = chars.length ? chars.reduce((s, c) => s + c.p, 0) / chars.length : 0;
+  return {
+    rows: rows.map((r) => r.map((c) => c.char).join('')),
+    confidence,
+    alternatives: rows.map((r) => r.map((c) => c.alternatives)),
+  };
 }
