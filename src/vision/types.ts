@@ -6,6 +6,11 @@ export interface PlateRegion {
   rows: Box[];
   /** Detector score in [0, 1]. */
   score: number;
+  /**
+   * The plate's corners in image coordinates, clockwise from its top-left (TL, TR, BR, BL),
+   * when the detector gives them; a reader that rectifies the plate uses them instead of `box`.
+   */
+  corners?: [number, number][];
 }
 
 /** What a reader made of one plate region, before any plate grammar is applied. */

@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Box, RgbImage } from '../../core/image.js';
+import { toRawPlateText } from '../ctc.js';
+import { loadVerifiedModel } from '../model-manifest.js';
+import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
+import { decodeDetections, boundsOf, defaultDetectorDecode, DETECTOR_CHANNELS, type DetectedPlate, type DetectorDecodeOptions } from './detector-decode.js';
+import { letterbox, scaleRoi, writeLetterboxed } from './detector-input.js';
+import type { Point } from './homography.js';
+import { DETECTOR_FILE, detectorManifestSchema, READER_FILE, readerManifestSchema, type DetectorManifest, type ReaderManifest } from './manifests.js';
+import { decodePlateRows } from './reader-decode.js';
+import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
+import { ScratchPool } from './scratch.js';
+
+export interface PlateNetOptions {
+  /** The folder holding plate-detector.onnx, plate-reader.onnx and their manifests. */
+  modelsDir: string;
+  /** Threads per model session; the gate computer has two cores. */
+  threads: number;
+  detection: DetectorDecodeOptions;
+  /** A plate whose two-row probability reaches this gets two row boxes (the reader decides the text's rows itself). */
+  twoRowThreshold: number;
+}
+
+/** Top row's share of a two-row plate's height: Vietnamese and Chinese two-row plates have a slightly shorter top row. */
+const TOP_ROW_SHARE = 0.45;
+
+/**
+ * The project's own engine: a single-shot detector gives each plate's four corners and whether
+ * it has two rows; the plate is rectified by its corners to 160x64 and one CTC reader reads
+ * both rows (`ROW1|ROW2`). Both models are checked against their manifests before their
+ * sessions are created; sessions are created once, input buffers reused.
+ */
+export class PlateNetEngine implements PlateFinder, PlateReader {
+  private readonly scratch = new ScratchPool();
+
+  private constructor(
+    private readonly det: ort.InferenceSession,
+    private readonly rec: ort.InferenceSession,
+    private readonly detManifest: DetectorManifest,
+    private readonly recManifest: ReaderManifest,
+    private readonly opts: PlateNetOptions,
+  ) {}
+
+  static async create(overrides: Partial<PlateNetOptions> & { modelsDir: string }): Promise<PlateNetEngine> {
+    const opts: PlateNetOptions = { threads: 1, detection: defaultDetectorDecode, twoRowThreshold: 0.5, ...overrides };
+    // Throws ModelIntegrityError before any session exists.
+    const detector = loadVerifiedModel(join(opts.modelsDir, DETECTOR_FILE), detectorManifestSchema);
+    const reader = loadVerifiedModel(join(opts.modelsDir, READER_FILE), readerManifestSchema);
+    const sessionOpts: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: opts.threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    };
+    const [det, rec] = await Promise.all([
+      ort.InferenceSession.create(detector.data, sessionOpts),
+      ort.InferenceSession.create(reader.data, sessionOpts),
+    ]);
+    const missing = [
+      ...namesMissing(DETECTOR_FILE, det, detector.manifest),
+      ...namesMissing(READER_FILE, rec, reader.manifest),
+    ];
+    if (missing.length) {
+      await Promise.all([det.release(), rec.release()]);
+      throw new Error(missing.join('; '));
+    }
+    return new PlateNetEngine(det, rec, detector.manifest, reader.manifest, opts);
+  }
+
+  /** Plates in `roi` (default: the whole image) with their corners, in image coordinates. */
+  async detect(image: RgbImage, roi: Box = { x: 0, y: 0, w: image.width, h: image.height }): Promise<DetectedPlate[]> {
+    const { width: inW, height: inH } = this.detManifest.input_size;
+    const stride = this.detManifest.stride;
+    const lb = letterbox(roi.w, roi.h, inW, inH);
+    const rgb = await scaleRoi(image, roi, lb);
+    const input = this.scratch.take(3 * inW * inH);
+    try {
+      writeLetterboxed(rgb, lb, inW, inH, input);
+      const tensor = new ort.Tensor('float32', input, [1, 3, inH, inW]);
+      const out = (await this.det.run({ [this.detManifest.input.name]: tensor }))[this.detManifest.output.name]!;
+      const [, channels, gridH, gridW] = out.dims as [number, number, number, number];
+      if (channels !== DETECTOR_CHANNELS || gridH * stride !== inH || gridW * stride !== inW) {
+        throw new Error(`${DETECTOR_FILE}: output [${out.dims.join(', ')}], expected [1, ${DETECTOR_CHANNELS}, ${inH / stride}, ${inW / stride}]`);
+      }
+      const map = { scaleX: lb.scaleX, scaleY: lb.scaleY, originX: roi.x, originY: roi.y, imageW: image.width, imageH: image.height };
+      return decodeDetections(out.data as Float32Array, gridW, gridH, stride, map, this.opts.detection);
+    } finally {
+      this.scratch.give(input);
+    }
+  }
+
+  async find(image: RgbImage, roi?: Box): Promise<PlateRegion[]> {
+    return (await this.detect(image, roi)).map((p) => toRegion(p, this.opts.twoRowThreshold, image));
+  }
+
+  async read(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[]> {
+    // The reader decides a plate's rows itself, so regions on the same quad (a crop offered
+    // whole and as two halves) are one reading.
+    const quads = new Map<string, { corners: Point[]; index: number }>();
+    const keys = regions.map((region) => {
+      const corners = region.corners ? expandQuad(region.corners) : boxCorners(region.box);
+      const key = corners.map((c) => `${c[0].toFixed(2)},${c[1].toFixed(2)}`).join(' ');
+      if (!quads.has(key)) quads.set(key, { corners, index: quads.size });
+      return key;
+    });
+    const decoded = await this.readQuads(image, [...quads.values()].map((q) => q.corners));
+    return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
+  }
+
+  /** Reads several quads (TL TR BR BL, image coordinates) in one batch: their rows of decoded characters. */
+  async readQuads(image: RgbImage, quads: readonly (readonly Point[])[]) {
+    if (quads.length === 0) return [];
+    const [, , height, width] = this.recManifest.input.shape as [unknown, unknown, number, number];
+    const slot = height * width;
+    const input = this.scratch.take(quads.length * slot);
+    try {
+      // A degenerate quad reads as a blank (mid-grey) input: nothing, rather than garbage.
+      quads.forEach((q, i) => {
+        if (!rectifyLuma(image, q, width, height, input, i * slot)) input.fill(0, i * slot, (i + 1) * slot);
+      });
+      const tensor = new ort.Tensor('float32', input, [quads.length, 1, height, width]);
+      const out = (await this.rec.run({ [this.recManifest.input.name]: tensor }))[this.recManifest.output.name]!;
+      const [, steps, classes] = out.dims as [number, number, number];
+      const { charset, row_break } = this.recManifest;
+      if (classes !== charset.length) throw new Error(`${READER_FILE}: ${classes} output classes but ${charset.length} in the manifest's charset`);
+      const all = out.data as Float32Array;
+      return quads.map((_, i) => decodePlateRows(all.subarray(i * steps * classes, (i + 1) * steps * classes), steps, classes, charset, row_break));
+    } finally {
+      this.scratch.give(input);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.det.release(), this.rec.release()]);
+  }
+}
+
+/** A detected plate as the reading pipeline takes it: integer box in the image, row boxes, corners. */
+export function toRegion(p: DetectedPlate, twoRowThreshold: number, image: RgbImage): PlateRegion {
+  const [x0, y0, x1, y1] = boundsOf(p.corners);
+  const x = Math.max(0, Math.floor(x0));
+  const y = Math.max(0, Math.floor(y0));
+  const box = { x, y, w: Math.max(1, Math.min(image.width, Math.ceil(x1)) - x), h: Math.max(1, Math.min(image.height, Math.ceil(y1)) - y) };
+  const topH = Math.round(box.h * TOP_ROW_SHARE);
+  const rows =
+    p.twoRows >= twoRowThreshold && topH > 0 && topH < box.h
+      ? [
+          { x: box.x, y: box.y, w: box.w, h: topH },
+          { x: box.x, y: box.y + topH, w: box.w, h: box.h - topH },
+        ]
+      : [box];
+  return { box, rows, score: p.score, corners: p.corners.map(([cx, cy]) => [cx, cy]) };
+}
+
+function namesMissing(file: string, session: ort.InferenceSession, m: { input: { name: string }; output: { name: string } }): string[] {
+  const problems: string[] = [];
+  if (!session.inputNames.includes(m.input.name)) problems.push(`${file}: no input named "${m.input.name}" (has ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(m.output.name)) problems.push(`${file}: no output named "${m.output.name}" (has ${session.outputNames.join(', ')})`);
+  return problems;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { manifestSchema } from '../model-manifest.js';
+
+/** The model files of the platenet engine, in its models folder. */
+export const DETECTOR_FILE = 'plate-detector.onnx';
+export const READER_FILE = 'plate-reader.onnx';
+
+const multipleOf32 = z.number().int().positive().multipleOf(32);
+
+export const detectorManifestSchema = manifestSchema.extend({
+  input_size: z.strictObject({ width: multipleOf32, height: multipleOf32 }).default({ width: 320, height: 192 }),
+  stride: z.number().int().positive().default(4),
+});
+
+export const readerManifestSchema = manifestSchema.extend({
+  /** Index 0 is the CTC blank; the row break is a class like any character. */
+  charset: z.array(z.string()).min(3),
+  blank_index: z.literal(0),
+  row_break: z.string().min(1),
+}).refine((m) => m.charset.includes(m.row_break), { message: 'row_break is not in the charset', path: ['row_break'] })
+  .refine((m) => typeof m.input.shape[2] === 'number' && typeof m.input.shape[3] === 'number', {
+    message: 'expected [batch, 1, height, width] with a numeric height and width',
+    path: ['input', 'shape'],
+  });
+
+export type DetectorManifest = z.infer<typeof detectorManifestSchema>;
+export type ReaderManifest = z.infer<typeof readerManifestSchema>;

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RgbImage } from '../../src/core/image.js';
+import { decodeImage } from '../../src/cli/recognize.js';
+import { DEFAULT_MODELS_DIR } from '../../src/vision/engines.js';
+import { PlateNetEngine } from '../../src/vision/platenet/engine.js';
+import { readManifest } from '../../src/vision/model-manifest.js';
+import { READER_FILE, readerManifestSchema } from '../../src/vision/platenet/manifests.js';
+import type { PlateRegion } from '../../src/vision/types.js';
+import { demoClip } from '../helpers/demo-clip.js';
+
+// The shipped models on a real frame. Only what holds for any correctly wired model is
+// asserted (shapes, coordinates, strings over the charset), not accuracy: the models are
+// still being trained.
+
+let dir: string;
+let frame: RgbImage;
+let engine: PlateNetEngine;
+/** The same models with every cell a detection, so decoding is exercised whatever the model scores. */
+let eager: PlateNetEngine;
+const charset = readManifest(join(DEFAULT_MODELS_DIR, READER_FILE), readerManifestSchema).charset;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'smartgate-platenet-'));
+  const still = join(dir, 'frame.png');
+  const { path } = await demoClip();
+  await promisify(execFile)('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', '3', '-i', path, '-frames:v', '1', '-y', still]);
+  frame = await decodeImage(still);
+  engine = await PlateNetEngine.create({ modelsDir: DEFAULT_MODELS_DIR });
+  eager = await PlateNetEngine.create({ modelsDir: DEFAULT_MODELS_DIR, detection: { threshold: 0, nmsIou: 0.4, maxPlates: 8, minArea: 0 } });
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+  await eager?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const inside = (p: [number, number], box: { x: number; y: number; w: number; h: number }) =>
+  p[0] >= box.x && p[0] <= box.x + box.w && p[1] >= box.y && p[1] <= box.y + box.h;
+
+const readable = (text: string) => [...text].every((c) => charset.includes(c) && c !== '|' && c !== charset[0]);
+
+describe('PlateNetEngine on a real frame', () => {
+  it('finds regions whose corners and rows lie inside the image and the region', async () => {
+    for (const e of [engine, eager]) {
+      const regions = await e.find(frame);
+      expect(regions.length).toBeLessThanOrEqual(8);
+      for (const r of regions) {
+        expect(r.corners).toHaveLength(4);
+        const image = { x: 0, y: 0, w: frame.width, h: frame.height };
+        for (const c of r.corners!) expect(inside(c, image)).toBe(true);
+        for (const c of r.corners!) expect(inside(c, { x: r.box.x - 1, y: r.box.y - 1, w: r.box.w + 2, h: r.box.h + 2 })).toBe(true);
+        expect(r.rows.length === 1 || r.rows.length === 2).toBe(true);
+        expect(r.score).toBeGreaterThanOrEqual(e === engine ? 0.3 : 0);
+        expect(r.score).toBeLessThanOrEqual(1);
+      }
+    }
+    expect((await eager.find(frame)).length).toBe(8);
+  });
+
+  it('keeps the detections of a region of interest inside the image, offset to it', async () => {
+    const roi = { x: 240, y: 280, w: 800, h: 440 };
+    const whole = await eager.detect(frame);
+    const inRoi = await eager.detect(frame, roi);
+    expect(inRoi).toHaveLength(8);
+    expect(inRoi).not.toEqual(whole);
+    for (const p of inRoi) for (const c of p.corners) expect(inside(c, { x: 0, y: 0, w: frame.width, h: frame.height })).toBe(true);
+  });
+
+  it('reads every region as rows over the charset, batched, the same as one by one', async () => {
+    const regions: PlateRegion[] = [...(await eager.find(frame)).slice(0, 3), { box: { x: 500, y: 400, w: 240, h: 80 }, rows: [{ x: 500, y: 400, w: 240, h: 80 }], score: 1 }];
+    const batch = await engine.read(frame, regions);
+    expect(batch).toHaveLength(regions.length);
+    for (const [i, text] of batch.entries()) {
+      expect(text.confidence).toBeGreaterThanOrEqual(0);
+      expect(text.confidence).toBeLessThanOrEqual(1);
+      for (const row of text.rows) {
+        expect(row.length).toBeGreaterThan(0);
+        expect(readable(row)).toBe(true);
+      }
+      expect(text.alternatives!.map((r) => r.length)).toEqual(text.rows.map((r) => r.length));
+      const [alone] = await engine.read(frame, [regions[i]!]);
+      expect(alone!.rows).toEqual(text.rows);
+      expect(alone!.confidence).toBeCloseTo(text.confidence, 4);
+    }
+  });
+
+  it('reads a crop offered whole and as two halves once, as one plate', async () => {
+    const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
+    const halves: PlateRegion = { box: whole, rows: [{ ...whole, h: 360 }, { ...whole, y: 360, h: 360 }], score: 1 };
+    const [a, b] = await engine.read(frame, [{ box: whole, rows: [whole], score: 1 }, halves]);
+    expect(b).toEqual(a);
+  });
+
+  it('finds no plate in a flat grey image', async () => {
+    const grey = { width: 640, height: 360, data: Buffer.alloc(640 * 360 * 3, 128) };
+    expect(await engine.find(grey)).toEqual([]);
+  });
+});
