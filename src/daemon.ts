@@ -74,7 +74,8 @@ export class Daemon {
   constructor(
     private readonly ctx: DaemonContext,
     config: Config,
-    engine: PlateFinder & PlateReader,
+    /** One engine for every lane, or each lane's own (lanes may name different engines). */
+    engine: (PlateFinder & PlateReader) | ((lane: LaneConfig) => PlateFinder & PlateReader),
   ) {
     this.bus = new EventBus<DaemonEvents>(ctx.log.child({ module: 'bus' }));
     this.startedAt = ctx.clock.monotonic();
@@ -82,7 +83,7 @@ export class Daemon {
     const { store } = ctx;
     this.recorder = new PlateReadRecorder({ bus: this.bus, log: ctx.log }, store.events);
     this.decider = new LaneDecider({ bus: this.bus, log: ctx.log.child({ module: 'decider' }), clock: ctx.clock }, { sink: store.events, lists: store.lists });
-    this.lanes = config.lanes.map((lane) => this.buildLane(lane, engine));
+    this.lanes = config.lanes.map((lane) => this.buildLane(lane, typeof engine === 'function' ? engine(lane) : engine));
     // A renderer of its own: the page's one caches pictures for its viewers.
     const evidenceRenderer = new AnnotatedFrameRenderer((laneId) => this.lanes.find((l) => l.id === laneId)?.reader, ctx.clock);
     this.evidence = new EvidenceFrames({ bus: this.bus, log: ctx.log.child({ module: 'evidence' }) }, { renderer: evidenceRenderer, frames: store.frames });

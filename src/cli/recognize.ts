@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
-import { PpOcrEngine } from '../vision/ppocr/engine.js';
+import { createEngine, type RecognitionEngine } from '../vision/engines.js';
+import { ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
+import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../plates/plate-reading.js';
 import type { Country } from '../plates/types.js';
 
 const USAGE =
-  'usage: smartgate recognize [--jsonl] [--plate-crops] [--countries VN,CN] [--min-confidence F] [--from LIST|-] IMAGE...';
+  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--from LIST|-] IMAGE...';
 
 /**
  * onnxruntime-node 1.30 crashes (SIGSEGV) while creating a session when the process's command
@@ -29,6 +31,8 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
         'plate-crops': { type: 'boolean', default: false },
         countries: { type: 'string', default: 'VN,CN' },
         'min-confidence': { type: 'string', default: '0.6' },
+        engine: { type: 'string', default: 'ppocr' },
+        'models-dir': { type: 'string' },
         from: { type: 'string' },
       },
     });
@@ -52,14 +56,23 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   const countries = values.countries.split(',').map((c) => c.trim().toUpperCase());
   const bad = countries.filter((c) => c !== 'VN' && c !== 'CN');
   const minConfidence = Number(values['min-confidence']);
-  if (images.length === 0 || bad.length || !(minConfidence >= 0 && minConfidence <= 1)) {
+  const engineName = values.engine;
+  if (images.length === 0 || bad.length || !(minConfidence >= 0 && minConfidence <= 1) || !isEngineName(engineName)) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
     if (!(minConfidence >= 0 && minConfidence <= 1)) console.error('--min-confidence: expected a number from 0 to 1');
+    if (!isEngineName(engineName)) console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
     console.error(USAGE);
     return 2;
   }
   const opts = { countries: countries as Country[], minConfidence, withCrops: false };
-  const engine = await PpOcrEngine.create();
+  let engine: RecognitionEngine;
+  try {
+    engine = await createEngine(engineName, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
+  } catch (err) {
+    if (!(err instanceof ModelIntegrityError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
   let failures = 0;
   for (const path of images) {
     const started = performance.now();

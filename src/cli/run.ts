@@ -12,7 +12,8 @@ import { openStore, type Store } from '../store/store.js';
 import type { StoredEvent } from '../store/types.js';
 import type { Service } from '../core/service.js';
 import { recordStoreAlarm } from '../store/store-alarm.js';
-import { PpOcrEngine } from '../vision/ppocr/engine.js';
+import { createEngines, type EngineSet } from '../vision/engines.js';
+import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
 import type { Logger } from '../core/log.js';
@@ -85,6 +86,16 @@ function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opt
 export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Promise<number> {
   const log = createLogger(config.log.level);
   log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
+  let engines: EngineSet;
+  try {
+    // Before the store is touched: a model that is not what its manifest says is a setup
+    // error like a bad config, and the gate must not run on it.
+    engines = await createEngines(config.lanes.map((l) => l.recognition));
+  } catch (err) {
+    if (!(err instanceof ModelIntegrityError)) throw err;
+    console.error(`recognition: ${err.message}`);
+    return 2;
+  }
   let store: Store;
   try {
     mkdirSync(config.dataDir, { recursive: true });
@@ -98,13 +109,17 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
       },
     );
   } catch (err) {
+    await engines.close();
     if (!(err instanceof StoreLockedError || err instanceof SchemaTooNewError)) throw err;
     console.error(`dataDir: ${err.message}`);
     return 2;
   }
   opts.prepareStore?.(store);
-  const engine = await PpOcrEngine.create();
-  const daemon = new Daemon({ clock: systemClock, log, store, web: (d) => webParts(d, config, store, log, opts) }, config, engine);
+  const daemon = new Daemon(
+    { clock: systemClock, log, store, web: (d) => webParts(d, config, store, log, opts) },
+    config,
+    (lane) => engines.forChoice(lane.recognition),
+  );
   const owner = {};
   daemon.bus.on(owner, 'plate.read', ({ laneId, read }) => {
     const line = plateReadJson(laneId, read);
@@ -131,7 +146,7 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
         for (const service of [...extras].reverse()) await service.stop();
         await daemon.stop();
         daemon.bus.removeAll(owner);
-        await engine.close();
+        await engines.close();
         store.close();
       },
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENGINE_NAMES } from '../vision/engine-names.js';
 
 export const COUNTRIES = ['VN', 'CN'] as const;
 
@@ -28,6 +29,20 @@ export const motionSchema = z
 
 export const recognitionSchema = z
   .strictObject({
+    engine: z
+      .enum(ENGINE_NAMES)
+      .default('ppocr')
+      .describe(
+        'Recognition engine: ppocr (PaddleOCR PP-OCRv4 text detector and recogniser) or platenet (the project\'s own plate detector and reader, models/plate-*.onnx). ' +
+          'The default stays ppocr until platenet beats it on every benchmark set.',
+      ),
+    modelsDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Folder with platenet\'s models and their manifests (checked by sha256 at start). Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.',
+      ),
     minConfidence: z.number().min(0).max(1).default(0.6).describe('Plate reads below this confidence (0..1) are ignored.'),
     motion: motionSchema,
     countries: z

@@ -5,7 +5,7 @@ import { configSchema, type Config } from '../../src/config/index.js';
 import { Daemon } from '../../src/daemon.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { openStore } from '../../src/store/store.js';
-import { PpOcrEngine } from '../../src/vision/ppocr/engine.js';
+import { createEngine, type RecognitionEngine } from '../../src/vision/engines.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ function laneConfig(url: string, voting: Record<string, number> = {}): Config {
 }
 
 /** A daemon on `config` (with a fresh store) whose voted reads and ffmpeg children are recorded. */
-function startDaemon(config: Config, engine: PpOcrEngine) {
+function startDaemon(config: Config, engine: RecognitionEngine) {
   const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-lane-'));
   const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
   const daemon = new Daemon({ clock: systemClock, log: silentLogger, store }, config, engine);
@@ -67,12 +67,12 @@ describe('lane on a real RTSP camera', () => {
   let vehicles: DemoVehicle[];
   let clipPath: string;
   let server: RtspServer;
-  let engine: PpOcrEngine;
+  let engine: RecognitionEngine;
 
   beforeAll(async () => {
     ({ path: clipPath, vehicles } = await demoClip());
     server = await startRtspServer(clipPath);
-    engine = await PpOcrEngine.create();
+    engine = await createEngine('ppocr');
   });
 
   afterAll(async () => {

@@ -40,7 +40,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const inside = (p: [number, number], box: { x: number; y: number; w: number; h: number }) =>
+const inside = (p: readonly [number, number], box: { x: number; y: number; w: number; h: number }) =>
   p[0] >= box.x && p[0] <= box.x + box.w && p[1] >= box.y && p[1] <= box.y + box.h;
 
 const readable = (text: string) => [...text].every((c) => charset.includes(c) && c !== '|' && c !== charset[0]);

@@ -85,6 +85,7 @@ lanes:
           },
           roi: { x: 0, y: 0, w: 1920, h: 1080 },
           recognition: {
+            engine: 'ppocr',
             minConfidence: 0.6,
             motion: { enabled: true, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 },
             countries: ['VN', 'CN'],
