@@ -105,7 +105,9 @@ async function cropJpeg(image: RgbImage, box: Box): Promise<Buffer> {
 
 /**
  * Reads an image that is already a plate crop: the whole crop as one row, its two halves as
- * two rows, and whatever text lines the detector finds in it compete; the grammar decides.
+ * two rows, and whatever the detector finds in it compete; the grammar decides. An engine
+ * that splits rows itself (platenet) reads the whole crop and the halves as one box, once,
+ * exactly as its reader was trained (the crop as found, resized).
  */
 export async function readPlateCrop(
   engine: PlateFinder & PlateReader,

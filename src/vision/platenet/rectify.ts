@@ -5,8 +5,9 @@ import { homographyFrom, type Point } from './homography.js';
  * How far a detected quad is pushed out on each side, as a fraction of its width (left and
  * right) and height (top and bottom). Predicted corners scatter by a pixel or two around the
  * plate's edge; a quad that cuts into the first or last character costs a whole character,
- * while a sliver of background costs nothing. Quads given as a box (a plate crop) are read as
- * they are: the reader was trained on boxes as found.
+ * while a sliver of background costs nothing (the reader's training crops are jittered by
+ * -6..+8 % per side, so 2 % stays well inside what it has seen). Quads given as a box (a
+ * plate crop) are read as they are: the reader was trained on boxes as found.
  */
 export const QUAD_MARGIN = 0.02;
 
