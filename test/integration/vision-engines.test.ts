@@ -1,5 +1,8 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createEngine, createEngines, type EngineName } from '../../src/vision/engines.js';
+import { createEngine, createEngines, DEFAULT_MODELS_DIR, type EngineName } from '../../src/vision/engines.js';
 import { ModelIntegrityError } from '../../src/vision/model-manifest.js';
 import { PPOCR_PINS } from '../../src/vision/ppocr/models.js';
 import { PpOcrEngine } from '../../src/vision/ppocr/engine.js';
@@ -15,6 +18,24 @@ describe('createEngine', () => {
     const err = await PpOcrEngine.create({ pins }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelIntegrityError);
     expect((err as Error).message).toMatch(/ch_PP-OCRv4_rec_infer\.onnx: not the model the PP-OCRv4 pin describes: expected sha256 0{64}, actual sha256 06b3e6af/);
+  });
+});
+
+describe('PlateNetEngine.create', () => {
+  it('refuses a manifest whose tensor names are not the graph\'s, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'smartgate-names-'));
+    try {
+      await cp(DEFAULT_MODELS_DIR, dir, { recursive: true });
+      const path = join(dir, 'plate-reader.manifest.json');
+      const manifest = JSON.parse(await readFile(path, 'utf8'));
+      manifest.input.name = 'pixels';
+      await writeFile(path, JSON.stringify(manifest));
+      const err = await PlateNetEngine.create({ modelsDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelIntegrityError);
+      expect((err as Error).message).toContain(`${join(dir, 'plate-reader.onnx')}: no input named "pixels" as its manifest says (has image)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Box, RgbImage } from '../../core/image.js';
 import { toRawPlateText } from '../ctc.js';
-import { loadVerifiedModel } from '../model-manifest.js';
+import { loadVerifiedModel, ModelIntegrityError } from '../model-manifest.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
 import { decodeDetections, boundsOf, defaultDetectorDecode, DETECTOR_CHANNELS, type DetectedPlate, type DetectorDecodeOptions } from './detector-decode.js';
 import { letterbox, scaleRoi, writeLetterboxed } from './detector-input.js';
@@ -57,12 +57,12 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       ort.InferenceSession.create(reader.data, sessionOpts),
     ]);
     const missing = [
-      ...namesMissing(DETECTOR_FILE, det, detector.manifest),
-      ...namesMissing(READER_FILE, rec, reader.manifest),
+      ...namesMissing(join(opts.modelsDir, DETECTOR_FILE), det, detector.manifest),
+      ...namesMissing(join(opts.modelsDir, READER_FILE), rec, reader.manifest),
     ];
     if (missing.length) {
       await Promise.all([det.release(), rec.release()]);
-      throw new Error(missing.join('; '));
+      throw new ModelIntegrityError(missing[0]!.file, missing.map((m) => m.problem).join('; '));
     }
     return new PlateNetEngine(det, rec, detector.manifest, reader.manifest, opts);
   }
@@ -152,9 +152,11 @@ export function toRegion(p: DetectedPlate, twoRowThreshold: number, image: RgbIm
   return { box, rows, score: p.score, corners: p.corners.map(([cx, cy]) => [cx, cy]) };
 }
 
-function namesMissing(file: string, session: ort.InferenceSession, m: { input: { name: string }; output: { name: string } }): string[] {
-  const problems: string[] = [];
-  if (!session.inputNames.includes(m.input.name)) problems.push(`${file}: no input named "${m.input.name}" (has ${session.inputNames.join(', ')})`);
-  if (!session.outputNames.includes(m.output.name)) problems.push(`${file}: no output named "${m.output.name}" (has ${session.outputNames.join(', ')})`);
+/** Tensor names the manifest promises and the graph lacks (a manifest written for another export). */
+function namesMissing(file: string, session: ort.InferenceSession, m: { input: { name: string }; output: { name: string } }) {
+  const problems: { file: string; problem: string }[] = [];
+  const add = (problem: string) => problems.push({ file, problem: `${file}: ${problem}` });
+  if (!session.inputNames.includes(m.input.name)) add(`no input named "${m.input.name}" as its manifest says (has ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(m.output.name)) add(`no output named "${m.output.name}" as its manifest says (has ${session.outputNames.join(', ')})`);
   return problems;
 }
