@@ -4,10 +4,11 @@ import type { Box, RgbImage } from '../../core/image.js';
 import { toRawPlateText } from '../ctc.js';
 import { loadVerifiedModel, ModelIntegrityError } from '../model-manifest.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
-import { decodeDetections, boundsOf, defaultDetectorDecode, DETECTOR_CHANNELS, type DetectedPlate, type DetectorDecodeOptions } from './detector-decode.js';
+import { decodeDetections, defaultDetectorDecode, DETECTOR_CHANNELS, type DetectedPlate, type DetectorDecodeOptions } from './detector-decode.js';
 import { letterbox, scaleRoi, writeLetterboxed } from './detector-input.js';
 import type { Point } from './homography.js';
 import { DETECTOR_FILE, detectorManifestSchema, READER_FILE, readerManifestSchema, type DetectorManifest, type ReaderManifest } from './manifests.js';
+import { toRegion } from './plate-region.js';
 import { decodePlateRows } from './reader-decode.js';
 import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
 import { ScratchPool } from './scratch.js';
@@ -21,9 +22,6 @@ export interface PlateNetOptions {
   /** A plate whose two-row probability reaches this gets two row boxes (the reader decides the text's rows itself). */
   twoRowThreshold: number;
 }
-
-/** Top row's share of a two-row plate's height: Vietnamese and Chinese two-row plates have a slightly shorter top row. */
-const TOP_ROW_SHARE = 0.45;
 
 /**
  * The project's own engine: a single-shot detector gives each plate's four corners and whether
@@ -133,23 +131,6 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
   async close(): Promise<void> {
     await Promise.all([this.det.release(), this.rec.release()]);
   }
-}
-
-/** A detected plate as the reading pipeline takes it: integer box in the image, row boxes, corners. */
-export function toRegion(p: DetectedPlate, twoRowThreshold: number, image: RgbImage): PlateRegion {
-  const [x0, y0, x1, y1] = boundsOf(p.corners);
-  const x = Math.max(0, Math.floor(x0));
-  const y = Math.max(0, Math.floor(y0));
-  const box = { x, y, w: Math.max(1, Math.min(image.width, Math.ceil(x1)) - x), h: Math.max(1, Math.min(image.height, Math.ceil(y1)) - y) };
-  const topH = Math.round(box.h * TOP_ROW_SHARE);
-  const rows =
-    p.twoRows >= twoRowThreshold && topH > 0 && topH < box.h
-      ? [
-          { x: box.x, y: box.y, w: box.w, h: topH },
-          { x: box.x, y: box.y + topH, w: box.w, h: box.h - topH },
-        ]
-      : [box];
-  return { box, rows, score: p.score, corners: p.corners.map(([cx, cy]) => [cx, cy]) };
 }
 
 /** Tensor names the manifest promises and the graph lacks (a manifest written for another export). */
