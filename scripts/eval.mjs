@@ -20,8 +20,13 @@
 // Vietnamese state, military and foreign series), but it is drawn by the same generator as the
 // training data, so its figures are reported as synthetic, never as accuracy on real plates.
 //
+// --set picks sets by name (`synthetic` for the synthetic one); --limit N reads only the first N
+// images of each set and of each synthetic kind, so its held-out figure covers the held-out images
+// among those (about a fifth): a quick check, not the figures to report.
+//
 // Prints one Markdown table per set and a verdict, and writes them to .cache/eval/summary.md and
-// .cache/eval/summary.json. Absent sets, scorer or models are skipped with a message.
+// .cache/eval/summary.json. Absent sets and an engine whose models are missing are skipped with a
+// message; without the scorer there is nothing to score, and eval stops.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
