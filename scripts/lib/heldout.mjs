@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The platenet models are trained with `--val-percent 20` (the training script's default is 10):
- * scripts/eval.mjs compares this with what each model's manifest records.
+ * The platenet models are trained with `--val-percent 20` (scripts/train): scripts/eval.mjs
+ * compares this with the split each model's manifest records.
  */
 export const HELDOUT_PERCENT = 20;
 
