@@ -147,6 +147,19 @@ def load_folder(path, val_percent=10, margin=0.15, limit=None):
     return train, val, stats
 
 
+def licence_note(folder):
+    """The licence/use cell of the folder's row in the datasets README, if there is one."""
+    readme = os.path.join(os.path.dirname(os.path.abspath(folder).rstrip('/')), 'README.md')
+    name = os.path.basename(os.path.abspath(folder).rstrip('/'))
+    try:
+        for line in open(readme, encoding='utf-8'):
+            if line.startswith(f'| `{name}/`'):
+                return line.rstrip().rstrip('|').split('|')[-1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def to_input(img_rgb):
     """Canonical preprocessing (the same as scripts/train/check-onnx.mjs): resize the crop to
     INPUT_W x INPUT_H, bilinear; luma; x / 127.5 - 1. Returns float32 [1, H, W]."""
@@ -212,4 +225,4 @@ def char_accuracy(pred, label):
 
 
 __all__ = ['CHARSET', 'CHAR_INDEX', 'ROW_BREAK', 'INPUT_H', 'INPUT_W', 'normalise', 'encode', 'load_folder',
-           'to_input', 'plain_crop', 'augment', 'char_accuracy', 'random']
+           'licence_note', 'to_input', 'plain_crop', 'augment', 'char_accuracy', 'random']

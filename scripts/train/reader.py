@@ -31,8 +31,6 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
 
-torch.set_num_threads(2)
-
 
 # --- model -----------------------------------------------------------------------------------
 def conv_bn(cin, cout, stride=1):
@@ -154,19 +152,6 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
-def licence_note(folder):
-    """The licence/use cell of the folder's row in the datasets README, if there is one."""
-    readme = os.path.join(os.path.dirname(os.path.abspath(folder).rstrip('/')), 'README.md')
-    name = os.path.basename(os.path.abspath(folder).rstrip('/'))
-    try:
-        for line in open(readme, encoding='utf-8'):
-            if line.startswith(f'| `{name}/`'):
-                return line.rstrip().rstrip('|').split('|')[-1].strip()
-    except OSError:
-        pass
-    return None
-
-
 def sha256(path):
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -238,9 +223,15 @@ def main():
     ap.add_argument('--batch', type=int, default=64)
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--val-percent', type=int, default=10)
+    ap.add_argument('--val-percent', type=int, default=20,
+                    help='held-out share per folder; 20 = the split `npm run eval` reports as held out')
+    ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
+                    help='a folder (by name) appears N times per epoch: the few real crops against many synthetic')
+    ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
 
     os.makedirs(args.work, exist_ok=True)
     set_seed(args.seed)
@@ -248,8 +239,9 @@ def main():
     train, val_by_folder, provenance = [], {}, []
     for d in args.data:
         tr, va, st = pd.load_folder(d, args.val_percent)
-        st['licence'] = licence_note(d)
-        train += tr
+        st['licence'] = pd.licence_note(d)
+        st['repeat'] = repeat.get(st['name'], 1)
+        train += tr * st['repeat']
         val_by_folder[st['name']] = va
         provenance.append(st)
         print(f"data {st['name']}: {st['rows']} rows, train {st['train']}, val {st['val']}, "
@@ -276,6 +268,7 @@ def main():
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
     config = {'seed': args.seed, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
+              'repeat': repeat,
               'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     model.train()
