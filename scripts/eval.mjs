@@ -53,8 +53,9 @@ try {
   fail(`eval: ${err.message}`);
 }
 
-// How each set is read: full frames go through detection, crop sets skip it. `split` says which
-// images count as never trained on: the hash split, or all of them for a test-only set.
+// How each set is read: full frames as a lane camera's, crop sets with --plate-crops (the whole
+// crop is a candidate plate). `split` says which images count as never trained on: the hash
+// split, or all of them for a test-only set.
 const SETS = [
   { name: 'vn-greenparking', crops: false, countries: 'VN', split: 'hash' },
   { name: 'cn-ccpd-crops', crops: true, countries: 'CN', split: 'hash' },
@@ -183,7 +184,7 @@ async function evaluateSet(set) {
   return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
 }
 
-/** The synthetic set: generated once per seed and size, read by each engine, scored per kind. */
+/** The synthetic set: generated once per seed, count and generator version, read by each engine, scored per kind. */
 async function evaluateSynthetic() {
   const { SYNTH_KINDS, GENERATOR_VERSION } = await import(new URL('./synth/specs.mjs', import.meta.url).href);
   const kinds = Object.keys(SYNTH_KINDS);
