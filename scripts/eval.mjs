@@ -292,6 +292,11 @@ async function engineStatus(name) {
       model.manifestSha256 = manifest.sha256 ?? null;
       model.heldOutPercent = manifestHeldOutPercent(manifest);
       model.trainedOn = Array.isArray(manifest.data) ? manifest.data.map((d) => d.name ?? d.folder ?? d) : null;
+      // The synthetic figures are held out only if no training folder was drawn with their seed.
+      for (const d of Array.isArray(manifest.data) ? manifest.data : []) {
+        const seed = typeof d?.folder === 'string' ? synthSeedOf(d.folder) : null;
+        if (seed === SYNTH_SEED) s.warnings.push(`${file} was trained on ${d.folder}, drawn with seed ${SYNTH_SEED}: the synthetic figures are not held out`);
+      }
       model.created = manifest.created ?? null;
       model.note = manifest.note ?? null;
     } catch {
@@ -310,6 +315,15 @@ async function engineStatus(name) {
   // The engine loads both models, even for plate crops.
   if (s.missing.length) return { ...s, ok: false, reason: `${s.missing.join(' and ')} missing` };
   return s;
+}
+
+/** The seed a scripts/synth folder was drawn with (its manifest.json), or null. */
+function synthSeedOf(folder) {
+  try {
+    return JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')).seed ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Which platenet models list this set among their training data, as their manifests say. */
