@@ -181,10 +181,10 @@ try {
     summary.target = Object.fromEntries(
       Object.keys(ROIS).map((roi) => {
         const median = summary.engines[CHALLENGER].rois[roi].medianMs;
-        // A detector that finds nothing skips the reading: its time is then not for the same work.
+        // An engine that finds or reads far fewer plates may be fast for doing less: say so.
         const plates = { [BASELINE]: results[roi][BASELINE].plates, [CHALLENGER]: results[roi][CHALLENGER].plates };
-        const sameWork = plates[CHALLENGER] >= plates[BASELINE] / 2;
-        return [roi, { medianMs: median, speedup: summary.speedup[roi], pass: median <= TARGET.medianMs && summary.speedup[roi] >= TARGET.speedup, plates, sameWork }];
+        const comparable = plates[CHALLENGER] >= plates[BASELINE] / 2;
+        return [roi, { medianMs: median, speedup: summary.speedup[roi], pass: median <= TARGET.medianMs && summary.speedup[roi] >= TARGET.speedup, plates, comparable }];
       }),
     );
   }
@@ -215,7 +215,7 @@ try {
     console.log(`\n| done-when: ${CHALLENGER} median ≤ ${TARGET.medianMs} ms and ≥ ${TARGET.speedup}× ${BASELINE} | median | speed-up | result |`);
     console.log('| --- | --- | --- | --- |');
     for (const [roi, t] of Object.entries(summary.target)) {
-      const caveat = t.sameWork ? '' : ` (but ${CHALLENGER} read ${t.plates[CHALLENGER]} plates, ${BASELINE} ${t.plates[BASELINE]}: not the same work)`;
+      const caveat = t.comparable ? '' : ` (but ${CHALLENGER} read ${t.plates[CHALLENGER]} plates where ${BASELINE} read ${t.plates[BASELINE]})`;
       console.log(`| ${roi} | ${fmtMs(t.medianMs)} | ${t.speedup.toFixed(1)}× | ${t.pass ? 'PASS' : 'FAIL'}${caveat} |`);
     }
   }
