@@ -122,7 +122,8 @@ def load_scenes(folder, val_percent, store_scale):
             plates = [(np.array(p['corners'], dtype=np.float32) * s, int(p['rows'])) for p in rec['plates']]
             fr = Frame(name, rec['image'], im, plates)
             (val if pd.is_val(name, rec['image'], val_percent) else train).append(fr)
-    return train, val, {'folder': folder, 'name': name, 'kind': 'synthetic scenes', 'train': len(train), 'val': len(val)}
+    return train, val, {'folder': folder, 'name': name, 'kind': 'synthetic scenes', 'train': len(train), 'val': len(val),
+                        'synthetic': pd.generator_note(folder)}
 
 
 def load_frames(folder, val_percent, store_scale):

@@ -8,6 +8,7 @@ A `rows` column holding `ROW1|ROW2` text is also accepted (the synthetic generat
 """
 import csv
 import hashlib
+import json
 import math
 import os
 import random
@@ -147,6 +148,19 @@ def load_folder(path, val_percent=10, margin=0.15, limit=None):
     return train, val, stats
 
 
+def generator_note(folder):
+    """For a synthetic folder: the generator, its version, seed and count from its manifest.json,
+    so a model's manifest says exactly which synthetic data it saw."""
+    try:
+        with open(os.path.join(folder, 'manifest.json'), encoding='utf-8') as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if 'generator' not in m:
+        return None
+    return {k: m[k] for k in ('generator', 'version', 'specsVersion', 'seed', 'count', 'size') if k in m}
+
+
 def licence_note(folder):
     """The licence/use cell of the folder's row in the datasets README, if there is one."""
     readme = os.path.join(os.path.dirname(os.path.abspath(folder).rstrip('/')), 'README.md')
@@ -225,4 +239,4 @@ def char_accuracy(pred, label):
 
 
 __all__ = ['CHARSET', 'CHAR_INDEX', 'ROW_BREAK', 'INPUT_H', 'INPUT_W', 'normalise', 'encode', 'load_folder',
-           'licence_note', 'to_input', 'plain_crop', 'augment', 'char_accuracy', 'random']
+           'generator_note', 'licence_note', 'to_input', 'plain_crop', 'augment', 'char_accuracy', 'random']
