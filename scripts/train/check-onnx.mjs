@@ -62,20 +62,29 @@ async function preprocess(spec) {
   return out;
 }
 
-/** probs [T, K] (flat) -> { text, confidence[] }: argmax per step, collapse repeats, drop blanks. */
+/**
+ * probs [T, K] (flat) -> { text, confidence[] }, as reader.py's greedy_decode: each row's steps
+ * (the manifest's row_steps; all steps without it) decoded on their own (argmax per step,
+ * collapse repeats, drop blanks), the non-empty rows joined by the row break.
+ */
 function greedyDecode(probs, T, K) {
-  let text = '';
+  const segment = manifest.row_steps ?? T;
+  const rows = [];
   const confidence = [];
-  let prev = 0;
-  for (let t = 0; t < T; t++) {
-    let best = 0;
-    let p = probs[t * K];
-    for (let k = 1; k < K; k++) if (probs[t * K + k] > p) { p = probs[t * K + k]; best = k; }
-    if (best !== 0 && best === prev) confidence[confidence.length - 1] = Math.max(confidence.at(-1), p);
-    else if (best !== 0) { text += charset[best]; confidence.push(p); }
-    prev = best;
+  for (let start = 0; start < T; start += segment) {
+    let text = '';
+    let prev = 0;
+    for (let t = start; t < Math.min(T, start + segment); t++) {
+      let best = 0;
+      let p = probs[t * K];
+      for (let k = 1; k < K; k++) if (probs[t * K + k] > p) { p = probs[t * K + k]; best = k; }
+      if (best !== 0 && best === prev) confidence[confidence.length - 1] = Math.max(confidence.at(-1), p);
+      else if (best !== 0) { text += charset[best]; confidence.push(p); }
+      prev = best;
+    }
+    if (text) rows.push(text);
   }
-  return { text, confidence };
+  return { text: rows.join(manifest.row_break ?? '|'), confidence };
 }
 
 async function read(sess, input) {

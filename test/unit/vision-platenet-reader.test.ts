@@ -35,6 +35,17 @@ describe('decodePlateRows', () => {
     expect(decoded.flat().some((c) => c.char === '|')).toBe(false);
   });
 
+  it.each([
+    { steps: '_5_9P_1__6_64_8_0_', rowSteps: 9, rows: ['59P1', '66480'] }, // a top row and a bottom row
+    { steps: '_________5_9P16480', rowSteps: 9, rows: ['59P16480'] }, // one-row plate: bottom half only
+    { steps: '__1______________1', rowSteps: 9, rows: ['1', '1'] }, // the same character in both halves is two rows
+    { steps: '_______5559P1___', rowSteps: 8, rows: ['5', '59P1'] }, // a repeat across the boundary is not collapsed
+    { steps: '59|P1|6_6480____', rowSteps: 0, rows: ['59', 'P1', '66480'] }, // no row_steps: split at the break
+  ])('with row_steps $rowSteps reads $steps as $rows', ({ steps, rowSteps, rows }) => {
+    const decoded = decodePlateRows(table(seq(steps)), steps.length, K, charset, '|', rowSteps);
+    expect(decoded.map((r) => r.map((c) => c.char).join(''))).toEqual(rows);
+  });
+
   it('gives each character the best probability of its steps and its top-3 runners-up, never the break', () => {
     const probs = table([
       { c: '5', p: 0.6, second: ['6', 0.3] },

@@ -119,10 +119,10 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       const tensor = new ort.Tensor('float32', input, [quads.length, 1, height, width]);
       const out = (await this.rec.run({ [this.recManifest.input.name]: tensor }))[this.recManifest.output.name]!;
       const [, steps, classes] = out.dims as [number, number, number];
-      const { charset, row_break } = this.recManifest;
+      const { charset, row_break, row_steps } = this.recManifest;
       if (classes !== charset.length) throw new Error(`${READER_FILE}: ${classes} output classes but ${charset.length} in the manifest's charset`);
       const all = out.data as Float32Array;
-      return quads.map((_, i) => decodePlateRows(all.subarray(i * steps * classes, (i + 1) * steps * classes), steps, classes, charset, row_break));
+      return quads.map((_, i) => decodePlateRows(all.subarray(i * steps * classes, (i + 1) * steps * classes), steps, classes, charset, row_break, row_steps));
     } finally {
       this.scratch.give(input);
     }
