@@ -164,6 +164,20 @@ async function evaluateSet(set) {
 
   const results = [];
   const skipped = [];
+  for await (const { engine, recognized } of readByEngine(list, set.countries, set.crops, set.name, skipped)) {
+    for (const { scope, labels } of scopes) {
+      results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
+    }
+  }
+  const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
+  return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
+}
+
+/**
+ * Each engine that can run reads `list` once into .cache/eval/<stem>.<engine>.jsonl; an engine
+ * that cannot (models missing) or fails is added to `skipped` with the reason.
+ */
+async function* readByEngine(list, countries, crops, stem, skipped) {
   for (const engine of engines) {
     const why = whyNot(engine);
     if (why) {
@@ -171,17 +185,13 @@ async function evaluateSet(set) {
       skipped.push({ engine, reason: why });
       continue;
     }
-    const recognized = await recognize(engine, list, set.countries, set.crops, join(outDir, `${set.name}.${engine}.jsonl`));
+    const recognized = await recognize(engine, list, countries, crops, join(outDir, `${stem}.${engine}.jsonl`));
     if (recognized.error) {
       skipped.push({ engine, reason: recognized.error });
       continue;
     }
-    for (const { scope, labels } of scopes) {
-      results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
-    }
+    yield { engine, recognized };
   }
-  const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
-  return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
 }
 
 /** The synthetic set: generated once per seed, count and generator version, read by each engine, scored per kind. */
@@ -214,18 +224,7 @@ async function evaluateSynthetic() {
 
   const results = [];
   const skipped = [];
-  for (const engine of engines) {
-    const why = whyNot(engine);
-    if (why) {
-      console.log(`  ${engine}: ${why} — skipped`);
-      skipped.push({ engine, reason: why });
-      continue;
-    }
-    const recognized = await recognize(engine, list, 'VN,CN', true, join(outDir, `synth.${engine}.jsonl`));
-    if (recognized.error) {
-      skipped.push({ engine, reason: recognized.error });
-      continue;
-    }
+  for await (const { engine, recognized } of readByEngine(list, 'VN,CN', true, 'synth', skipped)) {
     const lines = jsonLines(readFileSync(recognized.predictions, 'utf8'));
     const kindResults = [];
     for (const k of byKind) {

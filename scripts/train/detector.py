@@ -15,7 +15,6 @@ Rerunning the same command resumes from the last checkpoint in --work; seeded li
 """
 import argparse
 import datetime
-import hashlib
 import json
 import math
 import os
@@ -34,6 +33,7 @@ from PIL import Image, ImageFilter
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
+from trainlib import lr_at, save_atomic, sha256  # noqa: E402
 
 IN_W, IN_H = 320, 192   # a 1280x720 frame letterboxes to 320x180: plates of >= ~80 px stay findable
 STRIDE = 4
@@ -317,19 +317,8 @@ def evaluate(model, val_by_source, batch=32):
 
 
 # --- training --------------------------------------------------------------------------------
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
 
 
-def lr_at(step, total, base, warmup):
-    if step < warmup:
-        return base * (step + 1) / warmup
-    t = (step - warmup) / max(1, total - warmup)
-    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
 def export(model, out_path, extra):
@@ -445,9 +434,7 @@ def main():
         entry = {'epoch': epoch + 1, 'loss': [round(v / steps_per_epoch, 4) for v in sums], 'seconds': round(secs, 1),
                  'seconds_per_1000_images': round(secs * 1000 / len(train), 2), 'val': metrics}
         state['history'].append(entry)
-        tmp = last + '.tmp'
-        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state}, tmp)
-        os.replace(tmp, last)
+        save_atomic({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state}, last)
         with open(os.path.join(args.work, 'log.jsonl'), 'a', encoding='utf-8') as f:
             f.write(json.dumps(entry) + '\n')
         summary = ' | '.join(f"{k}: R {v['recall']} P {v['precision']} corner {v['corner_error_over_width']} rows {v['two_row_accuracy']}"

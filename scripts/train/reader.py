@@ -12,7 +12,6 @@ epoch e come from (seed, e), so a resumed run trains exactly like an uninterrupt
 """
 import argparse
 import datetime
-import hashlib
 import json
 import math
 import os
@@ -30,6 +29,7 @@ import torch.nn.functional as F
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
+from trainlib import lr_at, save_atomic, sha256  # noqa: E402
 
 
 # --- model -----------------------------------------------------------------------------------
@@ -142,11 +142,6 @@ def make_batch(samples, rng, train):
     return x, per_row
 
 
-def lr_at(step, total, base, warmup):
-    if step < warmup:
-        return base * (step + 1) / warmup
-    t = (step - warmup) / max(1, total - warmup)
-    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
 @torch.no_grad()
@@ -179,18 +174,8 @@ def evaluate(model, val_by_folder, batch=128):
     return metrics
 
 
-def save_atomic(obj, path):
-    tmp = path + '.tmp'
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
 
 
 def export(model, out_path, work, manifest_extra, ref_samples):
