@@ -50,7 +50,6 @@ const H = 720;
 const FRAME_BYTES = W * H * 3;
 // The demo lane's region of interest (src/cli/demo.ts), and the whole frame for comparison.
 const ROIS = { 'lane ROI 800x440': { x: 240, y: 280, w: 800, h: 440 }, 'whole frame': undefined };
-const READ_OPTS = { countries: ['VN', 'CN'], minConfidence: 0.6, withCrops: true };
 // The speed-up is platenet's against the first engine's.
 const BASELINE = 'ppocr';
 const CHALLENGER = 'platenet';
@@ -74,6 +73,9 @@ const enginesModule = join(root, 'dist/vision/engines.js');
 if (!existsSync(enginesModule)) fail(`bench: ${enginesModule} is missing: run npm run build first`);
 const { createEngine } = await import(enginesModule);
 const { readPlates } = await import(join(root, 'dist/plates/plate-reading.js'));
+const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
+// What a lane does with each engine's defaults (src/daemon.ts).
+const readOpts = (name) => ({ countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: true });
 
 /** Why an engine cannot be benchmarked here, or null. */
 function whyNot(name) {
@@ -125,14 +127,14 @@ try {
   for (const [roiName, roi] of Object.entries(ROIS)) {
     results[roiName] = Object.fromEntries(names.map((n) => [n, { times: [], plates: 0 }]));
     readFrame(0);
-    for (const name of names) await readPlates(engines[name].engine, image, roi, READ_OPTS); // warm-up, not timed
+    for (const name of names) await readPlates(engines[name].engine, image, roi, readOpts(name)); // warm-up, not timed
     for (let pass = 0; pass < passes; pass++) {
       const order = pass % 2 === 0 ? names : [...names].reverse();
       for (let i = 0; i < frames; i++) {
         readFrame(i);
         for (const name of order) {
           const started = performance.now();
-          const { plates: found } = await readPlates(engines[name].engine, image, roi, READ_OPTS);
+          const { plates: found } = await readPlates(engines[name].engine, image, roi, readOpts(name));
           results[roiName][name].times.push(performance.now() - started);
           results[roiName][name].plates += found.length;
         }

@@ -3,7 +3,7 @@
 // synthetic set per plate kind, with the shared scorer.
 //
 //   npm run eval [-- --datasets DIR] [--scorer FILE] [--set NAME]... [--limit N]
-//                [--engine ppocr,platenet] [--synth-per-kind N] [--no-synth]
+//                [--engine ppocr,platenet] [--synth-per-kind N] [--no-synth] [--min-char-confidence F]
 //
 // For each set and engine: runs `smartgate recognize --jsonl --engine E` once over every labelled
 // image (with --plate-crops for crop sets) into .cache/eval/<set>.<engine>.jsonl, then scores
@@ -23,6 +23,9 @@
 // --set picks sets by name (`synthetic` for the synthetic one); --limit N reads only the first N
 // images of each set and of each synthetic kind, so its held-out figure covers the held-out images
 // among those (about a fifth): a quick check, not the figures to report.
+//
+// --min-char-confidence F passes the same floor on the weakest character to every engine instead
+// of each engine's own default; 0 records every read, which scripts/sweep-char-floor.mjs needs.
 //
 // Prints one Markdown table per set and a verdict, and writes them to .cache/eval/summary.md and
 // .cache/eval/summary.json. Absent sets and an engine whose models are missing are skipped with a
@@ -47,6 +50,7 @@ try {
       engine: { type: 'string', default: 'ppocr,platenet' },
       'synth-per-kind': { type: 'string', default: '100' },
       'no-synth': { type: 'boolean', default: false },
+      'min-char-confidence': { type: 'string' },
     },
   }));
 } catch (err) {
@@ -84,6 +88,8 @@ const limit = values.limit === undefined ? null : Number(values.limit);
 if (limit !== null && !(Number.isInteger(limit) && limit > 0)) fail('eval: --limit: expected a positive integer');
 const perKind = Number(values['synth-per-kind']);
 if (!(Number.isInteger(perKind) && perKind > 0)) fail('eval: --synth-per-kind: expected a positive integer');
+const minCharConfidence = values['min-char-confidence'] === undefined ? null : Number(values['min-char-confidence']);
+if (minCharConfidence !== null && !(minCharConfidence >= 0 && minCharConfidence <= 1)) fail('eval: --min-char-confidence: expected a number from 0 to 1');
 const wanted = (name) => !values.set || values.set.includes(name);
 const knownSets = [...SETS.map((s) => s.name), SYNTH_SET];
 for (const s of values.set ?? []) if (!knownSets.includes(s)) fail(`eval: --set: unknown set ${s} (known: ${knownSets.join(', ')})`);
@@ -104,6 +110,7 @@ const summary = {
   date: new Date().toISOString(),
   commit: await gitHead(),
   limit,
+  minCharConfidence: minCharConfidence ?? 'each engine\'s default',
   heldOutPercent: HELDOUT_PERCENT,
   datasets: values.datasets,
   engines: status,
@@ -339,7 +346,7 @@ function whyNot(engine) {
 
 /** One `recognize --jsonl` run over a list of images; the predictions go to `out`. */
 async function recognize(engine, list, countries, crops, out) {
-  const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), '--engine', engine, '--from', list];
+  const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), '--engine', engine, ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]), '--from', list];
   const started = performance.now();
   const r = await run(process.execPath, args, { forwardStderr: true });
   const seconds = (performance.now() - started) / 1000;
@@ -401,6 +408,7 @@ function render(s) {
   out.push(`# smartgate eval — ${s.date.slice(0, 16).replace('T', ' ')} UTC, commit ${s.commit.slice(0, 10)}`);
   out.push('');
   if (s.limit !== null) out.push(`**--limit ${s.limit}: the first ${s.limit} images of each set (and of each synthetic kind); not the done-when figures.**\n`);
+  if (typeof s.minCharConfidence === 'number') out.push(`**--min-char-confidence ${s.minCharConfidence}: every engine read with this floor on its weakest character, not its own default.**\n`);
   out.push('| engine | status | models |');
   out.push('| --- | --- | --- |');
   for (const e of Object.values(s.engines)) {

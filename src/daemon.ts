@@ -19,6 +19,7 @@ import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
 import { smartgateVersion } from './uplink/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
+import { DEFAULT_MIN_CHAR_CONFIDENCE } from './vision/engine-names.js';
 import { AnnotatedFrameRenderer } from './lane/annotated-frame.js';
 import { daemonGateView } from './web/gate-view.js';
 import { WebServer, type WebServerDeps } from './web/http-server.js';
@@ -208,7 +209,8 @@ export class Daemon {
   private buildLane(lane: LaneConfig, engine: PlateFinder & PlateReader): LaneParts {
     const log = this.ctx.log.child({ lane: lane.id });
     const camera = createFrameSource({ id: lane.id, ...lane.camera }, { clock: this.ctx.clock, log });
-    const { motion, countries, minConfidence } = lane.recognition;
+    const { motion, countries, minConfidence, engine: engineName } = lane.recognition;
+    const minCharConfidence = lane.recognition.minCharConfidence ?? DEFAULT_MIN_CHAR_CONFIDENCE[engineName];
     const reader = new LaneReader(
       { clock: this.ctx.clock, log, bus: this.bus },
       {
@@ -216,6 +218,7 @@ export class Daemon {
         roi: lane.roi,
         countries,
         minConfidence,
+        minCharConfidence,
         motion: motion.enabled ? { threshold: motion.threshold, minChangedFraction: motion.minChangedFraction, holdMs: motion.holdMs, gridWidth: 64 } : null,
         voting: { ...lane.voting, reparse: (text) => parsePlate([text], { countries }) },
       },

@@ -4,13 +4,13 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
-import { ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
+import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../plates/plate-reading.js';
 import type { Country } from '../plates/types.js';
 
 const USAGE =
-  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--from LIST|-] IMAGE...';
+  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--from LIST|-] IMAGE...';
 
 /**
  * onnxruntime-node 1.30 crashes (SIGSEGV) while creating a session when the process's command
@@ -31,6 +31,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
         'plate-crops': { type: 'boolean', default: false },
         countries: { type: 'string', default: 'VN,CN' },
         'min-confidence': { type: 'string', default: '0.6' },
+        'min-char-confidence': { type: 'string' },
         engine: { type: 'string', default: 'ppocr' },
         'models-dir': { type: 'string' },
         from: { type: 'string' },
@@ -57,14 +58,17 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   const bad = countries.filter((c) => c !== 'VN' && c !== 'CN');
   const minConfidence = Number(values['min-confidence']);
   const engineName = values.engine;
-  if (images.length === 0 || bad.length || !(minConfidence >= 0 && minConfidence <= 1) || !isEngineName(engineName)) {
+  const minCharConfidence = Number(values['min-char-confidence'] ?? (isEngineName(engineName) ? DEFAULT_MIN_CHAR_CONFIDENCE[engineName] : 0));
+  const inUnit = (v: number) => v >= 0 && v <= 1;
+  if (images.length === 0 || bad.length || !inUnit(minConfidence) || !inUnit(minCharConfidence) || !isEngineName(engineName)) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
-    if (!(minConfidence >= 0 && minConfidence <= 1)) console.error('--min-confidence: expected a number from 0 to 1');
+    if (!inUnit(minConfidence)) console.error('--min-confidence: expected a number from 0 to 1');
+    if (!inUnit(minCharConfidence)) console.error('--min-char-confidence: expected a number from 0 to 1');
     if (!isEngineName(engineName)) console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
     console.error(USAGE);
     return 2;
   }
-  const opts = { countries: countries as Country[], minConfidence, withCrops: false };
+  const opts = { countries: countries as Country[], minConfidence, minCharConfidence, withCrops: false };
   let engine: RecognitionEngine;
   try {
     engine = await createEngine(engineName, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
@@ -123,6 +127,7 @@ export function toJsonLine(image: string, result: FrameReadings, ms: number) {
     country: r.plate.country,
     kind: r.plate.kind,
     confidence: round(r.confidence, 4),
+    weakest_char: round(r.weakestChar, 4),
     box: [r.box.x, r.box.y, r.box.w, r.box.h],
   });
   return {

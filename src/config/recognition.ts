@@ -44,6 +44,14 @@ export const recognitionSchema = z
         'Folder with platenet\'s models and their manifests (checked by sha256 at start). Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.',
       ),
     minConfidence: z.number().min(0).max(1).default(0.6).describe('Plate reads below this confidence (0..1) are ignored.'),
+    minCharConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Plate reads with a character below this probability (0..1) are ignored: a misread is usually one doubtful character. Default: the engine's own, tuned on held-out data (ppocr 0, platenet in docs/training.md).",
+      ),
     motion: motionSchema,
     countries: z
       .array(z.enum(COUNTRIES))

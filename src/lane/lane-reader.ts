@@ -16,6 +16,8 @@ export interface LaneReaderSettings {
   roi: Box;
   countries: Country[];
   minConfidence: number;
+  /** A read whose least certain character is below this is not a plate (0: keep them all). */
+  minCharConfidence: number;
   /** Null disables the motion gate: every frame is read. */
   motion: (MotionOptions & { holdMs: number }) | null;
   voting: VoterOptions;
@@ -135,6 +137,7 @@ export class LaneReader implements Service {
     const { plates, rejected } = await readPlates(this.engine, frame, this.settings.roi, {
       countries: this.settings.countries,
       minConfidence: this.settings.minConfidence,
+      minCharConfidence: this.settings.minCharConfidence,
       withCrops: true,
     });
     this.counters.inferences++;

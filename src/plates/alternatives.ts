@@ -14,6 +14,8 @@ export interface ResolvedReading {
   plate: ParsedPlate;
   /** Mean probability of the characters finally chosen. */
   confidence: number;
+  /** Lowest probability among the characters finally chosen (0 when nothing was read). */
+  weakestChar: number;
   /** How many characters were replaced by the model's own runner-up. */
   substitutions: number;
 }
@@ -30,7 +32,7 @@ export function resolveWithAlternatives(
   parse: (rows: string[]) => ParsedPlate,
   opts: AlternativeSearchOptions = defaultAlternativeSearch,
 ): ResolvedReading {
-  const top = { plate: parse(raw.rows), confidence: raw.confidence, substitutions: 0 };
+  const top = { plate: parse(raw.rows), confidence: raw.confidence, weakestChar: weakest(raw.charConfidence), substitutions: 0 };
   if (top.plate.valid || !raw.alternatives) return top;
 
   // Characters with a plausible runner-up, least certain first.
@@ -63,17 +65,24 @@ export function resolveWithAlternatives(
   for (const combo of combos) {
     if (combo.picks.every((k) => k === 0)) continue;
     const rows = charRows.map((row) => [...row]);
+    const charP = raw.charConfidence.map((row) => [...row]);
     let delta = 0;
     let substitutions = 0;
     combo.picks.forEach((k, i) => {
       if (k === 0) return;
       const slot = chosen[i]!;
       rows[slot.row]![slot.col] = slot.options[k]!.char;
+      if (charP[slot.row]) charP[slot.row]![slot.col] = slot.options[k]!.p;
       delta += slot.options[k]!.p - slot.options[0]!.p;
       substitutions++;
     });
     const plate = parse(rows.map((r) => r.join('')));
-    if (plate.valid) return { plate, confidence: raw.confidence + delta / Math.max(1, total), substitutions };
+    if (plate.valid) return { plate, confidence: raw.confidence + delta / Math.max(1, total), weakestChar: weakest(charP), substitutions };
   }
   return top;
+}
+
+function weakest(charConfidence: readonly (readonly number[])[]): number {
+  const all = charConfidence.flat();
+  return all.length ? Math.min(...all) : 0;
 }

@@ -11,6 +11,8 @@ export interface PlateReading {
   plate: ParsedPlate;
   /** Mean per-character probability of the recogniser. */
   confidence: number;
+  /** The probability of its least certain character. */
+  weakestChar: number;
   box: Box;
   /** JPEG of the plate, when asked for. */
   crop?: Buffer;
@@ -27,6 +29,11 @@ export interface PlateReadingOptions {
   countries: readonly Country[];
   /** Valid reads below this confidence are reported as rejected ("low confidence"). */
   minConfidence: number;
+  /**
+   * Valid reads with a character below this probability are reported as rejected ("low
+   * character confidence"); 0 keeps them all. A misread is usually one doubtful character.
+   */
+  minCharConfidence: number;
   withCrops: boolean;
 }
 
@@ -50,18 +57,19 @@ export async function readPlates(
     const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
     return { region, ...resolveWithAlternatives(texts[i]!, parse) };
   });
-  const plates = pickNonOverlapping(candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence));
+  const plates = pickNonOverlapping(candidates.filter((c) => c.plate.valid && confidentEnough(c, opts)));
   const taken = plates.map((c) => c.region.box);
   const rejected = pickNonOverlapping(
     candidates
-      .filter((c) => !(c.plate.valid && c.confidence >= opts.minConfidence))
+      .filter((c) => !(c.plate.valid && confidentEnough(c, opts)))
       .filter((c) => looksLikePlateText(c.plate.text))
       .filter((c) => !taken.some((b) => overlapFraction(c.region.box, b) > 0.3))
-      .map((c) => (c.plate.valid ? { ...c, plate: { ...c.plate, valid: false, reason: 'low confidence' } } : c)),
+      .map((c) => (c.plate.valid ? { ...c, plate: { ...c.plate, valid: false, reason: notConfidentReason(c, opts) } } : c)),
   );
   const toReading = async (c: Candidate): Promise<PlateReading> => ({
     plate: c.plate,
     confidence: c.confidence,
+    weakestChar: c.weakestChar,
     box: c.region.box,
     ...(opts.withCrops ? { crop: await cropJpeg(image, c.region.box) } : {}),
   });
@@ -72,7 +80,15 @@ interface Candidate {
   region: PlateRegion;
   plate: ParsedPlate;
   confidence: number;
+  weakestChar: number;
 }
+
+const confidentEnough = (c: Candidate, opts: PlateReadingOptions) =>
+  c.confidence >= opts.minConfidence && c.weakestChar >= opts.minCharConfidence;
+
+/** Why a grammar-valid read was not confident enough: the whole read, or one character. */
+const notConfidentReason = (c: Candidate, opts: PlateReadingOptions) =>
+  c.confidence < opts.minConfidence ? 'low confidence' : 'low character confidence';
 
 /** Greedy by confidence (two-row pairs before single rows on ties): no two picks overlap. */
 function pickNonOverlapping(cands: Candidate[]): Candidate[] {
@@ -132,12 +148,14 @@ export async function readPlateCrop(
   const color = estimatePlateColour(image, whole);
   const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
   const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
-  const valid = candidates.filter((c) => c.plate.valid && c.confidence >= opts.minConfidence);
+  const valid = candidates.filter((c) => c.plate.valid && confidentEnough(c, opts));
   const best = valid.sort((a, b) => b.confidence - a.confidence)[0];
-  if (best) return { plates: [{ plate: best.plate, confidence: best.confidence, box: whole }], rejected: [] };
+  if (best) return { plates: [{ plate: best.plate, confidence: best.confidence, weakestChar: best.weakestChar, box: whole }], rejected: [] };
   const fallback = candidates.filter((c) => c.plate.text.length > 0).sort((a, b) => b.confidence - a.confidence)[0];
   return {
     plates: [],
-    rejected: fallback ? [{ plate: { ...fallback.plate, valid: false, reason: fallback.plate.reason ?? 'low confidence' }, confidence: fallback.confidence, box: whole }] : [],
+    rejected: fallback
+      ? [{ plate: { ...fallback.plate, valid: false, reason: fallback.plate.reason ?? notConfidentReason(fallback, opts) }, confidence: fallback.confidence, weakestChar: fallback.weakestChar, box: whole }]
+      : [],
   };
 }

@@ -71,6 +71,7 @@ export function toRawPlateText(rows: readonly DecodedChar[][]): RawPlateText {
   return {
     rows: rows.map((r) => r.map((c) => c.char).join('')),
     confidence,
+    charConfidence: rows.map((r) => r.map((c) => c.p)),
     alternatives: rows.map((r) => r.map((c) => c.alternatives)),
   };
 }

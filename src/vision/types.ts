@@ -19,6 +19,11 @@ export interface RawPlateText {
   rows: string[];
   /** Mean per-character probability over all rows, in [0, 1]. */
   confidence: number;
+  /**
+   * Each character's own probability, per row (the shape of `rows`). The weakest character says
+   * more about a misread than the mean: one smeared digit in an otherwise clear plate.
+   */
+  charConfidence: number[][];
   /** Per-character alternatives: for each row, for each character, candidates best first. */
   alternatives?: { char: string; p: number }[][][];
 }

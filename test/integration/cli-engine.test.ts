@@ -86,6 +86,12 @@ describe('smartgate recognize --engine', () => {
     expect(stderr).toContain('--engine: unknown engine "tesseract" (expected ppocr or platenet)');
   });
 
+  it('refuses a floor on the weakest character outside 0..1, naming the flag, with exit 2', async () => {
+    const { code, stderr } = await run(['recognize', '--engine', 'platenet', '--min-char-confidence', '1.5', 'x.png']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--min-char-confidence: expected a number from 0 to 1');
+  });
+
   it('reads with platenet and prints the same JSON line shape', async () => {
     const still = join(dir, 'still.png');
     await new Promise((resolve, reject) =>

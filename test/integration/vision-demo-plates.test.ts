@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/cli/recognize.js';
 import { readPlates } from '../../src/plates/plate-reading.js';
 import { createEngine, type EngineName, type RecognitionEngine } from '../../src/vision/engines.js';
+import { DEFAULT_MIN_CHAR_CONFIDENCE } from '../../src/vision/engine-names.js';
 import { demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
 
 // Both engines on the demo clip's stopped vehicles (a still from the middle of each stop):
@@ -49,7 +50,7 @@ describe.each(['platenet', 'ppocr'] as const)('%s on the demo clip', (name) => {
     const engine = engines.get(name)!;
     const got: string[][] = [];
     for (const vehicle of vehicles) {
-      const result = await readPlates(engine, await stillOf(vehicle), undefined, { countries: ['VN', 'CN'], minConfidence: 0.6, withCrops: false });
+      const result = await readPlates(engine, await stillOf(vehicle), undefined, { countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: false });
       got.push(result.plates.map((p) => p.plate.text));
     }
     expect(got).toEqual(vehicles.map((v) => (v.plate ? [v.plate.text] : [])));

@@ -219,6 +219,11 @@ lanes:
       problems: ['lanes[1].recognition.minConfidence: must be at most 1'],
     },
     {
+      name: 'a negative floor on the weakest character',
+      text: edit(BASE, '    direction: exit', '    direction: exit\n    recognition: { minCharConfidence: -0.1 }'),
+      problems: ['lanes[1].recognition.minCharConfidence: must be at least 0'],
+    },
+    {
       name: 'a value that is not one of the choices',
       text: edit(BASE, 'direction: exit', 'direction: out'),
       problems: ['lanes[1].direction: expected "entry" or "exit", got "out"'],

@@ -161,7 +161,7 @@ describe('LaneReader as the renderer sees it', () => {
       return [{ box: BOX, rows: [BOX], score: 0.9 }];
     }
     async read(_image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[]> {
-      return regions.map(() => ({ rows: ['29C12345'], confidence: 0.95 }));
+      return regions.map(() => ({ rows: ['29C12345'], confidence: 0.95, charConfidence: [Array(8).fill(0.95)] }));
     }
   }
   const noCamera: FrameSource = {
@@ -176,7 +176,7 @@ describe('LaneReader as the renderer sees it', () => {
     const clock = new FakeClock();
     const reader = new LaneReader(
       { clock, log: silentLogger, bus: new EventBus<LaneEvents>(silentLogger) },
-      { laneId: 'lane-1', roi: { x: 0, y: 0, w: W, h: H }, countries: ['VN'], minConfidence: 0.6, motion: null, voting: { minVotes: 3, vehicleGapMs: 1000 } },
+      { laneId: 'lane-1', roi: { x: 0, y: 0, w: W, h: H }, countries: ['VN'], minConfidence: 0.6, minCharConfidence: 0, motion: null, voting: { minVotes: 3, vehicleGapMs: 1000 } },
       noCamera,
       new OnePlateEngine(),
     );

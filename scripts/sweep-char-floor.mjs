@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// What a floor on the weakest character's probability (recognition.minCharConfidence) would do
+// to an engine's figures: for each floor, the reads whose least certain character is below it
+// become no-reads, and the shared scorer scores what is left, on the same splits as eval.
+//
+//   npm run eval -- --engine platenet --min-char-confidence 0     # records every read
+//   node scripts/sweep-char-floor.mjs [--engine platenet] [--floors 0,0.3,0.5,0.7]
+//
+// It reads what that eval run left in .cache/eval (summary.json, <set>.<engine>.jsonl and the
+// split's labels) and reads no image itself. A floor drops a crop's best read; the engine itself
+// would then try the crop's other candidates, so a real run at the chosen floor (eval with the
+// new default) can only read as many plates or more. Prints one Markdown table per set.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const evalDir = join(root, '.cache/eval');
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      engine: { type: 'string', default: 'platenet' },
+      floors: { type: 'string', default: '0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9' },
+      scorer: { type: 'string', default: resolve(root, '../shared/tools/score-plates.mjs') },
+    },
+  }));
+} catch (err) {
+  fail(err.message);
+}
+const floors = values.floors.split(',').map(Number);
+if (!floors.length || floors.some((f) => !(f >= 0 && f <= 1))) fail('--floors: expected numbers from 0 to 1, comma-separated');
+if (!existsSync(values.scorer)) fail(`scorer not found at ${values.scorer} (pass --scorer FILE)`);
+const summaryPath = join(evalDir, 'summary.json');
+if (!existsSync(summaryPath)) fail(`${summaryPath} missing: run npm run eval -- --engine ${values.engine} --min-char-confidence 0 first`);
+const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+// A floor can only be swept over reads that no floor removed already.
+if (summary.minCharConfidence !== 0) fail(`the last eval ran with min-char-confidence ${JSON.stringify(summary.minCharConfidence)}; rerun it with --min-char-confidence 0`);
+
+const work = mkdtempSync(join(tmpdir(), 'sweep-char-floor-'));
+try {
+  console.log(`# Floor on the weakest character: ${values.engine}, eval of ${summary.date.slice(0, 16).replace('T', ' ')} UTC (commit ${String(summary.commit).slice(0, 10)})\n`);
+  for (const set of summary.sets) {
+    const scope = existsSync(join(evalDir, `${set.name}.heldout.tsv`)) ? 'heldout' : 'all';
+    await table(set.name, `${scope === 'heldout' ? 'held out' : 'all, test-only'}`, join(evalDir, `${set.name}.${scope}.tsv`), join(evalDir, `${set.name}.${values.engine}.jsonl`));
+  }
+  if (summary.synthetic) await syntheticTable(summary.synthetic.kinds);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function table(name, scope, labels, predictions) {
+  if (!existsSync(predictions)) return console.log(`${name}: no ${values.engine} predictions (${predictions}); skipped\n`);
+  const lines = readLines(predictions);
+  console.log(`## ${name} (${scope})\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |`);
+  for (const floor of floors) {
+    const r = await scoreAt(floor, labels, lines);
+    console.log(`| ${floor} | ${r.exact.toFixed(3)} | ${r.wrong_read.toFixed(3)} | ${r.no_read.toFixed(3)} |`);
+  }
+  console.log('');
+}
+
+/** The synthetic kinds pooled, each kind weighing the same (as eval pools them). */
+async function syntheticTable(kinds) {
+  console.log('## synthetic, all kinds pooled (drawn by the training generator: synthetic figures)\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |');
+  const present = kinds.filter((k) => existsSync(join(evalDir, `synth.${k}.${values.engine}.jsonl`)));
+  const byKind = present.map((k) => ({ labels: join(evalDir, `synth.${k}.tsv`), lines: readLines(join(evalDir, `synth.${k}.${values.engine}.jsonl`)) }));
+  for (const floor of floors) {
+    const rs = await Promise.all(byKind.map((k) => scoreAt(floor, k.labels, k.lines)));
+    const mean = (key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
+    console.log(`| ${floor} | ${mean('exact').toFixed(3)} | ${mean('wrong_read').toFixed(3)} | ${mean('no_read').toFixed(3)} |`);
+  }
+  console.log('');
+}
+
+/** The scorer's figures once the reads below `floor` are taken out. */
+async function scoreAt(floor, labels, lines) {
+  const kept = lines.map((p) => ({ ...p, plates: (p.plates ?? []).filter((plate) => !(plate.weakest_char < floor)) }));
+  const file = join(work, `p${Math.random().toString(36).slice(2)}.jsonl`);
+  writeFileSync(file, kept.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const r = await run(process.execPath, [values.scorer, labels, file, '--json']);
+  if (r.code !== 0) fail(`the scorer failed on ${labels}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+function readLines(path) {
+  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  if (lines.some((p) => (p.plates ?? []).some((plate) => typeof plate.weakest_char !== 'number'))) {
+    fail(`${path} has reads without weakest_char: it was written before recognize reported it; rerun eval`);
+  }
+  return lines;
+}
+
+function run(cmd, args) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
+}
+
+function fail(message) {
+  console.error(`sweep-char-floor: ${message}`);
+  process.exit(2);
+}
