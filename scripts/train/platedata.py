@@ -8,6 +8,7 @@ A `rows` column holding `ROW1|ROW2` text is also accepted (the synthetic generat
 """
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -190,7 +191,8 @@ def plain_crop(s):
 
 def augment(s, rng):
     """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
-    rotation and shear, blur, contrast/brightness, polarity kept (the model sees dark-on-light and
+    rotation and shear, low resolution (down and up again, or left small as a far plate is),
+    blur, JPEG, contrast/brightness, polarity kept (the model sees dark-on-light and
     light-on-dark plates in the data)."""
     x, y, w, h = s.box
     dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
@@ -208,12 +210,19 @@ def augment(s, rng):
                           resample=Image.BILINEAR, fillcolor=(128, 128, 128))
     else:
         im = im.crop(tuple(int(round(v)) for v in box))
-    if rng.random() < 0.3:  # low resolution: down and up again
+    r = rng.random()
+    if r < 0.3:  # low resolution: down and up again
         f = rng.uniform(0.35, 0.8)
         small = (max(6, int(im.width * f)), max(4, int(im.height * f)))
         im = im.resize(small, Image.BILINEAR).resize(im.size, Image.BILINEAR)
+    elif r < 0.45:  # a plate far from the camera: 60-120 px wide, as CCPD's 94x24 crops
+        w_px = rng.uniform(60, 120)
+        h_px = max(12, w_px * im.height / max(1, im.width) * rng.uniform(0.8, 1.1))
+        im = im.resize((int(w_px), int(h_px)), Image.BILINEAR)
     if rng.random() < 0.2:
         im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
+    if rng.random() < 0.25:  # camera JPEG: blocks and ringing around the strokes
+        im = jpeg(im, int(rng.uniform(20, 75)))
     x_in = to_input(im)
     c = rng.uniform(0.6, 1.3)
     b = rng.uniform(-0.25, 0.25)
@@ -221,6 +230,13 @@ def augment(s, rng):
     if rng.random() < 0.3:
         x_in = x_in + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0.02, 0.08), x_in.shape).astype(np.float32)
     return np.clip(x_in, -1.0, 1.0).astype(np.float32)
+
+
+def jpeg(im, quality):
+    buf = io.BytesIO()
+    im.save(buf, format='JPEG', quality=quality)
+    buf.seek(0)
+    return Image.open(buf).convert('RGB')
 
 
 def levenshtein(a, b):

@@ -249,6 +249,8 @@ def main():
                     help='another held-out share for one folder (a big synthetic folder needs fewer)')
     ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
                     help='a folder (by name) appears N times per epoch: the few real crops against many synthetic')
+    ap.add_argument('--width', default='16,32,48,64,96', help='channels of the five conv blocks')
+    ap.add_argument('--hidden', type=int, default=64, help='BiLSTM units per direction')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
@@ -276,7 +278,10 @@ def main():
     if not train:
         sys.exit('no training images')
 
-    model = Reader(len(pd.CHARSET))
+    width = tuple(int(v) for v in args.width.split(','))
+    if len(width) != 5:
+        sys.exit('--width: expected five comma-separated channel counts')
+    model = Reader(len(pd.CHARSET), width, args.hidden)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     steps_per_epoch = math.ceil(len(train) / args.batch)
@@ -293,7 +298,7 @@ def main():
         if ck.get('config', {}).get('seed') != args.seed or ck.get('config', {}).get('train_images') != len(train):
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
-    config = {'seed': args.seed, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
+    config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share,
               'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
@@ -339,9 +344,9 @@ def main():
         per_1000 = [h['seconds_per_1000_images'] for h in state['history']]
         extra = {
             'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-            'architecture': 'CRNN: 5 conv-BN-ReLU blocks (16-32-48-64-96, the first two stride 2) to a 2x40 grid with '
-                            'a row embedding, a BiLSTM 2x64 over each grid row (40 steps each), linear; rows laid end '
-                            'to end (80 steps), CTC',
+            'architecture': f'CRNN: 5 conv-BN-ReLU blocks ({"-".join(map(str, width))}, the first two stride 2) to a '
+                            f'2x40 grid with a row embedding, a BiLSTM 2x{args.hidden} over each grid row (40 steps '
+                            'each), linear; rows laid end to end (80 steps), CTC',
             'parameters': sum(p.numel() for p in model.parameters()),
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
