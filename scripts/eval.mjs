@@ -389,7 +389,9 @@ function verdict(s) {
     const of = (engine) => set.results.find((r) => r.engine === engine && r.scope === scope);
     const p = of('ppocr');
     const n = of('platenet');
-    const beats = p?.images && n?.images ? n.exact > p.exact && n.wrong_read <= p.wrong_read : null;
+    // Better on one of exact and wrong, worse on neither. On openalpr both engines read 0 exact
+    // by design (foreign plates), so there only fewer wrong reads can beat.
+    const beats = p?.images && n?.images ? n.exact >= p.exact && n.wrong_read <= p.wrong_read && (n.exact > p.exact || n.wrong_read < p.wrong_read) : null;
     return { set: set.name, scope, images: n?.images ?? p?.images ?? 0, ppocr: p ? pick(p) : null, platenet: n ? pick(n) : null, platenetBeatsPpocr: beats };
   });
   const targets = TARGETS.map((t) => {
@@ -437,7 +439,7 @@ function render(s) {
   const v = s.verdict;
   out.push('', '## verdict', '');
   if (v.limited) out.push(`_Limited run (--limit ${s.limit}): indicative only._`, '');
-  out.push('| set | figure | images | ppocr exact / wrong | platenet exact / wrong | platenet beats ppocr (exact higher, wrong not higher) |');
+  out.push('| set | figure | images | ppocr exact / wrong | platenet exact / wrong | platenet beats ppocr (exact and wrong no worse, one better) |');
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const c of v.comparisons) {
     const f = (r) => (r?.images ? `${fmt(r.exact)} / ${fmt(r.wrong_read)}` : '–');

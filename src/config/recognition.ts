@@ -50,7 +50,7 @@ export const recognitionSchema = z
       .max(1)
       .optional()
       .describe(
-        "Plate reads with a character below this probability (0..1) are ignored: a misread is usually one doubtful character. Default: the engine's own, tuned on held-out data (ppocr 0, platenet in docs/training.md).",
+        "Plate reads with a character below this probability (0..1) are ignored: a misread is usually one doubtful character. Default: the engine's own (ppocr 0; platenet 0.5, chosen on held-out data: docs/training.md).",
       ),
     motion: motionSchema,
     countries: z
