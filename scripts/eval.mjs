@@ -30,13 +30,13 @@
 // Prints one Markdown table per set and a verdict, and writes them to .cache/eval/summary.md and
 // .cache/eval/summary.json. Absent sets and an engine whose models are missing are skipped with a
 // message; without the scorer there is nothing to score, and eval stops.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HELDOUT_PERCENT, isHeldOut, manifestHeldOutPercent } from './lib/heldout.mjs';
+import { runProcess } from './lib/run-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let values;
@@ -217,7 +217,7 @@ async function evaluateSynthetic() {
     if (current?.count === perKind && existsSync(join(dir, 'labels.tsv'))) continue;
     console.log(`  generating ${kind} …`);
     // Crop i depends only on (seed, i): with another count, --resume keeps the crops drawn before.
-    const gen = await run(process.execPath, [join(root, 'scripts/synth/plates.mjs'), '--out', dir, '--count', String(perKind), '--seed', String(SYNTH_SEED), '--kinds', kind, '--jobs', '2', ...(current ? ['--resume'] : [])]);
+    const gen = await runProcess(process.execPath, [join(root, 'scripts/synth/plates.mjs'), '--out', dir, '--count', String(perKind), '--seed', String(SYNTH_SEED), '--kinds', kind, '--jobs', '2', ...(current ? ['--resume'] : [])]);
     if (gen.code !== 0) fail(`eval: scripts/synth/plates.mjs failed for ${kind} (exit ${gen.code}):\n${gen.stderr.trim()}`);
   }
   const byKind = kinds.map((kind) => {
@@ -351,7 +351,7 @@ function whyNot(engine) {
 async function recognize(engine, list, countries, crops, out) {
   const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), '--engine', engine, ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]), '--from', list];
   const started = performance.now();
-  const r = await run(process.execPath, args, { forwardStderr: true });
+  const r = await runProcess(process.execPath, args, { forwardStderr: true });
   const seconds = (performance.now() - started) / 1000;
   writeFileSync(out, r.stdout);
   const lines = r.stdout.split('\n').filter(Boolean);
@@ -371,7 +371,7 @@ async function recognize(engine, list, countries, crops, out) {
 
 /** The shared scorer's figures for one labels file and one predictions file. */
 async function score(labels, predictions) {
-  const r = await run(process.execPath, [values.scorer, labels, predictions, '--json']);
+  const r = await runProcess(process.execPath, [values.scorer, labels, predictions, '--json']);
   if (r.code !== 0) fail(`eval: the scorer failed on ${labels} (exit ${r.code}): ${r.stderr.trim()}`);
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   try {
@@ -515,24 +515,8 @@ function sha256(path) {
 }
 
 async function gitHead() {
-  const r = await run('git', ['-C', root, 'rev-parse', 'HEAD']).catch(() => null);
+  const r = await runProcess('git', ['-C', root, 'rev-parse', 'HEAD']).catch(() => null);
   return r?.code === 0 ? r.stdout.trim() : 'unknown';
-}
-
-/** A child process run to completion; stderr is kept (and shown as it comes with forwardStderr). */
-function run(cmd, args, { forwardStderr = false } = {}) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => {
-      err.push(c);
-      if (forwardStderr) process.stderr.write(c);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
 }
 
 function fail(message) {

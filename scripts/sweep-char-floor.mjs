@@ -10,12 +10,12 @@
 // split's labels) and reads no image itself. A floor drops a crop's best read; the engine itself
 // would then try the crop's other candidates, so a real run at the chosen floor (eval with the
 // new default) can only read as many plates or more. Prints one Markdown table per set.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runProcess } from './lib/run-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const evalDir = join(root, '.cache/eval');
@@ -85,7 +85,7 @@ async function scoreAt(floor, labels, lines) {
   const kept = lines.map((p) => ({ ...p, plates: (p.plates ?? []).filter((plate) => !(plate.weakest_char < floor)) }));
   const file = join(work, `p${Math.random().toString(36).slice(2)}.jsonl`);
   writeFileSync(file, kept.map((p) => JSON.stringify(p)).join('\n') + '\n');
-  const r = await run(process.execPath, [values.scorer, labels, file, '--json']);
+  const r = await runProcess(process.execPath, [values.scorer, labels, file, '--json']);
   if (r.code !== 0) fail(`the scorer failed on ${labels}: ${r.stderr.trim()}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
@@ -96,18 +96,6 @@ function readLines(path) {
     fail(`${path} has reads without weakest_char: it was written before recognize reported it; rerun eval`);
   }
   return lines;
-}
-
-function run(cmd, args) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
 }
 
 function fail(message) {

@@ -249,11 +249,17 @@ def main():
                     help='another held-out share for one folder (a big synthetic folder needs fewer)')
     ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
                     help='a folder (by name) appears N times per epoch: the few real crops against many synthetic')
-    ap.add_argument('--width', default='16,32,48,64,96', help='channels of the five conv blocks')
-    ap.add_argument('--hidden', type=int, default=64, help='BiLSTM units per direction')
+    ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
+    ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
+    try:
+        width = tuple(int(v) for v in args.width.split(','))
+    except ValueError:
+        width = ()
+    if len(width) != 5 or min(width) < 1:
+        sys.exit(f'--width: expected five positive channel counts separated by commas, got {args.width!r}')
     torch.set_num_threads(args.threads)
     repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
     val_share = {k: int(v) for k, v in (r.split('=', 1) for r in args.val)}
@@ -278,9 +284,6 @@ def main():
     if not train:
         sys.exit('no training images')
 
-    width = tuple(int(v) for v in args.width.split(','))
-    if len(width) != 5:
-        sys.exit('--width: expected five comma-separated channel counts')
     model = Reader(len(pd.CHARSET), width, args.hidden)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -292,6 +295,12 @@ def main():
     state = {'epoch': 0, 'history': [], 'train_seconds': 0.0}
     if os.path.exists(last):
         ck = torch.load(last, map_location='cpu')
+        made = ck.get('config', {})
+        # Checkpoints from before --width/--hidden are of the first reader's shape.
+        made_width, made_hidden = tuple(made.get('width', (16, 32, 48, 64, 96))), made.get('hidden', 64)
+        if made_width != width or made_hidden != args.hidden:
+            sys.exit(f"{last} holds a reader made with --width {','.join(map(str, made_width))} --hidden {made_hidden}: "
+                     'pass those, or another --work to start afresh')
         model.load_state_dict(ck['model'])
         opt.load_state_dict(ck['opt'])
         state = ck['state']
