@@ -190,23 +190,18 @@ def plain_crop(s):
 
 
 def augment(s, rng):
-    """A jittered crop: the box moved and scaled a little (as a detector's box would be), rotation
-    (up to 14 degrees, sometimes boxed upright as a tilted plate is) and shear, low resolution
-    (down and up again, or left small as a far plate is), blur, JPEG, contrast/brightness,
-    polarity kept (the model sees dark-on-light and light-on-dark plates in the data)."""
+    """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
+    rotation and shear, low resolution (down and up again, or left small as a far plate is),
+    blur, JPEG, contrast/brightness, polarity kept (the model sees dark-on-light and
+    light-on-dark plates in the data)."""
     x, y, w, h = s.box
     dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
     dy0, dy1 = rng.uniform(-0.06, 0.10) * h, rng.uniform(-0.06, 0.10) * h
     im = s.img
-    r = rng.random()
-    angle = rng.uniform(-6, 6) if r < 0.55 else rng.choice((-1, 1)) * rng.uniform(6, 14) if r < 0.7 else 0.0
+    angle = rng.uniform(-6, 6) if rng.random() < 0.7 else 0.0
     if angle:
         cx, cy = x + w / 2, y + h / 2
         im = im.rotate(angle, resample=Image.BILINEAR, center=(cx, cy), fillcolor=(128, 128, 128))
-        if rng.random() < 0.5:  # the tilted plate's upright bounding box, as CCPD's crops and a detector's boxes are
-            c, sn = abs(math.cos(math.radians(angle))), abs(math.sin(math.radians(angle)))
-            w2, h2 = w * c + h * sn, w * sn + h * c
-            x, y, w, h = cx - w2 / 2, cy - h2 / 2, w2, h2
     box = (x - dx0, y - dy0, x + w + dx1, y + h + dy1)
     if rng.random() < 0.5:  # shear / perspective-ish: a quad transform
         sh = rng.uniform(-0.08, 0.08) * w

@@ -29,7 +29,6 @@ import torch.nn.functional as F
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
-import province_swap  # noqa: E402
 from trainlib import lr_at, save_atomic, sha256  # noqa: E402
 
 
@@ -132,19 +131,7 @@ def set_seed(seed):
     torch.manual_seed(seed)
 
 
-def with_swapped_province(s, rng, swap_share):
-    """The sample, or (with its folder's --province-swap share) a copy whose province character
-    is repainted as a random one: see province_swap.py."""
-    share = swap_share.get(s.folder, 0.0)
-    if not share or rng.random() >= share or pd.ROW_BREAK in s.label or s.label[:1] not in pd.PROVINCES:
-        return s
-    img, label = province_swap.swap_province(s.img, s.box, s.label, rng.choice(pd.PROVINCES), rng)
-    return pd.Sample(s.folder, s.image, label, img, s.box)
-
-
-def make_batch(samples, rng, train, swap_share=None):
-    if train:
-        samples = [with_swapped_province(s, rng, swap_share or {}) for s in samples]
+def make_batch(samples, rng, train):
     xs = [pd.augment(s, rng) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
     x = torch.from_numpy(np.stack(xs))
     per_row = []
@@ -262,9 +249,6 @@ def main():
                     help='another held-out share for one folder (a big synthetic folder needs fewer)')
     ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
                     help='a folder (by name) appears N times per epoch: the few real crops against many synthetic')
-    ap.add_argument('--province-swap', action='append', default=[], metavar='NAME=SHARE',
-                    help='repaint the province character of this share (0-1) of a Chinese folder\'s training crops '
-                         'with a random province (scripts/train/province_swap.py)')
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
@@ -279,22 +263,6 @@ def main():
     torch.set_num_threads(args.threads)
     repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
     val_share = {k: int(v) for k, v in (r.split('=', 1) for r in args.val)}
-    swap_share = {}
-    for r in args.province_swap:
-        name, _, v = r.partition('=')
-        try:
-            swap_share[name] = float(v)
-        except ValueError:
-            swap_share[name] = -1.0
-        if not 0.0 <= swap_share[name] <= 1.0:
-            sys.exit(f'--province-swap {r}: expected NAME=SHARE with SHARE between 0 and 1')
-    if swap_share:
-        province_swap.font_file()  # fail before loading data if the font is missing
-    folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
-    for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share)):
-        unknown = sorted(set(names) - set(folders))
-        if unknown:
-            sys.exit(f"{flag}: no --data folder is named {', '.join(unknown)} (folders: {', '.join(folders)})")
 
     os.makedirs(args.work, exist_ok=True)
     set_seed(args.seed)
@@ -340,7 +308,7 @@ def main():
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
-              'repeat': repeat, 'val': val_share, 'province_swap': swap_share,
+              'repeat': repeat, 'val': val_share,
               'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     model.train()
@@ -355,8 +323,7 @@ def main():
             step = epoch * steps_per_epoch + b
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, total_steps, args.lr, warmup)
-            x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True,
-                                    swap_share)
+            x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True)
             logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
@@ -393,8 +360,6 @@ def main():
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
-                'province_swap': ({'share': swap_share, 'font': province_swap.font_file(),
-                                   'font_package': province_swap.FONT_PACKAGE} if swap_share else None),
                 'train_seconds': round(state['train_seconds'], 1),
                 'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
                 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
