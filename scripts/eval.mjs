@@ -28,7 +28,9 @@
 // of each engine's own default; 0 records every read, which scripts/sweep-char-floor.mjs needs.
 //
 // Prints one Markdown table per set and a verdict, and writes them to .cache/eval/summary.md and
-// .cache/eval/summary.json. Absent sets and an engine whose models are missing are skipped with a
+// .cache/eval/summary.json. For each real set and engine, .cache/eval/<set>.<engine>.misses.tsv
+// lists the held-out images (openalpr: all) not read exactly: label, read, weakest character and
+// what was rejected and why. Absent sets and an engine whose models are missing are skipped with a
 // message; without the scorer there is nothing to score, and eval stops.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +38,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HELDOUT_PERCENT, isHeldOut, manifestHeldOutPercent } from './lib/heldout.mjs';
+import { missedReads, missesTsv } from './lib/misses.mjs';
 import { runProcess } from './lib/run-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,6 +179,7 @@ async function evaluateSet(set) {
     for (const { scope, labels } of scopes) {
       results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
     }
+    writeMisses(`${set.name}.${engine}.misses.tsv`, scopes[0].labels, recognized.predictions);
   }
   const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
   return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
@@ -505,6 +509,15 @@ function writeLabels(name, dir, header, rows) {
   const abs = rows.map((r) => r.map((c, i) => (i === col ? join(dir, c) : c)).join('\t'));
   writeFileSync(file, [header.join('\t'), ...abs].join('\n') + '\n');
   return file;
+}
+
+/** The never-trained-on images the engine did not read exactly (scripts/lib/misses.mjs), to look at. */
+function writeMisses(name, labelsPath, predictionsPath) {
+  const { header, rows } = readTsv(labelsPath);
+  const [image, plate] = [header.indexOf('image'), header.indexOf('plate')];
+  const missed = missedReads(rows.map((r) => ({ image: r[image], plate: r[plate] })), jsonLines(readFileSync(predictionsPath, 'utf8')));
+  writeFileSync(join(outDir, name), missesTsv(missed));
+  console.log(`  ${name}: ${missed.length} of ${rows.length} not read exactly`);
 }
 
 function sha256(path) {
