@@ -158,6 +158,7 @@ async function evaluateSet(set) {
   }
   const { header, rows } = readTsv(labelsPath);
   const col = header.indexOf('image');
+  const plateCol = header.indexOf('plate');
   if (col < 0) fail(`eval: ${labelsPath} has no image column`);
   const chosen = limit ? rows.slice(0, limit) : rows;
   const images = chosen.map((r) => join(dir, r[col]));
@@ -179,7 +180,7 @@ async function evaluateSet(set) {
     for (const { scope, labels } of scopes) {
       results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
     }
-    writeMisses(`${set.name}.${engine}.misses.tsv`, scopes[0].labels, recognized.predictions);
+    writeMisses(`${set.name}.${engine}.misses.tsv`, heldOut.map((r) => ({ image: r[col], plate: r[plateCol] })), recognized.predictions);
   }
   const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
   return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
@@ -512,12 +513,10 @@ function writeLabels(name, dir, header, rows) {
 }
 
 /** The never-trained-on images the engine did not read exactly (scripts/lib/misses.mjs), to look at. */
-function writeMisses(name, labelsPath, predictionsPath) {
-  const { header, rows } = readTsv(labelsPath);
-  const [image, plate] = [header.indexOf('image'), header.indexOf('plate')];
-  const missed = missedReads(rows.map((r) => ({ image: r[image], plate: r[plate] })), jsonLines(readFileSync(predictionsPath, 'utf8')));
+function writeMisses(name, labels, predictionsPath) {
+  const missed = missedReads(labels, jsonLines(readFileSync(predictionsPath, 'utf8')));
   writeFileSync(join(outDir, name), missesTsv(missed));
-  console.log(`  ${name}: ${missed.length} of ${rows.length} not read exactly`);
+  console.log(`  ${name}: ${missed.length} of ${labels.length} not read exactly`);
 }
 
 function sha256(path) {
