@@ -12,6 +12,7 @@ import { LaneController } from './lane/lane-controller.js';
 import { LaneDecider } from './lane/lane-decider.js';
 import { EvidenceFrames } from './lane/evidence-frames.js';
 import { PlateReadRecorder } from './lane/plate-read-recorder.js';
+import { HOLD_EVENT_TYPES, HOLD_RESTORE_WINDOW_MS, pendingHolds } from './lane/pending-holds.js';
 import { parsePlate } from './plates/parse.js';
 import type { Store } from './store/store.js';
 import { centralHandlers } from './uplink/central-handlers.js';
@@ -239,6 +240,7 @@ export class Daemon {
         loopWired: lane.barrier.driver === 'simulator' || (lane.barrier.driver === 'modbus' && lane.barrier.inputs.loop !== undefined),
         commandDeadlineMs: lane.barrier.commandDeadlineMs,
       },
+      pendingHolds(this.ctx.store.events.laneHistory(lane.id, HOLD_EVENT_TYPES, this.ctx.clock.now() - HOLD_RESTORE_WINDOW_MS)),
     );
     return { id: lane.id, camera, reader, controller, barrier };
   }

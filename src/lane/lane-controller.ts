@@ -10,9 +10,10 @@ import type { LaneEvents } from './events.js';
 import type { LaneDecider, LaneDecisionSettings } from './lane-decider.js';
 import {
   admit,
-  initialLaneState,
   nextDeadline,
+  restoredLaneState,
   stepLane,
+  type Hold,
   type LaneEffect,
   type LaneInput,
   type LaneMachineState,
@@ -65,9 +66,14 @@ export class LaneController implements Service {
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
     private readonly deps: { decider: LaneDecider; sink: EventSink; barrier: BarrierDriver | null },
     private readonly settings: LaneControllerSettings,
+    /** Holds the previous run left pending (pending-holds.ts): the lane starts holding them. */
+    restoredHolds: readonly Hold[] = [],
   ) {
     this.name = `lane:${settings.lane.id}`;
-    this.state = initialLaneState(ctx.clock.monotonic(), settings.loopWired);
+    this.state = restoredLaneState(ctx.clock.monotonic(), settings.loopWired, restoredHolds);
+    if (restoredHolds.length > 0) {
+      ctx.log.warn({ holds: restoredHolds.map((h) => ({ holdId: h.holdId, plate: h.plate, reason: h.reason })) }, 'holds pending before the restart: the lane holds them again for the operator');
+    }
     this.barrierStatus = deps.barrier?.status() ?? null;
   }
 
@@ -81,6 +87,7 @@ export class LaneController implements Service {
       if (laneId === this.laneId) this.onRead(read);
     });
     await this.deps.barrier?.start();
+    this.scheduleTick(); // a restored hold's wait alarm
   }
 
   async stop(): Promise<void> {

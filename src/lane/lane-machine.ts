@@ -147,6 +147,18 @@ export function initialLaneState(now: number, loopWired: boolean): LaneMachineSt
   return { phase: 'idle', since: now, vehicle: null, holds: [], loop: loopWired ? false : null, barrier: 'unknown', loopSeen: false, openSeen: false, waitAlarmed: false, last: null };
 }
 
+/**
+ * The lane after a restart with `holds` left pending by the previous run (pending-holds.ts):
+ * the oldest is the vehicle at the barrier (phase `held`), the rest wait behind it. With a
+ * loop wired, the held vehicle counts as on the loop until the loop reports otherwise, so a
+ * vehicle that drove off while the daemon was down ends as `left` at the loop's first report.
+ */
+export function restoredLaneState(now: number, loopWired: boolean, holds: readonly Hold[]): LaneMachineState {
+  const fresh = initialLaneState(now, loopWired);
+  if (holds.length === 0) return fresh;
+  return nextUp({ ...fresh, holds: [...holds], loop: loopWired ? true : null }, now);
+}
+
 const BOOM_UP: readonly LanePhase[] = ['opening', 'open', 'passed'];
 /** A vehicle is being dealt with at the barrier: a new one must not be opened for automatically. */
 const AT_BARRIER: readonly LanePhase[] = ['opening', 'open', 'held', 'denied'];

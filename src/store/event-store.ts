@@ -117,6 +117,11 @@ export class EventStore implements EventSink, Outbox {
       oldestPendingTs: db.prepare<[], { ts: number | null }>(
         'SELECT MIN(e.ts) AS ts FROM outbox o JOIN events e ON e.event_id = o.event_id WHERE o.delivered_at IS NULL',
       ),
+      laneHistory: db.prepare<[{ laneId: string; from: number; types: string }], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events e JOIN outbox o ON o.event_id = e.event_id
+         WHERE e.ts >= @from AND e.lane_id = @laneId AND e.type IN (SELECT value FROM json_each(@types))
+         ORDER BY e.event_id`,
+      ),
       related: db.prepare<[{ eventId: string; laneId: string; from: number; to: number; plate: string | null; links: string }], ListedRow>(
         `SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id
          WHERE e.lane_id = @laneId AND e.ts BETWEEN @from AND @to AND e.event_id <> @eventId
@@ -274,6 +279,14 @@ export class EventStore implements EventSink, Outbox {
     return this.sql.related
       .all({ eventId, laneId: event.laneId, from: event.ts - RELATED_WINDOW_MS, to: event.ts + RELATED_WINDOW_MS, plate, links: JSON.stringify(links) })
       .map(toListed);
+  }
+
+  /**
+   * One lane's events of the given types recorded at or after `fromTs` (epoch ms), oldest first:
+   * what the lane replays at start-up (its pending holds, src/lane/pending-holds.ts).
+   */
+  laneHistory(laneId: string, types: readonly EventType[], fromTs: number): StoredEvent[] {
+    return this.sql.laneHistory.all({ laneId, from: fromTs, types: JSON.stringify(types) }).map((row) => toEntry(row).event);
   }
 
   /** The plate crop stored with an event; undefined when there is none (or no such event). */

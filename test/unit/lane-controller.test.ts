@@ -9,6 +9,8 @@ import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController } from '../../src/lane/lane-controller.js';
 import { LaneDecider, type ListSource } from '../../src/lane/lane-decider.js';
+import type { Hold } from '../../src/lane/lane-machine.js';
+import { pendingHolds } from '../../src/lane/pending-holds.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { StoredList } from '../../src/store/lists.js';
@@ -39,7 +41,8 @@ afterEach(async () => {
   stopAll = null;
 });
 
-async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }) {
+/** `restart`: the holds a previous run left pending, and whether a vehicle is on the loop as the lane starts. */
+async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }, restart?: { holds: Hold[]; loop: boolean }) {
   const clock = new FakeClock(Date.UTC(2026, 10, 25, 3, 0, 0));
   const bus = new EventBus<LaneEvents>(silentLogger);
   const outbox = new MemoryOutbox(clock, 'mlt-kth');
@@ -66,7 +69,8 @@ async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', p
     barrierDriver: config.driver,
     loopWired: config.driver === 'simulator',
     commandDeadlineMs: config.commandDeadlineMs,
-  });
+  }, restart?.holds);
+  built?.simulator?.setLoop(restart?.loop ?? false);
   await controller.start();
   const lane = controller;
   stopAll = async () => {
@@ -187,5 +191,59 @@ describe('LaneController', () => {
     await tick(600);
     expect(types()).toEqual(['operator.action', 'actuation:requested', 'actuation:result']);
     expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+  });
+
+  it('the holds its recorded events leave pending are always the holds it keeps (what a restart restores)', async () => {
+    const { controller, sim, tick, events } = await setUp();
+    const kept = () => controller.snapshot().holds.map((h) => h.holdId);
+    const replayed = () => pendingHolds(events()).map((h) => h.holdId);
+    sim!.setLoop(true);
+    await tick(60);
+    controller.onRead(voted('29C12345')); // allowed: opening
+    await tick(400);
+    controller.onRead(voted('29C12346')); // read under the boom: a lane-busy hold
+    controller.onRead(voted('29C12347')); // and another
+    expect(kept()).toHaveLength(2);
+    expect(replayed()).toEqual(kept());
+    expect(controller.refuse(kept()[1]!, operator).ok).toBe(true); // refused while waiting behind
+    expect(replayed()).toEqual(kept());
+    sim!.setLoop(false); // the first passes; the boom comes down; the held one comes to the barrier
+    await tick(3000);
+    expect(controller.snapshot().phase).toBe('held');
+    expect(replayed()).toEqual(kept());
+    expect(controller.confirm(kept()[0]!, operator).ok).toBe(true);
+    await tick(600);
+    expect(kept()).toEqual([]);
+    expect(replayed()).toEqual([]);
+  });
+
+  const restored = (holdId: string, plate: string): Hold => ({ holdId, plate, display: plate, reason: 'unknown-plate', detail: `${plate} is on no list`, createdAt: 0 });
+
+  it('restarted with pending holds: the oldest is held at the barrier again and the operator can let it through', async () => {
+    const { controller, sim, tick, events, types } = await setUp(undefined, { holds: [restored('H1', '29C99999'), restored('H2', '51F12345')], loop: true });
+    expect(controller.snapshot()).toMatchObject({ phase: 'held', vehicle: { plate: '29C99999' }, holds: [{ holdId: 'H1' }, { holdId: 'H2' }] });
+    expect(controller.confirm('H2', operator)).toMatchObject({ ok: false, refusal: { code: 'not-at-barrier' } });
+    expect(controller.confirm('H1', operator).ok).toBe(true);
+    await tick(600);
+    expect(types()).toEqual(['operator.action', 'actuation:requested', 'actuation:result']);
+    expect(events()[1]!.payload).toMatchObject({ cause: 'confirm', holdId: 'H1', plate: '29C99999' });
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    expect(controller.snapshot().holds.map((h) => h.holdId)).toEqual(['H2']);
+  });
+
+  it('restarted with a held vehicle that drove off while the daemon was down: the empty loop ends its visit as left', async () => {
+    const { controller, events } = await setUp(undefined, { holds: [restored('H1', '29C99999'), restored('H2', '51F12345')], loop: false });
+    expect(events().map((e) => [e.type, e.payload.outcome, e.payload.holdId])).toEqual([['vehicle', 'left', 'H1']]);
+    // The one waiting behind comes to the barrier, as after any visit.
+    expect(controller.snapshot()).toMatchObject({ phase: 'held', holds: [{ holdId: 'H2' }] });
+  });
+
+  it('restarted with a pending hold and nothing to see the vehicle: held until the operator acts, alarmed as waiting', async () => {
+    const { controller, tick, types } = await setUp({ driver: 'none' }, { holds: [restored('H1', '29C99999')], loop: false });
+    expect(controller.snapshot()).toMatchObject({ phase: 'held', loop: null, holds: [{ holdId: 'H1' }] });
+    await tick(6000);
+    expect(types()).toEqual(['alarm:lane.vehicle-waiting']);
+    expect(controller.refuse('H1', operator).ok).toBe(true);
+    expect(controller.snapshot()).toMatchObject({ phase: 'idle', holds: [] });
   });
 });

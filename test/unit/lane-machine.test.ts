@@ -3,6 +3,7 @@ import {
   admit,
   initialLaneState,
   nextDeadline,
+  restoredLaneState,
   stepLane,
   type LaneEffect,
   type LaneFlowSettings,
@@ -352,5 +353,28 @@ describe('lane state machine', () => {
       ]).state;
       expect(nextDeadline(alarmed, SETTINGS)).toBeNull();
     });
+  });
+});
+
+describe('restoredLaneState: the lane after a restart with pending holds', () => {
+  const hold = (holdId: string) => ({ holdId, plate: `29C${holdId}`, display: `29C-${holdId}`, reason: 'unknown-plate', detail: '', createdAt: 0 });
+
+  it.each([true, false])('no holds: the fresh lane (loop wired: %s)', (wired) => {
+    expect(restoredLaneState(5, wired, [])).toEqual(initialLaneState(5, wired));
+  });
+
+  it.each([
+    [true, true],
+    [false, null],
+  ])('holds: the oldest held at the barrier (loop wired: %s → loop %s until the loop reports)', (wired, loop) => {
+    const state = restoredLaneState(5, wired, [hold('11111'), hold('22222')]);
+    expect(state).toMatchObject({ phase: 'held', since: 5, loop, vehicle: { plate: '29C11111', display: '29C-11111', decisionId: '11111' } });
+    expect(state.holds.map((h) => h.holdId)).toEqual(['11111', '22222']);
+  });
+
+  it('with a loop: the loop\'s first report of empty ends the held visit as left, and the next comes up', () => {
+    const { state, effects } = run(restoredLaneState(0, true, [hold('11111'), hold('22222')]), [[10, { type: 'loop', occupied: false }]]);
+    expect(effects).toEqual([{ kind: 'vehicle', outcome: 'left', plate: '29C11111', decisionId: '11111', holdId: '11111', durationMs: 10 }]);
+    expect(state).toMatchObject({ phase: 'held', holds: [{ holdId: '22222' }] });
   });
 });

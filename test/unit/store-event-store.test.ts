@@ -165,4 +165,26 @@ describe('EventStore', () => {
     const store = temp.open(temp.make());
     expect(() => store.events.pending(limit)).toThrow(/limit must be a whole number/);
   });
+
+  it('laneHistory: one lane\'s events of the asked types from a time on, oldest first, delivered or not', () => {
+    const clock = new FakeClock(Date.UTC(2026, 2, 3));
+    const store = temp.open(temp.make(), {}, clock);
+    const append = (laneId: string, type: NewEvent['type'], tag: string) => {
+      clock.advance(1000);
+      return store.events.append({ type, laneId, payload: { tag } });
+    };
+    append('entry-1', 'decision', 'too old');
+    const from = clock.now() + 1;
+    const first = append('entry-1', 'decision', 'a');
+    append('exit-1', 'decision', 'other lane');
+    append('entry-1', 'plate.read', 'other type');
+    append('entry-1', 'vehicle', 'b');
+    append('entry-1', 'operator.action', 'c');
+    store.events.markDelivered([store.events.get(first.eventId)!.outboxId]);
+    const tags = (types: NewEvent['type'][]) => store.events.laneHistory('entry-1', types, from).map((e) => e.payload.tag);
+    expect(tags(['decision', 'vehicle', 'operator.action'])).toEqual(['a', 'b', 'c']);
+    expect(tags(['vehicle'])).toEqual(['b']);
+    expect(tags([])).toEqual([]);
+    expect(store.events.laneHistory('entry-1', ['decision'], 0).map((e) => e.payload.tag)).toEqual(['too old', 'a']);
+  });
 });
