@@ -29,6 +29,7 @@ import torch.nn.functional as F
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
+import province_swap  # noqa: E402
 from trainlib import lr_at, save_atomic, sha256  # noqa: E402
 
 
@@ -131,7 +132,18 @@ def set_seed(seed):
     torch.manual_seed(seed)
 
 
-def make_batch(samples, rng, train):
+def with_swapped_province(s, rng, swap):
+    """The sample, or (with its folder's --province-swap share) a copy whose province character
+    is another real training crop's: see province_swap.py. `swap` maps a folder to (share, pool)."""
+    share, pool = swap.get(s.folder, (0.0, None))
+    if not share or rng.random() >= share:
+        return s
+    return pool.swap(s, rng)
+
+
+def make_batch(samples, rng, train, swap=None):
+    if train and swap:
+        samples = [with_swapped_province(s, rng, swap) for s in samples]
     xs = [pd.augment(s, rng) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
     x = torch.from_numpy(np.stack(xs))
     per_row = []
@@ -249,6 +261,9 @@ def main():
                     help='another held-out share for one folder (a big synthetic folder needs fewer)')
     ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
                     help='a folder (by name) appears N times per epoch: the few real crops against many synthetic')
+    ap.add_argument('--province-swap', action='append', default=[], metavar='NAME=SHARE',
+                    help='replace the province character of this share (0-1) of a Chinese folder\'s training crops '
+                         'with one cut from another of its training crops (scripts/train/province_swap.py)')
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
@@ -263,11 +278,25 @@ def main():
     torch.set_num_threads(args.threads)
     repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
     val_share = {k: int(v) for k, v in (r.split('=', 1) for r in args.val)}
+    swap_share = {}
+    for r in args.province_swap:
+        name, _, v = r.partition('=')
+        try:
+            swap_share[name] = float(v)
+        except ValueError:
+            swap_share[name] = -1.0
+        if not 0.0 <= swap_share[name] <= 1.0:
+            sys.exit(f'--province-swap {r}: expected NAME=SHARE with SHARE between 0 and 1')
+    folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
+    for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share)):
+        unknown = sorted(set(names) - set(folders))
+        if unknown:
+            sys.exit(f"{flag}: no --data folder is named {', '.join(unknown)} (folders: {', '.join(folders)})")
 
     os.makedirs(args.work, exist_ok=True)
     set_seed(args.seed)
     t_load = time.time()
-    train, val_by_folder, provenance = [], {}, []
+    train, val_by_folder, provenance, swap = [], {}, [], {}
     for d in args.data:
         name = os.path.basename(os.path.abspath(d).rstrip('/'))
         tr, va, st = pd.load_folder(d, val_share.get(name, args.val_percent))
@@ -276,6 +305,13 @@ def main():
         st['synthetic'] = pd.generator_note(d)
         st['repeat'] = repeat.get(st['name'], 1)
         train += tr * st['repeat']
+        if name in swap_share:
+            pool = province_swap.DonorPool(tr)
+            swap[name] = (swap_share[name], pool)
+            st['province_swap'] = {'share': swap_share[name],
+                                   'donors': {p: len(v) for p, v in pool.by_province.items()}}
+            print(f"province swap {name}: donors " + ' '.join(f'{p}{len(v)}' for p, v in pool.by_province.items()),
+                  flush=True)
         val_by_folder[st['name']] = va
         provenance.append(st)
         print(f"data {st['name']}: {st['rows']} rows, train {st['train']}, val {st['val']}, "
@@ -308,7 +344,7 @@ def main():
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
-              'repeat': repeat, 'val': val_share,
+              'repeat': repeat, 'val': val_share, 'province_swap': swap_share,
               'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     model.train()
@@ -323,7 +359,8 @@ def main():
             step = epoch * steps_per_epoch + b
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, total_steps, args.lr, warmup)
-            x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True)
+            x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True,
+                                    swap)
             logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
@@ -360,6 +397,7 @@ def main():
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
+                'province_swap': swap_share or None,
                 'train_seconds': round(state['train_seconds'], 1),
                 'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
                 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
