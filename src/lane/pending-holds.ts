@@ -22,10 +22,13 @@ export const HOLD_RESTORE_WINDOW_MS = 24 * 60 * 60_000;
 export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
   const holds = new Map<string, Hold>();
   /** Plate and display of each decision and open request seen, for a failed open's hold. */
-  const vehicles = new Map<string, { plate: string | null; display: string | null }>();
+  const vehicles = new Map<string, { plate: string | null; display: string | null; decisionId?: string }>();
+  /** Decisions whose visit has ended: an open for them that fails afterwards is no hold. */
+  const ended = new Set<string>();
   for (const e of events) {
     const p = e.payload;
     if (typeof p.holdId === 'string') holds.delete(p.holdId);
+    if (e.type === 'vehicle' && typeof p.decisionId === 'string') ended.add(p.decisionId);
     if (e.type === 'decision') {
       const plate = decisionPlate(p.plate);
       vehicles.set(e.eventId, plate);
@@ -35,9 +38,12 @@ export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
     } else if (e.type === 'barrier.actuation' && p.phase === 'requested') {
       const decided = typeof p.decisionId === 'string' ? vehicles.get(p.decisionId) : undefined;
       const plate = typeof p.plate === 'string' ? p.plate : null;
-      vehicles.set(e.eventId, { plate, display: decided?.display ?? plate });
+      vehicles.set(e.eventId, { plate, display: decided?.display ?? plate, ...(typeof p.decisionId === 'string' && { decisionId: p.decisionId }) });
     } else if (e.type === 'barrier.actuation' && p.phase === 'result' && p.ok === false) {
       const requested = typeof p.requestId === 'string' ? vehicles.get(p.requestId) : undefined;
+      // The vehicle passed before the open's failure came back (the open limit was never seen):
+      // the lane was no longer opening, so it held nothing.
+      if (requested?.decisionId !== undefined && ended.has(requested.decisionId)) continue;
       const error = typeof p.error === 'string' ? p.error : '';
       holds.set(e.eventId, {
         holdId: e.eventId,

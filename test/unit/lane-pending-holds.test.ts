@@ -30,6 +30,7 @@ describe('pendingHolds: the holds a lane\'s recorded events leave unresolved', (
     ['two holds, both pending, oldest first', [decision('D1', 'hold', '29C99999'), decision('D2', 'hold', '51F12345', 'lane-busy')], ['D1', 'D2']],
     ['a failed open is a hold', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), failed('F1', 'R1')], ['F1']],
     ['a failed open, then confirmed', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), failed('F1', 'R1'), requested('R2', 'confirm', 'D1', 'F1', '29C12345'), opened('R2')], []],
+    ['an open that fails after its vehicle was seen passing is no hold (the lane was past opening)', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), vehicle('passed', 'D1', null), failed('F1', 'R1')], []],
     ['a successful open is no hold', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), opened('R1'), vehicle('passed', 'D1', null)], []],
   ];
   it.each(table)('%s', (_name, events, ids) => {
