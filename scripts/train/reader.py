@@ -308,10 +308,9 @@ def main():
         if name in swap_share:
             pool = province_swap.DonorPool(tr)
             swap[name] = (swap_share[name], pool)
-            st['province_swap'] = {'share': swap_share[name],
-                                   'donors': {p: len(v) for p, v in pool.by_province.items()}}
-            print(f"province swap {name}: donors " + ' '.join(f'{p}{len(v)}' for p, v in pool.by_province.items()),
-                  flush=True)
+            donors = {p: len(v) for p, v in pool.by_province.items()}
+            st['province_swap'] = {'share': swap_share[name], 'donors': donors}
+            print(f"province swap {name}: donors " + ' '.join(f'{p}{n}' for p, n in donors.items()), flush=True)
         val_by_folder[st['name']] = va
         provenance.append(st)
         print(f"data {st['name']}: {st['rows']} rows, train {st['train']}, val {st['val']}, "
