@@ -189,17 +189,37 @@ def plain_crop(s):
     return s.img.crop((int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h))))
 
 
-def augment(s, rng):
+def tilted(im, box, angle):
+    """The image rotated by `angle` degrees about the box's centre, and the upright box around the
+    rotated plate: the crop a detector's axis-aligned box gives of a tilted plate, taller than the
+    plate, with its corners showing what lies around it. The image is first extended by mirroring
+    its edges, so those corners hold background-like pixels rather than a fill colour (CCPD's
+    crops are cut at the plate's box)."""
+    x, y, w, h = box
+    pad = int(math.ceil(0.35 * max(w, h))) + 2
+    a = np.pad(np.asarray(im), ((pad, pad), (pad, pad), (0, 0)), mode='reflect')
+    big = Image.fromarray(a)
+    cx, cy = x + w / 2 + pad, y + h / 2 + pad
+    big = big.rotate(angle, resample=Image.BILINEAR, center=(cx, cy))
+    t = math.radians(abs(angle))
+    bw, bh = w * math.cos(t) + h * math.sin(t), w * math.sin(t) + h * math.cos(t)
+    return big, (cx - bw / 2, cy - bh / 2, bw, bh)
+
+
+def augment(s, rng, tilted_share=0.0):
     """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
-    rotation and shear, low resolution (down and up again, or left small as a far plate is),
+    rotation and shear (in `tilted_share` of draws a tilt of 6-11 degrees instead, see `tilted`), low resolution (down and up again, or left small as a far plate is),
     blur, JPEG, contrast/brightness, polarity kept (the model sees dark-on-light and
     light-on-dark plates in the data)."""
     x, y, w, h = s.box
     dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
     dy0, dy1 = rng.uniform(-0.06, 0.10) * h, rng.uniform(-0.06, 0.10) * h
     im = s.img
-    angle = rng.uniform(-6, 6) if rng.random() < 0.7 else 0.0
-    if angle:
+    r_tilt = rng.random()
+    if r_tilt < tilted_share:  # a tilted plate in its upright box, as many of CCPD's crops are
+        im, (x, y, w, h) = tilted(im, s.box, rng.choice((-1, 1)) * rng.uniform(6, 11))
+    elif r_tilt < tilted_share + 0.7:
+        angle = rng.uniform(-6, 6)
         cx, cy = x + w / 2, y + h / 2
         im = im.rotate(angle, resample=Image.BILINEAR, center=(cx, cy), fillcolor=(128, 128, 128))
     box = (x - dx0, y - dy0, x + w + dx1, y + h + dy1)

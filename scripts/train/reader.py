@@ -141,10 +141,10 @@ def with_swapped_province(s, rng, swap):
     return pool.swap(s, rng)
 
 
-def make_batch(samples, rng, train, swap=None):
+def make_batch(samples, rng, train, swap=None, tilted=0.0):
     if train and swap:
         samples = [with_swapped_province(s, rng, swap) for s in samples]
-    xs = [pd.augment(s, rng) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
+    xs = [pd.augment(s, rng, tilted) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
     x = torch.from_numpy(np.stack(xs))
     per_row = []
     for part in (0, 1):  # top-row targets, then bottom-row targets
@@ -264,6 +264,12 @@ def main():
     ap.add_argument('--province-swap', action='append', default=[], metavar='NAME=SHARE',
                     help='replace the province character of this share (0-1) of a Chinese folder\'s training crops '
                          'with one cut from another of its training crops (scripts/train/province_swap.py)')
+    ap.add_argument('--donor-jitter', action='store_true',
+                    help='with --province-swap: move each edge of a pasted province character by up to 8 %% and '
+                         'blur a third of them, so a province with one donor is not one image (province_swap.py)')
+    ap.add_argument('--tilted', type=float, default=0.0, metavar='SHARE',
+                    help='share (0-0.3) of training draws tilted by 6-11 degrees in their upright box '
+                         '(platedata.tilted); the rest keep the small rotation')
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
@@ -287,6 +293,10 @@ def main():
             swap_share[name] = -1.0
         if not 0.0 <= swap_share[name] <= 1.0:
             sys.exit(f'--province-swap {r}: expected NAME=SHARE with SHARE between 0 and 1')
+    if not 0.0 <= args.tilted <= 0.3:
+        sys.exit(f'--tilted {args.tilted}: expected a share between 0 and 0.3')
+    if args.donor_jitter and not swap_share:
+        sys.exit('--donor-jitter: jitters the province swap\'s donors; pass --province-swap NAME=SHARE too')
     folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
     for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share)):
         unknown = sorted(set(names) - set(folders))
@@ -306,10 +316,10 @@ def main():
         st['repeat'] = repeat.get(st['name'], 1)
         train += tr * st['repeat']
         if name in swap_share:
-            pool = province_swap.DonorPool(tr)
+            pool = province_swap.DonorPool(tr, jitter=args.donor_jitter)
             swap[name] = (swap_share[name], pool)
             donors = {p: len(v) for p, v in pool.by_province.items()}
-            st['province_swap'] = {'share': swap_share[name], 'donors': donors}
+            st['province_swap'] = {'share': swap_share[name], 'donors': donors, 'donor_jitter': args.donor_jitter}
             print(f"province swap {name}: donors " + ' '.join(f'{p}{n}' for p, n in donors.items()), flush=True)
         val_by_folder[st['name']] = va
         provenance.append(st)
@@ -343,7 +353,7 @@ def main():
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
-              'repeat': repeat, 'val': val_share, 'province_swap': swap_share,
+              'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
               'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     model.train()
@@ -359,7 +369,7 @@ def main():
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, total_steps, args.lr, warmup)
             x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True,
-                                    swap)
+                                    swap, args.tilted)
             logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
@@ -396,7 +406,8 @@ def main():
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
-                'province_swap': swap_share or None,
+                'province_swap': swap_share or None, 'donor_jitter': args.donor_jitter if swap_share else None,
+                'tilted_share': args.tilted,
                 'train_seconds': round(state['train_seconds'], 1),
                 'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
                 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
