@@ -18,6 +18,12 @@ export const votingSchema = z
       .nonnegative()
       .default(60_000)
       .describe('The same plate seen again within this long (ms) is the same vehicle, not a new passage.'),
+    companionFrames: integer()
+      .min(1)
+      .default(2)
+      .describe(
+        "Frames in which a plate of the other country (VN beside CN) must be read beside a vehicle's plate to count as that vehicle's second plate, decided with it.",
+      ),
   })
   .prefault({})
   .describe('How the reads of one vehicle are voted into one plate.');

@@ -7,7 +7,8 @@ export function formatPlateRead(laneId: string, read: VotedPlateRead): string {
   const time = new Date(read.frameAt).toISOString().slice(11, 19);
   const { plate } = read;
   const what = plate.valid ? `${plate.display.padEnd(14)} ${plate.country} ${plate.kind}` : `?? "${plate.raw}" (rejected: ${plate.reason ?? 'no plate format'})`;
-  return `${time} ${laneId}  ${what}  confidence ${read.confidence.toFixed(2)}  votes ${read.votes}/${read.reads}  ${read.trigger}`;
+  const others = read.otherPlates?.length ? `  with ${read.otherPlates.map((p) => p.display).join(', ')}` : '';
+  return `${time} ${laneId}  ${what}${others}  confidence ${read.confidence.toFixed(2)}  votes ${read.votes}/${read.reads}  ${read.trigger}`;
 }
 
 /** The same read as a JSON object (no crop bytes), for logs and `--jsonl` output. */
@@ -29,6 +30,7 @@ export function plateReadJson(laneId: string, read: VotedPlateRead) {
     box: [read.box.x, read.box.y, read.box.w, read.box.h],
     frameAt: new Date(read.frameAt).toISOString(),
     cropBytes: read.crop?.length ?? 0,
+    ...(read.otherPlates?.length ? { otherPlates: read.otherPlates.map((p) => p.text) } : {}),
   };
 }
 

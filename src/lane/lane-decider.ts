@@ -51,11 +51,12 @@ export class LaneDecider {
    */
   decide(lane: LaneDecisionSettings, read: VotedPlateRead, laneBusy = false): RecordedDecision {
     const input = { plate: read.plate, confidence: read.confidence, votes: read.votes };
-    let decision = decide({ read: input, lane, rules: lane.rules, lists: this.listIndex(), now: this.ctx.clock.now() });
+    const otherReads = read.otherPlates ?? [];
+    let decision = decide({ read: input, otherReads, lane, rules: lane.rules, lists: this.listIndex(), now: this.ctx.clock.now() });
     if (laneBusy && decision.action === 'open') {
       decision = { ...decision, action: 'hold', reason: LANE_BUSY, detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})` };
     }
-    const event = this.deps.sink.append({ type: 'decision', laneId: lane.id, payload: decisionEvent(decision, input, lane) });
+    const event = this.deps.sink.append({ type: 'decision', laneId: lane.id, payload: decisionEvent(decision, input, lane, otherReads) });
     this.decided++;
     this.ctx.bus.emit('lane.decision', { laneId: lane.id, eventId: event.eventId, read, decision });
     return { decision, event };

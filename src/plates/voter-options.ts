@@ -17,6 +17,11 @@ export interface VoterOptions {
    * decided by position-wise voting, but only if the grammar accepts the composed text.
    */
   reparse?: (text: string) => ParsedPlate;
+  /**
+   * Frames in which a valid plate of the other country must be read beside a vehicle's plate
+   * before it is that vehicle's (reported as `otherPlates`, not as a vehicle). Default 2.
+   */
+  companionFrames?: number;
   /** Open tracks kept at most; the stalest is closed to make room. Default 32. */
   maxOpenTracks?: number;
   /** Distinct texts tallied per track; the weakest loser is dropped. Default 16. */
@@ -34,6 +39,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
     similarity: o.similarity ?? 0.75,
     vehicleGapMs: o.vehicleGapMs ?? 3000,
     repeatWindowMs: o.repeatWindowMs ?? 60_000,
+    companionFrames: o.companionFrames ?? 2,
     maxOpenTracks: o.maxOpenTracks ?? 32,
     maxTextsPerTrack: o.maxTextsPerTrack ?? 16,
     maxRemembered: o.maxRemembered ?? 512,
@@ -49,6 +55,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
   check(resolved.vehicleGapMs > 0, 'vehicleGapMs must be > 0');
   check(resolved.repeatWindowMs >= 0, 'repeatWindowMs must be ≥ 0');
   check(resolved.maxTrackMs === undefined || resolved.maxTrackMs > 0, 'maxTrackMs must be > 0');
+  check(positiveInt(resolved.companionFrames), 'companionFrames must be an integer ≥ 1');
   check(positiveInt(resolved.maxOpenTracks), 'maxOpenTracks must be an integer ≥ 1');
   check(positiveInt(resolved.maxTextsPerTrack), 'maxTextsPerTrack must be an integer ≥ 1');
   check(Number.isInteger(resolved.maxRemembered) && resolved.maxRemembered >= 0, 'maxRemembered must be an integer ≥ 0');

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Box } from '../core/image.js';
+import { isCompanion, sameDistance } from './companions.js';
 import { similarity } from './similarity.js';
 import type { ParsedPlate } from './types.js';
 import { type ResolvedOptions, resolveOptions, type VoterOptions } from './voter-options.js';
@@ -51,6 +52,11 @@ export interface VotedPlateRead {
   lastSeenAt: number;
   /** `agreed`: minVotes reads agreed; `left`: no read for vehicleGapMs; `timeout`: maxTrackMs or flush. */
   trigger: VoteTrigger;
+  /**
+   * The vehicle's plates of the other country, read in the same frames before this report
+   * (companions.ts); they are part of this vehicle and are not reported on their own.
+   */
+  otherPlates?: ParsedPlate[];
 }
 
 /** The reads believed to be one vehicle. */
@@ -62,11 +68,13 @@ interface Track {
   lastSeenMono: number;
   firstSeenAt: number;
   lastSeenAt: number;
-  /** `emitted`: reported; `suppressed`: a repeat of a vehicle already reported. */
+  /** `emitted`: reported (as a vehicle, or in one's otherPlates); `suppressed`: a repeat of a vehicle already reported. */
   state: 'open' | 'emitted' | 'suppressed';
   /** The text this vehicle is remembered under once decided. */
   identity?: string;
   closed: boolean;
+  /** Other open tracks read in the same frames as this one, and in how many (companions.ts). */
+  seenWith: Map<Track, number>;
 }
 
 /**
@@ -81,6 +89,10 @@ interface Track {
  * - A plate seen again within repeatWindowMs of its last sighting is the same vehicle and is
  *   not reported again; nor is a weakly read (< minVotes) text similar to it, a misread.
  *   A similar text read minVotes times is a different vehicle.
+ * - A valid plate of the other country read in the same frames (at least companionFrames,
+ *   at a similar size) is the same vehicle's: it rides in the report as `otherPlates` and is
+ *   not reported on its own. One seen only after the report is reported as a vehicle: a plate
+ *   is never dropped unseen by the decision.
  */
 export class PlateVoter {
   private readonly opts: ResolvedOptions;
@@ -149,6 +161,7 @@ export class PlateVoter {
     observations.forEach((obs, index) => {
       trackOf[index] ??= this.openTrack(obs, out);
     });
+    this.countSeenTogether(observations, trackOf);
     trackOf.forEach((track, index) => {
       if (!track || track.closed) return;
       const tally = track.tallies.get(observations[index]!.plate.text);
@@ -160,6 +173,27 @@ export class PlateVoter {
       this.close(track, 'left', out);
       this.checkAgreement(successor, out);
     });
+  }
+
+  /** Counts, for each pair of tracks read in this frame at a similar size, one frame together. */
+  private countSeenTogether(observations: PlateObservation[], trackOf: (Track | undefined)[]): void {
+    for (let i = 0; i < observations.length; i++) {
+      for (let j = i + 1; j < observations.length; j++) {
+        const a = trackOf[i];
+        const b = trackOf[j];
+        if (!a || !b || a === b || a.closed || b.closed) continue;
+        if (!sameDistance(observations[i]!.box, observations[j]!.box)) continue;
+        a.seenWith.set(b, (a.seenWith.get(b) ?? 0) + 1);
+        b.seenWith.set(a, (b.seenWith.get(a) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Open tracks that are this vehicle's plates of the other country (companions.ts). */
+  private companionsOf(track: Track, plate: ParsedPlate): Track[] {
+    return [...track.seenWith].flatMap(([other, frames]) =>
+      !other.closed && other.state === 'open' && isCompanion(plate, other.winner.plate, frames, this.opts.companionFrames) ? [other] : [],
+    );
   }
 
   /** Moves a vehicle that followed the track's vehicle into a track of its own. */
@@ -194,6 +228,7 @@ export class PlateVoter {
       lastSeenAt: Math.max(...tallies.map((t) => t.lastAt)),
       state: 'open',
       closed: false,
+      seenWith: new Map(),
     };
     this.tracks.push(track);
     return track;
@@ -225,6 +260,7 @@ export class PlateVoter {
   private close(track: Track, trigger: VoteTrigger, out: VotedPlateRead[]): void {
     this.tracks = this.tracks.filter((t) => t !== track);
     track.closed = true;
+    for (const other of track.seenWith.keys()) other.seenWith.delete(track);
     if (track.state === 'open') this.decide(track, this.finalChoice(track), trigger, out);
     this.remember(track.identity!, track.lastSeenMono);
   }
@@ -248,6 +284,13 @@ export class PlateVoter {
     }
     track.state = 'emitted';
     track.identity = choice.plate.text;
+    const companions = this.companionsOf(track, choice.plate);
+    for (const companion of companions) {
+      // Read on with this vehicle and remembered, so it is not reported later as a vehicle.
+      companion.state = 'emitted';
+      companion.identity = companion.winner.text;
+      this.remember(companion.identity, companion.lastSeenMono);
+    }
     out.push({
       plate: choice.plate,
       confidence: choice.confidenceSum / choice.votes,
@@ -259,6 +302,7 @@ export class PlateVoter {
       firstSeenAt: track.firstSeenAt,
       lastSeenAt: track.lastSeenAt,
       trigger,
+      ...(companions.length > 0 ? { otherPlates: companions.map((c) => c.winner.plate) } : {}),
     });
   }
 

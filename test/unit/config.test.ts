@@ -90,7 +90,7 @@ lanes:
             motion: { enabled: true, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 },
             countries: ['VN', 'CN'],
           },
-          voting: { minVotes: 3, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000 },
+          voting: { minVotes: 3, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000, companionFrames: 2 },
           decisions: {
             kindsAllowed: [...VN_PLATE_KINDS, ...CN_PLATE_KINDS],
             hours: [{ from: '00:00', to: '24:00' }],
@@ -126,7 +126,7 @@ lanes:
       edit(BASE, '    roi: { x: 100, y: 100, w: 800, h: 400 }', '    voting: { minVotes: 5 }\n    recognition: { motion: { enabled: false } }'),
       'gate.yaml',
     );
-    expect(config.lanes[0]!.voting).toEqual({ minVotes: 5, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000 });
+    expect(config.lanes[0]!.voting).toEqual({ minVotes: 5, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000, companionFrames: 2 });
     expect(config.lanes[0]!.recognition.motion).toEqual({ enabled: false, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 });
   });
 

@@ -24,9 +24,11 @@ class Lists implements ListSource {
   }
 }
 
-function voted(text: string, confidence = 0.95): VotedPlateRead {
+function voted(text: string, confidence = 0.95, otherPlates: string[] = []): VotedPlateRead {
+  const parse = (t: string) => parsePlate([t], { countries: ['VN', 'CN'] });
   return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    ...(otherPlates.length > 0 ? { otherPlates: otherPlates.map(parse) } : {}),
+    plate: parse(text),
     confidence,
     votes: 3,
     reads: 3,
@@ -87,6 +89,19 @@ describe('LaneDecider', () => {
     expect(busy.event.payload).toMatchObject({ action: 'hold', reason: 'lane-busy' });
     expect(decider.decide(lane, voted('云A54321'), true).decision).toMatchObject({ action: 'deny', reason: 'watch-list', alarm: true });
     expect(decider.decide(lane, voted('29C12346'), true).decision.reason).toBe('unknown-plate');
+  });
+
+  it("decides on the vehicle's other plates too: a watch-listed one refuses, an unpaired one holds, a paired one opens", () => {
+    const { clock, lists, decider, outbox, lane } = setUp();
+    lists.set('allow', 2, clock.now(), [{ key: '29C12345' }, { key: 'T2912345', pairedPlate: '云A12345' }]);
+    const watched = decider.decide(lane, voted('29C12345', 0.95, ['云A54321']));
+    expect(watched.decision).toMatchObject({ action: 'deny', reason: 'watch-list', alarm: true });
+    expect(watched.decision.detail).toContain('云A54321, read on the same vehicle as 29C12345');
+    expect(decider.decide(lane, voted('29C12345', 0.95, ['云A12345'])).decision.reason).toBe('pairing-mismatch');
+    const paired = decider.decide(lane, voted('T2912345', 0.95, ['云A12345']));
+    expect(paired.decision).toMatchObject({ action: 'open', reason: 'allowed' });
+    const payloads = outbox.pending(10).map((e) => e.event.payload);
+    expect(payloads.map((p) => p.otherPlates)).toEqual([['云A54321'], ['云A12345'], ['云A12345']]);
   });
 
   it('sees a list central changed, and holds when the lists go stale', () => {

@@ -27,6 +27,14 @@ describe('formatPlateRead', () => {
     );
   });
 
+  it("names the vehicle's plates of the other country", () => {
+    const otherPlates = [parsePlate(['云A·12345'], { countries: ['VN', 'CN'] })];
+    expect(formatPlateRead('lane-1', voted(['T29-12345'], { otherPlates }))).toBe(
+      '04:05:06 lane-1  T29-123.45     VN temporary  with 云A·12345  confidence 0.97  votes 3/4  agreed',
+    );
+    expect(plateReadJson('lane-1', voted(['T29-12345'], { otherPlates }))).toMatchObject({ text: 'T2912345', otherPlates: ['云A12345'] });
+  });
+
   it('shows a rejected read with its raw text and the reason', () => {
     expect(formatPlateRead('lane-2', voted(['12345'], { trigger: 'left' }))).toBe(
       '04:05:06 lane-2  ?? "12345" (rejected: no VN/CN plate format has 5 characters)  confidence 0.97  votes 3/4  left',

@@ -39,7 +39,11 @@ function frameOf(clock: FakeClock, seq: number, level: number): Frame {
 const texts = new Map<number, string>();
 const levelText = (image: RgbImage) => texts.get(image.data[0]!) ?? null;
 
-function setup(settings: Partial<LaneReaderSettings> = {}, engine = new ScriptedEngine(levelText), log: Logger = silentLogger) {
+function setup<E extends PlateFinder & PlateReader = ScriptedEngine>(
+  settings: Partial<LaneReaderSettings> = {},
+  engine: E = new ScriptedEngine(levelText) as unknown as E,
+  log: Logger = silentLogger,
+) {
   const clock = new FakeClock();
   const bus = new EventBus<LaneEvents>(silentLogger);
   const reads: LaneEvents['plate.read'][] = [];
@@ -100,6 +104,24 @@ describe('LaneReader', () => {
     await feed(0, 10); // and gone
     expect(reads).toHaveLength(1);
     expect(reader.stats()).toMatchObject({ framesProcessed: 23, inferences: 23, platesEmitted: 1 });
+  });
+
+  it("reports a truck's Chinese plate and Vietnamese temporary plate as one vehicle", async () => {
+    const second: Box = { x: 4, y: 30, w: 44, h: 12 };
+    const engine: PlateFinder & PlateReader = {
+      async find(image) {
+        return image.data[0] === 50 ? [{ box: PLATE_BOX, rows: [PLATE_BOX], score: 0.9 }, { box: second, rows: [second], score: 0.9 }] : [];
+      },
+      async read(_image, regions) {
+        return regions.map((r) => ({ rows: [r.box === second ? 'T29-123.45' : '云A·12345'], confidence: 0.95, charConfidence: [[0.95]] }));
+      },
+    };
+    const { reads, feed } = setup({}, engine);
+    await feed(50, 6);
+    await feed(0, 10);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.read.plate.text).toBe('云A12345');
+    expect(reads[0]!.read.otherPlates?.map((p) => [p.text, p.kind])).toEqual([['T2912345', 'temporary']]);
   });
 
   it('reports a plate the grammar rejects, flagged with its raw text, when the vehicle leaves', async () => {

@@ -133,12 +133,12 @@ describe('PlateVoter: agreement', () => {
     expect(h.voter.openTracks()).toBe(0);
   });
 
-  it('keeps two plates read in the same frames apart (a truck with a VN and a CN plate)', () => {
+  it('keeps two plates of one country read in the same frames apart (two vehicles, one behind the other)', () => {
     const h = new Harness();
-    for (let i = 0; i < 4; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    for (let i = 0; i < 4; i++) h.frame(read('29C12345', 0.9), read('51G67890', 0.8));
     expect(h.voter.openTracks()).toBe(2);
-    expect(h.texts().sort()).toEqual(['29C12345', '云A12345'].sort());
-    expect(h.emitted.every((e) => e.trigger === 'agreed' && e.votes === 3)).toBe(true);
+    expect(h.texts().sort()).toEqual(['29C12345', '51G67890']);
+    expect(h.emitted.every((e) => e.trigger === 'agreed' && e.votes === 3 && e.otherPlates === undefined)).toBe(true);
   });
 
   it('keeps two similar plates side by side apart: one read per track per frame', () => {
@@ -448,6 +448,78 @@ describe('PlateVoter: bounded memory', () => {
   });
 });
 
+describe("PlateVoter: a vehicle's plate of the other country", () => {
+  const small: Box = { x: 400, y: 10, w: 40, h: 12 };
+
+  it('reports a VN and a CN plate read in the same frames as one vehicle, the second in otherPlates', () => {
+    const h = new Harness();
+    for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    expect(h.emitted).toHaveLength(1);
+    const [vehicle] = h.emitted;
+    expect(vehicle!.plate.text).toBe('29C12345');
+    expect(vehicle!.otherPlates?.map((p) => p.text)).toEqual(['云A12345']);
+    // The second plate reads on with the vehicle, agrees, leaves: never a vehicle of its own.
+    for (let i = 0; i < 5; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    h.idle(4000);
+    expect(h.texts()).toEqual(['29C12345']);
+    expect(h.voter.openTracks()).toBe(0);
+    // Nor when it comes back within the repeat window.
+    h.reads('云A12345', 4);
+    h.idle(4000);
+    expect(h.texts()).toEqual(['29C12345']);
+  });
+
+  it('names the plate that agreed first as the vehicle, whichever country', () => {
+    const h = new Harness();
+    h.frame(read('云A12345', 0.8));
+    for (let i = 0; i < 2; i++) h.frame(read('云A12345', 0.8), read('T2912345', 0.9));
+    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([['云A12345', ['T2912345']]]);
+  });
+
+  it.each<[string, () => Harness, (h: Harness) => void]>([
+    ['read together in one frame only (companionFrames 2)', () => new Harness(), (h) => {
+      h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+      h.frame(read('29C12345', 0.9));
+      h.frame(read('29C12345', 0.9));
+      h.reads('云A12345', 3);
+    }],
+    ['read at very different sizes (a plate further back in the queue)', () => new Harness(), (h) => {
+      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8, { box: small }));
+    }],
+    ['read only after the vehicle was reported', () => new Harness(), (h) => {
+      h.reads('29C12345', 3);
+      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    }],
+    ['rejected by the grammar', () => new Harness(), (h) => {
+      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A1234', 0.8, { valid: false }));
+    }],
+  ])('reports a second plate on its own when %s', (_name, make, drive) => {
+    const h = make();
+    drive(h);
+    h.idle(4000);
+    expect(h.emitted).toHaveLength(2);
+    expect(h.emitted.every((e) => e.otherPlates === undefined)).toBe(true);
+  });
+
+  it('takes a second plate read in as many frames as companionFrames asks', () => {
+    const h = new Harness({ companionFrames: 1 });
+    h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    h.reads('29C12345', 2);
+    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([['29C12345', ['云A12345']]]);
+  });
+
+  it('reports the vehicle once, with both plates, when it leaves before either agreed', () => {
+    const h = new Harness({ vehicleGapMs: 500, minVotes: 5 });
+    for (let i = 0; i < 2; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+    h.idle(600);
+    expect(h.emitted.map((e) => [e.plate.text, e.trigger, e.otherPlates?.map((p) => p.text)])).toEqual([['29C12345', 'left', ['云A12345']]]);
+    expect(h.voter.openTracks()).toBe(0);
+    // The next vehicle is on its own.
+    h.reads('29D99999', 5);
+    expect(h.emitted[1]!.otherPlates).toBeUndefined();
+  });
+});
+
 describe('PlateVoter: inputs', () => {
   it('ignores reads with no text and treats them as an empty frame', () => {
     const h = new Harness();
@@ -483,6 +555,7 @@ describe('PlateVoter: inputs', () => {
     [{ repeatWindowMs: -1 }, /repeatWindowMs/],
     [{ maxTrackMs: 0 }, /maxTrackMs/],
     [{ maxOpenTracks: 0 }, /maxOpenTracks/],
+    [{ companionFrames: 0 }, /companionFrames/],
     [{ maxRemembered: -1 }, /maxRemembered/],
   ])('rejects %j', (opts, message) => {
     expect(() => new PlateVoter(opts, new FakeClock())).toThrow(message);
