@@ -48,7 +48,8 @@ export interface Decision {
  *  5. a list stale or never received, rules.failClosed                      → hold `lists-stale`
  *  6. plate kind not in rules.kindsAllowed                                  → hold `kind-not-allowed`
  *  7. outside rules.hours                                                   → hold `outside-hours`
- *  8. no allow entry for the exact canonical plate                          → hold `unknown-plate`
+ *  8. no allow entry for the exact canonical plate, nor one of the vehicle's
+ *     other plates that names it as its pairedPlate                         → hold `unknown-plate`
  *  9. allow entry not yet valid (now < validFrom)                           → hold `permit-not-yet-valid`
  * 10. allow entry expired (now ≥ validUntil)                                → hold `permit-expired`
  * 11. entry limited to other lanes                                          → hold `wrong-lane`
@@ -98,27 +99,44 @@ export function decide(input: DecisionInput): Decision {
     return result('outside-hours', `lane ${lane.id} opens ${hours} (${rules.timeZone})`);
   }
 
-  const entry = lists.allow.get(plate.text);
-  if (!entry) return result('unknown-plate', `${plate.text} is not on the allow list`);
+  const allowed = allowEntryOf(plate, others, lists);
+  if (!allowed) return result('unknown-plate', `${plate.text} is not on the allow list`);
+  const { entry, key } = allowed;
   const matched: MatchedEntry = { list: 'allow', entry };
   if (entry.validFrom !== undefined && !(now >= entry.validFrom)) {
-    return result('permit-not-yet-valid', `${plate.text} is allowed from ${iso(entry.validFrom)}`, matched);
+    return result('permit-not-yet-valid', `${key} is allowed from ${iso(entry.validFrom)}`, matched);
   }
   if (entry.validUntil !== undefined && !(now < entry.validUntil)) {
-    return result('permit-expired', `${plate.text} was allowed until ${iso(entry.validUntil)}`, matched);
+    return result('permit-expired', `${key} was allowed until ${iso(entry.validUntil)}`, matched);
   }
   if (entry.lanes && !entry.lanes.includes(lane.id)) {
-    return result('wrong-lane', `${plate.text} is allowed on lane${entry.lanes.length > 1 ? 's' : ''} ${entry.lanes.join(', ')}, not ${lane.id}`, matched);
+    return result('wrong-lane', `${key} is allowed on lane${entry.lanes.length > 1 ? 's' : ''} ${entry.lanes.join(', ')}, not ${lane.id}`, matched);
   }
   if (entry.direction && entry.direction !== lane.direction) {
-    return result('wrong-direction', `${plate.text} is allowed for ${entry.direction} only; lane ${lane.id} is ${lane.direction}`, matched);
+    return result('wrong-direction', `${key} is allowed for ${entry.direction} only; lane ${lane.id} is ${lane.direction}`, matched);
   }
   const unpaired = unpairedPlates(plate, others, entry, lists);
   if (unpaired.length > 0) {
     const paired = entry.pairedPlate ? `its allow entry pairs it with ${entry.pairedPlate}` : 'its allow entry names no paired plate';
     return result('pairing-mismatch', `${plate.text} is read with ${unpaired.join(', ')} on one vehicle; ${paired}`, matched);
   }
-  return result('allowed', `${plate.text} is allowed${entry.reason ? ` (${entry.reason})` : ''}`, matched);
+  return result('allowed', `${key} is allowed${entry.reason ? ` (${entry.reason})` : ''}`, matched);
+}
+
+/**
+ * The allow entry the vehicle is decided on: the read plate's own, else the entry of another
+ * plate read on the vehicle that names the read plate as its `pairedPlate`. Which of a truck's
+ * two plates the voter reports first is chance, and central may list the permit under either;
+ * `key` says whose entry it is, for the detail.
+ */
+function allowEntryOf(plate: ParsedPlate, others: readonly ParsedPlate[], lists: ListIndex): { entry: AllowEntry; key: string } | undefined {
+  const own = lists.allow.get(plate.text);
+  if (own) return { entry: own, key: plate.text };
+  for (const other of others) {
+    const entry = lists.allow.get(other.text);
+    if (other.valid && entry?.pairedPlate === plate.text) return { entry, key: `${other.text}, paired with ${plate.text},` };
+  }
+  return undefined;
 }
 
 /** Stale: never received, or received more than maxAgeMs before now (exactly maxAgeMs is still fresh). */

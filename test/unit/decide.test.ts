@@ -116,6 +116,10 @@ const CASES: Case[] = [
     reason: 'allowed',
   },
   { name: 'VN temporary plate read first, paired with the CN plate', plate: VN_TEMPORARY, others: [CN_NEW_ENERGY], lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD12345' }] }, reason: 'allowed' },
+  { name: 'CN plate read first, the permit listed under its paired VN plate', plate: CN_NEW_ENERGY, others: [VN_TEMPORARY], lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD12345' }] }, reason: 'allowed' },
+  { name: 'the paired plate\'s permit expired', plate: CN_NEW_ENERGY, others: [VN_TEMPORARY], lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD12345', validUntil: NOW - DAY }] }, reason: 'permit-expired' },
+  { name: 'another plate\'s entry that pairs with a third plate is not this vehicle\'s', plate: CN_NEW_ENERGY, others: [VN_TEMPORARY], lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD99999' }] }, reason: 'unknown-plate' },
+  { name: 'a paired entry does not open a CN plate read alone', plate: CN_NEW_ENERGY, lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD12345' }] }, reason: 'unknown-plate' },
   { name: 'only the CN plate seen: nothing to pair', plate: CN_NEW_ENERGY, lists: permit({ pairedPlate: 'T2912345' }), reason: 'allowed' },
   { name: 'two VN plates on one vehicle are not a pairing question', others: [VN_MOTORBIKE], reason: 'allowed' },
   { name: 'a rejected other read is not paired', plate: CN_NEW_ENERGY, others: [REJECTED], lists: permit({}), reason: 'allowed' },
@@ -249,6 +253,12 @@ describe('decide: what the result carries', () => {
   it('names the pairing it expected', () => {
     const decision = run({ plate: CN_NEW_ENERGY, others: [VN_TEMPORARY_OTHER], lists: permit({ pairedPlate: 'T2912345' }) });
     expect(decision.detail).toBe('云AD12345 is read with T2954321 on one vehicle; its allow entry pairs it with T2912345');
+  });
+
+  it('says whose entry opened a plate allowed through its paired plate', () => {
+    const decision = run({ plate: CN_NEW_ENERGY, others: [VN_TEMPORARY], lists: { allow: [{ key: 'T2912345', pairedPlate: '云AD12345', reason: 'permit' }] } });
+    expect(decision.detail).toBe('T2912345, paired with 云AD12345, is allowed (permit)');
+    expect(decision.matched).toMatchObject({ list: 'allow', entry: { key: 'T2912345' } });
   });
 });
 
