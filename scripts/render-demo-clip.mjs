@@ -22,7 +22,8 @@ const SLOT = 5, GAP = 0.3, APPROACH = 2.0, STOP = 1.8, EXIT = 0.8; // seconds; G
 const HORIZON = 200, VP_X = 660, LANE_X = 640, STOP_Y = 665; // stop: vehicle's bottom edge, lane centre at the frame's bottom
 const Z_STOP = 8, Z_FAR = 110; // metres: perspective scale = Z_STOP / Z
 
-// The vehicles, in order. `plate: null` marks the mud-covered plate nobody should read.
+// The vehicles, in order. `plate: null` marks the mud-covered plate nobody should read;
+// `second` is a second plate beside the first (a Chinese truck's Vietnamese temporary plate).
 const VEHICLES = [
   { body: 'car-front', colour: '#b8bcc2', plate: { display: '29C-123.45', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' } },
   { body: 'bike-rear', colour: '#1f3f8f', plate: { display: '59-P1 664.80', country: 'VN', kind: 'motorbike', layout: 'two-row', colour: 'white' } },
@@ -32,7 +33,14 @@ const VEHICLES = [
   { body: 'car-front', colour: '#23324a', plate: { display: '云A·D12345', country: 'CN', kind: 'new-energy', layout: 'one-row', colour: 'green' } },
   { body: 'car-front', colour: '#8a6a48', plate: null, mud: { display: '51G-678.90', country: 'VN', layout: 'one-row', colour: 'white' } },
   { body: 'car-front', colour: '#a3232a', plate: { display: '25A-111.22', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' } },
+  {
+    body: 'truck-front', colour: '#b8452e',
+    plate: { display: '云A·68420', country: 'CN', kind: 'ordinary', layout: 'one-row', colour: 'yellow' },
+    second: { display: 'T25-135.79', country: 'VN', kind: 'temporary', layout: 'one-row', colour: 'white' },
+  },
 ];
+// Two plates side by side on one bumper: each this wide, centres this far either side of the body's plate centre.
+const PAIR_WIDTH = 200, PAIR_OFFSET = 190;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -161,19 +169,23 @@ const BODIES = {
   }),
 };
 
-/** A vehicle sprite (raw RGBA at the stopped size) with its plate (or mud) mounted. */
+/** A vehicle sprite (raw RGBA at the stopped size) with its plate (or mud), and its second plate if any, mounted. */
 async function renderVehicle(v) {
   const body = BODIES[v.body](v.colour);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${body.w}" height="${body.h}"><defs>${shadowDef}${bodyGradient(v.colour)}</defs>${body.svg}</svg>`;
-  const plate = await renderPlate(v.plate ?? v.mud, body.plate.width, { mud: !v.plate, random });
-  const tilt = (random() - 0.5) * 2.4; // degrees: cameras are never quite square to a plate
-  const tilted = await sharp(plate.png).rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer({ resolveWithObject: true });
-  const left = Math.round(body.plate.cx - tilted.info.width / 2), top = Math.round(body.plate.cy - tilted.info.height / 2);
-  const { data } = await sharp(Buffer.from(svg))
-    .composite([{ input: tilted.data, left, top }])
-    .ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const box = { x: Math.round(body.plate.cx - plate.w / 2), y: Math.round(body.plate.cy - plate.h / 2), w: plate.w, h: plate.h };
-  return { data, w: body.w, h: body.h, plateBox: box };
+  const mounts = v.second
+    ? [{ spec: v.plate, cx: body.plate.cx - PAIR_OFFSET, width: PAIR_WIDTH }, { spec: v.second, cx: body.plate.cx + PAIR_OFFSET, width: PAIR_WIDTH }]
+    : [{ spec: v.plate ?? v.mud, cx: body.plate.cx, width: body.plate.width }];
+  const layers = [], boxes = [];
+  for (const mount of mounts) {
+    const plate = await renderPlate(mount.spec, mount.width, { mud: !v.plate, random });
+    const tilt = (random() - 0.5) * 2.4; // degrees: cameras are never quite square to a plate
+    const tilted = await sharp(plate.png).rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer({ resolveWithObject: true });
+    layers.push({ input: tilted.data, left: Math.round(mount.cx - tilted.info.width / 2), top: Math.round(body.plate.cy - tilted.info.height / 2) });
+    boxes.push({ x: Math.round(mount.cx - plate.w / 2), y: Math.round(body.plate.cy - plate.h / 2), w: plate.w, h: plate.h });
+  }
+  const { data } = await sharp(Buffer.from(svg)).composite(layers).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, w: body.w, h: body.h, plateBox: boxes[0], secondBox: boxes[1] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,9 +353,14 @@ async function main() {
     vehicles: vehicles.map((v, i) => {
       const stoppedAt = placement(sprites[i], { scale: 1, bottom: STOP_Y });
       const box = sprites[i].plateBox;
+      const second = sprites[i].secondBox;
       return {
         index: i, body: v.body, direction: v.direction, colour: v.colour,
         plate: v.plate && { text: canonical(v.plate.display), ...v.plate },
+        ...(v.second ? {
+          secondPlate: { text: canonical(v.second.display), ...v.second },
+          secondPlateBoxWhenStopped: { x: stoppedAt.left + second.x, y: stoppedAt.top + second.y, w: second.w, h: second.h },
+        } : {}),
         ...(v.plate ? {} : { note: 'plate covered with mud: there is no correct read' }),
         window: { start: i * SLOT, end: (i + 1) * SLOT },
         visible: frameSpan(i, v.direction, sprites[i].h, (p) => p.alpha > 0 && placement(sprites[i], p).top < H),

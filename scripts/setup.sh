@@ -49,8 +49,10 @@ if [[ ! -f dist/cli/main.js ]] || [[ -n "$(find src -newer dist/cli/main.js -pri
   npm run --silent build >&2
 fi
 
-# The demo clip is rendered by the project's own script (synthetic plates), once.
-if [[ ! -f .cache/demo/lane-1.mp4 ]]; then
+# The demo clip is rendered by the project's own script (synthetic plates): once, and again
+# when the script or its plate drawing changed since (a pull that added a vehicle).
+if [[ ! -f .cache/demo/lane-1.mp4 ]] || [[ scripts/render-demo-clip.mjs -nt .cache/demo/lane-1.mp4 ]] ||
+  [[ scripts/lib/plate-art.mjs -nt .cache/demo/lane-1.mp4 ]]; then
   echo "setup: rendering the demo clip" >&2
   node scripts/render-demo-clip.mjs --out .cache/demo/lane-1.mp4 >&2
 fi

@@ -7,9 +7,19 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export const DEMO_CLIP = `${root}.cache/demo/lane-1.mp4`;
 export const CLI = `${root}dist/cli/main.js`;
 
+export interface DemoPlate {
+  text: string;
+  display: string;
+  country: string;
+  kind: string;
+  layout: string;
+}
+
 export interface DemoVehicle {
   index: number;
-  plate: { text: string; display: string; country: string; kind: string; layout: string } | null;
+  plate: DemoPlate | null;
+  /** A second plate beside the first: the cross-border truck's Vietnamese temporary plate. */
+  secondPlate?: DemoPlate;
   window: { start: number; end: number };
 }
 

@@ -86,7 +86,8 @@ describe('smartgate demo with --mqtt-url', () => {
     const seqs = tail.stdout.map((e) => e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     expect(tail.stderr).not.toMatch(/"notice":"gap"/);
-    const plates = vehicles.flatMap((v) => (v.plate ? [v.plate.text] : []));
+    // A truck's two plates are one vehicle, reported under whichever plate agreed first.
+    const plates = vehicles.flatMap((v) => [v.plate, v.secondPlate].flatMap((p) => (p ? [p.text] : [])));
     // Each vehicle: its plate read, then the lane's decision on it, then what the lane did about
     // it (the barrier's actuation, alarms, how the visit ended).
     for (const event of tail.stdout) expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1' });

@@ -150,6 +150,18 @@ describe('the status page in Chromium, on the demo', () => {
     expect(await tabText()).toBe(vietnamese);
   });
 
+  it("shows the cross-border truck as one vehicle, its second plate on the same row", { timeout: 90_000 }, async () => {
+    await page.getByTestId('tab-events').click();
+    // The clip's last vehicle (40-45 s) carries 云A·68420 and T25-135.79 (docs/demo-clip.md).
+    const other = page.getByTestId('event-other-plates').first();
+    await other.waitFor({ state: 'visible', timeout: 75_000 });
+    const row = page.getByTestId('event-row').filter({ has: other }).first();
+    const text = await row.innerText();
+    expect([text.includes('云A·68420') && text.includes('T2513579'), text.includes('T25-135.79') && text.includes('云A68420')]).toContain(true);
+    // Decided on the permit listed under the temporary plate, paired with the Chinese plate.
+    expect(await row.getAttribute('data-action')).toBe('open');
+  });
+
   it('a held vehicle confirmed with a reason opens the simulated barrier, and the audit event reaches central', { timeout: 120_000 }, async () => {
     await page.getByTestId('tab-holds').click();
     // The demo clip's expired permit (25C-012.34) is held at the barrier about 17 s into the clip.
