@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { clamp, gaussianFrom, mulberry32, renderPlate } from './lib/plate-art.mjs';
+import { clamp, gaussianFrom, mulberry32, plateSvg, renderPlate } from './lib/plate-art.mjs';
 
 const W = 1280, H = 720, FPS = 10;
 const SLOT = 5, GAP = 0.3, APPROACH = 2.0, STOP = 1.8, EXIT = 0.8; // seconds; GAP+APPROACH+STOP+EXIT = SLOT - 1 frame
@@ -39,8 +39,9 @@ const VEHICLES = [
     second: { display: 'T25-135.79', country: 'VN', kind: 'temporary', layout: 'one-row', colour: 'white' },
   },
 ];
-// Two plates side by side on one bumper: each this wide, centres this far either side of the body's plate centre.
-const PAIR_WIDTH = 200, PAIR_OFFSET = 190;
+// Two plates on one bumper, at one scale (the CN plate 200 px wide, the longer VN plate wider),
+// their centres this far either side of the body's plate centre.
+const PAIR_PX_PER_MM = 200 / 440, PAIR_OFFSET = 190;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -174,7 +175,7 @@ async function renderVehicle(v) {
   const body = BODIES[v.body](v.colour);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${body.w}" height="${body.h}"><defs>${shadowDef}${bodyGradient(v.colour)}</defs>${body.svg}</svg>`;
   const mounts = v.second
-    ? [{ spec: v.plate, cx: body.plate.cx - PAIR_OFFSET, width: PAIR_WIDTH }, { spec: v.second, cx: body.plate.cx + PAIR_OFFSET, width: PAIR_WIDTH }]
+    ? [[v.plate, -PAIR_OFFSET], [v.second, PAIR_OFFSET]].map(([spec, dx]) => ({ spec, cx: body.plate.cx + dx, width: PAIR_PX_PER_MM * plateSvg(spec).mm[0] }))
     : [{ spec: v.plate ?? v.mud, cx: body.plate.cx, width: body.plate.width }];
   const layers = [], boxes = [];
   for (const mount of mounts) {
