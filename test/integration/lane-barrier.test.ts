@@ -362,7 +362,7 @@ describe('a lane driving a Modbus relay board on a PTY', () => {
 
     expect(lane.barrier()).toMatchObject({ state: 'fault', portOpen: false });
     const [result] = actuations('result');
-    expect(result!.payload).toMatchObject({ ok: false, outcome: 'port-closed', sent: [COIL_ON] });
+    expect(result!.payload, JSON.stringify(result!.payload)).toMatchObject({ ok: false, outcome: 'port-closed', sent: [COIL_ON] });
     const fault = events('alarm').find((e) => e.payload.alarm === 'barrier.fault')!;
     expect(fault).toBeDefined();
     expect(fault.seq).toBeLessThan(result!.seq);
