@@ -30,7 +30,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
 import province_swap  # noqa: E402
-from trainlib import lr_at, save_atomic, sha256  # noqa: E402
+from trainlib import WeightAverage, lr_at, save_atomic, sha256  # noqa: E402
 
 
 # --- model -----------------------------------------------------------------------------------
@@ -56,6 +56,7 @@ class Reader(nn.Module):
 
     def __init__(self, n_classes, width=(16, 32, 48, 64, 96), hidden=64):
         super().__init__()
+        self.n_classes, self.width, self.hidden = n_classes, tuple(width), hidden
         c1, c2, c3, c4, c5 = width
         self.features = nn.Sequential(
             conv_bn(1, c1, 2),                         # 32 x 80
@@ -190,6 +191,13 @@ def evaluate(model, val_by_folder, batch=128):
 
 
 
+def averaged(model, average):
+    """A copy of `model` holding the average's weights (the trained model is left as it is)."""
+    copy = Reader(model.n_classes, model.width, model.hidden)
+    copy.load_state_dict(average.shadow)
+    return copy
+
+
 def export(model, out_path, work, manifest_extra, ref_samples):
     model.eval()
     wrapped = Exported(model).eval()
@@ -273,6 +281,11 @@ def main():
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
+    ap.add_argument('--ema', type=float, default=0.0, metavar='DECAY',
+                    help='also keep an exponential moving average of the weights (e.g. 0.9995, ~2000 steps); '
+                         'validated each epoch beside the trained weights (trainlib.WeightAverage)')
+    ap.add_argument('--weights', choices=('trained', 'ema'),
+                    help='which weights --export writes: the trained ones or their average (default: ema with --ema)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
     try:
@@ -295,6 +308,11 @@ def main():
             sys.exit(f'--province-swap {r}: expected NAME=SHARE with SHARE between 0 and 1')
     if not 0.0 <= args.tilted <= 0.3:
         sys.exit(f'--tilted {args.tilted}: expected a share between 0 and 0.3')
+    if not (args.ema == 0.0 or 0.9 <= args.ema < 1.0):
+        sys.exit(f'--ema {args.ema}: expected a decay between 0.9 and 1 (e.g. 0.9995), or 0 for none')
+    weights = args.weights or ('ema' if args.ema else 'trained')
+    if weights == 'ema' and not args.ema:
+        sys.exit('--weights ema: the run keeps no average; pass --ema DECAY (the one it was trained with)')
     if args.donor_jitter and not swap_share:
         sys.exit('--donor-jitter: jitters the province swap\'s donors; pass --province-swap NAME=SHARE too')
     folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
@@ -338,6 +356,7 @@ def main():
 
     last = os.path.join(args.work, 'last.pt')
     state = {'epoch': 0, 'history': [], 'train_seconds': 0.0}
+    average = WeightAverage(model, args.ema) if args.ema else None
     if os.path.exists(last):
         ck = torch.load(last, map_location='cpu')
         made = ck.get('config', {})
@@ -349,12 +368,21 @@ def main():
         model.load_state_dict(ck['model'])
         opt.load_state_dict(ck['opt'])
         state = ck['state']
+        if average is None and ck.get('ema') is not None:
+            sys.exit(f"{last} keeps an average of the weights: pass --ema {ck['ema']['decay']} (and --weights trained "
+                     'to export the trained weights)')
+        if average is not None:
+            if ck.get('ema') is None:
+                sys.exit(f'{last} was trained without --ema: rerun without it, or another --work to start afresh')
+            if ck['ema']['decay'] != args.ema:
+                sys.exit(f"{last} keeps an average with --ema {ck['ema']['decay']}: pass that")
+            average.load_state_dict(ck['ema'])
         if ck.get('config', {}).get('seed') != args.seed or ck.get('config', {}).get('train_images') != len(train):
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
-              'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
+              'ema': args.ema, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     model.train()
     for epoch in range(state['epoch'], args.epochs):
@@ -378,6 +406,8 @@ def main():
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
+            if average is not None:
+                average.update(model)
             loss_sum += loss.item()
         secs = time.time() - t0
         state['train_seconds'] += secs
@@ -385,14 +415,22 @@ def main():
         state['epoch'] = epoch + 1
         entry = {'epoch': epoch + 1, 'loss': round(loss_sum / steps_per_epoch, 4), 'seconds': round(secs, 1),
                  'seconds_per_1000_images': round(secs * 1000 / len(train), 2), 'val': metrics}
+        if average is not None:
+            entry['val_ema'] = evaluate(averaged(model, average), val_by_folder)
         state['history'].append(entry)
-        save_atomic({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state, 'config': config}, last)
+        save_atomic({'model': model.state_dict(), 'opt': opt.state_dict(), 'state': state, 'config': config,
+                     'ema': average.state_dict() if average is not None else None}, last)
         with open(os.path.join(args.work, 'log.jsonl'), 'a', encoding='utf-8') as f:
             f.write(json.dumps(entry, ensure_ascii=False) + '\n')
         summary = ' '.join(f"{k}: exact {v['exact']} char {v['char_accuracy']}" for k, v in metrics.items())
+        if average is not None:
+            summary += ' | ema ' + ' '.join(f"{k}: {v['exact']}" for k, v in entry['val_ema'].items())
         print(f"epoch {epoch + 1}/{args.epochs} loss {entry['loss']} {secs:.1f} s "
               f"({entry['seconds_per_1000_images']} s/1000 img) | {summary}", flush=True)
 
+    if weights == 'ema':
+        model = averaged(model, average)
+    print(f'weights: {weights}', flush=True)
     final = evaluate(model, val_by_folder)
     print('validation:', json.dumps(final, ensure_ascii=False), flush=True)
     if args.export:
@@ -408,6 +446,7 @@ def main():
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
                 'province_swap': swap_share or None, 'donor_jitter': args.donor_jitter if swap_share else None,
                 'tilted_share': args.tilted,
+                'weights': 'exponential moving average, decay %g per step' % args.ema if weights == 'ema' else 'trained',
                 'train_seconds': round(state['train_seconds'], 1),
                 'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
                 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'python': platform.python_version(),
