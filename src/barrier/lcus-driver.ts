@@ -93,10 +93,10 @@ export class LcusDriver implements BarrierDriver {
 
   private failed(err: unknown, sent: string[]): OpenResult {
     const message = err instanceof Error ? err.message : String(err);
-    const reason = err instanceof LinkError && err.reason !== 'write' && err.reason !== 'timeout' ? err.reason : 'error';
+    const reason = err instanceof LinkError && err.reason !== 'timeout' ? err.reason : 'error';
     if (reason === 'error' || sent.length > 0) {
-      // A write failed on an open port, or the off frame could not be sent: the contact may
-      // be stuck closed. Report it as a fault until the port is reopened.
+      // Something other than the port failed, or the off frame could not be sent: the contact
+      // may be stuck closed. Report it as a fault until the port is reopened.
       this.fault = message;
       this.opts.log.error({ device: this.opts.device, err: message }, 'barrier fault');
       this.emit();

@@ -20,7 +20,7 @@ export const serialPortFactory: PortFactory = (path, baudRate) => new SerialPort
 
 export class LinkError extends Error {
   constructor(
-    readonly reason: 'port-closed' | 'deadline' | 'timeout' | 'write',
+    readonly reason: 'port-closed' | 'deadline' | 'timeout',
     message: string,
   ) {
     super(message);
@@ -188,7 +188,14 @@ export class SerialLink {
       return Promise.reject(new LinkError('deadline', `${this.opts.path}: deadline passed ${Math.round(now - deadlineAt)} ms ago, not sent`));
     }
     return new Promise((resolve, reject) => {
-      port.write(bytes, (err) => (err ? reject(new LinkError('write', `${this.opts.path}: write failed: ${err.message}`)) : resolve()));
+      port.write(bytes, (err) => {
+        if (!err) return resolve();
+        // A serial write fails when the device is gone (EIO once its far end closed), often
+        // before the port's close event arrives: treat it as that loss, reopen, and say so.
+        const lost = new LinkError('port-closed', `${this.opts.path}: write failed: ${err.message}`);
+        this.lost(port, err);
+        reject(lost);
+      });
     });
   }
 

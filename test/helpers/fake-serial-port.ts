@@ -12,6 +12,8 @@ export class FakeSerialDevice {
   opens = 0;
   current: FakePort | null = null;
   respond: ((frame: Buffer) => Buffer | null) | null = null;
+  /** Writes fail with this (as a PTY whose far end closed fails with EIO), nothing written. */
+  writeError: Error | null = null;
 
   readonly factory: PortFactory = () => new FakePort(this);
 
@@ -50,6 +52,11 @@ export class FakePort extends EventEmitter implements PortLike {
   write(data: Buffer, cb: (err: Error | null | undefined) => void): boolean {
     if (!this.isOpen) {
       queueMicrotask(() => cb(new Error('Port is not open')));
+      return false;
+    }
+    const writeError = this.device.writeError;
+    if (writeError) {
+      queueMicrotask(() => cb(writeError));
       return false;
     }
     this.device.written.push(Buffer.from(data));

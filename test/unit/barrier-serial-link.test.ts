@@ -58,6 +58,26 @@ describe('SerialLink', () => {
     expect(device.written).toEqual([]);
   });
 
+  it('a failed write is the device gone: refused as port-closed naming the error, port lost, reopened later', async () => {
+    device.writeError = new Error('Input/output error');
+    await expect(link.request(bytes('a00101a2'), clock.monotonic() + 60_000, fixed(4), 1000)).rejects.toMatchObject({
+      reason: 'port-closed',
+      message: '/dev/ttyFAKE: write failed: Input/output error',
+    });
+    expect(link.isOpen).toBe(false);
+    expect(changes).toEqual([
+      [true, null],
+      [false, '/dev/ttyFAKE: Input/output error'],
+    ]);
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({ reason: 'port-closed' });
+    device.writeError = null;
+    clock.advance(500);
+    await settle();
+    expect(link.isOpen).toBe(true);
+    await link.write(bytes('a00101a3'), clock.monotonic() + 60_000);
+    expect(device.frames()).toEqual(['A0 01 01 A3']);
+  });
+
   it('backs off 0.5 s doubling to 5 s while the device is missing, and from 0.5 s again once it was open', async () => {
     await link.stop();
     const attempts: number[] = [];
