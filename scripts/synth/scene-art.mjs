@@ -17,11 +17,15 @@ import { makeSpec, sampleSeed } from './specs.mjs';
 import { bounds, invert3, mapPoint, squareToQuad, warpOnto } from './warp.mjs';
 
 /** Bump when a change makes the same seed give different scenes or labels. */
-export const SCENE_VERSION = '1.0.0';
+export const SCENE_VERSION = '1.1.0';
 
 /** Probabilities and ranges, recorded in the manifest. */
 export const SCENE_RATES = {
   plates: { 0: 0.12, 1: 0.43, 2: 0.3, 3: 0.15 },
+  // Two plates on one vehicle, side by side in one plane (a Chinese truck's plate and its
+  // Vietnamese temporary plate): share of scenes with 2-3 plates whose first two are a pair,
+  // and the gap between them over the first plate's width.
+  pair: 0.4, pairGap: [0.05, 0.45],
   background: { gate: 0.4, closeup: 0.2, wall: 0.15, texture: 0.25 },
   userBackground: 0.5, // share of scenes on a --backgrounds image, when given
   plateWidth: [0.03, 0.35], // bounding-box width over image width, log-uniform
@@ -228,9 +232,11 @@ export function listBackgrounds(dir) {
 // The plan.
 
 /** Projected corners of a plate of aspect `aspect` (height / width) under yaw, pitch, roll. */
-function projectPlate(aspect, yaw, pitch, roll, distance) {
+/** A plate one unit wide (`aspect` high) centred on the origin, or `rect` [x0, y0, x1, y1] in its plane, seen by the camera. */
+function projectPlate(aspect, yaw, pitch, roll, distance, rect = [-0.5, -aspect / 2, 0.5, aspect / 2]) {
   const [cy, sy, cp, sp, cr, sr] = [Math.cos(yaw), Math.sin(yaw), Math.cos(pitch), Math.sin(pitch), Math.cos(roll), Math.sin(roll)];
-  return [[-0.5, -aspect / 2], [0.5, -aspect / 2], [0.5, aspect / 2], [-0.5, aspect / 2]].map(([x, y]) => {
+  const [x0, y0, x1, y1] = rect;
+  return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(([x, y]) => {
     // Rx(pitch), then Ry(yaw), then Rz(roll); the camera looks along +z from `distance`.
     let [X, Y, Z] = [x, y * cp, y * sp];
     [X, Z] = [X * cy + Z * sy, -X * sy + Z * cy];
@@ -261,10 +267,26 @@ export function planScene(seed, index, { width: W, height: H, kinds, backgrounds
     const [lo, hi] = R.plateWidth;
     const boxW = W * Math.exp(between(random, Math.log(lo), Math.log(hi)));
     const yaw = clamp(gauss() * R.yawDeg, -50, 50) * deg, pitch = clamp(gauss() * R.pitchDeg, -35, 35) * deg, roll = clamp(gauss() * R.rollDeg, -25, 25) * deg;
-    const raw = projectPlate(aspect, yaw, pitch, roll, between(random, 1.3, 6));
+    const distance = between(random, 1.3, 6);
+    const raw = projectPlate(aspect, yaw, pitch, roll, distance);
+    // The pair's second plate: the next plate's spec, at its real size beside this one in
+    // its plane, centres level give or take a tenth of a height, left or right.
+    let pair = null;
+    if (k === 0 && wanted >= 2 && random() < R.pair) {
+      const spec2 = makeSpec(sampleSeed(seed, index, 22), 1, kinds);
+      const mm2 = plateSvg(spec2).mm;
+      const w2 = mm2[0] / mm[0], h2 = mm2[1] / mm[0];
+      const gap = between(random, R.pairGap[0], R.pairGap[1]), dy = between(random, -0.1, 0.1) * aspect;
+      const x0 = random() < 0.5 ? 0.5 + gap : -0.5 - gap - w2;
+      pair = { spec: spec2, mm: mm2, raw: projectPlate(aspect, yaw, pitch, roll, distance, [x0, dy - h2 / 2, x0 + w2, dy + h2 / 2]) };
+      k++;
+    }
     const xs = raw.map((p) => p[0]), ys = raw.map((p) => p[1]);
     const scale = boxW / (Math.max(...xs) - Math.min(...xs));
-    const bw = boxW, bh = (Math.max(...ys) - Math.min(...ys)) * scale;
+    // Placed (and kept clear of other plates) as one: the pair's union box.
+    const all = pair ? [...raw, ...pair.raw] : raw;
+    const ax = all.map((p) => p[0]), ay = all.map((p) => p[1]);
+    const bw = (Math.max(...ax) - Math.min(...ax)) * scale, bh = (Math.max(...ay) - Math.min(...ay)) * scale;
     const surround = random() < R.surround
       ? { paint: pick(random, PAINTS), reach: [between(random, 0.04, 0.5), between(random, 0.08, 0.9), between(random, 0.04, 0.5), between(random, 0.08, 0.7)], holder: random() < 0.4 ? between(random, 0.015, 0.05) : 0, top: between(random, 0.8, 1.25), bottom: between(random, 0.6, 1) }
       : null;
@@ -293,9 +315,12 @@ export function planScene(seed, index, { width: W, height: H, kinds, backgrounds
     }
     if (!placed) continue;
     taken.push([placed[0], placed[1], bw, bh]);
-    const minX = Math.min(...xs), minY = Math.min(...ys);
-    const corners = raw.map(([x, y]) => [f2(placed[0] + (x - minX) * scale), f2(placed[1] + (y - minY) * scale)]);
-    plates.push({ spec, mm, corners, surround, dirt, motion, occluder, light: f2(light), angles: [yaw, pitch, roll].map((a) => f2(a / deg)) });
+    const minX = Math.min(...ax), minY = Math.min(...ay);
+    const toImage = (quad) => quad.map(([x, y]) => [f2(placed[0] + (x - minX) * scale), f2(placed[1] + (y - minY) * scale)]);
+    const angles = [yaw, pitch, roll].map((a) => f2(a / deg));
+    plates.push({ spec, mm, corners: toImage(raw), surround, dirt, motion, occluder, light: f2(light), angles });
+    // The second plate shares the vehicle (no surround of its own: the first one's paint is behind both), light and blur.
+    if (pair) plates.push({ spec: pair.spec, mm: pair.mm, corners: toImage(pair.raw), surround: null, dirt: 0, motion, occluder: null, light: f2(light), angles, pairedWith: plates.length - 1 });
   }
   const fx = {
     gradient: random() < R.gradient ? { angle: random() * 2 * Math.PI, amount: between(random, 0.1, 0.45) } : null,
@@ -332,6 +357,7 @@ export function sceneLabel(plan, image) {
         colour: p.spec.colour,
         occluded: p.occluder ? p.occluder.covered : 0,
         angles: p.angles,
+        ...(p.pairedWith !== undefined ? { paired_with: p.pairedWith } : {}),
       };
     }),
     background: plan.background.kind,

@@ -22,6 +22,7 @@ interface PlateLabel {
   rows: number;
   corners: Point[];
   box: [number, number, number, number];
+  paired_with?: number;
 }
 interface SceneLabel {
   image: string;
@@ -95,8 +96,16 @@ describe('synthetic scene plans', () => {
         expect(area).toBeGreaterThan(0);
         expect(p.corners[0]![0]).toBeLessThan(p.corners[1]![0]);
         expect(p.corners[0]![1]).toBeLessThan(p.corners[3]![1]);
-        expect(bw / l.width).toBeGreaterThanOrEqual(0.0299);
-        expect(bw / l.width).toBeLessThanOrEqual(0.3501);
+        if (p.paired_with === undefined) {
+          expect(bw / l.width).toBeGreaterThanOrEqual(0.0299);
+          expect(bw / l.width).toBeLessThanOrEqual(0.3501);
+        } else {
+          // A pair's second plate is sized by its real width against the first's (190 to 520 mm
+          // wide: x2.7 at most) seen from one place (the yaw makes the nearer one wider).
+          const ratio = bw / l.plates[p.paired_with]!.box[2];
+          expect(ratio).toBeGreaterThan(0.2);
+          expect(ratio).toBeLessThan(5);
+        }
       }
     }
   });
@@ -108,12 +117,32 @@ describe('synthetic scene plans', () => {
     expect(new Set(all.map((p) => p.kind)).size).toBeGreaterThan(10);
     for (const l of labels) {
       for (const [i, a] of l.plates.entries()) {
-        for (const b of l.plates.slice(i + 1)) {
+        for (const [j, b] of l.plates.slice(i + 1).entries()) {
+          if (b.paired_with === i) {
+            // A pair's boxes may touch when the vehicle is rolled; their quads do not.
+            expect([...a.corners.filter(([x, y]) => inside(b.corners, x, y)), ...b.corners.filter(([x, y]) => inside(a.corners, x, y))], `${l.image} ${i}+${i + 1 + j}`).toEqual([]);
+            continue;
+          }
           const apart = a.box[0] + a.box[2] < b.box[0] || b.box[0] + b.box[2] < a.box[0] || a.box[1] + a.box[3] < b.box[1] || b.box[1] + b.box[3] < a.box[1];
           expect(apart).toBe(true);
         }
       }
     }
+  });
+
+  it("put some vehicles' two plates side by side, closer than two plates' widths, on either side", () => {
+    const pairs = labels.flatMap((l) => l.plates.flatMap((b) => (b.paired_with === undefined ? [] : [[l.plates[b.paired_with]!, b] as const])));
+    // 45 % of scenes have 2-3 plates and 40 % of those a pair (some cannot be placed).
+    expect(pairs.length).toBeGreaterThan(40);
+    expect(pairs.length).toBeLessThan(110);
+    const centre = (p: PlateLabel) => [p.box[0] + p.box[2] / 2, p.box[1] + p.box[3] / 2] as const;
+    for (const [a, b] of pairs) {
+      const [ax, ay] = centre(a), [bx, by] = centre(b);
+      // Side by side: further apart across than up or down, and closer than two plates' widths.
+      expect(Math.abs(bx - ax)).toBeGreaterThan(Math.abs(by - ay));
+      expect(Math.abs(bx - ax)).toBeLessThan(2 * (a.box[2] + b.box[2]));
+    }
+    expect(new Set(pairs.map(([a, b]) => (centre(b)[0] > centre(a)[0] ? 'right' : 'left')))).toEqual(new Set(['left', 'right']));
   });
 
   it('depend only on the seed and the index', () => {
