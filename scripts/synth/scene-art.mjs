@@ -23,9 +23,9 @@ export const SCENE_VERSION = '1.1.0';
 export const SCENE_RATES = {
   plates: { 0: 0.12, 1: 0.43, 2: 0.3, 3: 0.15 },
   // Two plates on one vehicle, side by side in one plane (a Chinese truck's plate and its
-  // Vietnamese temporary plate): share of scenes with 2-3 plates whose first two are a pair,
-  // and the gap between them over the first plate's width.
-  pair: 0.4, pairGap: [0.05, 0.45],
+  // Vietnamese temporary plate): the gap between them over the first plate's width. The share
+  // of scenes with 2-3 plates whose first two are a pair is `planScene`'s `pairs` option.
+  pairGap: [0.05, 0.45],
   background: { gate: 0.4, closeup: 0.2, wall: 0.15, texture: 0.25 },
   userBackground: 0.5, // share of scenes on a --backgrounds image, when given
   plateWidth: [0.03, 0.35], // bounding-box width over image width, log-uniform
@@ -250,7 +250,7 @@ function projectPlate(aspect, yaw, pitch, roll, distance, rect = [-0.5, -aspect 
  * `renderScene` draws and `sceneLabel` labels. `opts`: `width`, `height`, `kinds` (synth kinds),
  * `backgrounds` (image paths, or none).
  */
-export function planScene(seed, index, { width: W, height: H, kinds, backgrounds = [] }) {
+export function planScene(seed, index, { width: W, height: H, kinds, backgrounds = [], pairs = 0 }) {
   const random = mulberry32(sampleSeed(seed, index, 20));
   const gauss = () => gaussianFrom(random);
   const R = SCENE_RATES;
@@ -272,7 +272,8 @@ export function planScene(seed, index, { width: W, height: H, kinds, backgrounds
     // The pair's second plate: the next plate's spec, at its real size beside this one in
     // its plane, centres level give or take a tenth of a height, left or right.
     let pair = null;
-    if (k === 0 && wanted >= 2 && random() < R.pair) {
+    // No draw at all without pairs: `pairs: 0` plans exactly the scenes of version 1.0.0.
+    if (pairs > 0 && k === 0 && wanted >= 2 && random() < pairs) {
       const spec2 = makeSpec(sampleSeed(seed, index, 22), 1, kinds);
       const mm2 = plateSvg(spec2).mm;
       const w2 = mm2[0] / mm[0], h2 = mm2[1] / mm[0];

@@ -5,7 +5,7 @@
 // docs/synthetic-data.md, "Detector scenes".
 //
 //   node scripts/synth/scenes.mjs --out DIR --count N [--seed S] [--size 640x640] [--jobs 2]
-//        [--kinds K1,K2,...|vn|cn] [--backgrounds DIR] [--no-yolo] [--resume]
+//        [--kinds K1,K2,...|vn|cn] [--backgrounds DIR] [--pairs SHARE] [--no-yolo] [--resume]
 //
 // Writes DIR/images/000001.jpg ..., DIR/labels.jsonl (one JSON line per image: the plates' text,
 // country, kind, rows, four corners clockwise from the plate's top-left, box), DIR/labels/000001.txt
@@ -70,6 +70,7 @@ async function main() {
         jobs: { type: 'string', default: '2' },
         'no-yolo': { type: 'boolean', default: false },
         resume: { type: 'boolean', default: false },
+        pairs: { type: 'string', default: '0' },
       },
     }));
   } catch (err) {
@@ -99,12 +100,14 @@ async function main() {
     }
     if (!backgrounds.length) fail(`--backgrounds: no .jpg/.png/.webp images in ${values.backgrounds}`);
   }
+  const pairs = Number(values.pairs);
+  if (!(pairs >= 0 && pairs <= 1)) fail(`--pairs ${values.pairs}: expected a share between 0 and 1 (0.4: two plates side by side in 40 % of the scenes with two or three)`);
   const jobs = Math.max(1, Math.min(16, Number(values.jobs) || 2));
   const yolo = !values['no-yolo'];
   const started = performance.now();
   const { parsePlate } = await import(new URL('../../dist/plates/parse.js', import.meta.url).href);
 
-  const planOpts = { width, height, kinds, backgrounds };
+  const planOpts = { width, height, kinds, backgrounds, pairs };
   const plans = Array.from({ length: count }, (_, i) => planScene(seed, i, planOpts));
   for (const plan of plans) {
     for (const { spec: s } of plan.plates) {
@@ -163,9 +166,10 @@ async function main() {
       country: tally(all, (p) => p.country),
       kind: tally(all, (p) => `${p.country} ${p.kind}`),
       occluded: all.filter((p) => p.occluded > 0).length,
+      pairs: all.filter((p) => p.paired_with !== undefined).length,
     },
     plateWidthShare: widths.length ? { min: +widths[0].toFixed(3), median: +widths[widths.length >> 1].toFixed(3), max: +widths.at(-1).toFixed(3) } : null,
-    rates: SCENE_RATES,
+    rates: { ...SCENE_RATES, pairs },
     renderer: { sharp: sharp.versions.sharp, libvips: sharp.versions.vips },
   };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

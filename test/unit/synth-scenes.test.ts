@@ -36,7 +36,7 @@ interface Plan {
   plates: unknown[];
 }
 interface SceneArt {
-  planScene(seed: number, index: number, opts: { width: number; height: number; kinds: string[] }): Plan;
+  planScene(seed: number, index: number, opts: { width: number; height: number; kinds: string[]; pairs?: number }): Plan;
   renderScene(plan: Plan, opts?: { plates?: boolean; raw?: boolean }): Promise<Buffer>;
   sceneLabel(plan: Plan, image: string): SceneLabel;
 }
@@ -46,7 +46,7 @@ const { SYNTH_KINDS } = (await import(new URL('../../scripts/synth/specs.mjs', i
 const KINDS = Object.keys(SYNTH_KINDS);
 
 const SEED = 20261125;
-const SIZE = { width: 320, height: 256, kinds: KINDS };
+const SIZE = { width: 320, height: 256, kinds: KINDS, pairs: 0.4 };
 const plans = Array.from({ length: 400 }, (_, i) => planScene(SEED, i, SIZE));
 const labels = plans.map((p, i) => sceneLabel(p, `images/${i}.jpg`));
 
@@ -143,6 +143,13 @@ describe('synthetic scene plans', () => {
       expect(Math.abs(bx - ax)).toBeLessThan(2 * (a.box[2] + b.box[2]));
     }
     expect(new Set(pairs.map(([a, b]) => (centre(b)[0] > centre(a)[0] ? 'right' : 'left')))).toEqual(new Set(['left', 'right']));
+  });
+
+  it('without pairs (the default) put no two plates on one vehicle', () => {
+    const { pairs: _, ...single } = SIZE;
+    const plain = Array.from({ length: 400 }, (_, i) => sceneLabel(planScene(SEED, i, single), `images/${i}.jpg`));
+    expect(plain.flatMap((l) => l.plates).filter((p) => p.paired_with !== undefined)).toEqual([]);
+    expect(plain.flatMap((l) => l.plates).length).toBeGreaterThan(500);
   });
 
   it('depend only on the seed and the index', () => {
