@@ -231,8 +231,11 @@ export function listBackgrounds(dir) {
 // ---------------------------------------------------------------------------------------------
 // The plan.
 
-/** Projected corners of a plate of aspect `aspect` (height / width) under yaw, pitch, roll. */
-/** A plate one unit wide (`aspect` high) centred on the origin, or `rect` [x0, y0, x1, y1] in its plane, seen by the camera. */
+/**
+ * Projected corners of a plate of aspect `aspect` (height / width, one unit wide, centred on the
+ * origin) under yaw, pitch, roll; or of `rect` [x0, y0, x1, y1] in the same plane (a pair's
+ * second plate).
+ */
 function projectPlate(aspect, yaw, pitch, roll, distance, rect = [-0.5, -aspect / 2, 0.5, aspect / 2]) {
   const [cy, sy, cp, sp, cr, sr] = [Math.cos(yaw), Math.sin(yaw), Math.cos(pitch), Math.sin(pitch), Math.cos(roll), Math.sin(roll)];
   const [x0, y0, x1, y1] = rect;
