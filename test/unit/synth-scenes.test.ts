@@ -233,5 +233,13 @@ describe('scripts/synth/scenes.mjs', () => {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ generator: 'scripts/synth/scenes.mjs', seed: 7, count: 6, size: '320x320' });
     expect(manifest.counts.plates).toBe(lines.reduce((s, l) => s + l.plates.length, 0));
+    expect(manifest.counts.pairs).toBe(0);
+    expect(manifest.rates.pairs).toBe(0);
+  });
+
+  it('refuses a --pairs share outside 0-1, naming the option', async () => {
+    const err = (await run(process.execPath, [script, '--out', join(tmpdir(), 'never-written'), '--count', '1', '--pairs', '1.5']).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code).toBe(2); // the script's usage errors
+    expect(err.stderr).toContain('--pairs 1.5: expected a share between 0 and 1');
   });
 });
