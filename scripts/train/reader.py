@@ -29,6 +29,7 @@ import torch.nn.functional as F
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import platedata as pd  # noqa: E402
+import onnx_init  # noqa: E402
 import province_swap  # noqa: E402
 from trainlib import WeightAverage, lr_at, save_atomic, sha256  # noqa: E402
 
@@ -286,6 +287,9 @@ def main():
                          'validated each epoch beside the trained weights (trainlib.WeightAverage)')
     ap.add_argument('--weights', choices=('trained', 'ema'),
                     help='which weights --export writes: the trained ones or their average (default: ema with --ema)')
+    ap.add_argument('--init', metavar='FILE.onnx',
+                    help='start from an exported reader\'s weights (fine-tune, e.g. models/plate-reader.onnx) instead '
+                         'of random ones; its batch norms stay frozen (scripts/train/onnx_init.py)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
     try:
@@ -315,6 +319,18 @@ def main():
         sys.exit('--weights ema: the run keeps no average; pass --ema DECAY (the one it was trained with)')
     if args.donor_jitter and not swap_share:
         sys.exit('--donor-jitter: jitters the province swap\'s donors; pass --province-swap NAME=SHARE too')
+    init = None
+    if args.init:
+        if not os.path.isfile(args.init):
+            sys.exit(f'--init {args.init}: no such file')
+        try:
+            init_width, init_hidden = onnx_init.shape_of(args.init)
+        except Exception as e:  # not an ONNX file, or not a reader
+            sys.exit(f'--init {args.init}: not an exported reader ({e})')
+        if init_width != width or init_hidden != args.hidden:
+            sys.exit(f"--init {args.init}: a reader made with --width {','.join(map(str, init_width))} "
+                     f'--hidden {init_hidden}: pass those')
+        init = {'model': os.path.basename(args.init), 'sha256': sha256(args.init)}
     folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
     for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share)):
         unknown = sorted(set(names) - set(folders))
@@ -377,15 +393,28 @@ def main():
             if ck['ema']['decay'] != args.ema:
                 sys.exit(f"{last} keeps an average with --ema {ck['ema']['decay']}: pass that")
             average.load_state_dict(ck['ema'])
+        if (made.get('init') or {}).get('sha256') != (init or {}).get('sha256'):
+            sys.exit(f"{last} was started from {(made.get('init') or {}).get('model') or 'random weights'}, "
+                     f"not {args.init or 'random weights'}: pass the same --init, or another --work to start afresh")
         if ck.get('config', {}).get('seed') != args.seed or ck.get('config', {}).get('train_images') != len(train):
             print('warning: the checkpoint was made with another seed or training set', flush=True)
         print(f"resumed from {last} after epoch {state['epoch']}", flush=True)
+    elif init:
+        onnx_init.load(model, args.init)
+        worst = onnx_init.verify(model, args.init, Exported, (1, 1, pd.INPUT_H, pd.INPUT_W))
+        if average is not None:
+            average = WeightAverage(model, args.ema)
+        print(f'started from {args.init} (re-exported weights within {worst:.1e} of the file)', flush=True)
+        start = evaluate(model, val_by_folder)
+        print('before training: ' + ' '.join(f"{k}: exact {v['exact']}" for k, v in start.items()), flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
-              'ema': args.ema, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
+              'ema': args.ema, 'init': init, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
-    model.train()
     for epoch in range(state['epoch'], args.epochs):
+        model.train()
+        if init:
+            onnx_init.freeze_batch_norms(model)
         rng = random.Random(args.seed * 100003 + epoch)
         torch.manual_seed(args.seed * 100003 + epoch)
         order = list(range(len(train)))
@@ -446,6 +475,7 @@ def main():
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
                 'province_swap': swap_share or None, 'donor_jitter': args.donor_jitter if swap_share else None,
                 'tilted_share': args.tilted,
+                'started_from': init and {**init, 'batch_norms': 'folded into the convolutions, frozen'},
                 'weights': 'exponential moving average, decay %g per step' % args.ema if weights == 'ema' else 'trained',
                 'train_seconds': round(state['train_seconds'], 1),
                 'seconds_per_epoch_per_1000_images_median': sorted(per_1000)[len(per_1000) // 2] if per_1000 else None,
