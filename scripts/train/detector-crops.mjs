@@ -34,17 +34,26 @@ const MIN_IOU = 0.5;
 function usage(message) {
   if (message) console.error(`detector-crops: ${message}`);
   console.error('usage: node scripts/train/detector-crops.mjs --data FOLDER --out DIR [--models DIR] [--context 0.15]');
-  process.exit(2);
+  process.exit(message ? 2 : 0);
 }
 
-const { values: opts } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    out: { type: 'string' },
-    models: { type: 'string', default: join(root, 'models') },
-    context: { type: 'string', default: '0.15' },
-  },
-});
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        data: { type: 'string' },
+        out: { type: 'string' },
+        models: { type: 'string', default: join(root, 'models') },
+        context: { type: 'string', default: '0.15' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (err) {
+    return usage(err.message); // an unknown option or a missing value: name it, no stack trace
+  }
+}
+const opts = parseOptions();
+if (opts.help) usage();
 if (!opts.data) usage('--data is required: a labels.tsv folder whose rows have a plate box');
 if (!opts.out) usage('--out is required: the folder to write');
 const context = Number(opts.context);

@@ -120,5 +120,9 @@ describe('scripts/train/detector-crops.mjs', () => {
       stderr: expect.stringContaining('--context must be a number from 0 to 1, got "lots"'),
     });
     await expect(run(process.execPath, [SCRIPT, '--data', dir, '--out', join(dir, 'x')])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('holds no labels.tsv') });
+    await expect(run(process.execPath, [SCRIPT, '--frames', dir])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^detector-crops: Unknown option '--frames'.*\nusage: /s),
+    });
   });
 });
