@@ -94,7 +94,7 @@ def verify(model, path, export_module, input_shape):
     worst = 0.0
     for a, b in pairs:
         if a is None or b is None or a.shape != b.shape:
-            raise ValueError(f'{path}: the loaded model does not export to the same weights (shapes differ)')
+            raise ValueError(f'{path}: the loaded model does not export to the same weights (one is missing or of another shape)')
         worst = max(worst, float(np.abs(a - b).max()))
     if worst > 1e-5:
         raise ValueError(f'{path}: the loaded model exports weights up to {worst:g} away from the file')
