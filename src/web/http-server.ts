@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import { eventRoutes } from './api-events.js';
+import { contentSecurityPolicy, cspHash, injectedStylesheet } from './csp.js';
 import { healthRoutes, healthView } from './api-health.js';
 import { laneRoutes } from './api-lanes.js';
 import { operatorRoutes } from './api-operator.js';
@@ -36,9 +38,8 @@ export interface WebServerOptions {
   stream?: Omit<EventStreamOptions, 'health'>;
 }
 
-/** On every answer: the page loads nothing but its own files and is never framed. */
+/** On every answer, beside the Content-Security-Policy: the page is never framed nor sniffed. */
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -54,6 +55,23 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** The hash of the stylesheet the JSMpeg bundle injects, so the policy lets that one through. */
+function vendorStyleHashes(log: Logger): string[] {
+  let stylesheet: string | undefined;
+  try {
+    stylesheet = injectedStylesheet(readFileSync(jsmpegPlayerPath(), 'utf8'));
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'the JSMpeg player could not be read: live video will not play');
+    return [];
+  }
+  if (stylesheet === undefined) {
+    log.debug({}, 'the JSMpeg bundle injects no stylesheet this version knows of');
+    return [];
+  }
+  // The bundle inserts the <style> empty and fills it after: the browser checks it both times.
+  return [cspHash(''), cspHash(stylesheet)];
+}
+
 const VIDEO_PATH = /^\/api\/lanes\/([^/]+)\/video$/;
 
 /** The operators' status page and its API (docs/web.md) on node:http. */
@@ -63,6 +81,7 @@ export class WebServer implements Service {
   private readonly router = new Router();
   private readonly stream: EventStreamHub;
   private readonly files: StaticFiles;
+  private readonly policy: string;
   private boundUrl: string | null = null;
 
   constructor(
@@ -71,6 +90,7 @@ export class WebServer implements Service {
     private readonly opts: WebServerOptions,
   ) {
     this.files = new StaticFiles(opts.staticDir ?? defaultStaticDir());
+    this.policy = contentSecurityPolicy(vendorStyleHashes(ctx.log));
     this.stream = new EventStreamHub({ bus: deps.gate.bus, log: ctx.log }, { ...opts.stream, health: () => healthView(deps.gate) });
     sessionRoutes(this.router, deps);
     laneRoutes(this.router, deps.gate, deps.frames);
@@ -119,6 +139,7 @@ export class WebServer implements Service {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('Content-Security-Policy', this.policy);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');

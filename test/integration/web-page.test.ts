@@ -30,6 +30,8 @@ let browser: Browser;
 let page: Page;
 let central: MqttClient;
 const published: WireEvent[] = [];
+/** What the page logged as an error, and what it threw, from the first load on. */
+const pageErrors: string[] = [];
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [builtCli(), ...args], { input, encoding: 'utf8' });
@@ -76,6 +78,10 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => pageErrors.push(`uncaught: ${err.message}`));
 }, 90_000);
 
 afterAll(async () => {
@@ -131,6 +137,12 @@ describe('the status page in Chromium, on the demo', () => {
     await page.getByTestId('tab-health').click();
     await page.getByTestId('health-panel').waitFor({ state: 'visible' });
     await shot('health');
+  });
+
+  it('has logged no error since it loaded: the policy refuses nothing the page uses, the live video included', () => {
+    // The only expected one: the page asks for its session before the login, and is told 401.
+    const unexpected = pageErrors.filter((text) => !/status of 401/.test(text));
+    expect(unexpected).toEqual([]);
   });
 
   it('switches language: Vietnamese by default, then Chinese and English', async () => {
