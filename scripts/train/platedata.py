@@ -159,7 +159,12 @@ def generator_note(folder):
         return None
     if 'generator' not in m:
         return None
-    return {k: m[k] for k in ('generator', 'version', 'specsVersion', 'seed', 'count', 'size') if k in m}
+    note = {k: m[k] for k in ('generator', 'version', 'specsVersion', 'seed', 'count', 'size') if k in m}
+    # scenes.mjs --pairs: the share of multi-plate scenes with two plates side by side
+    rates = m.get('rates')
+    if isinstance(rates, dict) and 'pairs' in rates:
+        note['pairs'] = rates['pairs']
+    return note
 
 
 def licence_note(folder):
