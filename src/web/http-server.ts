@@ -5,12 +5,12 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import { eventRoutes } from './api-events.js';
-import { contentSecurityPolicy, cspHash, injectedStylesheet } from './csp.js';
 import { healthRoutes, healthView } from './api-health.js';
 import { laneRoutes } from './api-lanes.js';
 import { operatorRoutes } from './api-operator.js';
 import { sessionRoutes } from './api-session.js';
 import { originMatchesHost, requireSession, sessionOf } from './auth-middleware.js';
+import { contentSecurityPolicy, cspHash, injectedStylesheet } from './csp.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, Router, sendError } from './router.js';
 import { EventStreamHub, type EventStreamOptions } from './sse.js';
@@ -55,7 +55,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** The hash of the stylesheet the JSMpeg bundle injects, so the policy lets that one through. */
+/** The hashes of the stylesheet the JSMpeg bundle injects, so the policy lets that one through. */
 function vendorStyleHashes(log: Logger): string[] {
   let stylesheet: string | undefined;
   try {
