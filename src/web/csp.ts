@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 // The page's Content-Security-Policy. It loads nothing but its own files; the one inline thing
 // it allows is the stylesheet the vendored JSMpeg bundle injects at load, by that stylesheet's
-// hash, so the browser neither refuses it (a console error on every load) nor any other.
+// hash, so the browser no longer refuses it (a console error on every load) and still refuses
+// any other.
 
 /** `'sha256-…'`, the CSP source that allows exactly this inline text. */
 export function cspHash(text: string): string {
