@@ -22,9 +22,9 @@ function fail(message) {
   process.exit(2);
 }
 
-function positiveInts(name, text) {
+function pixelList(name, text, min) {
   const list = text.split(',').map((s) => Number(s.trim()));
-  if (!list.length || list.some((n) => !Number.isInteger(n) || n < 0)) fail(`--${name} ${text}: expected whole numbers of pixels, comma-separated`);
+  if (list.some((n) => !Number.isInteger(n) || n < min)) fail(`--${name} ${text}: expected whole numbers of pixels, at least ${min}, comma-separated`);
   return list;
 }
 
@@ -41,8 +41,8 @@ try {
 } catch (err) {
   fail(err.message);
 }
-const gaps = positiveInts('gaps', values.gaps);
-const widths = positiveInts('widths', values.widths);
+const gaps = pixelList('gaps', values.gaps, 0);
+const widths = pixelList('widths', values.widths, 1);
 const draws = Number(values.draws);
 if (!Number.isInteger(draws) || draws < 1) fail(`--draws ${values.draws}: expected a whole number of at least 1`);
 for (const w of widths) {
