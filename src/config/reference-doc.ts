@@ -55,7 +55,7 @@ function typeText(node: JsonSchema): string {
     case 'object':
       return 'mapping';
     case 'array': {
-      const items = node.items?.properties ? 'lane mappings' : node.items ? typeText(node.items) : 'values';
+      const items = node.items?.properties ? 'mappings' : node.items ? typeText(node.items) : 'values';
       return `list of ${items}${node.minItems ? `, at least ${node.minItems}` : ''}`;
     }
     case 'integer':
@@ -118,5 +118,7 @@ const RULES = [
   '- Lane ids are unique within the file.',
   '- A lane\'s `roi` lies inside its camera frame: `x + w ≤ camera.width` and `y + h ≤ camera.height`.',
   '- `camera.backoff.maxMs` is at least `camera.backoff.initialMs`.',
+  '- `mqtt.commands.actuatingMaxAgeMs` is at most `mqtt.commands.maxAgeMs`.',
+  '- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes\' events and state, its status, health, commands and lists); the lane ids `gate`, `commands`, `lists` and `replies` are reserved.',
   '',
 ];
