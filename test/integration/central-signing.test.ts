@@ -206,6 +206,34 @@ describe('commands from central must be signed', () => {
   });
 });
 
+describe('smartgate sign', () => {
+  it('pushes a list, signed, byte for byte as given, and prints the reply', { timeout: 30_000 }, async () => {
+    const list = '{"kind":"full","version":3,"entries":[{"key":"29C12345","reason":"permit"}]}';
+    const pushed = await cli(['sign', 'send', '--private-key', keyFile, '--kid', kid, '--mqtt-url', broker.url, '--site', SITE, '--list', 'allow', '--payload', list]);
+    expect(pushed, pushed.stderr).toMatchObject({ code: 0 });
+    expect(JSON.parse(pushed.stdout)).toEqual({ status: 'ok', data: { list: 'allow', version: 3 } });
+    // A refusal is printed too, and exits 1.
+    const refused = await cli(['sign', 'send', '--private-key', keyFile, '--kid', kid, '--mqtt-url', broker.url, '--site', SITE, '--command', 'no.such']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 'error', error: { code: 'unknown-command' } });
+  });
+
+  it('explains its usage: --help exits 0, a wrong call names each problem and exits 2', async () => {
+    const help = await cli(['sign', '--help']);
+    expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: smartgate sign keygen') });
+    expect(await cli(['sign'])).toMatchObject({ code: 2, stderr: expect.stringContaining('sign: keygen or send?') });
+    const bad = await cli(['sign', 'send', '--mqtt-url', 'http://x', '--site', 'Bad Site', '--command', 'ping', '--list', 'deny']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n').slice(0, 5)).toEqual([
+      '--private-key: required',
+      '--kid: required',
+      '--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://',
+      '--site: expected a site id (slug), e.g. mlt-kth',
+      '--command or --list: give one',
+    ]);
+  });
+});
+
 /** Signs as central does, with the key file `smartgate sign keygen` wrote. */
 async function signWithKeyFile(topic: string, payload: string): Promise<Record<string, string>> {
   return signCentralMessage(parsePrivateKey(await readFile(keyFile, 'utf8')), kid, topic, payload);
