@@ -6,6 +6,7 @@ import { configSchema, type Config } from '../config/index.js';
 import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
+import { demoCentralKey, type DemoCentralKey } from '../demo/central-key.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
 import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
@@ -26,6 +27,8 @@ export interface DemoOptions {
   logLevel: Config['log']['level'];
   /** Central's broker; without it the demo records events but forwards none. */
   mqttUrl?: string;
+  /** The key central's commands are signed with (with mqttUrl). */
+  central?: Pick<DemoCentralKey, 'kid' | 'publicKey'>;
 }
 
 /** The demo gate: site `demo`, one lane `lane-1` whose camera is the looping demo clip. */
@@ -35,7 +38,7 @@ export function demoConfig(opts: DemoOptions): Config {
     dataDir: opts.dataDir,
     log: { level: opts.logLevel },
     http: { port: opts.httpPort },
-    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl } } : {}),
+    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl, central: { keys: opts.central ? [{ id: opts.central.kid, publicKey: opts.central.publicKey }] : [] } } } : {}),
     lanes: [
       {
         id: 'lane-1',
@@ -106,10 +109,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   try {
     const mqttUrl = values['mqtt-url'] ?? broker!.url;
-    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl });
+    const central = demoCentralKey(dataDir);
+    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl, central });
     console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
     if (broker) console.log(`central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${mqttUrl}`);
     console.log(`events go to ${mqttUrl} under smartgate/v1/demo/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site demo`);
+    console.log(
+      `central's commands must be signed (the demo's key: ${central.privateKeyPath}); open the barrier as central: ` +
+        `npx smartgate sign send --private-key ${shellWord(central.privateKeyPath)} --kid ${central.kid} --mqtt-url ${mqttUrl} --site demo ` +
+        `--command barrier.open --lane lane-1 --args '{"operator":"demo","reason":"opened by central"}'`,
+    );
     // Without an explicit --http-port, a taken 8080 should not stop the demo: the page takes a free port.
     const httpPortGiven = argv.some((a) => a.startsWith('--http-port'));
     return await runDaemon(config, {
@@ -141,4 +150,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     // After the daemon, so its uplink could still say `stopped`.
     await broker?.stop();
   }
+}
+
+/** A path as one shell word: quoted only when it needs to be. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

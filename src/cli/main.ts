@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--prefix P] [--client-id ID]',
     load: async () => (await import('./tail.js')).tailCommand,
   },
+  sign: {
+    summary: "central's signed commands: smartgate sign keygen|send --private-key FILE ... (smartgate sign --help)",
+    load: async () => (await import('./sign.js')).signCommand,
+  },
   barrier: {
     summary: 'wiring test of a barrier relay: smartgate barrier --driver lcus|modbus --device PATH [--address N] [--channel N] open|status',
     load: async () => (await import('./barrier.js')).barrierCommand,

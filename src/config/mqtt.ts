@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { parsePublicKey } from '../core/signing-key.js';
 import { integer, nonEmptyString, positiveMs } from './fields.js';
-import { backoffInverted, reportProblems } from './rules.js';
+import { actuatingAgeAboveMaxAge, backoffInverted, duplicateKeyIds, reportProblems } from './rules.js';
 
 export const MQTT_URL_SCHEME = /^(mqtts?|wss?):\/\/[^/]+/;
 
@@ -36,12 +37,71 @@ export const mqttCommandsSchema = z
     maxAgeMs: positiveMs()
       .default(300_000)
       .describe('A command whose `ts` is older than this (ms, by the gate\'s clock) is refused as expired.'),
+    actuatingMaxAgeMs: positiveMs()
+      .default(15_000)
+      .describe(
+        'The age limit of the commands that open a barrier (`barrier.open`, `hold.confirm`), at most maxAgeMs: one queued at the broker while the gate was down must not open the barrier long after the operator asked. They must also carry an `expiresAt` at most this long after their `ts`.',
+      ),
     maxFutureMs: positiveMs()
       .default(60_000)
       .describe('A command whose `ts` is further ahead of the gate\'s clock than this (ms) is refused: clock skew tolerance.'),
+    acceptUnsignedReadOnly: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run the read-only commands (`ping`, `lists.status`, `outbox.status`, `lane.holds`) without a valid signature of central\'s. Off: every command must be signed. Never applies to commands that change or open anything, nor to list pushes.',
+      ),
+  })
+  .superRefine((commands, ctx) => reportProblems(ctx, actuatingAgeAboveMaxAge(commands)))
+  .prefault({})
+  .describe('Commands from central: how old, or how far ahead of the gate\'s clock, a command may be (replayed ids are refused for as long), and whether read-only ones need a signature.');
+
+/** A key id names the key in the `kid` user property: short, no spaces. */
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const mqttCentralKeySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(KEY_ID, { error: 'expected a key id: 1..64 letters, digits, dots, dashes or underscores' })
+    .describe('The key\'s id, as central sends it in the `kid` user property (e.g. `central-2026`).'),
+  publicKey: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parsePublicKey(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .describe(
+      'Central\'s Ed25519 public key: SPKI PEM (`openssl pkey -pubout`) or its DER in base64 on one line (`smartgate sign keygen` prints one).',
+    ),
+});
+
+/** Topic levels without wildcards, empty levels or a leading `$` (the broker's own topics). */
+const REPLY_PREFIX = /^[^/+#$\u0000][^/+#\u0000]*(\/[^/+#\u0000]+)*$/;
+
+export const mqttCentralSchema = z
+  .strictObject({
+    keys: z
+      .array(mqttCentralKeySchema)
+      .max(16)
+      .default([])
+      .superRefine((keys, ctx) => reportProblems(ctx, duplicateKeyIds(keys)))
+      .describe(
+        'Central\'s public keys: a command or list push must be signed by one of them (docs/mqtt.md#signatures). Several while a key is rotated: add the new one, then drop the old once central signs with the new. Without any, central\'s list pushes and commands are refused (`no-central-key`).',
+      ),
+    replyPrefix: z
+      .string()
+      .max(256)
+      .regex(REPLY_PREFIX, { error: 'expected topic levels joined by /, without + or # or empty levels, not starting with $' })
+      .optional()
+      .describe(
+        'Replies go only to topics under this prefix: a request\'s responseTopic elsewhere gets no reply (the outcome is still recorded). Must not overlap a topic the gate publishes or subscribes to. Default: `{topicPrefix}/{site.id}/replies`.',
+      ),
   })
   .prefault({})
-  .describe('Commands from central: how old, or how far ahead of the gate\'s clock, a command may be (replayed ids are refused for as long).');
+  .describe('Who central is: the keys its commands and lists are signed with, and where the gate may send its replies.');
 
 export const mqttSchema = z
   .strictObject({
@@ -82,6 +142,7 @@ export const mqttSchema = z
       .default(15_000)
       .describe('How often (ms) the retained health and lane-state snapshots are replaced while connected (also on every connect).'),
     commands: mqttCommandsSchema,
+    central: mqttCentralSchema,
   })
   // Optional as a whole: no section (or no url) means no uplink, and the parsed config says so.
   .optional()
@@ -90,3 +151,4 @@ export const mqttSchema = z
 export type MqttConfig = NonNullable<z.infer<typeof mqttSchema>>;
 export type MqttTlsConfig = z.infer<typeof mqttTlsSchema>;
 export type MqttCommandsConfig = z.infer<typeof mqttCommandsSchema>;
+export type MqttCentralConfig = z.infer<typeof mqttCentralSchema>;

@@ -55,7 +55,7 @@ function typeText(node: JsonSchema): string {
     case 'object':
       return 'mapping';
     case 'array': {
-      const items = node.items?.properties ? 'lane mappings' : node.items ? typeText(node.items) : 'values';
+      const items = node.items?.properties ? 'mappings' : node.items ? typeText(node.items) : 'values';
       return `list of ${items}${node.minItems ? `, at least ${node.minItems}` : ''}`;
     }
     case 'integer':
@@ -99,7 +99,8 @@ const INTRO = [
   'A gate computer runs from one YAML file: `smartgate run --config FILE`. Check a file without',
   'starting anything with `smartgate check-config FILE`: it prints every problem, one per line, as',
   '`path: what is wrong` (for example `lanes[1].camera.url: expected rtsp://, rtsps:// or file:`),',
-  'and exits with status 2, or prints a one-line summary and exits with 0.',
+  'and exits with status 2, or prints a one-line summary and exits with 0 (after a `warning:` line on',
+  'stderr for each setting that is valid but likely not meant, such as an uplink without central\'s key).',
   '',
   'A commented example is [config/gate.example.yaml](../config/gate.example.yaml). Editors with the',
   'YAML language server complete and check fields through the JSON Schema',
@@ -118,5 +119,7 @@ const RULES = [
   '- Lane ids are unique within the file.',
   '- A lane\'s `roi` lies inside its camera frame: `x + w ≤ camera.width` and `y + h ≤ camera.height`.',
   '- `camera.backoff.maxMs` is at least `camera.backoff.initialMs`.',
+  '- `mqtt.commands.actuatingMaxAgeMs` is at most `mqtt.commands.maxAgeMs`.',
+  '- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes\' events and state, its status, health, commands and lists); the lane ids `gate`, `commands`, `lists` and `replies` are reserved.',
   '',
 ];

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Box } from '../core/image.js';
 import { GATE_LANE_ID } from '../store/types.js';
+import { defaultReplyPrefix, gateOwnTopics, topicsOverlap } from '../uplink/topics.js';
 
 /**
  * Rules that relate several fields, as pure functions so they can be table-tested on their
@@ -34,6 +35,7 @@ export function duplicateLaneIds(lanes: readonly unknown[]): RuleProblem[] {
 export function reservedLaneId(id: string): RuleProblem[] {
   if (id === GATE_LANE_ID) return [{ path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` }];
   if (id === 'commands' || id === 'lists') return [{ path: [], message: `"${id}" is reserved for central's messages to the gate; choose another lane id` }];
+  if (id === 'replies') return [{ path: [], message: '"replies" is reserved for the gate\'s replies to central; choose another lane id' }];
   return [];
 }
 
@@ -55,6 +57,37 @@ export function backoffInverted(backoff: { initialMs: number; maxMs: number }): 
   return backoff.maxMs < backoff.initialMs
     ? [{ path: ['maxMs'], message: `must be at least initialMs (${backoff.initialMs})` }]
     : [];
+}
+
+/** An opening command must not outlive what any command may. */
+export function actuatingAgeAboveMaxAge(commands: { maxAgeMs: number; actuatingMaxAgeMs: number }): RuleProblem[] {
+  return commands.actuatingMaxAgeMs > commands.maxAgeMs
+    ? [{ path: ['actuatingMaxAgeMs'], message: `must be at most maxAgeMs (${commands.maxAgeMs})` }]
+    : [];
+}
+
+/** A `kid` must name one key. */
+export function duplicateKeyIds(keys: readonly { id: string }[]): RuleProblem[] {
+  const first = new Map<string, number>();
+  const problems: RuleProblem[] = [];
+  keys.forEach((key, index) => {
+    const seen = first.get(key.id);
+    if (seen === undefined) first.set(key.id, index);
+    else problems.push({ path: [index, 'id'], message: `duplicate key id "${key.id}" (also used by keys[${seen}])` });
+  });
+  return problems;
+}
+
+/**
+ * A reply prefix overlapping a topic the gate publishes or subscribes to would let central (or
+ * anyone who can send it a request) have the gate publish onto its own events, status or
+ * command topics. Checked with the configured lanes; paths are relative to the config root.
+ */
+export function replyPrefixOverlap(config: { siteId: string; topicPrefix: string; replyPrefix: string | undefined; laneIds: readonly string[] }): RuleProblem[] {
+  const prefix = config.replyPrefix ?? defaultReplyPrefix(config.topicPrefix, config.siteId);
+  const clash = gateOwnTopics(config.topicPrefix, config.siteId, config.laneIds).find((topic) => topicsOverlap(prefix, topic));
+  if (!clash) return [];
+  return [{ path: ['mqtt', 'central', 'replyPrefix'], message: `${prefix} overlaps ${clash}, a topic of the gate's own: replies must go elsewhere` }];
 }
 
 export function reportProblems(ctx: z.RefinementCtx, problems: readonly RuleProblem[]): void {

@@ -3,7 +3,7 @@ import { httpSchema } from './http.js';
 import { laneSchema } from './lane.js';
 import { logSchema } from './log.js';
 import { mqttSchema } from './mqtt.js';
-import { duplicateLaneIds, reportProblems } from './rules.js';
+import { duplicateLaneIds, replyPrefixOverlap, reportProblems } from './rules.js';
 import { siteSchema } from './site.js';
 import { storeSchema } from './store.js';
 
@@ -27,6 +27,12 @@ export const configSchema = z
         when: (payload) => Array.isArray(payload.value),
       })
       .describe('The lanes of this gate, at least one; lane ids must be unique.'),
+  })
+  // Only once the sections are valid: the rule reads site.id, the lane ids and the mqtt section.
+  .superRefine((config, ctx) => {
+    if (!config.mqtt) return;
+    const { topicPrefix, central } = config.mqtt;
+    reportProblems(ctx, replyPrefixOverlap({ siteId: config.site.id, topicPrefix, replyPrefix: central.replyPrefix, laneIds: config.lanes.map((l) => l.id) }));
   })
   .meta({
     title: 'smartgate configuration',

@@ -64,20 +64,22 @@ export function asyncApiDocument(): Record<string, unknown> {
       continue;
     }
     const { reply } = channel;
-    const replyTopic = reply.defaultTopic(topic);
+    const replyTopic = reply.defaultTopic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, PLACEHOLDERS.name);
     doc[topic] = {
       parameters: parametersOf(topic),
       publish: {
         operationId: `central-sends-${key}`,
         summary: channel.summary,
-        description: `The gate replies on the MQTT 5 responseTopic of the request, with its correlationData; without a responseTopic, on \`${replyTopic}\`.`,
+        description:
+          'The gate replies on the MQTT 5 responseTopic of the request, with its correlationData, when it lies under mqtt.central.replyPrefix ' +
+          `(by default \`{prefix}/{siteId}/replies\`) and is none of the gate's own topics; otherwise it does not reply. Without a responseTopic, on \`${replyTopic}\` (under the default prefix).`,
         bindings,
-        message,
+        message: { ...message, headers: jsonSchema(channel.headers) },
       },
     };
     doc[replyTopic] = {
       parameters: parametersOf(replyTopic),
-      description: `Replies to ${key} sent without a responseTopic; the same payload goes to a request's responseTopic.`,
+      description: `Replies to ${key} sent without a responseTopic (under the default mqtt.central.replyPrefix); the same payload goes to a request's responseTopic.`,
       subscribe: {
         operationId: `gate-replies-to-${key}`,
         bindings: mqttBinding(reply.qos, reply.retain),

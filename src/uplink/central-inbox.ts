@@ -2,13 +2,15 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import { GATE_LANE_ID, type EventSink } from '../store/types.js';
+import type { CentralKeys, SignatureVerdict } from './central-signature.js';
 import type { Reply } from './commands-contract.js';
 import { channels } from './contract.js';
 import type { InboundOutcome } from './inbound-outcome.js';
 import { echo } from './inbound-outcome.js';
 import { LogThrottle } from './log-throttle.js';
 import type { MqttMessage, ReceivedProperties } from './publisher.js';
-import { commandsFilter, defaultResponseTopic, listsFilter, parseInboundTopic } from './topics.js';
+import { replyRoute, type ReplyPolicy, type ReplyRoute } from './reply-route.js';
+import { commandsFilter, defaultReplyTopic, listsFilter, parseInboundTopic } from './topics.js';
 
 /** What the inbox needs of the MQTT connection. */
 export interface InboxConnection {
@@ -16,9 +18,15 @@ export interface InboxConnection {
   publish(message: MqttMessage, done: (err: Error | null) => void): void;
 }
 
+/**
+ * Whether the message is central's: its signature, checked when the handler asks (after its size
+ * check, before it parses anything), at most once.
+ */
+export type SignatureCheck = () => SignatureVerdict;
+
 /** A handler of one kind of message (commands, list pushes), by name from the topic. */
 export interface InboundHandler {
-  handle(name: string, payload: Buffer): InboundOutcome;
+  handle(name: string, payload: Buffer, signature: SignatureCheck): InboundOutcome;
 }
 
 export interface CentralInboxOptions {
@@ -29,13 +37,20 @@ export interface CentralInboxOptions {
   events: EventSink;
   commands: InboundHandler;
   lists: InboundHandler;
+  /** Central's public keys (mqtt.central.keys). */
+  keys: CentralKeys;
+  /** Where replies may go (mqtt.central.replyPrefix, and the gate's own topics they must avoid). */
+  replies: ReplyPolicy;
 }
 
 /**
  * Central → gate: routes each message on the gate's command and list topics to its handler,
- * records the outcome as an event and replies on the request's MQTT 5 responseTopic with its
- * correlationData, or on `{topic}/response` when it named none. A message on any other topic
- * is refused as `wrong-topic` (replied to only on a responseTopic: there is no sane default).
+ * which checks central's signature (the inbox only knows how), records the outcome as an event
+ * and replies on the request's MQTT 5 responseTopic with its correlationData, or on
+ * `{replyPrefix}/commands|lists/{name}` when it named none. A responseTopic outside the reply
+ * prefix, or one of the gate's own topics, gets no reply: anyone who can publish a request could
+ * otherwise make the gate publish where they like. A message on any other topic is refused as
+ * `wrong-topic` (replied to only on a responseTopic: there is no sane default).
  * Handling is synchronous, so it is done before mqtt.js acknowledges the message.
  */
 export class CentralInbox implements Service {
@@ -70,26 +85,37 @@ export class CentralInbox implements Service {
       const target = parseInboundTopic(this.opts.topicPrefix, this.opts.siteId, topic);
       if ('problem' in target) {
         const error = { code: 'wrong-topic' as const, message: `${target.problem} (topic ${echo(topic)})` };
-        this.record({
+        this.throttled.warn({ topic: echo(topic), problem: target.problem }, 'message from central refused: wrong topic');
+        // No default reply topic: one derived from a wrong topic would be wrong too.
+        this.answer(replyRoute(this.opts.replies, properties.responseTopic, null), properties, {
           reply: { status: 'error', error },
           event: { type: 'command', laneId: GATE_LANE_ID, payload: { name: null, id: null, status: 'error', reason: error.code, message: error.message } },
         });
-        this.throttled.warn({ topic: echo(topic), problem: target.problem }, 'message from central refused: wrong topic');
-        // No default reply topic: one derived from a wrong topic would be wrong too.
-        if (properties.responseTopic) this.reply(properties.responseTopic, properties.correlationData, { status: 'error', error });
         return;
       }
       const handler = target.kind === 'command' ? this.opts.commands : this.opts.lists;
-      const outcome = handler.handle(target.name, payload);
-      this.record(outcome);
+      let verdict: SignatureVerdict | undefined;
+      const signature = () => (verdict ??= this.opts.keys.verify(topic, payload, properties.userProperties));
+      const outcome = handler.handle(target.name, payload, signature);
       const { reply } = outcome;
       if (reply.status === 'error') this.throttled.warn({ kind: target.kind, name: echo(target.name), ...reply.error }, `${target.kind} from central refused`);
       else this.throttled.info({ kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) }, `${target.kind} from central done`);
-      // An empty responseTopic is no topic at all: answer on the default one.
-      this.reply(properties.responseTopic || defaultResponseTopic(topic), properties.correlationData, reply);
+      const fallback = defaultReplyTopic(this.opts.replies.prefix, target.kind, target.name);
+      this.answer(replyRoute(this.opts.replies, properties.responseTopic, fallback), properties, outcome);
     } catch (err) {
       this.throttled.error({ err, topic: echo(topic) }, 'message from central not handled');
     }
+  }
+
+  /** Records the outcome (noting a refused reply topic in the event), then replies where allowed. */
+  private answer(route: ReplyRoute, properties: ReceivedProperties, outcome: InboundOutcome): void {
+    if ('refused' in route) {
+      this.throttled.warn({ responseTopic: echo(properties.responseTopic ?? '') }, 'reply to central not sent: response topic refused');
+      this.record({ ...outcome, event: { ...outcome.event, payload: { ...outcome.event.payload, replyRefused: route.refused } } });
+      return;
+    }
+    this.record(outcome);
+    if ('topic' in route) this.reply(route.topic, properties.correlationData, outcome.reply);
   }
 
   private record(outcome: InboundOutcome): void {

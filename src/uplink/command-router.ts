@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import { GATE_LANE_ID } from '../store/types.js';
+import type { SignatureCheck } from './central-inbox.js';
 import { COMMAND_MAX_BYTES, commandRequestSchema, describeIssues, timestampMs, type CommandRequest } from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
 
@@ -27,9 +28,18 @@ export interface CommandContext {
   laneId: string | null;
 }
 
+/**
+ * What a command may do, which decides what it takes to run it: `read` changes nothing (and may
+ * run unsigned where mqtt.commands.acceptUnsignedReadOnly allows it); `write` changes the gate's
+ * state (always signed); `actuate` opens a barrier (always signed, and bound to
+ * mqtt.commands.actuatingMaxAgeMs with an `expiresAt`).
+ */
+export type CommandAccess = 'read' | 'write' | 'actuate';
+
 /** One command: its arguments' schema and the handler; a new command is one entry in the table. */
 export interface CommandDefinition<Args = unknown> {
   summary: string;
+  access: CommandAccess;
   args: z.ZodType<Args>;
   run(args: Args, ctx: CommandContext): Record<string, unknown>;
 }
@@ -56,6 +66,10 @@ export interface CommandRouterOptions {
   /** mqtt.commands: a command older than maxAgeMs, or more than maxFutureMs ahead, is refused. */
   maxAgeMs: number;
   maxFutureMs: number;
+  /** The age limit of `actuate` commands, which must also carry an expiresAt within it. */
+  actuatingMaxAgeMs: number;
+  /** Run `read` commands without a valid signature. */
+  acceptUnsignedReadOnly: boolean;
 }
 
 /** How often seen ids are pruned (monotonic ms); pruning happens on receipt, no timer needed. */
@@ -65,8 +79,10 @@ const PRUNE_EVERY_MS = 60_000;
  * Checks one command from central and runs it, by looking its name up in the table. Every way
  * a message can be wrong ends in a refusal with a code and a message naming the field; nothing
  * malformed reaches a handler, and a handler that throws is a `failed` refusal, not a crash.
- * The order of the checks is the order of their cost; an id is remembered only once the
- * command passed every other check, so it is run at most once.
+ * The signature is checked right after the size, before the payload is parsed: an unsigned
+ * command says nothing about itself, not even which commands exist. The other checks follow in
+ * the order of their cost; an id is remembered only once the command passed every other check,
+ * so it is run at most once.
  */
 export class CommandRouter {
   private lastPruneAt = Number.NEGATIVE_INFINITY;
@@ -81,15 +97,20 @@ export class CommandRouter {
     return Object.keys(this.opts.commands);
   }
 
-  handle(name: string, payload: Buffer): InboundOutcome {
+  handle(name: string, payload: Buffer, signature: SignatureCheck): InboundOutcome {
     let id: string | null = null;
     let laneId: string | null = null;
+    let kid: string | null = null;
     const refuse = (refusal: Refusal): InboundOutcome => ({
       reply: { status: 'error', ...(id !== null && { id }), error: refusal },
-      event: commandEvent(name, id, laneId, 'error', refusal),
+      event: commandEvent(name, id, laneId, kid, 'error', refusal),
     });
 
     if (payload.length > COMMAND_MAX_BYTES) return refuse({ code: 'too-large', message: `payload is ${payload.length} bytes, more than the ${COMMAND_MAX_BYTES} allowed for a command` });
+    const definition = Object.hasOwn(this.opts.commands, name) ? this.opts.commands[name] : undefined;
+    const verdict = signature();
+    if (verdict.signed) kid = verdict.kid;
+    else if (!(definition?.access === 'read' && this.opts.acceptUnsignedReadOnly)) return refuse(verdict.refusal);
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
@@ -105,7 +126,6 @@ export class CommandRouter {
     id = request.id;
     if (request.laneId !== undefined && this.opts.laneIds.includes(request.laneId)) laneId = request.laneId;
 
-    const definition = Object.hasOwn(this.opts.commands, name) ? this.opts.commands[name] : undefined;
     if (!definition) return refuse({ code: 'unknown-command', message: `no command "${echo(name)}"; known: ${this.names.join(', ')}` });
     if (request.laneId !== undefined && laneId === null) {
       return refuse({ code: 'unknown-lane', message: `laneId: no lane "${request.laneId}" at this gate; lanes: ${this.opts.laneIds.join(', ')}` });
@@ -114,7 +134,7 @@ export class CommandRouter {
     if (!args.success) return refuse({ code: 'invalid', message: `args: ${describeIssues(args.error)}` });
 
     const now = this.ctx.clock.now();
-    const timing = this.checkTiming(request, now);
+    const timing = this.checkTiming(name, definition.access, request, now);
     if (timing) return refuse(timing);
     this.pruneSeen(now);
     if (!this.opts.seen.remember(request.id, now)) return refuse({ code: 'replayed', message: `id: command "${request.id}" was received before` });
@@ -126,16 +146,28 @@ export class CommandRouter {
       if (err instanceof CommandRefused) return refuse({ code: err.code, message: err.message });
       return refuse({ code: 'failed', message: `${name} failed: ${(err as Error).message}` });
     }
-    return { reply: { status: 'ok', id: request.id, data }, event: commandEvent(name, id, laneId, 'ok', null) };
+    return { reply: { status: 'ok', id: request.id, data }, event: commandEvent(name, id, laneId, kid, 'ok', null) };
   }
 
-  private checkTiming(request: CommandRequest, now: number): Refusal | null {
+  /**
+   * An opening command queued at the broker while the gate was down must not open the barrier
+   * long after the operator asked: it lives at most actuatingMaxAgeMs, and central states its
+   * end (`expiresAt`, by central's own clock, so it is compared with `ts`, not with the gate's).
+   */
+  private checkTiming(name: string, access: CommandAccess, request: CommandRequest, now: number): Refusal | null {
     const ts = timestampMs(request.ts);
-    const { maxAgeMs, maxFutureMs } = this.opts;
+    const { maxFutureMs } = this.opts;
+    const maxAgeMs = access === 'actuate' ? this.opts.actuatingMaxAgeMs : this.opts.maxAgeMs;
+    const allowed = access === 'actuate' ? `allowed for ${echo(name)}, which opens the barrier` : 'allowed';
+    if (access === 'actuate') {
+      if (request.expiresAt === undefined) return { code: 'invalid', message: `expiresAt: required for ${echo(name)}, which opens the barrier` };
+      const life = timestampMs(request.expiresAt) - ts;
+      if (life > maxAgeMs) return { code: 'invalid', message: `expiresAt: ${life} ms after ts, more than the ${maxAgeMs} ms ${allowed}` };
+    }
     if (request.expiresAt !== undefined && timestampMs(request.expiresAt) <= now) {
       return { code: 'expired', message: `expiresAt: ${new Date(timestampMs(request.expiresAt)).toISOString()} has passed (gate time ${new Date(now).toISOString()})` };
     }
-    if (ts < now - maxAgeMs) return { code: 'expired', message: `ts: command is ${now - ts} ms old, more than the ${maxAgeMs} ms allowed` };
+    if (ts < now - maxAgeMs) return { code: 'expired', message: `ts: command is ${now - ts} ms old, more than the ${maxAgeMs} ms ${allowed}` };
     if (ts > now + maxFutureMs) {
       return { code: 'too-early', message: `ts: command is ${ts - now} ms ahead of the gate's clock, more than the ${maxFutureMs} ms allowed` };
     }
@@ -154,12 +186,12 @@ export class CommandRouter {
   }
 }
 
-/** The `command` event: accepted or refused, with the refusal's code as `reason`. */
-function commandEvent(name: string, id: string | null, laneId: string | null, status: 'ok' | 'error', refusal: Refusal | null) {
+/** The `command` event: accepted or refused, with the refusal's code as `reason` and the key that signed it (null: unsigned or not checked). */
+function commandEvent(name: string, id: string | null, laneId: string | null, kid: string | null, status: 'ok' | 'error', refusal: Refusal | null) {
   return {
     type: 'command' as const,
     laneId: laneId ?? GATE_LANE_ID,
-    payload: { name: echo(name), id, status, reason: refusal?.code ?? null, ...(refusal && { message: refusal.message }) },
+    payload: { name: echo(name), id, status, reason: refusal?.code ?? null, kid, ...(refusal && { message: refusal.message }) },
   };
 }
 

@@ -15,6 +15,9 @@ export const LIST_MAX_BYTES = 256 * 1024;
 /** Why a command or list push was refused; the `code` of an error reply and the `reason` of its event. */
 export const REFUSAL_CODES = [
   'too-large',
+  'unsigned',
+  'bad-signature',
+  'no-central-key',
   'bad-json',
   'invalid',
   'wrong-topic',
@@ -41,12 +44,16 @@ export function timestampMs(value: number | string): number {
 export const commandRequestSchema = z
   .looseObject({
     id: z.string().min(1).max(64).describe('Unique id of this command, chosen by central; a repeated id is refused as replayed.'),
-    ts: timestamp().describe('When central issued the command; refused when older than mqtt.commands.maxAgeMs or further ahead than maxFutureMs.'),
-    expiresAt: timestamp().optional().describe('Refused after this time (in addition to the age limit).'),
+    ts: timestamp().describe(
+      'When central issued the command; refused when older than mqtt.commands.maxAgeMs (actuatingMaxAgeMs for barrier.open and hold.confirm) or further ahead than maxFutureMs.',
+    ),
+    expiresAt: timestamp()
+      .optional()
+      .describe('Refused from this time on (in addition to the age limit). Required for barrier.open and hold.confirm, at most actuatingMaxAgeMs after ts.'),
     laneId: z.string().regex(SLUG_PATTERN, { error: 'expected a lane id (slug)' }).max(64).optional().describe('The lane the command targets; absent for the whole gate.'),
     args: z.record(z.string(), z.unknown()).optional().describe('Arguments, specific to the command (topic level NAME).'),
   })
-  .describe('A command from central, on {prefix}/{site}/commands/{name}, QoS 1; at most 16 KB.');
+  .describe('A command from central, on {prefix}/{site}/commands/{name}, QoS 1; at most 16 KB; signed (user properties sig and kid).');
 
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 
@@ -106,7 +113,7 @@ export const deltaListSchema = z
 
 export const listPushSchema = z
   .discriminatedUnion('kind', [fullListSchema, deltaListSchema])
-  .describe('A list push from central, on {prefix}/{site}/lists/{allow|deny|watch}, QoS 1; at most 256 KB.');
+  .describe('A list push from central, on {prefix}/{site}/lists/{allow|deny|watch}, QoS 1; at most 256 KB; signed (user properties sig and kid).');
 
 export type ListPush = z.infer<typeof listPushSchema>;
 
@@ -129,7 +136,9 @@ export const replySchema = z
       error: replyError,
     }),
   ])
-  .describe('The reply to a command or list push, on the request\'s responseTopic with its correlationData (else {request topic}/response), QoS 1.');
+  .describe(
+    "The reply to a command or list push, on the request's responseTopic (only one under mqtt.central.replyPrefix) with its correlationData, else {replyPrefix}/commands/{name} or {replyPrefix}/lists/{name}; QoS 1.",
+  );
 
 export type Reply = z.infer<typeof replySchema>;
 export type ReplyError = z.infer<typeof replyError>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
-import { commandTopic, defaultResponseTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from './topics.js';
+import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from './topics.js';
 
 /**
  * The wire contract with central, written once as zod schemas: the uplink encodes with them,
@@ -137,9 +137,24 @@ export const healthSchema = z
 export type Health = z.infer<typeof healthSchema>;
 
 /**
+ * The MQTT 5 user properties of every request from central: its Ed25519 signature over tag,
+ * topic and payload, and the id of the key (central-signature.ts, docs/mqtt.md#signatures).
+ */
+export const requestHeadersSchema = z
+  .looseObject({
+    sig: z.string().describe('Base64 Ed25519 signature of `smartgate-central-v1` LF topic LF payload bytes, by a key in mqtt.central.keys.'),
+    kid: z.string().describe('Id of the key that signed (mqtt.central.keys[].id).'),
+  })
+  .describe('MQTT 5 user properties.');
+
+/** Where the gate answers a request without a responseTopic, under the default reply prefix. */
+const defaultReply = (kind: 'command' | 'list') => (prefix: string, siteId: string, name: string) => defaultReplyTopic(defaultReplyPrefix(prefix, siteId), kind, name);
+
+/**
  * The topic → payload map: one entry per channel, with its direction and how it is published.
  * Requests from central are answered on the MQTT 5 responseTopic they carry (with their
- * correlationData), else on `reply.defaultTopic`; the reply schema is the same for both.
+ * correlationData) when it lies under the reply prefix, else on `reply.defaultTopic` (shown
+ * under the default prefix); the reply schema is the same for both.
  */
 export const channels = {
   events: {
@@ -179,19 +194,22 @@ export const channels = {
     topic: commandTopic,
     direction: 'central-to-gate',
     schema: commandRequestSchema,
+    headers: requestHeadersSchema,
     qos: 1,
     retain: false,
-    reply: { schema: replySchema, defaultTopic: defaultResponseTopic, qos: 1, retain: false },
-    summary: 'A command to the gate by name (ping, lists.status, outbox.status, lane.holds, hold.confirm, hold.refuse, barrier.open); refused with a code when malformed, expired or replayed.',
+    reply: { schema: replySchema, defaultTopic: defaultReply('command'), qos: 1, retain: false },
+    summary:
+      'A command to the gate by name (ping, lists.status, outbox.status, lane.holds, hold.confirm, hold.refuse, barrier.open), signed by central; refused with a code when unsigned, malformed, expired or replayed.',
   },
   lists: {
     topic: listTopic,
     direction: 'central-to-gate',
     schema: listPushSchema,
+    headers: requestHeadersSchema,
     qos: 1,
     retain: false,
-    reply: { schema: replySchema, defaultTopic: defaultResponseTopic, qos: 1, retain: false },
-    summary: 'A list (allow, deny, watch), full or as a delta from the version the gate has; version-mismatch asks central for the full list.',
+    reply: { schema: replySchema, defaultTopic: defaultReply('list'), qos: 1, retain: false },
+    summary: 'A list (allow, deny, watch), full or as a delta from the version the gate has, signed by central; version-mismatch asks central for the full list.',
   },
 } as const;
 

@@ -23,11 +23,13 @@ export function gateCommands(deps: GateCommandDeps): CommandTable {
   return {
     ping: defineCommand({
       summary: 'Is the gate there: its boot id, smartgate version and clock.',
+      access: 'read',
       args: noArgs,
       run: () => ({ bootId: deps.bootId, version: deps.version, ts: deps.clock.now() }),
     }),
     'lists.status': defineCommand({
       summary: 'Version, entry count and age of each list (null for a list never received).',
+      access: 'read',
       args: noArgs,
       run: () => {
         const now = deps.clock.now();
@@ -45,6 +47,7 @@ export function gateCommands(deps: GateCommandDeps): CommandTable {
     }),
     'outbox.status': defineCommand({
       summary: 'Events not yet delivered to central, and how old the oldest of them is.',
+      access: 'read',
       args: noArgs,
       run: () => {
         const oldest = deps.outbox.pending(1)[0]?.event;

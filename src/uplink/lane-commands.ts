@@ -42,6 +42,7 @@ export function laneCommands(lanes: readonly LaneControl[]): CommandTable {
   return {
     'lane.holds': defineCommand({
       summary: 'Each lane\'s phase, the vehicle in hand and the pending holds (or one lane\'s, with laneId).',
+      access: 'read',
       args: z.strictObject({}),
       run: (_args, ctx) => ({
         lanes: lanes
@@ -54,16 +55,19 @@ export function laneCommands(lanes: readonly LaneControl[]): CommandTable {
     }),
     'hold.confirm': defineCommand({
       summary: 'Let the held vehicle at the barrier through: opens the barrier (laneId, holdId, operator, reason).',
+      access: 'actuate',
       args: holdArgs,
       run: (args, ctx) => answer(laneOf(ctx).confirm(args.holdId, fromCentral(args, ctx))),
     }),
     'hold.refuse': defineCommand({
       summary: 'Refuse a held vehicle; the barrier stays closed (laneId, holdId, operator, reason).',
+      access: 'write',
       args: holdArgs,
       run: (args, ctx) => answer(laneOf(ctx).refuse(args.holdId, fromCentral(args, ctx))),
     }),
     'barrier.open': defineCommand({
       summary: 'Open the lane\'s barrier by hand, whatever the lane is doing (laneId, operator, reason).',
+      access: 'actuate',
       args: z.strictObject(operatorArgs),
       run: (args, ctx) => answer(laneOf(ctx).manualOpen(fromCentral(args, ctx))),
     }),

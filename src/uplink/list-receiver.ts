@@ -1,5 +1,6 @@
 import type { DeltaResult, ListEntry } from '../store/lists.js';
 import { GATE_LANE_ID, type NewEvent } from '../store/types.js';
+import type { SignatureCheck } from './central-inbox.js';
 import { describeIssues, LIST_MAX_BYTES, LIST_NAMES, listPushSchema, type ListPush } from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
 
@@ -12,7 +13,8 @@ export interface ListApplier {
 type ListStatus = 'applied' | 'repeat' | 'refused';
 
 /**
- * Applies list pushes from central (full or delta) to the store, after checking size, name and
+ * Applies list pushes from central (full or delta) to the store, after checking size, central's
+ * signature (always: the lists decide who opens, so an unsigned push is never applied), name and
  * shape. A delta that does not fit the stored version is refused as `version-mismatch` with the
  * version the gate has, so central sends the full list; a delta already applied (a redelivery)
  * is acknowledged without change.
@@ -20,14 +22,18 @@ type ListStatus = 'applied' | 'repeat' | 'refused';
 export class ListReceiver {
   constructor(private readonly lists: ListApplier) {}
 
-  handle(name: string, payload: Buffer): InboundOutcome {
+  handle(name: string, payload: Buffer, signature: SignatureCheck): InboundOutcome {
     let push: ListPush | null = null;
+    let kid: string | null = null;
     const refuse = (refusal: Refusal): InboundOutcome => ({
       reply: { status: 'error', error: refusal },
-      event: listEvent(name, push, 'refused', { reason: refusal.code, message: refusal.message, ...(refusal.currentVersion !== undefined && { currentVersion: refusal.currentVersion }) }),
+      event: listEvent(name, push, kid, 'refused', { reason: refusal.code, message: refusal.message, ...(refusal.currentVersion !== undefined && { currentVersion: refusal.currentVersion }) }),
     });
 
     if (payload.length > LIST_MAX_BYTES) return refuse({ code: 'too-large', message: `payload is ${payload.length} bytes, more than the ${LIST_MAX_BYTES} allowed for a list` });
+    const verdict = signature();
+    if (!verdict.signed) return refuse(verdict.refusal);
+    kid = verdict.kid;
     if (!(LIST_NAMES as readonly string[]).includes(name)) return refuse({ code: 'unknown-list', message: `no list "${echo(name)}"; known: ${LIST_NAMES.join(', ')}` });
     let json: unknown;
     try {
@@ -42,11 +48,11 @@ export class ListReceiver {
     try {
       if (push.kind === 'full') {
         this.lists.applyFull(name, push.version, push.entries);
-        return applied(name, push, 'applied', push.version);
+        return applied(name, push, kid, 'applied', push.version);
       }
       const result = this.lists.applyDelta(name, push.fromVersion, push.toVersion, push.add, push.remove);
-      if (result.applied) return applied(name, push, 'applied', result.version);
-      if (result.reason === 'already-applied') return applied(name, push, 'repeat', result.currentVersion);
+      if (result.applied) return applied(name, push, kid, 'applied', result.version);
+      if (result.reason === 'already-applied') return applied(name, push, kid, 'repeat', result.currentVersion);
       return refuse({
         code: 'version-mismatch',
         message:
@@ -62,19 +68,19 @@ export class ListReceiver {
 }
 
 /** The ok reply: the version the gate now has; `repeat` when the delta was already applied. */
-function applied(name: string, push: ListPush, status: ListStatus, version: number | null): InboundOutcome {
+function applied(name: string, push: ListPush, kid: string, status: ListStatus, version: number | null): InboundOutcome {
   return {
     reply: { status: 'ok', data: { list: name, version, ...(status === 'repeat' && { alreadyApplied: true }) } },
-    event: listEvent(name, push, status, { currentVersion: version }),
+    event: listEvent(name, push, kid, status, { currentVersion: version }),
   };
 }
 
-/** The `list` event: which list, what was pushed (versions and sizes, never the entries), what became of it. */
-function listEvent(name: string, push: ListPush | null, status: ListStatus, extra: Record<string, unknown>): NewEvent {
+/** The `list` event: which list, what was pushed (versions and sizes, never the entries), the key that signed it, what became of it. */
+function listEvent(name: string, push: ListPush | null, kid: string | null, status: ListStatus, extra: Record<string, unknown>): NewEvent {
   const shape = !push
     ? {}
     : push.kind === 'full'
       ? { kind: 'full', version: push.version, entries: push.entries.length }
       : { kind: 'delta', fromVersion: push.fromVersion, toVersion: push.toVersion, added: push.add.length, removed: push.remove.length };
-  return { type: 'list', laneId: GATE_LANE_ID, payload: { name: echo(name), status, ...shape, reason: null, ...extra } };
+  return { type: 'list', laneId: GATE_LANE_ID, payload: { name: echo(name), status, ...shape, reason: null, kid, ...extra } };
 }

@@ -158,10 +158,11 @@ export class MqttConnection implements Publisher, Service {
     });
     client.on('message', (topic, payload, packet) => {
       if (client !== this.client) return;
-      const { responseTopic, correlationData } = packet.properties ?? {};
+      const { responseTopic, correlationData, userProperties } = packet.properties ?? {};
       const properties: ReceivedProperties = {
         ...(typeof responseTopic === 'string' && { responseTopic }),
         ...(Buffer.isBuffer(correlationData) && { correlationData }),
+        ...(userProperties && typeof userProperties === 'object' && { userProperties }),
       };
       this.messageListeners.emit((err) => this.ctx.log.error({ err }, 'message listener failed'), topic, payload, properties);
     });

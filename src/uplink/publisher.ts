@@ -8,10 +8,12 @@ export interface MqttMessage {
   correlationData?: Buffer;
 }
 
-/** MQTT 5 properties of a received message that a reply needs. */
+/** MQTT 5 properties of a received message that a reply, and central's signature, need. */
 export interface ReceivedProperties {
   responseTopic?: string;
   correlationData?: Buffer;
+  /** User properties; a name given twice is an array (central's `sig` and `kid`). */
+  userProperties?: Readonly<Record<string, string | string[]>>;
 }
 
 /**

@@ -55,12 +55,55 @@ export function listsFilter(prefix: string, siteId: string): string {
   return `${prefix}/${siteId}/lists/+`;
 }
 
+/** Replies go under this prefix when mqtt.central.replyPrefix is not set: beside the gate's own topics, never under one. */
+export function defaultReplyPrefix(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/replies`;
+}
+
+/** Where the reply to a command or list push goes when the request carried no MQTT 5 responseTopic. */
+export function defaultReplyTopic(replyPrefix: string, kind: 'command' | 'list', name: string): string {
+  return `${replyPrefix}/${kind === 'command' ? 'commands' : 'lists'}/${name}`;
+}
+
 /**
- * Where the reply to a command or list push goes when the request carried no MQTT 5
- * responseTopic. One level below what the gate subscribes to, so the gate never receives it.
+ * Every topic the gate publishes on (events, lane state, status, health) and the filters it
+ * subscribes to (commands, lists): a reply must never land on one. Lanes by id, or `+` for any.
  */
-export function defaultResponseTopic(requestTopic: string): string {
-  return `${requestTopic}/response`;
+export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly string[] | '+'): string[] {
+  const lanes = laneIds === '+' ? ['+'] : laneIds;
+  return [
+    ...lanes.flatMap((lane) => [eventsTopic(prefix, siteId, lane), laneStateTopic(prefix, siteId, lane)]),
+    statusTopic(prefix, siteId),
+    healthTopic(prefix, siteId),
+    commandsFilter(prefix, siteId),
+    listsFilter(prefix, siteId),
+  ];
+}
+
+/** MQTT matching: whether `topic` (a name, no wildcards) matches `filter` (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+/**
+ * Whether two topics or filters share a subtree: one is equal to, above or below the other,
+ * level by level, `+` matching any level. A reply prefix that overlaps a gate topic could make
+ * a reply land on it, or under it.
+ */
+export function topicsOverlap(a: string, b: string): boolean {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] === '#' || y[i] === '#') return true;
+    if (x[i] !== y[i] && x[i] !== '+' && y[i] !== '+') return false;
+  }
+  return true;
 }
 
 /** A topic the gate receives on: a command or a list push by name, or why it is neither. */

@@ -4,11 +4,12 @@ import type { Service } from '../core/service.js';
 import type { MqttConfig } from '../config/index.js';
 import type { Outbox } from '../store/types.js';
 import { CentralInbox, type CentralInboxOptions } from './central-inbox.js';
+import { CentralKeys } from './central-signature.js';
 import { channels, statusMessage, toWireEvent, type StatusState } from './contract.js';
 import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
-import { eventsTopic, statusTopic } from './topics.js';
+import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from './topics.js';
 import { StatePublisher, type GateSnapshot } from './state-publisher.js';
 import { smartgateVersion } from './version.js';
 
@@ -83,8 +84,21 @@ export class Uplink implements Service {
         ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId), maxPacketBytes: INBOUND_MAX_PACKET_BYTES }),
       },
     );
+    if (opts.inbound && config.central.keys.length === 0) {
+      log.warn({ field: 'mqtt.central.keys' }, `no public key of central configured: every list push and command from central will be refused (${config.commands.acceptUnsignedReadOnly ? 'except the read-only commands' : 'even ping'})`);
+    }
     this.inbox = opts.inbound
-      ? new CentralInbox({ clock: ctx.clock, log }, { topicPrefix: config.topicPrefix, siteId, connection: this.connection, ...opts.inbound })
+      ? new CentralInbox(
+          { clock: ctx.clock, log },
+          {
+            topicPrefix: config.topicPrefix,
+            siteId,
+            connection: this.connection,
+            keys: new CentralKeys(config.central.keys),
+            replies: { prefix: config.central.replyPrefix ?? defaultReplyPrefix(config.topicPrefix, siteId), ownTopics: gateOwnTopics(config.topicPrefix, siteId, '+') },
+            ...opts.inbound,
+          },
+        )
       : null;
     this.state = opts.snapshot
       ? new StatePublisher({ clock: ctx.clock, log }, this.connection, {

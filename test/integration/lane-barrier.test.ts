@@ -29,6 +29,7 @@ import { replySchema, type Reply } from '../../src/uplink/commands-contract.js';
 import { parseWireEvent, type WireEvent } from '../../src/uplink/contract.js';
 import { commandTopic, eventsTopic } from '../../src/uplink/topics.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
+import { centralSigner } from '../helpers/central-signer.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 import { PtyPair } from '../helpers/pty-pair.js';
@@ -454,13 +455,15 @@ describe('central confirms a hold over MQTT', () => {
   it('unknown plate held; hold.confirm opens once, audited before the actuation; a second confirm is a conflict', { timeout: 30_000 }, async () => {
     const broker = await startMosquitto();
     cleanups.push(() => broker.dispose());
+    const signer = centralSigner();
+    const replyTopic = `smartgate/v1/${SITE}/replies/r`;
     const sim = await plugInBoard();
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir);
     const config = configSchema.parse({
       site: { id: SITE, name: 'Ma Lù Thàng' },
       dataDir,
-      mqtt: { url: broker.url },
+      mqtt: { url: broker.url, central: { keys: signer.keys } },
       lanes: [
         {
           id: LANE,
@@ -488,19 +491,22 @@ describe('central confirms a hold over MQTT', () => {
     const replies: Reply[] = [];
     const published: WireEvent[] = [];
     central.on('message', (topic, payload) => {
-      if (topic === 'central/r') replies.push(replySchema.parse(JSON.parse(payload.toString())));
+      if (topic === replyTopic) replies.push(replySchema.parse(JSON.parse(payload.toString())));
       else {
         const parsed = parseWireEvent(payload);
         if ('event' in parsed) published.push(parsed.event);
       }
     });
-    await central.subscribeAsync(['central/r', eventsTopic('smartgate/v1', SITE, LANE)], { qos: 1 });
+    await central.subscribeAsync([replyTopic, eventsTopic('smartgate/v1', SITE, LANE)], { qos: 1 });
     let n = 0;
     const command = async (name: string, args: Record<string, unknown>): Promise<Reply> => {
       const id = `c-${++n}`;
-      await central.publishAsync(commandTopic('smartgate/v1', SITE, name), JSON.stringify({ id, ts: Date.now(), laneId: LANE, args }), {
+      const topic = commandTopic('smartgate/v1', SITE, name);
+      const ts = Date.now();
+      const payload = JSON.stringify({ id, ts, expiresAt: ts + 10_000, laneId: LANE, args });
+      await central.publishAsync(topic, payload, {
         qos: 1,
-        properties: { responseTopic: 'central/r', correlationData: Buffer.from(id) },
+        properties: { responseTopic: replyTopic, correlationData: Buffer.from(id), userProperties: signer.sign(topic, payload) },
       });
       await waitFor(() => replies.some((r) => r.id === id), 10_000, `reply to ${name}`);
       return replies.find((r) => r.id === id)!;

@@ -9,31 +9,41 @@ import { silentLogger } from '../../src/core/log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
 import { COMMAND_MAX_BYTES, LIST_MAX_BYTES, replySchema, type RefusalCode, type Reply } from '../../src/uplink/commands-contract.js';
-import { commandTopic, listTopic } from '../../src/uplink/topics.js';
+import { parseWireEvent } from '../../src/uplink/contract.js';
+import { commandTopic, eventsTopic, listTopic } from '../../src/uplink/topics.js';
 import { INBOUND_MAX_PACKET_BYTES, Uplink } from '../../src/uplink/uplink.js';
+import { centralSigner } from '../helpers/central-signer.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 import { STORE_DEFAULTS } from '../helpers/store-fixtures.js';
 
 const SITE = 'mlt-kth';
 const PREFIX = 'smartgate/v1';
-const REPLIES = 'central/replies';
+/** Under the gate's default reply prefix; the gate's default reply topics are its siblings. */
+const REPLY_PREFIX = `${PREFIX}/${SITE}/replies`;
+const REPLIES = `${REPLY_PREFIX}/central-test`;
+/** The events of the gate itself (commands and lists are recorded on the lane `gate`). */
+const GATE_EVENTS = eventsTopic(PREFIX, SITE, 'gate');
+const central = centralSigner();
 
 let broker: Mosquitto;
 let dataDir: string;
 let store: Store;
 let uplink: Uplink;
-let central: MqttClient;
-/** Replies on REPLIES by correlation data, and replies on the default `.../response` topics. */
+/** Central's MQTT client. */
+let client: MqttClient;
+/** Replies on REPLIES by correlation data, and replies on the default `{replyPrefix}/commands|lists/NAME` topics. */
 let replies: Map<string, Reply>;
 let defaultReplies: { topic: string; reply: Reply }[];
+/** What arrived on the gate's own events topic, as published. */
+let onGateEvents: string[];
 
 beforeEach(async () => {
   broker = await startMosquitto();
   dataDir = mkdtempSync(join(tmpdir(), 'smartgate-commands-'));
   const ctx = { clock: systemClock, log: silentLogger };
   store = openStore(ctx, { dataDir, siteId: SITE, config: STORE_DEFAULTS });
-  const config = mqttSchema.parse({ url: broker.url, backoff: { initialMs: 200, maxMs: 1000 } })!;
+  const config = mqttSchema.parse({ url: broker.url, backoff: { initialMs: 200, maxMs: 1000 }, central: { keys: central.keys } })!;
   uplink = new Uplink(ctx, {
     siteId: SITE,
     bootId: store.bootId,
@@ -48,18 +58,20 @@ beforeEach(async () => {
 
   replies = new Map();
   defaultReplies = [];
-  central = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'central-test', reconnectPeriod: 0 });
-  central.on('message', (topic, payload, packet) => {
+  onGateEvents = [];
+  client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'central-test', reconnectPeriod: 0 });
+  client.on('message', (topic, payload, packet) => {
+    if (topic === GATE_EVENTS) return void onGateEvents.push(payload.toString());
     const reply = replySchema.parse(JSON.parse(payload.toString()));
     const correlation = packet.properties?.correlationData;
     if (topic === REPLIES && Buffer.isBuffer(correlation)) replies.set(correlation.toString(), reply);
     else defaultReplies.push({ topic, reply });
   });
-  await central.subscribeAsync([REPLIES, `${PREFIX}/${SITE}/commands/+/response`, `${PREFIX}/${SITE}/lists/+/response`], { qos: 1 });
+  await client.subscribeAsync([`${REPLY_PREFIX}/#`, GATE_EVENTS], { qos: 1 });
 });
 
 afterEach(async () => {
-  await central?.endAsync(true);
+  await client?.endAsync(true);
   await uplink?.stop();
   store?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -68,13 +80,20 @@ afterEach(async () => {
 
 let correlations = 0;
 
-/** Publishes as central does, with a responseTopic and correlation data unless told otherwise; returns the correlation. */
-async function send(topic: string, payload: unknown, withResponseTopic = true): Promise<string> {
+/**
+ * Publishes as central does: signed for `topic` (or, with `signFor`, for another topic), with a
+ * responseTopic and correlation data unless told otherwise; returns the correlation.
+ */
+async function send(topic: string, payload: unknown, opts: { withResponseTopic?: boolean; signed?: boolean; signFor?: string; responseTopic?: string } = {}): Promise<string> {
   const correlation = `c${++correlations}`;
   const body = Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : JSON.stringify(payload);
-  await central.publishAsync(topic, body, {
+  const userProperties = opts.signed === false ? undefined : central.sign(opts.signFor ?? topic, body);
+  await client.publishAsync(topic, body, {
     qos: 1,
-    ...(withResponseTopic && { properties: { responseTopic: REPLIES, correlationData: Buffer.from(correlation) } }),
+    properties: {
+      ...(userProperties && { userProperties }),
+      ...(opts.withResponseTopic !== false && { responseTopic: opts.responseTopic ?? REPLIES, correlationData: Buffer.from(correlation) }),
+    },
   });
   return correlation;
 }
@@ -141,7 +160,10 @@ describe('central → gate over a real broker', () => {
     const cmd = (name: string) => commandTopic(PREFIX, SITE, name);
     const list = (name: string) => listTopic(PREFIX, SITE, name);
     // `expect`: the refusal code, or null for topics the gate's subscription never brings it.
-    const kinds: { topic: string; payload: (i: number) => unknown; expect: RefusalCode | null; withResponseTopic?: boolean }[] = [
+    const kinds: { topic: string; payload: (i: number) => unknown; expect: RefusalCode | null; withResponseTopic?: boolean; signed?: boolean; signFor?: string }[] = [
+      { topic: cmd('barrier.open'), payload: (i) => ({ id: `unsigned-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }), expect: 'unsigned', signed: false },
+      { topic: cmd('hold.confirm'), payload: (i) => ({ id: `moved-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }), expect: 'bad-signature', signFor: cmd('hold.refuse') },
+      { topic: list('allow'), payload: () => ({ kind: 'full', version: 99, entries: [{ key: '51F99999' }] }), expect: 'unsigned', signed: false },
       { topic: cmd('ping'), payload: () => '{"id": "x", "ts":', expect: 'bad-json' },
       { topic: cmd('ping'), payload: (i) => ({ id: i, ts: 'yesterday' }), expect: 'invalid' },
       { topic: cmd('ping'), payload: (i) => ({ id: `big-${i}`, ts: now, args: { pad: 'x'.repeat(COMMAND_MAX_BYTES) } }), expect: 'too-large' },
@@ -168,7 +190,8 @@ describe('central → gate over a real broker', () => {
           const i = batch + j;
           const kind = kinds[i % kinds.length]!;
           const withResponseTopic = kind.withResponseTopic ?? true;
-          sent.push({ correlation: await send(kind.topic, kind.payload(i), withResponseTopic), expect: kind.expect, withResponseTopic });
+          const correlation = await send(kind.topic, kind.payload(i), { withResponseTopic, ...(kind.signed === false && { signed: false }), ...(kind.signFor && { signFor: kind.signFor }) });
+          sent.push({ correlation, expect: kind.expect, withResponseTopic });
         }),
       );
     }
@@ -181,7 +204,7 @@ describe('central → gate over a real broker', () => {
     // Each answerable message got an error reply with the reason its kind deserves.
     for (const s of answerable) expect({ correlation: s.correlation, code: (replies.get(s.correlation) as { error?: { code: string } }).error?.code }).toEqual({ correlation: s.correlation, code: s.expect });
     expect(defaultReplies).toHaveLength(toDefaultTopic.length);
-    for (const { topic, reply } of defaultReplies) expect({ topic, reply }).toMatchObject({ topic: `${cmd('ping')}/response`, reply: { status: 'error', error: { code: 'bad-json' } } });
+    for (const { topic, reply } of defaultReplies) expect({ topic, reply }).toMatchObject({ topic: `${REPLY_PREFIX}/commands/ping`, reply: { status: 'error', error: { code: 'bad-json' } } });
 
     // A packet past the gate's Maximum Packet Size is dropped by the broker, never buffered by the gate.
     const huge = await send(cmd('ping'), Buffer.alloc(INBOUND_MAX_PACKET_BYTES + 1, 0x20));
@@ -193,11 +216,48 @@ describe('central → gate over a real broker', () => {
 
     // Messages on topics outside the gate's subscriptions never reached it: no reply, no event.
     for (const s of sent.filter((x) => x.expect === null)) expect(replies.has(s.correlation)).toBe(false);
+    // No unsigned or badly signed message got further than its refusal.
+    expect(store.lists.get('allow')).toBeUndefined();
 
     // Every refusal was recorded as an event, by reason.
     const expected: Record<string, number> = {};
     for (const s of sent) if (s.expect) expected[s.expect] = (expected[s.expect] ?? 0) + 1;
     expect(refusalsByReason()).toEqual(expected);
     expect(Object.values(expected).reduce((a, b) => a + b, 0)).toBe(answerable.length + toDefaultTopic.length);
+  });
+
+  it("never replies on the gate's own topics or outside the reply prefix, and records the outcome with a note", async () => {
+    const central2 = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'central-elsewhere', reconnectPeriod: 0 });
+    const elsewhere: string[] = [];
+    central2.on('message', (topic) => elsewhere.push(topic));
+    await central2.subscribeAsync(['central/#', `${PREFIX}/${SITE}/status`, `${PREFIX}/${SITE}/commands/#`], { qos: 1 });
+    try {
+      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-events', ts: Date.now() }, { responseTopic: GATE_EVENTS });
+      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-status', ts: Date.now() }, { responseTopic: `${PREFIX}/${SITE}/status` });
+      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-command', ts: Date.now() }, { responseTopic: commandTopic(PREFIX, SITE, 'barrier.open') });
+      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'elsewhere', ts: Date.now() }, { responseTopic: 'central/elsewhere' });
+      // Answered after the four above were handled (one connection, in order).
+      expect(await ping('after')).toMatchObject({ status: 'ok', id: 'after' });
+      await waitFor(() => store.events.pendingCount() === 0 && onGateEvents.length >= 5, 10_000, 'the five command events forwarded');
+
+      // The gate's events topic carried its five command events, and nothing else.
+      expect(onGateEvents.map((text) => parseWireEvent(text))).toEqual(Array.from({ length: 5 }, () => ({ event: expect.objectContaining({ type: 'command' }) })));
+      // Central's subscriber saw the gate's status (retained, online) and the four requests, no reply.
+      expect(elsewhere.filter((t) => t.startsWith('central/'))).toEqual([]);
+      expect(elsewhere.filter((t) => t === `${PREFIX}/${SITE}/status`)).toHaveLength(1);
+      expect(elsewhere.filter((t) => t === commandTopic(PREFIX, SITE, 'barrier.open'))).toEqual([]);
+      const recorded = store.db
+        .prepare("SELECT json_extract(payload, '$.id') AS id, json_extract(payload, '$.status') AS status, json_extract(payload, '$.replyRefused') AS note FROM events WHERE type = 'command' ORDER BY seq")
+        .all();
+      expect(recorded).toEqual([
+        { id: 'to-events', status: 'ok', note: `responseTopic ${GATE_EVENTS} is not under the reply prefix ${REPLY_PREFIX}/; no reply sent` },
+        { id: 'to-status', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },
+        { id: 'to-command', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },
+        { id: 'elsewhere', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },
+        { id: 'after', status: 'ok', note: null },
+      ]);
+    } finally {
+      await central2.endAsync(true);
+    }
   });
 });

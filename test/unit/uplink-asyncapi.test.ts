@@ -47,11 +47,15 @@ describe('docs/asyncapi.yaml', () => {
     expect(op('{prefix}/{siteId}/{laneId}/events').bindings.mqtt).toMatchObject({ qos: channels.events.qos, retain: false });
     expect(op('{prefix}/{siteId}/status').bindings.mqtt).toMatchObject({ qos: channels.status.qos, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(fieldNames(commandRequestSchema));
-    expect(propertyNames(op('{prefix}/{siteId}/commands/{name}/response').message.payload)).toEqual(fieldNames(replySchema));
+    expect(propertyNames(op('{prefix}/{siteId}/replies/commands/{name}').message.payload)).toEqual(fieldNames(replySchema));
     expect(propertyNames(op('{prefix}/{siteId}/health').message.payload)).toEqual(fieldNames(healthSchema));
     expect(op('{prefix}/{siteId}/{laneId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/{laneId}/state').message.payload)).toEqual(fieldNames(laneStateSchema));
     expect(doc.channels['{prefix}/{siteId}/lists/{name}']!.publish).toBeDefined();
+    // Requests carry central's signature as MQTT 5 user properties.
+    const headers = (topic: string) => (op(topic).message as { headers?: JsonSchema }).headers;
+    expect(propertyNames(headers('{prefix}/{siteId}/commands/{name}')!)).toEqual(['kid', 'sig']);
+    expect(propertyNames(headers('{prefix}/{siteId}/lists/{name}')!)).toEqual(['kid', 'sig']);
     // Every channel, plus a reply channel for each request channel.
     const requests = Object.values(channels).filter((c) => c.direction === 'central-to-gate').length;
     expect(Object.keys(asyncApiDocument().channels as object)).toHaveLength(Object.keys(channels).length + requests);

@@ -3,8 +3,16 @@ import { FakeClock } from '../../src/core/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
 import { CentralInbox, type InboxConnection } from '../../src/uplink/central-inbox.js';
+import { CentralKeys } from '../../src/uplink/central-signature.js';
 import type { MqttMessage, ReceivedProperties } from '../../src/uplink/publisher.js';
+import { gateOwnTopics } from '../../src/uplink/topics.js';
+import { centralSigner } from '../helpers/central-signer.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+
+const central = centralSigner('central-1');
+const COMMANDS = { maxAgeMs: 300_000, maxFutureMs: 60_000, actuatingMaxAgeMs: 15_000, acceptUnsignedReadOnly: false };
+const REPLIES = 'sg/v1/mlt-kth/replies';
+const inboxOptions = { topicPrefix: 'sg/v1', siteId: 'mlt-kth', keys: new CentralKeys(central.keys), replies: { prefix: REPLIES, ownTopics: gateOwnTopics('sg/v1', 'mlt-kth', '+') } };
 
 /** A connection that records what is published and lets the test deliver messages. */
 class FakeConnection implements InboxConnection {
@@ -21,8 +29,10 @@ class FakeConnection implements InboxConnection {
     done(null);
   }
 
-  deliver(topic: string, payload: unknown, properties: ReceivedProperties = {}): void {
-    this.listener?.(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload)), properties);
+  /** Delivers a message as central sends it: signed, unless `signed` is false. */
+  deliver(topic: string, payload: unknown, properties: ReceivedProperties = {}, signed = true): void {
+    const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(JSON.stringify(payload));
+    this.listener?.(topic, bytes, signed ? { userProperties: central.sign(topic, bytes), ...properties } : properties);
   }
 
   get listening(): boolean {
@@ -37,8 +47,8 @@ describe('CentralInbox', () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1));
     const store = temp.open(temp.make(), { bootId: 'boot-1' }, clock);
     const connection = new FakeConnection();
-    const handlers = centralHandlers({ clock, bootId: 'boot-1', version: '9.9.9', laneIds: ['entry-1'], config: { maxAgeMs: 300_000, maxFutureMs: 60_000 }, store });
-    const inbox = new CentralInbox({ clock, log: silentLogger }, { topicPrefix: 'sg/v1', siteId: 'mlt-kth', connection, ...handlers });
+    const handlers = centralHandlers({ clock, bootId: 'boot-1', version: '9.9.9', laneIds: ['entry-1'], config: COMMANDS, store });
+    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers });
     await inbox.start();
     const recorded = () => store.events.pending(1000).map((e) => e.event);
     const replies = () => connection.published.map((m) => ({ topic: m.topic, reply: JSON.parse(m.payload) as unknown, correlationData: m.correlationData?.toString() }));
@@ -51,33 +61,33 @@ describe('CentralInbox', () => {
 
   it('answers ping on the responseTopic with the correlationData, and records the command', async () => {
     const { clock, connection, recorded, replies } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-1', ts: clock.now() }, { responseTopic: 'central/replies/7', correlationData: Buffer.from('corr-7') });
+    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-1', ts: clock.now() }, { responseTopic: `${REPLIES}/7`, correlationData: Buffer.from('corr-7') });
     expect(replies()).toEqual([
-      { topic: 'central/replies/7', reply: { status: 'ok', id: 'p-1', data: { bootId: 'boot-1', version: '9.9.9', ts: clock.now() } }, correlationData: 'corr-7' },
+      { topic: `${REPLIES}/7`, reply: { status: 'ok', id: 'p-1', data: { bootId: 'boot-1', version: '9.9.9', ts: clock.now() } }, correlationData: 'corr-7' },
     ]);
     expect(connection.published[0]).toMatchObject({ qos: 1, retain: false });
-    expect(recorded()).toMatchObject([{ type: 'command', laneId: 'gate', payload: { name: 'ping', id: 'p-1', status: 'ok', reason: null } }]);
+    expect(recorded()).toMatchObject([{ type: 'command', laneId: 'gate', payload: { name: 'ping', id: 'p-1', status: 'ok', reason: null, kid: 'central-1' } }]);
   });
 
-  it('replies on {topic}/response when the request named no responseTopic', async () => {
+  it('replies under the reply prefix, by kind and name, when the request named no responseTopic', async () => {
     const { clock, connection, replies } = await setUp();
     connection.deliver('sg/v1/mlt-kth/commands/nope', { id: 'n-1', ts: clock.now() });
     expect(replies()).toEqual([
-      { topic: 'sg/v1/mlt-kth/commands/nope/response', reply: { status: 'error', id: 'n-1', error: { code: 'unknown-command', message: expect.stringContaining('no command "nope"') } }, correlationData: undefined },
+      { topic: `${REPLIES}/commands/nope`, reply: { status: 'error', id: 'n-1', error: { code: 'unknown-command', message: expect.stringContaining('no command "nope"') } }, correlationData: undefined },
     ]);
   });
 
   it('treats an empty responseTopic as none', async () => {
     const { clock, connection, replies } = await setUp();
     connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'e-1', ts: clock.now() }, { responseTopic: '' });
-    expect(replies().map((r) => r.topic)).toEqual(['sg/v1/mlt-kth/commands/ping/response']);
+    expect(replies().map((r) => r.topic)).toEqual([`${REPLIES}/commands/ping`]);
   });
 
   it('applies list pushes and reports them in lists.status', async () => {
     const { clock, connection, replies, recorded } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/lists/deny', { kind: 'full', version: 2, entries: [{ key: '29C12345' }, { key: '29C12346' }] }, { responseTopic: 'r' });
+    connection.deliver('sg/v1/mlt-kth/lists/deny', { kind: 'full', version: 2, entries: [{ key: '29C12345' }, { key: '29C12346' }] }, { responseTopic: `${REPLIES}/r` });
     clock.advance(5000);
-    connection.deliver('sg/v1/mlt-kth/commands/lists.status', { id: 's-1', ts: clock.now() }, { responseTopic: 'r' });
+    connection.deliver('sg/v1/mlt-kth/commands/lists.status', { id: 's-1', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
     expect(replies().map((r) => r.reply)).toEqual([
       { status: 'ok', data: { list: 'deny', version: 2 } },
       {
@@ -99,15 +109,15 @@ describe('CentralInbox', () => {
     const { clock, connection, replies, store } = await setUp();
     const first = store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} });
     clock.advance(42_000);
-    connection.deliver('sg/v1/mlt-kth/commands/outbox.status', { id: 'o-1', ts: clock.now() }, { responseTopic: 'r' });
+    connection.deliver('sg/v1/mlt-kth/commands/outbox.status', { id: 'o-1', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
     expect(replies()[0]!.reply).toEqual({ status: 'ok', id: 'o-1', data: { pending: 1, oldestPendingEventId: first.eventId, oldestPendingAgeMs: 42_000 } });
   });
 
   it('refuses a wrong topic, replying only on a responseTopic, and records it', async () => {
     const { connection, replies, recorded } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/commands/', {}, { responseTopic: 'r' });
+    connection.deliver('sg/v1/mlt-kth/commands/', {}, { responseTopic: `${REPLIES}/r` });
     connection.deliver('sg/v1/other/commands/ping', {});
-    expect(replies()).toEqual([{ topic: 'r', reply: { status: 'error', error: { code: 'wrong-topic', message: expect.stringContaining('the command name (last topic level) is empty') } }, correlationData: undefined }]);
+    expect(replies()).toEqual([{ topic: `${REPLIES}/r`, reply: { status: 'error', error: { code: 'wrong-topic', message: expect.stringContaining('the command name (last topic level) is empty') } }, correlationData: undefined }]);
     expect(recorded().map((e) => e.payload)).toEqual([
       expect.objectContaining({ status: 'error', reason: 'wrong-topic' }),
       expect.objectContaining({ status: 'error', reason: 'wrong-topic', message: 'topic is not under sg/v1/mlt-kth/ (topic sg/v1/other/commands/ping)' }),
@@ -116,16 +126,48 @@ describe('CentralInbox', () => {
 
   it('still replies when recording fails, never throws, and stops listening on stop()', async () => {
     const { clock, connection, store, replies } = await setUp();
-    const handlers = centralHandlers({ clock, bootId: 'boot-1', laneIds: [], config: { maxAgeMs: 300_000, maxFutureMs: 60_000 }, store });
+    const handlers = centralHandlers({ clock, bootId: 'boot-1', laneIds: [], config: COMMANDS, store });
     const failingSink = { append: () => { throw new Error('disk full'); } };
-    const inbox = new CentralInbox({ clock, log: silentLogger }, { topicPrefix: 'sg/v1', siteId: 'mlt-kth', connection, ...handlers, events: failingSink });
+    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events: failingSink });
     await inbox.start();
-    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-2', ts: clock.now() }, { responseTopic: 'r' });
+    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-2', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
     expect(replies().map((r) => r.reply)).toEqual([expect.objectContaining({ status: 'ok', id: 'p-2' })]);
     store.close(); // now the command log throws too: the message is dropped, nothing escapes
-    expect(() => connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-3', ts: clock.now() }, { responseTopic: 'r' })).not.toThrow();
+    expect(() => connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-3', ts: clock.now() }, { responseTopic: `${REPLIES}/r` })).not.toThrow();
     expect(replies()).toHaveLength(1);
     await inbox.stop();
     expect(connection.listening).toBe(false);
+  });
+
+  it.each([
+    ['unsigned', {}, 'unsigned'],
+    ['signed by another key', { userProperties: centralSigner('central-1').sign('sg/v1/mlt-kth/commands/ping', '{}') }, 'bad-signature'],
+  ])('refuses an %s command or list push, replies with the code and records it', async (_what, properties, code) => {
+    const { clock, connection, replies, recorded, store } = await setUp();
+    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'u-1', ts: clock.now() }, { responseTopic: `${REPLIES}/u`, ...properties }, false);
+    connection.deliver('sg/v1/mlt-kth/lists/allow', { kind: 'full', version: 1, entries: [{ key: '29C12345' }] }, { responseTopic: `${REPLIES}/u`, ...properties }, false);
+    expect(replies().map((r) => r.reply)).toEqual([
+      { status: 'error', error: { code, message: expect.any(String) } },
+      { status: 'error', error: { code, message: expect.any(String) } },
+    ]);
+    expect(recorded().map((e) => [e.type, e.payload.status, e.payload.reason])).toEqual([
+      ['command', 'error', code],
+      ['list', 'refused', code],
+    ]);
+    expect(store.lists.get('allow')).toBeUndefined();
+  });
+
+  it("sends no reply to a responseTopic outside the reply prefix or on the gate's own topics, and notes it in the event", async () => {
+    const { clock, connection, replies, recorded } = await setUp();
+    const refused = ['sg/v1/mlt-kth/entry-1/events', 'sg/v1/mlt-kth/status', 'sg/v1/mlt-kth/commands/barrier.open', 'central/elsewhere', `${REPLIES}/#`];
+    for (const [i, responseTopic] of refused.entries()) connection.deliver('sg/v1/mlt-kth/commands/ping', { id: `r-${i}`, ts: clock.now() }, { responseTopic });
+    connection.deliver('sg/v1/mlt-kth/commands/', {}, { responseTopic: 'sg/v1/mlt-kth/entry-1/events' });
+    expect(replies()).toEqual([]);
+    const events = recorded().map((e) => e.payload);
+    expect(events).toHaveLength(refused.length + 1);
+    // The command ran all the same (a ping), and the event says where its reply did not go.
+    expect(events[0]).toMatchObject({ name: 'ping', id: 'r-0', status: 'ok', replyRefused: 'responseTopic sg/v1/mlt-kth/entry-1/events is not under the reply prefix sg/v1/mlt-kth/replies/; no reply sent' });
+    expect(events[4]).toMatchObject({ replyRefused: expect.stringContaining('has a wildcard') });
+    expect(events[5]).toMatchObject({ reason: 'wrong-topic', replyRefused: expect.stringContaining('is not under the reply prefix') });
   });
 });

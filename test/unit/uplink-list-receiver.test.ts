@@ -1,18 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/fake-clock.js';
 import { LIST_MAX_BYTES } from '../../src/uplink/commands-contract.js';
+import type { SignatureCheck } from '../../src/uplink/central-inbox.js';
 import { ListReceiver } from '../../src/uplink/list-receiver.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const SIGNED = { signed: true, kid: 'central-1' } as const;
 
 describe('ListReceiver', () => {
   const temp = useTempDirs();
 
   function setUp() {
     const store = temp.open(temp.make(), {}, new FakeClock());
-    return { lists: store.lists, receiver: new ListReceiver(store.lists) };
+    const real = new ListReceiver(store.lists);
+    // Signed by central, unless a test says otherwise.
+    const receiver = { handle: (name: string, payload: Buffer, signature: SignatureCheck = () => SIGNED) => real.handle(name, payload, signature) };
+    return { lists: store.lists, receiver };
   }
+
+  it.each([
+    ['an unsigned push', { signed: false, refusal: { code: 'unsigned', message: 'no "sig" user property' } }],
+    ['a badly signed push', { signed: false, refusal: { code: 'bad-signature', message: 'sig: does not verify' } }],
+    ['a push to a gate without central\'s key', { signed: false, refusal: { code: 'no-central-key', message: 'no key' } }],
+  ] as const)('never applies %s, and records the refusal', (_what, verdict) => {
+    const { lists, receiver } = setUp();
+    const outcome = receiver.handle('allow', json({ kind: 'full', version: 1, entries: [{ key: '29C12345' }] }), () => verdict);
+    expect(outcome.reply).toEqual({ status: 'error', error: verdict.refusal });
+    expect(outcome.event).toEqual({ type: 'list', laneId: 'gate', payload: { name: 'allow', status: 'refused', reason: verdict.refusal.code, kid: null, message: verdict.refusal.message } });
+    expect(lists.get('allow')).toBeUndefined();
+  });
+
+  it('checks the signature after the size and before anything else', () => {
+    const { receiver } = setUp();
+    let checked = 0;
+    const unsigned = () => (checked++, { signed: false as const, refusal: { code: 'unsigned' as const, message: 'm' } });
+    expect(receiver.handle('allow', Buffer.alloc(LIST_MAX_BYTES + 1, 0x20), unsigned).reply).toMatchObject({ error: { code: 'too-large' } });
+    expect(checked).toBe(0);
+    expect(receiver.handle('vip', Buffer.from('not json'), unsigned).reply).toMatchObject({ error: { code: 'unsigned' } });
+    expect(checked).toBe(1);
+  });
 
   it('applies a full list, replies with the version and records the push without its entries', () => {
     const { lists, receiver } = setUp();
@@ -21,7 +48,7 @@ describe('ListReceiver', () => {
     expect(outcome.event).toEqual({
       type: 'list',
       laneId: 'gate',
-      payload: { name: 'deny', status: 'applied', kind: 'full', version: 4, entries: 2, reason: null, currentVersion: 4 },
+      payload: { name: 'deny', status: 'applied', kind: 'full', version: 4, entries: 2, reason: null, kid: 'central-1', currentVersion: 4 },
     });
     expect(lists.get('deny')).toMatchObject({ version: 4, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] });
   });

@@ -50,7 +50,8 @@ describe('mqtt config section', () => {
       backoff: { initialMs: 1000, maxMs: 60_000 },
       maxInFlight: 64,
       stateIntervalMs: 15_000,
-      commands: { maxAgeMs: 300_000, maxFutureMs: 60_000 },
+      commands: { maxAgeMs: 300_000, actuatingMaxAgeMs: 15_000, maxFutureMs: 60_000, acceptUnsignedReadOnly: false },
+      central: { keys: [] },
     });
   });
 

@@ -3,15 +3,19 @@ import {
   commandsFilter,
   commandTopic,
   DEFAULT_TOPIC_PREFIX,
-  defaultResponseTopic,
+  defaultReplyPrefix,
+  defaultReplyTopic,
   eventsFilter,
   eventsTopic,
+  gateOwnTopics,
   listsFilter,
   listTopic,
   parseEventsTopic,
   parseInboundTopic,
   statusFilter,
   statusTopic,
+  topicMatches,
+  topicsOverlap,
 } from '../../src/uplink/topics.js';
 
 describe('topics', () => {
@@ -26,7 +30,41 @@ describe('topics', () => {
     expect(listTopic('p', 'mlt-kth', 'deny')).toBe('p/mlt-kth/lists/deny');
     expect(commandsFilter('p', 'mlt-kth')).toBe('p/mlt-kth/commands/+');
     expect(listsFilter('p', 'mlt-kth')).toBe('p/mlt-kth/lists/+');
-    expect(defaultResponseTopic('p/mlt-kth/commands/ping')).toBe('p/mlt-kth/commands/ping/response');
+  });
+
+  it('puts replies under a prefix of their own beside the gate\'s topics, by kind and name', () => {
+    expect(defaultReplyPrefix('p', 'mlt-kth')).toBe('p/mlt-kth/replies');
+    expect(defaultReplyTopic('p/mlt-kth/replies', 'command', 'ping')).toBe('p/mlt-kth/replies/commands/ping');
+    expect(defaultReplyTopic('central/r', 'list', 'deny')).toBe('central/r/lists/deny');
+    expect(gateOwnTopics('p', 's', ['a', 'b'])).toEqual(['p/s/a/events', 'p/s/a/state', 'p/s/b/events', 'p/s/b/state', 'p/s/status', 'p/s/health', 'p/s/commands/+', 'p/s/lists/+']);
+    expect(gateOwnTopics('p', 's', '+').slice(0, 2)).toEqual(['p/s/+/events', 'p/s/+/state']);
+  });
+
+  it.each([
+    ['a/b', 'a/b', true],
+    ['a/+', 'a/b', true],
+    ['a/+', 'a/b/c', false],
+    ['a/#', 'a/b/c', true],
+    ['a/#', 'a', true],
+    ['+/b', 'x/b', true],
+    ['a/b', 'a/c', false],
+    ['a/b', 'a/b/c', false],
+  ])('matches filter %s against topic %s: %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
+  });
+
+  it.each([
+    ['p/s/replies', 'p/s/status', false],
+    ['p/s/replies', 'p/s/lane-1/events', false],
+    ['p/s/replies', 'p/s/+/events', true], // a lane called "replies" would publish under it
+    ['p/s', 'p/s/status', true], // above
+    ['p', 'p/s/commands/+', true],
+    ['p/s/status/replies', 'p/s/status', true], // below
+    ['p/s/commands/ping/response', 'p/s/commands/+', true],
+    ['central/replies', 'p/s/status', false],
+  ])('tells whether %s and %s share a subtree: %s', (a, b, expected) => {
+    expect(topicsOverlap(a, b)).toBe(expected);
+    expect(topicsOverlap(b, a)).toBe(expected);
   });
 
   it('subscribes to one site or to all of them', () => {
