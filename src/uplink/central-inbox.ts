@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import { GATE_LANE_ID, type EventSink } from '../store/types.js';
+import { GATE_LANE_ID, type TransactionalSink } from '../store/types.js';
 import type { Reply } from './commands-contract.js';
 import { channels } from './contract.js';
 import type { InboundOutcome } from './inbound-outcome.js';
@@ -25,8 +25,11 @@ export interface CentralInboxOptions {
   topicPrefix: string;
   siteId: string;
   connection: InboxConnection;
-  /** Every outcome is recorded here, so the outbox carries it to central. */
-  events: EventSink;
+  /**
+   * Every outcome is recorded here, so the outbox carries it to central, in one transaction with
+   * what handling the message wrote (the command's id, an operator's action, a list).
+   */
+  events: TransactionalSink;
   commands: InboundHandler;
   lists: InboundHandler;
 }
@@ -80,15 +83,37 @@ export class CentralInbox implements Service {
         return;
       }
       const handler = target.kind === 'command' ? this.opts.commands : this.opts.lists;
-      const outcome = handler.handle(target.name, payload);
-      this.record(outcome);
-      const { reply } = outcome;
+      const reply = this.handleRecorded(handler, target.name, payload);
       if (reply.status === 'error') this.throttled.warn({ kind: target.kind, name: echo(target.name), ...reply.error }, `${target.kind} from central refused`);
       else this.throttled.info({ kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) }, `${target.kind} from central done`);
       // An empty responseTopic is no topic at all: answer on the default one.
       this.reply(properties.responseTopic || defaultResponseTopic(topic), properties.correlationData, reply);
     } catch (err) {
       this.throttled.error({ err, topic: echo(topic) }, 'message from central not handled');
+    }
+  }
+
+  /**
+   * Handles the message and records its outcome in one transaction: the command's id (replay
+   * protection), what the handler wrote (an operator's action, a list) and the `command` or
+   * `list` event commit together or not at all, and what the handler started (an open) waits
+   * for that commit. If it fails nothing is kept: a redelivery runs the message again, and the
+   * reply says it failed (a refusal stays that refusal: nothing was done either way).
+   */
+  private handleRecorded(handler: InboundHandler, name: string, payload: Buffer): Reply {
+    let handled: InboundOutcome | null = null;
+    try {
+      this.opts.events.transaction(() => {
+        handled = handler.handle(name, payload);
+        this.opts.events.append(handled.event);
+      });
+      return handled!.reply;
+    } catch (err) {
+      this.throttled.error({ err, name: echo(name) }, 'message from central not recorded: nothing of it was kept');
+      const reply: Reply | undefined = (handled as InboundOutcome | null)?.reply;
+      if (reply?.status === 'error') return reply;
+      const message = `not recorded, so not done: ${(err as Error).message}`;
+      return { status: 'error', ...(reply?.id !== undefined && { id: reply.id }), error: { code: 'failed', message } };
     }
   }
 
