@@ -190,7 +190,7 @@ describe('smartgate barrier --driver modbus', () => {
 
   it('open drives the simulator and waits for the open limit', async () => {
     const sim = await farEnd();
-    const run = await runCli(['barrier', '--driver', 'modbus', '--device', pty.a, '--address', '1', '--channel', '0', '--pulse-ms', '100', ...wiring, 'open']);
+    const run = await runCli(['barrier', '--driver', 'modbus', '--device', pty.a, '--address', '1', '--channel', '0', '--pulse-ms', '100', ...wiring, 'open', '--unrecorded']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('sent: 01 05 00 00 FF 00 8C 3A\nsent: 01 05 00 00 00 00 CD CA\n');
