@@ -307,14 +307,8 @@ export class LaneController implements Service {
     }
     this.enter(next.state, [], abandon);
     const open = next.effects.find((e) => e.kind === 'actuate');
-    if (!open) return;
-    this.step({
-      type: 'actuated',
-      ok: false,
-      detail: `not opened: the open could not be recorded (${errorMessage(err)})`,
-      eventId: open.decisionId ?? open.holdId ?? unrecordedId(this.ctx.clock),
-      at: this.ctx.clock.now(),
-    });
+    const detail = `not opened: the open could not be recorded (${errorMessage(err)})`;
+    if (open) this.step({ type: 'actuated', ok: false, detail, eventId: open.decisionId ?? open.holdId ?? unrecordedId(this.ctx.clock), at: this.ctx.clock.now() });
   }
 
   private startActuation(actuation: Actuation): void {
