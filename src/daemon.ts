@@ -1,4 +1,4 @@
-import { createBarrier, type BuiltBarrier } from './barrier/factory.js';
+import { createBarrier, openingTimeoutMs, type BuiltBarrier } from './barrier/factory.js';
 import { EventBus } from './core/bus.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/log.js';
@@ -239,6 +239,7 @@ export class Daemon {
         barrierDriver: lane.barrier.driver,
         loopWired: lane.barrier.driver === 'simulator' || (lane.barrier.driver === 'modbus' && lane.barrier.inputs.loop !== undefined),
         commandDeadlineMs: lane.barrier.commandDeadlineMs,
+        openingTimeoutMs: openingTimeoutMs(lane.barrier),
       },
       pendingHolds(this.ctx.store.events.laneHistory(lane.id, HOLD_EVENT_TYPES, this.ctx.clock.now() - HOLD_RESTORE_WINDOW_MS)),
     );

@@ -22,6 +22,21 @@ export interface BuiltBarrier {
   simulator: ModbusRelaySimulator | null;
 }
 
+/** Slack over the driver's own worst case: a loaded machine, a retry queued behind a poll. */
+const OPENING_SLACK_MS = 5000;
+
+/**
+ * The longest an open can take the configured driver to answer, plus slack: how long a lane
+ * waits in `opening` before it takes the answer as lost (docs/lanes.md). The worst case is an
+ * open that waits out its deadline behind a poll, then two pulses (on, pulseMs, off, each write
+ * waiting up to responseTimeoutMs), each followed by openTimeoutMs without the open limit.
+ * 30.5 s with the defaults; more than LCUS or `none` need, which answer sooner.
+ */
+export function openingTimeoutMs(config: BarrierConfig): number {
+  const pulse = config.pulseMs + 2 * config.responseTimeoutMs;
+  return config.commandDeadlineMs + config.responseTimeoutMs + 2 * (pulse + config.openTimeoutMs) + OPENING_SLACK_MS;
+}
+
 /** The lane's barrier driver as configured, or null for `driver: none`. */
 export function createBarrier(config: BarrierConfig, deps: BarrierDeps): BuiltBarrier | null {
   const { clock, log, onStatus } = deps;

@@ -25,6 +25,12 @@ export class LcusDriver implements BarrierDriver {
   private readonly link: SerialLink;
   private pulsing = false;
   private fault: string | null = null;
+  /**
+   * The on frame was written and the off frame was not: the contact may be held closed (a board
+   * on a powered hub, or a port error that did not cut its power). The off frame is sent when
+   * the port is back, and only then is the fault cleared.
+   */
+  private releaseOwed = false;
 
   constructor(private readonly opts: LcusDriverOptions) {
     encodeLcus(opts.channel, true); // the channel is checked here, not at the first open
@@ -35,8 +41,11 @@ export class LcusDriver implements BarrierDriver {
       log: opts.log,
       ports: opts.ports,
       onPortChange: (open, error) => {
-        // Reconnection only clears the fault; it never moves the barrier.
-        this.fault = open ? null : error;
+        // Reconnection never moves the barrier: it clears the fault, after sending the off
+        // frame owed by a pulse cut short.
+        if (open && this.releaseOwed) return void this.release();
+        // Lost again with the off frame still owed: the fault keeps saying so.
+        if (open || !this.releaseOwed || !this.fault) this.fault = open ? null : error;
         this.emit();
       },
     });
@@ -75,11 +84,13 @@ export class LcusDriver implements BarrierDriver {
       await sleep(this.opts.clock, this.opts.pulseMs);
       // The off frame is part of the same command: releasing the contact is always safe.
       const off = encodeLcus(this.opts.channel, false);
+      this.releaseOwed = true;
       try {
         await this.link.write(off, Number.POSITIVE_INFINITY);
       } catch (err) {
         return this.failed(err, sent);
       }
+      this.releaseOwed = false;
       sent.push(hex(off));
       if (this.fault) {
         this.fault = null; // both frames went out: the board works again
@@ -91,14 +102,30 @@ export class LcusDriver implements BarrierDriver {
     }
   }
 
+  /** Sends the owed off frame; the fault stays until it is written. */
+  private async release(): Promise<void> {
+    if (this.pulsing) return; // the pulse under way sends its own off frame
+    const off = encodeLcus(this.opts.channel, false);
+    try {
+      await this.link.write(off, Number.POSITIVE_INFINITY);
+    } catch (err) {
+      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not send the owed off frame; retrying when the port is back');
+      return;
+    }
+    this.releaseOwed = false;
+    this.fault = null;
+    this.opts.log.warn({ device: this.opts.device, channel: this.opts.channel }, 'sent the off frame owed by a pulse cut short');
+    this.emit();
+  }
+
   private failed(err: unknown, sent: string[]): OpenResult {
     const message = err instanceof Error ? err.message : String(err);
     const reason = err instanceof LinkError && err.reason !== 'timeout' ? err.reason : 'error';
     if (reason === 'error' || sent.length > 0) {
       // Something other than the port failed, or the off frame could not be sent: the contact
-      // may be stuck closed. Report it as a fault until the port is reopened.
-      this.fault = message;
-      this.opts.log.error({ device: this.opts.device, err: message }, 'barrier fault');
+      // may be stuck closed. A fault until the owed off frame is written on the reopened port.
+      this.fault = this.releaseOwed ? `channel ${this.opts.channel} may be held on (${message}): its off frame is sent when the port is back` : message;
+      this.opts.log.error({ device: this.opts.device, err: this.fault }, 'barrier fault');
       this.emit();
     }
     return { ok: false, reason, error: message, sent };

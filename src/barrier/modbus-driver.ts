@@ -8,6 +8,7 @@ import {
   encodeReadInputs,
   encodeWriteCoil,
   expectedResponseLength,
+  ModbusException,
 } from './modbus-rtu.js';
 import { LinkError, SerialLink, type PortFactory } from './serial-link.js';
 import type { BarrierDriver, BarrierInputs, BarrierState, BarrierStatus, BarrierStatusListener, OpenFailure, OpenResult } from './types.js';
@@ -45,8 +46,9 @@ const frameLength = (request: Buffer) => (buf: Buffer) => (buf.length < 2 ? null
  * A Modbus RTU relay module: the open relay is pulsed (or flashed), and the discrete inputs, when
  * wired, are polled every pollMs. The state is only what the inputs say: open limit → `open`,
  * closed limit → `closed`, neither while an open is awaited → `opening`, otherwise `unknown`;
- * `fault` while the port is down, the board does not answer, both limits are on, or the open
- * limit never came. Reconnection only reads inputs; it never writes a coil.
+ * `fault` while the port is down, the board does not answer, both limits are on, the open
+ * limit never came, or the open contact may be held closed. Reconnection reads the inputs and
+ * writes no coil but an owed coil-off (see releaseOwed).
  */
 export class ModbusRelayDriver implements BarrierDriver {
   readonly name = 'barrier-modbus';
@@ -65,9 +67,12 @@ export class ModbusRelayDriver implements BarrierDriver {
    * Pulse mode: the coil-on may have reached the board and the coil-off did not (port lost or
    * board silent in between). A separately powered board keeps that relay closed, and a
    * controller whose open input is held keeps the boom up for anyone; the off is sent as soon
-   * as the port is back.
+   * as the port is back, and retried at every poll until the board takes it.
    */
   private releaseOwed = false;
+  /** While a release is owed: why the contact may be held closed (the state is `fault`). */
+  private releaseFault: string | null = null;
+  private releasing = false;
 
   constructor(private readonly opts: ModbusDriverOptions) {
     encodeWriteCoil(opts.address, opts.coil, true); // address and coil are checked here
@@ -102,8 +107,9 @@ export class ModbusRelayDriver implements BarrierDriver {
   }
 
   status(): BarrierStatus {
-    // Before the first open attempt has ended there is no error yet: unknown, not fault.
-    const fault = !this.link.isOpen ? this.link.error : (this.boardError ?? this.openFault ?? this.limitsConflict());
+    // Before the first open attempt has ended there is no error yet: unknown, not fault. A
+    // contact that may be held closed comes first: it is what the operator must know.
+    const fault = this.releaseFault ?? (!this.link.isOpen ? this.link.error : (this.boardError ?? this.openFault ?? this.limitsConflict()));
     return {
       state: fault ? 'fault' : this.link.isOpen ? this.stateFromInputs() : 'unknown',
       inputs: this.inputCount ? this.inputs : null,
@@ -147,15 +153,29 @@ export class ModbusRelayDriver implements BarrierDriver {
    * barrier, and the controller closes by its own auto-close, with its own loop and photocell.
    */
   private async releaseIfOwed(): Promise<void> {
-    if (!this.releaseOwed || this.busy) return;
+    // An open under way sends its own coil-off.
+    if (!this.releaseOwed || this.busy || this.releasing || !this.link.isOpen) return;
+    this.releasing = true;
     const off = encodeWriteCoil(this.opts.address, this.opts.coil, false);
     try {
       await this.writeCoil(off, Number.POSITIVE_INFINITY, []);
       this.releaseOwed = false;
-      this.opts.log.warn({ device: this.opts.device, coil: this.opts.coil }, 'released the open contact left closed when the port was lost');
+      this.releaseFault = null;
+      this.opts.log.warn({ device: this.opts.device, coil: this.opts.coil }, 'released the open contact that may have been left closed');
+      this.emit();
     } catch (err) {
-      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not release the open contact; retrying when the port is back');
+      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not release the open contact; retrying');
+    } finally {
+      this.releasing = false;
     }
+  }
+
+  /** The contact may be closed and its release is not confirmed: owed, and a fault until sent. */
+  private owe(err: unknown): void {
+    this.releaseOwed = true;
+    this.releaseFault = `coil ${this.opts.coil} may be held on (${err instanceof Error ? err.message : String(err)}): its off is sent as soon as the board answers`;
+    this.opts.log.error({ device: this.opts.device, err: this.releaseFault }, 'barrier fault');
+    this.emit();
   }
 
   private confirmed(sent: string[]): OpenResult {
@@ -172,25 +192,27 @@ export class ModbusRelayDriver implements BarrierDriver {
   /** Sends one open pulse or flash; returns the failure, or null when the board took it. */
   private async pulse(deadlineAt: number, sent: string[]): Promise<OpenResult | null> {
     const { address, coil } = this.opts;
+    const flash = this.opts.mode === 'flash';
+    const on = flash ? encodeFlash(address, coil, Math.max(1, Math.round(this.opts.pulseMs / 100))) : encodeWriteCoil(address, coil, true);
     try {
-      if (this.opts.mode === 'flash') {
-        await this.writeCoil(encodeFlash(address, coil, Math.max(1, Math.round(this.opts.pulseMs / 100))), deadlineAt, sent);
-        return null;
-      }
-      await this.writeCoil(encodeWriteCoil(address, coil, true), deadlineAt, sent);
+      await this.writeCoil(on, deadlineAt, sent);
     } catch (err) {
-      // Written but unanswered: the relay may be on.
-      if (err instanceof LinkError && err.reason === 'timeout') this.releaseOwed = true;
+      // Written, then no proper answer (none, or the port lost before it came): the relay may
+      // be on. A flash the board releases by itself.
+      if (!flash && mayHaveActed(err)) this.owe(err);
       return this.failed(err, sent);
     }
+    if (flash) return null;
     this.releaseOwed = true;
     await sleep(this.opts.clock, this.opts.pulseMs);
     try {
       // Part of the same command: releasing the contact is always safe, deadline or not.
       await this.writeCoil(encodeWriteCoil(address, coil, false), Number.POSITIVE_INFINITY, sent);
       this.releaseOwed = false;
+      this.releaseFault = null;
       return null;
     } catch (err) {
+      this.owe(err);
       return this.failed(err, sent);
     }
   }
@@ -201,7 +223,7 @@ export class ModbusRelayDriver implements BarrierDriver {
       frame = await this.link.request(request, deadlineAt, frameLength(request), this.opts.responseTimeoutMs);
     } catch (err) {
       // Written but unanswered still counts as sent: the board may have acted on it.
-      if (err instanceof LinkError && err.reason === 'timeout') sent.push(hex(request));
+      if (err instanceof LinkError && err.written) sent.push(hex(request));
       throw err;
     }
     sent.push(hex(request));
@@ -215,7 +237,9 @@ export class ModbusRelayDriver implements BarrierDriver {
   private failed(err: unknown, sent: string[]): OpenResult {
     const message = err instanceof Error ? err.message : String(err);
     let reason: OpenFailure = 'error';
-    if (err instanceof LinkError && (err.reason === 'port-closed' || err.reason === 'deadline')) reason = err.reason;
+    // Refused before anything was written: dropped. Once written, the board may have acted:
+    // whatever failed after that is an error, never a clean refusal.
+    if (err instanceof LinkError && !err.written && (err.reason === 'port-closed' || err.reason === 'deadline')) reason = err.reason;
     if (reason === 'error') {
       this.boardError = message;
       this.opts.log.error({ device: this.opts.device, err: message }, 'barrier fault');
@@ -245,11 +269,14 @@ export class ModbusRelayDriver implements BarrierDriver {
     for (const w of waiters) w();
   }
 
+  /** Every pollMs: an owed release is retried, then the inputs (if any are wired) read. */
   private schedulePoll(): void {
-    if (!this.running || !this.inputCount) return;
+    if (!this.running) return;
     this.pollTimer = this.opts.clock.setTimeout(() => {
       this.pollTimer = null;
-      void this.poll().finally(() => this.schedulePoll());
+      void this.releaseIfOwed()
+        .then(() => this.poll())
+        .finally(() => this.schedulePoll());
     }, this.opts.pollMs);
   }
 
@@ -299,4 +326,12 @@ export class ModbusRelayDriver implements BarrierDriver {
     this.lastEmitted = key;
     this.opts.onStatus?.(status);
   }
+}
+
+/**
+ * Whether a failed coil write may have reached the board and been acted on: written and then
+ * unanswered or answered wrongly. A Modbus exception is the board saying it did nothing.
+ */
+function mayHaveActed(err: unknown): boolean {
+  return err instanceof LinkError ? err.written : !(err instanceof ModbusException);
 }

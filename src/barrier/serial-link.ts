@@ -18,10 +18,16 @@ export type PortFactory = (path: string, baudRate: number) => PortLike;
 
 export const serialPortFactory: PortFactory = (path, baudRate) => new SerialPort({ path, baudRate, autoOpen: false });
 
+/**
+ * Why a write or a request failed. `written`: the bytes had been handed to the OS (the port's
+ * write completed) before the failure, so the device may have received and acted on them; a
+ * failure with `written` false sent nothing.
+ */
 export class LinkError extends Error {
   constructor(
     readonly reason: 'port-closed' | 'deadline' | 'timeout',
     message: string,
+    readonly written = false,
   ) {
     super(message);
   }
@@ -131,7 +137,10 @@ export class SerialLink {
     this.reopenWaitMs = Math.min(this.reopenWaitMs * 2, this.opts.reopenMaxMs ?? 5000);
   }
 
-  /** Writes `bytes` now, or refuses: port not open, or `deadlineAt` (monotonic ms) passed. */
+  /**
+   * Writes `bytes` now, or refuses: port not open, or `deadlineAt` (monotonic ms) passed.
+   * Resolves once the OS took the bytes; a rejection means they were not written.
+   */
   write(bytes: Buffer, deadlineAt: number): Promise<void> {
     return this.exclusive(() => this.writeNow(bytes, deadlineAt));
   }
@@ -139,13 +148,15 @@ export class SerialLink {
   /**
    * Writes a request and waits for its response, framed by `need` (how many bytes the
    * response has, given what arrived so far, or null while unknown), for up to `timeoutMs`.
+   * A failure once the request was written (no response, the port lost while waiting for it)
+   * is a LinkError with `written` set: the device may have acted on the request.
    */
   request(bytes: Buffer, deadlineAt: number, need: (buf: Buffer) => number | null, timeoutMs: number): Promise<Buffer> {
     return this.exclusive(async () => {
       const response = new Promise<Buffer>((resolve, reject) => {
         const timer = this.opts.clock.setTimeout(() => {
           this.pending = null;
-          reject(new LinkError('timeout', `${this.opts.path}: no response within ${timeoutMs} ms`));
+          reject(new LinkError('timeout', `${this.opts.path}: no response within ${timeoutMs} ms`, true));
         }, timeoutMs);
         this.pending = {
           need,
@@ -168,7 +179,12 @@ export class SerialLink {
         await response.catch(() => {});
         throw err;
       }
-      return response;
+      // The request is on the wire: whatever fails now (the port lost, no answer) came after the
+      // device could have acted on it, even if the loss was noticed while the write was under way.
+      return response.catch((err: unknown) => {
+        if (err instanceof LinkError && !err.written) throw new LinkError(err.reason, `${err.message}, after the request was written`, true);
+        throw err;
+      });
     });
   }
 

@@ -1,11 +1,24 @@
 import { parseArgs } from 'node:util';
+import { createBarrier } from '../barrier/factory.js';
 import { LcusDriver } from '../barrier/lcus-driver.js';
 import { ModbusRelayDriver, type InputMapping } from '../barrier/modbus-driver.js';
 import type { BarrierDriver, BarrierStatus } from '../barrier/types.js';
 import { sleep, systemClock } from '../core/clock.js';
-import { createLogger, silentLogger } from '../core/log.js';
+import { createLogger, silentLogger, type Logger } from '../core/log.js';
+import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { CliOpenRecord, OpenNotRecordable, type CliOperator } from './barrier-record.js';
 
-const USAGE = `usage: smartgate barrier --driver lcus|modbus --device PATH [options] open|status
+const USAGE = `usage: smartgate barrier --config FILE --lane ID status | open --operator NAME --reason TEXT
+       smartgate barrier --driver lcus|modbus --device PATH [options] status | open --unrecorded
+  --config FILE        the daemon's config: the lane's barrier as configured; an open is recorded
+                       in its store (refused while the daemon runs: it owns the port)
+  --lane ID            the lane, with --config
+  --operator NAME      who opens (recorded), with --config
+  --reason TEXT        why, at least 3 characters (recorded), with --config
+  --unrecorded         without --config: open although nothing records it (a wiring test
+                       before the gate runs)
+  --driver lcus|modbus the board, without --config
+  --device PATH        its serial device, without --config
   --address N          Modbus address of the relay board, 1..247 (default 1; modbus only)
   --channel N          relay wired to the controller's open input: LCUS 1..8 (default 1), Modbus coil 0..255 (default 0)
   --baud N             serial speed (default 9600)
@@ -17,13 +30,14 @@ const USAGE = `usage: smartgate barrier --driver lcus|modbus --device PATH [opti
   --open-timeout-ms N  Modbus with --open-limit: wait this long for it (default 10000)
   --verbose            log to stderr`;
 
-/** How long the port has to open, and the deadline of the one open command. */
+/** How long the port has to open, and the deadline of the one open command (without --config). */
 const PORT_WAIT_MS = 3000;
 const COMMAND_DEADLINE_MS = 2000;
 
 class UsageError extends Error {}
 
-interface Options {
+/** A board named on the command line. */
+interface DeviceOptions {
   driver: 'lcus' | 'modbus';
   device: string;
   address: number;
@@ -33,9 +47,18 @@ interface Options {
   mode: 'pulse' | 'flash';
   inputs: InputMapping;
   openTimeoutMs: number;
+}
+
+interface Options {
+  /** The lane's barrier from the daemon's config, or a board named on the command line. */
+  barrier: { lane: { config: string; id: string } } | { device: DeviceOptions };
+  /** With --config, open only: who and why, recorded. */
+  operator: CliOperator | null;
   verbose: boolean;
   action: 'open' | 'status';
 }
+
+const SERIAL_OPTIONS = ['driver', 'device', 'address', 'channel', 'baud', 'pulse-ms', 'mode', 'open-limit', 'closed-limit', 'loop', 'open-timeout-ms'] as const;
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -51,6 +74,11 @@ export function parseBarrierArgs(args: string[]): Options {
       args,
       allowPositionals: true,
       options: {
+        config: { type: 'string' },
+        lane: { type: 'string' },
+        operator: { type: 'string' },
+        reason: { type: 'string' },
+        unrecorded: { type: 'boolean' },
         driver: { type: 'string' },
         device: { type: 'string' },
         address: { type: 'string' },
@@ -69,13 +97,49 @@ export function parseBarrierArgs(args: string[]): Options {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.driver !== 'lcus' && values.driver !== 'modbus') {
-    throw new UsageError(values.driver === undefined ? '--driver is required (lcus or modbus)' : `--driver must be lcus or modbus, got "${values.driver}"`);
-  }
-  if (!values.device) throw new UsageError('--device is required (e.g. /dev/serial/by-id/usb-...)');
   if (positionals.length !== 1 || (positionals[0] !== 'open' && positionals[0] !== 'status')) {
     throw new UsageError(`expected one action, open or status, got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`);
   }
+  const action = positionals[0] as Options['action'];
+  const common = { verbose: values.verbose ?? false, action };
+  if (values.config !== undefined) {
+    for (const name of SERIAL_OPTIONS) {
+      if (values[name] !== undefined) throw new UsageError(`--${name}: with --config the lane's barrier is used as configured`);
+    }
+    if (values.unrecorded) throw new UsageError('--unrecorded: with --config an open is always recorded');
+    if (!values.lane) throw new UsageError('--lane is required with --config (the lane whose barrier to use)');
+    return { ...common, barrier: { lane: { config: values.config, id: values.lane } }, operator: action === 'open' ? operatorOf(values.operator, values.reason) : noOperator(values) };
+  }
+  for (const name of ['lane', 'operator', 'reason'] as const) {
+    if (values[name] !== undefined) throw new UsageError(`--${name} is for --config (only an open on a configured lane is recorded)`);
+  }
+  if (action === 'open' && !values.unrecorded) {
+    throw new UsageError(
+      'open needs --config FILE --lane ID --operator NAME --reason TEXT, which records it in the store, or --unrecorded for a wiring test before the gate runs',
+    );
+  }
+  if (action === 'status' && values.unrecorded) throw new UsageError('--unrecorded is for open (status sends nothing)');
+  return { ...common, barrier: { device: parseDevice(values) }, operator: null };
+}
+
+function operatorOf(operator: string | undefined, reason: string | undefined): CliOperator {
+  const who = operator?.trim() ?? '';
+  const why = reason?.trim() ?? '';
+  if (!who || who.length > 64) throw new UsageError(operator === undefined ? '--operator is required to open (who opens: recorded)' : '--operator must be 1..64 characters');
+  if (why.length < 3 || why.length > 500) throw new UsageError(reason === undefined ? '--reason is required to open (why: recorded)' : '--reason must be 3..500 characters');
+  return { operator: who, reason: why };
+}
+
+function noOperator(values: { operator?: string; reason?: string }): null {
+  if (values.operator !== undefined || values.reason !== undefined) throw new UsageError('--operator and --reason are for open');
+  return null;
+}
+
+function parseDevice(values: Partial<Record<(typeof SERIAL_OPTIONS)[number], string>>): DeviceOptions {
+  if (values.driver !== 'lcus' && values.driver !== 'modbus') {
+    throw new UsageError(values.driver === undefined ? '--driver is required (lcus or modbus), or --config FILE --lane ID' : `--driver must be lcus or modbus, got "${values.driver}"`);
+  }
+  if (!values.device) throw new UsageError('--device is required (e.g. /dev/serial/by-id/usb-...)');
   const modbus = values.driver === 'modbus';
   if (!modbus) {
     for (const name of ['address', 'mode', 'open-limit', 'closed-limit', 'loop', 'open-timeout-ms'] as const) {
@@ -98,8 +162,6 @@ export function parseBarrierArgs(args: string[]): Options {
     mode: values.mode === 'flash' ? 'flash' : 'pulse',
     inputs: { openLimit: input('open-limit'), closedLimit: input('closed-limit'), loop: input('loop') },
     openTimeoutMs: wholeNumber('open-timeout-ms', values['open-timeout-ms'], 10_000, 100, 120_000),
-    verbose: values.verbose ?? false,
-    action: positionals[0] as 'open' | 'status',
   };
 }
 
@@ -114,8 +176,7 @@ function describeStatus(s: BarrierStatus, wired: boolean): string {
   return `state: ${s.state}\ninputs: ${inputs}\nport: ${s.portOpen ? 'open' : 'not open'}${s.lastError ? `\nerror: ${s.lastError}` : ''}\n`;
 }
 
-function makeDriver(o: Options): BarrierDriver {
-  const log = o.verbose ? createLogger('debug') : silentLogger;
+function deviceDriver(o: DeviceOptions, log: Logger): BarrierDriver {
   if (o.driver === 'lcus') {
     return new LcusDriver({ device: o.device, baudRate: o.baud, channel: o.channel, pulseMs: o.pulseMs, clock: systemClock, log });
   }
@@ -135,10 +196,49 @@ function makeDriver(o: Options): BarrierDriver {
   });
 }
 
+/** What the command acts on: the driver, and for a configured lane, where its open is recorded. */
+interface Target {
+  driver: BarrierDriver;
+  device: string;
+  /** Whether any input is wired (for the status line). */
+  wired: boolean;
+  deadlineMs: number;
+  /** The lane's config, when the barrier is a configured lane's. */
+  config: Config | null;
+  laneId: string | null;
+}
+
+/** Builds the target; a problem with the config or the lane is a UsageError (exit 2). */
+async function resolveTarget(o: Options, log: Logger): Promise<Target> {
+  if ('device' in o.barrier) {
+    const d = o.barrier.device;
+    return { driver: deviceDriver(d, log), device: d.device, wired: Object.values(d.inputs).some((n) => n !== undefined), deadlineMs: COMMAND_DEADLINE_MS, config: null, laneId: null };
+  }
+  const { config: path, id } = o.barrier.lane;
+  let config: Config;
+  try {
+    config = await loadConfig(path);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--config: ${err.message}`);
+    throw err;
+  }
+  const lane = config.lanes.find((l) => l.id === id);
+  if (!lane) throw new UsageError(`--lane: no lane "${id}" in ${path}; lanes: ${config.lanes.map((l) => l.id).join(', ')}`);
+  const { barrier } = lane;
+  if (barrier.driver !== 'lcus' && barrier.driver !== 'modbus') {
+    throw new UsageError(`--lane: lane ${id}'s barrier is driver ${barrier.driver}: ${barrier.driver === 'none' ? 'nothing to drive' : 'a simulated board lives in the daemon'}`);
+  }
+  const driver = createBarrier(barrier, { clock: systemClock, log })!.driver;
+  const wired = barrier.driver === 'modbus' && Object.values(barrier.inputs).some((n) => n !== undefined);
+  return { driver, device: barrier.device!, wired, deadlineMs: barrier.commandDeadlineMs, config, laneId: id };
+}
+
 /**
  * `smartgate barrier`: the installer's wiring test, without the daemon. Opens the port, sends
- * one open pulse (or only reads the status), prints the bytes sent and the status.
- * Exit 0 done, 1 the barrier or port failed, 2 bad options.
+ * one open pulse (or only reads the status), prints the bytes sent and the status. An open of a
+ * configured lane's barrier is recorded in the daemon's store (CliOpenRecord), and refused
+ * while the daemon runs; without a config an open needs --unrecorded.
+ * Exit 0 done, 1 the barrier or port failed or the open was refused, 2 bad options or config.
  */
 export async function barrierCommand(args: string[]): Promise<number> {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
@@ -146,38 +246,66 @@ export async function barrierCommand(args: string[]): Promise<number> {
     return 0;
   }
   let options: Options;
-  let driver: BarrierDriver;
+  let target: Target;
   try {
     options = parseBarrierArgs(args);
-    driver = makeDriver(options);
+    target = await resolveTarget(options, options.verbose ? createLogger('debug') : silentLogger);
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof RangeError)) throw err;
     process.stderr.write(`smartgate barrier: ${err.message}\n${USAGE}\n`);
     return 2;
   }
+  // Before the port: an open that cannot be recorded is not attempted.
+  let record: CliOpenRecord | null = null;
+  if (options.action === 'open' && target.config) {
+    try {
+      record = CliOpenRecord.open({ clock: systemClock, log: silentLogger }, target.config, target.laneId!);
+    } catch (err) {
+      if (!(err instanceof OpenNotRecordable)) throw err;
+      process.stderr.write(`smartgate barrier: ${err.message}\n`);
+      return 1;
+    }
+  }
+  const { driver } = target;
   await driver.start();
   try {
     const waitUntil = systemClock.monotonic() + PORT_WAIT_MS;
     // The first attempt either opens the port or says why not (missing, busy, no permission).
     while (!driver.status().portOpen && !driver.status().lastError && systemClock.monotonic() < waitUntil) await sleep(systemClock, 20);
     if (!driver.status().portOpen) {
-      process.stderr.write(`smartgate barrier: could not open ${options.device}: ${driver.status().lastError ?? 'timed out'}\n`);
+      const error = driver.status().lastError ?? 'timed out';
+      const busy = /lock|busy/i.test(error) ? ' (in use by another program: if the daemon runs, open from the operators\' page or with central\'s barrier.open command)' : '';
+      process.stderr.write(`smartgate barrier: could not open ${target.device}: ${error}${busy}\n`);
       return 1;
     }
     let code = 0;
     if (driver instanceof ModbusRelayDriver) await driver.refresh(); // the inputs as they are now
     if (options.action === 'open') {
-      const result = await driver.open(systemClock.monotonic() + COMMAND_DEADLINE_MS);
+      const recorded = record?.requested(options.operator!, target.deadlineMs);
+      const result = await driver.open(systemClock.monotonic() + target.deadlineMs);
       for (const frame of result.sent) process.stdout.write(`sent: ${frame}\n`);
+      if (record && recorded) {
+        try {
+          process.stdout.write(`recorded: operator.action ${recorded.action}, barrier.actuation ${recorded.request} then ${record.result(result)}\n`);
+        } catch (err) {
+          process.stderr.write(`smartgate barrier: the open was recorded, its result could not be: ${(err as Error).message}\n`);
+          code = 1;
+        }
+      }
       if (!result.ok) {
         process.stderr.write(`smartgate barrier: open failed (${result.reason}): ${result.error}\n`);
         code = 1;
       }
     }
     const status = driver.status();
-    process.stdout.write(describeStatus(status, Object.values(options.inputs).some((n) => n !== undefined)));
+    process.stdout.write(describeStatus(status, target.wired));
     return status.state === 'fault' ? 1 : code;
+  } catch (err) {
+    if (!(err instanceof OpenNotRecordable)) throw err;
+    process.stderr.write(`smartgate barrier: ${err.message}\n`);
+    return 1;
   } finally {
     await driver.stop();
+    record?.close();
   }
 }

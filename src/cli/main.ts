@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     load: async () => (await import('./sign.js')).signCommand,
   },
   barrier: {
-    summary: 'wiring test of a barrier relay: smartgate barrier --driver lcus|modbus --device PATH [--address N] [--channel N] open|status',
+    summary: 'a barrier by hand: smartgate barrier --config FILE --lane ID status | open --operator NAME --reason TEXT (recorded), or --driver lcus|modbus --device PATH ... status | open --unrecorded (wiring test)',
     load: async () => (await import('./barrier.js')).barrierCommand,
   },
   user: {

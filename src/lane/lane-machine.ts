@@ -7,8 +7,8 @@ import type { DecisionAction } from './decision-reasons.js';
  * operators' actions and clock ticks, and carries out the effects (record, actuate, alarm).
  *
  *   idle ──loop──▶ present ──decision──▶ opening ──actuated──▶ open ──loop clears / open then
- *     ▲              │ (or a decision        │ failed               closed limit──▶ passed ──▶ idle
- *     │              │  straight from idle)  ▼
+ *     ▲              │ (or a decision        │ failed, or no answer  closed limit──▶ passed ──▶ idle
+ *     │              │  straight from idle)  ▼ by openingTimeoutMs
  *     │              ├──hold──▶ held ──confirm──▶ opening        (refuse / loop clears ──▶ next)
  *     └──────────────┴──deny──▶ denied ──loop clears──▶ next
  *
@@ -30,6 +30,12 @@ export interface LaneFlowSettings {
    * another vehicle within it is tailgating, after it a new arrival.
    */
   boomCloseMs: number;
+  /**
+   * `opening` lasts at most this long (ms): longer than the driver can take to answer (see
+   * openingTimeoutMs in src/barrier/factory.ts), so an answer lost on the way ends in a hold
+   * with an alarm, never in a lane that refuses every open as busy for ever.
+   */
+  openingTimeoutMs: number;
 }
 
 /** A held vehicle waiting for the operator. (A type, not an interface: it goes on the wire as is.) */
@@ -90,6 +96,11 @@ export type ActuationCause = 'decision' | 'confirm' | 'manual-open';
 
 export type LaneEffect =
   | { kind: 'actuate'; cause: ActuationCause; holdId: string | null; decisionId: string | null; plate: string | null }
+  /**
+   * No answer to the open within openingTimeoutMs: the controller records the open as failed and
+   * feeds that back as `actuated`, so the hold is named after a recorded event like any failed open.
+   */
+  | { kind: 'abandon-actuation'; detail: string }
   | { kind: 'alarm'; alarm: LaneAlarm; detail: string; plate: string | null }
   | {
       kind: 'vehicle';
@@ -185,6 +196,8 @@ export function nextDeadline(state: LaneMachineState, settings: LaneFlowSettings
     case 'denied':
       if (state.loop === null) return state.since + Math.min(settings.passTimeoutMs, settings.waitAlarmMs);
       return state.waitAlarmed ? null : state.since + settings.waitAlarmMs;
+    case 'opening':
+      return state.since + settings.openingTimeoutMs;
     case 'open':
       return state.since + settings.passTimeoutMs;
     case 'passed':
@@ -339,6 +352,10 @@ function tick(
         plate: state.vehicle?.plate ?? null,
       });
       return { state: { ...state, waitAlarmed: true }, effects };
+    case 'opening':
+      if (age < settings.openingTimeoutMs) return { state, effects };
+      effects.push({ kind: 'abandon-actuation', detail: `no answer from the barrier within ${settings.openingTimeoutMs} ms` });
+      return { state, effects };
     case 'open': {
       if (age < settings.passTimeoutMs) return { state, effects };
       // A barrier state other than unknown means limits are wired; with those or a loop the

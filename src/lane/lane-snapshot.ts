@@ -14,9 +14,14 @@ export interface LaneSnapshot {
   loop: boolean | null;
   /** Null when the lane has no barrier driver (`driver: none`). */
   barrier: (BarrierStatus & { driver: string }) | null;
+  /**
+   * Why the lane's last write to the event store failed, while it has not worked since: what the
+   * lane did meanwhile is not recorded (and an alarm about it may not be either). Null: it works.
+   */
+  storeError: string | null;
 }
 
-export function laneSnapshot(state: LaneMachineState, monotonicNow: number, barrier: LaneSnapshot['barrier']): LaneSnapshot {
+export function laneSnapshot(state: LaneMachineState, monotonicNow: number, barrier: LaneSnapshot['barrier'], storeError: string | null = null): LaneSnapshot {
   const v = state.vehicle;
   return {
     phase: state.phase,
@@ -25,5 +30,6 @@ export function laneSnapshot(state: LaneMachineState, monotonicNow: number, barr
     holds: state.holds.map((h) => ({ ...h })),
     loop: state.loop,
     barrier,
+    storeError,
   };
 }

@@ -17,7 +17,9 @@ export const HOLD_RESTORE_WINDOW_MS = 24 * 60 * 60_000;
  * A hold is created by a `hold` decision (its id is the decision's) or by a failed open (the
  * `barrier.actuation` result's id), exactly as the lane machine creates them; it is resolved by
  * any later event that names it in `holdId` — the operator's action, the open it caused, the
- * visit ending (`left`, `refused`). `events`: the lane's events oldest first. Pure.
+ * visit ending (`left`, `refused`). Only a request's first result counts (a late one, after the
+ * lane stopped waiting, held nothing), and an open asked for by `smartgate barrier` held
+ * nothing: no lane was running. `events`: the lane's events oldest first. Pure.
  */
 export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
   const holds = new Map<string, Hold>();
@@ -25,6 +27,8 @@ export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
   const vehicles = new Map<string, { plate: string | null; display: string | null; decisionId?: string }>();
   /** Decisions whose visit has ended: an open for them that fails afterwards is no hold. */
   const ended = new Set<string>();
+  /** Requests answered already, and the CLI's, whose failures hold nothing. */
+  const settled = new Set<string>();
   for (const e of events) {
     const p = e.payload;
     if (typeof p.holdId === 'string') holds.delete(p.holdId);
@@ -36,11 +40,16 @@ export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
         holds.set(e.eventId, { holdId: e.eventId, ...plate, reason: text(p.reason), detail: text(p.detail), createdAt: e.ts });
       }
     } else if (e.type === 'barrier.actuation' && p.phase === 'requested') {
+      if (p.source === 'cli') settled.add(e.eventId);
       const decided = typeof p.decisionId === 'string' ? vehicles.get(p.decisionId) : undefined;
       const plate = typeof p.plate === 'string' ? p.plate : null;
       vehicles.set(e.eventId, { plate, display: decided?.display ?? plate, ...(typeof p.decisionId === 'string' && { decisionId: p.decisionId }) });
-    } else if (e.type === 'barrier.actuation' && p.phase === 'result' && p.ok === false) {
-      const requested = typeof p.requestId === 'string' ? vehicles.get(p.requestId) : undefined;
+    } else if (e.type === 'barrier.actuation' && p.phase === 'result') {
+      const requestId = typeof p.requestId === 'string' ? p.requestId : null;
+      const first = requestId === null || !settled.has(requestId);
+      if (requestId !== null) settled.add(requestId);
+      if (p.ok !== false || !first) continue;
+      const requested = requestId !== null ? vehicles.get(requestId) : undefined;
       // The vehicle passed before the open's failure came back (the open limit was never seen):
       // the lane was no longer opening, so it held nothing.
       if (requested?.decisionId !== undefined && ended.has(requested.decisionId)) continue;

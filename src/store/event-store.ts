@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Database } from './database.js';
-import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent } from './types.js';
+import { StoreTransactions } from './transactions.js';
+import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from './types.js';
 import { UlidFactory } from './ulid.js';
 
 export interface EventStoreContext {
@@ -81,9 +82,10 @@ const EVENT_COLUMNS = `o.outbox_id, e.event_id, e.boot_id, e.seq, e.site_id, e.l
 /**
  * Events and their outbox in SQLite. `append` writes the event, its lane's next seq and its
  * outbox row in one transaction, so a crash leaves all three or none; the uplink reads the
- * outbox in order and marks what the broker acknowledged.
+ * outbox in order and marks what the broker acknowledged. `transaction` groups appends with
+ * any other write of the store (see Transactions); the append listeners run after the commit.
  */
-export class EventStore implements EventSink, Outbox {
+export class EventStore implements EventSink, Outbox, Transactions {
   private readonly ids: UlidFactory;
   private readonly listeners = new Set<() => void>();
   private readonly sql;
@@ -94,6 +96,8 @@ export class EventStore implements EventSink, Outbox {
     private readonly db: Database,
     private readonly ctx: EventStoreContext,
     private readonly identity: EventStoreIdentity,
+    /** The store's transactions (one per connection); default: its own. */
+    private readonly tx: Transactions = new StoreTransactions(db, ctx.log),
   ) {
     this.ids = new UlidFactory(ctx.clock);
     this.sql = {
@@ -150,6 +154,14 @@ export class EventStore implements EventSink, Outbox {
     return this.identity.bootId;
   }
 
+  transaction<T>(fn: () => T): T {
+    return this.tx.transaction(fn);
+  }
+
+  afterCommit(fn: () => void): void {
+    this.tx.afterCommit(fn);
+  }
+
   append(event: NewEvent): StoredEvent {
     if (!event.laneId) throw new Error(`event of type ${event.type} has no laneId`);
     const payload = serialisePayload(event);
@@ -167,13 +179,16 @@ export class EventStore implements EventSink, Outbox {
     };
     const { seq } = this.appendTx.immediate(stored, payload, event.crop ?? null);
     stored.seq = seq;
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.ctx.log.error({ err }, 'outbox append listener failed');
+    // Inside a transaction the row is not the outbox's until it commits (and never if it rolls back).
+    this.tx.afterCommit(() => {
+      for (const listener of this.listeners) {
+        try {
+          listener();
+        } catch (err) {
+          this.ctx.log.error({ err }, 'outbox append listener failed');
+        }
       }
-    }
+    });
     return stored;
   }
 

@@ -33,6 +33,7 @@ export interface StoreOptions {
 export interface Store {
   readonly db: Database;
   readonly bootId: string;
+  /** Also the store's transactions (`events.transaction`), which cover every part below. */
   readonly events: EventStore;
   readonly lists: ListStore;
   /** Ids of central's commands already received (replay protection). */

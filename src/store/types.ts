@@ -52,6 +52,21 @@ export interface EventSink {
   append(event: NewEvent): StoredEvent;
 }
 
+/**
+ * Groups the store's writes (events, command ids, lists: one connection) so that they commit
+ * together or not at all, and defers what must follow only durable writes. An `append` inside
+ * `transaction` is durable when the outermost transaction returns, not before.
+ */
+export interface Transactions {
+  /** Runs `fn` in one transaction (inside another: part of it); if `fn` throws, nothing it wrote is kept. */
+  transaction<T>(fn: () => T): T;
+  /** Runs `fn` once the outermost transaction has committed (at once outside one); never if it rolls back. */
+  afterCommit(fn: () => void): void;
+}
+
+/** A sink whose appends can be grouped with other writes (the lane's records, a command and its outcome). */
+export type TransactionalSink = EventSink & Transactions;
+
 /** A recorded event waiting to reach central. */
 export interface OutboxEntry {
   /** Position in the outbox: strictly increasing in recording order. */

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { MqttCommandsConfig } from '../config/index.js';
 import type { CommandLog } from '../store/command-log.js';
 import type { ListStore } from '../store/lists.js';
-import type { EventSink, Outbox } from '../store/types.js';
+import type { Outbox, TransactionalSink } from '../store/types.js';
 import type { CentralInboxOptions } from './central-inbox.js';
 import { CommandRouter } from './command-router.js';
 import { gateCommands } from './gate-commands.js';
@@ -16,7 +16,7 @@ export interface CentralHandlerDeps {
   /** The configured lanes, which a command may name. */
   laneIds: readonly string[];
   config: MqttCommandsConfig;
-  store: { events: EventSink & Outbox; lists: ListStore; commandIds: CommandLog };
+  store: { events: TransactionalSink & Outbox; lists: ListStore; commandIds: CommandLog };
   /** The lanes central's lane commands act on (hold.confirm, barrier.open...). */
   lanes?: readonly LaneControl[];
   /** Default: package.json's. */

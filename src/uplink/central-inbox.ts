@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import { GATE_LANE_ID, type EventSink } from '../store/types.js';
+import { GATE_LANE_ID, type TransactionalSink } from '../store/types.js';
 import type { CentralKeys, SignatureVerdict } from './central-signature.js';
 import type { Reply } from './commands-contract.js';
 import { channels } from './contract.js';
@@ -33,8 +33,11 @@ export interface CentralInboxOptions {
   topicPrefix: string;
   siteId: string;
   connection: InboxConnection;
-  /** Every outcome is recorded here, so the outbox carries it to central. */
-  events: EventSink;
+  /**
+   * Every outcome is recorded here, so the outbox carries it to central, in one transaction with
+   * what handling the message wrote (the command's id, an operator's action, a list).
+   */
+  events: TransactionalSink;
   commands: InboundHandler;
   lists: InboundHandler;
   /** Central's public keys (mqtt.central.keys). */
@@ -96,12 +99,12 @@ export class CentralInbox implements Service {
       const handler = target.kind === 'command' ? this.opts.commands : this.opts.lists;
       let verdict: SignatureVerdict | undefined;
       const signature = () => (verdict ??= this.opts.keys.verify(topic, payload, properties.userProperties));
-      const outcome = handler.handle(target.name, payload, signature);
-      const { reply } = outcome;
+      const fallback = defaultReplyTopic(this.opts.replies.prefix, target.kind, target.name);
+      const route = replyRoute(this.opts.replies, properties.responseTopic, fallback);
+      const reply = this.handleRecorded(route, () => handler.handle(target.name, payload, signature));
       if (reply.status === 'error') this.throttled.warn({ kind: target.kind, name: echo(target.name), ...reply.error }, `${target.kind} from central refused`);
       else this.throttled.info({ kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) }, `${target.kind} from central done`);
-      const fallback = defaultReplyTopic(this.opts.replies.prefix, target.kind, target.name);
-      this.answer(replyRoute(this.opts.replies, properties.responseTopic, fallback), properties, outcome);
+      this.send(route, properties, reply);
     } catch (err) {
       this.throttled.error({ err, topic: echo(topic) }, 'message from central not handled');
     }
@@ -109,13 +112,38 @@ export class CentralInbox implements Service {
 
   /** Records the outcome (noting a refused reply topic in the event), then replies where allowed. */
   private answer(route: ReplyRoute, properties: ReceivedProperties, outcome: InboundOutcome): void {
-    if ('refused' in route) {
-      this.throttled.warn({ responseTopic: echo(properties.responseTopic ?? '') }, 'reply to central not sent: response topic refused');
-      this.record({ ...outcome, event: { ...outcome.event, payload: { ...outcome.event.payload, replyRefused: route.refused } } });
-      return;
+    this.record(noteRoute(route, outcome));
+    this.send(route, properties, outcome.reply);
+  }
+
+  /** Replies where the route allows; a refused reply topic is logged (the event notes it). */
+  private send(route: ReplyRoute, properties: ReceivedProperties, reply: Reply): void {
+    if ('refused' in route) this.throttled.warn({ responseTopic: echo(properties.responseTopic ?? '') }, 'reply to central not sent: response topic refused');
+    if ('topic' in route) this.reply(route.topic, properties.correlationData, reply);
+  }
+
+  /**
+   * Handles the message and records its outcome in one transaction: the command's id (replay
+   * protection), what the handler wrote (an operator's action, a list) and the `command` or
+   * `list` event commit together or not at all, and what the handler started (an open) waits
+   * for that commit. If it fails nothing is kept: a redelivery runs the message again, and the
+   * reply says it failed (a refusal stays that refusal: nothing was done either way).
+   */
+  private handleRecorded(route: ReplyRoute, handle: () => InboundOutcome): Reply {
+    let handled: InboundOutcome | null = null;
+    try {
+      this.opts.events.transaction(() => {
+        handled = handle();
+        this.opts.events.append(noteRoute(route, handled).event);
+      });
+      return handled!.reply;
+    } catch (err) {
+      this.throttled.error({ err }, 'message from central not recorded: nothing of it was kept');
+      const reply: Reply | undefined = (handled as InboundOutcome | null)?.reply;
+      if (reply?.status === 'error') return reply;
+      const message = `not recorded, so not done: ${(err as Error).message}`;
+      return { status: 'error', ...(reply?.id !== undefined && { id: reply.id }), error: { code: 'failed', message } };
     }
-    this.record(outcome);
-    if ('topic' in route) this.reply(route.topic, properties.correlationData, outcome.reply);
   }
 
   private record(outcome: InboundOutcome): void {
@@ -133,4 +161,10 @@ export class CentralInbox implements Service {
       if (err) this.throttled.warn({ topic: echo(topic), err: err.message }, 'reply to central not sent');
     });
   }
+}
+
+/** The outcome's event, noting why the reply was not sent when its topic was refused. */
+function noteRoute(route: ReplyRoute, outcome: InboundOutcome): InboundOutcome {
+  if (!('refused' in route)) return outcome;
+  return { ...outcome, event: { ...outcome.event, payload: { ...outcome.event.payload, replyRefused: route.refused } } };
 }

@@ -96,6 +96,11 @@ export const laneStateSchema = z
           )
           .describe('Vehicles waiting for the operator, oldest first.'),
         loop: z.boolean().nullable().describe('The loop detector: occupied or not; null when none is wired.'),
+        storeError: z
+          .string()
+          .nullable()
+          .optional()
+          .describe("Why the lane's last write to the event store failed, while none has worked since: what the lane does meanwhile is not recorded (docs/lanes.md). Null when the store works."),
       })
       .describe('Where the lane is with the current vehicle.'),
     barrier: z

@@ -1,15 +1,20 @@
 import type { Clock } from '../../src/core/clock.js';
-import type { EventSink, NewEvent, Outbox, OutboxEntry, StoredEvent } from '../../src/store/types.js';
+import { silentLogger } from '../../src/core/log.js';
+import { StoreTransactions } from '../../src/store/transactions.js';
+import type { EventSink, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from '../../src/store/types.js';
 
 /**
  * An in-memory outbox that obeys the contract of src/store/types.ts (recording order,
- * idempotent markDelivered, onAppend after each append), for unit tests of the uplink. Seqs
- * continue per lane across `newBoot()`, as the store's do across restarts.
+ * idempotent markDelivered, onAppend after each commit, transactions that keep all or nothing),
+ * for unit tests of the uplink and the lanes. Seqs continue per lane across `newBoot()`, as the
+ * store's do across restarts. `failWith`: every append throws it (a full disk), until cleared.
  */
-export class MemoryOutbox implements Outbox, EventSink {
-  private readonly entries: OutboxEntry[] = [];
+export class MemoryOutbox implements Outbox, EventSink, Transactions {
+  failWith: Error | null = null;
+  private readonly tx = new StoreTransactions(null, silentLogger);
+  private entries: OutboxEntry[] = [];
   private readonly delivered = new Set<number>();
-  private readonly seqs = new Map<string, number>();
+  private seqs = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private nextOutboxId = 1;
   private nextEventNumber = 1;
@@ -22,7 +27,24 @@ export class MemoryOutbox implements Outbox, EventSink {
     public bootId = 'boot-1',
   ) {}
 
+  transaction<T>(fn: () => T): T {
+    const entries = [...this.entries];
+    const seqs = new Map(this.seqs);
+    try {
+      return this.tx.transaction(fn);
+    } catch (err) {
+      this.entries = entries;
+      this.seqs = seqs;
+      throw err;
+    }
+  }
+
+  afterCommit(fn: () => void): void {
+    this.tx.afterCommit(fn);
+  }
+
   append(event: NewEvent): StoredEvent {
+    if (this.failWith) throw this.failWith;
     const seq = (this.seqs.get(event.laneId) ?? 0) + 1;
     this.seqs.set(event.laneId, seq);
     const stored: StoredEvent = {
@@ -38,7 +60,9 @@ export class MemoryOutbox implements Outbox, EventSink {
       hasCrop: event.crop !== undefined,
     };
     this.entries.push({ outboxId: this.nextOutboxId++, event: stored });
-    for (const listener of [...this.listeners]) listener();
+    this.tx.afterCommit(() => {
+      for (const listener of [...this.listeners]) listener();
+    });
     return stored;
   }
 

@@ -215,6 +215,7 @@ async function startLane(
       barrierDriver: kind,
       loopWired: kind === 'modbus' && modbus.inputs.loop !== undefined,
       commandDeadlineMs: opts.commandDeadlineMs ?? 2000,
+      openingTimeoutMs: 30_000,
     },
   );
   controller = c;

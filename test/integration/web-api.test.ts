@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createBarrier } from '../../src/barrier/factory.js';
+import { createBarrier, openingTimeoutMs } from '../../src/barrier/factory.js';
 import { barrierSchema } from '../../src/config/barrier.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { flowSchema } from '../../src/config/flow.js';
@@ -121,6 +121,7 @@ beforeEach(async () => {
     barrierDriver: barrierConfig.driver,
     loopWired: false,
     commandDeadlineMs: barrierConfig.commandDeadlineMs,
+    openingTimeoutMs: openingTimeoutMs(barrierConfig),
   });
   await controller.start();
   const snapshot = (): GateSnapshot => {

@@ -78,19 +78,39 @@ describe('LcusDriver', () => {
     expect(device.written).toEqual([]);
   });
 
-  it('port lost mid-pulse: fault; the off frame cannot go, and nothing is sent after reopening', async () => {
+  it('port lost mid-pulse: fault until the owed off frame is sent on reopening, and nothing else', async () => {
     const result = driver.open(clock.monotonic() + 1000);
     await settle();
     device.unplug();
     await settle();
     await tick(500); // the pulse ends while the port is still gone
     expect(await result).toMatchObject({ ok: false, reason: 'port-closed', sent: ['A0 02 01 A3'] });
-    expect(driver.status().state).toBe('fault');
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('channel 2 may be held on') });
+    await tick(500); // a reopen attempt while still unplugged: the fault stays
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('may be held on') });
     device.plug();
     await tick(1000);
     expect(device.opens).toBe(2);
+    expect(device.frames()).toEqual(['A0 02 01 A3', 'A0 02 00 A2']);
+    expect(driver.status()).toMatchObject({ state: 'unknown', portOpen: true, lastError: null });
     await tick(10_000);
-    expect(device.frames()).toEqual(['A0 02 01 A3']);
+    expect(device.frames()).toEqual(['A0 02 01 A3', 'A0 02 00 A2']);
+  });
+
+  it('the owed off frame that fails on the reopened port keeps the fault, and is sent at the next reopening', async () => {
+    const result = driver.open(clock.monotonic() + 1000);
+    await settle();
+    device.unplug();
+    await tick(500);
+    expect((await result).ok).toBe(false);
+    device.writeError = new Error('Input/output error');
+    device.plug();
+    await tick(500);
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('may be held on') });
+    device.writeError = null;
+    await tick(2000);
+    expect(device.frames()).toEqual(['A0 02 01 A3', 'A0 02 00 A2']);
+    expect(driver.status()).toMatchObject({ state: 'unknown', lastError: null });
   });
 
   it('refuses a second open while a pulse is in progress', async () => {

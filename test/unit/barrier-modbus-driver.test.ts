@@ -142,6 +142,60 @@ describe('ModbusRelayDriver', () => {
     expect(coilWrites()).toEqual([]);
   });
 
+  it('port lost after the coil-on was written, before the answer: maybe sent, a fault, and the coil-off sent on replug', async () => {
+    await makeDriver();
+    // The board acts on the coil-on; its answer is lost with the cable.
+    device.respond = (frame) => {
+      const answer = sim.handle(frame);
+      return frame[1] === 5 ? null : answer;
+    };
+    const result = driver.open(clock.monotonic() + 1000);
+    await settle();
+    expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A']);
+    expect(sim.relays[0]).toBe(true);
+    device.unplug();
+    await settle();
+    expect(await result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'], error: expect.stringContaining('after the request was written') });
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('coil 0 may be held on') });
+    device.respond = (frame) => sim.handle(frame);
+    device.plug();
+    await tick(1000);
+    // Exactly the release, then the inputs: never another coil-on.
+    expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA']);
+    expect(sim.relays[0]).toBe(false);
+    expect(driver.status()).toMatchObject({ portOpen: true, lastError: null });
+    expect(driver.status().state).not.toBe('fault');
+    expect(statuses.some((s) => s.state === 'fault' && s.lastError?.includes('may be held on'))).toBe(true);
+  });
+
+  it('a coil-on written and never answered: the coil-off is retried at each poll until the board takes it', async () => {
+    await makeDriver();
+    device.respond = () => null; // the board is mute (its answers lost): it still acts on writes
+    const result = driver.open(clock.monotonic() + 1000);
+    await tick(200);
+    expect(await result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
+    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('coil 0 may be held on') });
+    await tick(1000);
+    expect(coilWrites().filter((f) => f === '01 05 00 00 00 00 CD CA').length).toBeGreaterThan(1); // retried, still unanswered
+    expect(driver.status().state).toBe('fault');
+    device.respond = (frame) => sim.handle(frame);
+    await tick(1000);
+    expect(driver.status()).toMatchObject({ state: 'closed', lastError: null });
+    const offs = coilWrites().length;
+    await tick(2000);
+    expect(coilWrites()).toHaveLength(offs); // released: no more writes
+    expect(coilWrites().filter((f) => f === '01 05 00 00 FF 00 8C 3A')).toHaveLength(1);
+  });
+
+  it('a refused coil-on (Modbus exception) owes no release', async () => {
+    await makeDriver({ inputs: {} });
+    device.respond = () => encodeException(1, 5, 4);
+    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
+    device.respond = (frame) => sim.handle(frame);
+    await tick(2000);
+    expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A']);
+  });
+
   it('a board that does not answer is a fault, named', async () => {
     device.respond = () => null;
     await makeDriver();

@@ -78,6 +78,28 @@ describe('SerialLink', () => {
     expect(device.frames()).toEqual(['A0 01 01 A3']);
   });
 
+  it('a request whose port is lost after it was written fails as written (the device may have acted); one refused before, as not written', async () => {
+    const lost = link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000);
+    await settle();
+    expect(device.frames()).toEqual(['01 05']);
+    device.unplug();
+    await expect(lost).rejects.toMatchObject({ reason: 'port-closed', written: true, message: '/dev/ttyFAKE: device disconnected, after the request was written' });
+    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({ reason: 'port-closed', written: false });
+    device.plug();
+    clock.advance(500);
+    await settle();
+    device.writeError = new Error('Input/output error');
+    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({ reason: 'port-closed', written: false });
+    expect(device.frames()).toEqual(['01 05']);
+  });
+
+  it('a request written and never answered times out as written', async () => {
+    const silent = link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 100);
+    await settle();
+    clock.advance(100);
+    await expect(silent).rejects.toMatchObject({ reason: 'timeout', written: true });
+  });
+
   it('backs off 0.5 s doubling to 5 s while the device is missing, and from 0.5 s again once it was open', async () => {
     await link.stop();
     const attempts: number[] = [];

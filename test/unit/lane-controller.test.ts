@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBarrier, type BuiltBarrier } from '../../src/barrier/factory.js';
+import { createBarrier, openingTimeoutMs, type BuiltBarrier } from '../../src/barrier/factory.js';
 import { barrierSchema } from '../../src/config/barrier.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { flowSchema } from '../../src/config/flow.js';
@@ -69,6 +69,7 @@ async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', p
     barrierDriver: config.driver,
     loopWired: config.driver === 'simulator',
     commandDeadlineMs: config.commandDeadlineMs,
+    openingTimeoutMs: openingTimeoutMs(config),
   }, restart?.holds);
   built?.simulator?.setLoop(restart?.loop ?? false);
   await controller.start();

@@ -11,7 +11,7 @@ import {
   type LaneMachineState,
 } from '../../src/lane/lane-machine.js';
 
-const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000 };
+const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000, openingTimeoutMs: 30_000 };
 
 const decided = (plate: string, action: 'open' | 'hold' | 'deny', id = `d-${plate}`, reason = action === 'open' ? 'allowed' : action === 'hold' ? 'unknown-plate' : 'watch-list'): LaneInput => ({
   type: 'decided',
@@ -40,7 +40,7 @@ function run(start: LaneMachineState, steps: [number, LaneInput][]) {
 }
 
 const kinds = (effects: LaneEffect[]) =>
-  effects.map((e) => (e.kind === 'actuate' ? `actuate:${e.cause}` : e.kind === 'alarm' ? `alarm:${e.alarm}` : `vehicle:${e.outcome}`));
+  effects.map((e) => (e.kind === 'actuate' ? `actuate:${e.cause}` : e.kind === 'alarm' ? `alarm:${e.alarm}` : e.kind === 'vehicle' ? `vehicle:${e.outcome}` : e.kind));
 
 const withLoop = () => initialLaneState(0, true);
 const noInputs = () => initialLaneState(0, false);
@@ -338,10 +338,10 @@ describe('lane state machine', () => {
   });
 
   describe('nextDeadline', () => {
-    it('times the wait alarm, the passage timeout, and nothing while idle or opening', () => {
+    it('times the wait alarm, the opening deadline, the passage timeout, and nothing while idle', () => {
       expect(nextDeadline(withLoop(), SETTINGS)).toBeNull();
       expect(nextDeadline(run(withLoop(), [[5, { type: 'loop', occupied: true }]]).state, SETTINGS)).toBe(60_005);
-      expect(nextDeadline(run(withLoop(), [[5, decided('A', 'open')]]).state, SETTINGS)).toBeNull();
+      expect(nextDeadline(run(withLoop(), [[5, decided('A', 'open')]]).state, SETTINGS)).toBe(30_005);
       const open = run(withLoop(), [
         [5, decided('A', 'open')],
         [7, { type: 'actuated', ok: true, detail: '', eventId: 'a', at: 0 }],
@@ -353,6 +353,29 @@ describe('lane state machine', () => {
       ]).state;
       expect(nextDeadline(alarmed, SETTINGS)).toBeNull();
     });
+  });
+});
+
+describe('the opening deadline: an answer that never comes', () => {
+  const opening = () => run(withLoop(), [[0, decided('29C12345', 'open')]]).state;
+  const table: [string, number, string[]][] = [
+    ['before openingTimeoutMs: still waiting', 29_999, []],
+    ['at openingTimeoutMs: the open is given up', 30_000, ['abandon-actuation']],
+    ['long after: given up (again, if nobody answered)', 90_000, ['abandon-actuation']],
+  ];
+  it.each(table)('tick %s', (_name, t, effects) => {
+    const { state, effects: got } = run(opening(), [[t, { type: 'tick' }]]);
+    expect(kinds(got)).toEqual(effects);
+    expect(state.phase).toBe('opening'); // the controller records the failure and feeds it back as `actuated`
+  });
+
+  it('the effect names the deadline; the failure fed back holds the vehicle with an alarm, and a manual open is no longer busy', () => {
+    const { effects } = run(opening(), [[30_000, { type: 'tick' }]]);
+    expect(effects).toEqual([{ kind: 'abandon-actuation', detail: 'no answer from the barrier within 30000 ms' }]);
+    const held = run(opening(), [[30_000, { type: 'actuated', ok: false, detail: 'no-answer: no answer from the barrier within 30000 ms', eventId: 'r1', at: 5 }]]);
+    expect(held.state).toMatchObject({ phase: 'held', holds: [{ holdId: 'r1', plate: '29C12345', reason: 'barrier-not-opened' }] });
+    expect(kinds(held.effects)).toEqual(['alarm:barrier-not-opened']);
+    expect(run(held.state, [[30_100, { type: 'manual-open' }]]).refusals).toEqual([]);
   });
 });
 

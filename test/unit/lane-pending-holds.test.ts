@@ -31,6 +31,9 @@ describe('pendingHolds: the holds a lane\'s recorded events leave unresolved', (
     ['a failed open is a hold', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), failed('F1', 'R1')], ['F1']],
     ['a failed open, then confirmed', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), failed('F1', 'R1'), requested('R2', 'confirm', 'D1', 'F1', '29C12345'), opened('R2')], []],
     ['an open that fails after its vehicle was seen passing is no hold (the lane was past opening)', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), vehicle('passed', 'D1', null), failed('F1', 'R1')], []],
+    ['the lane gave up waiting (no-answer), then a late failure came: one hold, the first', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), failed('F1', 'R1'), failed('F2', 'R1')], ['F1']],
+    ['a late failure after a success is no hold', [requested('R1', 'manual-open', null, null, null), opened('R1'), failed('F2', 'R1')], []],
+    ['a failed open asked for by smartgate barrier is no hold: no lane was holding', [ev('barrier.actuation', { phase: 'requested', cause: 'manual-open', decisionId: null, holdId: null, plate: null, source: 'cli' }, 'R1'), failed('F1', 'R1')], []],
     ['a successful open is no hold', [decision('D1', 'open', '29C12345', 'allowed'), requested('R1', 'decision', 'D1', null, '29C12345'), opened('R1'), vehicle('passed', 'D1', null)], []],
   ];
   it.each(table)('%s', (_name, events, ids) => {

@@ -1,12 +1,21 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { laneDecisionsSchema } from '../../src/config/decisions.js';
+import { flowSchema } from '../../src/config/flow.js';
+import { EventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../../src/core/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
+import type { LaneEvents } from '../../src/lane/events.js';
+import { LaneController } from '../../src/lane/lane-controller.js';
+import { LaneDecider } from '../../src/lane/lane-decider.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
 import { CentralInbox, type InboxConnection } from '../../src/uplink/central-inbox.js';
 import { CentralKeys } from '../../src/uplink/central-signature.js';
 import type { MqttMessage, ReceivedProperties } from '../../src/uplink/publisher.js';
 import { gateOwnTopics } from '../../src/uplink/topics.js';
 import { centralSigner } from '../helpers/central-signer.js';
+import { FakeBarrier } from '../helpers/fake-barrier.js';
+import { settle } from '../helpers/fake-serial-port.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 const central = centralSigner('central-1');
@@ -124,17 +133,33 @@ describe('CentralInbox', () => {
     ]);
   });
 
-  it('still replies when recording fails, never throws, and stops listening on stop()', async () => {
-    const { clock, connection, store, replies } = await setUp();
+  it('when the outcome cannot be recorded nothing is kept: the reply says failed, and a redelivery runs the command', async () => {
+    const { clock, connection, store, replies, recorded } = await setUp();
     const handlers = centralHandlers({ clock, bootId: 'boot-1', laneIds: [], config: COMMANDS, store });
-    const failingSink = { append: () => { throw new Error('disk full'); } };
-    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events: failingSink });
+    let full = true;
+    const sink = {
+      append: (event: Parameters<typeof store.events.append>[0]) => {
+        if (full) throw new Error('SQLITE_FULL: database or disk is full');
+        return store.events.append(event);
+      },
+      transaction: <T>(fn: () => T) => store.events.transaction(fn),
+      afterCommit: (fn: () => void) => store.events.afterCommit(fn),
+    };
+    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events: sink });
     await inbox.start();
-    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-2', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
-    expect(replies().map((r) => r.reply)).toEqual([expect.objectContaining({ status: 'ok', id: 'p-2' })]);
-    store.close(); // now the command log throws too: the message is dropped, nothing escapes
+    const ping = { id: 'p-2', ts: clock.now() };
+    connection.deliver('sg/v1/mlt-kth/commands/ping', ping, { responseTopic: `${REPLIES}/r` });
+    expect(replies().map((r) => r.reply)).toEqual([
+      { status: 'error', id: 'p-2', error: { code: 'failed', message: 'not recorded, so not done: SQLITE_FULL: database or disk is full' } },
+    ]);
+    expect(store.commandIds.size()).toBe(0); // the id went with the rest
+    full = false;
+    connection.deliver('sg/v1/mlt-kth/commands/ping', ping, { responseTopic: `${REPLIES}/r` });
+    expect(replies()[1]!.reply).toMatchObject({ status: 'ok', id: 'p-2' });
+    expect(recorded()).toMatchObject([{ type: 'command', payload: { id: 'p-2', status: 'ok' } }]);
+    store.close(); // now the command log throws too: still a reply, nothing escapes
     expect(() => connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-3', ts: clock.now() }, { responseTopic: `${REPLIES}/r` })).not.toThrow();
-    expect(replies()).toHaveLength(1);
+    expect(replies()[2]!.reply).toMatchObject({ status: 'error', error: { code: 'failed' } });
     await inbox.stop();
     expect(connection.listening).toBe(false);
   });
@@ -169,5 +194,76 @@ describe('CentralInbox', () => {
     expect(events[0]).toMatchObject({ name: 'ping', id: 'r-0', status: 'ok', replyRefused: 'responseTopic sg/v1/mlt-kth/entry-1/events is not under the reply prefix sg/v1/mlt-kth/replies/; no reply sent' });
     expect(events[4]).toMatchObject({ replyRefused: expect.stringContaining('has a wildcard') });
     expect(events[5]).toMatchObject({ reason: 'wrong-topic', replyRefused: expect.stringContaining('is not under the reply prefix') });
+  });
+});
+
+describe('a command and what it does commit together', () => {
+  const temp = useTempDirs();
+
+  // Central's barrier.open on a lane with a real store, a real lane controller and a barrier
+  // that records the opens it is asked for; the `command` event's append fails once, as a
+  // full disk (or a crash) would stop it right after the id was remembered and the lane's
+  // own records written.
+  async function setUp() {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1));
+    const store = temp.open(temp.make(), { bootId: 'boot-1' }, clock);
+    const bus = new EventBus<LaneEvents>(silentLogger);
+    const barrier = new FakeBarrier();
+    const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
+    const lane = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: store.events, barrier }, {
+      lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      flow: flowSchema.parse({}),
+      barrierDriver: 'lcus',
+      loopWired: false,
+      commandDeadlineMs: 2000,
+      openingTimeoutMs: 10_000,
+    });
+    await lane.start();
+    const connection = new FakeConnection();
+    const handlers = centralHandlers({ clock, bootId: 'boot-1', laneIds: ['entry-1'], config: COMMANDS, store, lanes: [lane] });
+    const failures = { command: 0 };
+    const events = {
+      append: (event: Parameters<typeof store.events.append>[0]) => {
+        if (event.type === 'command' && failures.command > 0) {
+          failures.command--;
+          throw new BetterSqlite3.SqliteError('database or disk is full', 'SQLITE_FULL');
+        }
+        return store.events.append(event);
+      },
+      transaction: <T>(fn: () => T) => store.events.transaction(fn),
+      afterCommit: (fn: () => void) => store.events.afterCommit(fn),
+    };
+    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events });
+    await inbox.start();
+    const types = () => store.events.pending(1000).map((e) => (e.event.type === 'barrier.actuation' ? `actuation:${e.event.payload.phase as string}` : e.event.type));
+    const replies = () => connection.published.map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    return { clock, store, lane, barrier, connection, failures, types, replies, stop: () => lane.stop() };
+  }
+
+  it('a failure after the id was remembered rolls the id back with the lane\'s records: nothing opened, and the redelivery runs the command', async () => {
+    const { clock, store, lane, barrier, connection, failures, types, replies, stop } = await setUp();
+    const open = { id: 'c-1', ts: clock.now(), expiresAt: clock.now() + 10_000, laneId: 'entry-1', args: { operator: 'op-17', reason: 'ambulance' } };
+    failures.command = 1;
+    connection.deliver('sg/v1/mlt-kth/commands/barrier.open', open, { responseTopic: `${REPLIES}/r` });
+    await settle();
+    expect(replies()).toEqual([{ status: 'error', id: 'c-1', error: { code: 'failed', message: 'not recorded, so not done: database or disk is full' } }]);
+    expect(store.commandIds.size()).toBe(0);
+    expect(types()).toEqual([]); // neither the operator's action nor the open's request
+    expect(barrier.opens).toEqual([]);
+    expect(lane.snapshot().phase).toBe('idle');
+
+    // The broker delivers it again (no PUBACK went out before the crash, or central retries).
+    connection.deliver('sg/v1/mlt-kth/commands/barrier.open', open, { responseTopic: `${REPLIES}/r` });
+    await settle();
+    expect(replies()[1]).toMatchObject({ status: 'ok', id: 'c-1' });
+    expect(barrier.opens).toHaveLength(1);
+    expect(types()).toEqual(['operator.action', 'actuation:requested', 'command', 'actuation:result']);
+    expect(store.commandIds.size()).toBe(1);
+    // And only once: a third delivery is a replay.
+    connection.deliver('sg/v1/mlt-kth/commands/barrier.open', open, { responseTopic: `${REPLIES}/r` });
+    expect(replies()[2]).toMatchObject({ status: 'error', error: { code: 'replayed' } });
+    await settle();
+    expect(barrier.opens).toHaveLength(1);
+    await stop();
   });
 });
