@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { configWarnings } from '../config/warnings.js';
 import { Daemon, type WebParts } from '../daemon.js';
 import { plateReadJson } from '../lane/format-read.js';
 import type { Decision } from '../lane/decide.js';
@@ -90,6 +91,8 @@ function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opt
 export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Promise<number> {
   const log = createLogger(config.log.level);
   log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
+  // The same as check-config prints: valid, but unsafe at a gate.
+  for (const warning of configWarnings(config)) log.warn({ warning }, `config: ${warning}`);
   let tls: TlsFiles | undefined;
   try {
     tls = config.http.tls && config.http.enabled !== false ? loadTlsFiles(config.http.tls) : undefined;
