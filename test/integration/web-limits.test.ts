@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -18,6 +19,7 @@ import type { GateView } from '../../src/web/gate-view.js';
 import { WebServer, type WebServerOptions } from '../../src/web/http-server.js';
 import { LiveVideoServer } from '../../src/web/live-video.js';
 import type { Role, User, UserDirectory } from '../../src/web/types.js';
+import { builtCli } from '../helpers/demo-clip.js';
 import { waitFor } from '../helpers/processes.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 import { makeTestPki } from '../helpers/test-pki.js';
@@ -374,5 +376,34 @@ describe('HTTPS', () => {
     expect(out.headers['set-cookie']![0]).toMatch(/; Secure; Max-Age=0$/);
     // Plain HTTP on the TLS port gets no page.
     await expect(send(h.url.replace('https:', 'http:'), '/healthz')).rejects.toThrow();
+  });
+});
+
+describe('smartgate run with http.tls', () => {
+  it('refuses to start when a file cannot be used, naming the field (exit 2)', async () => {
+    const dir = temp.make();
+    const pki = await makeTestPki(dir, ['other']);
+    const config = (tls: string) =>
+      [
+        'site: { id: test, name: Test gate }',
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        `http: { host: 127.0.0.1, port: 0, tls: ${tls} }`,
+        'lanes: [{ id: lane-1, direction: entry, camera: { url: "rtsp://127.0.0.1:9/stream" } }]',
+      ].join('\n') + '\n';
+    const run = (name: string, tls: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, config(tls));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [builtCli(), 'run', '--config', file], { timeout: 30_000 }, (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+        );
+      });
+    };
+    const missing = await run('missing.yaml', `{ cert: ${JSON.stringify(join(dir, 'nope.crt'))}, key: ${JSON.stringify(pki.server.key)} }`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^http\.tls\.cert: cannot read .*nope\.crt: file not found$/m);
+    const mismatched = await run('mismatched.yaml', `{ cert: ${JSON.stringify(pki.server.cert)}, key: ${JSON.stringify(pki.clients.other!.key)} }`);
+    expect(mismatched.code).toBe(2);
+    expect(mismatched.stderr).toMatch(/^http\.tls\.key: does not go with the certificate/m);
   });
 });
