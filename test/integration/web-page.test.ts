@@ -44,16 +44,13 @@ async function shot(name: string): Promise<void> {
 
 /**
  * Waits until the page shows `code`: setLang sets <html lang> once the dictionary has loaded and
- * the texts are replaced, then marks the button pressed. Waited for in the page (Playwright's
- * polling on the condition itself), not with a fixed poll: a busy gate computer (the demo
- * decodes video and reads plates beside it) can take over a second to serve the dictionary.
+ * the texts are replaced, then marks the button pressed. Playwright waits for that state in the
+ * page, not a fixed 1 s poll: a busy gate computer (the demo decodes video and reads plates beside
+ * it) can take longer than that to serve the dictionary.
  */
 async function languageApplied(code: 'vi' | 'zh' | 'en', htmlLang: string): Promise<void> {
-  await page.waitForFunction(
-    ([code, htmlLang]) => document.documentElement.lang === htmlLang && document.querySelector(`[data-lang="${code}"]`)?.getAttribute('aria-pressed') === 'true',
-    [code, htmlLang] as const,
-    { timeout: 30_000 },
-  );
+  await page.locator(`html[lang="${htmlLang}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+  await page.locator(`[data-testid="lang-${code}"][aria-pressed="true"]`).waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 /** Clicks a language button (the page's handlers are on it since it first showed) and waits until the page shows that language. */
