@@ -23,6 +23,7 @@ import type { PlateFinder, PlateReader } from './vision/types.js';
 import { DEFAULT_MIN_CHAR_CONFIDENCE } from './vision/engine-names.js';
 import { AnnotatedFrameRenderer } from './lane/annotated-frame.js';
 import { daemonGateView } from './web/gate-view.js';
+import type { TlsFiles } from './web/tls-files.js';
 import { WebServer, type WebServerDeps } from './web/http-server.js';
 
 export type DaemonEvents = LaneEvents;
@@ -42,6 +43,8 @@ export interface DaemonContext {
 export type WebParts = Omit<WebServerDeps, 'gate'> & {
   /** Listen on a free port when the configured one is taken (the demo). */
   freePortIfBusy?: boolean;
+  /** The files of http.tls, read and checked before the daemon starts. */
+  tls?: TlsFiles;
 }
 
 export interface LaneParts {
@@ -199,11 +202,12 @@ export class Daemon {
     };
   }
 
-  private buildWeb({ freePortIfBusy, ...parts }: WebParts, config: Config): WebServer {
+  private buildWeb({ freePortIfBusy, tls, ...parts }: WebParts, config: Config): WebServer {
+    const { host, port, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, maxConcurrentLogins } = config.http;
     return new WebServer(
       { log: this.ctx.log.child({ module: 'web' }) },
       { ...parts, gate: daemonGateView(this, config, this.ctx.store, this.ctx.clock) },
-      { host: config.http.host, port: config.http.port, freePortIfBusy: freePortIfBusy ?? false },
+      { host, port, freePortIfBusy: freePortIfBusy ?? false, tls, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, maxConcurrentLogins },
     );
   }
 

@@ -6,7 +6,7 @@ const USAGE = 'usage: smartgate check-config FILE';
 /**
  * `smartgate check-config FILE`: validates a config file without starting anything. Prints
  * every problem on stderr, one per line, and returns 2; or a one-line summary on stdout and 0,
- * with a `warning:` line on stderr for each setting that is valid but likely not meant.
+ * after any warnings (valid but unsafe settings, `warning: field: ...`) on stderr.
  */
 export async function checkConfigCommand(args: string[]): Promise<number> {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
@@ -20,11 +20,11 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   const file = args[0]!;
   try {
     const config = await loadConfig(file);
+    process.stderr.write(configWarnings(config).map((warning) => `warning: ${warning}\n`).join(''));
     const lanes = config.lanes.map((lane) => `${lane.id} ${lane.direction}`).join(', ');
     process.stdout.write(
       `${file}: ok, site ${config.site.id} (${config.site.name}), ${config.lanes.length} lane${config.lanes.length === 1 ? '' : 's'}: ${lanes}\n`,
     );
-    process.stderr.write(configWarnings(config).map((warning) => `warning: ${warning}\n`).join(''));
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { configWarnings } from '../config/warnings.js';
 import { Daemon, type WebParts } from '../daemon.js';
 import { plateReadJson } from '../lane/format-read.js';
 import type { Decision } from '../lane/decide.js';
@@ -18,10 +19,12 @@ import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { AnnotatedFrameRenderer } from '../lane/annotated-frame.js';
+import { EventAuthAudit } from '../web/auth/audit.js';
 import { SlidingWindowLoginLimiter } from '../web/auth/login-limiter.js';
 import { MemorySessionStore } from '../web/auth/sessions.js';
 import { UserStore } from '../web/auth/users.js';
 import { LiveVideoServer } from '../web/live-video.js';
+import { loadTlsFiles, TlsFileError, type TlsFiles } from '../web/tls-files.js';
 
 const USAGE = 'usage: smartgate run --config FILE';
 
@@ -68,9 +71,11 @@ export interface RunDaemonOptions {
 }
 
 /** The status page's real parts: accounts in the store, sessions in memory, live video and frames of the lanes. */
-function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opts: RunDaemonOptions): WebParts {
+function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opts: RunDaemonOptions, tls: TlsFiles | undefined): WebParts {
   return {
     users: new UserStore(store.db, systemClock),
+    audit: new EventAuthAudit(store.events, log.child({ module: 'web' })),
+    tls,
     sessions: new MemorySessionStore(systemClock),
     limiter: new SlidingWindowLoginLimiter(systemClock),
     liveVideo: new LiveVideoServer(
@@ -86,6 +91,16 @@ function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opt
 export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Promise<number> {
   const log = createLogger(config.log.level);
   log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
+  // The same as check-config prints: valid, but unsafe at a gate.
+  for (const warning of configWarnings(config)) log.warn({ warning }, `config: ${warning}`);
+  let tls: TlsFiles | undefined;
+  try {
+    tls = config.http.tls && config.http.enabled !== false ? loadTlsFiles(config.http.tls) : undefined;
+  } catch (err) {
+    if (!(err instanceof TlsFileError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
   let engines: EngineSet;
   try {
     // Before the store is touched: a model that is not what its manifest says is a setup
@@ -116,7 +131,7 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
   }
   opts.prepareStore?.(store);
   const daemon = new Daemon(
-    { clock: systemClock, log, store, web: (d) => webParts(d, config, store, log, opts) },
+    { clock: systemClock, log, store, web: (d) => webParts(d, config, store, log, opts, tls) },
     config,
     (lane) => engines.forChoice(lane.recognition),
   );

@@ -7,7 +7,9 @@ import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/log.js';
 import { storeSchema } from '../config/store.js';
 import { StoreLockedError } from '../store/database.js';
+import { EventStore } from '../store/event-store.js';
 import { DATABASE_FILE, openStore, type Store } from '../store/store.js';
+import { EventAuthAudit, type AuthAudit } from '../web/auth/audit.js';
 import { passwordProblem } from '../web/auth/passwords.js';
 import { isRole, usernameProblem, UserError, UserStore } from '../web/auth/users.js';
 import { ROLES } from '../web/types.js';
@@ -112,7 +114,7 @@ export async function userCommand(args: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await runAction(new UserStore(store.db, systemClock), options);
+    return await runAction(new UserStore(store.db, systemClock), auditOf(store), options);
   } catch (err) {
     if (!(err instanceof UserError || err instanceof UsageError)) throw err;
     process.stderr.write(`smartgate user: ${err.message}\n`);
@@ -138,7 +140,24 @@ function checkInputs(options: Options): string | undefined {
 const sessionsEnded = (username: string) =>
   `${username} has no session left: sessions live only in the daemon's memory, and stopping the daemon (needed for this command) ended them`;
 
-async function runAction(users: UserStore, options: Options): Promise<number> {
+/**
+ * Account changes are recorded as `auth` events like the page's logins, and reach central with
+ * the daemon's next connection. This command has no config, so they are recorded under the site
+ * of the newest event in the store (the daemon's site.id); a store that has none yet has them
+ * under `local`.
+ */
+function auditOf(store: Store): AuthAudit {
+  const newest = store.db.prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1').get();
+  const events = newest ? new EventStore(store.db, { clock: systemClock, log: silentLogger }, { siteId: newest.site_id, bootId: store.bootId }) : store.events;
+  const log = {
+    ...silentLogger,
+    // The change itself is made: say that only its record is missing.
+    error: (obj: object | string) => process.stderr.write(`smartgate user: warning: the change was made, but not recorded as an event: ${String((obj as { err?: unknown }).err ?? obj)}\n`),
+  };
+  return new EventAuthAudit(events, log);
+}
+
+async function runAction(users: UserStore, audit: AuthAudit, options: Options): Promise<number> {
   const { username } = options;
   switch (options.action) {
     case 'list': {
@@ -156,17 +175,21 @@ async function runAction(users: UserStore, options: Options): Promise<number> {
       // Refused before asking for a password that would be thrown away.
       users.checkAvailable(username);
       const user = await users.add(username, options.role, await readPassword(options.passwordStdin));
+      audit.record({ action: 'user-added', username: user.username, role: user.role, source: 'cli' });
       process.stdout.write(`added ${user.username} (${user.role})\n`);
       return 0;
     }
     case 'passwd': {
       users.existing(username);
       await users.setPassword(username, await readPassword(options.passwordStdin));
+      audit.record({ action: 'password-changed', username, source: 'cli' });
       process.stdout.write(`password of ${username} changed. ${sessionsEnded(username)}; the new password is needed from the next login.\n`);
       return 0;
     }
     case 'remove': {
+      const { role } = users.existing(username);
       users.remove(username);
+      audit.record({ action: 'user-removed', username, role, source: 'cli' });
       process.stdout.write(`removed ${username}. ${sessionsEnded(username)}.\n`);
       return 0;
     }

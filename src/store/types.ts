@@ -8,8 +8,9 @@
  * What happened at the gate. Later issues add payloads; the envelope stays the same.
  * `command` and `list`: a command or list push from central, accepted, applied or refused.
  * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
+ * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
  */
-export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action' | 'vehicle' | 'command' | 'list';
+export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action' | 'vehicle' | 'command' | 'list' | 'auth';
 
 /**
  * The lane id of events about the gate as a whole (a site-level command, a list push): events

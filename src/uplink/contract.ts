@@ -9,7 +9,7 @@ import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healt
  * loose on purpose: a consumer of v1 must accept fields a later gate adds.
  */
 
-const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list'] as const;
+const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list', 'auth'] as const;
 // Fails to compile when the store's EventType and this list drift apart.
 const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType] ? true : never = true;
 void sameTypes;

@@ -84,9 +84,6 @@ export class Uplink implements Service {
         ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId), maxPacketBytes: INBOUND_MAX_PACKET_BYTES }),
       },
     );
-    if (opts.inbound && config.central.keys.length === 0) {
-      log.warn({ field: 'mqtt.central.keys' }, `no public key of central configured: every list push and command from central will be refused (${config.commands.acceptUnsignedReadOnly ? 'except the read-only commands' : 'even ping'})`);
-    }
     this.inbox = opts.inbound
       ? new CentralInbox(
           { clock: ctx.clock, log },

@@ -1,6 +1,7 @@
 import type { GateView } from './gate-view.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { sendBytes, sendJson, type Router } from './router.js';
+import type { WebMetrics } from './web-counters.js';
 
 /** GET /api/health's body (and the stream's `health` message). */
 export function healthView(gate: Pick<GateView, 'site' | 'snapshot' | 'link' | 'lists'>) {
@@ -27,7 +28,7 @@ export function healthProblems(gate: Pick<GateView, 'snapshot'>): string[] {
 }
 
 /** GET /api/health (viewer), GET /healthz and GET /metrics (no login). */
-export function healthRoutes(router: Router, gate: GateView): void {
+export function healthRoutes(router: Router, gate: GateView, web?: () => WebMetrics): void {
   router.get('/api/health', 'viewer', ({ res }) => sendJson(res, 200, healthView(gate)));
 
   router.get('/healthz', null, ({ res }) => {
@@ -37,7 +38,7 @@ export function healthRoutes(router: Router, gate: GateView): void {
   });
 
   router.get('/metrics', null, ({ res }) => {
-    const text = renderMetrics({ snapshot: gate.snapshot(), controllers: gate.controllers(), uplinkConnected: gate.link().connected });
+    const text = renderMetrics({ snapshot: gate.snapshot(), controllers: gate.controllers(), uplinkConnected: gate.link().connected, web: web?.() });
     sendBytes(res, 200, METRICS_CONTENT_TYPE, text);
   });
 }

@@ -6,15 +6,22 @@ import { roleAllows, type Role, type Session, type SessionStore } from './types.
 export const SESSION_COOKIE = 'sg_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
-/** The cookie attributes of docs/web.md: never readable by scripts, never sent cross-site. */
-const COOKIE_ATTRIBUTES = 'HttpOnly; SameSite=Strict; Path=/';
-
-export function sessionCookie(sessionId: string): string {
-  return `${SESSION_COOKIE}=${sessionId}; ${COOKIE_ATTRIBUTES}`;
+export interface CookieOptions {
+  /** Served over HTTPS: the browser sends the cookie back over HTTPS only. */
+  secure: boolean;
 }
 
-export function clearedSessionCookie(): string {
-  return `${SESSION_COOKIE}=; ${COOKIE_ATTRIBUTES}; Max-Age=0`;
+/** The cookie attributes of docs/web.md: never readable by scripts, never sent cross-site; over HTTPS only when the page is. */
+function attributes({ secure }: CookieOptions): string {
+  return `HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
+}
+
+export function sessionCookie(sessionId: string, options: CookieOptions): string {
+  return `${SESSION_COOKIE}=${sessionId}; ${attributes(options)}`;
+}
+
+export function clearedSessionCookie(options: CookieOptions): string {
+  return `${SESSION_COOKIE}=; ${attributes(options)}; Max-Age=0`;
 }
 
 /** `Cookie: a=1; b=2` → map; a malformed pair is skipped, the first of a repeated name wins. */

@@ -1,21 +1,28 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
+import { HTTP_LIMIT_DEFAULTS } from '../config/http.js';
 import { eventRoutes } from './api-events.js';
 import { healthRoutes, healthView } from './api-health.js';
 import { laneRoutes } from './api-lanes.js';
 import { operatorRoutes } from './api-operator.js';
 import { sessionRoutes } from './api-session.js';
+import type { AuthAudit, AuthRecord } from './auth/audit.js';
+import { CheckSlots } from './auth/check-slots.js';
+import { ConnectionLimiter } from './connection-limits.js';
 import { originMatchesHost, requireSession, sessionOf } from './auth-middleware.js';
 import { contentSecurityPolicy, cspHash, injectedStylesheet } from './csp.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, Router, sendError } from './router.js';
 import { EventStreamHub, type EventStreamOptions } from './sse.js';
 import { defaultStaticDir, jsmpegPlayerPath, sendFile, StaticFiles } from './static-files.js';
+import type { TlsFiles } from './tls-files.js';
 import type { AnnotatedFrames, LiveVideo, LoginLimiter, SessionStore, UserDirectory } from './types.js';
+import { WebCounters, type WebMetrics } from './web-counters.js';
 
 /** The parts the web server is built from; the daemon gives the real ones, tests small fakes. */
 export interface WebServerDeps {
@@ -25,6 +32,8 @@ export interface WebServerDeps {
   limiter: LoginLimiter;
   liveVideo?: LiveVideo;
   frames?: AnnotatedFrames;
+  /** Where logins, failed logins, lock-outs and logouts are recorded (they are counted in /metrics either way). */
+  audit?: AuthAudit;
 }
 
 export interface WebServerOptions {
@@ -36,6 +45,17 @@ export interface WebServerOptions {
   /** Default: src/web/static. */
   staticDir?: string;
   stream?: Omit<EventStreamOptions, 'health'>;
+  /** Certificate and key (PEM): the page is served over HTTPS, and its cookie is `Secure`. */
+  tls?: TlsFiles;
+  /** Defaults as in the config (HTTP_LIMIT_DEFAULTS). */
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** A request's headers and body must have arrived within this (ms); for HTTPS, the handshake too. */
+  requestTimeoutMs?: number;
+  /** Password checks at once, over all clients. */
+  maxConcurrentLogins?: number;
+  /** How often ended sessions are looked for, so their streams and videos are closed. Default 10 s. */
+  sessionSweepMs?: number;
 }
 
 /** On every answer, beside the Content-Security-Policy: the page is never framed nor sniffed. */
@@ -82,7 +102,12 @@ export class WebServer implements Service {
   private readonly stream: EventStreamHub;
   private readonly files: StaticFiles;
   private readonly policy: string;
+  private readonly counters = new WebCounters();
+  private readonly connections: ConnectionLimiter;
+  private readonly requestTimeoutMs: number;
   private boundUrl: string | null = null;
+  private sweep: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly ctx: { log: Logger },
@@ -92,12 +117,24 @@ export class WebServer implements Service {
     this.files = new StaticFiles(opts.staticDir ?? defaultStaticDir());
     this.policy = contentSecurityPolicy(vendorStyleHashes(ctx.log));
     this.stream = new EventStreamHub({ bus: deps.gate.bus, log: ctx.log }, { ...opts.stream, health: () => healthView(deps.gate) });
-    sessionRoutes(this.router, deps);
+    const limits = { ...HTTP_LIMIT_DEFAULTS, ...stripUndefined(opts) };
+    this.requestTimeoutMs = limits.requestTimeoutMs;
+    const { maxConnections, maxConnectionsPerAddress } = limits;
+    this.connections = new ConnectionLimiter({ maxConnections, maxConnectionsPerAddress }, (reason) => this.counters.refused[reason]++, ctx.log);
+    sessionRoutes(this.router, {
+      users: deps.users,
+      sessions: deps.sessions,
+      limiter: deps.limiter,
+      checks: new CheckSlots(limits.maxConcurrentLogins),
+      audit: (entry) => this.audit(entry),
+      countLogin: (result) => this.counters.logins[result]++,
+      cookies: { secure: opts.tls !== undefined },
+    });
     laneRoutes(this.router, deps.gate, deps.frames);
     operatorRoutes(this.router, deps.gate);
     eventRoutes(this.router, deps.gate);
-    healthRoutes(this.router, deps.gate);
-    this.router.get('/api/stream', 'viewer', ({ res }) => this.stream.attach(res));
+    healthRoutes(this.router, deps.gate, () => this.metrics());
+    this.router.get('/api/stream', 'viewer', ({ res, session }) => this.stream.attach(res, session!.id));
     this.router.get('/', null, ({ res }) => this.files.serve(res, '/index.html'));
     this.router.get('/vendor/jsmpeg-player.umd.min.js', null, ({ res }) => sendFile(res, jsmpegPlayerPath()));
   }
@@ -108,10 +145,28 @@ export class WebServer implements Service {
     return this.boundUrl;
   }
 
+  /** What the server counted since start, for /metrics. */
+  metrics(): WebMetrics {
+    return this.counters.snapshot(this.connections.openConnections);
+  }
+
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    // A client that sends its request slowly (slowloris) is cut off after the timeout; the
+    // check runs every quarter of it.
+    const timeouts: ServerOptions = {
+      requestTimeout: this.requestTimeoutMs,
+      headersTimeout: this.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.round(this.requestTimeoutMs / 4))),
+    };
+    const { tls } = this.opts;
+    const server: Server = tls
+      ? createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key, handshakeTimeout: this.requestTimeoutMs }, handler)
+      : createServer(timeouts, handler);
+    this.connections.attach(server);
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
+    if (tls) server.on('tlsClientError', (_err, socket) => socket.destroy());
     try {
       await listen(server, this.opts.port, this.opts.host);
     } catch (err) {
@@ -122,12 +177,24 @@ export class WebServer implements Service {
     this.server = server;
     const { port } = server.address() as AddressInfo;
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    this.boundUrl = `http://${host}:${port}`;
+    this.boundUrl = `${tls ? 'https' : 'http'}://${host}:${port}`;
     this.stream.start();
+    // What was opened with a session ends with it: logout, expiry, the user changed.
+    this.unsubscribe = this.deps.sessions.onEnd((id) => {
+      this.stream.closeSession(id);
+      this.deps.liveVideo?.closeSession(id);
+    });
+    // Expiry is otherwise noticed only when the session is used again.
+    this.sweep = setInterval(() => this.deps.sessions.prune(), this.opts.sessionSweepMs ?? 10_000);
+    this.sweep.unref();
     this.ctx.log.info({ url: this.boundUrl }, 'status page listening');
   }
 
   async stop(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.stream.stop();
     await this.deps.liveVideo?.stop();
     const server = this.server;
@@ -181,7 +248,8 @@ export class WebServer implements Service {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!match) return refuse(404, 'Not Found');
-    if (!sessionOf(req, this.deps.sessions)) return refuse(401, 'Unauthorized');
+    const session = sessionOf(req, this.deps.sessions);
+    if (!session) return refuse(401, 'Unauthorized');
     if (!originMatchesHost(req)) return refuse(403, 'Forbidden');
     let laneId: string;
     try {
@@ -191,6 +259,16 @@ export class WebServer implements Service {
     }
     if (!this.deps.gate.lanes.some((l) => l.id === laneId)) return refuse(404, 'Not Found');
     if (!this.deps.liveVideo) return refuse(503, 'Service Unavailable');
-    this.deps.liveVideo.handleUpgrade(req, socket, head, laneId);
+    this.deps.liveVideo.handleUpgrade(req, socket, head, laneId, session.id);
   }
+
+  /** Counts the auth event, and records it where the daemon keeps them. */
+  private audit(entry: AuthRecord): void {
+    this.counters.authEvents[entry.action]++;
+    this.deps.audit?.record(entry);
+  }
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

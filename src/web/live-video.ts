@@ -218,6 +218,8 @@ export class LiveVideoServer implements LiveVideo {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly lanes = new Map<string, LaneVideo>();
   private readonly unavailable = new Map<string, string>();
+  /** The session each viewer was opened with. */
+  private readonly sessions = new Map<WebSocket, string>();
   private readonly settings: Settings;
   private readonly log: Logger;
   private stopping: Promise<void> | null = null;
@@ -237,7 +239,7 @@ export class LiveVideoServer implements LiveVideo {
     }
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, laneId: string): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, laneId: string, sessionId: string): void {
     if (this.stopping) return refuse(socket, 503, 'live video is stopping');
     const lane = this.lanes.get(laneId);
     if (!lane) return refuse(socket, 404, this.unavailable.get(laneId) ?? 'no such lane');
@@ -248,8 +250,20 @@ export class LiveVideoServer implements LiveVideo {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Checked again: in case the upgrade completed later than the check above.
       if (this.stopping || lane.viewers.size >= this.settings.maxViewersPerLane) return ws.close(1013, 'too many viewers');
+      this.sessions.set(ws, sessionId);
+      ws.on('close', () => this.sessions.delete(ws));
       lane.add(ws);
     });
+  }
+
+  closeSession(sessionId: string): void {
+    for (const [ws, owner] of this.sessions) {
+      if (owner !== sessionId) continue;
+      this.sessions.delete(ws);
+      // 1008 policy violation: the login this video was opened with is over. Nothing more is
+      // sent from now on (only open viewers get video); the socket goes when the client answers.
+      ws.close(1008, 'session ended');
+    }
   }
 
   stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { BarrierState } from '../barrier/types.js';
 import type { GateSnapshot } from '../uplink/state-publisher.js';
+import type { WebMetrics } from './web-counters.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -19,6 +20,8 @@ export interface MetricsInput {
   controllers: readonly ControllerCounters[];
   /** False without a broker. */
   uplinkConnected: boolean;
+  /** The page's own counters (logins, auth events, connections); absent: not served by a page. */
+  web?: WebMetrics;
 }
 
 type Labels = Record<string, string>;
@@ -79,6 +82,15 @@ export function renderMetrics(input: MetricsInput): string {
   family('smartgate_uplink_connected', 'gauge', '1 while connected to the broker (0 without one).', [{ labels: {}, value: input.uplinkConnected ? 1 : 0 }]);
   family('smartgate_store_used_bytes', 'gauge', 'Database and frame files on disk at the last retention run.', health.store.usedBytes === null ? [] : [{ labels: {}, value: health.store.usedBytes }]);
   family('smartgate_store_quota_bytes', 'gauge', 'The disk quota of the store.', [{ labels: {}, value: health.store.quotaBytes }]);
+
+  const { web } = input;
+  if (web) {
+    const counts = (label: string, record: Record<string, number>) => Object.entries(record).map(([value, n]) => ({ labels: { [label]: value }, value: n }));
+    family('smartgate_logins_total', 'counter', 'Logins on the page by result: success, failure (wrong username or password), rate-limited, busy.', counts('result', web.logins));
+    family('smartgate_auth_events_total', 'counter', 'auth events recorded by the page since start, by action.', counts('action', web.authEvents));
+    family('smartgate_http_connections', 'gauge', 'Connections open to the page.', [{ labels: {}, value: web.connections.open }]);
+    family('smartgate_http_connections_refused_total', 'counter', 'Connections closed at once: too many open in total or from one address.', counts('reason', web.connections.refused));
+  }
 
   return families.map(renderFamily).join('');
 }

@@ -21,7 +21,8 @@ export interface EventStreamOptions {
  * reconnects and reloads what it shows).
  */
 export class EventStreamHub {
-  private readonly clients = new Set<ServerResponse>();
+  /** Each stream with the session it was opened with. */
+  private readonly clients = new Map<ServerResponse, string>();
   private timers: NodeJS.Timeout[] = [];
   private running = false;
   private dropped = 0;
@@ -59,21 +60,30 @@ export class EventStreamHub {
     this.ctx.bus.removeAll(this);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
   }
 
-  /** Takes over a response: headers, a first `health` message, then the bus's messages until it closes. */
-  attach(res: ServerResponse): void {
+  /** Takes over a response: headers, a first `health` message, then the bus's messages until it closes or `sessionId` ends. */
+  attach(res: ServerResponse, sessionId: string): void {
     if (!this.running) {
       res.writeHead(503).end();
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
-    this.clients.add(res);
+    this.clients.set(res, sessionId);
     res.on('close', () => this.clients.delete(res));
     this.send(res, frame('health', this.opts.health()));
+  }
+
+  /** Ends the streams opened with this session (it ended): the page's reconnect then gets 401. */
+  closeSession(sessionId: string): void {
+    for (const [res, owner] of this.clients) {
+      if (owner !== sessionId) continue;
+      this.clients.delete(res);
+      res.end();
+    }
   }
 
   stats() {
@@ -93,7 +103,7 @@ export class EventStreamHub {
   }
 
   private writeAll(text: string): void {
-    for (const res of this.clients) this.send(res, text);
+    for (const res of this.clients.keys()) this.send(res, text);
   }
 
   private send(res: ServerResponse, text: string): void {

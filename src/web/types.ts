@@ -45,21 +45,48 @@ export interface SessionStore {
   destroy(id: string): void;
   /** Ends every session of a user (password changed, user removed). */
   destroyUser(username: string): void;
+  /** Ends the sessions unused for too long; returns how many (their listeners are called). */
+  prune(): number;
+  /**
+   * Calls `listener` with the id of every session that ends (logout, destroyUser, expiry noticed
+   * by `get` or `prune`), so what was opened with it (event streams, live video) is closed.
+   * Returns the unsubscribe.
+   */
+  onEnd(listener: (id: string) => void): () => void;
 }
 
 export type LoginCheck = { allowed: true } | { allowed: false; retryAfterMs: number };
 
+/**
+ * A login's password check, counted as a failure from its start: exactly one of the three ends
+ * it (later calls do nothing).
+ */
+export interface LoginAttempt {
+  /** The password was right: the attempt no longer counts, and the address's failures are cleared. */
+  succeeded(): void;
+  /** Wrong password, or the check failed: it stays counted. Says which keys this failure locked. */
+  failed(): { locked: ('address' | 'username')[]; retryAfterMs: number };
+  /** The password was never checked (no capacity): the attempt is taken back. */
+  cancel(): void;
+}
+
+export type LoginStart =
+  | { allowed: true; attempt: LoginAttempt }
+  /** locked: too many failures; in-progress: another login for the address or username is being checked. */
+  | { allowed: false; retryAfterMs: number; reason: 'locked' | 'in-progress' };
+
 /** Slows down password guessing: per client address and per username. */
 export interface LoginLimiter {
-  check(ip: string, username: string): LoginCheck;
-  failure(ip: string, username: string): void;
-  success(ip: string, username: string): void;
+  /** Counts a login before its password is checked, or refuses it. */
+  begin(ip: string, username: string): LoginStart;
 }
 
 /** Live video of the lanes over WebSocket, behind the login (src/web/live-video.ts). */
 export interface LiveVideo {
-  /** Takes over an upgrade request the server has already authenticated for `laneId`. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, laneId: string): void;
+  /** Takes over an upgrade request the server has already authenticated for `laneId`, made with the session `sessionId`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, laneId: string, sessionId: string): void;
+  /** Closes the viewers opened with this session (it ended). */
+  closeSession(sessionId: string): void;
   /** Ends every viewer and every ffmpeg it started. */
   stop(): Promise<void>;
   stats(): { lanes: { laneId: string; viewers: number; ffmpegRunning: boolean; restarts: number }[] };

@@ -116,6 +116,31 @@ describe('smartgate user', () => {
     expect((await runCli(['list', '--data-dir', dir])).stdout).toBe('no users yet: create one with smartgate user add\n');
   });
 
+  it('records each account change as an auth event on lane gate, under the site of the newest event, never the password', async () => {
+    const dir = freshDir();
+    await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
+    // The daemon ran in between, and recorded under its site.
+    const daemon = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+    daemon.events.append({ type: 'alarm', laneId: 'gate', payload: { alarm: 'test' } });
+    daemon.close();
+    await runCli(['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'], 'a new long passphrase\n');
+    await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b']);
+    expect((await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b'])).code).toBe(2); // nothing removed, nothing recorded
+
+    const store = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'x', config: STORE_DEFAULTS });
+    try {
+      const rows = store.db.prepare("SELECT site_id, lane_id, payload FROM events WHERE type = 'auth' ORDER BY event_id").all() as { site_id: string; lane_id: string; payload: string }[];
+      expect(rows.map((r) => [r.site_id, r.lane_id, JSON.parse(r.payload)])).toEqual([
+        ['local', 'gate', { action: 'user-added', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
+        ['mlt-kth', 'gate', { action: 'password-changed', username: 'tran.thi.b', source: 'cli' }],
+        ['mlt-kth', 'gate', { action: 'user-removed', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
+      ]);
+      expect(JSON.stringify(store.db.prepare('SELECT * FROM events').all())).not.toContain('passphrase');
+    } finally {
+      store.close();
+    }
+  });
+
   it.each([
     ['no action', ['--data-dir', 'D'], 'expected one action, add, passwd, remove, list; got none'],
     ['an unknown action', ['rename', '--data-dir', 'D'], 'got "rename"'],

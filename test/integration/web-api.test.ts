@@ -21,7 +21,8 @@ import type { Store } from '../../src/store/store.js';
 import type { GateSnapshot } from '../../src/uplink/state-publisher.js';
 import type { GateView } from '../../src/web/gate-view.js';
 import { WebServer } from '../../src/web/http-server.js';
-import type { LiveVideo, LoginCheck, LoginLimiter, Role, Session, SessionStore, User, UserDirectory } from '../../src/web/types.js';
+import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
+import type { LiveVideo, Role, Session, SessionStore, User, UserDirectory } from '../../src/web/types.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 // A real WebServer on 127.0.0.1 with a real store and lane controller; the auth parts and the
@@ -59,29 +60,22 @@ class FakeSessions implements SessionStore {
   destroyUser(username: string) {
     for (const [id, s] of this.sessions) if (s.user.username === username) this.sessions.delete(id);
   }
-}
-
-/** 5 failures per address lock it for 15 minutes (the real limiter's rule, without the sliding window). */
-class FakeLimiter implements LoginLimiter {
-  readonly failures = new Map<string, number>();
-  check(ip: string): LoginCheck {
-    return (this.failures.get(ip) ?? 0) >= 5 ? { allowed: false, retryAfterMs: 900_000 } : { allowed: true };
+  prune() {
+    return 0;
   }
-  failure(ip: string) {
-    this.failures.set(ip, (this.failures.get(ip) ?? 0) + 1);
-  }
-  success(ip: string) {
-    this.failures.delete(ip);
+  onEnd() {
+    return () => {};
   }
 }
 
 class FakeLiveVideo implements LiveVideo {
   readonly upgrades: string[] = [];
   stopped = false;
-  handleUpgrade(_req: IncomingMessage, socket: Duplex, _head: Buffer, laneId: string) {
-    this.upgrades.push(laneId);
+  handleUpgrade(_req: IncomingMessage, socket: Duplex, _head: Buffer, laneId: string, sessionId: string) {
+    this.upgrades.push(`${laneId} ${sessionId}`);
     socket.end('HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n');
   }
+  closeSession() {}
   async stop() {
     this.stopped = true;
   }
@@ -102,7 +96,7 @@ interface Harness {
   store: Store;
   bus: EventBus<LaneEvents>;
   controller: LaneController;
-  limiter: FakeLimiter;
+  limiter: SlidingWindowLoginLimiter;
   liveVideo: FakeLiveVideo;
 }
 
@@ -155,7 +149,7 @@ beforeEach(async () => {
   mkdirSync(join(staticDir, 'i18n'), { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>smartgate</title>');
   writeFileSync(join(staticDir, 'i18n', 'vi.json'), '{"hello":"xin chào"}');
-  const limiter = new FakeLimiter();
+  const limiter = new SlidingWindowLoginLimiter(clock);
   const liveVideo = new FakeLiveVideo();
   const server = new WebServer(
     { log: silentLogger },
@@ -248,7 +242,7 @@ describe('web API: sessions', () => {
     const locked = await fetch(`${h.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'tran.thi.b', password: 'operator-pass' }) });
     expect(locked.status).toBe(429);
     expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('rate-limited');
-    expect([...h.limiter.failures.keys()]).toEqual(['127.0.0.1']);
+    expect(h.limiter.tracked()).toEqual({ ips: 1, usernames: 1 });
   });
 
   it('400 invalid naming the field for a malformed login', async () => {
@@ -432,6 +426,6 @@ describe('web API: static files and video', () => {
     const { cookie } = await login('viewer', 'viewer-pass');
     expect(await status({ Cookie: cookie, Origin: 'http://evil.example' })).toBe(403);
     expect(await status({ Cookie: cookie, Origin: h.url })).toBe(418);
-    expect(h.liveVideo.upgrades).toEqual(['entry-1']);
+    expect(h.liveVideo.upgrades).toEqual([`entry-1 ${cookie.slice('sg_session='.length)}`]);
   });
 });

@@ -25,7 +25,7 @@ describe('live video from a real ffmpeg over a real WebSocket', () => {
       { clock: systemClock, log: silentLogger },
     );
     server = createServer();
-    server.on('upgrade', (req, socket, head) => live.handleUpgrade(req, socket, head, 'lane-1'));
+    server.on('upgrade', (req, socket, head) => live.handleUpgrade(req, socket, head, 'lane-1', 'session-1'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });

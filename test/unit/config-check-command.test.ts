@@ -59,6 +59,28 @@ lanes:
     ]);
   });
 
+  it('prints warnings for valid but unsafe settings on stderr, and still returns 0', async () => {
+    const path = join(dir, 'unsafe.yaml');
+    await writeFile(
+      path,
+      `site: { id: s, name: S }
+http: { host: 0.0.0.0 }
+mqtt: { url: "mqtt://central.example.vn:1883", tls: { rejectUnauthorized: false } }
+lanes: [{ id: a, direction: entry, camera: { url: "rtsp://10.0.0.1/1" } }]
+`,
+    );
+    const result = await run([path]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${path}: ok, site s (S), 1 lane: a entry\n`);
+    expect(result.stderr.split('\n').map((line) => line.split(':').slice(0, 2).join(':'))).toEqual([
+      'warning: http.host',
+      'warning: mqtt.url',
+      'warning: mqtt.tls.rejectUnauthorized',
+      'warning: mqtt.central.keys',
+      '',
+    ]);
+  });
+
   it('reports a missing file', async () => {
     const path = join(dir, 'nope.yaml');
     expect(await run([path])).toEqual({ code: 2, stdout: '', stderr: `${path}: file not found\n` });

@@ -82,8 +82,8 @@ async function setup(options: LiveVideoOptions = {}) {
   // The page's server: authentication is its job; here every upgrade is let through.
   const server: Server = createServer();
   server.on('upgrade', (req, socket, head) => {
-    const laneId = /^\/api\/lanes\/([^/]+)\/video$/.exec(req.url ?? '')?.[1] ?? '';
-    live.handleUpgrade(req, socket, head, laneId);
+    const [, laneId = '', session = 'session-1'] = /^\/api\/lanes\/([^/?]+)\/video(?:\?session=(.+))?$/.exec(req.url ?? '') ?? [];
+    live.handleUpgrade(req, socket, head, laneId, session);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -96,9 +96,10 @@ async function setup(options: LiveVideoOptions = {}) {
   });
 
   /** A viewer: resolves once connected, with everything it receives. */
-  const connect = (laneId = 'lane-1') =>
+  /** `session` stands for the login the page's server found for the upgrade. */
+  const connect = (laneId = 'lane-1', session = 'session-1') =>
     new Promise<{ ws: WebSocket; received: Buffer[]; closed: Promise<number> }>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/lanes/${laneId}/video`);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/api/lanes/${laneId}/video?session=${session}`);
       clients.push(ws);
       const received: Buffer[] = [];
       const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
@@ -155,6 +156,20 @@ describe('LiveVideoServer', () => {
     // The next viewer starts a fresh ffmpeg.
     await connect();
     await waitFor(() => spawned.length === 2, 2_000, 'second ffmpeg');
+  });
+
+  it('closes the viewers of a session that ended (1008), and only them; they get no more video', async () => {
+    const { spawned, connect, live, viewersOf } = await setup();
+    const a = await connect('lane-1', 'session-a');
+    const b = await connect('lane-1', 'session-b');
+    await waitFor(() => viewersOf() === 2, 2_000, 'two viewers');
+    live.closeSession('session-a');
+    expect(await a.closed).toBe(1008);
+    await waitFor(() => viewersOf() === 1, 2_000, 'one viewer left');
+    spawned[0]!.write(tsPackets(2));
+    await waitFor(() => Buffer.concat(b.received).length === 2 * 188, 2_000, 'packets to the other viewer');
+    expect(a.received).toEqual([]);
+    expect(b.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it('refuses viewers over the cap, and unknown lanes', async () => {

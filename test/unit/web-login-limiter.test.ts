@@ -112,6 +112,52 @@ describe('SlidingWindowLoginLimiter', () => {
     expect(limiter.check('10.9.9.9', `${long}zzz`).allowed).toBe(false);
   });
 
+  describe('begin: attempts counted before the check', () => {
+    const begun = (start: ReturnType<SlidingWindowLoginLimiter['begin']>) => {
+      if (!start.allowed) throw new Error(`refused: ${start.reason}`);
+      return start.attempt;
+    };
+
+    it('refuses a second attempt for the same address or username while one is being checked', () => {
+      const { limiter } = setup();
+      const first = begun(limiter.begin('10.0.0.7', 'tran.thi.b'));
+      expect(limiter.begin('10.0.0.7', 'le.van.c')).toEqual({ allowed: false, retryAfterMs: 1000, reason: 'in-progress' });
+      expect(limiter.begin('10.0.0.8', 'tran.thi.b')).toEqual({ allowed: false, retryAfterMs: 1000, reason: 'in-progress' });
+      const other = begun(limiter.begin('10.0.0.8', 'le.van.c'));
+      first.failed();
+      other.failed();
+      expect(limiter.begin('10.0.0.7', 'tran.thi.b').allowed).toBe(true);
+    });
+
+    it('counts the attempt at once: the 5th to begin locks the others out before its check ends', () => {
+      const { limiter } = setup();
+      for (let i = 0; i < 4; i++) begun(limiter.begin('10.0.0.7', `user${i}`)).failed();
+      const fifth = begun(limiter.begin('10.0.0.7', 'user4'));
+      expect(limiter.check('10.0.0.7', 'someone')).toEqual({ allowed: false, retryAfterMs: WINDOW });
+      expect(fifth.failed()).toEqual({ locked: ['address'], retryAfterMs: WINDOW });
+      expect(limiter.begin('10.0.0.7', 'user5')).toEqual({ allowed: false, retryAfterMs: WINDOW, reason: 'locked' });
+    });
+
+    it('a success takes its attempt back: the address is cleared, the username keeps only its real failures', () => {
+      const { limiter } = setup();
+      for (let i = 0; i < 4; i++) begun(limiter.begin(`10.0.1.${i}`, 'tran.thi.b')).failed();
+      begun(limiter.begin('10.0.0.7', 'tran.thi.b')).succeeded();
+      expect(limiter.check('10.0.0.9', 'tran.thi.b')).toEqual({ allowed: true });
+      // One more failure makes the 5th: the success was not counted.
+      expect(begun(limiter.begin('10.0.0.9', 'tran.thi.b')).failed()).toEqual({ locked: ['username'], retryAfterMs: WINDOW });
+    });
+
+    it('cancel takes the attempt back entirely; a second end of the same attempt does nothing', () => {
+      const { limiter } = setup();
+      for (let i = 0; i < 4; i++) begun(limiter.begin('10.0.0.7', 'tran.thi.b')).failed();
+      const cancelled = begun(limiter.begin('10.0.0.7', 'tran.thi.b'));
+      cancelled.cancel();
+      expect(cancelled.failed()).toEqual({ locked: [], retryAfterMs: 0 });
+      expect(limiter.check('10.0.0.7', 'tran.thi.b')).toEqual({ allowed: true });
+      expect(begun(limiter.begin('10.0.0.7', 'tran.thi.b')).failed().locked).toEqual(['address', 'username']);
+    });
+  });
+
   it.each([{ maxFailures: 0 }, { windowMs: -1 }, { maxTrackedKeys: 1.5 }])('refuses options %j', (options) => {
     expect(() => new SlidingWindowLoginLimiter(new FakeClock(), options)).toThrow(RangeError);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneState } from '../../src/uplink/contract.js';
 import { renderMetrics, type MetricsInput } from '../../src/web/metrics.js';
+import { WebCounters } from '../../src/web/web-counters.js';
 
 function lane(laneId: string, over: Partial<LaneState> = {}): LaneState {
   return {
@@ -88,6 +89,31 @@ describe('renderMetrics', () => {
     expect(text).toContain('# TYPE smartgate_decisions_total counter');
     expect(text).toContain('# TYPE smartgate_holds_pending gauge');
     expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it("adds the page's counters when it serves them: logins, auth events, connections", () => {
+    const web = new WebCounters();
+    web.logins.success = 3;
+    web.logins['rate-limited'] = 15;
+    web.authEvents['locked-out'] = 1;
+    web.refused['per-address'] = 2;
+    const lines = renderMetrics({ ...input, web: web.snapshot(7) }).split('\n');
+    for (const line of [
+      '# TYPE smartgate_logins_total counter',
+      'smartgate_logins_total{result="success"} 3',
+      'smartgate_logins_total{result="failure"} 0',
+      'smartgate_logins_total{result="rate-limited"} 15',
+      'smartgate_logins_total{result="busy"} 0',
+      'smartgate_auth_events_total{action="locked-out"} 1',
+      'smartgate_auth_events_total{action="user-added"} 0',
+      '# TYPE smartgate_http_connections gauge',
+      'smartgate_http_connections 7',
+      'smartgate_http_connections_refused_total{reason="total"} 0',
+      'smartgate_http_connections_refused_total{reason="per-address"} 2',
+    ]) {
+      expect(lines).toContain(line);
+    }
+    expect(text).not.toContain('smartgate_logins_total');
   });
 
   it('escapes label values', () => {

@@ -1,19 +1,32 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from '../../src/web/auth/passwords.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, MIN_PASSWORD_LENGTH, needsRehash, passwordProblem, scryptMemoryBytes, verifyPassword } from '../../src/web/auth/passwords.js';
 
-const STORED_FORM = /^scrypt\$16384\$8\$1\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/;
+// Low cost here: the default takes 128 MiB and about 0.3 s per hash, and is checked once below.
+const LOW = { N: 1024, r: 8, p: 1 };
+const STORED_FORM = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/;
 
 describe('hashPassword', () => {
-  it('stores scrypt with its parameters, a 16-byte salt and a 64-byte hash', async () => {
+  it("uses OWASP's scrypt parameters by default (N=2^17, r=8, p=1: 128 MiB), with a 16-byte salt and a 64-byte hash", async () => {
+    expect(DEFAULT_SCRYPT_COST).toEqual({ N: 131072, r: 8, p: 1 });
+    expect(scryptMemoryBytes(DEFAULT_SCRYPT_COST)).toBe(128 * 1024 * 1024);
     const stored = await hashPassword('a long passphrase');
-    const [, salt, hash] = STORED_FORM.exec(stored) ?? [];
+    const [, n, r, p, salt, hash] = STORED_FORM.exec(stored) ?? [];
+    expect([n, r, p]).toEqual(['131072', '8', '1']);
     expect(Buffer.from(salt!, 'base64')).toHaveLength(16);
     expect(Buffer.from(hash!, 'base64')).toHaveLength(64);
+    expect(await verifyPassword('a long passphrase', stored)).toBe(true);
+    expect(needsRehash(stored)).toBe(false);
+  });
+
+  it('writes the cost it was given into the stored string', async () => {
+    const stored = await hashPassword('a long passphrase', LOW);
+    expect(STORED_FORM.exec(stored)?.slice(1, 4)).toEqual(['1024', '8', '1']);
+    expect(await verifyPassword('a long passphrase', stored)).toBe(true);
   });
 
   it('salts every hash: the same password twice gives two different strings', async () => {
-    const [a, b] = await Promise.all([hashPassword('a long passphrase'), hashPassword('a long passphrase')]);
+    const [a, b] = await Promise.all([hashPassword('a long passphrase', LOW), hashPassword('a long passphrase', LOW)]);
     expect(a).not.toBe(b);
   });
 });
@@ -26,7 +39,7 @@ describe('verifyPassword', () => {
     ['a trailing space', 'a long passphrase ', false],
     ['an empty password', '', false],
   ])('%s (%j) → %s', async (_, attempt, expected) => {
-    const stored = await hashPassword('a long passphrase');
+    const stored = await hashPassword('a long passphrase', LOW);
     expect(await verifyPassword(attempt, stored)).toBe(expected);
   });
 
@@ -34,8 +47,8 @@ describe('verifyPassword', () => {
     const precomposed = 'mật khẩu của tôi'.normalize('NFC');
     const decomposed = precomposed.normalize('NFD');
     expect(decomposed).not.toBe(precomposed);
-    expect(await verifyPassword(decomposed, await hashPassword(precomposed))).toBe(true);
-    expect(await verifyPassword(precomposed, await hashPassword(decomposed))).toBe(true);
+    expect(await verifyPassword(decomposed, await hashPassword(precomposed, LOW))).toBe(true);
+    expect(await verifyPassword(precomposed, await hashPassword(decomposed, LOW))).toBe(true);
   });
 
   it('verifies a hash made with other parameters, read from the stored string', async () => {
@@ -55,6 +68,24 @@ describe('verifyPassword', () => {
     ['an empty string', ''],
   ])('refuses a malformed stored hash (%s)', async (_, stored) => {
     await expect(verifyPassword('a long passphrase', stored)).rejects.toThrow(/stored password hash/);
+  });
+});
+
+describe('needsRehash', () => {
+  const stored = (n: number, r: number, p: number, keyBytes = 64) => `scrypt$${n}$${r}$${p}$c2FsdHNhbHRzYWx0c2FsdA==$${Buffer.alloc(keyBytes, 1).toString('base64')}`;
+  it.each([
+    ['the old default (N=16384)', true, stored(16384, 8, 1)],
+    ['a lower r', true, stored(131072, 4, 1)],
+    ['a 32-byte hash', true, stored(131072, 8, 1, 32)],
+    ['the current default', false, stored(131072, 8, 1)],
+    ['a stronger cost', false, stored(262144, 8, 2)],
+  ])('%s → %s', (_, expected, hash) => {
+    expect(needsRehash(hash)).toBe(expected);
+  });
+
+  it('compares with the cost it is given', () => {
+    expect(needsRehash(stored(1024, 8, 1), LOW)).toBe(false);
+    expect(needsRehash(stored(512, 8, 1), LOW)).toBe(true);
   });
 });
 

@@ -87,6 +87,27 @@ describe('MemorySessionStore', () => {
     expect(sessions.size()).toBe(1);
   });
 
+  it('tells its listeners of every session that ends: logout, the user changed, expiry seen by get or prune', () => {
+    const { clock, sessions } = setup(HOUR);
+    const ended: string[] = [];
+    const unsubscribe = sessions.onEnd((id) => ended.push(id));
+    const [a, b, c, d] = [sessions.create(tran), sessions.create(le), sessions.create(le), sessions.create(tran)];
+    sessions.destroy(a.id);
+    sessions.destroy(a.id); // already ended: not again
+    sessions.destroyUser('le.van.c');
+    expect(ended).toEqual([a.id, b.id, c.id]);
+    clock.advance(HOUR);
+    expect(sessions.prune()).toBe(1);
+    expect(ended).toEqual([a.id, b.id, c.id, d.id]);
+    const e = sessions.create(tran);
+    clock.advance(HOUR);
+    expect(sessions.get(e.id)).toBeUndefined();
+    expect(ended.at(-1)).toBe(e.id);
+    unsubscribe();
+    sessions.destroy(sessions.create(tran).id);
+    expect(ended).toHaveLength(5);
+  });
+
   it('hands out copies: changing one does not change or extend the stored session', () => {
     const { clock, sessions } = setup(HOUR);
     const session = sessions.create(tran);

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/fake-clock.js';
+import { hashPassword } from '../../src/web/auth/passwords.js';
 import { UserError, UserStore } from '../../src/web/auth/users.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 const PASSWORD = 'a long passphrase';
+/** Low, so the tests stay quick; the default (OWASP's) is checked in the rehash test. */
+const COST = { N: 1024, r: 8, p: 1 };
 const START = Date.UTC(2026, 4, 1, 8, 30);
 
 describe('UserStore', () => {
@@ -12,7 +15,7 @@ describe('UserStore', () => {
     const clock = new FakeClock(START);
     const dir = temp.make();
     const store = temp.open(dir, {}, clock);
-    return { clock, dir, store, users: new UserStore(store.db, clock) };
+    return { clock, dir, store, users: new UserStore(store.db, clock, { cost: COST }) };
   };
 
   it('adds users and lists them by username with their role and dates', async () => {
@@ -34,7 +37,7 @@ describe('UserStore', () => {
     const { store, users } = setup();
     await users.add('tran.thi.b', 'viewer', PASSWORD);
     const row = store.db.prepare('SELECT password_hash FROM users').get() as { password_hash: string };
-    expect(row.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(row.password_hash).toMatch(/^scrypt\$1024\$8\$1\$/);
     expect(row.password_hash).not.toContain(PASSWORD);
   });
 
@@ -140,8 +143,26 @@ describe('UserStore', () => {
     const { dir, store, users } = setup();
     await users.add('tran.thi.b', 'admin', PASSWORD);
     store.close();
-    const reopened = new UserStore(temp.open(dir).db, new FakeClock());
+    const reopened = new UserStore(temp.open(dir).db, new FakeClock(), { cost: COST });
     expect(await reopened.verify('tran.thi.b', PASSWORD)).toEqual({ username: 'tran.thi.b', role: 'admin' });
+  });
+
+  it("upgrades a hash made with the old cost to OWASP's (the default) at the next login, keeping updatedAt", async () => {
+    const clock = new FakeClock(START);
+    const store = temp.open(temp.make(), {}, clock);
+    const users = new UserStore(store.db, clock);
+    const hashOf = () => (store.db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash;
+    // As the accounts made before the change were stored.
+    const old = await hashPassword(PASSWORD, { N: 16384, r: 8, p: 1 });
+    store.db.prepare("INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES ('tran.thi.b', 'operator', ?, ?, ?)").run(old, START, START);
+    clock.advance(60_000);
+
+    expect(await users.verify('tran.thi.b', 'a wrong passphrase')).toBeNull();
+    expect(hashOf()).toBe(old); // the password is not known: nothing to rehash
+    expect(await users.verify('tran.thi.b', PASSWORD)).toEqual({ username: 'tran.thi.b', role: 'operator' });
+    expect(hashOf()).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect(await users.verify('tran.thi.b', PASSWORD)).not.toBeNull();
+    expect(users.list()[0]).toMatchObject({ createdAt: START, updatedAt: START });
   });
 
   it('the table itself refuses a role that does not exist', () => {

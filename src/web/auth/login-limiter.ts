@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import type { LoginCheck, LoginLimiter } from '../types.js';
+import type { LoginAttempt, LoginCheck, LoginLimiter, LoginStart } from '../types.js';
 
 export interface LoginLimiterOptions {
   /** Failures within the window that lock an address or a username. Default 5. */
@@ -14,10 +14,17 @@ export interface LoginLimiterOptions {
  * Slows down password guessing: too many failed logins from one address, or for one username,
  * within the window lock that address or username until the oldest of those failures leaves
  * the window. Per username too, so guessing one account from many addresses is slowed as well.
+ *
+ * A login is counted as a failure when its check begins, not when the slow hash ends (a success
+ * takes it back), and one address or username has at most one check under way: otherwise a burst
+ * of parallel guesses would all pass `check` before the first of them failed.
  */
 export class SlidingWindowLoginLimiter implements LoginLimiter {
   private readonly byIp: FailureWindows;
   private readonly byUsername: FailureWindows;
+  /** Addresses and usernames with a check under way (keys cut like the windows'). */
+  private readonly checkingIps = new Set<string>();
+  private readonly checkingUsernames = new Set<string>();
 
   constructor(clock: Pick<Clock, 'monotonic'>, options: LoginLimiterOptions = {}) {
     const settings = {
@@ -30,6 +37,46 @@ export class SlidingWindowLoginLimiter implements LoginLimiter {
     }
     this.byIp = new FailureWindows(clock, settings);
     this.byUsername = new FailureWindows(clock, settings);
+  }
+
+  begin(ip: string, username: string): LoginStart {
+    const checked = this.check(ip, username);
+    if (!checked.allowed) return { ...checked, reason: 'locked' };
+    const [ipKey, userKey] = [key(ip), key(username)];
+    if (this.checkingIps.has(ipKey) || this.checkingUsernames.has(userKey)) {
+      return { allowed: false, retryAfterMs: IN_PROGRESS_RETRY_MS, reason: 'in-progress' };
+    }
+    this.checkingIps.add(ipKey);
+    this.checkingUsernames.add(userKey);
+    const ipAt = this.byIp.add(ip);
+    const userAt = this.byUsername.add(username);
+    let open = true;
+    const end = (): boolean => {
+      if (!open) return false;
+      open = false;
+      this.checkingIps.delete(ipKey);
+      this.checkingUsernames.delete(userKey);
+      return true;
+    };
+    const attempt: LoginAttempt = {
+      succeeded: () => {
+        if (!end()) return;
+        this.byIp.clear(ip);
+        this.byUsername.remove(username, userAt);
+      },
+      failed: () => {
+        if (!end()) return { locked: [], retryAfterMs: 0 };
+        // Single-flight per key: not locked when the attempt began, so locked now means by it.
+        const locked = ([['address', this.byIp.lockedForMs(ip)], ['username', this.byUsername.lockedForMs(username)]] as const).filter(([, ms]) => ms > 0);
+        return { locked: locked.map(([scope]) => scope), retryAfterMs: Math.max(0, ...locked.map(([, ms]) => ms)) };
+      },
+      cancel: () => {
+        if (!end()) return;
+        this.byIp.remove(ip, ipAt);
+        this.byUsername.remove(username, userAt);
+      },
+    };
+    return { allowed: true, attempt };
   }
 
   check(ip: string, username: string): LoginCheck {
@@ -55,6 +102,9 @@ export class SlidingWindowLoginLimiter implements LoginLimiter {
 
 /** Longer keys are cut: a username over 64 characters cannot exist, and memory stays bounded. */
 const MAX_KEY_LENGTH = 128;
+const key = (s: string) => s.slice(0, MAX_KEY_LENGTH);
+/** What a login refused because another one for the address or username is being checked is told to wait. */
+const IN_PROGRESS_RETRY_MS = 1000;
 
 /** Recent failure times (monotonic ms) per key, oldest first, with bounded memory. */
 class FailureWindows {
@@ -75,7 +125,8 @@ class FailureWindows {
     return times[0]! + this.settings.windowMs - now;
   }
 
-  add(key: string): void {
+  /** Adds a failure now; returns its time, for `remove`. */
+  add(key: string): number {
     key = key.slice(0, MAX_KEY_LENGTH);
     const now = this.clock.monotonic();
     const times = this.recent(key, now);
@@ -85,6 +136,17 @@ class FailureWindows {
     this.failures.delete(key);
     this.failures.set(key, times);
     this.forgetOld(now);
+    return now;
+  }
+
+  /** Takes back the failure added at `at` (an attempt that succeeded or was never checked). */
+  remove(key: string, at: number): void {
+    key = key.slice(0, MAX_KEY_LENGTH);
+    const times = this.failures.get(key);
+    const index = times?.lastIndexOf(at) ?? -1;
+    if (index === -1) return;
+    times!.splice(index, 1);
+    if (times!.length === 0) this.failures.delete(key);
   }
 
   clear(key: string): void {

@@ -17,6 +17,7 @@ export interface MemorySessionStoreOptions {
 export class MemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly idleTimeoutMs: number;
+  private readonly endListeners = new Set<(id: string) => void>();
 
   constructor(
     private readonly clock: Pick<Clock, 'monotonic'>,
@@ -40,7 +41,7 @@ export class MemorySessionStore implements SessionStore {
     if (!session) return undefined;
     const now = this.clock.monotonic();
     if (this.expired(session, now)) {
-      this.sessions.delete(id);
+      this.end(id);
       return undefined;
     }
     session.lastSeenAt = now;
@@ -48,11 +49,11 @@ export class MemorySessionStore implements SessionStore {
   }
 
   destroy(id: string): void {
-    this.sessions.delete(id);
+    this.end(id);
   }
 
   destroyUser(username: string): void {
-    for (const [id, session] of this.sessions) if (session.user.username === username) this.sessions.delete(id);
+    for (const [id, session] of this.sessions) if (session.user.username === username) this.end(id);
   }
 
   /** Removes the expired sessions; returns how many. */
@@ -61,16 +62,27 @@ export class MemorySessionStore implements SessionStore {
     let removed = 0;
     for (const [id, session] of this.sessions) {
       if (this.expired(session, now)) {
-        this.sessions.delete(id);
+        this.end(id);
         removed++;
       }
     }
     return removed;
   }
 
+  onEnd(listener: (id: string) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
   /** Sessions held, expired ones not yet pruned included. */
   size(): number {
     return this.sessions.size;
+  }
+
+  /** Forgets the session and tells the listeners, which close what was opened with it. */
+  private end(id: string): void {
+    if (!this.sessions.delete(id)) return;
+    for (const listener of this.endListeners) listener(id);
   }
 
   private expired(session: Session, now: number): boolean {

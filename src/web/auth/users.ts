@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { Database } from '../../store/database.js';
 import { ROLES, type Role, type User, type UserDirectory } from '../types.js';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptCost } from './passwords.js';
 
 export const MAX_USERNAME_LENGTH = 64;
 
@@ -31,12 +32,10 @@ interface UserRow {
   updated_at: number;
 }
 
-/**
- * Verified against when the username is unknown, so that an unknown user costs one scrypt like
- * a wrong password does and the answer time does not tell which usernames exist. Nobody knows
- * its password (random, discarded), and its result is ignored anyway.
- */
-const DUMMY_HASH = 'scrypt$16384$8$1$qSkdrdW4+cIF4w9OPGYe1g==$D9HngWuabSHyiAQyQYpc+pe/0SZ5BY3u+qWs5WzQ3tvAAkeNFfLOyvGI0XoSGW0VFdU72OHNJScXzIEsSHAgeg==';
+export interface UserStoreOptions {
+  /** The scrypt cost of new hashes, and the least a stored hash may have before a login replaces it. Default: OWASP's (passwords.ts). */
+  cost?: ScryptCost;
+}
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
@@ -56,17 +55,30 @@ export function usernameProblem(username: string): string | undefined {
 /** The page's local accounts, in the `users` table of the gate's database. */
 export class UserStore implements UserDirectory {
   private readonly sql;
+  private readonly cost: ScryptCost;
+  /**
+   * Verified against when the username is unknown, so that an unknown user costs one scrypt at
+   * the store's cost like a wrong password does, and the answer time does not tell which
+   * usernames exist. A random salt and an all-zero hash: no password matches it, and its result
+   * is ignored anyway.
+   */
+  private readonly dummyHash: string;
 
   constructor(
     db: Database,
     private readonly clock: Pick<Clock, 'now'>,
+    options: UserStoreOptions = {},
   ) {
+    this.cost = { ...(options.cost ?? DEFAULT_SCRYPT_COST) };
+    this.dummyHash = ['scrypt', this.cost.N, this.cost.r, this.cost.p, randomBytes(16).toString('base64'), Buffer.alloc(64).toString('base64')].join('$');
     this.sql = {
       get: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       insert: db.prepare<[{ username: string; role: Role; hash: string; now: number }]>(
         'INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES (@username, @role, @hash, @now, @now)',
       ),
       setHash: db.prepare<[string, number, string]>('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?'),
+      // Same password, stronger hash: not a change of the account, so updated_at stays.
+      rehash: db.prepare<[string, string, string]>('UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
       remove: db.prepare<[string]>('DELETE FROM users WHERE username = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
@@ -77,7 +89,7 @@ export class UserStore implements UserDirectory {
     this.checkAvailable(username);
     if (!isRole(role)) throw new UserError('role', `must be one of ${ROLES.join(', ')}, got "${role}"`);
     checkPassword(password);
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.cost);
     // Checked again by the primary key: another add may have run while the hash was computed.
     try {
       this.sql.insert.run({ username, role, hash, now: this.clock.now() });
@@ -91,7 +103,7 @@ export class UserStore implements UserDirectory {
   async setPassword(username: string, password: string): Promise<void> {
     this.existing(username);
     checkPassword(password);
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.cost);
     if (this.sql.setHash.run(hash, this.clock.now(), username).changes === 0) throw unknownUser(username);
   }
 
@@ -114,8 +126,14 @@ export class UserStore implements UserDirectory {
 
   async verify(username: string, password: string): Promise<User | null> {
     const row = this.sql.get.get(username);
-    const matches = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    return row && matches ? { username: row.username, role: row.role } : null;
+    const matches = await verifyPassword(password, row?.password_hash ?? this.dummyHash);
+    if (!row || !matches) return null;
+    if (needsRehash(row.password_hash, this.cost)) {
+      // The only moment the password is known: the hash made at an older cost is replaced, unless
+      // the password was changed meanwhile (then the row is not the one verified).
+      this.sql.rehash.run(await hashPassword(password, this.cost), row.username, row.password_hash);
+    }
+    return { username: row.username, role: row.role };
   }
 
   /** The user, or a UserError naming the username when there is none. */

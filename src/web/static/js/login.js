@@ -1,4 +1,4 @@
-// The login form: POST /api/login; bad-credentials, no-users (with the command), rate-limited.
+// The login form: POST /api/login; bad-credentials, no-users (with the command), rate-limited, busy.
 import { post } from './api.js';
 import { $, clear, h } from './dom.js';
 import { onLangChange, t } from './i18n.js';
@@ -84,7 +84,8 @@ function renderError() {
   box.dataset.code = lastError.code || '';
   switch (lastError.code) {
     case 'bad-credentials':
-      box.append(t('login.error.bad-credentials'));
+    case 'busy':
+      box.append(t(`login.error.${lastError.code}`));
       break;
     case 'no-users': {
       const cmd = commandIn(lastError.message);
