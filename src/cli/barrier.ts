@@ -4,6 +4,7 @@ import { ModbusRelayDriver, type InputMapping } from '../barrier/modbus-driver.j
 import type { BarrierDriver, BarrierStatus } from '../barrier/types.js';
 import { sleep, systemClock } from '../core/clock.js';
 import { createLogger, silentLogger } from '../core/log.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate barrier --driver lcus|modbus --device PATH [options] open|status
   --address N          Modbus address of the relay board, 1..247 (default 1; modbus only)
@@ -141,10 +142,7 @@ function makeDriver(o: Options): BarrierDriver {
  * Exit 0 done, 1 the barrier or port failed, 2 bad options.
  */
 export async function barrierCommand(args: string[]): Promise<number> {
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (helpRequested(args)) return printUsage(USAGE);
   let options: Options;
   let driver: BarrierDriver;
   try {

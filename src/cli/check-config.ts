@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = 'usage: smartgate check-config FILE';
 
@@ -7,10 +8,7 @@ const USAGE = 'usage: smartgate check-config FILE';
  * every problem on stderr, one per line, and returns 2; or a one-line summary on stdout and 0.
  */
 export async function checkConfigCommand(args: string[]): Promise<number> {
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (helpRequested(args)) return printUsage(USAGE);
   if (args.length !== 1 || args[0]!.startsWith('-')) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

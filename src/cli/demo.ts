@@ -11,6 +11,7 @@ import { seedDemoLists } from '../demo/demo-lists.js';
 import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
 import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
   'usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]';
@@ -55,6 +56,7 @@ export function demoConfig(opts: DemoOptions): Config {
 
 /** `smartgate demo`: a lane on embedded defaults; plate reads are printed as they are voted. */
 export async function demoCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let values;
   try {
     values = parseArgs({

@@ -38,9 +38,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(usage());
+    return 2;
   }
   const command = COMMANDS[name];
   if (!command) {

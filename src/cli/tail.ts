@@ -9,6 +9,7 @@ import { MqttConnection } from '../uplink/mqtt-connection.js';
 import { TailTracker, type TailNotice } from '../uplink/tail-tracker.js';
 import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/topics.js';
 import { runUntilSignal } from './lifecycle.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
   'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P] [--ca FILE] [--cert FILE --key FILE]';
@@ -21,6 +22,7 @@ type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[
  * (de-duplicated by eventId), and duplicates, gaps and bad payloads as JSON lines on stderr.
  */
 export async function tailCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let values;
   try {
     values = parseArgs({
