@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     load: async () => (await import('./recognize.js')).recognizeCommand,
   },
   tail: {
-    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--prefix P] [--client-id ID]',
+    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--username U --password-file F]',
     load: async () => (await import('./tail.js')).tailCommand,
   },
   barrier: {

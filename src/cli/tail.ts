@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
@@ -11,8 +11,17 @@ import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/
 import { runUntilSignal } from './lifecycle.js';
 import { helpRequested, printUsage } from './usage.js';
 
-const USAGE =
-  'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P] [--ca FILE] [--cert FILE --key FILE]';
+const USAGE = `usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password-file FILE | --password P] [--ca FILE] [--cert FILE --key FILE]
+  --mqtt-url URL          central's broker: mqtt://HOST[:PORT], mqtts://, ws:// or wss://
+  --site SITE             one site's events (default: every site)
+  --prefix PREFIX         topic prefix (default smartgate/v1)
+  --client-id ID          the persistent session's client id (default smartgate-tail-SITE)
+  --session-expiry S      how long the broker keeps the session while tail is away (default 7 days)
+  --username U            the broker account (central's)
+  --password-file FILE    its password: the first line of FILE, kept off the command line
+  --password P            its password on the command line (visible to other users in ps)
+  --ca FILE               the broker's CA (mqtts://, wss://)
+  --cert FILE --key FILE  a client certificate, where the broker requires one`;
 
 type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[] } | { notice: 'subscribed'; filters: string[] } | { notice: 'connected' | 'disconnected' };
 
@@ -35,6 +44,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
         'session-expiry': { type: 'string', default: String(7 * 24 * 3600) },
         username: { type: 'string' },
         password: { type: 'string' },
+        'password-file': { type: 'string' },
         // TLS (mqtts:// or wss://): the broker's CA, and a client certificate where it requires one.
         ca: { type: 'string' },
         cert: { type: 'string' },
@@ -56,6 +66,17 @@ export async function tailCommand(argv: string[]): Promise<number> {
     const file = values[flag];
     if (file !== undefined && !existsSync(file)) problems.push(`--${flag}: ${file} not found`);
   }
+  let password = values.password;
+  const passwordFile = values['password-file'];
+  if (passwordFile !== undefined && password !== undefined) problems.push('--password and --password-file: give one of them');
+  else if (passwordFile !== undefined) {
+    try {
+      password = (readFileSync(passwordFile, 'utf8').split('\n')[0] ?? '').replace(/\r$/, '');
+      if (!password) problems.push(`--password-file: ${passwordFile} has no password on its first line`);
+    } catch (err) {
+      problems.push(`--password-file: cannot read ${passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
   const sessionExpirySec = Number(values['session-expiry']);
   if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0) problems.push('--session-expiry: expected whole seconds ≥ 0');
   if (problems.length || !url) {
@@ -73,7 +94,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
       keepaliveSec: 15,
       sessionExpirySec,
       username: values.username,
-      password: values.password,
+      password,
       tls: {
         rejectUnauthorized: true,
         ...(values.ca !== undefined && { ca: values.ca }),
