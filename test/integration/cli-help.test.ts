@@ -51,4 +51,11 @@ describe('smartgate COMMAND --help', () => {
   it('prints the command list on stderr, exit 2, when no command is given', async () => {
     expect(await runCli([])).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('usage: smartgate COMMAND') });
   });
+
+  it('tail refuses both --password and --password-file, or a password file it cannot read, naming the option', async () => {
+    const both = await runCli(['tail', '--mqtt-url', 'mqtt://127.0.0.1:1', '--username', 'central', '--password', 'p', '--password-file', '/etc/hostname']);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('--password and --password-file: give one of them') });
+    const missing = await runCli(['tail', '--mqtt-url', 'mqtt://127.0.0.1:1', '--username', 'central', '--password-file', '/no/such/file']);
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--password-file: cannot read /no/such/file: ENOENT') });
+  });
 });
