@@ -7,6 +7,7 @@ import { sleep, systemClock } from '../core/clock.js';
 import { createLogger, silentLogger, type Logger } from '../core/log.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { CliOpenRecord, OpenNotRecordable, type CliOperator } from './barrier-record.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate barrier --config FILE --lane ID status | open --operator NAME --reason TEXT
        smartgate barrier --driver lcus|modbus --device PATH [options] status | open --unrecorded
@@ -241,10 +242,7 @@ async function resolveTarget(o: Options, log: Logger): Promise<Target> {
  * Exit 0 done, 1 the barrier or port failed or the open was refused, 2 bad options or config.
  */
 export async function barrierCommand(args: string[]): Promise<number> {
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (helpRequested(args)) return printUsage(USAGE);
   let options: Options;
   let target: Target;
   try {

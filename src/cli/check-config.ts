@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { configWarnings } from '../config/warnings.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = 'usage: smartgate check-config FILE';
 
@@ -9,10 +10,7 @@ const USAGE = 'usage: smartgate check-config FILE';
  * after any warnings (valid but unsafe settings, `warning: field: ...`) on stderr.
  */
 export async function checkConfigCommand(args: string[]): Promise<number> {
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (helpRequested(args)) return printUsage(USAGE);
   if (args.length !== 1 || args[0]!.startsWith('-')) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -7,14 +7,25 @@ import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { demoCentralKey, type DemoCentralKey } from '../demo/central-key.js';
+import { demoBrokerUsers, type BrokerUsers } from '../demo/broker-users.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
 import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
 import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/format-read.js';
 import { runDaemon } from './run.js';
+import { helpRequested, printUsage } from './usage.js';
 
-const USAGE =
-  'usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]';
+const USAGE = `usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]
+  --clip FILE         the lane's camera, looped (default: the rendered demo clip)
+  --data-dir DIR      events, accounts, and the embedded broker's data and passwords (default ./data/demo)
+  --mqtt-url URL      central's broker, anonymous; without it the demo runs its own Mosquitto with accounts
+  --http-port N       the status page (default 8080; a free port when 8080 is taken)
+  --hold-seconds N    how long a held vehicle waits before it turns back
+  --seconds N         stop after N seconds (default: at Ctrl-C)
+  --log-level LEVEL   debug, info, warn (default) or error`;
+
+/** The demo's site id, and so the gate's user name on the demo's own broker. */
+const DEMO_SITE = 'demo';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Rendered by scripts/render-demo-clip.mjs during set-up (`npm run demo` does it). */
@@ -29,16 +40,18 @@ export interface DemoOptions {
   mqttUrl?: string;
   /** The key central's commands are signed with (with mqttUrl). */
   central?: Pick<DemoCentralKey, 'kid' | 'publicKey'>;
+  /** The gate's account on that broker (the demo's own broker has one). */
+  mqttCredentials?: { username: string; password: string };
 }
 
 /** The demo gate: site `demo`, one lane `lane-1` whose camera is the looping demo clip. */
 export function demoConfig(opts: DemoOptions): Config {
   return configSchema.parse({
-    site: { id: 'demo', name: 'smartgate demo gate' },
+    site: { id: DEMO_SITE, name: 'smartgate demo gate' },
     dataDir: opts.dataDir,
     log: { level: opts.logLevel },
     http: { port: opts.httpPort },
-    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl, central: { keys: opts.central ? [{ id: opts.central.kid, publicKey: opts.central.publicKey }] : [] } } } : {}),
+    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl, ...opts.mqttCredentials, central: { keys: opts.central ? [{ id: opts.central.kid, publicKey: opts.central.publicKey }] : [] } } } : {}),
     lanes: [
       {
         id: 'lane-1',
@@ -56,8 +69,19 @@ export function demoConfig(opts: DemoOptions): Config {
   });
 }
 
+/** How to reach the demo's own broker as central: the accounts, and the tail command with its password file. */
+function printBrokerAccounts(url: string, dir: string, users: BrokerUsers): void {
+  console.log(`central's broker (embedded Mosquitto, data in ${dir}): ${url}, no anonymous clients`);
+  console.log(`  the gate logs in as "${users.gate.username}" (password in ${users.gate.passwordFile}); the ACL (${users.aclFile}) is docs/mqtt-security.md's`);
+  console.log(`  central's account: user "${users.central.username}", password ${users.central.password} (also in ${users.central.passwordFile})`);
+  console.log(
+    `events go to ${url} under smartgate/v1/${DEMO_SITE}/; watch them: smartgate tail --mqtt-url ${url} --site ${DEMO_SITE} --username ${users.central.username} --password-file ${users.central.passwordFile}`,
+  );
+}
+
 /** `smartgate demo`: a lane on embedded defaults; plate reads are printed as they are voted. */
 export async function demoCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let values;
   try {
     values = parseArgs({
@@ -98,8 +122,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(values['data-dir']);
   mkdirSync(dataDir, { recursive: true });
-  // Without --mqtt-url the demo brings its own broker, so central's side can be watched too.
-  const broker = values['mqtt-url'] ? null : new LocalBroker({ clock: systemClock, log: createLogger(logLevel) }, { dir: join(dataDir, 'broker') });
+  // Without --mqtt-url the demo brings its own broker, so central's side can be watched too;
+  // it takes only its two accounts, within the ACL a site gives central's broker.
+  const brokerDir = join(dataDir, 'broker');
+  const users = values['mqtt-url'] ? null : demoBrokerUsers(brokerDir, DEMO_SITE);
+  const broker = users
+    ? new LocalBroker(
+        { clock: systemClock, log: createLogger(logLevel) },
+        { dir: brokerDir, auth: { passwordFile: users.mosquittoPasswordFile, aclFile: users.aclFile } },
+      )
+    : null;
   try {
     await broker?.start();
   } catch (err) {
@@ -110,13 +142,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     const mqttUrl = values['mqtt-url'] ?? broker!.url;
     const central = demoCentralKey(dataDir);
-    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl, central });
+    const mqttCredentials = users ? { username: users.gate.username, password: users.gate.password } : undefined;
+    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl, central, ...(mqttCredentials && { mqttCredentials }) });
     console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
-    if (broker) console.log(`central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${mqttUrl}`);
-    console.log(`events go to ${mqttUrl} under smartgate/v1/demo/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site demo`);
+    if (users) printBrokerAccounts(mqttUrl, brokerDir, users);
+    else console.log(`events go to ${mqttUrl} under smartgate/v1/${DEMO_SITE}/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site ${DEMO_SITE}`);
+    const login = users ? ` --username ${users.central.username} --password-file ${shellWord(users.central.passwordFile)}` : '';
     console.log(
       `central's commands must be signed (the demo's key: ${central.privateKeyPath}); open the barrier as central: ` +
-        `npx smartgate sign send --private-key ${shellWord(central.privateKeyPath)} --kid ${central.kid} --mqtt-url ${mqttUrl} --site demo ` +
+        `npx smartgate sign send --private-key ${shellWord(central.privateKeyPath)} --kid ${central.kid} --mqtt-url ${mqttUrl}${login} --site ${DEMO_SITE} ` +
         `--command barrier.open --lane lane-1 --args '{"operator":"demo","reason":"opened by central"}'`,
     );
     // Without an explicit --http-port, a taken 8080 should not stop the demo: the page takes a free port.

@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     load: async () => (await import('./recognize.js')).recognizeCommand,
   },
   tail: {
-    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--prefix P] [--client-id ID]',
+    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--username U --password-file F]',
     load: async () => (await import('./tail.js')).tailCommand,
   },
   sign: {
@@ -42,9 +42,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (!name) {
+    process.stderr.write(usage());
+    return 2;
   }
   const command = COMMANDS[name];
   if (!command) {

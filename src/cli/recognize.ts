@@ -8,6 +8,7 @@ import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES, isEngineName } from '../visi
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../plates/plate-reading.js';
 import type { Country } from '../plates/types.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
   'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--from LIST|-] IMAGE...';
@@ -21,6 +22,7 @@ const MAX_ARGV_BYTES = 16 * 1024;
 
 /** `smartgate recognize`: the recognition engine on still images, one result per image. */
 export async function recognizeCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let parsed;
   try {
     parsed = parseArgs({

@@ -17,6 +17,7 @@ import { createEngines, type EngineSet } from '../vision/engines.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { mkdirSync } from 'node:fs';
 import { runUntilSignal } from './lifecycle.js';
+import { helpRequested, printUsage } from './usage.js';
 import type { Logger } from '../core/log.js';
 import { AnnotatedFrameRenderer } from '../lane/annotated-frame.js';
 import { EventAuthAudit } from '../web/auth/audit.js';
@@ -30,6 +31,7 @@ const USAGE = 'usage: smartgate run --config FILE';
 
 /** `smartgate run --config FILE`: the gate daemon, until SIGTERM or SIGINT. */
 export async function runCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let configPath: string | undefined;
   try {
     configPath = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } }).values.config;

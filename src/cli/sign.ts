@@ -3,17 +3,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { SLUG_PATTERN } from '../config/fields.js';
-import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { generateSigningKeyPair, parsePrivateKey } from '../core/signing-key.js';
 import { signCentralMessage } from '../uplink/central-signature.js';
 import { replySchema, type Reply } from '../uplink/commands-contract.js';
 import { commandTopic, DEFAULT_TOPIC_PREFIX, defaultReplyPrefix, listTopic } from '../uplink/topics.js';
+import { BROKER_LOGIN_OPTIONS, BROKER_LOGIN_USAGE, brokerLogin } from './broker-login.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate sign keygen --private-key FILE --public-key FILE [--kid ID]
        smartgate sign send --private-key FILE --kid ID --mqtt-url URL --site SITE
               (--command NAME [--lane LANE] [--args JSON] [--expires-in SECONDS] | --list NAME --payload JSON|@FILE)
               [--prefix PREFIX] [--reply-prefix PREFIX] [--timeout SECONDS]
-              [--username U --password P] [--ca FILE] [--cert FILE --key FILE]`;
+              [--username U --password-file FILE | --password P] [--ca FILE] [--cert FILE --key FILE]
+${BROKER_LOGIN_USAGE}`;
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** A command or list name is one topic level. */
@@ -28,10 +30,7 @@ const NAME = /^[^/+#\s]{1,64}$/;
  */
 export async function signCommand(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  if (action === '--help' || action === '-h' || action === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (action === 'help' || helpRequested(argv)) return printUsage(USAGE);
   if (action === 'keygen') return keygen(rest);
   if (action === 'send') return send(rest);
   process.stderr.write(`${action === undefined ? 'sign: keygen or send?' : `sign: unknown action "${action}"`}\n${USAGE}\n`);
@@ -86,7 +85,7 @@ async function send(argv: string[]): Promise<number> {
       options: {
         'private-key': { type: 'string' },
         kid: { type: 'string' },
-        'mqtt-url': { type: 'string' },
+        ...BROKER_LOGIN_OPTIONS,
         site: { type: 'string' },
         command: { type: 'string' },
         lane: { type: 'string' },
@@ -97,24 +96,18 @@ async function send(argv: string[]): Promise<number> {
         prefix: { type: 'string', default: DEFAULT_TOPIC_PREFIX },
         'reply-prefix': { type: 'string' },
         timeout: { type: 'string', default: '10' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        ca: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
       },
     }).values;
   } catch (err) {
     return usageError([(err as Error).message]);
   }
   const problems: string[] = [];
-  const need = (flag: 'private-key' | 'kid' | 'mqtt-url' | 'site') => values[flag] ?? (problems.push(`--${flag}: required`), '');
+  const need = (flag: 'private-key' | 'kid' | 'site') => values[flag] ?? (problems.push(`--${flag}: required`), '');
   const keyFile = need('private-key');
   const kid = need('kid');
-  const url = need('mqtt-url');
+  const login = brokerLogin(values, problems);
   const site = need('site');
   if (kid && !KEY_ID.test(kid)) problems.push('--kid: expected 1..64 letters, digits, dots, dashes or underscores');
-  if (url && !MQTT_URL_SCHEME.test(url)) problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
   if (site && !SLUG_PATTERN.test(site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
   if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
   const replyPrefix = values['reply-prefix'] ?? defaultReplyPrefix(values.prefix, site);
@@ -129,11 +122,6 @@ async function send(argv: string[]): Promise<number> {
   if (!(expiresInS > 0)) problems.push('--expires-in: expected a positive number of seconds');
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) problems.push('--timeout: expected a positive number of seconds');
-  if ((values.cert === undefined) !== (values.key === undefined)) problems.push('--cert and --key: give both, or neither');
-  for (const flag of ['ca', 'cert', 'key'] as const) {
-    const file = values[flag];
-    if (file !== undefined && !existsSync(file)) problems.push(`--${flag}: ${file} not found`);
-  }
   let args: unknown;
   if (values.args !== undefined) {
     args = parseJson(values.args, '--args', problems);
@@ -153,7 +141,8 @@ async function send(argv: string[]): Promise<number> {
       problems.push(`--private-key: ${keyFile} ${(err as Error).message}`);
     }
   }
-  if (problems.length || !privateKey) return usageError(problems);
+  if (problems.length || !privateKey || !login) return usageError(problems);
+  const { url } = login;
 
   const now = Date.now();
   const id = `cli-${randomUUID()}`;
@@ -168,10 +157,10 @@ async function send(argv: string[]): Promise<number> {
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: timeoutS * 1000,
-    ...(values.username !== undefined && { username: values.username }),
-    ...(values.password !== undefined && { password: values.password }),
-    ...(values.ca !== undefined && { ca: readFileSync(values.ca) }),
-    ...(values.cert !== undefined && { cert: readFileSync(values.cert), key: readFileSync(values.key!) }),
+    ...(login.username !== undefined && { username: login.username }),
+    ...(login.password !== undefined && { password: login.password }),
+    ...(login.ca !== undefined && { ca: readFileSync(login.ca) }),
+    ...(login.cert !== undefined && { cert: readFileSync(login.cert), key: readFileSync(login.key!) }),
   };
   let client;
   try {

@@ -1,17 +1,21 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/log.js';
 import { SLUG_PATTERN } from '../config/fields.js';
-import { MQTT_URL_SCHEME } from '../config/mqtt.js';
 import { parseWireEvent } from '../uplink/contract.js';
 import { MqttConnection } from '../uplink/mqtt-connection.js';
 import { TailTracker, type TailNotice } from '../uplink/tail-tracker.js';
 import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/topics.js';
+import { BROKER_LOGIN_OPTIONS, BROKER_LOGIN_USAGE, brokerLogin } from './broker-login.js';
 import { runUntilSignal } from './lifecycle.js';
+import { helpRequested, printUsage } from './usage.js';
 
-const USAGE =
-  'usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password P] [--ca FILE] [--cert FILE --key FILE]';
+const USAGE = `usage: smartgate tail --mqtt-url URL [--site SITE] [--prefix PREFIX] [--client-id ID] [--session-expiry SECONDS] [--username U --password-file FILE | --password P] [--ca FILE] [--cert FILE --key FILE]
+${BROKER_LOGIN_USAGE}
+  --site SITE             one site's events (default: every site)
+  --prefix PREFIX         topic prefix (default smartgate/v1)
+  --client-id ID          the persistent session's client id (default smartgate-tail-SITE)
+  --session-expiry S      how long the broker keeps the session while tail is away (default 7 days)`;
 
 type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[] } | { notice: 'subscribed'; filters: string[] } | { notice: 'connected' | 'disconnected' };
 
@@ -21,22 +25,17 @@ type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[
  * (de-duplicated by eventId), and duplicates, gaps and bad payloads as JSON lines on stderr.
  */
 export async function tailCommand(argv: string[]): Promise<number> {
+  if (helpRequested(argv)) return printUsage(USAGE);
   let values;
   try {
     values = parseArgs({
       args: argv,
       options: {
-        'mqtt-url': { type: 'string' },
+        ...BROKER_LOGIN_OPTIONS,
         site: { type: 'string' },
         prefix: { type: 'string', default: DEFAULT_TOPIC_PREFIX },
         'client-id': { type: 'string' },
         'session-expiry': { type: 'string', default: String(7 * 24 * 3600) },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        // TLS (mqtts:// or wss://): the broker's CA, and a client certificate where it requires one.
-        ca: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -44,19 +43,12 @@ export async function tailCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const problems: string[] = [];
-  const url = values['mqtt-url'];
-  if (!url) problems.push('--mqtt-url: required');
-  else if (!MQTT_URL_SCHEME.test(url)) problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
+  const login = brokerLogin(values, problems);
   if (values.site !== undefined && !SLUG_PATTERN.test(values.site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
   if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
-  if ((values.cert === undefined) !== (values.key === undefined)) problems.push('--cert and --key: give both, or neither');
-  for (const flag of ['ca', 'cert', 'key'] as const) {
-    const file = values[flag];
-    if (file !== undefined && !existsSync(file)) problems.push(`--${flag}: ${file} not found`);
-  }
   const sessionExpirySec = Number(values['session-expiry']);
   if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0) problems.push('--session-expiry: expected whole seconds ≥ 0');
-  if (problems.length || !url) {
+  if (problems.length || !login) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     return 2;
   }
@@ -66,17 +58,16 @@ export async function tailCommand(argv: string[]): Promise<number> {
   const connection = new MqttConnection(
     { clock: systemClock, log: log.child({ module: 'tail' }) },
     {
-      url,
+      url: login.url,
       clientId: values['client-id'] ?? `smartgate-tail-${values.site ?? 'all'}`,
       keepaliveSec: 15,
       sessionExpirySec,
-      username: values.username,
-      password: values.password,
+      username: login.username,
+      password: login.password,
       tls: {
         rejectUnauthorized: true,
-        ...(values.ca !== undefined && { ca: values.ca }),
-        ...(values.cert !== undefined && { cert: values.cert }),
-        ...(values.key !== undefined && { key: values.key }),
+        ...(login.ca !== undefined && { ca: login.ca }),
+        ...(login.cert !== undefined && { cert: login.cert, key: login.key }),
       },
       // Central's consumer should be back quickly after its broker restarts.
       backoff: { initialMs: 250, maxMs: 5000 },

@@ -13,6 +13,7 @@ import { EventAuthAudit, type AuthAudit } from '../web/auth/audit.js';
 import { passwordProblem } from '../web/auth/passwords.js';
 import { isRole, usernameProblem, UserError, UserStore } from '../web/auth/users.js';
 import { ROLES } from '../web/types.js';
+import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate user ACTION --data-dir DIR [options]
   add --username NAME --role ${ROLES.join('|')} [--password-stdin]   create an account
@@ -84,10 +85,7 @@ export function parseUserArgs(args: string[]): Options {
  * Exit 0 done, 2 bad options or input, 1 anything else (database locked, unreadable).
  */
 export async function userCommand(args: string[]): Promise<number> {
-  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  if (helpRequested(args)) return printUsage(USAGE);
   let options: Options;
   try {
     options = parseUserArgs(args);

@@ -1,15 +1,18 @@
 import type { z } from 'zod';
+import { isSecretPath } from './secrets.js';
 
 /**
  * Turns zod issues into one line each, `path: what was wrong`, in the words of a YAML file
  * (mapping, list) rather than of JavaScript. Issues carry the offending input only when parsed
  * with `{ reportInput: true }` (parseConfig does); without it the lines say less about what
- * was found.
+ * was found. Given the schema that was parsed, a field it marks as a secret (secrets.ts) is
+ * described by the type of what was found, never its value.
  */
-export function formatConfigIssues(error: z.ZodError): string[] {
+export function formatConfigIssues(error: z.ZodError, schema?: z.core.$ZodType): string[] {
   return error.issues.flatMap((issue) => {
     const where = formatPath(issue.path);
-    return describeIssue(issue).map((what) => `${where}: ${what}`);
+    const secret = schema !== undefined && isSecretPath(schema, issue.path);
+    return describeIssue(issue, secret).map((what) => `${where}: ${what}`);
   });
 }
 
@@ -26,7 +29,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 type Issue = z.core.$ZodIssue;
 
-function describeIssue(issue: Issue): string[] {
+function describeIssue(issue: Issue, secret: boolean): string[] {
+  const found = (i: Issue) => (secret ? foundType(i) : foundValue(i));
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => `unknown key "${key}"`);
@@ -55,9 +59,18 @@ function isMissing(issue: Issue): boolean {
 }
 
 /** `, got "fast"`, or nothing when the issue does not carry the input. */
-function found(issue: Issue): string {
+function foundValue(issue: Issue): string {
   if (!('input' in issue)) return '';
   return `, got ${describeValue(issue.input)}`;
+}
+
+/** `, got a number`: for a secret, what kind of value was found but not the value. */
+function foundType(issue: Issue): string {
+  if (!('input' in issue)) return '';
+  const value = issue.input;
+  if (value === undefined || value === null || Array.isArray(value) || typeof value === 'object') return `, got ${describeValue(value)}`;
+  const kinds: Record<string, string> = { string: 'a string', number: 'a number', bigint: 'a number', boolean: 'a boolean' };
+  return `, got ${kinds[typeof value] ?? 'a value'}`;
 }
 
 function describeValue(value: unknown): string {

@@ -20,23 +20,56 @@ export class ConfigError extends Error {
  * syntax errors as `SOURCE:LINE:COLUMN: ...`; schema problems as `path: what was wrong`.
  */
 export function parseConfig(text: string, sourceName: string): Config {
+  const data = readYaml(text, sourceName);
+  const result = configSchema.safeParse(data, { reportInput: true });
+  if (!result.success) throw new ConfigError(sourceName, formatConfigIssues(result.error, configSchema));
+  return result.data;
+}
+
+/**
+ * The YAML document as plain data. What the yaml library throws rather than reports is a
+ * problem of the file too, so it becomes a ConfigError: an alias bomb ("billion laughs": a few
+ * lines whose aliases expand exponentially) exceeds yaml's alias budget, and input nested deep
+ * enough overflows the stack.
+ */
+function readYaml(text: string, sourceName: string): unknown {
   // merge: `<<: *defaults` lets lanes share settings through an anchor.
-  const doc = parseDocument(text, { merge: true, prettyErrors: true });
+  let doc;
+  try {
+    doc = parseDocument(text, { merge: true, prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError(sourceName, [`${sourceName}: YAML cannot be read: ${thrownProblem(err)}`]);
+  }
   if (doc.errors.length > 0) {
     throw new ConfigError(
       sourceName,
       doc.errors.map((err) => {
         const pos = err.linePos?.[0];
         const where = pos ? `${sourceName}:${pos.line}:${pos.col}` : sourceName;
-        return `${where}: YAML syntax error: ${firstLine(err.message)}`;
+        // yaml reports a stack overflow of its composer as an error at the deepest point.
+        const what = /maximum call stack/i.test(err.message) ? 'nested too deeply' : firstLine(err.message);
+        return `${where}: YAML syntax error: ${what}`;
       }),
     );
   }
-  // An empty file is an empty mapping: the schema then names the sections that are required.
-  const data: unknown = doc.toJS() ?? {};
-  const result = configSchema.safeParse(data, { reportInput: true });
-  if (!result.success) throw new ConfigError(sourceName, formatConfigIssues(result.error));
-  return result.data;
+  try {
+    // An empty file is an empty mapping: the schema then names the sections that are required.
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    throw new ConfigError(sourceName, [`${sourceName}: YAML cannot be read: ${thrownProblem(err)}`]);
+  }
+}
+
+/** yaml's own limit on alias expansion; lanes sharing settings through `<<: *defaults` stay far below. */
+const MAX_ALIAS_COUNT = 100;
+
+function thrownProblem(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/excessive alias count/i.test(message)) {
+    return `its aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} alias uses, counted with what they repeat); this looks like an alias bomb, not a configuration`;
+  }
+  if (err instanceof RangeError) return `nested too deeply (${message})`;
+  return firstLine(message);
 }
 
 /** Reads and validates a YAML config file; throws a ConfigError when it cannot be used. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePublicKey } from '../core/signing-key.js';
 import { integer, nonEmptyString, positiveMs } from './fields.js';
 import { actuatingAgeAboveMaxAge, backoffInverted, duplicateKeyIds, reportProblems } from './rules.js';
+import { secret } from './secrets.js';
 
 export const MQTT_URL_SCHEME = /^(mqtts?|wss?):\/\/[^/]+/;
 
@@ -130,7 +131,7 @@ export const mqttSchema = z
       .default(7 * 24 * 3600)
       .describe('How long (s) the broker keeps this gate\'s session after a disconnect (MQTT 5 session expiry).'),
     username: nonEmptyString().optional().describe('User name for the broker, if it asks for one.'),
-    password: nonEmptyString().optional().describe('Password for the broker; never logged.'),
+    password: secret().optional().describe('Password for the broker; never logged, nor printed in a config error.'),
     tls: mqttTlsSchema,
     backoff: mqttBackoffSchema,
     maxInFlight: integer()

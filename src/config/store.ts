@@ -3,6 +3,24 @@ import { integer, positiveMs } from './fields.js';
 
 export const SYNCHRONOUS_MODES = ['FULL', 'NORMAL'] as const;
 
+/** Entries per list by default: a few times any border gate's permits, about 26 MB of memory (docs/benchmarks.md). */
+export const DEFAULT_MAX_LIST_ENTRIES = 200_000;
+
+export const storeListsSchema = z
+  .strictObject({
+    maxEntries: integer()
+      .min(1)
+      .max(5_000_000)
+      .default(DEFAULT_MAX_LIST_ENTRIES)
+      .describe(
+        'Most entries one list (allow, deny, watch) may hold. A push from central that would make a list longer is ' +
+          'refused (`too-many-entries`) and the list stays as it was. The lists are held in memory for the lanes: ' +
+          'about 130 bytes per entry (200 000 entries: about 26 MB), and a start reads them all once (200 000: under a second).',
+      ),
+  })
+  .prefault({})
+  .describe('The lists central pushes (allow, deny, watch), as the gate stores them.');
+
 export const storeSchema = z
   .strictObject({
     synchronous: z
@@ -26,6 +44,7 @@ export const storeSchema = z
     retentionIntervalMs: positiveMs()
       .default(3_600_000)
       .describe('How often (ms) retention and the quota are enforced; also once at start-up.'),
+    lists: storeListsSchema,
   })
   .prefault({})
   .describe('The event store (SQLite in dataDir): durability, retention and disk quota.');

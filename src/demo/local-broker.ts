@@ -6,7 +6,7 @@ import { sleep, type Clock } from '../core/clock.js';
 import { acceptsLoopback, freeLoopbackPort } from '../core/loopback.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import { mosquittoConf } from './mosquitto-conf.js';
+import { mosquittoConf, type LocalBrokerConf } from './mosquitto-conf.js';
 
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 
@@ -22,6 +22,8 @@ export interface LocalBrokerOptions {
   binary?: string;
   /** Longest wait for the broker to listen, and for it to exit on stop; default 10 s. */
   timeoutMs?: number;
+  /** Password file and ACL (demoBrokerUsers); without them the broker takes anonymous clients. */
+  auth?: LocalBrokerConf['auth'];
 }
 
 export class LocalBrokerError extends Error {}
@@ -67,7 +69,8 @@ export class LocalBroker implements Service {
     for (let attempt = 1; ; attempt++) {
       this.port = await freeLoopbackPort();
       const confPath = join(this.opts.dir, 'mosquitto.conf');
-      writeFileSync(confPath, mosquittoConf({ port: this.port, dir: this.opts.dir, user: userInfo().username }));
+      const auth = this.opts.auth;
+      writeFileSync(confPath, mosquittoConf({ port: this.port, dir: this.opts.dir, user: userInfo().username, ...(auth && { auth }) }));
       const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       this.child = child;
       this.stderr = '';

@@ -4,20 +4,15 @@ import type { Logger } from '../core/log.js';
 import type { LaneDecisions } from '../config/decisions.js';
 import type { LANE_DIRECTIONS } from '../config/lane.js';
 import type { VotedPlateRead } from '../plates/voter.js';
-import type { StoredList } from '../store/lists.js';
 import type { EventSink, StoredEvent } from '../store/types.js';
-import { LIST_NAMES, type ListName } from '../uplink/commands-contract.js';
 import { decide, type Decision } from './decide.js';
 import { LANE_BUSY } from './decision-reasons.js';
 import { decisionEvent } from './decision-event.js';
 import type { LaneEvents } from './events.js';
-import { buildListIndex, type ListIndex } from './list-entries.js';
+import { LiveListIndex, type ListFeed } from './list-index.js';
 
-/** What the decider reads of the store's lists. */
-export interface ListSource {
-  get(name: string): StoredList | undefined;
-  summaries(): { name: string; version: number; receivedAt: number }[];
-}
+/** What the decider reads of the store's lists (the ListStore): each list once, then its changes. */
+export type ListSource = ListFeed;
 
 export interface LaneDecisionSettings {
   id: string;
@@ -33,17 +28,20 @@ export interface RecordedDecision {
 /**
  * Decides open, hold or deny for a voted plate read from the lists central pushed, records the
  * decision as an event, and only then announces it (`lane.decision`). The lane controller
- * calls it for each new vehicle and acts on the result. The list index is rebuilt only when a
- * list changed.
+ * calls it for each new vehicle and acts on the result. The lists are indexed once, at
+ * construction, and the index follows each change the store applies (LiveListIndex): a
+ * decision never reads or indexes the stored lists.
  */
 export class LaneDecider {
-  private cached: { key: string; index: ListIndex } | null = null;
+  private readonly lists: LiveListIndex;
   private decided = 0;
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
     private readonly deps: { sink: EventSink; lists: ListSource },
-  ) {}
+  ) {
+    this.lists = new LiveListIndex(deps.lists, ctx.log);
+  }
 
   /**
    * `laneBusy`: another vehicle is at the barrier, so an `allowed` open becomes a `lane-busy`
@@ -52,7 +50,7 @@ export class LaneDecider {
   decide(lane: LaneDecisionSettings, read: VotedPlateRead, laneBusy = false): RecordedDecision {
     const input = { plate: read.plate, confidence: read.confidence, votes: read.votes };
     const otherReads = read.otherPlates ?? [];
-    let decision = decide({ read: input, otherReads, lane, rules: lane.rules, lists: this.listIndex(), now: this.ctx.clock.now() });
+    let decision = decide({ read: input, otherReads, lane, rules: lane.rules, lists: this.lists.current(), now: this.ctx.clock.now() });
     if (laneBusy && decision.action === 'open') {
       decision = { ...decision, action: 'hold', reason: LANE_BUSY, detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})` };
     }
@@ -64,15 +62,5 @@ export class LaneDecider {
 
   stats() {
     return { decided: this.decided };
-  }
-
-  private listIndex(): ListIndex {
-    const key = JSON.stringify(this.deps.lists.summaries().map((s) => [s.name, s.version, s.receivedAt]));
-    if (this.cached?.key === key) return this.cached.index;
-    const stored = Object.fromEntries(LIST_NAMES.map((name) => [name, this.deps.lists.get(name)])) as Record<ListName, StoredList | undefined>;
-    const { index, problems } = buildListIndex(stored);
-    for (const problem of problems) this.ctx.log.warn({ ...problem }, 'list entry not usable');
-    this.cached = { key, index };
-    return index;
   }
 }

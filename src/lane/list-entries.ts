@@ -91,26 +91,41 @@ export type StoredLists = Partial<Record<ListName, StoredList | undefined>>;
 export function buildListIndex(lists: StoredLists): { index: ListIndex; problems: EntryProblem[] } {
   const problems: EntryProblem[] = [];
   const meta = Object.fromEntries(LIST_NAMES.map((name) => [name, metaOf(lists[name])])) as Record<ListName, ListMeta | null>;
-  const allow = new Map<string, AllowEntry>();
-  for (const raw of lists.allow?.entries ?? []) {
-    const parsed = allowEntrySchema.safeParse(raw);
-    if (parsed.success) allow.set(parsed.data.key, pickAllow(parsed.data));
-    else problems.push({ list: 'allow', key: keyOf(raw), effect: 'ignored', message: issuesText(parsed.error) });
-  }
-  const flags = (name: 'deny' | 'watch'): Map<string, FlagEntry> => {
-    const map = new Map<string, FlagEntry>();
+  const index: ListIndex = { allow: new Map(), deny: new Map(), watch: new Map(), meta };
+  for (const name of LIST_NAMES) {
     for (const raw of lists[name]?.entries ?? []) {
-      const parsed = flagEntrySchema.safeParse(raw);
-      if (parsed.success) map.set(parsed.data.key, pickFlag(parsed.data));
-      else {
-        const key = keyOf(raw);
-        problems.push({ list: name, key, effect: 'kept', message: issuesText(parsed.error) });
-        if (key !== '') map.set(key, { key });
-      }
+      const problem = indexEntry(index, name, raw);
+      if (problem) problems.push(problem);
     }
-    return map;
-  };
-  return { index: { allow, deny: flags('deny'), watch: flags('watch'), meta }, problems };
+  }
+  return { index, problems };
+}
+
+/**
+ * Puts one raw entry of list `name` into the index (replacing one with its key); returns the
+ * problem with it, if any. Used for the whole lists at start-up and for each entry central
+ * adds later, so the index follows the store without being built again.
+ */
+export function indexEntry(index: ListIndex, name: ListName, raw: unknown): EntryProblem | null {
+  if (name === 'allow') {
+    const parsed = allowEntrySchema.safeParse(raw);
+    if (parsed.success) {
+      index.allow.set(parsed.data.key, pickAllow(parsed.data));
+      return null;
+    }
+    // An allow entry that does not parse opens nothing; one that was there before goes.
+    const key = keyOf(raw);
+    index.allow.delete(key);
+    return { list: 'allow', key, effect: 'ignored', message: issuesText(parsed.error) };
+  }
+  const parsed = flagEntrySchema.safeParse(raw);
+  if (parsed.success) {
+    index[name].set(parsed.data.key, pickFlag(parsed.data));
+    return null;
+  }
+  const key = keyOf(raw);
+  if (key !== '') index[name].set(key, { key });
+  return { list: name, key, effect: 'kept', message: issuesText(parsed.error) };
 }
 
 function metaOf(list: StoredList | undefined): ListMeta | null {

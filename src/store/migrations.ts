@@ -117,6 +117,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'list_entries',
+    up(db) {
+      db.exec(`
+        -- One row per list entry, so that a delta from central writes only what it changes, and
+        -- each list's entry count is kept rather than counted (lists.entry_count).
+        CREATE TABLE list_entries (
+          list  TEXT NOT NULL,
+          key   TEXT NOT NULL,
+          entry TEXT NOT NULL CHECK (json_valid(entry)),
+          PRIMARY KEY (list, key)
+        ) WITHOUT ROWID;
+        INSERT INTO list_entries (list, key, entry)
+          SELECT lists.name, json_extract(e.value, '$.key'), e.value FROM lists, json_each(lists.entries) AS e;
+        ALTER TABLE lists ADD COLUMN entry_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE lists SET entry_count = (SELECT COUNT(*) FROM list_entries WHERE list_entries.list = lists.name);
+        ALTER TABLE lists DROP COLUMN entries;
+      `);
+    },
+  },
 ];
 
 /**

@@ -22,7 +22,8 @@ export interface StoreContext {
 export interface StoreOptions {
   dataDir: string;
   siteId: string;
-  config: StoreConfig;
+  /** The `store` config section; without `lists`, their defaults. */
+  config: Omit<StoreConfig, 'lists'> & Partial<Pick<StoreConfig, 'lists'>>;
   /** Default: a new ULID, so boot ids sort by start time. */
   bootId?: string;
   busyTimeoutMs?: DatabaseOptions['busyTimeoutMs'];
@@ -61,7 +62,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       db,
       bootId,
       events: new EventStore(db, { clock: ctx.clock, log }, { siteId, bootId }),
-      lists: new ListStore(db, ctx.clock),
+      lists: new ListStore(db, ctx.clock, { ...(config.lists && { maxEntries: config.lists.maxEntries }) }),
       commandIds: new CommandLog(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
       retention: new RetentionService({ clock: ctx.clock, log }, retention, { intervalMs: config.retentionIntervalMs, onAlarm: options.onAlarm }),

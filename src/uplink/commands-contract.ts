@@ -28,6 +28,7 @@ export const REFUSAL_CODES = [
   'too-early',
   'replayed',
   'version-mismatch',
+  'too-many-entries',
   'conflict',
   'failed',
 ] as const;

@@ -1,4 +1,4 @@
-import type { DeltaResult, ListEntry } from '../store/lists.js';
+import { ListTooLargeError, type DeltaResult, type ListEntry } from '../store/lists.js';
 import { GATE_LANE_ID, type NewEvent } from '../store/types.js';
 import type { SignatureCheck } from './central-inbox.js';
 import { describeIssues, LIST_MAX_BYTES, LIST_NAMES, listPushSchema, type ListPush } from './commands-contract.js';
@@ -15,7 +15,8 @@ type ListStatus = 'applied' | 'repeat' | 'refused';
 /**
  * Applies list pushes from central (full or delta) to the store, after checking size, central's
  * signature (always: the lists decide who opens, so an unsigned push is never applied), name and
- * shape. A delta that does not fit the stored version is refused as `version-mismatch` with the
+ * shape; a push that would make a list longer than the store holds is refused as
+ * `too-many-entries`. A delta that does not fit the stored version is refused as `version-mismatch` with the
  * version the gate has, so central sends the full list; a delta already applied (a redelivery)
  * is acknowledged without change.
  */
@@ -62,6 +63,8 @@ export class ListReceiver {
         currentVersion: result.currentVersion,
       });
     } catch (err) {
+      // The store's cap (store.lists.maxEntries): central must shorten the list, resending will not help.
+      if (err instanceof ListTooLargeError) return refuse({ code: 'too-many-entries', message: err.message });
       return refuse({ code: 'failed', message: `list "${name}" not applied: ${(err as Error).message}` });
     }
   }

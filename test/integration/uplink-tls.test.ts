@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { mqttSchema, type MqttTlsConfig } from '../../src/config/mqtt.js';
 import { wireEventSchema } from '../../src/uplink/contract.js';
 import { Uplink } from '../../src/uplink/uplink.js';
 import { builtCli } from '../helpers/demo-clip.js';
+import { confBlockAfter } from '../helpers/doc-blocks.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
@@ -21,16 +23,8 @@ import { makeCa, makeClientCert, makeTestPki, type KeyPair, type TestPki } from 
 
 const SITE = 'mlt-kth';
 const PASSWORDS: Record<string, string> = { [SITE]: 'gate-secret', central: 'central-secret' };
-// The ACL of docs/mqtt-security.md: a gate writes under its own site, reads its commands and lists.
-const ACL = [
-  'user central',
-  'topic read smartgate/v1/#',
-  'topic write smartgate/v1/+/commands/#',
-  'topic write smartgate/v1/+/lists/#',
-  'pattern write smartgate/v1/%u/#',
-  'pattern read smartgate/v1/%u/commands/#',
-  'pattern read smartgate/v1/%u/lists/#',
-];
+// The ACL of docs/mqtt-security.md, read from the page: a gate writes under its own site, reads its commands and lists.
+const ACL = confBlockAfter(readFileSync(new URL('../../docs/mqtt-security.md', import.meta.url), 'utf8'), '## 3. ACLs');
 
 let dir: string;
 let pki: TestPki;
@@ -50,7 +44,7 @@ beforeAll(async () => {
   const passwd = join(dir, 'passwd');
   await writeFile(passwd, '');
   for (const [user, password] of Object.entries(PASSWORDS)) await promisify(execFile)('mosquitto_passwd', ['-b', passwd, user, password]);
-  await writeFile(join(dir, 'acl'), `${ACL.join('\n')}\n`);
+  await writeFile(join(dir, 'acl'), ACL);
   // These lines follow the helper's `listener` line, so they make that listener TLS-only.
   broker = await startMosquitto({
     extraConfig: [

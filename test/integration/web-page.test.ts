@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -84,7 +84,9 @@ beforeAll(async () => {
   await waitFor(() => stdoutLines.some((l) => l.startsWith('status page: ')), 30_000, 'the demo to serve its page');
   pageUrl = stdoutLines.find((l) => l.startsWith('status page: '))!.slice('status page: '.length).replace(/\/$/, '');
   brokerUrl = /(mqtt:\/\/127\.0\.0\.1:\d+)/.exec(stdoutLines.find((l) => l.startsWith("central's broker"))!)![1]!;
-  central = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, reconnectPeriod: 0 });
+  // The demo's broker takes its two accounts only: central's password is in the data directory.
+  const centralPassword = readFileSync(join(dataDir, 'broker', 'central.password'), 'utf8').trim();
+  central = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, username: 'central', password: centralPassword });
   central.on('message', (_topic, payload) => {
     const parsed = parseWireEvent(payload);
     if ('event' in parsed) published.push(parsed.event);

@@ -66,7 +66,7 @@ lanes:
     const expected: Config = {
       site: { id: 'mlt-kth', name: 'Gate' },
       dataDir: './data',
-      store: { synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000 },
+      store: { synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000, lists: { maxEntries: 200_000 } },
       log: { level: 'info' },
       http: { port: 8080, host: '127.0.0.1', maxConnections: 256, maxConnectionsPerAddress: 32, requestTimeoutMs: 15_000, maxConcurrentLogins: 2 },
       lanes: [

@@ -7,20 +7,23 @@ import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneDecider, type ListSource } from '../../src/lane/lane-decider.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
-import type { StoredList } from '../../src/store/lists.js';
+import type { ListChangeListener, StoredList } from '../../src/store/lists.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
 
 /** Lists as the store would hold them, changed by the test like central's pushes. */
 class Lists implements ListSource {
   private readonly lists = new Map<string, StoredList>();
+  private readonly listeners = new Set<ListChangeListener>();
   set(name: string, version: number, receivedAt: number, entries: { key: string; [k: string]: unknown }[]): void {
     this.lists.set(name, { version, receivedAt, entries });
+    for (const listener of this.listeners) listener({ kind: 'full', name, version, receivedAt, entries });
   }
   get(name: string): StoredList | undefined {
     return this.lists.get(name);
   }
-  summaries() {
-    return [...this.lists].map(([name, l]) => ({ name, version: l.version, receivedAt: l.receivedAt }));
+  onChange(listener: ListChangeListener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }
 

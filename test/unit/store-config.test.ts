@@ -20,7 +20,7 @@ const problems = (text: string) => {
 
 describe('store config', () => {
   it('defaults to durable writes, 90 days, 10 GB, hourly', () => {
-    expect(parseConfig(BASE, 'gate.yaml').store).toEqual({ synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000 });
+    expect(parseConfig(BASE, 'gate.yaml').store).toEqual({ synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000, lists: { maxEntries: 200_000 } });
   });
 
   it('takes what is given and fills the rest', () => {
@@ -29,6 +29,7 @@ describe('store config', () => {
       retentionDays: 90,
       quotaMb: 2048,
       retentionIntervalMs: 3_600_000,
+      lists: { maxEntries: 200_000 },
     });
   });
 
@@ -38,6 +39,7 @@ describe('store config', () => {
     ['quotaMb: 1.5', 'store.quotaMb: expected an integer, got 1.5'],
     ['retentionIntervalMs: 0', 'store.retentionIntervalMs: must be greater than 0'],
     ['vacuum: true', 'store: unknown key "vacuum"'],
+    ['lists: { maxEntries: 0 }', 'store.lists.maxEntries: must be at least 1'],
   ])('refuses %s', (field, problem) => {
     expect(problems(`${BASE}store: { ${field} }\n`)).toEqual([problem]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/fake-clock.js';
-import { useTempDirs } from '../helpers/store-fixtures.js';
+import { ListTooLargeError, type ListChange } from '../../src/store/lists.js';
+import { STORE_DEFAULTS, useTempDirs } from '../helpers/store-fixtures.js';
 
 const plate = (key: string, extra: Record<string, unknown> = {}) => ({ key, ...extra });
 
@@ -84,5 +85,68 @@ describe('ListStore', () => {
     first.lists.applyDelta('deny', 5, 6, [plate('B')], []);
     first.close();
     expect(temp.open(dir).lists.get('deny')).toMatchObject({ version: 6, entries: [plate('A'), plate('B')] });
+  });
+
+  // Issue 20, item 14: a list has a size limit, and its entry count is kept, not counted.
+  describe('with store.lists.maxEntries', () => {
+    const capped = (maxEntries: number) => temp.open(temp.make(), { config: { ...STORE_DEFAULTS, lists: { maxEntries } } }).lists;
+    const keys = (n: number, prefix = 'K') => Array.from({ length: n }, (_, i) => plate(`${prefix}${i}`));
+
+    it('refuses a full list longer than the limit, leaving the stored one as it was', () => {
+      const lists = capped(3);
+      lists.applyFull('allow', 1, keys(3));
+      const before = lists.get('allow');
+      expect(() => lists.applyFull('allow', 2, keys(4))).toThrow(ListTooLargeError);
+      expect(() => lists.applyFull('allow', 2, keys(4))).toThrow('list "allow" would have 4 entries, more than the 3 this gate holds (store.lists.maxEntries); the list is unchanged');
+      expect(lists.get('allow')).toEqual(before);
+      expect(lists.summaries()).toEqual([{ name: 'allow', version: 1, receivedAt: before!.receivedAt, entries: 3 }]);
+    });
+
+    it('refuses a delta that would grow the list past the limit, and rolls it back whole', () => {
+      const lists = capped(3);
+      lists.applyFull('allow', 1, keys(3));
+      const before = lists.get('allow');
+      // Removes one and adds two new ones: four.
+      expect(() => lists.applyDelta('allow', 1, 2, [plate('N1'), plate('N2')], ['K0'])).toThrow(ListTooLargeError);
+      expect(lists.get('allow')).toEqual(before);
+      expect(lists.summaries()[0]).toMatchObject({ version: 1, entries: 3 });
+      // At the limit, replacing entries and swapping one for another still apply.
+      expect(lists.applyDelta('allow', 1, 2, [plate('K1', { note: 'new' }), plate('N1')], ['K0'])).toEqual({ applied: true, version: 2 });
+      expect(lists.get('allow')?.entries).toEqual([plate('K1', { note: 'new' }), plate('K2'), plate('N1')]);
+    });
+
+    it('keeps each count right through full lists, deltas, repeated and missing keys', () => {
+      const lists = capped(1000);
+      const check = () => {
+        for (const summary of lists.summaries()) expect(summary.entries, summary.name).toBe(lists.get(summary.name)!.entries.length);
+      };
+      lists.applyFull('deny', 1, keys(10));
+      check();
+      lists.applyDelta('deny', 1, 2, [plate('K1', { reason: 'again' }), plate('X1')], ['K2', 'not-there', 'K2']);
+      check();
+      lists.applyDelta('deny', 2, 3, [plate('K3')], ['K3', 'K4']); // in both: it stays, replaced
+      check();
+      expect(lists.summaries()).toEqual([expect.objectContaining({ name: 'deny', version: 3, entries: 9 })]);
+      lists.applyFull('deny', 4, keys(2, 'Z'));
+      lists.applyFull('watch', 1, []);
+      check();
+      expect(lists.summaries().map((x) => [x.name, x.entries])).toEqual([['deny', 2], ['watch', 0]]);
+    });
+
+    it('tells listeners each change once it is stored, and nothing of a refused one', () => {
+      const lists = capped(3);
+      const changes: ListChange[] = [];
+      const stop = lists.onChange((c) => changes.push(c));
+      lists.applyFull('allow', 1, keys(2));
+      lists.applyDelta('allow', 1, 2, [plate('N1')], ['K0', 'K9']);
+      expect(() => lists.applyDelta('allow', 2, 3, [plate('N2'), plate('N3')], [])).toThrow(ListTooLargeError);
+      lists.applyDelta('allow', 1, 2, [plate('N1')], []); // a repeat
+      stop();
+      lists.applyFull('deny', 1, []);
+      expect(changes).toEqual([
+        { kind: 'full', name: 'allow', version: 1, receivedAt: expect.any(Number), entries: keys(2) },
+        { kind: 'delta', name: 'allow', version: 2, receivedAt: expect.any(Number), add: [plate('N1')], remove: ['K0', 'K9'] },
+      ]);
+    });
   });
 });

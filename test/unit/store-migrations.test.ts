@@ -24,7 +24,7 @@ describe('migrate', () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 1));
     const db = open(join(temp.make(), 'smartgate.db'));
     expect(migrate(db, clock)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'lists', 'outbox', 'schema_migrations', 'users']);
+    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'list_entries', 'lists', 'outbox', 'schema_migrations', 'users']);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: Date.UTC(2026, 4, 1) })),
     );
@@ -47,6 +47,23 @@ describe('migrate', () => {
     expect(migrate(db, new FakeClock())).toEqual(MIGRATIONS.slice(1).map((m) => m.version));
     expect(tables(db)).toContain('command_ids');
     expect(db.prepare('SELECT name, version FROM lists').all()).toEqual([{ name: 'deny', version: 3 }]);
+  });
+
+  it('moves the lists of a version 3 database into one row per entry, with their counts', () => {
+    const db = open(join(temp.make(), 'smartgate.db'));
+    migrate(db, new FakeClock(), MIGRATIONS.slice(0, 3));
+    const insert = db.prepare('INSERT INTO lists (name, version, received_at, entries) VALUES (?, ?, ?, ?)');
+    insert.run('allow', 4, 1000, JSON.stringify([{ key: '29C12345', reason: 'permit' }, { key: '云A12345' }]));
+    insert.run('deny', 2, 2000, '[]');
+    expect(migrate(db, new FakeClock())).toEqual([4]);
+    expect(db.prepare('SELECT name, version, received_at, entry_count FROM lists ORDER BY name').all()).toEqual([
+      { name: 'allow', version: 4, received_at: 1000, entry_count: 2 },
+      { name: 'deny', version: 2, received_at: 2000, entry_count: 0 },
+    ]);
+    expect(db.prepare('SELECT list, key, entry FROM list_entries ORDER BY list, key').all()).toEqual([
+      { list: 'allow', key: '29C12345', entry: '{"key":"29C12345","reason":"permit"}' },
+      { list: 'allow', key: '云A12345', entry: '{"key":"云A12345"}' },
+    ]);
   });
 
   it('applies only the migrations newer than the database, in order', () => {

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/core/fake-clock.js';
 import { LIST_MAX_BYTES } from '../../src/uplink/commands-contract.js';
 import type { SignatureCheck } from '../../src/uplink/central-inbox.js';
 import { ListReceiver } from '../../src/uplink/list-receiver.js';
-import { useTempDirs } from '../helpers/store-fixtures.js';
+import { STORE_DEFAULTS, useTempDirs } from '../helpers/store-fixtures.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const SIGNED = { signed: true, kid: 'central-1' } as const;
@@ -51,6 +51,24 @@ describe('ListReceiver', () => {
       payload: { name: 'deny', status: 'applied', kind: 'full', version: 4, entries: 2, reason: null, kid: 'central-1', currentVersion: 4 },
     });
     expect(lists.get('deny')).toMatchObject({ version: 4, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] });
+  });
+
+  it('refuses a push that would make a list longer than store.lists.maxEntries as too-many-entries, changing nothing', () => {
+    const store = temp.open(temp.make(), { config: { ...STORE_DEFAULTS, lists: { maxEntries: 2 } } }, new FakeClock());
+    const real = new ListReceiver(store.lists);
+    const receiver = { handle: (name: string, payload: Buffer) => real.handle(name, payload, () => SIGNED) };
+    const full = receiver.handle('deny', json({ kind: 'full', version: 1, entries: [{ key: 'A1' }, { key: 'B2' }, { key: 'C3' }] }));
+    expect(full.reply).toEqual({
+      status: 'error',
+      error: { code: 'too-many-entries', message: 'list "deny" would have 3 entries, more than the 2 this gate holds (store.lists.maxEntries); the list is unchanged' },
+    });
+    expect(full.event.payload).toMatchObject({ name: 'deny', status: 'refused', kind: 'full', entries: 3, reason: 'too-many-entries', kid: 'central-1' });
+    expect(store.lists.get('deny')).toBeUndefined();
+
+    expect(receiver.handle('deny', json({ kind: 'full', version: 1, entries: [{ key: 'A1' }, { key: 'B2' }] })).reply.status).toBe('ok');
+    const delta = receiver.handle('deny', json({ kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: 'C3' }], remove: [] }));
+    expect(delta.reply).toMatchObject({ status: 'error', error: { code: 'too-many-entries' } });
+    expect(store.lists.get('deny')).toMatchObject({ version: 1, entries: [{ key: 'A1' }, { key: 'B2' }] });
   });
 
   it('applies a delta on top of the version it was made from', () => {
