@@ -8,7 +8,7 @@ import { silentLogger } from '../core/log.js';
 import { storeSchema } from '../config/store.js';
 import { StoreLockedError } from '../store/database.js';
 import { EventStore } from '../store/event-store.js';
-import { DATABASE_FILE, openStore, type Store } from '../store/store.js';
+import { DATABASE_FILE, openStore, SITE_NOT_YET_KNOWN, type Store } from '../store/store.js';
 import { EventAuthAudit, type AuthAudit } from '../web/auth/audit.js';
 import { passwordProblem } from '../web/auth/passwords.js';
 import { isRole, usernameProblem, UserError, UserStore } from '../web/auth/users.js';
@@ -102,7 +102,7 @@ export async function userCommand(args: string[]): Promise<number> {
 
   let store: Store;
   try {
-    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir: options.dataDir, siteId: 'local', config: storeSchema.parse({}), busyTimeoutMs: 1000 });
+    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir: options.dataDir, siteId: SITE_NOT_YET_KNOWN, config: storeSchema.parse({}), busyTimeoutMs: 1000 });
   } catch (err) {
     const message =
       err instanceof StoreLockedError
@@ -141,8 +141,8 @@ const sessionsEnded = (username: string) =>
 /**
  * Account changes are recorded as `auth` events like the page's logins, and reach central with
  * the daemon's next connection. This command has no config, so they are recorded under the site
- * of the newest event in the store (the daemon's site.id); a store that has none yet has them
- * under `local`.
+ * of the newest event in the store (the daemon's site.id); in a store that has none yet, under
+ * SITE_NOT_YET_KNOWN, which the daemon replaces by its site.id when it opens the store.
  */
 function auditOf(store: Store): AuthAudit {
   const newest = store.db.prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1').get();

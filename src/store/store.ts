@@ -14,6 +14,13 @@ import { UlidFactory } from './ulid.js';
 
 export const DATABASE_FILE = 'smartgate.db';
 
+/**
+ * The site of events recorded by a command that has no config (`smartgate user`) in a store no
+ * daemon has opened yet. Not a valid site id, so it cannot clash with one; the daemon claims
+ * such events for its site when it opens the store, before anything is published.
+ */
+export const SITE_NOT_YET_KNOWN = '?';
+
 export interface StoreContext {
   clock: Clock;
   log: Logger;
@@ -21,6 +28,7 @@ export interface StoreContext {
 
 export interface StoreOptions {
   dataDir: string;
+  /** The site events are recorded under; SITE_NOT_YET_KNOWN for a command without a config. */
   siteId: string;
   /** The `store` config section; without `lists`, their defaults. */
   config: Omit<StoreConfig, 'lists'> & Partial<Pick<StoreConfig, 'lists'>>;
@@ -53,6 +61,10 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
   try {
     const applied = migrate(db, ctx.clock);
     if (applied.length > 0) log.info({ applied }, 'database schema migrated');
+    if (siteId !== SITE_NOT_YET_KNOWN) {
+      const claimed = claimEventsOfUnknownSite(db, siteId);
+      if (claimed > 0) log.info({ claimed, siteId }, 'events recorded before the site was known are now the site\'s');
+    }
     const bootId = options.bootId ?? new UlidFactory(ctx.clock).next();
     const retention = new Retention(db, dataDir, ctx.clock, {
       retentionDays: config.retentionDays,
@@ -72,4 +84,18 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
     db.close();
     throw err;
   }
+}
+
+/**
+ * Gives the events recorded under SITE_NOT_YET_KNOWN (and not yet delivered: nothing else can
+ * have them) to `siteId`. Otherwise the uplink would publish them under a site no broker ACL
+ * lets the gate write to, and the outbox, which keeps its order, would wait on them for ever.
+ */
+function claimEventsOfUnknownSite(db: Database, siteId: string): number {
+  return db
+    .prepare<[string, string]>(
+      `UPDATE events SET site_id = ?
+       WHERE site_id = ? AND event_id IN (SELECT event_id FROM outbox WHERE delivered_at IS NULL)`,
+    )
+    .run(siteId, SITE_NOT_YET_KNOWN).changes;
 }

@@ -119,7 +119,8 @@ describe('smartgate user', () => {
   it('records each account change as an auth event on lane gate, under the site of the newest event, never the password', async () => {
     const dir = freshDir();
     await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
-    // The daemon ran in between, and recorded under its site.
+    // The daemon ran in between: the first change, made before any site was known, became its
+    // site's when it opened the store, and it recorded under its site.
     const daemon = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
     daemon.events.append({ type: 'alarm', laneId: 'gate', payload: { alarm: 'test' } });
     daemon.close();
@@ -131,7 +132,7 @@ describe('smartgate user', () => {
     try {
       const rows = store.db.prepare("SELECT site_id, lane_id, payload FROM events WHERE type = 'auth' ORDER BY event_id").all() as { site_id: string; lane_id: string; payload: string }[];
       expect(rows.map((r) => [r.site_id, r.lane_id, JSON.parse(r.payload)])).toEqual([
-        ['local', 'gate', { action: 'user-added', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
+        ['mlt-kth', 'gate', { action: 'user-added', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
         ['mlt-kth', 'gate', { action: 'password-changed', username: 'tran.thi.b', source: 'cli' }],
         ['mlt-kth', 'gate', { action: 'user-removed', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
       ]);

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centralSigner } from '../helpers/central-signer.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { confBlockAfter } from '../helpers/doc-blocks.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -20,6 +21,7 @@ import { waitFor } from '../helpers/processes.js';
 const DOC = new URL('../../docs/mqtt-security.md', import.meta.url);
 const SITE = 'mlt-kth';
 const CUSTOMS = 'customs-mlt-kth-exit-1';
+const CENTRAL = centralSigner('central-acl');
 const PASSWORDS: Record<string, string> = { [SITE]: 'gate-secret', central: 'central-secret', [CUSTOMS]: 'customs-secret' };
 
 let dir: string;
@@ -48,7 +50,11 @@ beforeAll(async () => {
     `site: { id: ${SITE}, name: ACL test gate }
 dataDir: ${join(dir, 'data')}
 http: { enabled: false }
-mqtt: { url: "${broker.url}", username: ${SITE}, password: ${PASSWORDS[SITE]} }
+mqtt:
+  url: "${broker.url}"
+  username: ${SITE}
+  password: ${PASSWORDS[SITE]}
+  central: { keys: [{ id: ${CENTRAL.kid}, publicKey: "${CENTRAL.keys[0]!.publicKey}" }] }
 lanes:
   - { id: entry-1, direction: entry, camera: ${camera} }
   - { id: exit-1, direction: exit, camera: ${camera} }
@@ -95,15 +101,20 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
     const status = JSON.parse(central.seen.find((p) => p.topic === retained[0])!.payload.toString()) as { state: string };
     expect(status.state).toBe('online');
 
-    // Central pushes a list: the gate replies, and records the push as an event on gate/events.
-    await central.client.publishAsync(`smartgate/v1/${SITE}/lists/deny`, JSON.stringify({ kind: 'full', version: 1, entries: [{ key: '29C12345' }] }), { qos: 1 });
+    // Central pushes a list, signed: the gate replies under its reply prefix, and records the push
+    // as an event on gate/events.
+    const listTopic = `smartgate/v1/${SITE}/lists/deny`;
+    const push = JSON.stringify({ kind: 'full', version: 1, entries: [{ key: '29C12345' }] });
+    await central.client.publishAsync(listTopic, push, { qos: 1, properties: { userProperties: CENTRAL.sign(listTopic, push) } });
+    const replyTopic = `smartgate/v1/${SITE}/replies/lists/deny`;
     await waitFor(
-      () => topicsOf(central.seen).includes(`smartgate/v1/${SITE}/lists/deny/response`) && topicsOf(central.seen).includes(`smartgate/v1/${SITE}/gate/events`),
+      () => topicsOf(central.seen).includes(replyTopic) && topicsOf(central.seen).includes(`smartgate/v1/${SITE}/gate/events`),
       15_000,
       `the reply and the list event (got ${topicsOf(central.seen).join(', ')})`,
     );
     const event = JSON.parse(central.seen.find((p) => p.topic === `smartgate/v1/${SITE}/gate/events`)!.payload.toString()) as { type: string; siteId: string };
-    expect(event).toMatchObject({ type: 'list', siteId: SITE });
+    expect(event).toMatchObject({ type: 'list', siteId: SITE, payload: { status: 'applied', kid: CENTRAL.kid } });
+    expect(JSON.parse(central.seen.find((p) => p.topic === replyTopic)!.payload.toString())).toMatchObject({ status: 'ok' });
   }, 150_000);
 
   it('refuses the gate\'s user a publish on its own commands and lists, and another site\'s topics', async () => {
