@@ -1,24 +1,29 @@
 import type { Logger } from '../core/log.js';
 
-export interface Stoppable {
+export interface Lifecycle {
+  /** Brings the target up; signals that arrive meanwhile are held until it is up. */
+  start?(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Runs until SIGTERM or SIGINT (or `until` resolves), then stops `target` cleanly: cameras'
- * ffmpeg children are ended before the process exits. A second signal while stopping exits at
- * once, for an operator whose Ctrl-C seems stuck.
+ * Starts `target`, runs until SIGTERM or SIGINT (or `until` resolves), then stops it cleanly:
+ * cameras' ffmpeg children are ended before the process exits. The handlers are in place before
+ * the start: a signal while starting (a lane can already be reading then) is held and the target
+ * stopped as soon as it is up, instead of the default action killing the process with its
+ * children orphaned. A second signal while starting or stopping exits at once, for an operator
+ * whose Ctrl-C seems stuck. A start that fails stops what did start, then rejects.
  */
-export function runUntilSignal(target: Stoppable, log: Logger, until?: Promise<unknown>): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals | 'done') => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal while stopping: exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'shutting down');
+export function runUntilSignal(target: Lifecycle, log: Logger, until?: Promise<unknown>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let phase: 'starting' | 'running' | 'stopping' = 'starting';
+    let stopWhenStarted = false;
+    const detach = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+    const stop = () => {
+      phase = 'stopping';
       target.stop().then(
         () => finish(0),
         (err: unknown) => {
@@ -27,14 +32,41 @@ export function runUntilSignal(target: Stoppable, log: Logger, until?: Promise<u
         },
       );
     };
+    const onSignal = (signal: NodeJS.Signals | 'done') => {
+      if (phase === 'stopping' || stopWhenStarted) {
+        log.warn({ signal }, 'second signal while stopping: exiting now');
+        process.exit(130);
+      }
+      log.info({ signal }, 'shutting down');
+      if (phase === 'starting') stopWhenStarted = true;
+      else stop();
+    };
     const finish = (code: number) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      detach();
       log.info('stopped');
       resolve(code);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    until?.then(() => onSignal('done'));
+    (target.start?.() ?? Promise.resolve()).then(
+      () => {
+        if (stopWhenStarted) return stop();
+        phase = 'running';
+        until?.then(() => {
+          if (phase === 'running') onSignal('done');
+        });
+      },
+      (err: unknown) => {
+        phase = 'stopping';
+        target.stop().then(
+          () => (detach(), reject(err)),
+          (stopErr: unknown) => {
+            log.error({ err: stopErr }, 'stop after a failed start failed');
+            detach();
+            reject(err);
+          },
+        );
+      },
+    );
   });
 }

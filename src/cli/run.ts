@@ -151,13 +151,15 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
   const statsTimer = setInterval(() => log.info({ stats: daemon.stats() }, 'daemon stats'), 30_000);
   statsTimer.unref();
   const extras = opts.extraServices?.(daemon) ?? [];
-  await daemon.start();
-  for (const service of extras) await service.start();
-  if (daemon.web) log.info({ page: `${daemon.web.url}/` }, `page: ${daemon.web.url}/`);
-  opts.onStarted?.(daemon);
   const until = opts.stopAfterSeconds ? new Promise((r) => setTimeout(r, opts.stopAfterSeconds! * 1000).unref()) : undefined;
   return runUntilSignal(
     {
+      start: async () => {
+        await daemon.start();
+        for (const service of extras) await service.start();
+        if (daemon.web) log.info({ page: `${daemon.web.url}/` }, `page: ${daemon.web.url}/`);
+        opts.onStarted?.(daemon);
+      },
       stop: async () => {
         clearInterval(statsTimer);
         for (const service of [...extras].reverse()) await service.stop();
