@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkConfigCommand } from '../../src/cli/check-config.js';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { generateSigningKeyPair } from '../../src/core/signing-key.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 const KEY = generateSigningKeyPair();
 
@@ -18,16 +19,6 @@ ${mqtt}
 lanes:
   - { id: ${laneId}, direction: entry, camera: { url: "rtsp://10.0.0.1/1" } }
 `;
-}
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'gate.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 describe('mqtt.central and the command limits', () => {

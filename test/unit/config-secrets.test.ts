@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { isSecretPath, secret } from '../../src/config/secrets.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 // Issue 20, item 13: a config error never prints the value of a secret field, and what the
 // yaml library throws (an alias bomb, input nested too deep) is a config error, not a crash.
@@ -13,16 +14,6 @@ lanes:
     direction: entry
     camera: { url: rtsp://192.168.10.21:554/1 }
 `;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'gate.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 /** "billion laughs": each level repeats the one before nine times, 9^8 strings in all. */
 function aliasBomb(): string {

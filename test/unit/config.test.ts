@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { CN_PLATE_KINDS, VN_PLATE_KINDS } from '../../src/plates/kinds.js';
+import { problemsOf } from '../helpers/config-problems.js';
 
 const EXAMPLE = new URL('../../config/gate.example.yaml', import.meta.url).pathname;
 
@@ -27,16 +28,6 @@ lanes:
 function edit(text: string, from: string, to: string): string {
   if (!text.includes(from)) throw new Error(`test setup: "${from}" not in the base config`);
   return text.replace(from, to);
-}
-
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'gate.yaml');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
 }
 
 describe('parseConfig', () => {
