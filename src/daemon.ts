@@ -18,7 +18,7 @@ import type { Store } from './store/store.js';
 import { centralHandlers } from './uplink/central-handlers.js';
 import type { GateSnapshot } from './uplink/state-publisher.js';
 import { createUplink, type Uplink } from './uplink/uplink.js';
-import { smartgateVersion } from './uplink/version.js';
+import { smartgateVersion } from './core/version.js';
 import type { PlateFinder, PlateReader } from './vision/types.js';
 import { DEFAULT_MIN_CHAR_CONFIDENCE } from './vision/engine-names.js';
 import { AnnotatedFrameRenderer } from './lane/annotated-frame.js';

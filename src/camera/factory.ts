@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../core/backoff.js';
 import { redactCredentials } from './ffmpeg-args.js';
 import { FfmpegSource } from './ffmpeg-source.js';
 import { ImageFolderSource } from './image-folder-source.js';

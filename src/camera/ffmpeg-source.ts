@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from '../core/backoff.js';
 import { ffmpegArgs, type FfmpegInput } from './ffmpeg-args.js';
 import { FfmpegSupervisor } from './ffmpeg-supervisor.js';
 import { FrameSplitter } from './frame-splitter.js';

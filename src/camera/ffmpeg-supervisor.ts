@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { backoffDelayMs, type BackoffOptions } from '../core/backoff.js';
 import { redactCredentials } from './ffmpeg-args.js';
 import { spawnGroupProcess, type GroupProcess, type ProcessEnd, type SpawnGroupProcess } from './process-group.js';
 

@@ -6,7 +6,7 @@ import { SLUG_PATTERN } from '../config/fields.js';
 import { generateSigningKeyPair, parsePrivateKey } from '../core/signing-key.js';
 import { signCentralMessage } from '../uplink/central-signature.js';
 import { replySchema, type Reply } from '../uplink/commands-contract.js';
-import { commandTopic, DEFAULT_TOPIC_PREFIX, defaultReplyPrefix, listTopic } from '../uplink/topics.js';
+import { commandTopic, DEFAULT_TOPIC_PREFIX, defaultReplyPrefix, listTopic } from '../domain/topics.js';
 import { BROKER_LOGIN_OPTIONS, BROKER_LOGIN_USAGE, brokerLogin } from './broker-login.js';
 import { helpRequested, printUsage } from './usage.js';
 

@@ -5,7 +5,7 @@ import { SLUG_PATTERN } from '../config/fields.js';
 import { parseWireEvent } from '../uplink/contract.js';
 import { MqttConnection } from '../uplink/mqtt-connection.js';
 import { TailTracker, type TailNotice } from '../uplink/tail-tracker.js';
-import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../uplink/topics.js';
+import { DEFAULT_TOPIC_PREFIX, eventsFilter, parseEventsTopic } from '../domain/topics.js';
 import { BROKER_LOGIN_OPTIONS, BROKER_LOGIN_USAGE, brokerLogin } from './broker-login.js';
 import { runUntilSignal } from './lifecycle.js';
 import { helpRequested, printUsage } from './usage.js';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Box } from '../core/image.js';
-import { GATE_LANE_ID } from '../store/types.js';
-import { defaultReplyPrefix, gateOwnTopics, topicsOverlap } from '../uplink/topics.js';
+import { defaultReplyPrefix, gateOwnTopics, topicsOverlap } from '../domain/topics.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /**
  * Rules that relate several fields, as pure functions so they can be table-tested on their

@@ -1,11 +1,11 @@
 import type { LaneDecisions } from '../config/decisions.js';
 import type { LANE_DIRECTIONS } from '../config/lane.js';
 import type { ParsedPlate } from '../plates/types.js';
-import { LIST_NAMES, type ListName } from '../uplink/commands-contract.js';
 import { type DecisionAction, type LaneReasonCode, REASON_OUTCOME, type ReasonCode } from './decision-reasons.js';
 import { withinHours } from './hours.js';
 import type { AllowEntry, FlagEntry, ListIndex } from './list-entries.js';
 import { type NearMiss, nearMisses } from './near-miss.js';
+import { LIST_NAMES, type ListName } from '../domain/lists.js';
 
 export interface DecisionInput {
   /** The voted read of the vehicle. */

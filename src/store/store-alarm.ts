@@ -1,6 +1,7 @@
 import type { Logger } from '../core/log.js';
 import type { RetentionAlarm, RetentionResult } from './retention.js';
-import { GATE_LANE_ID, type EventSink, type StoredEvent } from './types.js';
+import { type EventSink, type StoredEvent } from './types.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /**
  * Says that the disk quota bit: a warning in the log, and an `alarm` event about the whole gate,

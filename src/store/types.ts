@@ -12,12 +12,6 @@
  */
 export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action' | 'vehicle' | 'command' | 'list' | 'auth';
 
-/**
- * The lane id of events about the gate as a whole (a site-level command, a list push): events
- * always have a lane, and the config refuses a real lane with this id.
- */
-export const GATE_LANE_ID = 'gate';
-
 /** An event as a producer hands it to the store. */
 export interface NewEvent {
   type: EventType;

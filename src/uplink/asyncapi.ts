@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { channels } from './contract.js';
-import { smartgateVersion } from './version.js';
+import { smartgateVersion } from '../core/version.js';
 
 /**
  * The AsyncAPI 2.6 document of the gate ↔ central contract, generated from `channels` and the

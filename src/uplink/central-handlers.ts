@@ -8,7 +8,7 @@ import { CommandRouter } from './command-router.js';
 import { gateCommands } from './gate-commands.js';
 import { laneCommands, type LaneControl } from './lane-commands.js';
 import { ListReceiver } from './list-receiver.js';
-import { smartgateVersion } from './version.js';
+import { smartgateVersion } from '../core/version.js';
 
 export interface CentralHandlerDeps {
   clock: Clock;

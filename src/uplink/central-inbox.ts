@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import { GATE_LANE_ID, type TransactionalSink } from '../store/types.js';
+import { type TransactionalSink } from '../store/types.js';
 import type { CentralKeys, SignatureVerdict } from './central-signature.js';
 import type { Reply } from './commands-contract.js';
 import { channels } from './contract.js';
@@ -10,7 +10,8 @@ import { echo } from './inbound-outcome.js';
 import { LogThrottle } from './log-throttle.js';
 import type { MqttMessage, ReceivedProperties } from './publisher.js';
 import { replyRoute, type ReplyPolicy, type ReplyRoute } from './reply-route.js';
-import { commandsFilter, defaultReplyTopic, listsFilter, parseInboundTopic } from './topics.js';
+import { commandsFilter, defaultReplyTopic, listsFilter, parseInboundTopic } from '../domain/topics.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /** What the inbox needs of the MQTT connection. */
 export interface InboxConnection {

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
-import { GATE_LANE_ID } from '../store/types.js';
 import type { SignatureCheck } from './central-inbox.js';
 import { COMMAND_MAX_BYTES, commandRequestSchema, describeIssues, timestampMs, type CommandRequest } from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /**
  * Thrown by a handler that understood the command but will not run it: `invalid` for arguments

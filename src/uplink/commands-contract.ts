@@ -58,8 +58,6 @@ export const commandRequestSchema = z
 
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 
-export const LIST_NAMES = ['allow', 'deny', 'watch'] as const;
-export type ListName = (typeof LIST_NAMES)[number];
 
 /** Canonical plate text as the gate reads it: `29C12345`, `云A12345` — no spaces, dashes or dots. */
 const PLATE_KEY = /^[0-9A-Z\u3400-\u9fff]+$/u;

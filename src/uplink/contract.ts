@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
-import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from './topics.js';
+import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from '../domain/topics.js';
 
 /**
  * The wire contract with central, written once as zod schemas: the uplink encodes with them,

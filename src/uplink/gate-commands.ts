@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { ListSummary } from '../store/lists.js';
 import type { Outbox } from '../store/types.js';
 import { defineCommand, type CommandTable } from './command-router.js';
-import { LIST_NAMES } from './commands-contract.js';
+import { LIST_NAMES } from '../domain/lists.js';
 
 export interface GateCommandDeps {
   clock: Pick<Clock, 'now'>;

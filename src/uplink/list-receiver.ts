@@ -1,8 +1,10 @@
 import { ListTooLargeError, type DeltaResult, type ListEntry } from '../store/lists.js';
-import { GATE_LANE_ID, type NewEvent } from '../store/types.js';
+import { type NewEvent } from '../store/types.js';
 import type { SignatureCheck } from './central-inbox.js';
-import { describeIssues, LIST_MAX_BYTES, LIST_NAMES, listPushSchema, type ListPush } from './commands-contract.js';
+import { describeIssues, LIST_MAX_BYTES, listPushSchema, type ListPush } from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
+import { LIST_NAMES } from '../domain/lists.js';
 
 /** What the receiver needs of the store's ListStore. */
 export interface ListApplier {

@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { backoffDelayMs } from '../camera/backoff.js';
+import { backoffDelayMs } from '../core/backoff.js';
 import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';

@@ -1,5 +1,5 @@
 import { echo } from './inbound-outcome.js';
-import { topicMatches } from './topics.js';
+import { topicMatches } from '../domain/topics.js';
 
 /** Where the gate may answer central: under one prefix, never on a topic of its own. */
 export interface ReplyPolicy {

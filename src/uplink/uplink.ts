@@ -9,9 +9,9 @@ import { channels, statusMessage, toWireEvent, type StatusState } from './contra
 import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
-import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from './topics.js';
+import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
 import { StatePublisher, type GateSnapshot } from './state-publisher.js';
-import { smartgateVersion } from './version.js';
+import { smartgateVersion } from '../core/version.js';
 
 /**
  * What the gate accepts from the broker at all. Commands and lists over their own limits (16 KB,

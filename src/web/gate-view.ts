@@ -6,10 +6,10 @@ import type { LaneController } from '../lane/lane-controller.js';
 import type { EventStore } from '../store/event-store.js';
 import type { FrameFiles } from '../store/frame-files.js';
 import type { Store } from '../store/store.js';
-import { LIST_NAMES } from '../uplink/commands-contract.js';
 import type { GateSnapshot } from '../uplink/state-publisher.js';
 import type { Uplink } from '../uplink/uplink.js';
 import type { ControllerCounters } from './metrics.js';
+import { LIST_NAMES } from '../domain/lists.js';
 
 /** What the page may do to a lane: the operator's three actions. */
 export type LaneOperator = Pick<LaneController, 'confirm' | 'refuse' | 'manualOpen'>;

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { BackoffOptions } from '../camera/backoff.js';
+import type { BackoffOptions } from '../core/backoff.js';
 import { ffmpegInputArgs, redactCredentials, type FfmpegInput } from '../camera/ffmpeg-args.js';
 import { FfmpegSupervisor } from '../camera/ffmpeg-supervisor.js';
 import type { SpawnGroupProcess } from '../camera/process-group.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { StoreConfig } from '../../src/config/store.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hex } from '../../src/barrier/lcus.js';
 import { ModbusRelayDriver, type ModbusDriverOptions } from '../../src/barrier/modbus-driver.js';
 import { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
-import { ModbusSimulatorPort } from '../../src/barrier/modbus-simulator-port.js';
+import { ModbusSimulatorPort } from '../helpers/modbus-simulator-port.js';
 import type { BarrierStatus } from '../../src/barrier/types.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';

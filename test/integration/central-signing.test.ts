@@ -10,7 +10,7 @@ import { parsePrivateKey } from '../../src/core/signing-key.js';
 import { signCentralMessage } from '../../src/uplink/central-signature.js';
 import { replySchema, type Reply } from '../../src/uplink/commands-contract.js';
 import { parseWireEvent, type WireEvent } from '../../src/uplink/contract.js';
-import { commandTopic } from '../../src/uplink/topics.js';
+import { commandTopic } from '../../src/domain/topics.js';
 import { centralSigner } from '../helpers/central-signer.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

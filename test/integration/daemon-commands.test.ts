@@ -10,7 +10,7 @@ import { Daemon } from '../../src/daemon.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { replySchema } from '../../src/uplink/commands-contract.js';
 import { healthSchema, laneStateSchema } from '../../src/uplink/contract.js';
-import { commandTopic } from '../../src/uplink/topics.js';
+import { commandTopic } from '../../src/domain/topics.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
 import { centralSigner } from '../helpers/central-signer.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

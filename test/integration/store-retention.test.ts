@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { measureDiskUsage } from '../../src/store/disk-usage.js';
 import { Retention, type RetentionAlarm, type RetentionPolicy, type RetentionResult } from '../../src/store/retention.js';

@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
 import { COMMAND_MAX_BYTES, LIST_MAX_BYTES, replySchema, type RefusalCode, type Reply } from '../../src/uplink/commands-contract.js';
 import { parseWireEvent } from '../../src/uplink/contract.js';
-import { commandTopic, eventsTopic, listTopic } from '../../src/uplink/topics.js';
+import { commandTopic, eventsTopic, listTopic } from '../../src/domain/topics.js';
 import { INBOUND_MAX_PACKET_BYTES, Uplink } from '../../src/uplink/uplink.js';
 import { centralSigner } from '../helpers/central-signer.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

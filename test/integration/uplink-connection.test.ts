@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { MqttConnection } from '../../src/uplink/mqtt-connection.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

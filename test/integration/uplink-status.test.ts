@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statusSchema, type StatusMessage } from '../../src/uplink/contract.js';
-import { statusTopic } from '../../src/uplink/topics.js';
+import { statusTopic } from '../../src/domain/topics.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';

@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { toWireEvent } from '../../src/uplink/contract.js';
-import { eventsTopic } from '../../src/uplink/topics.js';
+import { eventsTopic } from '../../src/domain/topics.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

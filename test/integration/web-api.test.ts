@@ -10,7 +10,7 @@ import { barrierSchema } from '../../src/config/barrier.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { flowSchema } from '../../src/config/flow.js';
 import { EventBus } from '../../src/core/bus.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController } from '../../src/lane/lane-controller.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBarrier } from '../../src/barrier/factory.js';
 import { LcusDriver } from '../../src/barrier/lcus-driver.js';
 import { ModbusRelayDriver } from '../../src/barrier/modbus-driver.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { barrierSchema } from '../../src/config/barrier.js';
 import { settle } from '../helpers/fake-serial-port.js';

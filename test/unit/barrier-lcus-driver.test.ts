@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LcusDriver } from '../../src/barrier/lcus-driver.js';
 import type { BarrierStatus } from '../../src/barrier/types.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { FakeSerialDevice, settle } from '../helpers/fake-serial-port.js';
 

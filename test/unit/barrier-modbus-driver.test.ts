@@ -3,7 +3,7 @@ import { ModbusRelayDriver, type ModbusDriverOptions } from '../../src/barrier/m
 import { encodeException } from '../../src/barrier/modbus-rtu.js';
 import { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
 import type { BarrierStatus } from '../../src/barrier/types.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { FakeSerialDevice, settle } from '../helpers/fake-serial-port.js';
 

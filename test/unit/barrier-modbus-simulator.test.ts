@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hex } from '../../src/barrier/lcus.js';
 import { encodeFlash, encodeReadInputs, encodeWriteCoil, withCrc } from '../../src/barrier/modbus-rtu.js';
 import { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 let clock: FakeClock;
 let sim: ModbusRelaySimulator;

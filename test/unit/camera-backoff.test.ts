@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs } from '../../src/camera/backoff.js';
+import { backoffDelayMs } from '../../src/core/backoff.js';
 
 describe('backoffDelayMs', () => {
   const opts = { initialMs: 500, maxMs: 8_000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { FfmpegSupervisor, type FfmpegSupervisorOptions } from '../../src/camera/ffmpeg-supervisor.js';
 import { FakeProcess } from '../helpers/fake-group-process.js';

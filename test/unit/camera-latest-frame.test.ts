@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { LatestFrameSlot, RateMeter } from '../../src/camera/latest-frame.js';
 import type { Frame } from '../../src/camera/types.js';
 

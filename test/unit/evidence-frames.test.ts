@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/camera/types.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { EventBus } from '../../src/core/bus.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Logger } from '../../src/core/log.js';
 import { EvidenceFrames, type EvidenceRenderer } from '../../src/lane/evidence-frames.js';
 import type { LaneEvents } from '../../src/lane/events.js';

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { CameraStats, Frame, FrameSource } from '../../src/camera/types.js';
 import { EventBus } from '../../src/core/bus.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Box, RgbImage } from '../../src/core/image.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../src/core/bus.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Box, RgbImage } from '../../src/core/image.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
 import type { CameraStats, Frame, FrameSource } from '../../src/camera/types.js';

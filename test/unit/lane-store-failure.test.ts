@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { flowSchema } from '../../src/config/flow.js';
 import { EventBus } from '../../src/core/bus.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController, LaneStoreError } from '../../src/lane/lane-controller.js';

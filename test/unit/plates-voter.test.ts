@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Box } from '../../src/core/image.js';
 import type { ParsedPlate } from '../../src/plates/types.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Store } from '../../src/store/store.js';
 import type { NewEvent } from '../../src/store/types.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';

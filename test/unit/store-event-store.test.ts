@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { NewEvent } from '../../src/store/types.js';
 import { decodeTime, isUlid } from '../../src/store/ulid.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';

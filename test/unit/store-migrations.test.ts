@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { migrate, MIGRATIONS, SchemaTooNewError, schemaVersion, type Migration } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/store.js';

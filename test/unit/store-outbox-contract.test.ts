@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { EventSink, Outbox } from '../../src/store/types.js';
 import { isUlid } from '../../src/store/ulid.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';

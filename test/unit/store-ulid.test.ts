@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { decodeTime, encodeRandom, encodeTime, isUlid, ULID_LENGTH, UlidFactory } from '../../src/store/ulid.js';
 
 /** A random source that returns the given bytes, for ids that can be written down. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { SignatureCheck } from '../../src/uplink/central-inbox.js';
 import type { SignatureVerdict } from '../../src/uplink/central-signature.js';
 import { CommandRouter, defineCommand, type CommandContext } from '../../src/uplink/command-router.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { Drainer, type DrainerOptions } from '../../src/uplink/drainer.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { LIST_MAX_BYTES } from '../../src/uplink/commands-contract.js';
 import type { SignatureCheck } from '../../src/uplink/central-inbox.js';
 import { ListReceiver } from '../../src/uplink/list-receiver.js';

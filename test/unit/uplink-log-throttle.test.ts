@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { Logger } from '../../src/core/log.js';
 import { LogThrottle } from '../../src/uplink/log-throttle.js';
 

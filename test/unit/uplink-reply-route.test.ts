@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replyRoute } from '../../src/uplink/reply-route.js';
-import { gateOwnTopics } from '../../src/uplink/topics.js';
+import { gateOwnTopics } from '../../src/domain/topics.js';
 
 const policy = { prefix: 'sg/v1/mlt-kth/replies', ownTopics: gateOwnTopics('sg/v1', 'mlt-kth', '+') };
 const FALLBACK = 'sg/v1/mlt-kth/replies/commands/ping';

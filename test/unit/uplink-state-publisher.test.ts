@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { healthSchema, laneStateSchema } from '../../src/uplink/contract.js';
 import { StatePublisher, type GateSnapshot } from '../../src/uplink/state-publisher.js';

@@ -16,7 +16,7 @@ import {
   statusTopic,
   topicMatches,
   topicsOverlap,
-} from '../../src/uplink/topics.js';
+} from '../../src/domain/topics.js';
 
 describe('topics', () => {
   it('builds the events and status topics under the prefix', () => {

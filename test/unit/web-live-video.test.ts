@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { GroupProcess, ProcessEnd } from '../../src/camera/process-group.js';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { LiveVideoServer, liveVideoArgs, liveVideoSize, type LiveVideoCamera, type LiveVideoOptions } from '../../src/web/live-video.js';
 import { waitFor } from '../helpers/processes.js';

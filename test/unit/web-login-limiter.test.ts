@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
 
 const MIN = 60_000;

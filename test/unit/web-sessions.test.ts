@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/core/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, MemorySessionStore } from '../../src/web/auth/sessions.js';
 
 const HOUR = 3_600_000;

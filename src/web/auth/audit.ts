@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/log.js';
-import { GATE_LANE_ID, type EventSink } from '../../store/types.js';
+import { type EventSink } from '../../store/types.js';
 import type { Role } from '../types.js';
+import { GATE_LANE_ID } from '../../domain/lanes.js';
 
 /**
  * Who logged in, who failed and was locked out, and who changed the accounts: recorded as `auth`

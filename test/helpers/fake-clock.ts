@@ -1,4 +1,4 @@
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../../src/core/clock.js';
 
 /** A clock for unit tests: time moves only when `advance` is called. */
 export class FakeClock implements Clock {

@@ -1,7 +1,7 @@
 import { SerialPort } from 'serialport';
-import type { Logger } from '../core/log.js';
-import { crcOk } from './modbus-rtu.js';
-import type { ModbusRelaySimulator } from './modbus-simulator.js';
+import type { Logger } from '../../src/core/log.js';
+import { crcOk } from '../../src/barrier/modbus-rtu.js';
+import type { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
 
 /** The requests the simulator answers (05 and 02) are all 8 bytes long. */
 const REQUEST_LENGTH = 8;
