@@ -16,14 +16,14 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const root = new URL('../', import.meta.url);
-if (!existsSync(new URL('dist/lane/lane-decider.js', root))) {
+if (!existsSync(new URL('dist/lane/deciding/decider.js', root))) {
   console.error('dist/ is missing: run npm run build first');
   process.exit(1);
 }
 const load = async (path) => import(new URL(path, root).href);
 const { openStore } = await load('dist/store/store.js');
 const { storeSchema } = await load('dist/config/store.js');
-const { LaneDecider } = await load('dist/lane/lane-decider.js');
+const { LaneDecider } = await load('dist/lane/deciding/decider.js');
 const { EventBus } = await load('dist/core/bus.js');
 const { systemClock } = await load('dist/core/clock.js');
 const { silentLogger } = await load('dist/core/log.js');

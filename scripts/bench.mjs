@@ -72,7 +72,7 @@ if (!existsSync(values.clip)) fail(`bench: no clip at ${values.clip} (npm run de
 const enginesModule = join(root, 'dist/vision/engines.js');
 if (!existsSync(enginesModule)) fail(`bench: ${enginesModule} is missing: run npm run build first`);
 const { createEngine } = await import(enginesModule);
-const { readPlates } = await import(join(root, 'dist/plates/plate-reading.js'));
+const { readPlates } = await import(join(root, 'dist/lane/reading/plate-reading.js'));
 const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
 // What a lane does with each engine's defaults (src/daemon.ts).
 const readOpts = (name) => ({ countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: true });

@@ -2,7 +2,7 @@ import type { OpenResult } from '../barrier/types.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Config } from '../config/index.js';
-import { requestedPayload, resultPayload } from '../lane/actuation-events.js';
+import { requestedPayload, resultPayload } from '../lane/flow/actuation-events.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
 import { openStore, type Store } from '../store/store.js';

@@ -11,7 +11,7 @@ import { demoBrokerUsers, type BrokerUsers } from '../demo/broker-users.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
 import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
-import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/format-read.js';
+import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/reading/format-read.js';
 import { runDaemon } from './run.js';
 import { helpRequested, printUsage } from './usage.js';
 

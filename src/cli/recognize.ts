@@ -6,7 +6,7 @@ import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
 import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
-import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../plates/plate-reading.js';
+import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../lane/reading/plate-reading.js';
 import type { Country } from '../plates/types.js';
 import { helpRequested, printUsage } from './usage.js';
 

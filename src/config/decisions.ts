@@ -41,7 +41,7 @@ function isTimeZone(name: string): boolean {
 }
 
 /**
- * How a lane decides on a voted plate read (src/lane/decide.ts). One per lane, under
+ * How a lane decides on a voted plate read (src/lane/deciding/decide.ts). One per lane, under
  * `lanes[].decisions`; every field has a default, so the section may be left out.
  */
 export const laneDecisionsSchema = z

@@ -1,8 +1,8 @@
 import type { BarrierStatus } from '../barrier/types.js';
 import type { VotedPlateRead } from '../plates/voter.js';
 import type { StoredEvent } from '../store/types.js';
-import type { Decision } from './decide.js';
-import type { LaneSnapshot } from './lane-snapshot.js';
+import type { Decision } from './deciding/decide.js';
+import type { LaneSnapshot } from './flow/lane-snapshot.js';
 
 /** Everything the lane tells the rest of the daemon, by event name. */
 export interface LaneEvents extends Record<string, unknown> {

@@ -298,7 +298,7 @@ export class EventStore implements EventSink, Outbox, Transactions {
 
   /**
    * One lane's events of the given types recorded at or after `fromTs` (epoch ms), oldest first:
-   * what the lane replays at start-up (its pending holds, src/lane/pending-holds.ts).
+   * what the lane replays at start-up (its pending holds, src/lane/flow/pending-holds.ts).
    */
   laneHistory(laneId: string, types: readonly EventType[], fromTs: number): StoredEvent[] {
     return this.sql.laneHistory.all({ laneId, from: fromTs, types: JSON.stringify(types) }).map((row) => toEntry(row).event);

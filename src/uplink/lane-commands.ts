@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { LaneSnapshot } from '../lane/lane-snapshot.js';
-import type { OperatorRequest, OperatorResult } from '../lane/lane-controller.js';
+import type { LaneSnapshot } from '../lane/flow/lane-snapshot.js';
+import type { OperatorRequest, OperatorResult } from '../lane/flow/lane-controller.js';
 import { CommandRefused, defineCommand, type CommandContext, type CommandTable } from './command-router.js';
 
 /** What the lane commands need of a lane (the LaneController). */

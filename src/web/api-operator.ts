@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LaneStoreError, type OperatorRequest, type OperatorResult } from '../lane/lane-controller.js';
+import { LaneStoreError, type OperatorRequest, type OperatorResult } from '../lane/flow/lane-controller.js';
 import { laneOf } from './api-lanes.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, readJsonBody, sendJson, type RequestContext, type Router } from './router.js';

@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import type { EventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import type { LaneEvents } from '../lane/events.js';
-import type { LaneController } from '../lane/lane-controller.js';
+import type { LaneController } from '../lane/flow/lane-controller.js';
 import type { EventStore } from '../store/event-store.js';
 import type { FrameFiles } from '../store/frame-files.js';
 import type { Store } from '../store/store.js';

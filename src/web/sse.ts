@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
 import type { LaneEvents } from '../lane/events.js';
-import { plateReadJson } from '../lane/format-read.js';
+import { plateReadJson } from '../lane/reading/format-read.js';
 import { apiEvent } from './api-events.js';
 
 export interface EventStreamOptions {

@@ -92,7 +92,7 @@ export interface LiveVideo {
   stats(): { lanes: { laneId: string; viewers: number; ffmpegRunning: boolean; restarts: number }[] };
 }
 
-/** The newest frame of a lane with the last plate's box and text drawn on it (src/lane/annotated-frame.ts). */
+/** The newest frame of a lane with the last plate's box and text drawn on it (src/lane/reading/annotated-frame.ts). */
 export interface AnnotatedFrames {
   /** JPEG, or null before the lane's first frame. */
   latestJpeg(laneId: string): Promise<Buffer | null>;

@@ -12,7 +12,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
 
 // A daemon restarted on the same data directory holds again what its previous run left held:
-// the held vehicle is not forgotten (src/lane/pending-holds.ts). Nothing is started: the lanes
+// the held vehicle is not forgotten (src/lane/flow/pending-holds.ts). Nothing is started: the lanes
 // are built, fed reads by hand, and their state read back.
 const UNUSED_ENGINE = {} as PlateFinder & PlateReader;
 const operator = { operator: 'nguyen.van.a', reason: 'papers checked', source: 'page' as const };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/cli/recognize.js';
-import { readPlates } from '../../src/plates/plate-reading.js';
+import { readPlates } from '../../src/lane/reading/plate-reading.js';
 import { createEngine, type EngineName, type RecognitionEngine } from '../../src/vision/engines.js';
 import { DEFAULT_MIN_CHAR_CONFIDENCE } from '../../src/vision/engine-names.js';
 import { demoClip, type DemoVehicle } from '../helpers/demo-clip.js';

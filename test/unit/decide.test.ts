@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type LaneDecisions, laneDecisionsSchema } from '../../src/config/decisions.js';
-import { decide, type Decision, type DecisionInput } from '../../src/lane/decide.js';
-import { decisionEvent } from '../../src/lane/decision-event.js';
-import { DECISION_REASONS, REASON_OUTCOME, type ReasonCode } from '../../src/lane/decision-reasons.js';
-import { buildListIndex } from '../../src/lane/list-entries.js';
-import { localMinutes, withinHours } from '../../src/lane/hours.js';
+import { decide, type Decision, type DecisionInput } from '../../src/lane/deciding/decide.js';
+import { decisionEvent } from '../../src/lane/deciding/decision-event.js';
+import { DECISION_REASONS, REASON_OUTCOME, type ReasonCode } from '../../src/lane/deciding/decision-reasons.js';
+import { buildListIndex } from '../../src/lane/deciding/list-entries.js';
+import { localMinutes, withinHours } from '../../src/lane/deciding/hours.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { ListEntry } from '../../src/store/lists.js';
 

@@ -6,13 +6,13 @@ import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import { EventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Logger } from '../../src/core/log.js';
-import { EvidenceFrames, type EvidenceRenderer } from '../../src/lane/evidence-frames.js';
+import { EvidenceFrames, type EvidenceRenderer } from '../../src/lane/reading/evidence-frames.js';
 import type { LaneEvents } from '../../src/lane/events.js';
-import { LaneDecider } from '../../src/lane/lane-decider.js';
-import type { LastPlate } from '../../src/lane/lane-reader.js';
+import { LaneDecider } from '../../src/lane/deciding/decider.js';
+import type { LastPlate } from '../../src/lane/reading/lane-reader.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
-import { AnnotatedFrameRenderer } from '../../src/lane/annotated-frame.js';
+import { AnnotatedFrameRenderer } from '../../src/lane/reading/annotated-frame.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 const temp = useTempDirs();

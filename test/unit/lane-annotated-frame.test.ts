@@ -6,9 +6,9 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import type { Box, RgbImage } from '../../src/core/image.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
-import { LaneReader, type LastPlate } from '../../src/lane/lane-reader.js';
+import { LaneReader, type LastPlate } from '../../src/lane/reading/lane-reader.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
-import { AnnotatedFrameRenderer, overlaySvg, type LaneFrames } from '../../src/lane/annotated-frame.js';
+import { AnnotatedFrameRenderer, overlaySvg, type LaneFrames } from '../../src/lane/reading/annotated-frame.js';
 
 const W = 1280;
 const H = 720;

@@ -4,7 +4,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import type { LaneEvents } from '../../src/lane/events.js';
-import { LaneDecider, type ListSource } from '../../src/lane/lane-decider.js';
+import { LaneDecider, type ListSource } from '../../src/lane/deciding/decider.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { ListChangeListener, StoredList } from '../../src/store/lists.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDecision, formatPlateRead, plateReadJson } from '../../src/lane/format-read.js';
+import { formatDecision, formatPlateRead, plateReadJson } from '../../src/lane/reading/format-read.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 

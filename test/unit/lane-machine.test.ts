@@ -9,7 +9,7 @@ import {
   type LaneFlowSettings,
   type LaneInput,
   type LaneMachineState,
-} from '../../src/lane/lane-machine.js';
+} from '../../src/lane/flow/lane-machine.js';
 
 const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000, openingTimeoutMs: 30_000 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ListIndex } from '../../src/lane/list-entries.js';
-import { MAX_NEAR_MISSES, nearMisses } from '../../src/lane/near-miss.js';
+import type { ListIndex } from '../../src/lane/deciding/list-entries.js';
+import { MAX_NEAR_MISSES, nearMisses } from '../../src/lane/deciding/near-miss.js';
 import { levenshtein } from '../../src/plates/similarity.js';
 
 // The near-miss search skips plates that share too few characters with the read before it

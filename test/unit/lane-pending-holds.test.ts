@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pendingHolds } from '../../src/lane/pending-holds.js';
+import { pendingHolds } from '../../src/lane/flow/pending-holds.js';
 import type { EventType, StoredEvent } from '../../src/store/types.js';
 
 let n = 0;

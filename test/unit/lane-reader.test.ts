@@ -5,7 +5,7 @@ import type { Box, RgbImage } from '../../src/core/image.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
 import type { CameraStats, Frame, FrameSource } from '../../src/camera/types.js';
 import type { LaneEvents } from '../../src/lane/events.js';
-import { LaneReader, type LaneReaderSettings } from '../../src/lane/lane-reader.js';
+import { LaneReader, type LaneReaderSettings } from '../../src/lane/reading/lane-reader.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
 
 const W = 64;

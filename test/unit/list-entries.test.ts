@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildListIndex } from '../../src/lane/list-entries.js';
+import { buildListIndex } from '../../src/lane/deciding/list-entries.js';
 import type { StoredList } from '../../src/store/lists.js';
 
 const list = (entries: StoredList['entries'], version = 3, receivedAt = 1_000): StoredList => ({ version, receivedAt, entries });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Box, RgbImage } from '../../src/core/image.js';
-import { readPlateCrop, readPlates, type PlateReadingOptions } from '../../src/plates/plate-reading.js';
+import { readPlateCrop, readPlates, type PlateReadingOptions } from '../../src/lane/reading/plate-reading.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
 
 const image: RgbImage = { width: 200, height: 100, data: Buffer.alloc(200 * 100 * 3, 200) };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { LaneStoreError, type OperatorResult } from '../../src/lane/lane-controller.js';
+import { LaneStoreError, type OperatorResult } from '../../src/lane/flow/lane-controller.js';
 import { operatorRoutes } from '../../src/web/api-operator.js';
 import type { GateView } from '../../src/web/gate-view.js';
 import { HttpError, Router, type RequestContext } from '../../src/web/router.js';

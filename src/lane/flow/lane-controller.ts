@@ -1,14 +1,14 @@
-import type { BarrierDriver, BarrierStatus, OpenResult } from '../barrier/types.js';
-import type { EventBus } from '../core/bus.js';
-import type { Clock, Timer } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
-import type { Service } from '../core/service.js';
-import type { FlowConfig } from '../config/flow.js';
-import type { VotedPlateRead } from '../plates/voter.js';
-import type { EventType, StoredEvent, TransactionalSink } from '../store/types.js';
+import type { BarrierDriver, BarrierStatus, OpenResult } from '../../barrier/types.js';
+import type { EventBus } from '../../core/bus.js';
+import type { Clock, Timer } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
+import type { Service } from '../../core/service.js';
+import type { FlowConfig } from '../../config/flow.js';
+import type { VotedPlateRead } from '../../plates/voter.js';
+import type { EventType, StoredEvent, TransactionalSink } from '../../store/types.js';
 import { requestedPayload, resultPayload, type NoAnswer } from './actuation-events.js';
-import type { LaneEvents } from './events.js';
-import type { LaneDecider, LaneDecisionSettings, RecordedDecision } from './lane-decider.js';
+import type { LaneEvents } from '../events.js';
+import type { LaneDecider, LaneDecisionSettings, RecordedDecision } from '../deciding/decider.js';
 import {
   admit,
   nextDeadline,

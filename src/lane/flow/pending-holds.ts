@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../store/types.js';
+import type { StoredEvent } from '../../store/types.js';
 import type { Hold } from './lane-machine.js';
 
 /** The event types that create or resolve a hold: what `pendingHolds` needs from the store. */

@@ -1,6 +1,6 @@
-import { codePointLength, levenshtein } from '../plates/similarity.js';
+import { codePointLength, levenshtein } from '../../plates/similarity.js';
 import type { ListIndex } from './list-entries.js';
-import type { ListName } from '../domain/lists.js';
+import type { ListName } from '../../domain/lists.js';
 
 /** A listed plate one or a few characters off the read: a hint for the operator, never an open. */
 export interface NearMiss {

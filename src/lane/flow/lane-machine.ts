@@ -1,5 +1,5 @@
-import type { BarrierState } from '../barrier/types.js';
-import type { DecisionAction } from './decision-reasons.js';
+import type { BarrierState } from '../../barrier/types.js';
+import type { DecisionAction } from '../deciding/decision-reasons.js';
 
 /**
  * The lane's state machine, as a pure function: (state, input, time) → (state, effects). The

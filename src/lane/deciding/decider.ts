@@ -1,14 +1,14 @@
-import type { Clock } from '../core/clock.js';
-import type { EventBus } from '../core/bus.js';
-import type { Logger } from '../core/log.js';
-import type { LaneDecisions } from '../config/decisions.js';
-import type { LANE_DIRECTIONS } from '../config/lane.js';
-import type { VotedPlateRead } from '../plates/voter.js';
-import type { EventSink, StoredEvent } from '../store/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { EventBus } from '../../core/bus.js';
+import type { Logger } from '../../core/log.js';
+import type { LaneDecisions } from '../../config/decisions.js';
+import type { LANE_DIRECTIONS } from '../../config/lane.js';
+import type { VotedPlateRead } from '../../plates/voter.js';
+import type { EventSink, StoredEvent } from '../../store/types.js';
 import { decide, type Decision } from './decide.js';
 import { LANE_BUSY } from './decision-reasons.js';
 import { decisionEvent } from './decision-event.js';
-import type { LaneEvents } from './events.js';
+import type { LaneEvents } from '../events.js';
 import { LiveListIndex, type ListFeed } from './list-index.js';
 
 /** What the decider reads of the store's lists (the ListStore): each list once, then its changes. */

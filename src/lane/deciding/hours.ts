@@ -1,4 +1,4 @@
-import { type HoursWindow, minutesOfDay } from '../config/decisions.js';
+import { type HoursWindow, minutesOfDay } from '../../config/decisions.js';
 
 /** One formatter per zone: building one costs far more than formatting with it. */
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { SLUG_PATTERN } from '../config/fields.js';
-import { LANE_DIRECTIONS } from '../config/lane.js';
-import type { StoredList } from '../store/lists.js';
-import { LIST_NAMES, type ListName } from '../domain/lists.js';
+import { SLUG_PATTERN } from '../../config/fields.js';
+import { LANE_DIRECTIONS } from '../../config/lane.js';
+import type { StoredList } from '../../store/lists.js';
+import { LIST_NAMES, type ListName } from '../../domain/lists.js';
 
 /**
  * What central may attach to a list entry, beside its `key` (the canonical plate), and the

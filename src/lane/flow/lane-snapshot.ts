@@ -1,4 +1,4 @@
-import type { BarrierStatus } from '../barrier/types.js';
+import type { BarrierStatus } from '../../barrier/types.js';
 import type { Hold, LaneMachineState, LanePhase } from './lane-machine.js';
 
 /** The lane as the page, the MQTT lane state and the `lane.holds` command show it. */

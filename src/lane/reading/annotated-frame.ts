@@ -1,7 +1,7 @@
 import sharp from 'sharp';
-import type { Frame } from '../camera/types.js';
-import type { Clock } from '../core/clock.js';
-import type { Box } from '../core/image.js';
+import type { Frame } from '../../camera/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { Box } from '../../core/image.js';
 import type { LastPlate } from './lane-reader.js';
 
 /** What the renderer needs of a lane: LaneReader gives both. */

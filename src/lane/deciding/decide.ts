@@ -1,11 +1,11 @@
-import type { LaneDecisions } from '../config/decisions.js';
-import type { LANE_DIRECTIONS } from '../config/lane.js';
-import type { ParsedPlate } from '../plates/types.js';
+import type { LaneDecisions } from '../../config/decisions.js';
+import type { LANE_DIRECTIONS } from '../../config/lane.js';
+import type { ParsedPlate } from '../../plates/types.js';
 import { type DecisionAction, type LaneReasonCode, REASON_OUTCOME, type ReasonCode } from './decision-reasons.js';
 import { withinHours } from './hours.js';
 import type { AllowEntry, FlagEntry, ListIndex } from './list-entries.js';
 import { type NearMiss, nearMisses } from './near-miss.js';
-import { LIST_NAMES, type ListName } from '../domain/lists.js';
+import { LIST_NAMES, type ListName } from '../../domain/lists.js';
 
 export interface DecisionInput {
   /** The voted read of the vehicle. */
@@ -23,7 +23,7 @@ export type MatchedEntry = { list: 'allow'; entry: AllowEntry } | { list: 'deny'
 
 export interface Decision {
   action: DecisionAction;
-  /** decide()'s reason, or `lane-busy` when the lane held an allowed vehicle (lane-decider.ts). */
+  /** decide()'s reason, or `lane-busy` when the lane held an allowed vehicle (decider.ts). */
   reason: LaneReasonCode;
   /** True for a plate on the deny or watch list: the operator must be alerted, not just asked. */
   alarm: boolean;

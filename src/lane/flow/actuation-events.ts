@@ -1,4 +1,4 @@
-import type { OpenResult } from '../barrier/types.js';
+import type { OpenResult } from '../../barrier/types.js';
 import type { ActuationCause } from './lane-machine.js';
 
 /**

@@ -1,9 +1,9 @@
-import type { EventBus } from '../core/bus.js';
-import type { Logger } from '../core/log.js';
-import type { Service } from '../core/service.js';
-import type { VotedPlateRead } from '../plates/voter.js';
-import type { FrameFiles } from '../store/frame-files.js';
-import type { LaneEvents } from './events.js';
+import type { EventBus } from '../../core/bus.js';
+import type { Logger } from '../../core/log.js';
+import type { Service } from '../../core/service.js';
+import type { VotedPlateRead } from '../../plates/voter.js';
+import type { FrameFiles } from '../../store/frame-files.js';
+import type { LaneEvents } from '../events.js';
 import type { LastPlate } from './lane-reader.js';
 
 /** Draws a plate on a lane's newest frame (AnnotatedFrameRenderer gives it). */

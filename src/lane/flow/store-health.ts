@@ -1,5 +1,5 @@
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

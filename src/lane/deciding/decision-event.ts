@@ -1,5 +1,5 @@
-import type { LANE_DIRECTIONS } from '../config/lane.js';
-import type { ParsedPlate } from '../plates/types.js';
+import type { LANE_DIRECTIONS } from '../../config/lane.js';
+import type { ParsedPlate } from '../../plates/types.js';
 import type { Decision } from './decide.js';
 
 /**

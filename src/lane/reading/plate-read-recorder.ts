@@ -1,8 +1,8 @@
-import type { EventBus } from '../core/bus.js';
-import type { Logger } from '../core/log.js';
-import type { Service } from '../core/service.js';
-import type { EventSink } from '../store/types.js';
-import type { LaneEvents } from './events.js';
+import type { EventBus } from '../../core/bus.js';
+import type { Logger } from '../../core/log.js';
+import type { Service } from '../../core/service.js';
+import type { EventSink } from '../../store/types.js';
+import type { LaneEvents } from '../events.js';
 import { plateReadJson } from './format-read.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { Logger } from '../core/log.js';
-import type { ListChange, ListChangeListener, StoredList } from '../store/lists.js';
+import type { Logger } from '../../core/log.js';
+import type { ListChange, ListChangeListener, StoredList } from '../../store/lists.js';
 import { buildListIndex, indexEntry, type EntryProblem, type ListIndex } from './list-entries.js';
-import { LIST_NAMES, type ListName } from '../domain/lists.js';
+import { LIST_NAMES, type ListName } from '../../domain/lists.js';
 
 /** What the index reads of the store's lists: each list once, then every change as it is applied. */
 export interface ListFeed {

@@ -1,10 +1,10 @@
 import sharp from 'sharp';
-import type { Box, RgbImage } from '../core/image.js';
-import type { PlateFinder, PlateReader, PlateRegion } from '../vision/types.js';
-import { parsePlate } from './parse.js';
-import { resolveWithAlternatives } from './alternatives.js';
-import { estimatePlateColour } from './plate-colour.js';
-import type { Country, ParsedPlate } from './types.js';
+import type { Box, RgbImage } from '../../core/image.js';
+import type { PlateFinder, PlateReader, PlateRegion } from '../../vision/types.js';
+import { parsePlate } from '../../plates/parse.js';
+import { resolveWithAlternatives } from '../../plates/alternatives.js';
+import { estimatePlateColour } from '../../plates/plate-colour.js';
+import type { Country, ParsedPlate } from '../../plates/types.js';
 
 /** One plate read in one image: the grammar's verdict on the text, where it is, how sure. */
 export interface PlateReading {

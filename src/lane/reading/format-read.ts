@@ -1,6 +1,6 @@
-import type { VotedPlateRead } from '../plates/voter.js';
-import type { StoredEvent } from '../store/types.js';
-import type { Decision } from './decide.js';
+import type { VotedPlateRead } from '../../plates/voter.js';
+import type { StoredEvent } from '../../store/types.js';
+import type { Decision } from '../deciding/decide.js';
 
 /** One line for a person: when, where, what plate, and how sure. */
 export function formatPlateRead(laneId: string, read: VotedPlateRead): string {

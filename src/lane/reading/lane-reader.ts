@@ -1,15 +1,15 @@
-import type { Clock } from '../core/clock.js';
-import type { EventBus } from '../core/bus.js';
-import type { Box } from '../core/image.js';
-import type { Logger } from '../core/log.js';
-import type { Service } from '../core/service.js';
-import type { Frame, FrameSource } from '../camera/types.js';
-import { MotionGate, type MotionOptions } from '../vision/motion.js';
-import type { PlateFinder, PlateReader } from '../vision/types.js';
-import { readPlates, type PlateReading } from '../plates/plate-reading.js';
-import { PlateVoter, type PlateObservation, type VoterOptions } from '../plates/voter.js';
-import type { Country } from '../plates/types.js';
-import type { LaneEvents } from './events.js';
+import type { Clock } from '../../core/clock.js';
+import type { EventBus } from '../../core/bus.js';
+import type { Box } from '../../core/image.js';
+import type { Logger } from '../../core/log.js';
+import type { Service } from '../../core/service.js';
+import type { Frame, FrameSource } from '../../camera/types.js';
+import { MotionGate, type MotionOptions } from '../../vision/motion.js';
+import type { PlateFinder, PlateReader } from '../../vision/types.js';
+import { readPlates, type PlateReading } from './plate-reading.js';
+import { PlateVoter, type PlateObservation, type VoterOptions } from '../../plates/voter.js';
+import type { Country } from '../../plates/types.js';
+import type { LaneEvents } from '../events.js';
 
 export interface LaneReaderSettings {
   laneId: string;
