@@ -75,7 +75,7 @@ export interface RunDaemonOptions {
 /** The status page's real parts: accounts in the store, sessions in memory, live video and frames of the lanes. */
 function webParts(daemon: Daemon, config: Config, store: Store, log: Logger, opts: RunDaemonOptions, tls: TlsFiles | undefined): WebParts {
   return {
-    users: new UserStore(store.db, systemClock),
+    users: new UserStore(store.accounts, systemClock),
     audit: new EventAuthAudit(store.events, log.child({ module: 'web' })),
     tls,
     sessions: new MemorySessionStore(systemClock),

@@ -112,7 +112,7 @@ export async function userCommand(args: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await runAction(new UserStore(store.db, systemClock), auditOf(store), options);
+    return await runAction(new UserStore(store.accounts, systemClock), auditOf(store), options);
   } catch (err) {
     if (!(err instanceof UserError || err instanceof UsageError)) throw err;
     process.stderr.write(`smartgate user: ${err.message}\n`);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { StoreConfig } from '../config/store.js';
+import { Accounts } from './accounts.js';
 import { CommandLog } from './command-log.js';
 import { openDatabase, type Database, type DatabaseOptions } from './database.js';
 import { EventStore } from './event-store.js';
@@ -47,6 +48,8 @@ export interface Store {
   readonly lists: ListStore;
   /** Ids of central's commands already received (replay protection). */
   readonly commandIds: CommandLog;
+  /** The operators' page accounts (the `users` table). */
+  readonly accounts: Accounts;
   readonly frames: FrameFiles;
   /** A Service: add it to the daemon's list so retention runs periodically. */
   readonly retention: RetentionService;
@@ -76,6 +79,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       events: new EventStore(db, { clock: ctx.clock, log }, { siteId, bootId }),
       lists: new ListStore(db, ctx.clock, { ...(config.lists && { maxEntries: config.lists.maxEntries }) }),
       commandIds: new CommandLog(db),
+      accounts: new Accounts(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
       retention: new RetentionService({ clock: ctx.clock, log }, retention, { intervalMs: config.retentionIntervalMs, onAlarm: options.onAlarm }),
       close: () => db.close(),

@@ -53,7 +53,7 @@ function runOnTerminal(args: string[], answers: string[]): Promise<Run & { scree
 async function withUsers<T>(dataDir: string, fn: (users: UserStore) => Promise<T> | T): Promise<T> {
   const store = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
   try {
-    return await fn(new UserStore(store.db, new FakeClock()));
+    return await fn(new UserStore(store.accounts, new FakeClock()));
   } finally {
     store.close();
   }

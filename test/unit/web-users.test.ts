@@ -15,7 +15,7 @@ describe('UserStore', () => {
     const clock = new FakeClock(START);
     const dir = temp.make();
     const store = temp.open(dir, {}, clock);
-    return { clock, dir, store, users: new UserStore(store.db, clock, { cost: COST }) };
+    return { clock, dir, store, users: new UserStore(store.accounts, clock, { cost: COST }) };
   };
 
   it('adds users and lists them by username with their role and dates', async () => {
@@ -143,14 +143,14 @@ describe('UserStore', () => {
     const { dir, store, users } = setup();
     await users.add('tran.thi.b', 'admin', PASSWORD);
     store.close();
-    const reopened = new UserStore(temp.open(dir).db, new FakeClock(), { cost: COST });
+    const reopened = new UserStore(temp.open(dir).accounts, new FakeClock(), { cost: COST });
     expect(await reopened.verify('tran.thi.b', PASSWORD)).toEqual({ username: 'tran.thi.b', role: 'admin' });
   });
 
   it("upgrades a hash made with the old cost to OWASP's (the default) at the next login, keeping updatedAt", async () => {
     const clock = new FakeClock(START);
     const store = temp.open(temp.make(), {}, clock);
-    const users = new UserStore(store.db, clock);
+    const users = new UserStore(store.accounts, clock);
     const hashOf = () => (store.db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash;
     // As the accounts made before the change were stored.
     const old = await hashPassword(PASSWORD, { N: 16384, r: 8, p: 1 });

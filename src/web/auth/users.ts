@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
-import type { Database } from '../../store/database.js';
+import type { AccountRow, AccountTable } from '../../store/accounts.js';
 import { ROLES, type Role, type User, type UserDirectory } from '../types.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptCost } from './passwords.js';
 
@@ -24,14 +24,6 @@ export interface UserRecord extends User {
   updatedAt: number;
 }
 
-interface UserRow {
-  username: string;
-  role: Role;
-  password_hash: string;
-  created_at: number;
-  updated_at: number;
-}
-
 export interface UserStoreOptions {
   /** The scrypt cost of new hashes, and the least a stored hash may have before a login replaces it. Default: OWASP's (passwords.ts). */
   cost?: ScryptCost;
@@ -52,9 +44,8 @@ export function usernameProblem(username: string): string | undefined {
   return undefined;
 }
 
-/** The page's local accounts, in the `users` table of the gate's database. */
+/** The page's local accounts: names, roles and password hashes checked here, kept in the store's account table. */
 export class UserStore implements UserDirectory {
-  private readonly sql;
   private readonly cost: ScryptCost;
   /**
    * Verified against when the username is unknown, so that an unknown user costs one scrypt at
@@ -65,24 +56,12 @@ export class UserStore implements UserDirectory {
   private readonly dummyHash: string;
 
   constructor(
-    db: Database,
+    private readonly accounts: AccountTable,
     private readonly clock: Pick<Clock, 'now'>,
     options: UserStoreOptions = {},
   ) {
     this.cost = { ...(options.cost ?? DEFAULT_SCRYPT_COST) };
     this.dummyHash = ['scrypt', this.cost.N, this.cost.r, this.cost.p, randomBytes(16).toString('base64'), Buffer.alloc(64).toString('base64')].join('$');
-    this.sql = {
-      get: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
-      insert: db.prepare<[{ username: string; role: Role; hash: string; now: number }]>(
-        'INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES (@username, @role, @hash, @now, @now)',
-      ),
-      setHash: db.prepare<[string, number, string]>('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?'),
-      // Same password, stronger hash: not a change of the account, so updated_at stays.
-      rehash: db.prepare<[string, string, string]>('UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
-      remove: db.prepare<[string]>('DELETE FROM users WHERE username = ?'),
-      list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
-      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
-    };
   }
 
   async add(username: string, role: string, password: string): Promise<User> {
@@ -92,7 +71,7 @@ export class UserStore implements UserDirectory {
     const hash = await hashPassword(password, this.cost);
     // Checked again by the primary key: another add may have run while the hash was computed.
     try {
-      this.sql.insert.run({ username, role, hash, now: this.clock.now() });
+      this.accounts.insert({ username, role, passwordHash: hash, at: this.clock.now() });
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') this.checkAvailable(username);
       throw err;
@@ -104,49 +83,50 @@ export class UserStore implements UserDirectory {
     this.existing(username);
     checkPassword(password);
     const hash = await hashPassword(password, this.cost);
-    if (this.sql.setHash.run(hash, this.clock.now(), username).changes === 0) throw unknownUser(username);
+    if (!this.accounts.setPasswordHash(username, hash, this.clock.now())) throw unknownUser(username);
   }
 
   remove(username: string): void {
-    if (this.sql.remove.run(username).changes === 0) throw unknownUser(username);
+    if (!this.accounts.remove(username)) throw unknownUser(username);
   }
 
   list(): UserRecord[] {
-    return this.sql.list.all().map(toRecord);
+    return this.accounts.list().flatMap(toRecord);
   }
 
   get(username: string): User | undefined {
-    const row = this.sql.get.get(username);
-    return row && { username: row.username, role: row.role };
+    const user = toRecord(this.accounts.get(username))[0];
+    return user && { username: user.username, role: user.role };
   }
 
   count(): number {
-    return this.sql.count.get()!.n;
+    return this.accounts.count();
   }
 
   async verify(username: string, password: string): Promise<User | null> {
-    const row = this.sql.get.get(username);
-    const matches = await verifyPassword(password, row?.password_hash ?? this.dummyHash);
-    if (!row || !matches) return null;
-    if (needsRehash(row.password_hash, this.cost)) {
+    const row = this.accounts.get(username);
+    const matches = await verifyPassword(password, row?.passwordHash ?? this.dummyHash);
+    const user = toRecord(row)[0];
+    if (!row || !user || !matches) return null;
+    if (needsRehash(row.passwordHash, this.cost)) {
       // The only moment the password is known: the hash made at an older cost is replaced, unless
       // the password was changed meanwhile (then the row is not the one verified).
-      this.sql.rehash.run(await hashPassword(password, this.cost), row.username, row.password_hash);
+      this.accounts.rehash(row.username, row.passwordHash, await hashPassword(password, this.cost));
     }
-    return { username: row.username, role: row.role };
+    return { username: user.username, role: user.role };
   }
 
   /** The user, or a UserError naming the username when there is none. */
   existing(username: string): UserRecord {
-    const row = this.sql.get.get(username);
-    if (!row) throw unknownUser(username);
-    return toRecord(row);
+    const user = toRecord(this.accounts.get(username))[0];
+    if (!user) throw unknownUser(username);
+    return user;
   }
 
   /** Throws a UserError unless `username` is valid and not taken. */
   checkAvailable(username: string): void {
     checkUsername(username);
-    if (this.sql.get.get(username)) throw new UserError('username', `"${username}" already exists`);
+    if (this.accounts.get(username)) throw new UserError('username', `"${username}" already exists`);
   }
 }
 
@@ -164,6 +144,8 @@ function unknownUser(username: string): UserError {
   return new UserError('username', `no user "${username}"`);
 }
 
-function toRecord(row: UserRow): UserRecord {
-  return { username: row.username, role: row.role, createdAt: row.created_at, updatedAt: row.updated_at };
+/** The account as a user of the page: none when absent, or when its role is not one the page knows (a row written by hand). */
+function toRecord(row: AccountRow | undefined): UserRecord[] {
+  if (!row || !isRole(row.role)) return [];
+  return [{ username: row.username, role: row.role, createdAt: row.createdAt, updatedAt: row.updatedAt }];
 }
