@@ -74,7 +74,7 @@ if (!existsSync(enginesModule)) fail(`bench: ${enginesModule} is missing: run np
 const { createEngine } = await import(enginesModule);
 const { readPlates } = await import(join(root, 'dist/lane/reading/plate-reading.js'));
 const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
-// What a lane does with each engine's defaults (src/daemon.ts).
+// What a lane does with each engine's defaults (minCharConfidenceOf in src/config/recognition.ts).
 const readOpts = (name) => ({ countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: true });
 
 /** Why an engine cannot be benchmarked here, or null. */

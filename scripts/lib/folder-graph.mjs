@@ -15,7 +15,7 @@ function sources(dir) {
   });
 }
 
-/** The room of a file: its first folder below src (`lane`), or the file itself at the top (`daemon.ts`). */
+/** The room of a file: its first folder below src (`lane`), or the file itself at the top. */
 export function roomOf(srcDir, file) {
   const parts = relative(srcDir, file).split(sep);
   return parts.length > 1 ? parts[0] : parts[0].replace(/\.ts$/, '');

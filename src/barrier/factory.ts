@@ -37,6 +37,11 @@ export function openingTimeoutMs(config: BarrierConfig): number {
   return config.commandDeadlineMs + config.responseTimeoutMs + 2 * (pulse + config.openTimeoutMs) + OPENING_SLACK_MS;
 }
 
+/** Whether the barrier's inputs include the loop detector (the simulator's board always has one). */
+export function loopWired(config: BarrierConfig): boolean {
+  return config.driver === 'simulator' || (config.driver === 'modbus' && config.inputs.loop !== undefined);
+}
+
 /** The lane's barrier driver as configured, or null for `driver: none`. */
 export function createBarrier(config: BarrierConfig, deps: BarrierDeps): BuiltBarrier | null {
   const { clock, log, onStatus } = deps;

@@ -9,10 +9,8 @@ import { createLogger } from '../core/log.js';
 import { demoCentralKey, type DemoCentralKey } from '../demo/central-key.js';
 import { demoBrokerUsers, type BrokerUsers } from '../demo/broker-users.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
-import { seedDemoLists } from '../demo/demo-lists.js';
-import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
-import { formatDecision, formatLaneRecord, formatPlateRead } from '../lane/reading/format-read.js';
-import { runDaemon } from './run.js';
+import { DEMO_TRAFFIC_TIMINGS } from '../demo/demo-traffic.js';
+import { runGate } from './run.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]
@@ -155,31 +153,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     );
     // Without an explicit --http-port, a taken 8080 should not stop the demo: the page takes a free port.
     const httpPortGiven = argv.some((a) => a.startsWith('--http-port'));
-    return await runDaemon(config, {
-      httpFreePortIfBusy: !httpPortGiven,
-      onStarted: (daemon) => {
-        if (!daemon.web) return;
-        console.log(`status page: ${daemon.web.url}/`);
-        console.log(`log in with an account of the demo's data directory; create one (with the demo stopped) with: npx smartgate user add --data-dir ${dataDir} --username NAME --role operator`);
-        if (holdSeconds <= DEMO_TRAFFIC_TIMINGS.turnBackMs / 1000) {
-          console.log('held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60');
-        }
-      },
-      prepareStore: (store) => seedDemoLists(store.lists, Date.now()),
-      onDecision: (laneId, read, decision) => console.log(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
-      onLaneRecord: (_laneId, event) => {
-        const line = formatLaneRecord(event);
-        if (line) console.log(`         ${line.trimStart()}`);
-      },
-      extraServices: (daemon) => [
-        new DemoTraffic(
-          { bus: daemon.bus, clock: systemClock },
-          new Map(daemon.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : []))),
-          { ...DEMO_TRAFFIC_TIMINGS, turnBackMs: holdSeconds * 1000 },
-        ),
-      ],
-      ...(seconds ? { stopAfterSeconds: seconds } : {}),
-    });
+    return await runGate(config, { httpFreePortIfBusy: !httpPortGiven, demo: { dataDir, turnBackMs: holdSeconds * 1000 } }, seconds);
   } finally {
     // After the daemon, so its uplink could still say `stopped`.
     await broker?.stop();

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
-import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
+import { minCharConfidenceOf } from '../config/recognition.js';
+import { ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../lane/reading/plate-reading.js';
 import type { Country } from '../plates/types.js';
@@ -60,7 +61,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   const bad = countries.filter((c) => c !== 'VN' && c !== 'CN');
   const minConfidence = Number(values['min-confidence']);
   const engineName = values.engine;
-  const minCharConfidence = Number(values['min-char-confidence'] ?? (isEngineName(engineName) ? DEFAULT_MIN_CHAR_CONFIDENCE[engineName] : 0));
+  const minCharConfidence = Number(values['min-char-confidence'] ?? (isEngineName(engineName) ? minCharConfidenceOf({ engine: engineName }) : 0));
   const inUnit = (v: number) => v >= 0 && v <= 1;
   if (images.length === 0 || bad.length || !inUnit(minConfidence) || !inUnit(minCharConfidence) || !isEngineName(engineName)) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENGINE_NAMES } from '../vision/engine-names.js';
+import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES } from '../vision/engine-names.js';
 
 export const COUNTRIES = ['VN', 'CN'] as const;
 
@@ -64,3 +64,15 @@ export const recognitionSchema = z
 
 export type RecognitionConfig = z.infer<typeof recognitionSchema>;
 export type MotionConfig = z.infer<typeof motionSchema>;
+
+/** The character floor a lane reads with: the configured one, else its engine's own default. */
+export function minCharConfidenceOf(recognition: Pick<RecognitionConfig, 'engine' | 'minCharConfidence'>): number {
+  return recognition.minCharConfidence ?? DEFAULT_MIN_CHAR_CONFIDENCE[recognition.engine];
+}
+
+/** The motion gate a lane reads behind, or null when it reads every frame. */
+export function motionGateOf(motion: MotionConfig): Omit<MotionConfig, 'enabled'> | null {
+  if (!motion.enabled) return null;
+  const { enabled: _enabled, ...gate } = motion;
+  return gate;
+}

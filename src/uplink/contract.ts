@@ -257,3 +257,9 @@ export function parseWireEvent(raw: string | Buffer): { event: WireEvent } | { p
 export function statusMessage(state: StatusState, bootId: string, version: string, ts: number): StatusMessage {
   return { state, bootId, version, ts };
 }
+
+/** What the gate knows of itself right now, in the wire shapes: its health and each lane's state. */
+export interface GateSnapshot {
+  health: Health;
+  lanes: LaneState[];
+}

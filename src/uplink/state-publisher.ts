@@ -1,17 +1,11 @@
 import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import { channels, type Health, type LaneState } from './contract.js';
+import { channels, type GateSnapshot } from './contract.js';
 import type { MqttMessage, Publisher } from './publisher.js';
 
 /** Changes within this long (ms) go out as one round of snapshots. */
 export const CHANGE_COALESCE_MS = 250;
-
-/** What the daemon knows of itself right now, in the wire shapes. */
-export interface GateSnapshot {
-  health: Health;
-  lanes: LaneState[];
-}
 
 export interface StatePublisherOptions {
   prefix: string;

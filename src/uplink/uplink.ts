@@ -10,7 +10,8 @@ import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
 import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
-import { StatePublisher, type GateSnapshot } from './state-publisher.js';
+import type { GateSnapshot } from './contract.js';
+import { StatePublisher } from './state-publisher.js';
 import { smartgateVersion } from '../core/version.js';
 
 /**

@@ -5,9 +5,11 @@ export interface MotionOptions {
   threshold: number;
   /** Fraction of samples that must change for the region to count as moving. */
   minChangedFraction: number;
-  /** Samples across the region's width (height follows its aspect ratio). */
-  gridWidth: number;
+  /** Samples across the region's width (height follows its aspect ratio). Default 64: a few thousand samples. */
+  gridWidth?: number;
 }
+
+export const DEFAULT_MOTION_GRID_WIDTH = 64;
 
 /**
  * Decides whether anything moves in a region by comparing a coarse luma grid with the last
@@ -25,7 +27,7 @@ export class MotionGate {
 
   /** Fraction of grid samples that changed since the previous call (1 on the first call). */
   changedFraction(image: RgbImage): number {
-    const gw = Math.max(1, Math.min(this.opts.gridWidth, this.roi.w));
+    const gw = Math.max(1, Math.min(this.opts.gridWidth ?? DEFAULT_MOTION_GRID_WIDTH, this.roi.w));
     const gh = Math.max(1, Math.round((gw * this.roi.h) / this.roi.w));
     if (!this.current || this.current.length !== gw * gh) {
       this.current = new Uint8Array(gw * gh);

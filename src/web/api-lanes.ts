@@ -1,10 +1,10 @@
 import type { LaneState } from '../uplink/contract.js';
-import type { GateView, WebLane } from './gate-view.js';
+import type { GateView, PageLane } from './gate-view.js';
 import { HttpError, sendBytes, sendJson, type Router } from './router.js';
 import type { AnnotatedFrames } from './types.js';
 
 /** One lane as GET /api/lanes shows it: its name and direction with the MQTT lane state's parts. */
-export function laneView(lane: Pick<WebLane, 'id' | 'name' | 'direction'>, state: LaneState | undefined) {
+export function laneView(lane: Pick<PageLane, 'id' | 'name' | 'direction'>, state: LaneState | undefined) {
   return {
     laneId: lane.id,
     name: lane.name,
@@ -17,7 +17,7 @@ export function laneView(lane: Pick<WebLane, 'id' | 'name' | 'direction'>, state
 }
 
 /** The lane named by the path, or 404. */
-export function laneOf(gate: Pick<GateView, 'lanes'>, laneId: string): WebLane {
+export function laneOf(gate: Pick<GateView, 'lanes'>, laneId: string): PageLane {
   const lane = gate.lanes.find((l) => l.id === laneId);
   if (!lane) throw new HttpError(404, 'not-found', `no lane ${laneId}`);
   return lane;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { LaneStoreError, type OperatorRequest, type OperatorResult } from '../lane/flow/lane-controller.js';
 import { laneOf } from './api-lanes.js';
-import type { GateView } from './gate-view.js';
+import type { GateView, OperatorAction, OperatorActionResult, PageLane } from './gate-view.js';
 import { HttpError, readJsonBody, sendJson, type RequestContext, type Router } from './router.js';
 
 const reasonBody = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
@@ -13,35 +12,17 @@ const reasonBody = z.object({ reason: z.string().trim().min(3, 'at least 3 chara
  */
 export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): void {
   const handle =
-    (run: (params: Record<string, string>, request: OperatorRequest) => OperatorResult) =>
+    (run: (lane: PageLane, params: Record<string, string>, action: OperatorAction) => OperatorActionResult) =>
     async ({ req, res, params, session }: RequestContext) => {
-      laneOf(gate, params.laneId!); // 404 before the body is read
+      const lane = laneOf(gate, params.laneId!); // 404 before the body is read
       const { reason } = await readJsonBody(req, reasonBody);
-      let result: OperatorResult;
-      try {
-        result = run(params, { operator: session!.user.username, reason, source: 'page' });
-      } catch (err) {
-        // Not the operator's fault and nothing was done: say so, so they can try again or radio.
-        if (err instanceof LaneStoreError) throw new HttpError(503, 'store-failed', err.message);
-        throw err;
-      }
-      if (!result.ok) throw new HttpError(409, 'conflict', result.refusal.message);
-      sendJson(res, 200, { eventId: result.event.eventId });
+      const result = run(lane, params, { operator: session!.user.username, reason });
+      if (result.ok) return sendJson(res, 200, { eventId: result.eventId });
+      // Not the operator's fault when the store failed, and nothing was done: they may try again.
+      throw result.code === 'store-failed' ? new HttpError(503, 'store-failed', result.message) : new HttpError(409, 'conflict', result.message);
     };
 
-  router.post(
-    '/api/lanes/:laneId/holds/:holdId/confirm',
-    'operator',
-    handle((p, request) => laneOf(gate, p.laneId!).controller.confirm(p.holdId!, request)),
-  );
-  router.post(
-    '/api/lanes/:laneId/holds/:holdId/refuse',
-    'operator',
-    handle((p, request) => laneOf(gate, p.laneId!).controller.refuse(p.holdId!, request)),
-  );
-  router.post(
-    '/api/lanes/:laneId/open',
-    'operator',
-    handle((p, request) => laneOf(gate, p.laneId!).controller.manualOpen(request)),
-  );
+  router.post('/api/lanes/:laneId/holds/:holdId/confirm', 'operator', handle((lane, p, action) => lane.confirm(p.holdId!, action)));
+  router.post('/api/lanes/:laneId/holds/:holdId/refuse', 'operator', handle((lane, p, action) => lane.refuse(p.holdId!, action)));
+  router.post('/api/lanes/:laneId/open', 'operator', handle((lane, _p, action) => lane.open(action)));
 }

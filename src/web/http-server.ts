@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/log.js';
+import { SetupError } from '../core/setup-error.js';
 import type { Service } from '../core/service.js';
 import { HTTP_LIMIT_DEFAULTS } from '../config/http.js';
 import { eventRoutes } from './api-events.js';
@@ -170,7 +171,7 @@ export class WebServer implements Service {
     try {
       await listen(server, this.opts.port, this.opts.host);
     } catch (err) {
-      if (!(this.opts.freePortIfBusy && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw err;
+      if (!(this.opts.freePortIfBusy && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw listenProblem(err, this.opts.host, this.opts.port);
       this.ctx.log.warn({ port: this.opts.port }, 'port in use: the status page takes a free one');
       await listen(server, 0, this.opts.host);
     }
@@ -271,4 +272,13 @@ export class WebServer implements Service {
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Why the page cannot listen, naming the field to change; other errors as they are. */
+function listenProblem(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new SetupError('http.port', `${port} on ${host} is in use (another smartgate, or another program): choose another port, or stop that program`);
+  if (code === 'EACCES') return new SetupError('http.port', `${port} needs privileges this process does not have: choose a port above 1023`);
+  if (code === 'EADDRNOTAVAIL') return new SetupError('http.host', `${host} is not an address of this computer`);
+  return err;
 }

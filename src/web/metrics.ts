@@ -1,5 +1,5 @@
 import type { BarrierState } from '../barrier/types.js';
-import type { GateSnapshot } from '../uplink/state-publisher.js';
+import type { GateSnapshot } from '../uplink/contract.js';
 import type { WebMetrics } from './web-counters.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,25 @@ describe('smartgate run', () => {
     expect(stderr).toContain('lanes[0]: unknown key "speed"');
   });
 
+  it('refuses to start when the page\'s port is taken, naming http.port, with exit 2 and no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const file = join(dir, 'port-taken.yaml');
+    await writeFile(
+      file,
+      `site: { id: test, name: Test gate }\ndataDir: ${JSON.stringify(join(dir, 'data-port'))}\nhttp: { port: ${port} }\nlanes:\n  - { id: a, direction: entry, camera: { url: ${JSON.stringify(pathToFileURL(clip).href)} } }\n`,
+    );
+    try {
+      const { code, stderr } = await runCli(['run', '--config', file]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`http.port: ${port} on 127.0.0.1 is in use`);
+      expect(stderr).not.toContain('    at ');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('runs a lane, logs voted reads as JSON, and on SIGTERM ends its ffmpeg and exits 0', async () => {
     const file = join(dir, 'gate.yaml');
     await writeFile(
@@ -98,6 +118,8 @@ describe('smartgate run', () => {
       [
         'site: { id: test, name: Test gate }',
         `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        // A free port: another test's page may hold the default 8080.
+        'http: { port: 0 }',
         'lanes:',
         `  - id: lane-1`,
         `    direction: entry`,

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import { Daemon } from '../../src/daemon.js';
+import { buildGate } from '../../src/gate/build-gate.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { replySchema } from '../../src/uplink/commands-contract.js';
 import { healthSchema, laneStateSchema } from '../../src/uplink/contract.js';
@@ -42,7 +42,7 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       lanes: [{ id: 'exit-2', direction: 'exit', camera: { url: 'rtsp://127.0.0.1:9/none' } }],
     });
     store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
-    const daemon = new Daemon({ clock: systemClock, log: silentLogger, store }, config, UNUSED_ENGINE);
+    const daemon = await buildGate(config, { clock: systemClock, log: silentLogger, store, engine: UNUSED_ENGINE });
     const uplink = daemon.uplink!;
     let subscribed = false;
     uplink.connection.onSubscribed(() => (subscribed = true));

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import { Daemon } from '../../src/daemon.js';
+import { buildGate } from '../../src/gate/build-gate.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -29,7 +29,7 @@ function voted(text: string): VotedPlateRead {
 }
 
 /** One run of the daemon on `dataDir`: a fresh store (new boot id) and daemon, lanes built, nothing started. */
-function boot(clock: FakeClock) {
+async function boot(clock: FakeClock) {
   const config = configSchema.parse({
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     dataDir,
@@ -37,15 +37,15 @@ function boot(clock: FakeClock) {
   });
   const store = openStore({ clock, log: silentLogger }, { dataDir: dataDir!, siteId: config.site.id, config: config.store });
   stores.push(store);
-  const daemon = new Daemon({ clock, log: silentLogger, store }, config, UNUSED_ENGINE);
+  const daemon = await buildGate(config, { clock, log: silentLogger, store, engine: UNUSED_ENGINE });
   return { store, lane: daemon.lanes[0]!.controller };
 }
 
 describe('a restarted daemon keeps its pending holds', () => {
-  it('holds the vehicles the last run left held, oldest at the barrier; resolved holds stay resolved', () => {
+  it('holds the vehicles the last run left held, oldest at the barrier; resolved holds stay resolved', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'smartgate-restart-holds-'));
     const clock = new FakeClock(Date.UTC(2026, 11, 2, 8, 0, 0));
-    const first = boot(clock);
+    const first = await boot(clock);
     first.lane.onRead(voted('29C99991')); // unknown: held at the barrier
     clock.advance(1000);
     first.lane.onRead(voted('29C99992')); // another, while the first is held: waits behind it
@@ -56,7 +56,7 @@ describe('a restarted daemon keeps its pending holds', () => {
     first.store.close(); // the daemon stops (or dies) here
 
     clock.advance(60_000);
-    const second = boot(clock);
+    const second = await boot(clock);
     expect(second.store.bootId).not.toBe(first.store.bootId);
     expect(second.lane.snapshot()).toMatchObject({ phase: 'held', vehicle: { plate: '29C99991' }, holds: [h1, h3] });
     // And the operator can act on them, as before the restart.
@@ -64,18 +64,18 @@ describe('a restarted daemon keeps its pending holds', () => {
     expect(second.lane.snapshot()).toMatchObject({ phase: 'held', holds: [h3] });
     second.store.close();
 
-    const third = boot(clock);
+    const third = await boot(clock);
     expect(third.lane.snapshot().holds).toEqual([h3]);
   });
 
-  it('a hold made more than a day before the restart is not held again', () => {
+  it('a hold made more than a day before the restart is not held again', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'smartgate-restart-holds-'));
     const clock = new FakeClock(Date.UTC(2026, 11, 2, 8, 0, 0));
-    const first = boot(clock);
+    const first = await boot(clock);
     first.lane.onRead(voted('29C99991'));
     expect(first.lane.snapshot().holds).toHaveLength(1);
     first.store.close();
     clock.advance(25 * 60 * 60_000);
-    expect(boot(clock).lane.snapshot()).toMatchObject({ phase: 'idle', holds: [] });
+    expect((await boot(clock)).lane.snapshot()).toMatchObject({ phase: 'idle', holds: [] });
   });
 });

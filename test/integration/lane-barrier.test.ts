@@ -17,7 +17,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { EventBus } from '../../src/core/bus.js';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import { Daemon } from '../../src/daemon.js';
+import { buildGate } from '../../src/gate/build-gate.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
@@ -476,7 +476,7 @@ describe('central confirms a hold over MQTT', () => {
       ],
     });
     const s = openLaneStore(dataDir);
-    const daemon = new Daemon({ clock: systemClock, log: silentLogger, store: s }, config, UNUSED_ENGINE);
+    const daemon = await buildGate(config, { clock: systemClock, log: silentLogger, store: s, engine: UNUSED_ENGINE });
     const uplink = daemon.uplink!;
     let subscribed = false;
     uplink.connection.onSubscribed(() => (subscribed = true));

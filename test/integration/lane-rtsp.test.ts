@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { configSchema, type Config } from '../../src/config/index.js';
-import { Daemon } from '../../src/daemon.js';
+import { buildGate } from '../../src/gate/build-gate.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { openStore } from '../../src/store/store.js';
 import { createEngine, type RecognitionEngine } from '../../src/vision/engines.js';
@@ -24,6 +24,7 @@ interface Voted {
 function laneConfig(url: string, voting: Record<string, number> = {}): Config {
   return configSchema.parse({
     site: { id: 'test', name: 'test gate' },
+    http: { enabled: false },
     lanes: [
       {
         id: 'lane-1',
@@ -37,10 +38,10 @@ function laneConfig(url: string, voting: Record<string, number> = {}): Config {
 }
 
 /** A daemon on `config` (with a fresh store) whose voted reads and ffmpeg children are recorded. */
-function startDaemon(config: Config, engine: RecognitionEngine) {
+async function startDaemon(config: Config, engine: RecognitionEngine) {
   const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-lane-'));
   const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
-  const daemon = new Daemon({ clock: systemClock, log: silentLogger, store }, config, engine);
+  const daemon = await buildGate(config, { clock: systemClock, log: silentLogger, store, engine });
   const voted: Voted[] = [];
   const ffmpegPids = new Set<number>();
   daemon.bus.on(voted, 'plate.read', ({ read }) => voted.push({ at: Date.now(), read }));
@@ -88,7 +89,7 @@ describe('lane on a real RTSP camera', () => {
     const expected = vehicles.filter((v) => v.plate !== null).map((v) => v.index);
     expect(vehicles.some((v) => v.plate === null)).toBe(true); // the clip has an unreadable plate
     expect(vehicles.some((v) => v.secondPlate)).toBe(true); // and a truck with two plates
-    const lane = startDaemon(laneConfig(server.url), engine);
+    const lane = await startDaemon(laneConfig(server.url), engine);
     try {
       await lane.started;
       const validTexts = () => lane.voted.filter((v) => v.read.plate.valid).map((v) => v.read.plate.text);
@@ -131,7 +132,7 @@ describe('lane on a real RTSP camera', () => {
 
   it('reads again within 30 s after the camera drops out and comes back, with one ffmpeg and no orphans', async () => {
     // No repeat window: a plate read before the outage counts again after it.
-    const lane = startDaemon(laneConfig(server.url, { repeatWindowMs: 0 }), engine);
+    const lane = await startDaemon(laneConfig(server.url, { repeatWindowMs: 0 }), engine);
     try {
       await lane.started;
       await waitFor(() => lane.voted.length > 0, 60_000, 'a first read');

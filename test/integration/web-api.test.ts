@@ -18,8 +18,8 @@ import { LaneDecider } from '../../src/lane/deciding/decider.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
-import type { GateSnapshot } from '../../src/uplink/state-publisher.js';
-import type { GateView } from '../../src/web/gate-view.js';
+import type { GateSnapshot } from '../../src/uplink/contract.js';
+import { pageView } from '../../src/gate/page-view.js';
 import { WebServer } from '../../src/web/http-server.js';
 import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
 import type { LiveVideo, Role, Session, SessionStore, User, UserDirectory } from '../../src/web/types.js';
@@ -134,17 +134,17 @@ beforeEach(async () => {
       ],
     };
   };
-  const gate: GateView = {
+  // The page's view as the gate builds it, over a real lane controller and store.
+  const gate = pageView({
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
-    events: store.events,
-    eventFrames: store.frames,
+    store,
     lanes: [{ id: 'entry-1', name: 'Làn vào 1', direction: 'entry', controller }],
     snapshot,
-    controllers: () => [{ lane: 'entry-1', ...controller.stats() }],
-    link: () => ({ configured: false, connected: false, outboxPending: store.events.pendingCount(), oldestPendingAgeMs: null }),
-    lists: () => [],
-  };
+    link: () => ({ configured: false, connected: false }),
+    listsMaxAgeMs: 24 * 3600_000,
+    clock,
+  });
   const staticDir = join(temp.make(), 'static');
   mkdirSync(join(staticDir, 'i18n'), { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>smartgate</title>');

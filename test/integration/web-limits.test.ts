@@ -99,7 +99,7 @@ async function start(options: Partial<WebServerOptions> = {}): Promise<Harness> 
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     events: store.events,
-    lanes: [{ id: 'lane-1', name: 'Làn 1', direction: 'entry', controller: { confirm: () => ({ ok: true }), refuse: () => ({ ok: true }), manualOpen: () => ({ ok: true }) } as never }],
+    lanes: [{ id: 'lane-1', name: 'Làn 1', direction: 'entry', confirm: () => ({ ok: true, eventId: 'e-1' }), refuse: () => ({ ok: true, eventId: 'e-2' }), open: () => ({ ok: true, eventId: 'e-3' }) }],
     snapshot: () => ({
       health: { bootId: store.bootId, version: 'test', ts: clock.now(), uptimeMs: 1, outboxPending: 0, store: { usedBytes: null, quotaBytes: 1, quotaExceeded: false }, lanes: [] },
       lanes: [],

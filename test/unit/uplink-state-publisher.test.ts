@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { healthSchema, laneStateSchema } from '../../src/uplink/contract.js';
-import { StatePublisher, type GateSnapshot } from '../../src/uplink/state-publisher.js';
+import type { GateSnapshot } from '../../src/uplink/contract.js';
+import { StatePublisher } from '../../src/uplink/state-publisher.js';
 import { ScriptedPublisher } from '../helpers/scripted-publisher.js';
 
 function snapshotAt(clock: FakeClock): GateSnapshot {

@@ -1,15 +1,26 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { LaneStoreError, type OperatorResult } from '../../src/lane/flow/lane-controller.js';
+import { LaneStoreError, type LaneController, type OperatorResult } from '../../src/lane/flow/lane-controller.js';
+import { pageView } from '../../src/gate/page-view.js';
 import { operatorRoutes } from '../../src/web/api-operator.js';
 import type { GateView } from '../../src/web/gate-view.js';
 import { HttpError, Router, type RequestContext } from '../../src/web/router.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
-/** A lane whose controller answers every operator action with `answer`. */
+/** The page's view of a lane whose controller answers every operator action with `answer`. */
 function gateWith(answer: () => OperatorResult): Pick<GateView, 'lanes'> {
-  const controller = { confirm: answer, refuse: answer, manualOpen: answer };
-  return { lanes: [{ id: 'entry-1', controller }] } as unknown as Pick<GateView, 'lanes'>;
+  const controller = { confirm: answer, refuse: answer, manualOpen: answer } as unknown as LaneController;
+  return pageView({
+    site: { id: 's', name: 'S' },
+    bus: null as never,
+    store: {} as never,
+    lanes: [{ id: 'entry-1', name: 'Entry 1', direction: 'entry', controller }],
+    link: () => ({ configured: false, connected: false }),
+    snapshot: () => null as never,
+    listsMaxAgeMs: 1,
+    clock: new FakeClock(),
+  });
 }
 
 async function post(gate: Pick<GateView, 'lanes'>, path: string): Promise<{ status: number; body: unknown } | HttpError> {
@@ -39,7 +50,7 @@ async function post(gate: Pick<GateView, 'lanes'>, path: string): Promise<{ stat
   return sent!;
 }
 
-describe('operator routes', () => {
+describe('operator routes over the page view', () => {
   it.each(['/api/lanes/entry-1/open', '/api/lanes/entry-1/holds/h-1/confirm', '/api/lanes/entry-1/holds/h-1/refuse'])(
     '%s: a store that cannot record the action is 503 store-failed, not a 500',
     async (path) => {
@@ -61,6 +72,16 @@ describe('operator routes', () => {
 
   it('a refusal of the lane is 409 conflict', async () => {
     const gate = gateWith(() => ({ ok: false, refusal: { code: 'busy', message: 'the barrier is already being opened' } }));
-    expect(await post(gate, '/api/lanes/entry-1/open')).toMatchObject({ status: 409, code: 'conflict' });
+    expect(await post(gate, '/api/lanes/entry-1/open')).toMatchObject({ status: 409, code: 'conflict', message: 'the barrier is already being opened' });
+  });
+
+  it('an action done answers with its event, recorded with source page and the logged-in operator', async () => {
+    const requests: unknown[] = [];
+    const gate = gateWith(((request: unknown) => {
+      requests.push(request);
+      return { ok: true, event: { eventId: 'ev-1' } };
+    }) as never);
+    expect(await post(gate, '/api/lanes/entry-1/open')).toEqual({ status: 200, body: { eventId: 'ev-1' } });
+    expect(requests).toEqual([{ operator: 'op-1', reason: 'ambulance', source: 'page' }]);
   });
 });

@@ -1,0 +1,370 @@
+import { mkdirSync } from 'node:fs';
+import { createBarrier, loopWired, openingTimeoutMs, type BuiltBarrier } from '../barrier/factory.js';
+import { createFrameSource } from '../camera/factory.js';
+import type { FrameSource } from '../camera/types.js';
+import type { Config, LaneConfig } from '../config/index.js';
+import { minCharConfidenceOf, motionGateOf } from '../config/recognition.js';
+import { EventBus } from '../core/bus.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createLogger, type Logger } from '../core/log.js';
+import type { Service } from '../core/service.js';
+import { SetupError } from '../core/setup-error.js';
+import { DemoConsole } from '../demo/demo-console.js';
+import { seedDemoLists } from '../demo/demo-lists.js';
+import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
+import { LaneDecider } from '../lane/deciding/decider.js';
+import type { LaneEvents } from '../lane/events.js';
+import { LaneController } from '../lane/flow/lane-controller.js';
+import { HOLD_EVENT_TYPES, HOLD_RESTORE_WINDOW_MS, pendingHolds } from '../lane/flow/pending-holds.js';
+import { AnnotatedFrameRenderer } from '../lane/reading/annotated-frame.js';
+import { EvidenceFrames } from '../lane/reading/evidence-frames.js';
+import { LaneReader } from '../lane/reading/lane-reader.js';
+import { PlateReadRecorder } from '../lane/reading/plate-read-recorder.js';
+import { parsePlate } from '../plates/parse.js';
+import { StoreLockedError } from '../store/database.js';
+import { SchemaTooNewError } from '../store/migrations.js';
+import { recordStoreAlarm } from '../store/store-alarm.js';
+import { openStore, type Store } from '../store/store.js';
+import { centralHandlers } from '../uplink/central-handlers.js';
+import type { GateSnapshot } from '../uplink/contract.js';
+import { createUplink, type Uplink } from '../uplink/uplink.js';
+import { createEngines, type EngineSet } from '../vision/engines.js';
+import { ModelIntegrityError } from '../vision/model-manifest.js';
+import type { PlateFinder, PlateReader } from '../vision/types.js';
+import { EventAuthAudit } from '../web/auth/audit.js';
+import { SlidingWindowLoginLimiter } from '../web/auth/login-limiter.js';
+import { MemorySessionStore } from '../web/auth/sessions.js';
+import { UserStore } from '../web/auth/users.js';
+import { WebServer } from '../web/http-server.js';
+import { LiveVideoServer } from '../web/live-video.js';
+import { loadTlsFiles, TlsFileError, type TlsFiles } from '../web/tls-files.js';
+import { GateLog } from './gate-log.js';
+import { gateSnapshot } from './gate-snapshot.js';
+import { pageView } from './page-view.js';
+
+/**
+ * What a caller may give the gate instead of what the config says. The daemon gives none; the
+ * demo and the tests give what they must.
+ */
+export interface GateOverrides {
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: JSON lines on stderr at `log.level`. */
+  log?: Logger;
+  /** An open store (tests); the caller closes it. Default: `{dataDir}/smartgate.db`, closed at stop. */
+  store?: Store;
+  /** One engine for every lane (tests); the caller closes it. Default: the engines the lanes name, closed at stop. */
+  engine?: PlateFinder & PlateReader;
+  /** The page listens on a free port when `http.port` is taken (the demo: 8080 may be in use). */
+  httpFreePortIfBusy?: boolean;
+  /** The demo's parts: its lists, its simulated traffic on the loop, and its terminal output. */
+  demo?: { dataDir: string; turnBackMs: number };
+}
+
+export interface LaneParts {
+  id: string;
+  camera: FrameSource;
+  reader: LaneReader;
+  controller: LaneController;
+  /** Null for `barrier.driver: none`; for `simulator`, its simulated board is here too. */
+  barrier: BuiltBarrier | null;
+}
+
+/** The built gate: its parts, for the tests and the demo, and its lifecycle. */
+export interface Gate {
+  readonly bus: EventBus<LaneEvents>;
+  readonly store: Store;
+  readonly lanes: readonly LaneParts[];
+  /** Null when the config names no broker. */
+  readonly uplink: Uplink | null;
+  /** Null when the config turns the page off. */
+  readonly web: WebServer | null;
+  /** Starts every service in order; when one fails, stop() stops those that started. */
+  start(): Promise<void>;
+  /** Stops them in reverse, each step logged; a failing stop does not keep the others from stopping. */
+  stop(): Promise<void>;
+  snapshot(): GateSnapshot;
+  stats(): Record<string, unknown>;
+}
+
+/**
+ * The composition root: builds every part of the gate from the config, and lists the services
+ * in the order they start (and, reversed, stop). Nothing else constructs a service; no business
+ * logic lives here. Throws SetupError when the models, the data directory or the page's TLS
+ * files cannot be used, before anything runs.
+ */
+export async function buildGate(config: Config, overrides: GateOverrides = {}): Promise<Gate> {
+  const clock = overrides.clock ?? systemClock;
+  const log = overrides.log ?? createLogger(config.log.level);
+  const startedAt = clock.monotonic();
+
+  // What the config points at, checked before anything is opened: models, then TLS files.
+  const engines = overrides.engine ? null : await loadEngines(config);
+  const engineOf = (lane: LaneConfig) => overrides.engine ?? engines!.forChoice(lane.recognition);
+  let tls: TlsFiles | undefined;
+  let store: Store;
+  try {
+    tls = pageTls(config);
+    store = overrides.store ?? openGateStore(config, clock, log);
+  } catch (err) {
+    await engines?.close();
+    throw err;
+  }
+  if (overrides.demo) seedDemoLists(store.lists, clock.now());
+
+  // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
+  const bus = new EventBus<LaneEvents>(log.child({ module: 'bus' }));
+  const recorder = new PlateReadRecorder({ bus, log }, store.events);
+  const decider = new LaneDecider({ bus, log: log.child({ module: 'decider' }), clock }, { sink: store.events, lists: store.lists });
+  const lanes = config.lanes.map((lane) => buildLane(lane, engineOf(lane), { clock, log, bus, store, decider }));
+  const readerOf = (laneId: string) => lanes.find((l) => l.id === laneId)?.reader;
+  // One renderer for the page's pictures and the decisions' evidence (which bypasses its cache).
+  const frames = new AnnotatedFrameRenderer(readerOf, clock);
+  const evidence = new EvidenceFrames({ bus, log: log.child({ module: 'evidence' }) }, { renderer: frames, frames: store.frames });
+
+  const snapshot = () => gateSnapshot({ clock, store, lanes, quotaBytes: config.store.quotaMb * 1024 * 1024, startedAt });
+
+  // Central: the outbox forwarded, commands and lists from central, the retained snapshots.
+  const uplink = createUplink(
+    { clock, log },
+    {
+      siteId: config.site.id,
+      bootId: store.bootId,
+      outbox: store.events,
+      config: config.mqtt,
+      inbound:
+        config.mqtt &&
+        centralHandlers({
+          clock,
+          bootId: store.bootId,
+          laneIds: config.lanes.map((l) => l.id),
+          config: config.mqtt.commands,
+          store,
+          lanes: lanes.map((l) => l.controller),
+        }),
+      snapshot,
+    },
+  );
+  // Central sees a lane's phase, holds and barrier change without waiting for the interval.
+  const stateChanges: Service = {
+    name: 'state-changes',
+    start: async () => bus.on(stateChanges, 'lane.state', () => uplink?.state?.publishSoon()),
+    stop: async () => bus.removeAll(stateChanges),
+  };
+
+  // The operators' page.
+  const webLog = log.child({ module: 'web' });
+  const web =
+    config.http.enabled === false
+      ? null
+      : new WebServer(
+          { log: webLog },
+          {
+            gate: pageView({
+              site: config.site,
+              bus,
+              lanes: lanes.map((l, i) => ({ id: l.id, name: config.lanes[i]!.name ?? l.id, direction: config.lanes[i]!.direction, controller: l.controller })),
+              store,
+              link: () => ({ configured: uplink !== null, connected: uplink?.stats().connected ?? false }),
+              snapshot,
+              listsMaxAgeMs: Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs)),
+              clock,
+            }),
+            users: new UserStore(store.accounts, clock),
+            audit: new EventAuthAudit(store.events, webLog),
+            sessions: new MemorySessionStore(clock),
+            limiter: new SlidingWindowLoginLimiter(clock),
+            liveVideo: new LiveVideoServer(
+              config.lanes.map((lane) => ({ laneId: lane.id, ...lane.camera })),
+              { clock, log },
+            ),
+            frames,
+          },
+          { ...pageLimits(config), freePortIfBusy: overrides.httpFreePortIfBusy ?? false, tls },
+        );
+
+  const stats = () => ({
+    lanes: lanes.map((l) => ({ lane: l.id, camera: l.camera.stats(), reader: l.reader.stats() })),
+    recorder: recorder.stats(),
+    decider: decider.stats(),
+    evidence: evidence.stats(),
+    controllers: lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
+    outboxPending: store.events.pendingCount(),
+    retention: store.retention.stats(),
+    uplink: uplink?.stats() ?? null,
+  });
+
+  // Started in this order, stopped in reverse: the readers flush their last votes while the
+  // recorder and the lane controllers still listen, the uplink forwards until the lanes are
+  // quiet, and the store closes last.
+  const services: Service[] = [
+    ...(engines ? [resource('engines', () => engines.close())] : []),
+    ...(overrides.store ? [] : [resource('store', async () => store.close())]),
+    store.retention,
+    ...(uplink ? [uplink] : []),
+    stateChanges,
+    new GateLog({ bus, log }, stats),
+    // Listeners in this order: a read is recorded, then decided and acted on. Evidence stops
+    // after the lanes, so the decisions of their last votes keep their frames.
+    recorder,
+    evidence,
+    ...lanes.map((l) => l.controller),
+    ...lanes.flatMap((l) => [frameSourceService(l.id, l.camera), l.reader]),
+    // The page opens once there is a gate to show, and closes before it goes.
+    ...(web ? [web] : []),
+    ...(overrides.demo ? demoServices(overrides.demo, { bus, clock, lanes, web }) : []),
+  ];
+  const lifecycle = serviceList(services, log);
+
+  return {
+    bus,
+    store,
+    lanes,
+    uplink,
+    web,
+    start: () => lifecycle.start(),
+    stop: async () => {
+      await lifecycle.stop();
+      for (const lane of lanes) lane.barrier?.simulator?.stop();
+    },
+    snapshot,
+    stats,
+  };
+}
+
+/** One lane's parts. The barrier's driver reports to the controller, which exists only once the driver does. */
+function buildLane(
+  lane: LaneConfig,
+  engine: PlateFinder & PlateReader,
+  ctx: { clock: Clock; log: Logger; bus: EventBus<LaneEvents>; store: Store; decider: LaneDecider },
+): LaneParts {
+  const { clock, bus, store } = ctx;
+  const log = ctx.log.child({ lane: lane.id });
+  const camera = createFrameSource({ id: lane.id, ...lane.camera }, { clock, log });
+  const { countries, minConfidence } = lane.recognition;
+  const reader = new LaneReader(
+    { clock, log, bus },
+    {
+      laneId: lane.id,
+      roi: lane.roi,
+      countries,
+      minConfidence,
+      minCharConfidence: minCharConfidenceOf(lane.recognition),
+      motion: motionGateOf(lane.recognition.motion),
+      voting: { ...lane.voting, reparse: (text) => parsePlate([text], { countries }) },
+    },
+    camera,
+    engine,
+  );
+  let controller: LaneController | null = null;
+  const barrier = createBarrier(lane.barrier, { clock, log: log.child({ module: 'barrier' }), onStatus: (status) => controller?.onBarrierStatus(status) });
+  controller = new LaneController(
+    { bus, log: log.child({ module: 'lane' }), clock },
+    { decider: ctx.decider, sink: store.events, barrier: barrier?.driver ?? null },
+    {
+      lane: { id: lane.id, direction: lane.direction, rules: lane.decisions },
+      flow: lane.flow,
+      barrierDriver: lane.barrier.driver,
+      loopWired: loopWired(lane.barrier),
+      commandDeadlineMs: lane.barrier.commandDeadlineMs,
+      openingTimeoutMs: openingTimeoutMs(lane.barrier),
+    },
+    pendingHolds(store.events.laneHistory(lane.id, HOLD_EVENT_TYPES, clock.now() - HOLD_RESTORE_WINDOW_MS)),
+  );
+  return { id: lane.id, camera, reader, controller, barrier };
+}
+
+/** The demo's traffic on its simulated loops, and its terminal output (started after the page, whose URL it prints). */
+function demoServices(
+  demo: NonNullable<GateOverrides['demo']>,
+  parts: { bus: EventBus<LaneEvents>; clock: Clock; lanes: readonly LaneParts[]; web: WebServer | null },
+): Service[] {
+  const simulators = new Map(parts.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : [])));
+  return [
+    new DemoTraffic({ bus: parts.bus, clock: parts.clock }, simulators, { ...DEMO_TRAFFIC_TIMINGS, turnBackMs: demo.turnBackMs }),
+    new DemoConsole(
+      { bus: parts.bus },
+      { pageUrl: () => parts.web?.url ?? null, dataDir: demo.dataDir, holdsWait: demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs },
+    ),
+  ];
+}
+
+/** The engines the lanes name, checked against their manifests: a model that is not what it says is a setup error. */
+async function loadEngines(config: Config): Promise<EngineSet> {
+  try {
+    return await createEngines(config.lanes.map((l) => l.recognition));
+  } catch (err) {
+    if (err instanceof ModelIntegrityError) throw new SetupError('recognition', err.message);
+    throw err;
+  }
+}
+
+function openGateStore(config: Config, clock: Clock, log: Logger): Store {
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    const store: Store = openStore(
+      { clock, log },
+      {
+        dataDir: config.dataDir,
+        siteId: config.site.id,
+        config: config.store,
+        onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
+      },
+    );
+    return store;
+  } catch (err) {
+    if (err instanceof StoreLockedError || err instanceof SchemaTooNewError) throw new SetupError('dataDir', err.message);
+    throw err;
+  }
+}
+
+/** The page's certificate and key, read now: a file that cannot be used stops the start, naming its field. */
+function pageTls(config: Config): TlsFiles | undefined {
+  if (!config.http.tls || config.http.enabled === false) return undefined;
+  try {
+    return loadTlsFiles(config.http.tls);
+  } catch (err) {
+    if (err instanceof TlsFileError) throw new SetupError(err.field, err.message.replace(`${err.field}: `, ''));
+    throw err;
+  }
+}
+
+function pageLimits(config: Config) {
+  const { host, port, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, maxConcurrentLogins } = config.http;
+  return { host, port, maxConnections, maxConnectionsPerAddress, requestTimeoutMs, maxConcurrentLogins };
+}
+
+function frameSourceService(laneId: string, source: FrameSource): Service {
+  return { name: `camera:${laneId}`, start: () => source.start(), stop: () => source.stop() };
+}
+
+/** Something to release at stop (engines, the store): nothing to do at start. */
+function resource(name: string, release: () => Promise<void>): Service {
+  return { name, start: async () => {}, stop: release };
+}
+
+/** Starts services in order and stops the started ones in reverse, each step logged. */
+function serviceList(services: readonly Service[], log: Logger) {
+  let started: Service[] = [];
+  const stop = async () => {
+    for (const service of started.reverse()) {
+      log.info({ service: service.name }, 'stopping');
+      try {
+        await service.stop();
+      } catch (err) {
+        log.error({ err, service: service.name }, 'stop failed');
+      }
+    }
+    started = [];
+  };
+  return {
+    async start() {
+      for (const service of services) {
+        log.info({ service: service.name }, 'starting');
+        await service.start();
+        started.push(service);
+      }
+    },
+    stop,
+  };
+}

@@ -1,0 +1,75 @@
+import type { Clock } from '../core/clock.js';
+import type { EventBus } from '../core/bus.js';
+import { LIST_NAMES } from '../domain/lists.js';
+import type { LaneEvents } from '../lane/events.js';
+import { LaneStoreError, type LaneController, type OperatorResult } from '../lane/flow/lane-controller.js';
+import type { Store } from '../store/store.js';
+import type { GateSnapshot } from '../uplink/contract.js';
+import type { GateView, OperatorActionResult, PageLane } from '../web/gate-view.js';
+
+export interface PageViewParts {
+  site: { id: string; name: string };
+  bus: EventBus<LaneEvents>;
+  lanes: readonly { id: string; name: string; direction: string; controller: LaneController }[];
+  store: Pick<Store, 'events' | 'lists' | 'frames'>;
+  /** Whether an uplink is configured, and whether it is connected now. */
+  link(): { configured: boolean; connected: boolean };
+  snapshot(): GateSnapshot;
+  /** A list older than this (ms) is stale for the page: the least of the lanes' listsMaxAgeMs. */
+  listsMaxAgeMs: number;
+  clock: Clock;
+}
+
+/** The page's view of the gate (src/web/gate-view.ts) over the gate's parts. */
+export function pageView(parts: PageViewParts): GateView {
+  const { store, clock } = parts;
+  return {
+    site: parts.site,
+    bus: parts.bus,
+    events: store.events,
+    eventFrames: store.frames,
+    lanes: parts.lanes.map((l) => pageLane(l)),
+    snapshot: () => parts.snapshot(),
+    controllers: () => parts.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
+    link: () => {
+      const oldest = store.events.oldestPendingTs();
+      return {
+        ...parts.link(),
+        outboxPending: store.events.pendingCount(),
+        oldestPendingAgeMs: oldest === null ? null : Math.max(0, clock.now() - oldest),
+      };
+    },
+    lists: () => {
+      const received = new Map(store.lists.summaries().map((s) => [s.name, s]));
+      const now = clock.now();
+      return LIST_NAMES.map((name) => {
+        const s = received.get(name);
+        if (!s) return { name, version: null, entries: 0, ageMs: null, stale: true };
+        const ageMs = Math.max(0, now - s.receivedAt);
+        return { name, version: s.version, entries: s.entries, ageMs, stale: ageMs > parts.listsMaxAgeMs };
+      });
+    },
+  };
+}
+
+/** A lane's operator actions, as the page's results: refusals and store failures are answers, not exceptions. */
+function pageLane(lane: PageViewParts['lanes'][number]): PageLane {
+  const { controller } = lane;
+  const act = (run: () => OperatorResult): OperatorActionResult => {
+    try {
+      const result = run();
+      return result.ok ? { ok: true, eventId: result.event.eventId } : { ok: false, code: 'conflict', message: result.refusal.message };
+    } catch (err) {
+      if (err instanceof LaneStoreError) return { ok: false, code: 'store-failed', message: err.message };
+      throw err;
+    }
+  };
+  return {
+    id: lane.id,
+    name: lane.name,
+    direction: lane.direction,
+    confirm: (holdId, action) => act(() => controller.confirm(holdId, { ...action, source: 'page' })),
+    refuse: (holdId, action) => act(() => controller.refuse(holdId, { ...action, source: 'page' })),
+    open: (action) => act(() => controller.manualOpen({ ...action, source: 'page' })),
+  };
+}
