@@ -1,10 +1,8 @@
-import { z } from 'zod';
 import { LaneStoreError, type OperatorRequest, type OperatorResult } from '../lane/lane-controller.js';
+import { operatorActionRequestSchema, type OperatorActionResponse } from './api-contract.js';
 import { laneOf } from './api-lanes.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, readJsonBody, sendJson, type RequestContext, type Router } from './router.js';
-
-const reasonBody = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
 
 /**
  * POST holds/:holdId/confirm, holds/:holdId/refuse and open: recorded as the logged-in operator,
@@ -16,7 +14,7 @@ export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): v
     (run: (params: Record<string, string>, request: OperatorRequest) => OperatorResult) =>
     async ({ req, res, params, session }: RequestContext) => {
       laneOf(gate, params.laneId!); // 404 before the body is read
-      const { reason } = await readJsonBody(req, reasonBody);
+      const { reason } = await readJsonBody(req, operatorActionRequestSchema);
       let result: OperatorResult;
       try {
         result = run(params, { operator: session!.user.username, reason, source: 'page' });
@@ -26,7 +24,7 @@ export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): v
         throw err;
       }
       if (!result.ok) throw new HttpError(409, 'conflict', result.refusal.message);
-      sendJson(res, 200, { eventId: result.event.eventId });
+      sendJson(res, 200, { eventId: result.event.eventId } satisfies OperatorActionResponse);
     };
 
   router.post(
