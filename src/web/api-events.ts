@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ListedEvent } from '../store/event-store.js';
 import { EVENT_QUERY_MAX_LIMIT } from '../store/event-store.js';
 import type { StoredEvent } from '../store/types.js';
+import type { ApiEvent, EventDetailResponse, EventsResponse } from './api-contract.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, parseOrInvalid, sendBytes, sendJson, type Router } from './router.js';
 
@@ -26,7 +27,7 @@ type EventFrames = NonNullable<GateView['eventFrames']>;
  * An event as GET /api/events and the `record` stream message show it. `hasFrame` is looked
  * up only when `frames` is given (the stream's events are new: their frames come later).
  */
-export function apiEvent(event: StoredEvent | ListedEvent, frames?: Pick<EventFrames, 'get'>) {
+export function apiEvent(event: StoredEvent | ListedEvent, frames?: Pick<EventFrames, 'get'>): ApiEvent {
   const { eventId, laneId, seq, type, ts, payload, hasCrop } = event;
   const hasFrame = frames?.get(eventId) !== undefined;
   return { eventId, laneId, seq, type, ts, payload, hasCrop, hasFrame, delivered: 'delivered' in event ? event.delivered : false };
@@ -55,13 +56,13 @@ export function eventRoutes(router: Router, gate: Pick<GateView, 'events' | 'eve
       ...(q.before !== undefined && { before: q.before }),
       ...(q.limit !== undefined && { limit: q.limit }),
     });
-    sendJson(res, 200, { events: page.events.map(asApiEvent), next: page.next });
+    sendJson(res, 200, { events: page.events.map(asApiEvent), next: page.next } satisfies EventsResponse);
   });
 
   router.get('/api/events/:eventId', 'viewer', ({ params, res }) => {
     const event = gate.events.listed(params.eventId!);
     if (!event) throw new HttpError(404, 'not-found', `no event ${params.eventId}`);
-    sendJson(res, 200, { event: asApiEvent(event), related: gate.events.related(event.eventId).map(asApiEvent) });
+    sendJson(res, 200, { event: asApiEvent(event), related: gate.events.related(event.eventId).map(asApiEvent) } satisfies EventDetailResponse);
   });
 
   router.get('/api/events/:eventId/crop', 'viewer', ({ params, res }) => {

@@ -1,10 +1,11 @@
+import type { HealthResponse, HealthzResponse } from './api-contract.js';
 import type { GateView } from './gate-view.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { sendBytes, sendJson, type Router } from './router.js';
 import type { WebMetrics } from './web-counters.js';
 
 /** GET /api/health's body (and the stream's `health` message). */
-export function healthView(gate: Pick<GateView, 'site' | 'snapshot' | 'link' | 'lists'>) {
+export function healthView(gate: Pick<GateView, 'site' | 'snapshot' | 'link' | 'lists'>): HealthResponse {
   const snapshot = gate.snapshot();
   return {
     site: gate.site,
@@ -33,8 +34,8 @@ export function healthRoutes(router: Router, gate: GateView, web?: () => WebMetr
 
   router.get('/healthz', null, ({ res }) => {
     const problems = healthProblems(gate);
-    if (problems.length === 0) sendJson(res, 200, { status: 'ok' });
-    else sendJson(res, 503, { status: 'degraded', problems });
+    if (problems.length === 0) sendJson(res, 200, { status: 'ok' } satisfies HealthzResponse);
+    else sendJson(res, 503, { status: 'degraded', problems } satisfies HealthzResponse);
   });
 
   router.get('/metrics', null, ({ res }) => {

@@ -1,10 +1,11 @@
 import type { LaneState } from '../uplink/contract.js';
+import type { LanesResponse, LaneView } from './api-contract.js';
 import type { GateView, PageLane } from './gate-view.js';
 import { HttpError, sendBytes, sendJson, type Router } from './router.js';
 import type { AnnotatedFrames } from './types.js';
 
 /** One lane as GET /api/lanes shows it: its name and direction with the MQTT lane state's parts. */
-export function laneView(lane: Pick<PageLane, 'id' | 'name' | 'direction'>, state: LaneState | undefined) {
+export function laneView(lane: Pick<PageLane, 'id' | 'name' | 'direction'>, state: LaneState | undefined): LaneView {
   return {
     laneId: lane.id,
     name: lane.name,
@@ -27,7 +28,7 @@ export function laneOf(gate: Pick<GateView, 'lanes'>, laneId: string): PageLane 
 export function laneRoutes(router: Router, gate: GateView, frames: AnnotatedFrames | undefined): void {
   router.get('/api/lanes', 'viewer', ({ res }) => {
     const states = new Map(gate.snapshot().lanes.map((s) => [s.laneId, s]));
-    sendJson(res, 200, { lanes: gate.lanes.map((l) => laneView(l, states.get(l.id))) });
+    sendJson(res, 200, { lanes: gate.lanes.map((l) => laneView(l, states.get(l.id))) } satisfies LanesResponse);
   });
 
   router.get('/api/lanes/:laneId/frame', 'viewer', async ({ params, res }) => {

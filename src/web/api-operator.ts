@@ -1,9 +1,7 @@
-import { z } from 'zod';
+import { operatorActionRequestSchema, type OperatorActionResponse } from './api-contract.js';
 import { laneOf } from './api-lanes.js';
 import type { GateView, OperatorAction, OperatorActionResult, PageLane } from './gate-view.js';
 import { HttpError, readJsonBody, sendJson, type RequestContext, type Router } from './router.js';
-
-const reasonBody = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
 
 /**
  * POST holds/:holdId/confirm, holds/:holdId/refuse and open: recorded as the logged-in operator,
@@ -15,9 +13,9 @@ export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): v
     (run: (lane: PageLane, params: Record<string, string>, action: OperatorAction) => OperatorActionResult) =>
     async ({ req, res, params, session }: RequestContext) => {
       const lane = laneOf(gate, params.laneId!); // 404 before the body is read
-      const { reason } = await readJsonBody(req, reasonBody);
+      const { reason } = await readJsonBody(req, operatorActionRequestSchema);
       const result = run(lane, params, { operator: session!.user.username, reason });
-      if (result.ok) return sendJson(res, 200, { eventId: result.eventId });
+      if (result.ok) return sendJson(res, 200, { eventId: result.eventId } satisfies OperatorActionResponse);
       // Not the operator's fault when the store failed, and nothing was done: they may try again.
       throw result.code === 'store-failed' ? new HttpError(503, 'store-failed', result.message) : new HttpError(409, 'conflict', result.message);
     };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { loginRequestSchema, type SessionResponse } from './api-contract.js';
 import type { AuthRecord } from './auth/audit.js';
 import type { CheckSlots } from './auth/check-slots.js';
 import { clearedSessionCookie, clientAddress, sessionCookie, SESSION_COOKIE, parseCookies, type CookieOptions } from './auth-middleware.js';
@@ -19,16 +19,10 @@ export interface SessionApiDeps {
   cookies: CookieOptions;
 }
 
-const loginBody = z.object({
-  username: z.string().trim().min(1).max(64),
-  // Capped so a huge "password" cannot make scrypt's input costly.
-  password: z.string().min(1).max(1024),
-});
-
 /** POST /api/login, POST /api/logout, GET /api/session. */
 export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
   router.post('/api/login', null, async ({ req, res }) => {
-    const { username, password } = await readJsonBody(req, loginBody);
+    const { username, password } = await readJsonBody(req, loginRequestSchema);
     if (deps.users.count() === 0) {
       throw new HttpError(401, 'no-users', 'no account exists yet: create one with `npx smartgate user add --data-dir DIR --username NAME --role operator`');
     }
@@ -40,7 +34,7 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
     const session = deps.sessions.create(user);
     deps.countLogin('success');
     deps.audit({ action: 'login', username: user.username, role: user.role, source: 'page', address });
-    sendJson(res, 200, { user: { username: user.username, role: user.role }, csrfToken: session.csrfToken }, { 'Set-Cookie': sessionCookie(session.id, deps.cookies) });
+    sendJson(res, 200, { user: { username: user.username, role: user.role }, csrfToken: session.csrfToken } satisfies SessionResponse, { 'Set-Cookie': sessionCookie(session.id, deps.cookies) });
   });
 
   router.post('/api/logout', 'viewer', ({ req, res, session }) => {
@@ -52,7 +46,7 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
 
   router.get('/api/session', 'viewer', ({ res, session }) => {
     const { user, csrfToken } = session!;
-    sendJson(res, 200, { user: { username: user.username, role: user.role }, csrfToken });
+    sendJson(res, 200, { user: { username: user.username, role: user.role }, csrfToken } satisfies SessionResponse);
   });
 }
 

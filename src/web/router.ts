@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import type { ApiErrorCode, ErrorResponse } from './api-contract.js';
 import type { Role, Session } from './types.js';
 
 /** JSON bodies the API accepts are small: a reason, a username and password. */
@@ -9,7 +10,7 @@ export const MAX_JSON_BODY_BYTES = 16 * 1024;
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
@@ -135,7 +136,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+  sendJson(res, err.status, { error: { code: err.code, message: err.message } } satisfies ErrorResponse, err.headers);
 }
 
 export function sendBytes(res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}): void {

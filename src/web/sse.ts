@@ -3,11 +3,12 @@ import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
 import type { LaneEvents } from '../lane/events.js';
 import { plateReadJson } from '../lane/reading/format-read.js';
+import type { HealthResponse, StreamEventName, StreamMessages } from './api-contract.js';
 import { apiEvent } from './api-events.js';
 
 export interface EventStreamOptions {
   /** The `health` message's body, sent every healthIntervalMs. */
-  health: () => unknown;
+  health: () => HealthResponse;
   healthIntervalMs?: number;
   /** A `: ping` comment this often keeps proxies from closing an idle stream. */
   pingIntervalMs?: number;
@@ -43,7 +44,7 @@ export class EventStreamHub {
       const { barrier, ...flow } = state;
       this.broadcast('lane', { laneId, state: { flow, barrier } });
     });
-    bus.on(this, 'lane.decision', ({ laneId, read, decision }) => this.broadcast('read', { laneId, read: plateReadJson(laneId, read), decision }));
+    bus.on(this, 'lane.decision', ({ laneId, eventId, read, decision }) => this.broadcast('read', { laneId, eventId, read: plateReadJson(laneId, read), decision }));
     bus.on(this, 'lane.recorded', ({ laneId, event }) => this.broadcast('record', { laneId, event: apiEvent(event) }));
     this.timers = [
       setInterval(() => {
@@ -90,7 +91,8 @@ export class EventStreamHub {
     return { clients: this.clients.size, dropped: this.dropped };
   }
 
-  private broadcast(event: string, data: unknown): void {
+  /** One message to every client; `data` is the contract's type of that message (api-contract.ts). */
+  private broadcast<E extends StreamEventName>(event: E, data: StreamMessages[E]): void {
     if (this.clients.size === 0) return;
     let text: string;
     try {
@@ -119,6 +121,6 @@ export class EventStreamHub {
 }
 
 /** One SSE message; JSON has no raw newlines, so `data:` is one line. */
-function frame(event: string, data: unknown): string {
+function frame<E extends StreamEventName>(event: E, data: StreamMessages[E]): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ROLES, type Role } from './api-contract.js';
 
 /**
  * The small interfaces the web server is built from, so each part can be tested alone and the
  * daemon gives the real ones. The HTTP contract itself is in docs/web.md.
  */
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+// The roles are part of the page's API contract (api-contract.ts).
+export { ROLES, type Role };
 
 /** viewer: sees everything; operator: also confirms/refuses holds and opens by hand; admin: also manages users (CLI). */
 export function roleAllows(role: Role, needed: Role): boolean {

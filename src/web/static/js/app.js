@@ -1,6 +1,6 @@
 // Entry point: session, header, tabs, the live stream; each view lives in its own module.
-import { get, post, setCsrfToken, setUnauthenticatedHandler } from './api.js';
-import { $, show } from './dom.js';
+import { apiError, get, post, setCsrfToken, setUnauthenticatedHandler } from './api.js';
+import { $, $$, show } from './dom.js';
 import { initEvents, onRead, onRecord, resetEvents, showEvents } from './events.js';
 import { initHealth, setHealth } from './health.js';
 import { initHolds } from './holds.js';
@@ -9,19 +9,33 @@ import { initLanes, stopLanes } from './lanes.js';
 import { initLogin, showLogin } from './login.js';
 import { applyLaneState, emit, setLanes, store } from './state.js';
 
+/**
+ * @typedef {import('../../api-contract.js').HealthResponse} HealthResponse
+ * @typedef {import('../../api-contract.js').LanesResponse} LanesResponse
+ * @typedef {import('../../api-contract.js').SessionResponse} SessionResponse
+ * @typedef {import('../../api-contract.js').StreamEventName} StreamEventName
+ * @typedef {import('../../api-contract.js').StreamMessages} StreamMessages
+ */
+
+/** @type {EventSource | null} */
 let stream = null;
 let activeTab = 'lanes';
 let started = false;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
 
+/**
+ * @param {string} message
+ * @param {'ok' | 'error'} [kind]
+ */
 function toast(message, kind = 'ok') {
   const el = $('[data-testid="toast"]');
   el.textContent = message;
   el.className = `toast toast-${kind}`;
   el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (el.hidden = true), 4000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 4000);
 }
-window.addEventListener('smartgate:toast', (e) => toast(e.detail.message, e.detail.kind));
 
 function renderHeader() {
   const user = store.user;
@@ -31,20 +45,21 @@ function renderHeader() {
     $('[data-testid="header-user"]').textContent = user.username;
     const role = $('[data-testid="header-role"]');
     role.textContent = t(`role.${user.role}`, null, user.role);
-    role.dataset.role = user.role;
+    role.dataset['role'] = user.role;
   }
   $('[data-testid="header-gate"]').textContent = store.gateName || '';
-  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === document.documentElement.lang.slice(0, 2)));
+  for (const b of $$('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset['lang'] === document.documentElement.lang.slice(0, 2)));
 }
 
+/** @param {string} name */
 function selectTab(name) {
   activeTab = name;
-  for (const b of document.querySelectorAll('[data-tab]')) {
-    const on = b.dataset.tab === name;
+  for (const b of $$('[data-tab]')) {
+    const on = b.dataset['tab'] === name;
     b.setAttribute('aria-selected', String(on));
     b.classList.toggle('active', on);
   }
-  for (const v of document.querySelectorAll('[data-view]')) v.hidden = v.dataset.view !== name;
+  for (const v of $$('[data-view]')) v.hidden = v.dataset['view'] !== name;
   try {
     sessionStorage.setItem('smartgate.tab', name);
   } catch {
@@ -58,10 +73,11 @@ export function currentTab() {
   return activeTab;
 }
 
+/** @param {boolean} live */
 function setLive(live) {
   const el = $('[data-testid="live-indicator"]');
   el.hidden = false;
-  el.dataset.live = String(live);
+  el.dataset['live'] = String(live);
   el.textContent = t(live ? 'header.live' : 'header.offline');
 }
 
@@ -69,20 +85,27 @@ function openStream() {
   closeStream();
   const es = new EventSource('/api/stream');
   stream = es;
-  const parse = (fn) => (msg) => {
-    let data;
-    try {
-      data = JSON.parse(msg.data);
-    } catch {
-      return;
-    }
-    fn(data);
-  };
+  /**
+   * Calls `fn` with each message `name`'s data (the server's type of it).
+   * @template {StreamEventName} E
+   * @param {E} name
+   * @param {(data: StreamMessages[E]) => void} fn
+   */
+  const listen = (name, fn) =>
+    es.addEventListener(name, (msg) => {
+      let data;
+      try {
+        data = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      fn(data);
+    });
   es.addEventListener('open', () => setLive(true));
-  es.addEventListener('lane', parse((d) => applyLaneState(d.laneId, d.state)));
-  es.addEventListener('read', parse((d) => onRead(d)));
-  es.addEventListener('record', parse((d) => onRecord(d)));
-  es.addEventListener('health', parse((d) => setHealth(d)));
+  listen('lane', applyLaneState);
+  listen('read', onRead);
+  listen('record', onRecord);
+  listen('health', setHealth);
   es.addEventListener('error', async () => {
     setLive(false);
     // EventSource does not show the status: ask whether the session is still alive.
@@ -100,19 +123,22 @@ function closeStream() {
 }
 
 async function loadLanes() {
-  const data = await get('/api/lanes');
-  setLanes((data && data.lanes) || []);
+  const data = /** @type {LanesResponse} */ (await get('/api/lanes'));
+  setLanes(data.lanes);
 }
 
 async function loadHealth() {
   try {
-    setHealth(await get('/api/health'));
+    setHealth(/** @type {HealthResponse} */ (await get('/api/health')));
   } catch (err) {
-    if (err.status !== 401) console.warn('health', err);
+    if (apiError(err).status !== 401) console.warn('health', err);
   }
 }
 
-/** Logged in: show the app and start everything. */
+/**
+ * Logged in: show the app and start everything.
+ * @param {SessionResponse} session
+ */
 async function enter(session) {
   store.user = session.user;
   setCsrfToken(session.csrfToken);
@@ -123,7 +149,8 @@ async function enter(session) {
   started = true;
   try {
     await loadLanes();
-  } catch (err) {
+  } catch (caught) {
+    const err = apiError(caught);
     if (err.status === 401) return;
     toast(t('error.generic', { message: err.message }), 'error');
   }
@@ -139,7 +166,10 @@ async function enter(session) {
   selectTab(['lanes', 'holds', 'events', 'health'].includes(tab) ? tab : 'lanes');
 }
 
-/** No session (at load, after logout, or any 401): back to the login form. */
+/**
+ * No session (at load, after logout, or any 401): back to the login form.
+ * @param {'start' | 'logout' | 'expired'} reason
+ */
 function leave(reason) {
   const wasIn = started;
   started = false;
@@ -163,10 +193,10 @@ async function boot() {
   } catch (err) {
     console.error(err);
   }
-  for (const b of document.querySelectorAll('[data-lang]')) {
-    b.addEventListener('click', () => setLang(b.dataset.lang).catch((e) => console.error(e)));
+  for (const b of $$('[data-lang]')) {
+    b.addEventListener('click', () => setLang(b.dataset['lang']).catch((e) => console.error(e)));
   }
-  for (const b of document.querySelectorAll('[data-tab]')) b.addEventListener('click', () => selectTab(b.dataset.tab));
+  for (const b of $$('[data-tab]')) b.addEventListener('click', () => selectTab(b.dataset['tab'] ?? 'lanes'));
   $('[data-testid="logout"]').addEventListener('click', async () => {
     try {
       await post('/api/logout');
@@ -190,9 +220,10 @@ async function boot() {
   initHealth({ onGateName: (name) => ((store.gateName = name), renderHeader()) });
 
   try {
-    const session = await get('/api/session', { quiet401: true });
+    const session = /** @type {SessionResponse} */ (await get('/api/session', { quiet401: true }));
     await enter(session);
-  } catch (err) {
+  } catch (caught) {
+    const err = apiError(caught);
     leave('start');
     if (err.status !== 401) {
       const e = $('[data-testid="login-error"]');

@@ -1,30 +1,64 @@
 // The latest vehicles: one row per decision (GET /api/events?type=decision), completed with the
 // plate read's crop and the barrier / visit outcome from the same lane's other events; filters,
 // "more" pages, live rows from SSE `read`, and the detail of one vehicle.
-import { get, qs } from './api.js';
+import { apiError, get, pageEvent, qs } from './api.js';
 import { $, clear, h } from './dom.js';
 import { dateTime, duration, num, time, toMs } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { laneLabel, on, store } from './state.js';
 
+/**
+ * @typedef {import('../../api-contract.js').ApiEvent} ApiEvent
+ * @typedef {import('../../api-contract.js').EventDetailResponse} EventDetailResponse
+ * @typedef {import('../../api-contract.js').EventPayloads} EventPayloads
+ * @typedef {import('../../api-contract.js').EventsResponse} EventsResponse
+ * @typedef {import('../../api-contract.js').PageEvent} PageEvent
+ * @typedef {import('../../api-contract.js').StreamMessages} StreamMessages
+ * @typedef {Extract<PageEvent, { type: 'plate.read' }>} ReadEvent
+ * @typedef {EventPayloads['barrier.actuation']} ActuationPayload
+ * @typedef {{ requested?: Extract<ActuationPayload, { phase: 'requested' }>, result?: Extract<ActuationPayload, { phase: 'result' }> }} Actuation
+ * @typedef {{ text: string, display: string, country: string | null, kind: string | null, valid: boolean }} RowPlate
+ * @typedef {object} Row one vehicle of the table: its decision event, or the stream's read of it until that is loaded
+ * @property {string} eventId the decision event
+ * @property {string} laneId
+ * @property {number} ts
+ * @property {RowPlate | null} plate
+ * @property {string[]} otherPlates canonical texts of the vehicle's other plates
+ * @property {'open' | 'hold' | 'deny' | undefined} action
+ * @property {string | undefined} reason
+ * @property {boolean} alarm
+ * @property {boolean} hasCrop
+ * @property {boolean} delivered
+ * @property {boolean} [live] came from the stream
+ * @property {string} [cropEventId] the event whose crop the row shows
+ * @typedef {{ plate: string, lane: string, action: string, from: number | '', to: number | '' }} Filters as the form has them ('' for none)
+ */
+
 const PAGE = 50;
 const COMPANION_LIMIT = 200;
 const REFRESH_MS = 15000;
 
-let rows = []; // newest first
+/** @type {Row[]} newest first */
+let rows = [];
+/** @type {string | null} the `before` cursor of the next page */
 let next = null;
 let loading = false;
 let loadedOnce = false;
-let filters = {};
+/** @type {Filters} */
+let filters = { plate: '', lane: '', action: '', from: '', to: '' };
 let generation = 0;
-const readsByLane = new Map(); // laneId → plate.read events (for crops)
-const vehicleByDecision = new Map(); // decisionId → vehicle payload
-const actuationByDecision = new Map(); // decisionId → {requested, result}
-const decisionOfRequest = new Map(); // actuation request eventId → decisionId
+/** @type {Map<string, Map<string, ReadEvent>>} laneId → its plate reads by eventId (for crops) */
+const readsByLane = new Map();
+/** @type {Map<string, EventPayloads['vehicle']>} decisionId → the vehicle's outcome */
+const vehicleByDecision = new Map();
+/** @type {Map<string, Actuation>} decisionId → its open */
+const actuationByDecision = new Map();
+/** @type {Map<string, string>} actuation request eventId → decisionId */
+const decisionOfRequest = new Map();
 let visible = false;
 
 export function initEvents() {
-  const form = $('[data-testid="events-filters"]');
+  const form = $('[data-testid="events-filters"]', HTMLFormElement);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     readFilters();
@@ -74,7 +108,7 @@ export function resetEvents() {
 }
 
 function laneOptions() {
-  const sel = $('[data-testid="filter-lane"]');
+  const sel = $('[data-testid="filter-lane"]', HTMLSelectElement);
   const current = sel.value;
   clear(sel);
   sel.append(h('option', { value: '', text: t('filter.all') }));
@@ -83,8 +117,13 @@ function laneOptions() {
 }
 
 function readFilters() {
-  const form = $('[data-testid="events-filters"]');
-  const v = (name) => form.elements[name].value.trim();
+  const form = $('[data-testid="events-filters"]', HTMLFormElement);
+  /** @param {string} name */
+  const v = (name) => {
+    const field = form.elements.namedItem(name);
+    return field instanceof HTMLInputElement || field instanceof HTMLSelectElement ? field.value.trim() : '';
+  };
+  /** @param {string} s */
   const ms = (s) => (s ? new Date(s).getTime() : '');
   filters = { plate: v('plate').replace(/[\s.\-·]/g, '').toUpperCase(), lane: v('lane'), action: v('action'), from: ms(v('from')), to: ms(v('to')) };
 }
@@ -95,30 +134,33 @@ function reload() {
   load(true);
 }
 
+/** @param {string | null} key */
 function setStatus(key) {
   const el = $('[data-testid="events-status"]');
   el.textContent = key ? t(key) : '';
-  el.dataset.i18n = key || '';
+  el.dataset['i18n'] = key || '';
   el.hidden = !key;
 }
 
+/** @param {boolean} first */
 async function load(first) {
   if (loading) return;
   loading = true;
   const gen = generation;
   setStatus('events.loading');
   try {
-    const data = await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, before: first ? '' : next, limit: PAGE })}`);
+    const data = /** @type {EventsResponse} */ (await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, before: first ? '' : next, limit: PAGE })}`));
     if (gen !== generation) return;
-    const page = (data.events || []).map(fromEvent);
-    next = data.next ?? null;
+    const page = data.events.map(fromEvent);
+    next = data.next;
     await companions(page, gen);
     if (gen !== generation) return;
     const known = new Set(rows.map((r) => r.eventId));
     rows.push(...page.filter((r) => !known.has(r.eventId)));
     renderRows();
     setStatus(rows.length === 0 ? 'events.empty' : next ? null : 'events.end');
-  } catch (err) {
+  } catch (caught) {
+    const err = apiError(caught);
     if (gen === generation && err.status !== 401) {
       const el = $('[data-testid="events-status"]');
       el.hidden = false;
@@ -130,28 +172,44 @@ async function load(first) {
   }
 }
 
-/** The read, actuations and visit outcome around a page of decisions (same lanes, same time span). */
+/**
+ * The read, actuations and visit outcome around a page of decisions (same lanes, same time span).
+ * @param {Row[]} page
+ * @param {number} gen
+ */
 async function companions(page, gen) {
   if (page.length === 0) return;
   const from = Math.min(...page.map((r) => r.ts)) - 60000;
   const to = Math.max(...page.map((r) => r.ts)) + 10 * 60000;
   const base = { lane: filters.lane, from, to, limit: COMPANION_LIMIT };
-  const [reads, vehicles, acts] = await Promise.all(
-    ['plate.read', 'vehicle', 'barrier.actuation'].map((type) => get(`/api/events${qs({ ...base, type })}`).catch(() => ({ events: [] }))),
-  );
+  /** @param {string} type */
+  const eventsOf = async (type) => {
+    try {
+      return /** @type {EventsResponse} */ (await get(`/api/events${qs({ ...base, type })}`)).events.map(pageEvent);
+    } catch {
+      return [];
+    }
+  };
+  const [reads, vehicles, acts] = await Promise.all([eventsOf('plate.read'), eventsOf('vehicle'), eventsOf('barrier.actuation')]);
   if (gen !== generation) return;
-  for (const e of reads.events || []) addRead(e);
-  for (const e of (acts.events || []).slice().reverse()) addRecord(e);
-  for (const e of vehicles.events || []) addRecord(e);
+  for (const e of reads) addRead(e);
+  for (const e of acts.slice().reverse()) addRecord(e);
+  for (const e of vehicles) addRecord(e);
   for (const r of page) attachCrop(r);
 }
 
+/** @param {PageEvent} e */
 function addRead(e) {
-  if (!readsByLane.has(e.laneId)) readsByLane.set(e.laneId, new Map());
-  readsByLane.get(e.laneId).set(e.eventId, e);
+  if (e.type !== 'plate.read') return;
+  let reads = readsByLane.get(e.laneId);
+  if (!reads) readsByLane.set(e.laneId, (reads = new Map()));
+  reads.set(e.eventId, e);
 }
 
-/** A decision row's crop: its own, else the lane's plate read of the same plate just before it. */
+/**
+ * A decision row's crop: its own, else the lane's plate read of the same plate just before it.
+ * @param {Row} r
+ */
 function attachCrop(r) {
   if (r.hasCrop && r.eventId) {
     r.cropEventId = r.eventId;
@@ -159,10 +217,10 @@ function attachCrop(r) {
   }
   const reads = readsByLane.get(r.laneId);
   if (!reads || !r.plate) return;
+  /** @type {ReadEvent | null} */
   let best = null;
   for (const e of reads.values()) {
-    const p = e.payload || {};
-    if (!e.hasCrop || p.text !== r.plate.text) continue;
+    if (!e.hasCrop || e.payload.text !== r.plate.text) continue;
     const dt = r.ts - e.ts;
     if (dt < -5000 || dt > 60000) continue;
     if (!best || Math.abs(dt) < Math.abs(r.ts - best.ts)) best = e;
@@ -170,10 +228,11 @@ function attachCrop(r) {
   if (best) r.cropEventId = best.eventId;
 }
 
+/** @param {PageEvent} e */
 function addRecord(e) {
-  const p = e.payload || {};
-  if (e.type === 'vehicle' && p.decisionId) vehicleByDecision.set(p.decisionId, p);
+  if (e.type === 'vehicle' && e.payload.decisionId) vehicleByDecision.set(e.payload.decisionId, e.payload);
   if (e.type === 'barrier.actuation') {
+    const p = e.payload;
     if (p.phase === 'requested') {
       const key = p.decisionId || p.holdId;
       if (!key) return;
@@ -191,24 +250,31 @@ function addRecord(e) {
   }
 }
 
-function fromEvent(e) {
-  const p = e.payload || {};
+/**
+ * A decision event as a row.
+ * @param {ApiEvent} event
+ * @returns {Row}
+ */
+function fromEvent(event) {
+  const e = pageEvent(event);
+  const p = e.type === 'decision' ? e.payload : null;
   return {
     eventId: e.eventId,
     laneId: e.laneId,
     ts: e.ts,
-    plate: p.plate || null,
-    otherPlates: Array.isArray(p.otherPlates) ? p.otherPlates : [],
-    action: p.action,
-    reason: p.reason,
-    alarm: !!p.alarm,
-    hasCrop: !!e.hasCrop,
-    delivered: !!e.delivered,
+    plate: p ? p.plate : null,
+    otherPlates: p?.otherPlates ?? [],
+    action: p?.action,
+    reason: p?.reason,
+    alarm: !!p?.alarm,
+    hasCrop: e.hasCrop,
+    delivered: e.delivered,
   };
 }
 
 // ---- live ---------------------------------------------------------------------------------------
 
+/** @param {Row} r */
 function matchesFilters(r) {
   if (filters.lane && r.laneId !== filters.lane) return false;
   if (filters.action && r.action !== filters.action) return false;
@@ -218,41 +284,48 @@ function matchesFilters(r) {
   return true;
 }
 
-/** SSE `read`: {laneId, read, decision}. Shown at once, then matched with its recorded decision event. */
+/**
+ * SSE `read`: {laneId, eventId, read, decision}. Shown at once, then completed from its recorded decision event.
+ * @param {StreamMessages['read']} msg
+ */
 export function onRead(msg) {
-  if (!loadedOnce || !msg || !msg.read) return;
-  const read = msg.read;
-  const decision = msg.decision || {};
+  if (!loadedOnce) return;
+  const { read, decision } = msg;
+  /** @type {Row} */
   const r = {
-    eventId: decision.eventId || msg.eventId || null,
-    laneId: msg.laneId || read.lane,
+    eventId: msg.eventId,
+    laneId: msg.laneId,
     ts: toMs(read.frameAt) || Date.now(),
     plate: { text: read.text, display: read.display, country: read.country, kind: read.kind, valid: read.valid },
-    otherPlates: Array.isArray(read.otherPlates) ? read.otherPlates : [],
+    otherPlates: read.otherPlates ?? [],
     action: decision.action,
     reason: decision.reason,
-    alarm: !!decision.alarm,
+    alarm: decision.alarm,
     hasCrop: false,
     delivered: false,
     live: true,
   };
-  if (!matchesFilters(r)) return;
+  // A refresh may have loaded the decision already.
+  if (rows.some((x) => x.eventId === r.eventId) || !matchesFilters(r)) return;
   rows.unshift(r);
   renderRows();
   setStatus(null);
   setTimeout(() => resolveLive(r, generation), 800);
 }
 
+/**
+ * @param {Row} r
+ * @param {number} gen
+ * @param {number} [attempt]
+ */
 async function resolveLive(r, gen, attempt = 0) {
   try {
-    const [dec, reads] = await Promise.all([
-      get(`/api/events${qs({ type: 'decision', lane: r.laneId, limit: 10 })}`),
-      get(`/api/events${qs({ type: 'plate.read', lane: r.laneId, limit: 10 })}`),
-    ]);
+    const [dec, reads] = /** @type {[EventsResponse, EventsResponse]} */ (
+      await Promise.all([get(`/api/events${qs({ type: 'decision', lane: r.laneId, limit: 10 })}`), get(`/api/events${qs({ type: 'plate.read', lane: r.laneId, limit: 10 })}`)])
+    );
     if (gen !== generation) return;
-    for (const e of reads.events || []) addRead(e);
-    const taken = new Set(rows.filter((x) => x !== r).map((x) => x.eventId));
-    const match = (dec.events || []).find((e) => !taken.has(e.eventId) && e.payload && e.payload.plate && e.payload.plate.text === r.plate.text);
+    for (const e of reads.events) addRead(pageEvent(e));
+    const match = dec.events.find((e) => e.eventId === r.eventId);
     if (match) {
       Object.assign(r, fromEvent(match), { live: true });
       attachCrop(r);
@@ -263,11 +336,13 @@ async function resolveLive(r, gen, attempt = 0) {
   }
 }
 
-/** SSE `record`: {laneId, event}: actuations and visit outcomes complete the rows. */
+/**
+ * SSE `record`: {laneId, event}: actuations and visit outcomes complete the rows.
+ * @param {StreamMessages['record']} msg
+ */
 export function onRecord(msg) {
-  if (!msg || !msg.event) return;
-  const e = msg.event;
-  if (e.type === 'plate.read') addRead(e);
+  const e = pageEvent(msg.event);
+  addRead(e);
   addRecord(e);
   if (loadedOnce && (e.type === 'vehicle' || e.type === 'barrier.actuation')) renderRows();
   if (openDetail && e.laneId === openDetail.laneId) refreshDetail();
@@ -277,12 +352,14 @@ export function onRecord(msg) {
 async function refreshTop() {
   const gen = generation;
   try {
-    const data = await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, limit: PAGE })}`);
+    const data = /** @type {EventsResponse} */ (await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, limit: PAGE })}`));
     if (gen !== generation) return;
-    const page = (data.events || []).map(fromEvent);
+    const page = data.events.map(fromEvent);
     await companions(page, gen);
     if (gen !== generation) return;
-    const byId = new Map(rows.filter((r) => r.eventId).map((r) => [r.eventId, r]));
+    const byId = new Map(rows.map((r) => [r.eventId, r]));
+    const oldest = rows[rows.length - 1];
+    /** @type {Row[]} */
     const fresh = [];
     for (const p of page) {
       const r = byId.get(p.eventId);
@@ -290,11 +367,9 @@ async function refreshTop() {
         r.delivered = p.delivered;
         r.hasCrop = p.hasCrop;
         attachCrop(r);
-      } else if (!rows.length || p.ts >= rows[rows.length - 1].ts) fresh.push(p);
+      } else if (!oldest || p.ts >= oldest.ts) fresh.push(p);
     }
     if (fresh.length) {
-      // Unmatched live rows are replaced by their recorded decision.
-      rows = rows.filter((r) => r.eventId || !fresh.some((f) => f.laneId === r.laneId && f.plate && r.plate && f.plate.text === r.plate.text));
       rows.push(...fresh);
       rows.sort((a, b) => b.ts - a.ts);
     }
@@ -306,7 +381,9 @@ async function refreshTop() {
 
 // ---- table --------------------------------------------------------------------------------------
 
+/** @param {Row} r */
 function outcomeText(r) {
+  /** @type {{ text: string, bad: boolean }[]} */
   const parts = [];
   const a = r.eventId && actuationByDecision.get(r.eventId);
   if (a && a.result) parts.push({ text: tc('outcome.actuation.', a.result.outcome), bad: !a.result.ok });
@@ -316,6 +393,7 @@ function outcomeText(r) {
   return parts;
 }
 
+/** @param {Row} r */
 function cropCell(r) {
   if (!r.cropEventId) return h('td', { class: 'crop-cell' });
   const img = h('img', { class: 'crop crop-small', alt: t('holds.crop'), loading: 'lazy', src: `/api/events/${encodeURIComponent(r.cropEventId)}/crop` });
@@ -327,7 +405,7 @@ function renderRows() {
   const body = $('[data-testid="events-body"]');
   clear(body);
   for (const r of rows) {
-    const plate = r.plate || {};
+    const plate = r.plate;
     const outcome = outcomeText(r);
     const tr = h(
       'tr',
@@ -344,11 +422,11 @@ function renderRows() {
       h(
         'td',
         {},
-        h('span', { class: `plate plate-row${plate.valid === false ? ' muted' : ''}`, text: plate.display || plate.text || t('holds.noPlate') }),
+        h('span', { class: `plate plate-row${plate?.valid === false ? ' muted' : ''}`, text: plate?.display || plate?.text || t('holds.noPlate') }),
         // The vehicle's plate of the other country, decided with it (a cross-border truck).
         r.otherPlates && r.otherPlates.length ? h('div', { class: 'sub', testid: 'event-other-plates', text: t('events.withPlates', { plates: r.otherPlates.join(', ') }) }) : null,
       ),
-      h('td', {}, plate.country ? tc('country.', plate.country) : t('country.unknown'), plate.kind ? h('div', { class: 'sub', text: tc('kind.', plate.kind) }) : null),
+      h('td', {}, plate?.country ? tc('country.', plate.country) : t('country.unknown'), plate?.kind ? h('div', { class: 'sub', text: tc('kind.', plate.kind) }) : null),
       h('td', {}, h('span', { class: `decision decision-${r.action || 'none'}`, text: r.action ? tc('action.', r.action) : t('common.none') }), h('div', { class: 'sub', text: r.reason ? tc('reason.', r.reason) : '' })),
       h('td', {}, outcome.length ? outcome.map((o, i) => h('div', { class: o.bad ? 'bad' : i ? 'sub' : '', text: o.text })) : t('outcome.none')),
       h('td', { class: r.delivered ? 'delivered' : 'pending', testid: 'event-delivery', text: r.delivered ? t('events.delivered') : t('events.pending') }),
@@ -368,8 +446,13 @@ function renderRows() {
 
 // ---- detail -------------------------------------------------------------------------------------
 
-let openDetail = null; // {eventId, laneId, data}
+/** @type {{ eventId: string, laneId: string, data: EventDetailResponse | null, error: boolean } | null} the vehicle shown in the detail panel */
+let openDetail = null;
 
+/**
+ * @param {string} eventId
+ * @param {string} laneId
+ */
 async function showDetail(eventId, laneId) {
   openDetail = { eventId, laneId, data: null, error: false };
   $('[data-testid="event-detail-overlay"]').hidden = false;
@@ -382,9 +465,9 @@ async function refreshDetail() {
   const d = openDetail;
   if (!d) return;
   try {
-    d.data = await get(`/api/events/${encodeURIComponent(d.eventId)}`);
+    d.data = /** @type {EventDetailResponse} */ (await get(`/api/events/${encodeURIComponent(d.eventId)}`));
     d.error = false;
-  } catch (err) {
+  } catch {
     if (!d.data) d.error = true;
   }
   if (openDetail === d) renderDetail(d);
@@ -395,15 +478,24 @@ function closeDetail() {
   $('[data-testid="event-detail-overlay"]').hidden = true;
 }
 
+/**
+ * @param {string} labelKey
+ * @param {import('./dom.js').Children} value
+ */
 function kv(labelKey, value) {
   if (value === undefined || value === null || value === '') return null;
   return h('div', { class: 'kv' }, h('span', { class: 'k', text: `${t(labelKey)}:` }), ' ', h('span', { class: 'v' }, value));
 }
 
+/**
+ * One line of the timeline: what the event says.
+ * @param {PageEvent} e
+ * @returns {import('./dom.js').Children[]}
+ */
 function summary(e) {
-  const p = e.payload || {};
   switch (e.type) {
-    case 'plate.read':
+    case 'plate.read': {
+      const p = e.payload;
       return [
         h('span', { class: 'plate plate-row', text: p.display || p.text || p.raw || '' }),
         ' ',
@@ -412,7 +504,9 @@ function summary(e) {
         kv('detail.confidence', p.confidence !== undefined ? num(p.confidence, 2) : null),
         kv('detail.votes', p.votes !== undefined ? `${p.votes}/${p.reads ?? '?'}` : null),
       ];
-    case 'decision':
+    }
+    case 'decision': {
+      const p = e.payload;
       return [
         h('span', { class: `decision decision-${p.action}`, text: tc('action.', p.action) }),
         ' ',
@@ -421,13 +515,17 @@ function summary(e) {
         kv('detail.confidence', p.confidence !== undefined ? num(p.confidence, 2) : null),
         p.nearMiss && p.nearMiss.length ? kv('holds.similar', p.nearMiss.map((n) => `${n.plate} (${n.list ? tc('list.', n.list) : ''} ${t('holds.distance', { n: n.distance })})`).join(', ')) : null,
       ];
-    case 'barrier.actuation':
+    }
+    case 'barrier.actuation': {
+      const p = e.payload;
       return p.phase === 'requested'
         ? [t('outcome.actuation.requested'), kv('detail.cause', tc('cause.', p.cause))]
         : [h('span', { class: p.ok ? '' : 'bad', text: tc('outcome.actuation.', p.outcome) }), kv('detail.duration', duration(p.durationMs)), kv('detail.detail', p.error)];
+    }
     case 'alarm':
-      return [h('span', { class: 'bad', text: tc('alarm.', p.alarm) }), kv('detail.detail', p.detail)];
-    case 'operator.action':
+      return [h('span', { class: 'bad', text: tc('alarm.', e.payload.alarm) }), kv('detail.detail', e.payload.detail)];
+    case 'operator.action': {
+      const p = e.payload;
       return [
         tc('opAction.', p.action),
         kv('detail.operator', p.operator),
@@ -435,13 +533,15 @@ function summary(e) {
         kv('detail.reason', p.reason),
         p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
       ];
+    }
     case 'vehicle':
-      return [h('strong', { text: tc('outcome.vehicle.', p.outcome) }), kv('detail.duration', duration(p.durationMs))];
+      return [h('strong', { text: tc('outcome.vehicle.', e.payload.outcome) }), kv('detail.duration', duration(e.payload.durationMs))];
     default:
-      return [JSON.stringify(p)];
+      return [JSON.stringify(e.payload)];
   }
 }
 
+/** @param {NonNullable<typeof openDetail>} d */
 function renderDetail(d) {
   const body = $('[data-testid="event-detail-body"]');
   clear(body);
@@ -449,10 +549,12 @@ function renderDetail(d) {
     body.append(h('p', { class: d.error ? 'bad' : 'empty', text: t(d.error ? 'detail.error' : 'detail.loading') }));
     return;
   }
-  const { event, related = [] } = d.data;
+  const event = pageEvent(d.data.event);
+  const related = d.data.related.map(pageEvent);
   const all = [...related.filter((e) => e.eventId !== event.eventId), event].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  const p = event.payload || {};
-  const plate = (p.plate && typeof p.plate === 'object' ? p.plate : null) || (event.type === 'plate.read' ? p : null);
+  const plate = event.type === 'decision' ? event.payload.plate : event.type === 'plate.read' ? event.payload : null;
+  // Other events name the vehicle by its canonical text, when they do.
+  const plateText = /** @type {Record<string, unknown>} */ (event.payload)['plate'];
   const withCrop = event.hasCrop ? event : all.filter((e) => e.hasCrop).sort((a, b) => (a.type === 'plate.read' ? -1 : 0) - (b.type === 'plate.read' ? -1 : 0))[0];
   const crop = withCrop
     ? h('img', { class: 'crop crop-detail', testid: 'event-detail-crop', alt: t('detail.crop'), src: `/api/events/${encodeURIComponent(withCrop.eventId)}/crop` })
@@ -473,7 +575,7 @@ function renderDetail(d) {
       h(
         'div',
         {},
-        h('div', { class: 'plate plate-big', testid: 'event-detail-plate', text: (plate && (plate.display || plate.text)) || (typeof p.plate === 'string' ? p.plate : '') }),
+        h('div', { class: 'plate plate-big', testid: 'event-detail-plate', text: (plate && (plate.display || plate.text)) || (typeof plateText === 'string' ? plateText : '') }),
         h('div', {}, laneLabel(event.laneId), ' · ', dateTime(event.ts)),
         plate && plate.country ? h('div', {}, tc('country.', plate.country), plate.kind ? ` · ${tc('kind.', plate.kind)}` : '') : null,
       ),
@@ -489,7 +591,7 @@ function renderDetail(d) {
           { class: `tl tl-${e.type.replace('.', '-')}${e.eventId === event.eventId ? ' current' : ''}`, testid: 'event-detail-item', 'data-type': e.type },
           h('span', { class: 'tl-time', text: time(e.ts) }),
           h('span', { class: 'tl-type', text: tc('event.type.', e.type) }),
-          h('div', { class: 'tl-body' }, summary(e)),
+          h('div', { class: 'tl-body' }, ...summary(e)),
           h('span', { class: e.delivered ? 'delivered small' : 'pending small', text: e.delivered ? t('events.delivered') : t('events.pending') }),
         ),
       ),

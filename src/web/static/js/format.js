@@ -1,6 +1,9 @@
 import { locale, t } from './i18n.js';
 
-/** A duration for a person: "850 ms", "12 s", "4 min", "3 h", "2 d" in the page's language. */
+/**
+ * A duration for a person: "850 ms", "12 s", "4 min", "3 h", "2 d" in the page's language.
+ * @param {number | null | undefined} ms
+ */
 export function duration(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return t('common.none');
   if (ms < 1000) return t('unit.ms', { n: Math.round(ms) });
@@ -13,11 +16,13 @@ export function duration(ms) {
   return t('unit.d', { n: Math.round(hrs / 24) });
 }
 
+/** @param {number | null | undefined} ms epoch */
 export function dateTime(ms) {
   if (!ms) return t('common.none');
   return new Date(ms).toLocaleString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** @param {number | null | undefined} ms epoch */
 export function time(ms) {
   if (!ms) return t('common.none');
   const d = new Date(ms);
@@ -26,6 +31,7 @@ export function time(ms) {
   return dateTime(ms);
 }
 
+/** @param {number | null | undefined} n */
 export function bytes(n) {
   if (n === null || n === undefined || !Number.isFinite(n)) return t('common.none');
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -38,12 +44,20 @@ export function bytes(n) {
   return `${v.toLocaleString(locale(), { maximumFractionDigits: v < 10 ? 1 : 0 })} ${units[i]}`;
 }
 
+/**
+ * @param {number | null | undefined} n
+ * @param {number} [digits]
+ */
 export function num(n, digits = 1) {
   if (n === null || n === undefined || !Number.isFinite(n)) return t('common.none');
   return n.toLocaleString(locale(), { maximumFractionDigits: digits });
 }
 
-/** A wall-clock ms from an epoch number or an ISO string. */
+/**
+ * A wall-clock ms from an epoch number or an ISO string.
+ * @param {unknown} v
+ * @returns {number | null}
+ */
 export function toMs(v) {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {

@@ -5,46 +5,46 @@ import { bytes, duration, num } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { laneLabel, store } from './state.js';
 
+/**
+ * @typedef {import('../../api-contract.js').HealthResponse} HealthResponse
+ * @typedef {import('./dom.js').Children} Children
+ */
+
 const FRAME_AGE_PROBLEM_MS = 5000;
 const OUTBOX_AGE_PROBLEM_MS = 5 * 60000;
 const DISK_WARN = 0.9;
+/** @type {(name: string) => void} */
 let onGateName = () => {};
 
+/** @param {{ onGateName?: (name: string) => void }} [opts] */
 export function initHealth(opts = {}) {
   onGateName = opts.onGateName || onGateName;
   onLangChange(render);
   setInterval(renderUpdated, 1000);
 }
 
+/** @param {HealthResponse} data GET /api/health or the stream's `health` */
 export function setHealth(data) {
-  if (!data) return;
   store.health = data;
   store.healthAt = Date.now();
-  const snap = data.health || {};
-  const name = (data.site && (data.site.name || data.site.id)) || (snap.site && (snap.site.name || snap.site.id)) || snap.siteName || data.siteName || '';
+  const name = data.site.name || data.site.id;
   if (name) onGateName(name);
   render();
 }
 
-/** Per-lane entries of `lanes`, as an array or an object keyed by lane id. */
-function laneEntries(data) {
-  const l = data.lanes;
-  if (Array.isArray(l)) return l.filter((x) => x && typeof x === 'object');
-  if (l && typeof l === 'object') return Object.entries(l).map(([laneId, v]) => ({ laneId, ...v }));
-  return [];
-}
-
-function latencyOf(lane) {
-  const cands = [lane.modelLatencyMs, lane.inferenceMs, lane.latencyMs, lane.model && (lane.model.lastInferenceMs ?? lane.model.latencyMs), lane.reader && lane.reader.lastInferenceMs];
-  for (const c of cands) if (typeof c === 'number') return c;
-  const lanes = store.lanes.get(lane.laneId);
-  return lanes && lanes.reader && typeof lanes.reader.lastInferenceMs === 'number' ? lanes.reader.lastInferenceMs : null;
-}
-
+/**
+ * @param {Children} value
+ * @param {boolean} [problem]
+ */
 function cell(value, problem) {
   return h('td', { class: problem ? 'problem' : '', 'data-problem': problem ? 'true' : undefined }, value);
 }
 
+/**
+ * @param {string} testid
+ * @param {string[]} heads translation keys
+ * @param {HTMLElement[]} rows
+ */
 function table(testid, heads, rows) {
   return h(
     'table',
@@ -54,6 +54,12 @@ function table(testid, heads, rows) {
   );
 }
 
+/**
+ * @param {string} testid
+ * @param {string} titleKey
+ * @param {boolean} problem
+ * @param {...Children} content
+ */
 function section(testid, titleKey, problem, ...content) {
   return h('section', { class: `health-section${problem ? ' has-problem' : ''}`, testid, 'data-problem': problem ? 'true' : 'false' }, h('h3', { text: t(titleKey) }), ...content);
 }
@@ -67,17 +73,15 @@ function render() {
     panel.append(h('p', { class: 'empty', text: t('health.noData') }));
     return;
   }
-  const snap = data.health || {};
-  const link = data.link || {};
-  const lists = Array.isArray(data.lists) ? data.lists : [];
-  const lanes = laneEntries(data);
+  const { health: snap, link, lists, lanes } = data;
+  /** @type {string[]} */
   const problems = [];
 
   // Cameras
   const camRows = lanes.map((lane) => {
-    const cam = lane.camera || {};
+    const cam = lane.camera;
     const name = laneLabel(lane.laneId);
-    const bad = cam.state && cam.state !== 'streaming';
+    const bad = cam.state !== 'streaming';
     const old = typeof cam.lastFrameAgeMs === 'number' && cam.lastFrameAgeMs > FRAME_AGE_PROBLEM_MS;
     if (bad) problems.push(t('problem.camera', { lane: name, state: tc('camera.', cam.state) }));
     else if (old) problems.push(t('problem.cameraOld', { lane: name, age: duration(cam.lastFrameAgeMs) }));
@@ -101,7 +105,7 @@ function render() {
     const name = laneLabel(lane.laneId);
     if (!b) return h('tr', {}, h('th', { scope: 'row', text: name }), h('td', { colspan: 4, text: t('lane.noBarrier') }));
     const fault = b.state === 'fault';
-    const portBad = b.portOpen === false;
+    const portBad = !b.portOpen;
     if (fault) problems.push(t('problem.barrier', { lane: name }));
     return h(
       'tr',
@@ -109,7 +113,7 @@ function render() {
       h('th', { scope: 'row', text: name }),
       cell(h('span', { class: 'barrier-state', 'data-state': b.state || 'unknown', text: tc('barrier.', b.state || 'unknown') }), fault),
       cell(b.driver || t('common.none')),
-      cell(b.portOpen === undefined ? t('common.none') : t(b.portOpen ? 'health.portOpen' : 'health.portClosed'), portBad),
+      cell(t(b.portOpen ? 'health.portOpen' : 'health.portClosed'), portBad),
       cell(b.lastError || '', fault),
     );
   });
@@ -119,12 +123,12 @@ function render() {
   const outboxOld = typeof link.oldestPendingAgeMs === 'number' && link.oldestPendingAgeMs > OUTBOX_AGE_PROBLEM_MS;
   if (linkDown) problems.push(t('problem.link'));
   if (outboxOld) problems.push(t('problem.outbox', { age: duration(link.oldestPendingAgeMs) }));
-  const pending = link.outboxPending ?? snap.outboxPending;
+  const pending = link.outboxPending;
 
   // Lists
   const listRows = lists.map((l) => {
-    const never = l.version === null || l.version === undefined;
-    const stale = !!l.stale || never;
+    const never = l.version === null;
+    const stale = l.stale || never;
     if (stale) problems.push(t('problem.list', { list: tc('list.', l.name) }));
     return h(
       'tr',
@@ -138,7 +142,7 @@ function render() {
   });
 
   // Disk
-  const st = snap.store || {};
+  const st = snap.store;
   const ratio = st.usedBytes && st.quotaBytes ? st.usedBytes / st.quotaBytes : null;
   const over = !!st.quotaExceeded;
   const nearly = !over && ratio !== null && ratio >= DISK_WARN;
@@ -147,7 +151,7 @@ function render() {
 
   // Model
   const modelRows = lanes.map((lane) => {
-    const ms = latencyOf(lane);
+    const ms = lane.inferenceMs;
     return h('tr', { testid: `health-model-${lane.laneId}` }, h('th', { scope: 'row', text: laneLabel(lane.laneId) }), cell(ms === null ? t('common.none') : duration(ms)));
   });
 
@@ -175,12 +179,12 @@ function render() {
           h('dt', { text: t('health.state') }),
           h('dd', { class: linkDown ? 'problem' : 'good', testid: 'health-link-state', text: link.configured === false ? t('health.notConfigured') : t(link.connected ? 'health.connected' : 'health.disconnected') }),
           h('dt', { text: t('health.outbox') }),
-          h('dd', { testid: 'health-outbox', text: pending ?? t('common.none') }),
+          h('dd', { testid: 'health-outbox', text: pending }),
           h('dt', { text: t('health.oldestPending') }),
           h('dd', { class: outboxOld ? 'problem' : '', testid: 'health-oldest-pending', text: duration(link.oldestPendingAgeMs) }),
         ),
       ),
-      section('health-lists', 'health.lists', listRows.some((r) => r.dataset.stale === 'true'), table('health-lists-table', ['health.listName', 'health.version', 'health.entries', 'health.age', 'health.state'], listRows)),
+      section('health-lists', 'health.lists', listRows.some((r) => r.dataset['stale'] === 'true'), table('health-lists-table', ['health.listName', 'health.version', 'health.entries', 'health.age', 'health.state'], listRows)),
       section(
         'health-store',
         'health.store',
@@ -209,6 +213,7 @@ function render() {
 }
 
 function renderUpdated() {
-  const el = $('[data-testid="health-updated"]');
+  // Made by render(): absent until the first health arrives.
+  const el = document.querySelector('[data-testid="health-updated"]');
   if (el && store.healthAt) el.textContent = t('health.updated', { age: duration(Date.now() - store.healthAt) });
 }

@@ -1,15 +1,54 @@
 // The hold queue: every pending hold of every lane (flow.holds, kept fresh by SSE `lane`),
 // with the plate crop, the reason, near-miss hints, and confirm / refuse / manual open.
-import { get, post } from './api.js';
+import { apiError, get, pageEvent, post } from './api.js';
 import { $, h } from './dom.js';
 import { duration } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { allHolds, canOperate, laneLabel, on, store } from './state.js';
 
+/**
+ * @typedef {import('../../api-contract.js').EventDetailResponse} EventDetailResponse
+ * @typedef {import('../../api-contract.js').EventPayloads['decision']['nearMiss']} NearMisses
+ * @typedef {import('../../api-contract.js').OperatorActionRequest} OperatorActionRequest
+ * @typedef {import('./api.js').ApiError} ApiError
+ * @typedef {import('./state.js').QueuedHold} QueuedHold
+ * @typedef {{ kind: 'ok', key: string } | { kind: 'error', err: ApiError }} ActionMessage what the last action of a hold or lane came to
+ * @typedef {{ input: HTMLTextAreaElement, inputLabel: HTMLLabelElement, confirm: HTMLButtonElement, refuse: HTMLButtonElement }} HoldControls an operator's
+ * @typedef {object} HoldItem one hold in the queue
+ * @property {QueuedHold} hold
+ * @property {HTMLElement} el
+ * @property {HTMLImageElement} crop
+ * @property {HTMLElement} plate
+ * @property {HTMLElement} lane
+ * @property {HTMLElement} where
+ * @property {HTMLElement} age
+ * @property {HTMLElement} reason
+ * @property {HTMLElement} detail
+ * @property {HTMLElement} hints
+ * @property {HTMLElement} message
+ * @property {HoldControls | null} controls null for a viewer
+ * @property {boolean} busy
+ * @property {ActionMessage | null} lastMessage
+ * @property {NonNullable<NearMisses>} nearMiss
+ * @typedef {object} ManualRow the manual open of one lane
+ * @property {string} laneId
+ * @property {HTMLElement} el
+ * @property {HTMLElement} name
+ * @property {HTMLLabelElement} label
+ * @property {HTMLInputElement} input
+ * @property {HTMLButtonElement} button
+ * @property {HTMLElement} message
+ * @property {boolean} busy
+ * @property {ActionMessage | null} lastMessage
+ */
+
 const MIN_REASON = 3;
-const items = new Map(); // holdId → item
-const manual = new Map(); // laneId → manual-open row
-const details = new Map(); // holdId → Promise<{event, related}|null>
+/** @type {Map<string, HoldItem>} holdId → item */
+const items = new Map();
+/** @type {Map<string, ManualRow>} laneId → manual-open row */
+const manual = new Map();
+/** @type {Map<string, Promise<EventDetailResponse | null>>} holdId → its event's detail */
+const details = new Map();
 
 export function initHolds() {
   on('lanes', sync);
@@ -54,42 +93,56 @@ function sync() {
 
 // ---- one hold ---------------------------------------------------------------------------------
 
+/**
+ * @param {QueuedHold} hold
+ * @returns {HoldItem}
+ */
 function buildItem(hold) {
   const id = hold.holdId;
-  const it = { hold };
-  it.crop = h('img', { class: 'crop', testid: 'hold-crop', alt: t('holds.crop'), hidden: true });
-  it.plate = h('div', { class: 'plate plate-big', testid: 'hold-plate' });
-  it.lane = h('span', { class: 'hold-lane', testid: 'hold-lane' });
-  it.where = h('span', { class: 'badge', testid: 'hold-position' });
-  it.age = h('span', { class: 'hold-age', testid: 'hold-age' });
-  it.reason = h('div', { class: 'hold-reason', testid: 'hold-reason' });
-  it.detail = h('div', { class: 'hold-detail', testid: 'hold-detail' });
-  it.hints = h('div', { class: 'hints', testid: 'hold-hints', hidden: true });
-  it.message = h('p', { class: 'action-message', testid: 'hold-message', role: 'status', hidden: true });
-  it.el = h(
+  const parts = {
+    crop: h('img', { class: 'crop', testid: 'hold-crop', alt: t('holds.crop'), hidden: true }),
+    plate: h('div', { class: 'plate plate-big', testid: 'hold-plate' }),
+    lane: h('span', { class: 'hold-lane', testid: 'hold-lane' }),
+    where: h('span', { class: 'badge', testid: 'hold-position' }),
+    age: h('span', { class: 'hold-age', testid: 'hold-age' }),
+    reason: h('div', { class: 'hold-reason', testid: 'hold-reason' }),
+    detail: h('div', { class: 'hold-detail', testid: 'hold-detail' }),
+    hints: h('div', { class: 'hints', testid: 'hold-hints', hidden: true }),
+    message: h('p', { class: 'action-message', testid: 'hold-message', role: 'status', hidden: true }),
+  };
+  const el = h(
     'article',
     { class: 'hold-item', testid: `hold-item-${id}`, 'data-hold-id': id },
-    h('div', { class: 'hold-crop' }, it.crop),
-    h('div', { class: 'hold-main' }, h('div', { class: 'hold-meta' }, it.lane, it.where, it.age), it.plate, it.reason, it.detail, it.hints),
+    h('div', { class: 'hold-crop' }, parts.crop),
+    h('div', { class: 'hold-main' }, h('div', { class: 'hold-meta' }, parts.lane, parts.where, parts.age), parts.plate, parts.reason, parts.detail, parts.hints),
   );
+  /** @type {HoldItem} */
+  const it = { hold, ...parts, el, controls: null, busy: false, lastMessage: null, nearMiss: [] };
   if (canOperate()) {
     const inputId = `hold-reason-${id}`;
-    it.input = h('textarea', { id: inputId, class: 'reason-input', rows: 2, maxlength: 500, required: true, testid: 'hold-reason-input', 'aria-describedby': `${inputId}-hint` });
-    it.inputLabel = h('label', { for: inputId, id: `${inputId}-hint` });
-    it.confirm = h('button', { type: 'button', class: 'btn btn-go btn-large', testid: 'hold-confirm', disabled: true });
-    it.refuse = h('button', { type: 'button', class: 'btn btn-stop btn-large', testid: 'hold-refuse', disabled: true });
-    it.input.addEventListener('input', () => enableButtons(it));
-    it.confirm.addEventListener('click', () => act(it, 'confirm'));
-    it.refuse.addEventListener('click', () => act(it, 'refuse'));
-    it.el.append(h('div', { class: 'hold-actions' }, it.inputLabel, it.input, h('div', { class: 'buttons' }, it.confirm, it.refuse), it.message));
+    const controls = {
+      input: h('textarea', { id: inputId, class: 'reason-input', rows: 2, maxlength: 500, required: true, testid: 'hold-reason-input', 'aria-describedby': `${inputId}-hint` }),
+      inputLabel: h('label', { for: inputId, id: `${inputId}-hint` }),
+      confirm: h('button', { type: 'button', class: 'btn btn-go btn-large', testid: 'hold-confirm', disabled: true }),
+      refuse: h('button', { type: 'button', class: 'btn btn-stop btn-large', testid: 'hold-refuse', disabled: true }),
+    };
+    it.controls = controls;
+    controls.input.addEventListener('input', () => enableButtons(it, controls));
+    controls.confirm.addEventListener('click', () => act(it, controls, 'confirm'));
+    controls.refuse.addEventListener('click', () => act(it, controls, 'refuse'));
+    el.append(h('div', { class: 'hold-actions' }, controls.inputLabel, controls.input, h('div', { class: 'buttons' }, controls.confirm, controls.refuse), it.message));
   } else {
-    it.el.append(it.message);
+    el.append(it.message);
   }
   loadCrop(it);
   loadHints(it);
   return it;
 }
 
+/**
+ * @param {HoldItem} it
+ * @param {boolean} lang the language changed
+ */
 function updateItem(it, lang) {
   const hold = it.hold;
   it.plate.textContent = hold.display || hold.plate || t('holds.noPlate');
@@ -98,22 +151,23 @@ function updateItem(it, lang) {
   it.where.textContent = t(hold.atBarrier ? 'holds.atBarrier' : 'holds.queued');
   it.where.classList.toggle('badge-amber', hold.atBarrier);
   it.el.classList.toggle('at-barrier', hold.atBarrier);
-  it.el.dataset.atBarrier = String(hold.atBarrier);
+  it.el.dataset['atBarrier'] = String(hold.atBarrier);
   it.reason.textContent = tc('reason.', hold.reason);
-  it.reason.dataset.reason = hold.reason || '';
+  it.reason.dataset['reason'] = hold.reason || '';
   it.detail.textContent = hold.detail || '';
   it.crop.alt = t('holds.crop');
   updateAge(it);
-  if (it.input) {
-    it.inputLabel.textContent = t('holds.reasonLabel');
-    it.input.placeholder = t('holds.reasonPlaceholder');
-    it.input.setAttribute('aria-label', t('holds.reasonLabel'));
+  const c = it.controls;
+  if (c) {
+    c.inputLabel.textContent = t('holds.reasonLabel');
+    c.input.placeholder = t('holds.reasonPlaceholder');
+    c.input.setAttribute('aria-label', t('holds.reasonLabel'));
     if (!it.busy) {
-      it.confirm.textContent = t('holds.confirm');
-      it.refuse.textContent = t('holds.refuse');
+      c.confirm.textContent = t('holds.confirm');
+      c.refuse.textContent = t('holds.refuse');
     }
-    it.confirm.setAttribute('aria-label', `${t('holds.confirm')}: ${it.plate.textContent}`);
-    it.refuse.setAttribute('aria-label', `${t('holds.refuse')}: ${it.plate.textContent}`);
+    c.confirm.setAttribute('aria-label', `${t('holds.confirm')}: ${it.plate.textContent}`);
+    c.refuse.setAttribute('aria-label', `${t('holds.refuse')}: ${it.plate.textContent}`);
   }
   if (lang) {
     renderHints(it);
@@ -121,28 +175,40 @@ function updateItem(it, lang) {
   }
 }
 
+/** @param {HoldItem} it */
 function updateAge(it) {
   const created = it.hold.createdAt;
   it.age.textContent = typeof created === 'number' ? t('holds.since', { age: duration(Math.max(0, Date.now() - created)) }) : '';
 }
 
-function enableButtons(it) {
-  const ok = it.input.value.trim().length >= MIN_REASON && !it.busy;
-  it.confirm.disabled = !ok;
-  it.refuse.disabled = !ok;
+/**
+ * @param {HoldItem} it
+ * @param {HoldControls} c
+ */
+function enableButtons(it, c) {
+  const ok = c.input.value.trim().length >= MIN_REASON && !it.busy;
+  c.confirm.disabled = !ok;
+  c.refuse.disabled = !ok;
 }
 
+/**
+ * The hold's event (its decision, or the failed open) and the vehicle's other events; null when it cannot be had.
+ * @param {string} holdId
+ * @returns {Promise<EventDetailResponse | null>}
+ */
 function detailOf(holdId) {
-  if (!details.has(holdId)) {
-    details.set(
-      holdId,
-      get(`/api/events/${encodeURIComponent(holdId)}`).catch(() => null),
-    );
+  let detail = details.get(holdId);
+  if (!detail) {
+    detail = /** @type {Promise<EventDetailResponse | null>} */ (get(`/api/events/${encodeURIComponent(holdId)}`).catch(() => null));
+    details.set(holdId, detail);
   }
-  return details.get(holdId);
+  return detail;
 }
 
-/** The crop of the hold's event; when it has none, the crop of the vehicle's plate read. */
+/**
+ * The crop of the hold's event; when it has none, the crop of the vehicle's plate read.
+ * @param {HoldItem} it
+ */
 function loadCrop(it) {
   const id = it.hold.holdId;
   it.crop.onload = () => (it.crop.hidden = false);
@@ -150,21 +216,26 @@ function loadCrop(it) {
     it.crop.hidden = true;
     it.crop.onerror = () => (it.crop.hidden = true);
     const d = await detailOf(id);
-    const withCrop = d && (d.related || []).filter((e) => e.hasCrop).pop();
+    const withCrop = d && d.related.filter((e) => e.hasCrop).pop();
     if (withCrop) it.crop.src = `/api/events/${encodeURIComponent(withCrop.eventId)}/crop`;
   };
   it.crop.src = `/api/events/${encodeURIComponent(id)}/crop`;
 }
 
+/**
+ * The near misses of the hold's decision: listed plates close to the read.
+ * @param {HoldItem} it
+ */
 async function loadHints(it) {
   const d = await detailOf(it.hold.holdId);
-  const p = d && d.event && d.event.payload;
-  it.nearMiss = (p && (p.nearMiss || (p.hints && p.hints.nearMiss))) || [];
+  const event = d && pageEvent(d.event);
+  it.nearMiss = (event?.type === 'decision' && event.payload.nearMiss) || [];
   renderHints(it);
 }
 
+/** @param {HoldItem} it */
 function renderHints(it) {
-  const list = it.nearMiss || [];
+  const list = it.nearMiss;
   it.hints.hidden = list.length === 0;
   it.hints.replaceChildren();
   if (!list.length) return;
@@ -173,15 +244,16 @@ function renderHints(it) {
     it.hints.append(
       h(
         'span',
-        { class: 'hint', testid: 'hold-hint', 'data-list': n.list || '' },
-        h('span', { class: 'plate plate-hint', text: n.display || n.plate }),
+        { class: 'hint', testid: 'hold-hint', 'data-list': n.list },
+        h('span', { class: 'plate plate-hint', text: n.plate }),
         ' ',
-        h('small', { text: [n.list ? tc('list.', n.list) : '', n.distance !== undefined ? t('holds.distance', { n: n.distance }) : ''].filter(Boolean).join(' · ') }),
+        h('small', { text: [tc('list.', n.list), t('holds.distance', { n: n.distance })].join(' · ') }),
       ),
     );
   }
 }
 
+/** @param {ApiError} err */
 function errorText(err) {
   switch (err.code) {
     case 'conflict':
@@ -199,31 +271,41 @@ function errorText(err) {
   }
 }
 
+/**
+ * @param {{ message: HTMLElement, lastMessage: ActionMessage | null }} it a hold or a manual-open row
+ * @param {ActionMessage} msg
+ */
 function showMessage(it, msg) {
   it.lastMessage = msg;
   it.message.hidden = false;
-  it.message.textContent = msg.key ? t(msg.key) : errorText(msg.err);
-  it.message.dataset.kind = msg.kind;
-  if (msg.err) it.message.dataset.code = msg.err.code || '';
+  it.message.textContent = msg.kind === 'ok' ? t(msg.key) : errorText(msg.err);
+  it.message.dataset['kind'] = msg.kind;
+  if (msg.kind === 'error') it.message.dataset['code'] = msg.err.code || '';
 }
 
-async function act(it, action) {
-  const reason = it.input.value.trim();
+/**
+ * @param {HoldItem} it
+ * @param {HoldControls} c
+ * @param {'confirm' | 'refuse'} action
+ */
+async function act(it, c, action) {
+  const reason = c.input.value.trim();
   if (reason.length < MIN_REASON) return;
   it.busy = true;
-  enableButtons(it);
-  (action === 'confirm' ? it.confirm : it.refuse).textContent = t('holds.sending');
+  enableButtons(it, c);
+  (action === 'confirm' ? c.confirm : c.refuse).textContent = t('holds.sending');
   try {
-    await post(`/api/lanes/${encodeURIComponent(it.hold.laneId)}/holds/${encodeURIComponent(it.hold.holdId)}/${action}`, { reason });
+    await post(`/api/lanes/${encodeURIComponent(it.hold.laneId)}/holds/${encodeURIComponent(it.hold.holdId)}/${action}`, /** @satisfies {OperatorActionRequest} */ ({ reason }));
     showMessage(it, { kind: 'ok', key: 'holds.done' });
-    it.input.value = '';
-  } catch (err) {
+    c.input.value = '';
+  } catch (caught) {
+    const err = apiError(caught);
     if (err.status !== 401) showMessage(it, { kind: 'error', err });
   } finally {
     it.busy = false;
-    it.confirm.textContent = t('holds.confirm');
-    it.refuse.textContent = t('holds.refuse');
-    enableButtons(it);
+    c.confirm.textContent = t('holds.confirm');
+    c.refuse.textContent = t('holds.refuse');
+    enableButtons(it, c);
   }
 }
 
@@ -252,20 +334,28 @@ function syncManual() {
   }
 }
 
+/**
+ * @param {string} laneId
+ * @returns {ManualRow}
+ */
 function buildManual(laneId) {
-  const m = { laneId };
   const inputId = `manual-reason-${laneId}`;
-  m.name = h('strong', { class: 'manual-lane' });
-  m.label = h('label', { for: inputId });
-  m.input = h('input', { id: inputId, type: 'text', class: 'reason-input', maxlength: 500, required: true, testid: 'manual-reason-input' });
-  m.button = h('button', { type: 'button', class: 'btn btn-warn btn-large', testid: 'manual-open', disabled: true });
-  m.message = h('p', { class: 'action-message', testid: 'manual-message', role: 'status', hidden: true });
+  const parts = {
+    name: h('strong', { class: 'manual-lane' }),
+    label: h('label', { for: inputId }),
+    input: h('input', { id: inputId, type: 'text', class: 'reason-input', maxlength: 500, required: true, testid: 'manual-reason-input' }),
+    button: h('button', { type: 'button', class: 'btn btn-warn btn-large', testid: 'manual-open', disabled: true }),
+    message: h('p', { class: 'action-message', testid: 'manual-message', role: 'status', hidden: true }),
+  };
+  const el = h('div', { class: 'manual-row', testid: `manual-open-lane-${laneId}`, 'data-lane-id': laneId }, parts.name, h('div', { class: 'manual-field' }, parts.label, parts.input), parts.button, parts.message);
+  /** @type {ManualRow} */
+  const m = { laneId, ...parts, el, busy: false, lastMessage: null };
   m.input.addEventListener('input', () => (m.button.disabled = m.busy || m.input.value.trim().length < MIN_REASON));
   m.button.addEventListener('click', () => manualOpen(m));
-  m.el = h('div', { class: 'manual-row', testid: `manual-open-lane-${laneId}`, 'data-lane-id': laneId }, m.name, h('div', { class: 'manual-field' }, m.label, m.input), m.button, m.message);
   return m;
 }
 
+/** @param {ManualRow} m */
 function updateManual(m) {
   m.name.textContent = laneLabel(m.laneId);
   m.label.textContent = t('manual.reasonLabel');
@@ -276,6 +366,7 @@ function updateManual(m) {
   if (m.lastMessage) showMessage(m, m.lastMessage);
 }
 
+/** @param {ManualRow} m */
 async function manualOpen(m) {
   const reason = m.input.value.trim();
   if (reason.length < MIN_REASON) return;
@@ -283,10 +374,11 @@ async function manualOpen(m) {
   m.button.disabled = true;
   m.button.textContent = t('holds.sending');
   try {
-    await post(`/api/lanes/${encodeURIComponent(m.laneId)}/open`, { reason });
+    await post(`/api/lanes/${encodeURIComponent(m.laneId)}/open`, /** @satisfies {OperatorActionRequest} */ ({ reason }));
     showMessage(m, { kind: 'ok', key: 'manual.done' });
     m.input.value = '';
-  } catch (err) {
+  } catch (caught) {
+    const err = apiError(caught);
     if (err.status !== 401) showMessage(m, { kind: 'error', err });
   } finally {
     m.busy = false;

@@ -5,8 +5,16 @@ import { onLangChange, t, tc } from './i18n.js';
 import { duration } from './format.js';
 import { on, store } from './state.js';
 
-/** laneId → {card, parts..., player, video: {startedAt, established, lastDecode}, frameLoading} */
+/**
+ * @typedef {{ destroy(): void }} Player a JSMpeg player
+ * @typedef {{ Player: new (url: string, options: Record<string, unknown>) => Player }} JSMpegLibrary the global of /vendor/jsmpeg-player.umd.min.js
+ * @typedef {{ startedAt: number, established: boolean, lastDecode: number, status: 'connecting' | 'noplayer' | 'unavailable' }} VideoState
+ * @typedef {ReturnType<typeof buildCard>} Card
+ */
+
+/** @type {Map<string, Card>} laneId → its card */
 const cards = new Map();
+/** @type {ReturnType<typeof setInterval> | null} */
 let ticker = null;
 let lanesVisible = true;
 
@@ -31,10 +39,9 @@ export function initLanes() {
 export function stopLanes() {
   for (const c of cards.values()) destroyCard(c);
   cards.clear();
-  clearInterval(ticker);
+  if (ticker) clearInterval(ticker);
   ticker = null;
-  const grid = $('[data-testid="lane-grid"]');
-  if (grid) clear(grid);
+  clear($('[data-testid="lane-grid"]'));
 }
 
 function syncCards() {
@@ -63,29 +70,41 @@ function syncCards() {
   if (!ticker && cards.size > 0) ticker = setInterval(tick, 1000);
 }
 
+/**
+ * @param {string} labelKey
+ * @param {import('./dom.js').Children} value
+ */
 function fact(labelKey, value) {
   return h('div', { class: 'fact' }, h('dt', { 'data-i18n': labelKey, text: t(labelKey) }), h('dd', {}, value));
 }
 
+/** @param {string} laneId */
 function buildCard(laneId) {
-  const c = { laneId };
-  c.title = h('h2', { class: 'lane-title' });
-  c.direction = h('span', { class: 'lane-direction' });
-  c.holdsBadge = h('span', { class: 'badge badge-amber', testid: `lane-holds-${laneId}`, hidden: true });
-  c.canvas = h('canvas', { class: 'video-canvas', width: 640, height: 360, testid: `lane-video-${laneId}`, role: 'img', 'aria-label': t('lane.video') });
-  c.videoStatus = h('p', { class: 'media-status', testid: `lane-video-status-${laneId}`, role: 'status' });
-  c.frame = h('img', { class: 'frame-img', testid: `lane-frame-${laneId}`, alt: t('lane.frame'), hidden: true });
-  c.noFrame = h('p', { class: 'media-status', testid: `lane-noframe-${laneId}`, text: t('lane.noFrame') });
-  c.phase = h('span', { class: 'phase', testid: `lane-phase-${laneId}` });
-  c.phaseAge = h('span', { class: 'phase-age' });
-  c.vehicle = h('span', { class: 'plate plate-lane', testid: `lane-vehicle-${laneId}` });
-  c.barrier = h('span', { class: 'barrier-state', testid: `lane-barrier-${laneId}` });
-  c.barrierError = h('span', { class: 'barrier-error', testid: `lane-barrier-error-${laneId}`, hidden: true });
-  c.loop = h('span', { class: 'loop', testid: `lane-loop-${laneId}` });
-  c.camera = h('span', { class: 'camera-state', testid: `lane-camera-${laneId}` });
-  c.videoLabel = h('figcaption', { 'data-i18n': 'lane.video', text: t('lane.video') });
-  c.frameLabel = h('figcaption', { 'data-i18n': 'lane.frame', text: t('lane.frame') });
-  c.card = h(
+  const c = {
+    laneId,
+    title: h('h2', { class: 'lane-title' }),
+    direction: h('span', { class: 'lane-direction' }),
+    holdsBadge: h('span', { class: 'badge badge-amber', testid: `lane-holds-${laneId}`, hidden: true }),
+    canvas: h('canvas', { class: 'video-canvas', width: 640, height: 360, testid: `lane-video-${laneId}`, role: 'img', 'aria-label': t('lane.video') }),
+    videoStatus: h('p', { class: 'media-status', testid: `lane-video-status-${laneId}`, role: 'status' }),
+    frame: h('img', { class: 'frame-img', testid: `lane-frame-${laneId}`, alt: t('lane.frame'), hidden: true }),
+    noFrame: h('p', { class: 'media-status', testid: `lane-noframe-${laneId}`, text: t('lane.noFrame') }),
+    phase: h('span', { class: 'phase', testid: `lane-phase-${laneId}` }),
+    phaseAge: h('span', { class: 'phase-age' }),
+    vehicle: h('span', { class: 'plate plate-lane', testid: `lane-vehicle-${laneId}` }),
+    barrier: h('span', { class: 'barrier-state', testid: `lane-barrier-${laneId}` }),
+    barrierError: h('span', { class: 'barrier-error', testid: `lane-barrier-error-${laneId}`, hidden: true }),
+    loop: h('span', { class: 'loop', testid: `lane-loop-${laneId}` }),
+    camera: h('span', { class: 'camera-state', testid: `lane-camera-${laneId}` }),
+    videoLabel: h('figcaption', { 'data-i18n': 'lane.video', text: t('lane.video') }),
+    frameLabel: h('figcaption', { 'data-i18n': 'lane.frame', text: t('lane.frame') }),
+    /** @type {Player | null} */
+    player: null,
+    /** @type {VideoState | null} */
+    video: null,
+    frameLoading: false,
+  };
+  const card = h(
     'article',
     { class: 'lane-card', testid: `lane-card-${laneId}`, 'data-lane-id': laneId },
     h('header', { class: 'lane-head' }, c.title, c.direction, c.holdsBadge),
@@ -105,22 +124,23 @@ function buildCard(laneId) {
       fact('lane.camera', c.camera),
     ),
   );
-  return c;
+  return { ...c, card };
 }
 
+/** @param {Card} c */
 function updateCard(c) {
   const lane = store.lanes.get(c.laneId);
   if (!lane) return;
   c.title.textContent = lane.name || lane.laneId;
   c.direction.textContent = lane.direction ? t(`lane.direction.${lane.direction}`, null, lane.direction) : '';
-  const flow = lane.flow || {};
-  const phase = flow.phase || 'idle';
+  const flow = lane.flow;
+  const phase = flow?.phase || 'idle';
   c.phase.textContent = tc('phase.', phase);
-  c.phase.dataset.phase = phase;
-  c.card.dataset.phase = phase;
+  c.phase.dataset['phase'] = phase;
+  c.card.dataset['phase'] = phase;
   updatePhaseAge(c);
 
-  const v = flow.vehicle;
+  const v = flow?.vehicle;
   if (!v) {
     c.vehicle.textContent = t('lane.noVehicle');
     c.vehicle.classList.add('muted');
@@ -129,31 +149,31 @@ function updateCard(c) {
     c.vehicle.classList.toggle('muted', !(v.display || v.plate));
   }
 
-  const holds = flow.holds || [];
+  const holds = flow?.holds ?? [];
   c.holdsBadge.hidden = holds.length === 0;
   c.holdsBadge.textContent = t('lane.holdsWaiting', { n: holds.length });
 
   const b = lane.barrier;
   if (!b) {
     c.barrier.textContent = t('lane.noBarrier');
-    c.barrier.dataset.state = 'none';
+    c.barrier.dataset['state'] = 'none';
     c.barrierError.hidden = true;
   } else {
     const state = b.state || 'unknown';
     c.barrier.textContent = tc('barrier.', state);
-    c.barrier.dataset.state = state;
+    c.barrier.dataset['state'] = state;
     const err = state === 'fault' ? b.lastError || '' : b.portOpen === false ? t('barrier.portClosed') : '';
     c.barrierError.textContent = err;
     c.barrierError.hidden = !err;
   }
 
-  const loop = flow.loop;
+  const loop = flow?.loop;
   c.loop.textContent = loop === true ? t('lane.loopOccupied') : loop === false ? t('lane.loopFree') : t('lane.loopNone');
-  c.loop.dataset.loop = loop === true ? 'occupied' : loop === false ? 'free' : 'none';
+  c.loop.dataset['loop'] = loop === true ? 'occupied' : loop === false ? 'free' : 'none';
 
   const cam = lane.camera;
   c.camera.textContent = cam && cam.state ? tc('camera.', cam.state) : t('common.none');
-  c.camera.dataset.state = (cam && cam.state) || 'unknown';
+  c.camera.dataset['state'] = (cam && cam.state) || 'unknown';
   c.canvas.setAttribute('aria-label', t('lane.video'));
   c.frame.alt = t('lane.frame');
   c.noFrame.textContent = t('lane.noFrame');
@@ -162,21 +182,25 @@ function updateCard(c) {
   renderVideoStatus(c);
 }
 
+/** @param {Card} c */
 function updatePhaseAge(c) {
   const lane = store.lanes.get(c.laneId);
-  const flow = (lane && lane.flow) || {};
-  if (typeof flow.phaseAgeMs === 'number') {
+  const flow = lane?.flow;
+  if (lane && flow && typeof flow.phaseAgeMs === 'number') {
     c.phaseAge.textContent = t('lane.phaseFor', { age: duration(flow.phaseAgeMs + (Date.now() - lane.receivedAt)) });
   } else c.phaseAge.textContent = '';
 }
 
 // ---- live video ---------------------------------------------------------------------------
 
+/** @param {Card} c */
 function startVideo(c) {
-  c.video = { startedAt: Date.now(), established: false, lastDecode: 0, status: 'connecting' };
-  const JSMpeg = window.JSMpeg;
+  /** @type {VideoState} */
+  const video = { startedAt: Date.now(), established: false, lastDecode: 0, status: 'connecting' };
+  c.video = video;
+  const JSMpeg = /** @type {{ JSMpeg?: JSMpegLibrary }} */ (/** @type {unknown} */ (window)).JSMpeg;
   if (!JSMpeg || !JSMpeg.Player) {
-    c.video.status = 'noplayer';
+    video.status = 'noplayer';
     renderVideoStatus(c);
     return;
   }
@@ -192,20 +216,21 @@ function startVideo(c) {
       disableWebAssembly: true,
       reconnectInterval: 5,
       onSourceEstablished: () => {
-        c.video.established = true;
-        c.video.lastDecode = Date.now();
+        video.established = true;
+        video.lastDecode = Date.now();
       },
       onVideoDecode: () => {
-        c.video.lastDecode = Date.now();
+        video.lastDecode = Date.now();
       },
     });
   } catch (err) {
     console.warn('video', c.laneId, err);
-    c.video.status = 'unavailable';
+    video.status = 'unavailable';
   }
   renderVideoStatus(c);
 }
 
+/** @param {Card} c */
 function videoStatus(c) {
   const v = c.video;
   if (!v) return 'connecting';
@@ -217,15 +242,20 @@ function videoStatus(c) {
   return now - v.startedAt < CONNECT_GRACE_MS ? 'connecting' : 'unavailable';
 }
 
+/** @type {Record<string, string | undefined>} the status line of each video state; none while playing */
+const VIDEO_STATUS_KEYS = { connecting: 'lane.videoConnecting', unavailable: 'lane.videoUnavailable', stalled: 'lane.videoStalled', noplayer: 'lane.videoNoPlayer' };
+
+/** @param {Card} c */
 function renderVideoStatus(c) {
   const s = videoStatus(c);
-  const key = { connecting: 'lane.videoConnecting', unavailable: 'lane.videoUnavailable', stalled: 'lane.videoStalled', noplayer: 'lane.videoNoPlayer' }[s];
+  const key = VIDEO_STATUS_KEYS[s];
   c.videoStatus.hidden = s === 'playing';
   c.videoStatus.textContent = key ? t(key) : '';
-  c.videoStatus.dataset.status = s;
-  c.canvas.dataset.status = s;
+  c.videoStatus.dataset['status'] = s;
+  c.canvas.dataset['status'] = s;
 }
 
+/** @param {Card} c */
 function destroyCard(c) {
   if (c.player) {
     try {
@@ -239,6 +269,7 @@ function destroyCard(c) {
 
 // ---- the annotated frame, once a second -----------------------------------------------------
 
+/** @param {Card} c */
 function refreshFrame(c) {
   if (c.frameLoading) return;
   c.frameLoading = true;

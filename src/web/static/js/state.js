@@ -1,22 +1,47 @@
 // What the page knows, shared by the views: the user, the lanes (GET /api/lanes, then SSE
 // `lane`), the latest health. Views subscribe to changes by topic.
 
+/**
+ * @typedef {import('../../api-contract.js').ApiUser} ApiUser
+ * @typedef {import('../../api-contract.js').HealthResponse} HealthResponse
+ * @typedef {import('../../api-contract.js').Hold} Hold
+ * @typedef {import('../../api-contract.js').LaneView} LaneView
+ * @typedef {import('../../api-contract.js').StreamMessages} StreamMessages
+ * @typedef {LaneView & { receivedAt: number }} PageLane a lane as the page keeps it; receivedAt (Date.now()) ages its phaseAgeMs
+ * @typedef {Hold & { laneId: string, atBarrier: boolean }} QueuedHold
+ * @typedef {{ lanes: undefined, lane: string, tab: string, session: undefined }} Topics what each topic's subscribers get: `lane` the lane id, `tab` the tab's name
+ */
+
 export const store = {
+  /** @type {ApiUser | null} */
   user: null,
-  /** laneId → {laneId, name, direction, flow, barrier, camera, reader, receivedAt} */
+  /** @type {Map<string, PageLane>} laneId → lane */
   lanes: new Map(),
+  /** @type {HealthResponse | null} */
   health: null,
   healthAt: 0,
   gateName: '',
 };
 
+/** @type {Map<keyof Topics, Set<(data: any) => void>>} */
 const subs = new Map();
 
+/**
+ * @template {keyof Topics} T
+ * @param {T} topic
+ * @param {(data: Topics[T]) => void} fn
+ */
 export function on(topic, fn) {
-  if (!subs.has(topic)) subs.set(topic, new Set());
-  subs.get(topic).add(fn);
+  let set = subs.get(topic);
+  if (!set) subs.set(topic, (set = new Set()));
+  set.add(fn);
 }
 
+/**
+ * @template {keyof Topics} T
+ * @param {T} topic
+ * @param {Topics[T]} [data]
+ */
 export function emit(topic, data) {
   for (const fn of subs.get(topic) || []) {
     try {
@@ -32,11 +57,13 @@ export function canOperate() {
   return role === 'operator' || role === 'admin';
 }
 
+/** @param {string} laneId */
 export function laneLabel(laneId) {
   const lane = store.lanes.get(laneId);
   return (lane && lane.name) || laneId;
 }
 
+/** @param {LaneView[]} list */
 export function setLanes(list) {
   store.lanes.clear();
   const now = Date.now();
@@ -45,35 +72,27 @@ export function setLanes(list) {
 }
 
 /**
- * An SSE `lane` message. docs/web.md: `state` is "one lane's flow + barrier"; it is read either as
- * {flow, barrier} or as the lane snapshot itself ({phase, phaseAgeMs, vehicle, holds, loop, barrier}).
+ * An SSE `lane` message: the lane's new flow and barrier.
+ * @param {StreamMessages['lane']} message
  */
-export function applyLaneState(laneId, state) {
-  if (!state || !laneId) return;
-  let flow;
-  let barrier;
-  if (state.flow && typeof state.flow === 'object') {
-    flow = state.flow;
-    barrier = 'barrier' in state ? state.barrier : undefined;
-  } else {
-    const { barrier: b, ...rest } = state;
-    flow = rest;
-    barrier = b;
-  }
-  const prev = store.lanes.get(laneId) || { laneId, name: laneId };
-  const next = { ...prev, flow, receivedAt: Date.now() };
-  if (barrier !== undefined) next.barrier = barrier;
-  store.lanes.set(laneId, next);
+export function applyLaneState({ laneId, state }) {
+  const prev = store.lanes.get(laneId) || { laneId, name: laneId, direction: '', flow: null, barrier: null, camera: null, reader: null, receivedAt: 0 };
+  store.lanes.set(laneId, { ...prev, flow: state.flow, barrier: state.barrier, receivedAt: Date.now() });
   emit('lane', laneId);
 }
 
-/** Every pending hold of every lane, each with its lane id and whether it is at the barrier; newest first. */
+/**
+ * Every pending hold of every lane, each with its lane id and whether it is at the barrier; newest first.
+ * @returns {QueuedHold[]}
+ */
 export function allHolds() {
+  /** @type {QueuedHold[]} */
   const out = [];
   for (const lane of store.lanes.values()) {
-    const holds = (lane.flow && lane.flow.holds) || [];
-    holds.forEach((hold, i) => {
-      out.push({ ...hold, laneId: lane.laneId, atBarrier: i === 0 && lane.flow.phase === 'held' });
+    const flow = lane.flow;
+    if (!flow) continue;
+    flow.holds.forEach((hold, i) => {
+      out.push({ ...hold, laneId: lane.laneId, atBarrier: i === 0 && flow.phase === 'held' });
     });
   }
   out.sort((a, b) => (b.createdAt || 0) - (a.createdAt || 0));

@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { EVENT_TYPES, healthSchema, laneStateSchema, wholeNumber, wireEventSchema } from '../uplink/wire-schemas.js';
+
+/**
+ * The JSON of the status page's API (docs/web.md), written once as zod schemas. The handlers
+ * build their answers as these types (z.infer), and the page's scripts are type-checked against
+ * the same types (JSDoc `import('../../api-contract.js')`, tsconfig.page.json): a change on one
+ * side that the other does not follow fails `npm run typecheck`. Nothing here parses the
+ * server's own answers at run time; a unit test parses the real handlers' output with these
+ * schemas, so they cannot drift from what is sent (test/unit/web-api-contract.test.ts).
+ *
+ * Imports nothing but zod and the MQTT schemas of wire-schemas.ts: the page is checked for the
+ * browser, without Node's types. Lane state and health are the MQTT contract's own schemas.
+ */
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+// ---- errors -------------------------------------------------------------------------------
+
+/** Every `code` of an error answer (docs/web.md, HTTP contract). */
+export const API_ERROR_CODES = [
+  'invalid',
+  'unauthenticated',
+  'bad-credentials',
+  'no-users',
+  'csrf',
+  'forbidden',
+  'not-found',
+  'method-not-allowed',
+  'conflict',
+  'too-large',
+  'unsupported-media-type',
+  'rate-limited',
+  'internal',
+  'busy',
+  'store-failed',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/** Any answer other than success. */
+export const errorResponseSchema = z.object({ error: z.object({ code: z.enum(API_ERROR_CODES), message: z.string() }) });
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+
+// ---- session --------------------------------------------------------------------------------
+
+export const userSchema = z.object({ username: z.string().min(1), role: z.enum(ROLES) });
+export type ApiUser = z.infer<typeof userSchema>;
+
+/** POST /api/login's body. */
+export const loginRequestSchema = z.object({
+  username: z.string().trim().min(1).max(64),
+  // Capped so a huge "password" cannot make scrypt's input costly.
+  password: z.string().min(1).max(1024),
+});
+export type LoginRequest = z.input<typeof loginRequestSchema>;
+
+/** POST /api/login and GET /api/session. */
+export const sessionResponseSchema = z.object({ user: userSchema, csrfToken: z.string().min(1) });
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+
+// ---- lanes and operator actions -------------------------------------------------------------
+
+const { flow, barrier, camera, reader } = laneStateSchema.shape;
+
+/** One lane of GET /api/lanes: its name and direction with the MQTT lane state's parts (null before its first state). */
+export const laneViewSchema = z.object({
+  laneId: z.string().min(1),
+  name: z.string(),
+  direction: z.string(),
+  flow: flow.nullable(),
+  barrier,
+  camera: camera.nullable(),
+  reader: reader.nullable(),
+});
+export type LaneView = z.infer<typeof laneViewSchema>;
+export type LaneFlow = z.infer<typeof flow>;
+export type LaneBarrier = z.infer<typeof barrier>;
+export type LaneCamera = z.infer<typeof camera>;
+export type Hold = LaneFlow['holds'][number];
+
+export const lanesResponseSchema = z.object({ lanes: z.array(laneViewSchema) });
+export type LanesResponse = z.infer<typeof lanesResponseSchema>;
+
+/** The body of POST .../holds/:holdId/confirm, .../refuse and .../open. */
+export const operatorActionRequestSchema = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
+export type OperatorActionRequest = z.input<typeof operatorActionRequestSchema>;
+
+/** Their answer: the `operator.action` event recorded. */
+export const operatorActionResponseSchema = z.object({ eventId: z.string().min(1) });
+export type OperatorActionResponse = z.infer<typeof operatorActionResponseSchema>;
+
+// ---- events ---------------------------------------------------------------------------------
+
+const wire = wireEventSchema.shape;
+
+/** An event of GET /api/events (and the stream's `record`): the wire envelope's parts, with the page's flags. */
+export const apiEventSchema = z.object({
+  eventId: wire.eventId,
+  laneId: wire.laneId,
+  seq: wire.seq,
+  type: wire.type,
+  ts: wire.ts,
+  payload: wire.payload,
+  hasCrop: z.boolean(),
+  /** An evidence frame is kept (a decision's). */
+  hasFrame: z.boolean(),
+  /** Central has acknowledged it. */
+  delivered: z.boolean(),
+});
+export type ApiEvent = z.infer<typeof apiEventSchema>;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const eventsResponseSchema = z.object({ events: z.array(apiEventSchema), next: z.string().nullable() });
+export type EventsResponse = z.infer<typeof eventsResponseSchema>;
+
+/** GET /api/events/:eventId: the event and the other events of the same vehicle, oldest first. */
+export const eventDetailResponseSchema = z.object({ event: apiEventSchema, related: z.array(apiEventSchema) });
+export type EventDetailResponse = z.infer<typeof eventDetailResponseSchema>;
+
+// ---- event payloads, as the page reads them -------------------------------------------------
+
+/*
+ * The server keeps payloads as records (src/lane writes them, docs/lanes.md); these are the
+ * fields the page reads, per event type. Objects strip what they do not name, so a field the
+ * page does not read may change freely; the unit test parses recorded payloads with them.
+ */
+
+const nearMissSchema = z.object({ plate: z.string(), distance: z.number(), list: z.string() });
+
+/** A voted read as `smartgate run` logs it (src/lane/format-read.ts); the stream's `read.read`. */
+export const plateReadSchema = z.object({
+  lane: z.string(),
+  text: z.string(),
+  display: z.string(),
+  valid: z.boolean(),
+  country: z.string().nullable(),
+  kind: z.string().nullable(),
+  layout: z.string(),
+  /** Only for a read no grammar accepted. */
+  raw: z.string().optional(),
+  reason: z.string().optional(),
+  confidence: z.number(),
+  votes: wholeNumber(),
+  reads: wholeNumber(),
+  trigger: z.string(),
+  box: z.array(z.number()),
+  /** ISO 8601. */
+  frameAt: z.string(),
+  cropBytes: wholeNumber(),
+  /** Canonical texts of the vehicle's other plates. */
+  otherPlates: z.array(z.string()).optional(),
+});
+export type PlateRead = z.infer<typeof plateReadSchema>;
+
+const decisionPlateSchema = z.object({
+  text: z.string(),
+  display: z.string(),
+  country: z.string().nullable(),
+  kind: z.string().nullable(),
+  valid: z.boolean(),
+});
+
+export const eventPayloadSchemas = {
+  'plate.read': plateReadSchema.omit({ lane: true, cropBytes: true }),
+  decision: z.object({
+    action: z.enum(['open', 'hold', 'deny']),
+    reason: z.string(),
+    alarm: z.boolean(),
+    detail: z.string(),
+    plate: decisionPlateSchema,
+    confidence: z.number(),
+    otherPlates: z.array(z.string()).optional(),
+    nearMiss: z.array(nearMissSchema).optional(),
+  }),
+  'barrier.actuation': z.discriminatedUnion('phase', [
+    z.object({
+      phase: z.literal('requested'),
+      cause: z.string(),
+      holdId: z.string().nullable(),
+      decisionId: z.string().nullable(),
+    }),
+    z.object({
+      phase: z.literal('result'),
+      requestId: z.string(),
+      ok: z.boolean(),
+      /** opened, sent, no-barrier, or why it failed. */
+      outcome: z.string(),
+      durationMs: z.number(),
+      error: z.string().optional(),
+    }),
+  ]),
+  /** A lane's alarm has a detail and a plate; the store's quota alarm (lane `gate`) its figures. */
+  alarm: z.object({ alarm: z.string(), detail: z.string().optional() }),
+  'operator.action': z.object({
+    action: z.enum(['confirm', 'refuse', 'manual-open']),
+    holdReason: z.string().nullable(),
+    operator: z.string(),
+    reason: z.string(),
+    source: z.string(),
+  }),
+  vehicle: z.object({ outcome: z.string(), decisionId: z.string().nullable(), durationMs: z.number() }),
+};
+
+export type EventPayloads = { [T in keyof typeof eventPayloadSchemas]: z.infer<(typeof eventPayloadSchemas)[T]> };
+export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;
+
+/** An ApiEvent as the page reads it: `type` tells the payload's shape. */
+export type PageEvent = { [T in EventType]: Omit<ApiEvent, 'type' | 'payload'> & { type: T; payload: PayloadOf<T> } }[EventType];
+
+// ---- health -----------------------------------------------------------------------------------
+
+/** GET /api/health and the stream's `health`. */
+export const healthResponseSchema = z.object({
+  site: z.object({ id: z.string().min(1), name: z.string() }),
+  health: healthSchema,
+  link: z.object({
+    configured: z.boolean(),
+    connected: z.boolean(),
+    outboxPending: wholeNumber(),
+    /** Null when no event waits for central. */
+    oldestPendingAgeMs: z.number().nonnegative().nullable(),
+  }),
+  lists: z.array(
+    z.object({
+      name: z.string(),
+      /** Null: never received (then ageMs is null and stale is true). */
+      version: z.number().int().nullable(),
+      entries: wholeNumber(),
+      ageMs: z.number().nonnegative().nullable(),
+      stale: z.boolean(),
+    }),
+  ),
+  lanes: z.array(z.object({ laneId: z.string().min(1), camera, barrier, inferenceMs: z.number().nonnegative().nullable() })),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/** GET /healthz (no login): 200 ok, or 503 with what is wrong. */
+export const healthzResponseSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok') }),
+  z.object({ status: z.literal('degraded'), problems: z.array(z.string()) }),
+]);
+export type HealthzResponse = z.infer<typeof healthzResponseSchema>;
+
+// ---- the live stream (GET /api/stream) --------------------------------------------------------
+
+/** A list entry as central sent it (src/lane/list-entries.ts): an allow entry, or a deny or watch entry. */
+const listEntrySchema = z.object({
+  key: z.string(),
+  validFrom: z.number().optional(),
+  validUntil: z.number().optional(),
+  reason: z.string().optional(),
+  source: z.string().optional(),
+  lanes: z.array(z.string()).optional(),
+  direction: z.string().optional(),
+  pairedPlate: z.string().optional(),
+});
+
+/** The decision of the stream's `read`, as the lane made it (src/lane/decide.ts). */
+export const streamDecisionSchema = z.object({
+  action: z.enum(['open', 'hold', 'deny']),
+  reason: z.string(),
+  alarm: z.boolean(),
+  detail: z.string(),
+  /** The entry that decided (deny, watch), or the plate's allow entry. */
+  matched: z.object({ list: z.string(), entry: listEntrySchema }).optional(),
+  hints: z.object({ nearMiss: z.array(nearMissSchema).optional() }),
+  /** The version of each list decided from; null: never received. */
+  listVersions: z.record(z.string(), z.number().int().nullable()),
+  staleLists: z.array(z.string()),
+});
+
+/** Each server-sent event's `data`, by its `event:` name. */
+export const streamMessageSchemas = {
+  /** A lane's phase, holds or barrier changed. */
+  lane: z.object({ laneId: z.string().min(1), state: z.object({ flow, barrier }) }),
+  /** A vehicle was read and decided; `eventId` is the recorded `decision` event. */
+  read: z.object({ laneId: z.string().min(1), eventId: z.string().min(1), read: plateReadSchema, decision: streamDecisionSchema }),
+  /** Any event the lanes recorded. */
+  record: z.object({ laneId: z.string().min(1), event: apiEventSchema }),
+  health: healthResponseSchema,
+};
+export type StreamMessages = { [K in keyof typeof streamMessageSchemas]: z.infer<(typeof streamMessageSchemas)[K]> };
+export type StreamEventName = keyof StreamMessages;
