@@ -42,7 +42,7 @@ if (!existsSync(values.clip)) fail(`no clip at ${values.clip}: run scripts/setup
 if (!existsSync(join(root, 'dist/web/live-video.js'))) fail('dist/ is missing: run npm run build first');
 
 const { ffmpegArgs } = await import(new URL('dist/camera/ffmpeg-args.js', `file://${root}/`).href);
-const { liveVideoArgs, liveVideoSize } = await import(new URL('dist/web/live-video.js', `file://${root}/`).href);
+const { liveVideoArgs, liveVideoSize } = await import(new URL('dist/camera/live-stream.js', `file://${root}/`).href);
 
 const WIDTH = 1280;
 const HEIGHT = 720;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createBarrier, loopWired, openingTimeoutMs, type BuiltBarrier } from '../barrier/factory.js';
 import { createFrameSource } from '../camera/factory.js';
+import { liveStreams } from '../camera/live-stream.js';
 import type { FrameSource } from '../camera/types.js';
 import type { Config, LaneConfig } from '../config/index.js';
 import { minCharConfidenceOf, motionGateOf } from '../config/recognition.js';
@@ -175,7 +176,10 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
             sessions: new MemorySessionStore(clock),
             limiter: new SlidingWindowLoginLimiter(clock),
             liveVideo: new LiveVideoServer(
-              config.lanes.map((lane) => ({ laneId: lane.id, ...lane.camera })),
+              liveStreams(
+                config.lanes.map((lane) => ({ laneId: lane.id, ...lane.camera })),
+                { clock, log },
+              ),
               { clock, log },
             ),
             frames,

@@ -1,10 +1,9 @@
-import type { BarrierState } from '../barrier/types.js';
-import type { GateSnapshot } from '../uplink/contract.js';
+import type { GateSnapshot, LaneState } from '../uplink/contract.js';
 import type { WebMetrics } from './web-counters.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-const BARRIER_STATES: readonly BarrierState[] = ['closed', 'opening', 'open', 'unknown', 'fault'];
+const BARRIER_STATES: readonly NonNullable<LaneState['barrier']>['state'][] = ['closed', 'opening', 'open', 'unknown', 'fault'];
 const DECISION_ACTIONS = ['open', 'hold', 'deny'] as const;
 
 /** What a lane controller counts (LaneController.stats()), as far as the metrics need it. */

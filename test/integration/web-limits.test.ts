@@ -17,6 +17,7 @@ import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
 import { MemorySessionStore } from '../../src/web/auth/sessions.js';
 import type { GateView } from '../../src/web/gate-view.js';
 import { WebServer, type WebServerOptions } from '../../src/web/http-server.js';
+import { liveStreams } from '../../src/camera/live-stream.js';
 import { LiveVideoServer } from '../../src/web/live-video.js';
 import type { Role, User, UserDirectory } from '../../src/web/types.js';
 import { builtCli } from '../helpers/demo-clip.js';
@@ -112,7 +113,8 @@ async function start(options: Partial<WebServerOptions> = {}): Promise<Harness> 
   mkdirSync(staticDir, { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>smartgate</title>');
   const users = new CountingUsers({ 'tran.thi.b': 'operator', 'le.van.c': 'viewer', 'pham.d': 'viewer' });
-  const liveVideo = new LiveVideoServer([{ laneId: 'lane-1', url: 'rtsp://127.0.0.1:9/stream', width: 640, height: 360, loop: false }], { clock, log: silentLogger, spawn: idleFfmpeg });
+  const streams = liveStreams([{ laneId: 'lane-1', url: 'rtsp://127.0.0.1:9/stream', width: 640, height: 360, loop: false }], { clock, log: silentLogger, spawn: idleFfmpeg });
+  const liveVideo = new LiveVideoServer(streams, { clock, log: silentLogger });
   const server = new WebServer(
     { log: silentLogger },
     { gate, users, sessions: new MemorySessionStore(clock, { idleTimeoutMs: 3_600_000 }), limiter: new SlidingWindowLoginLimiter(clock), liveVideo, audit: new EventAuthAudit(store.events, silentLogger) },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
+import { liveStreams } from '../../src/camera/live-stream.js';
 import { LiveVideoServer } from '../../src/web/live-video.js';
 import { demoClip } from '../helpers/demo-clip.js';
 import { ffmpegChildrenOf, inGroups, waitFor } from '../helpers/processes.js';
@@ -20,10 +21,8 @@ describe('live video from a real ffmpeg over a real WebSocket', () => {
 
   beforeAll(async () => {
     const clip = await demoClip();
-    live = new LiveVideoServer(
-      [{ laneId: 'lane-1', url: pathToFileURL(clip.path).href, width: 1280, height: 720, loop: true }],
-      { clock: systemClock, log: silentLogger },
-    );
+    const deps = { clock: systemClock, log: silentLogger };
+    live = new LiveVideoServer(liveStreams([{ laneId: 'lane-1', url: pathToFileURL(clip.path).href, width: 1280, height: 720, loop: true }], deps), deps);
     server = createServer();
     server.on('upgrade', (req, socket, head) => live.handleUpgrade(req, socket, head, 'lane-1', 'session-1'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,8 @@ import { WebSocket } from 'ws';
 import type { GroupProcess, ProcessEnd } from '../../src/camera/process-group.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import { LiveVideoServer, liveVideoArgs, liveVideoSize, type LiveVideoCamera, type LiveVideoOptions } from '../../src/web/live-video.js';
+import { liveStreams, liveVideoArgs, liveVideoSize, type LiveStreamCamera, type LiveStreamOptions } from '../../src/camera/live-stream.js';
+import { LiveVideoServer, type LiveVideoOptions } from '../../src/web/live-video.js';
 import { waitFor } from '../helpers/processes.js';
 
 /** Stands in for ffmpeg: records signals, and ends on SIGTERM unless told to ignore it. */
@@ -51,7 +52,7 @@ function tsPackets(count: number, first = 0): Buffer {
   return buf;
 }
 
-const CAMERA: LiveVideoCamera = {
+const CAMERA: LiveStreamCamera = {
   laneId: 'lane-1',
   url: 'rtsp://admin:secret@192.168.10.21:554/stream1',
   width: 1280,
@@ -66,10 +67,10 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(options: LiveVideoOptions = {}) {
+async function setup(options: LiveVideoOptions & LiveStreamOptions = {}) {
   const clock = new FakeClock();
   const spawned: FakeFfmpeg[] = [];
-  const live = new LiveVideoServer([CAMERA], {
+  const streams = liveStreams([CAMERA], {
     clock,
     log: silentLogger,
     spawn: (command, args) => {
@@ -79,6 +80,7 @@ async function setup(options: LiveVideoOptions = {}) {
       return proc;
     },
   }, options);
+  const live = new LiveVideoServer(streams, { clock, log: silentLogger }, options);
   // The page's server: authentication is its job; here every upgrade is let through.
   const server: Server = createServer();
   server.on('upgrade', (req, socket, head) => {
