@@ -24,6 +24,7 @@ import { PlateReadRecorder } from '../lane/reading/plate-read-recorder.js';
 import { parsePlate } from '../plates/parse.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
+import { RetentionService } from '../store/retention-service.js';
 import { recordStoreAlarm } from '../store/store-alarm.js';
 import { openStore, type Store } from '../store/store.js';
 import { centralHandlers } from '../uplink/central-handlers.js';
@@ -112,6 +113,11 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     throw err;
   }
   if (overrides.demo) seedDemoLists(store.lists, clock.now());
+  // Old and delivered data deleted by age and under the quota; a quota that bites is an alarm event.
+  const retention = new RetentionService({ clock, log: log.child({ module: 'store' }) }, store.retention, {
+    intervalMs: config.store.retentionIntervalMs,
+    onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
+  });
 
   // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
   const bus = new EventBus<LaneEvents>(log.child({ module: 'bus' }));
@@ -123,7 +129,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   const frames = new AnnotatedFrameRenderer(readerOf, clock);
   const evidence = new EvidenceFrames({ bus, log: log.child({ module: 'evidence' }) }, { renderer: frames, frames: store.frames });
 
-  const snapshot = () => gateSnapshot({ clock, store, lanes, quotaBytes: config.store.quotaMb * 1024 * 1024, startedAt });
+  const snapshot = () => gateSnapshot({ clock, store, retention, lanes, quotaBytes: config.store.quotaMb * 1024 * 1024, startedAt });
 
   // Central: the outbox forwarded, commands and lists from central, the retained snapshots.
   const uplink = createUplink(
@@ -194,7 +200,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     evidence: evidence.stats(),
     controllers: lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
     outboxPending: store.events.pendingCount(),
-    retention: store.retention.stats(),
+    retention: retention.stats(),
     uplink: uplink?.stats() ?? null,
   });
 
@@ -204,7 +210,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   const services: Service[] = [
     ...(engines ? [resource('engines', () => engines.close())] : []),
     ...(overrides.store ? [] : [resource('store', async () => store.close())]),
-    store.retention,
+    retention,
     ...(uplink ? [uplink] : []),
     stateChanges,
     new GateLog({ bus, log }, stats),
@@ -306,16 +312,7 @@ async function loadEngines(config: Config): Promise<EngineSet> {
 function openGateStore(config: Config, clock: Clock, log: Logger): Store {
   try {
     mkdirSync(config.dataDir, { recursive: true });
-    const store: Store = openStore(
-      { clock, log },
-      {
-        dataDir: config.dataDir,
-        siteId: config.site.id,
-        config: config.store,
-        onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
-      },
-    );
-    return store;
+    return openStore({ clock, log }, { dataDir: config.dataDir, siteId: config.site.id, config: config.store });
   } catch (err) {
     if (err instanceof StoreLockedError || err instanceof SchemaTooNewError) throw new SetupError('dataDir', err.message);
     throw err;

@@ -3,12 +3,15 @@ import type { Clock } from '../core/clock.js';
 import { smartgateVersion } from '../core/version.js';
 import type { LaneController } from '../lane/flow/lane-controller.js';
 import type { LaneReader } from '../lane/reading/lane-reader.js';
+import type { RetentionService } from '../store/retention-service.js';
 import type { Store } from '../store/store.js';
 import type { GateSnapshot } from '../uplink/contract.js';
 
 export interface SnapshotParts {
   clock: Clock;
-  store: Pick<Store, 'bootId' | 'events' | 'retention'>;
+  store: Pick<Store, 'bootId' | 'events'>;
+  /** Its last run says how much of the disk the store uses. */
+  retention: Pick<RetentionService, 'stats'>;
   lanes: readonly { id: string; camera: Pick<FrameSource, 'stats'>; reader: Pick<LaneReader, 'stats'>; controller: Pick<LaneController, 'snapshot'> }[];
   /** store.quotaMb, in bytes. */
   quotaBytes: number;
@@ -20,7 +23,7 @@ export interface SnapshotParts {
 export function gateSnapshot(parts: SnapshotParts): GateSnapshot {
   const { clock, store, lanes } = parts;
   const ts = clock.now();
-  const last = store.retention.stats().lastResult;
+  const last = parts.retention.stats().lastResult;
   return {
     health: {
       bootId: store.bootId,

@@ -10,7 +10,6 @@ import { FrameFiles } from './frame-files.js';
 import { ListStore } from './lists.js';
 import { migrate } from './migrations.js';
 import { Retention } from './retention.js';
-import { RetentionService, type RetentionServiceOptions } from './retention-service.js';
 import { UlidFactory } from './ulid.js';
 
 export const DATABASE_FILE = 'smartgate.db';
@@ -36,7 +35,6 @@ export interface StoreOptions {
   /** Default: a new ULID, so boot ids sort by start time. */
   bootId?: string;
   busyTimeoutMs?: DatabaseOptions['busyTimeoutMs'];
-  onAlarm?: RetentionServiceOptions['onAlarm'];
 }
 
 /** Everything the daemon needs from the store, over one database connection. */
@@ -51,8 +49,8 @@ export interface Store {
   /** The operators' page accounts (the `users` table). */
   readonly accounts: Accounts;
   readonly frames: FrameFiles;
-  /** A Service: add it to the daemon's list so retention runs periodically. */
-  readonly retention: RetentionService;
+  /** One retention pass by age and quota (a RetentionService runs it periodically). */
+  readonly retention: Retention;
   close(): void;
 }
 
@@ -81,7 +79,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       commandIds: new CommandLog(db),
       accounts: new Accounts(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
-      retention: new RetentionService({ clock: ctx.clock, log }, retention, { intervalMs: config.retentionIntervalMs, onAlarm: options.onAlarm }),
+      retention,
       close: () => db.close(),
     };
   } catch (err) {
