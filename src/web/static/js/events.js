@@ -384,7 +384,7 @@ async function refreshDetail() {
   try {
     d.data = await get(`/api/events/${encodeURIComponent(d.eventId)}`);
     d.error = false;
-  } catch (err) {
+  } catch {
     if (!d.data) d.error = true;
   }
   if (openDetail === d) renderDetail(d);
