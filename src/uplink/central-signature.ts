@@ -27,7 +27,7 @@ export function signedBytes(topic: string, payload: Buffer): Buffer {
 /** The user properties central attaches to a message: its signature over topic and payload, and the key's id. */
 export function signCentralMessage(privateKey: KeyObject, kid: string, topic: string, payload: Buffer | string): { sig: string; kid: string } {
   const bytes = signedBytes(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'));
-  return { [SIG_PROPERTY]: sign(null, bytes, privateKey).toString('base64'), [KID_PROPERTY]: kid } as { sig: string; kid: string };
+  return { [SIG_PROPERTY]: sign(null, bytes, privateKey).toString('base64'), [KID_PROPERTY]: kid };
 }
 
 /** Signed by a key of central's (with its id), or why the message cannot be taken as central's. */
