@@ -144,7 +144,7 @@ export async function runDaemon(config: Config, opts: RunDaemonOptions = {}): Pr
   });
   daemon.bus.on(owner, 'lane.decision', ({ laneId, read, decision }) => {
     const { action, reason, alarm, detail } = decision;
-    (alarm ? log.warn : log.info).call(log, { event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
+    log[alarm ? 'warn' : 'info']({ event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
     opts.onDecision?.(laneId, read, decision);
   });
   daemon.bus.on(owner, 'lane.recorded', ({ laneId, event }) => opts.onLaneRecord?.(laneId, event));
