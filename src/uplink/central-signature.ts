@@ -73,7 +73,7 @@ export class CentralKeys {
     if (!key) return refuse('bad-signature', `${KID_PROPERTY}: no key "${kid.slice(0, 64)}" at this gate; keys: ${this.ids.join(', ')}`);
     const signature = BASE64.test(sig) ? Buffer.from(sig, 'base64') : null;
     if (!signature || signature.length !== SIGNATURE_BYTES) return refuse('bad-signature', `${SIG_PROPERTY}: expected ${SIGNATURE_BYTES} bytes in base64`);
-    let good = false;
+    let good: boolean;
     try {
       good = verify(null, signedBytes(topic, payload), key, signature);
     } catch {
