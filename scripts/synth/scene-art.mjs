@@ -285,7 +285,7 @@ export function planScene(seed, index, { width: W, height: H, kinds, backgrounds
       pair = { spec: spec2, mm: mm2, raw: projectPlate(aspect, yaw, pitch, roll, distance, [x0, dy - h2 / 2, x0 + w2, dy + h2 / 2]) };
       k++;
     }
-    const xs = raw.map((p) => p[0]), ys = raw.map((p) => p[1]);
+    const xs = raw.map((p) => p[0]);
     const scale = boxW / (Math.max(...xs) - Math.min(...xs));
     // Placed (and kept clear of other plates) as one: the pair's union box.
     const all = pair ? [...raw, ...pair.raw] : raw;

@@ -101,7 +101,7 @@ export function parseBarrierArgs(args: string[]): Options {
   if (positionals.length !== 1 || (positionals[0] !== 'open' && positionals[0] !== 'status')) {
     throw new UsageError(`expected one action, open or status, got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`);
   }
-  const action = positionals[0] as Options['action'];
+  const action: Options['action'] = positionals[0];
   const common = { verbose: values.verbose ?? false, action };
   if (values.config !== undefined) {
     for (const name of SERIAL_OPTIONS) {

@@ -7,7 +7,7 @@ export interface Lifecycle {
 }
 
 /**
- * Starts `target`, runs until SIGTERM or SIGINT (or `until` resolves), then stops it cleanly:
+ * Starts `target`, runs until SIGTERM or SIGINT (or `until` settles), then stops it cleanly:
  * cameras' ffmpeg children are ended before the process exits. The handlers are in place before
  * the start: a signal while starting (a lane can already be reading then) is held and the target
  * stopped as soon as it is up, instead of the default action killing the process with its
@@ -48,13 +48,19 @@ export function runUntilSignal(target: Lifecycle, log: Logger, until?: Promise<u
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Settled either way, `until` ends the run: a rejection is not left unhandled (it would kill
+    // the process with the cameras' children orphaned), and one while starting is not missed.
+    let untilSettled = false;
+    const onUntil = () => {
+      untilSettled = true;
+      if (phase === 'running') onSignal('done');
+    };
+    until?.then(onUntil, onUntil);
     (target.start?.() ?? Promise.resolve()).then(
       () => {
         if (stopWhenStarted) return stop();
         phase = 'running';
-        until?.then(() => {
-          if (phase === 'running') onSignal('done');
-        });
+        if (untilSettled) onSignal('done');
       },
       (err: unknown) => {
         phase = 'stopping';

@@ -150,7 +150,7 @@ function auditOf(store: Store): AuthAudit {
   const log = {
     ...silentLogger,
     // The change itself is made: say that only its record is missing.
-    error: (obj: object | string) => process.stderr.write(`smartgate user: warning: the change was made, but not recorded as an event: ${String((obj as { err?: unknown }).err ?? obj)}\n`),
+    error: (obj: object | string) => process.stderr.write(`smartgate user: warning: the change was made, but not recorded as an event: ${String(typeof obj === 'string' ? obj : (obj as { err?: unknown }).err)}\n`),
   };
   return new EventAuthAudit(events, log);
 }

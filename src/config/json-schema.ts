@@ -17,7 +17,7 @@ export function configJsonSchema(): Record<string, unknown> {
         delete jsonSchema.multipleOf;
       }
     },
-  }) as Record<string, unknown>;
+  });
 }
 
 /** The committed file's exact text. */

@@ -12,7 +12,7 @@ export class EventBus<Events extends Record<string, unknown>> {
 
   on<K extends keyof Events>(owner: object, event: K, fn: (payload: Events[K]) => void): void {
     const list = this.listeners.get(event) ?? [];
-    list.push({ owner, fn: fn as (payload: never) => void });
+    list.push({ owner, fn });
     this.listeners.set(event, list);
   }
 

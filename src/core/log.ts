@@ -16,7 +16,7 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export function createLogger(level: LogLevel = 'info'): Logger {
-  return pino({ level, base: { app: 'smartgate' } }, destination({ fd: 2, sync: true })) as unknown as Logger;
+  return pino({ level, base: { app: 'smartgate' } }, destination({ fd: 2, sync: true }));
 }
 
 /** A logger that drops everything, for tests and quiet commands. */

@@ -37,7 +37,7 @@ export function parsePrivateKey(pem: string): KeyObject {
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new Error(`expected an Ed25519 private key in PEM (-----BEGIN PRIVATE KEY-----): ${(err as Error).message}`);
+    throw new Error(`expected an Ed25519 private key in PEM (-----BEGIN PRIVATE KEY-----): ${(err as Error).message}`, { cause: err });
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`is an ${key.asymmetricKeyType ?? 'unknown'} key, expected Ed25519`);
   return key;

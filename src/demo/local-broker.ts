@@ -74,7 +74,7 @@ export class LocalBroker implements Service {
       const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       this.child = child;
       this.stderr = '';
-      child.stderr!.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
+      child.stderr.setEncoding('utf8').on('data', (text: string) => this.onStderr(text));
       // If the demo exits without stop() (a second Ctrl-C exits at once), the broker goes too.
       process.once('exit', this.killOnExit);
       try {

@@ -26,7 +26,7 @@ export class GateLog implements Service {
     bus.on(this, 'plate.read', ({ laneId, read }) => log.info({ event: 'plate.read', ...plateReadJson(laneId, read) }, 'plate read'));
     bus.on(this, 'lane.decision', ({ laneId, read, decision }) => {
       const { action, reason, alarm, detail } = decision;
-      (alarm ? log.warn : log.info).call(log, { event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
+      log[alarm ? 'warn' : 'info']({ event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
     });
     this.timer = setInterval(() => log.info({ stats: this.stats() }, 'daemon stats'), STATS_EVERY_MS);
     this.timer.unref();

@@ -1,4 +1,3 @@
-import type { BarrierStatus } from '../barrier/types.js';
 import type { VotedPlateRead } from '../plates/voter.js';
 import type { StoredEvent } from '../store/types.js';
 import type { Decision } from './deciding/decide.js';

@@ -150,7 +150,7 @@ export class PlateVoter {
       }
     });
     pairs.sort((a, b) => b.score - a.score);
-    const trackOf: (Track | undefined)[] = new Array(observations.length);
+    const trackOf = new Array<Track | undefined>(observations.length);
     const used = new Set<Track>();
     for (const { index, track } of pairs) {
       if (trackOf[index] || used.has(track)) continue;

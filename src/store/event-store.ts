@@ -319,7 +319,7 @@ function serialisePayload(event: NewEvent): string {
   try {
     return JSON.stringify(payload);
   } catch (err) {
-    throw new TypeError(`${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`);
+    throw new TypeError(`${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`, { cause: err });
   }
 }
 

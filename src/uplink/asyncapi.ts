@@ -48,7 +48,7 @@ const TOPIC_ARGS: { [K in keyof typeof channels]: readonly string[] } = {
 type AnyChannel = (typeof channels)[keyof typeof channels];
 
 function topicOf(key: keyof typeof channels): string {
-  const topic = channels[key].topic as (prefix: string, siteId: string, ...rest: string[]) => string;
+  const topic: (prefix: string, siteId: string, ...rest: string[]) => string = channels[key].topic;
   return topic(PLACEHOLDERS.prefix, PLACEHOLDERS.siteId, ...TOPIC_ARGS[key]);
 }
 

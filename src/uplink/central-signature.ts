@@ -27,7 +27,7 @@ export function signedBytes(topic: string, payload: Buffer): Buffer {
 /** The user properties central attaches to a message: its signature over topic and payload, and the key's id. */
 export function signCentralMessage(privateKey: KeyObject, kid: string, topic: string, payload: Buffer | string): { sig: string; kid: string } {
   const bytes = signedBytes(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'));
-  return { [SIG_PROPERTY]: sign(null, bytes, privateKey).toString('base64'), [KID_PROPERTY]: kid } as { sig: string; kid: string };
+  return { [SIG_PROPERTY]: sign(null, bytes, privateKey).toString('base64'), [KID_PROPERTY]: kid };
 }
 
 /** Signed by a key of central's (with its id), or why the message cannot be taken as central's. */
@@ -73,7 +73,7 @@ export class CentralKeys {
     if (!key) return refuse('bad-signature', `${KID_PROPERTY}: no key "${kid.slice(0, 64)}" at this gate; keys: ${this.ids.join(', ')}`);
     const signature = BASE64.test(sig) ? Buffer.from(sig, 'base64') : null;
     if (!signature || signature.length !== SIGNATURE_BYTES) return refuse('bad-signature', `${SIG_PROPERTY}: expected ${SIGNATURE_BYTES} bytes in base64`);
-    let good = false;
+    let good: boolean;
     try {
       good = verify(null, signedBytes(topic, payload), key, signature);
     } catch {

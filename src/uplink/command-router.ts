@@ -46,7 +46,7 @@ export interface CommandDefinition<Args = unknown> {
 
 /** Keeps the link between a schema and its handler's argument type. */
 export function defineCommand<S extends z.ZodType>(definition: CommandDefinition<z.infer<S>> & { args: S }): CommandDefinition {
-  return definition as unknown as CommandDefinition;
+  return definition;
 }
 
 export type CommandTable = Readonly<Record<string, CommandDefinition>>;

@@ -167,7 +167,7 @@ export class WebServer implements Service {
     this.connections.attach(server);
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
-    if (tls) server.on('tlsClientError', (_err, socket) => socket.destroy());
+    if (tls) server.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
     try {
       await listen(server, this.opts.port, this.opts.host);
     } catch (err) {

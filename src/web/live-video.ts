@@ -24,7 +24,7 @@ export interface LaneVideoStream {
  * where its whole MPEG-TS packets go and what to do when a clip ends, or why there is none.
  */
 export type LaneVideoSource =
-  | { laneId: string; open(sink: { packets(data: Buffer): void; finished(): void }): LaneVideoStream }
+  | { laneId: string; open: (sink: { packets(data: Buffer): void; finished(): void }) => LaneVideoStream }
   | { laneId: string; unavailable: string };
 
 export interface LiveVideoOptions {

@@ -31,7 +31,7 @@ export class PtyPair {
     try {
       await waitFor(() => existsSync(this.a) && existsSync(this.b) && proc.exitCode === null, timeoutMs, `socat links ${this.a}, ${this.b}`);
     } catch (err) {
-      throw new Error(`${(err as Error).message}; socat said: ${stderr.trim()}`);
+      throw new Error(`${(err as Error).message}; socat said: ${stderr.trim()}`, { cause: err });
     }
   }
 

@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS_DIR } from '../../src/vision/engines.js';
 import { builtCli, DEMO_CLIP } from '../helpers/demo-clip.js';
@@ -94,9 +95,7 @@ describe('smartgate recognize --engine', () => {
 
   it('reads with platenet and prints the same JSON line shape', async () => {
     const still = join(dir, 'still.png');
-    await new Promise((resolve, reject) =>
-      execFile('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', '3', '-i', DEMO_CLIP, '-frames:v', '1', '-y', still], (err) => (err ? reject(err) : resolve(null))),
-    );
+    await promisify(execFile)('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', '3', '-i', DEMO_CLIP, '-frames:v', '1', '-y', still]);
     const { code, stdout } = await run(['recognize', '--jsonl', '--engine', 'platenet', still]);
     expect(code).toBe(0);
     const line = JSON.parse(stdout);

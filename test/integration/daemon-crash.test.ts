@@ -41,8 +41,8 @@ function run(args: string[]): Lines {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(proc);
   const lines: Lines = { proc, out: [], err: [], exited: new Promise((r) => proc.once('close', (code, signal) => r({ code, signal }))) };
-  collect(proc.stdout!, lines.out);
-  collect(proc.stderr!, lines.err);
+  collect(proc.stdout, lines.out);
+  collect(proc.stderr, lines.err);
   return lines;
 }
 

@@ -32,8 +32,8 @@ function spawnCli(args: string[]): { proc: ChildProcess; out: { stdout: string; 
   const proc = spawn(process.execPath, [builtCli(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   const out = { stdout: '', stderr: '' };
-  proc.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  proc.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
   return { proc, out, closed: new Promise((resolve) => proc.once('close', (code) => resolve(code))) };
 }
 

@@ -25,13 +25,13 @@ function run(args: string[], jsonStdout: boolean): Child {
   const proc = spawn(process.execPath, [builtCli(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const child: Child = { proc, stdout: [], stderr: '', closed: new Promise((r) => proc.once('close', (code) => r(code))) };
   let rest = '';
-  proc.stdout!.on('data', (chunk: Buffer) => {
+  proc.stdout.on('data', (chunk: Buffer) => {
     if (!jsonStdout) return;
     const lines = (rest + chunk.toString()).split('\n');
     rest = lines.pop()!;
     for (const line of lines) if (line) child.stdout.push(JSON.parse(line) as Record<string, unknown>);
   });
-  proc.stderr!.on('data', (chunk: Buffer) => (child.stderr += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (child.stderr += chunk.toString()));
   return child;
 }
 

@@ -34,8 +34,8 @@ describe('smartgate demo and central\'s signed commands', () => {
     const demo = spawn(process.execPath, [builtCli(), 'demo', '--seconds', '40', '--data-dir', dataDir, '--mqtt-url', broker.url, '--http-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    demo.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    demo.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const closed = new Promise<number | null>((resolve) => demo.once('close', (code) => resolve(code)));
     const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
     try {

@@ -150,7 +150,7 @@ describe('retention', () => {
 
   describe('RetentionService', () => {
     it('runs at start and every interval, raising each alarm once per episode, and stops cleanly', async () => {
-      const { store, clock, retention } = await gate(4, 2);
+      const { clock, retention } = await gate(4, 2);
       const alarms: [RetentionAlarm, RetentionResult][] = [];
       const service = new RetentionService({ clock, log: silentLogger }, retention({ quotaBytes: 64 * KB }), {
         intervalMs: 60_000,

@@ -43,8 +43,8 @@ async function startTail(url: string): Promise<Tail> {
   const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', url, '--site', SITE], { stdio: ['ignore', 'pipe', 'pipe'] });
   tail = child;
   const result: Tail = { child, lines: [], notices: [], exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
-  collectLines(child.stdout!, (line) => result.lines.push(line));
-  collectLines(child.stderr!, (line) => result.notices.push(JSON.parse(line)));
+  collectLines(child.stdout, (line) => result.lines.push(line));
+  collectLines(child.stderr, (line) => result.notices.push(JSON.parse(line)));
   await waitFor(() => result.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null, 10_000, 'tail subscribed');
   expect(child.exitCode).toBeNull();
   return result;

@@ -32,8 +32,8 @@ async function startUplink(bootId: string): Promise<{ child: ChildProcess; exite
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor(() => out.includes('connected') || child.exitCode !== null, 10_000, `uplink connected (stderr: ${err})`);
   expect(out, err).toContain('connected');

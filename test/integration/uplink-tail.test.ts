@@ -45,8 +45,8 @@ async function startTail(...extra: string[]): Promise<Tail> {
       for (const line of parts) if (line) into.push(JSON.parse(line));
     });
   };
-  split(child.stdout!, tail.lines);
-  split(child.stderr!, tail.notices);
+  split(child.stdout, tail.lines);
+  split(child.stderr, tail.notices);
   await waitFor(() => tail.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null, 10_000, 'tail subscribed');
   return tail;
 }

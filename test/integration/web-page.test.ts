@@ -23,7 +23,7 @@ export const SCREENSHOT_DIR = join(import.meta.dirname, '../../.cache/screenshot
 let dir: string;
 let demo: ChildProcess;
 let demoExited: Promise<number | null>;
-let stdoutLines: string[] = [];
+const stdoutLines: string[] = [];
 let pageUrl: string;
 let brokerUrl: string;
 let browser: Browser;

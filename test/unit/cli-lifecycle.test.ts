@@ -67,6 +67,25 @@ describe('runUntilSignal', () => {
     expect(t.calls).toEqual(['start', 'up', 'stop']);
   });
 
+  it('stops by itself when `until` rejects, also while starting, and leaves no rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const t = target();
+      const done = runUntilSignal(t, silentLogger, Promise.reject(new Error('stdout closed')));
+      await tick();
+      expect(t.calls).toEqual(['start']);
+      t.started();
+      expect(await done).toBe(0);
+      expect(t.calls).toEqual(['start', 'up', 'stop']);
+      await tick();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('stops what did start when the start fails, then rejects with its error', async () => {
     const t = target(true);
     const done = runUntilSignal(t, silentLogger);

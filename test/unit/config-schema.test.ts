@@ -53,7 +53,7 @@ describe('docs/configuration.md', () => {
 
   it('describes every field of the schema', async () => {
     const doc = await read('docs/configuration.md');
-    const paths = fieldPaths(configJsonSchema() as Node);
+    const paths = fieldPaths(configJsonSchema());
     expect(paths).toContain('lanes[].recognition.motion.minChangedFraction');
     expect(paths.length).toBeGreaterThan(30);
     for (const path of paths) expect(doc, path).toContain(`| \`${path}\` |`);

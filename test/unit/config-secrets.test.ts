@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { isSecretPath, secret } from '../../src/config/secrets.js';
 import { problemsOf } from '../helpers/config-problems.js';

@@ -173,7 +173,10 @@ describe('synthetic scene drawing', () => {
             if (x < 0 || y < 0 || x >= W || y >= plan.height) continue;
             const k = (y * W + x) * 3;
             const d = (Math.abs(on[k]! - off[k]!) + Math.abs(on[k + 1]! - off[k + 1]!) + Math.abs(on[k + 2]! - off[k + 2]!)) / 3;
-            if (inside(p.corners, x + 0.5, y + 0.5)) (diff += d), n++;
+            if (inside(p.corners, x + 0.5, y + 0.5)) {
+              diff += d;
+              n++;
+            }
           }
         }
         expect(n).toBeGreaterThan(0);

@@ -15,7 +15,6 @@ import {
   restoredLaneState,
   stepLane,
   type Hold,
-  type LaneEffect,
   type LaneFlowSettings,
   type LaneInput,
   type LaneMachineState,

@@ -42,7 +42,7 @@ export class EventAuthAudit implements AuthAudit {
   record(entry: AuthRecord): void {
     const payload: Record<string, unknown> = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
     const quiet = entry.action === 'login' || entry.action === 'logout';
-    (quiet ? this.log.info : this.log.warn).call(this.log, { event: 'auth', ...payload }, `auth: ${entry.action}`);
+    this.log[quiet ? 'info' : 'warn']({ event: 'auth', ...payload }, `auth: ${entry.action}`);
     try {
       this.sink.append({ type: 'auth', laneId: GATE_LANE_ID, payload });
     } catch (err) {

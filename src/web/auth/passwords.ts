@@ -78,9 +78,9 @@ function parseStored(stored: string): { cost: ScryptCost; salt: Buffer; hash: Bu
     cost.p >= 1 && cost.p <= 16 &&
     !!salt && !!hash;
   if (!valid) throw new Error('stored password hash is not of the form scrypt$N$r$p$salt$hash');
-  const hashBytes = Buffer.from(hash!, 'base64');
+  const hashBytes = Buffer.from(hash, 'base64');
   if (hashBytes.length < 16) throw new Error('stored password hash is too short');
-  return { cost, salt: Buffer.from(salt!, 'base64'), hash: hashBytes };
+  return { cost, salt: Buffer.from(salt, 'base64'), hash: hashBytes };
 }
 
 function derive(password: string, salt: Buffer, keyLength: number, cost: ScryptCost): Promise<Buffer> {
