@@ -22,7 +22,10 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
       // Rejecting with an abort signal's reason or a caught error passes it on unchanged (as
       // node:timers/promises does); literals and plain objects are still refused.
-      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true, allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {

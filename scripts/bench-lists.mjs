@@ -30,7 +30,13 @@ const { silentLogger } = await load('dist/core/log.js');
 const { laneDecisionsSchema } = await load('dist/config/decisions.js');
 const { parsePlate } = await load('dist/plates/parse.js');
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000' }, decisions: { type: 'string', default: '200' }, dir: { type: 'string', default: tmpdir() } } });
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '200000' },
+    decisions: { type: 'string', default: '200' },
+    dir: { type: 'string', default: tmpdir() },
+  },
+});
 const ENTRIES = Number(values.entries);
 const DECISIONS = Number(values.decisions);
 if (!(Number.isInteger(ENTRIES) && ENTRIES >= 10) || !(Number.isInteger(DECISIONS) && DECISIONS >= 10)) {
@@ -39,7 +45,8 @@ if (!(Number.isInteger(ENTRIES) && ENTRIES >= 10) || !(Number.isInteger(DECISION
 }
 
 /** The i-th of ENTRIES distinct Vietnamese-looking plates: 29C00012. */
-const plateOf = (i) => `${10 + (i % 90)}${'ABCDEFGHKL'[Math.floor(i / 90) % 10]}${String(Math.floor(i / 900)).padStart(5, '0')}`;
+const plateOf = (i) =>
+  `${10 + (i % 90)}${'ABCDEFGHKL'[Math.floor(i / 90) % 10]}${String(Math.floor(i / 900)).padStart(5, '0')}`;
 const gc = () => globalThis.gc?.();
 const heapMb = () => (gc(), process.memoryUsage().heapUsed / 1024 / 1024);
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -48,11 +55,18 @@ const now = () => process.hrtime.bigint();
 const dir = mkdtempSync(join(values.dir, 'smartgate-bench-lists-'));
 const config = storeSchema.parse({ synchronous: 'NORMAL' });
 // The cap (store.lists.maxEntries) is raised to what is benchmarked.
-const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir: dir, siteId: 'bench', config: { ...config, lists: { maxEntries: ENTRIES + 10 } } });
+const store = openStore(
+  { clock: systemClock, log: silentLogger },
+  { dataDir: dir, siteId: 'bench', config: { ...config, lists: { maxEntries: ENTRIES + 10 } } },
+);
 const rows = [];
 const row = (what, figure) => rows.push([what, figure]);
 try {
-  const entries = Array.from({ length: ENTRIES }, (_, i) => ({ key: plateOf(i), reason: 'permit', validUntil: Date.now() + 86_400_000 }));
+  const entries = Array.from({ length: ENTRIES }, (_, i) => ({
+    key: plateOf(i),
+    reason: 'permit',
+    validUntil: Date.now() + 86_400_000,
+  }));
   let t0 = now();
   store.lists.applyFull('allow', 1, entries);
   row(`store a full allow list of ${ENTRIES.toLocaleString('en')} entries`, `${ms(t0).toFixed(0)} ms`);
@@ -62,10 +76,23 @@ try {
   const heapBefore = heapMb();
   const bus = new EventBus(silentLogger);
   t0 = now();
-  const decider = new LaneDecider({ bus, log: silentLogger, clock: systemClock }, { sink: store.events, lists: store.lists });
+  const decider = new LaneDecider(
+    { bus, log: silentLogger, clock: systemClock },
+    { sink: store.events, lists: store.lists },
+  );
   row('start-up: new LaneDecider() over the stored lists', `${ms(t0).toFixed(0)} ms`);
   const lane = { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({ nearMissDistance: 1 }) };
-  const read = (text) => ({ plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' });
+  const read = (text) => ({
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  });
   const decide = (text) => {
     const t = now();
     const { decision } = decider.decide(lane, read(text));
@@ -92,15 +119,26 @@ try {
   t0 = now();
   const added = '88H88888';
   const result = store.lists.applyDelta('allow', 1, 2, [{ key: added, reason: 'fee' }], [plateOf(3)]);
-  row('apply a delta (+1, -1) to the big list', `${ms(t0).toFixed(1)} ms (${result.applied ? 'applied' : result.reason})`);
+  row(
+    'apply a delta (+1, -1) to the big list',
+    `${ms(t0).toFixed(1)} ms (${result.applied ? 'applied' : result.reason})`,
+  );
   const after = decide(added);
-  row('first decide() after that delta', `${after.ms.toFixed(1)} ms (${after.decision.action}: ${after.decision.reason})`);
+  row(
+    'first decide() after that delta',
+    `${after.ms.toFixed(1)} ms (${after.decision.action}: ${after.decision.reason})`,
+  );
   row(`decide() an allowed plate after the delta, ${DECISIONS} times`, steady(plateOf(11)));
   t0 = now();
   const summaries = store.lists.summaries();
-  row('ListStore.summaries() (entry counts)', `${ms(t0).toFixed(2)} ms (${summaries.map((s) => `${s.name} ${s.entries}`).join(', ')})`);
+  row(
+    'ListStore.summaries() (entry counts)',
+    `${ms(t0).toFixed(2)} ms (${summaries.map((s) => `${s.name} ${s.entries}`).join(', ')})`,
+  );
 
-  console.log(`smartgate bench-lists — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`);
+  console.log(
+    `smartgate bench-lists — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`,
+  );
   console.log('');
   console.log('| Case | Figure |');
   console.log('| --- | --- |');

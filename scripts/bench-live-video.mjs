@@ -37,7 +37,8 @@ const fps = Number(values.fps);
 const maxWidth = Number(values['max-width']);
 if (!(seconds >= 5 && seconds <= 600)) fail(`--seconds: expected 5..600, got ${values.seconds}`);
 if (!(fps >= 1 && fps <= 30)) fail(`--fps: expected 1..30 (the camera's fps setting), got ${values.fps}`);
-if (!(Number.isInteger(maxWidth) && maxWidth >= 2)) fail(`--max-width: expected a whole number of pixels, got ${values['max-width']}`);
+if (!(Number.isInteger(maxWidth) && maxWidth >= 2))
+  fail(`--max-width: expected a whole number of pixels, got ${values['max-width']}`);
 if (!existsSync(values.clip)) fail(`no clip at ${values.clip}: run scripts/setup.sh (it renders the demo clip)`);
 if (!existsSync(join(root, 'dist/web/live-video.js'))) fail('dist/ is missing: run npm run build first');
 
@@ -81,7 +82,11 @@ async function measure(args) {
     }
     const stop = { ...usage(proc.pid), bytes, at: performance.now() };
     const wall = (stop.at - start.at) / 1000;
-    return { cpuPercent: (100 * (stop.cpu - start.cpu)) / wall, kbitPerS: ((stop.bytes - start.bytes) * 8) / 1000 / wall, peakRssMb: peakRss };
+    return {
+      cpuPercent: (100 * (stop.cpu - start.cpu)) / wall,
+      kbitPerS: ((stop.bytes - start.bytes) * 8) / 1000 / wall,
+      peakRssMb: peakRss,
+    };
   } finally {
     proc.kill('SIGTERM');
     await exited;
@@ -93,7 +98,9 @@ const rows = [
   [`camera decode (RGB ${WIDTH}x${HEIGHT} at ${fps} fps)`, ffmpegArgs({ input, fps, width: WIDTH, height: HEIGHT })],
   [`live video (MPEG-1 ${size.width}x${size.height} at 25 fps, 1000k)`, liveVideoArgs(input, size)],
 ];
-console.log(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs; ${seconds} s each after a ${WARM_UP_S} s warm-up; clip ${values.clip}`);
+console.log(
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs; ${seconds} s each after a ${WARM_UP_S} s warm-up; clip ${values.clip}`,
+);
 console.log('\n| ffmpeg | CPU (% of one core) | output | peak RSS |\n| --- | --- | --- | --- |');
 for (const [name, args] of rows) {
   const r = await measure(args);

@@ -23,7 +23,11 @@ const { systemClock } = await import(new URL('dist/core/clock.js', root).href);
 const { silentLogger } = await import(new URL('dist/core/log.js', root).href);
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '100000' }, batch: { type: 'string', default: '500' }, dir: { type: 'string', default: tmpdir() } },
+  options: {
+    events: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '500' },
+    dir: { type: 'string', default: tmpdir() },
+  },
 });
 const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
@@ -59,12 +63,20 @@ function timed(fn) {
 }
 
 const rows = [];
-const row = (what, synchronous, count, seconds) => rows.push([what, synchronous, count.toLocaleString('en'), seconds.toFixed(2), Math.round(count / seconds).toLocaleString('en')]);
+const row = (what, synchronous, count, seconds) =>
+  rows.push([
+    what,
+    synchronous,
+    count.toLocaleString('en'),
+    seconds.toFixed(2),
+    Math.round(count / seconds).toLocaleString('en'),
+  ]);
 
 for (const synchronous of ['FULL', 'NORMAL']) {
   withStore(synchronous, (store) => {
     const append = timed(() => {
-      for (let i = 0; i < EVENTS; i++) store.events.append({ type: 'plate.read', laneId: LANES[i % LANES.length], payload: payload(i) });
+      for (let i = 0; i < EVENTS; i++)
+        store.events.append({ type: 'plate.read', laneId: LANES[i % LANES.length], payload: payload(i) });
     });
     row('append', synchronous, EVENTS, append);
 
@@ -86,12 +98,19 @@ for (const synchronous of ['FULL', 'NORMAL']) {
     });
     if (drained !== EVENTS || store.events.pendingCount() !== 0) throw new Error(`drained ${drained} of ${EVENTS}`);
     row(`pending(${BATCH}) + markDelivered`, synchronous, EVENTS, drain);
-    rows.push([`pendingCount() with ${EVENTS.toLocaleString('en')} pending`, synchronous, '1', (pendingCountMs / 1000).toFixed(4), '']);
+    rows.push([
+      `pendingCount() with ${EVENTS.toLocaleString('en')} pending`,
+      synchronous,
+      '1',
+      (pendingCountMs / 1000).toFixed(4),
+      '',
+    ]);
   });
 
   withStore(synchronous, (store) => {
     const append = timed(() => {
-      for (let i = 0; i < CROP_EVENTS; i++) store.events.append({ type: 'plate.read', laneId: LANES[i % LANES.length], payload: payload(i), crop: CROP });
+      for (let i = 0; i < CROP_EVENTS; i++)
+        store.events.append({ type: 'plate.read', laneId: LANES[i % LANES.length], payload: payload(i), crop: CROP });
     });
     row('append with an 8 KB crop', synchronous, CROP_EVENTS, append);
   });
@@ -105,7 +124,9 @@ const fsType = (() => {
   }
 })();
 const sqlite = withStore('NORMAL', (store) => store.db.prepare('SELECT sqlite_version()').pluck().get());
-console.log(`Node ${process.version}, SQLite ${sqlite}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${values.dir} on ${fsType}\n`);
+console.log(
+  `Node ${process.version}, SQLite ${sqlite}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${values.dir} on ${fsType}\n`,
+);
 console.log('| operation | synchronous | events | seconds | events/s |');
 console.log('|---|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

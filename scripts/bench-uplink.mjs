@@ -67,7 +67,15 @@ async function waitUntil(condition, timeoutMs, what) {
 /** A private mosquitto with persistence, configured like the demo's and the tests'. */
 function broker(dir, port) {
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, mosquittoConf({ port, dir, user: userInfo().username, extra: [`max_inflight_messages ${values['broker-in-flight']}`] }));
+  writeFileSync(
+    conf,
+    mosquittoConf({
+      port,
+      dir,
+      user: userInfo().username,
+      extra: [`max_inflight_messages ${values['broker-in-flight']}`],
+    }),
+  );
   let child = null;
   return {
     async start() {
@@ -100,7 +108,9 @@ try {
   await mosquitto.start();
 
   // Central's consumer: its session (and subscription) must exist before the gate publishes.
-  tail = spawn(process.execPath, [CLI, 'tail', '--mqtt-url', url, '--site', SITE], { stdio: ['ignore', 'pipe', 'pipe'] });
+  tail = spawn(process.execPath, [CLI, 'tail', '--mqtt-url', url, '--site', SITE], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ids = new Set();
   let rest = '';
   let lastArrival = 0;
@@ -117,10 +127,21 @@ try {
   await mosquitto.stop();
   store = openStore(
     { clock: systemClock, log: silentLogger },
-    { dataDir: join(dir, 'data'), siteId: SITE, config: { synchronous: 'NORMAL', retentionDays: 90, quotaMb: 1024 * 1024, retentionIntervalMs: 3_600_000 } },
+    {
+      dataDir: join(dir, 'data'),
+      siteId: SITE,
+      config: { synchronous: 'NORMAL', retentionDays: 90, quotaMb: 1024 * 1024, retentionIntervalMs: 3_600_000 },
+    },
   );
-  const config = mqttSchema.parse({ url, maxInFlight: Number(values['max-in-flight']), backoff: { initialMs: 100, maxMs: 200 } });
-  uplink = new Uplink({ clock: systemClock, log: silentLogger }, { siteId: SITE, bootId: store.bootId, outbox: store.events, config });
+  const config = mqttSchema.parse({
+    url,
+    maxInFlight: Number(values['max-in-flight']),
+    backoff: { initialMs: 100, maxMs: 200 },
+  });
+  uplink = new Uplink(
+    { clock: systemClock, log: silentLogger },
+    { siteId: SITE, bootId: store.bootId, outbox: store.events, config },
+  );
   await uplink.start();
 
   const appendStart = performance.now();
@@ -128,7 +149,12 @@ try {
     store.events.append({
       type: 'plate.read',
       laneId: LANES[i % LANES.length],
-      payload: { plate: { text: '29C12345', display: '29C-123.45', country: 'VN', kind: 'private' }, confidence: 0.93, votes: 5, i },
+      payload: {
+        plate: { text: '29C12345', display: '29C-123.45', country: 'VN', kind: 'private' },
+        confidence: 0.93,
+        votes: 5,
+        i,
+      },
     });
   }
   const appendSeconds = (performance.now() - appendStart) / 1000;
@@ -143,15 +169,29 @@ try {
 
   const rows = [
     ['events buffered while the broker was down', EVENTS.toLocaleString('en')],
-    ['recording rate (store, synchronous NORMAL)', `${Math.round(EVENTS / appendSeconds).toLocaleString('en')} events/s`],
-    ['in flight (min of maxInFlight, broker Receive Maximum)', `${Math.min(Number(values['max-in-flight']), Number(values['broker-in-flight']))}`],
+    [
+      'recording rate (store, synchronous NORMAL)',
+      `${Math.round(EVENTS / appendSeconds).toLocaleString('en')} events/s`,
+    ],
+    [
+      'in flight (min of maxInFlight, broker Receive Maximum)',
+      `${Math.min(Number(values['max-in-flight']), Number(values['broker-in-flight']))}`,
+    ],
     ['drain time (broker back → outbox empty)', `${drainSeconds.toFixed(1)} s`],
     ['drain rate (acknowledged by the broker)', `${Math.round(EVENTS / drainSeconds).toLocaleString('en')} events/s`],
-    ['all at the consumer (`smartgate tail`) after', `${arrivedSeconds.toFixed(1)} s (${Math.round(EVENTS / arrivedSeconds).toLocaleString('en')} events/s)`],
+    [
+      'all at the consumer (`smartgate tail`) after',
+      `${arrivedSeconds.toFixed(1)} s (${Math.round(EVENTS / arrivedSeconds).toLocaleString('en')} events/s)`,
+    ],
     ['distinct events at the consumer', ids.size.toLocaleString('en')],
-    ['publishes (re-sends included) / acknowledged', `${stats.published.toLocaleString('en')} / ${stats.acked.toLocaleString('en')}`],
+    [
+      'publishes (re-sends included) / acknowledged',
+      `${stats.published.toLocaleString('en')} / ${stats.acked.toLocaleString('en')}`,
+    ],
   ];
-  console.log(`uplink drain, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, mosquitto on loopback\n`);
+  console.log(
+    `uplink drain, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, mosquitto on loopback\n`,
+  );
   console.log('| | |\n| --- | --- |');
   for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
   if (ids.size !== EVENTS) {

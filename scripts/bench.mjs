@@ -21,7 +21,18 @@
 // Prints Markdown tables and writes the figures to .cache/bench/summary.json.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,15 +69,20 @@ const PLATENET_MODELS = ['models/plate-detector.onnx', 'models/plate-reader.onnx
 const TARGET = { medianMs: 15, speedup: 5 };
 
 const ENGINES = [BASELINE, CHALLENGER];
-const wanted = values.engine.split(',').map((e) => e.trim()).filter(Boolean);
+const wanted = values.engine
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 const unknown = wanted.filter((e) => !ENGINES.includes(e));
-if (unknown.length || !wanted.length) fail(`bench: --engine: unknown engine ${unknown.join(', ')} (expected ${ENGINES.join(', ')})`);
+if (unknown.length || !wanted.length)
+  fail(`bench: --engine: unknown engine ${unknown.join(', ')} (expected ${ENGINES.join(', ')})`);
 const passes = Number(values.passes);
 const threads = Number(values.threads);
 if (!(Number.isInteger(passes) && passes > 0)) fail('bench: --passes: expected a positive integer');
 if (!(Number.isInteger(threads) && threads > 0)) fail('bench: --threads: expected a positive integer');
 const limit = values.limit === undefined ? Infinity : Number(values.limit);
-if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 2))) fail('bench: --limit: expected an integer of at least 2 (the first frame is the warm-up)');
+if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 2)))
+  fail('bench: --limit: expected an integer of at least 2 (the first frame is the warm-up)');
 if (!existsSync(values.clip)) fail(`bench: no clip at ${values.clip} (npm run demo renders it, or pass --clip FILE)`);
 
 const enginesModule = join(root, 'dist/vision/engines.js');
@@ -75,7 +91,12 @@ const { createEngine } = await import(enginesModule);
 const { readPlates } = await import(join(root, 'dist/lane/reading/plate-reading.js'));
 const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
 // What a lane does with each engine's defaults (minCharConfidenceOf in src/config/recognition.ts).
-const readOpts = (name) => ({ countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: true });
+const readOpts = (name) => ({
+  countries: ['VN', 'CN'],
+  minConfidence: 0.6,
+  minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name],
+  withCrops: true,
+});
 
 /** Why an engine cannot be benchmarked here, or null. */
 function whyNot(name) {
@@ -163,22 +184,53 @@ try {
         n,
         {
           // Which models were timed: ppocr's are pinned in src/vision/ppocr/models.ts.
-          models: n === CHALLENGER ? Object.fromEntries(PLATENET_MODELS.map((f) => [f, createHash('sha256').update(readFileSync(join(root, f))).digest('hex')])) : null,
+          models:
+            n === CHALLENGER
+              ? Object.fromEntries(
+                  PLATENET_MODELS.map((f) => [
+                    f,
+                    createHash('sha256')
+                      .update(readFileSync(join(root, f)))
+                      .digest('hex'),
+                  ]),
+                )
+              : null,
           loadMs: round(engines[n].loadMs),
           rssAddedByLoadBytes: engines[n].rssAdded,
-          rois: Object.fromEntries(Object.entries(results).map(([roi, r]) => [roi, { medianMs: round(pct(r[n].times, 0.5)), p95Ms: round(pct(r[n].times, 0.95)), frames: r[n].times.length, plates: r[n].plates }])),
+          rois: Object.fromEntries(
+            Object.entries(results).map(([roi, r]) => [
+              roi,
+              {
+                medianMs: round(pct(r[n].times, 0.5)),
+                p95Ms: round(pct(r[n].times, 0.95)),
+                frames: r[n].times.length,
+                plates: r[n].plates,
+              },
+            ]),
+          ),
         },
       ]),
     ),
     skipped,
     speedup: null,
     target: null,
-    memory: { ...Object.fromEntries(Object.entries(memory).map(([k, m]) => [k, { rss: m.rss, heapUsed: m.heapUsed, externalAndArrayBuffers: m.external + m.arrayBuffers }])), peakRss },
+    memory: {
+      ...Object.fromEntries(
+        Object.entries(memory).map(([k, m]) => [
+          k,
+          { rss: m.rss, heapUsed: m.heapUsed, externalAndArrayBuffers: m.external + m.arrayBuffers },
+        ]),
+      ),
+      peakRss,
+    },
     rssAfterPass,
   };
   if (names.includes(BASELINE) && names.includes(CHALLENGER)) {
     summary.speedup = Object.fromEntries(
-      Object.keys(ROIS).map((roi) => [roi, round(summary.engines[BASELINE].rois[roi].medianMs / summary.engines[CHALLENGER].rois[roi].medianMs, 2)]),
+      Object.keys(ROIS).map((roi) => [
+        roi,
+        round(summary.engines[BASELINE].rois[roi].medianMs / summary.engines[CHALLENGER].rois[roi].medianMs, 2),
+      ]),
     );
     summary.target = Object.fromEntries(
       Object.keys(ROIS).map((roi) => {
@@ -186,7 +238,16 @@ try {
         // An engine that finds or reads far fewer plates may be fast for doing less: say so.
         const plates = { [BASELINE]: results[roi][BASELINE].plates, [CHALLENGER]: results[roi][CHALLENGER].plates };
         const comparable = plates[CHALLENGER] >= plates[BASELINE] / 2;
-        return [roi, { medianMs: median, speedup: summary.speedup[roi], pass: median <= TARGET.medianMs && summary.speedup[roi] >= TARGET.speedup, plates, comparable }];
+        return [
+          roi,
+          {
+            medianMs: median,
+            speedup: summary.speedup[roi],
+            pass: median <= TARGET.medianMs && summary.speedup[roi] >= TARGET.speedup,
+            plates,
+            comparable,
+          },
+        ];
       }),
     );
   }
@@ -195,30 +256,59 @@ try {
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
 
   const mb = (n) => `${(n / 2 ** 20).toFixed(0)} MB`;
-  console.log(`smartgate bench — ${summary.date.slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${summary.machine.cpu}, ${mb(totalmem())} RAM`);
-  console.log(`clip ${values.clip}: ${frames} frames at ${values.fps} fps, ${W}x${H}, ${passes} pass${passes === 1 ? '' : 'es'} per case, ${threads} thread(s) per session`);
-  console.log(`engines ${names.join(', ')} in one process on the same frames, interleaved frame by frame; warm-up frame excluded`);
-  if (names.includes(CHALLENGER)) console.log(`${CHALLENGER} models: ${Object.entries(summary.engines[CHALLENGER].models).map(([f, h]) => `${f} ${h.slice(0, 12)}`).join(', ')}`);
+  console.log(
+    `smartgate bench — ${summary.date.slice(0, 10)}, Node ${process.version}, ${cpus().length} × ${summary.machine.cpu}, ${mb(totalmem())} RAM`,
+  );
+  console.log(
+    `clip ${values.clip}: ${frames} frames at ${values.fps} fps, ${W}x${H}, ${passes} pass${passes === 1 ? '' : 'es'} per case, ${threads} thread(s) per session`,
+  );
+  console.log(
+    `engines ${names.join(', ')} in one process on the same frames, interleaved frame by frame; warm-up frame excluded`,
+  );
+  if (names.includes(CHALLENGER))
+    console.log(
+      `${CHALLENGER} models: ${Object.entries(summary.engines[CHALLENGER].models)
+        .map(([f, h]) => `${f} ${h.slice(0, 12)}`)
+        .join(', ')}`,
+    );
   console.log('');
   console.log('| step | engine | median | p95 | frames |');
   console.log('| --- | --- | --- | --- | --- |');
-  console.log(`| decode H.264 → RGB24 (ffmpeg, its own process; mean) | – | ${decode.msPerFrame.toFixed(1)} ms | – | ${decode.frames} |`);
+  console.log(
+    `| decode H.264 → RGB24 (ffmpeg, its own process; mean) | – | ${decode.msPerFrame.toFixed(1)} ms | – | ${decode.frames} |`,
+  );
   for (const [roi, byEngine] of Object.entries(results)) {
     for (const [name, { times, plates }] of Object.entries(byEngine)) {
-      console.log(`| find + read + grammar, ${roi} | ${name} | ${fmtMs(pct(times, 0.5))} | ${fmtMs(pct(times, 0.95))} | ${times.length} (${plates} plates) |`);
+      console.log(
+        `| find + read + grammar, ${roi} | ${name} | ${fmtMs(pct(times, 0.5))} | ${fmtMs(pct(times, 0.95))} | ${times.length} (${plates} plates) |`,
+      );
     }
   }
   if (summary.speedup) {
     console.log(`\n| speed-up (${BASELINE} median / ${CHALLENGER} median) | ${Object.keys(ROIS).join(' | ')} |`);
-    console.log(`| --- | ${Object.keys(ROIS).map(() => '---').join(' | ')} |`);
-    console.log(`| per frame | ${Object.values(summary.speedup).map((x) => `${x.toFixed(1)}×`).join(' | ')} |`);
+    console.log(
+      `| --- | ${Object.keys(ROIS)
+        .map(() => '---')
+        .join(' | ')} |`,
+    );
+    console.log(
+      `| per frame | ${Object.values(summary.speedup)
+        .map((x) => `${x.toFixed(1)}×`)
+        .join(' | ')} |`,
+    );
   }
   if (summary.speedup) {
-    console.log(`\n| done-when: ${CHALLENGER} median ≤ ${TARGET.medianMs} ms and ≥ ${TARGET.speedup}× ${BASELINE} | median | speed-up | result |`);
+    console.log(
+      `\n| done-when: ${CHALLENGER} median ≤ ${TARGET.medianMs} ms and ≥ ${TARGET.speedup}× ${BASELINE} | median | speed-up | result |`,
+    );
     console.log('| --- | --- | --- | --- |');
     for (const [roi, t] of Object.entries(summary.target)) {
-      const caveat = t.comparable ? '' : ` (but ${CHALLENGER} read ${t.plates[CHALLENGER]} plates where ${BASELINE} read ${t.plates[BASELINE]})`;
-      console.log(`| ${roi} | ${fmtMs(t.medianMs)} | ${t.speedup.toFixed(1)}× | ${t.pass ? 'PASS' : 'FAIL'}${caveat} |`);
+      const caveat = t.comparable
+        ? ''
+        : ` (but ${CHALLENGER} read ${t.plates[CHALLENGER]} plates where ${BASELINE} read ${t.plates[BASELINE]})`;
+      console.log(
+        `| ${roi} | ${fmtMs(t.medianMs)} | ${t.speedup.toFixed(1)}× | ${t.pass ? 'PASS' : 'FAIL'}${caveat} |`,
+      );
     }
   }
   console.log('\n| engine | load | rss added by loading |');
@@ -259,26 +349,54 @@ function fail(message) {
 /** ffmpeg run to completion; resolves with its stdout. */
 function ffmpeg(args) {
   return new Promise((resolveRun, reject) => {
-    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolveRun(stdout) : reject(new Error(`ffmpeg failed (${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolveRun(stdout) : reject(new Error(`ffmpeg failed (${code}): ${stderr.trim()}`)),
+    );
   });
 }
 
 /** The clip's first `max` frames at `fps`, as raw RGB24 in `out`. */
 function extractFrames(clip, out, fps, max) {
   const count = Number.isFinite(max) ? ['-frames:v', String(max)] : [];
-  return ffmpeg(['-i', clip, '-vf', `fps=${fps},scale=${W}:${H}`, ...count, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-y', out]);
+  return ffmpeg([
+    '-i',
+    clip,
+    '-vf',
+    `fps=${fps},scale=${W}:${H}`,
+    ...count,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-y',
+    out,
+  ]);
 }
 
 /** Wall time per frame for ffmpeg to decode every frame of the clip to RGB24 (the camera's work). */
 async function timeDecode(clip) {
   const started = performance.now();
-  const progress = await ffmpeg(['-i', clip, '-vf', `scale=${W}:${H}`, '-pix_fmt', 'rgb24', '-f', 'null', '-', '-progress', 'pipe:1']);
+  const progress = await ffmpeg([
+    '-i',
+    clip,
+    '-vf',
+    `scale=${W}:${H}`,
+    '-pix_fmt',
+    'rgb24',
+    '-f',
+    'null',
+    '-',
+    '-progress',
+    'pipe:1',
+  ]);
   const frames = Number([...progress.matchAll(/^frame=(\d+)/gm)].at(-1)?.[1] ?? NaN);
   return { frames, msPerFrame: (performance.now() - started) / frames };
 }

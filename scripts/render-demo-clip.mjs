@@ -17,31 +17,76 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { clamp, gaussianFrom, mulberry32, plateSvg, renderPlate } from './lib/plate-art.mjs';
 
-const W = 1280, H = 720, FPS = 10;
-const SLOT = 5, GAP = 0.3, APPROACH = 2.0, STOP = 1.8, EXIT = 0.8; // seconds; GAP+APPROACH+STOP+EXIT = SLOT - 1 frame
-const HORIZON = 200, VP_X = 660, LANE_X = 640, STOP_Y = 665; // stop: vehicle's bottom edge, lane centre at the frame's bottom
-const Z_STOP = 8, Z_FAR = 110; // metres: perspective scale = Z_STOP / Z
+const W = 1280,
+  H = 720,
+  FPS = 10;
+const SLOT = 5,
+  GAP = 0.3,
+  APPROACH = 2.0,
+  STOP = 1.8,
+  EXIT = 0.8; // seconds; GAP+APPROACH+STOP+EXIT = SLOT - 1 frame
+const HORIZON = 200,
+  VP_X = 660,
+  LANE_X = 640,
+  STOP_Y = 665; // stop: vehicle's bottom edge, lane centre at the frame's bottom
+const Z_STOP = 8,
+  Z_FAR = 110; // metres: perspective scale = Z_STOP / Z
 
 // The vehicles, in order. `plate: null` marks the mud-covered plate nobody should read;
 // `second` is a second plate beside the first (a Chinese truck's Vietnamese temporary plate).
 const VEHICLES = [
-  { body: 'car-front', colour: '#b8bcc2', plate: { display: '29C-123.45', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' } },
-  { body: 'bike-rear', colour: '#1f3f8f', plate: { display: '59-P1 664.80', country: 'VN', kind: 'motorbike', layout: 'two-row', colour: 'white' } },
-  { body: 'car-front', colour: '#ececea', plate: { display: '云A·12345', country: 'CN', kind: 'ordinary', layout: 'one-row', colour: 'blue' } },
-  { body: 'truck-front', colour: '#2f7d4f', plate: { display: '25C-012.34', country: 'VN', kind: 'commercial', layout: 'one-row', colour: 'yellow' } },
-  { body: 'truck-rear', colour: '#d9d4c7', plate: { display: '云A·54321', country: 'CN', kind: 'ordinary', layout: 'two-row', colour: 'yellow' } },
-  { body: 'car-front', colour: '#23324a', plate: { display: '云A·D12345', country: 'CN', kind: 'new-energy', layout: 'one-row', colour: 'green' } },
-  { body: 'car-front', colour: '#8a6a48', plate: null, mud: { display: '51G-678.90', country: 'VN', layout: 'one-row', colour: 'white' } },
-  { body: 'car-front', colour: '#a3232a', plate: { display: '25A-111.22', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' } },
   {
-    body: 'truck-front', colour: '#b8452e',
+    body: 'car-front',
+    colour: '#b8bcc2',
+    plate: { display: '29C-123.45', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' },
+  },
+  {
+    body: 'bike-rear',
+    colour: '#1f3f8f',
+    plate: { display: '59-P1 664.80', country: 'VN', kind: 'motorbike', layout: 'two-row', colour: 'white' },
+  },
+  {
+    body: 'car-front',
+    colour: '#ececea',
+    plate: { display: '云A·12345', country: 'CN', kind: 'ordinary', layout: 'one-row', colour: 'blue' },
+  },
+  {
+    body: 'truck-front',
+    colour: '#2f7d4f',
+    plate: { display: '25C-012.34', country: 'VN', kind: 'commercial', layout: 'one-row', colour: 'yellow' },
+  },
+  {
+    body: 'truck-rear',
+    colour: '#d9d4c7',
+    plate: { display: '云A·54321', country: 'CN', kind: 'ordinary', layout: 'two-row', colour: 'yellow' },
+  },
+  {
+    body: 'car-front',
+    colour: '#23324a',
+    plate: { display: '云A·D12345', country: 'CN', kind: 'new-energy', layout: 'one-row', colour: 'green' },
+  },
+  {
+    body: 'car-front',
+    colour: '#8a6a48',
+    plate: null,
+    mud: { display: '51G-678.90', country: 'VN', layout: 'one-row', colour: 'white' },
+  },
+  {
+    body: 'car-front',
+    colour: '#a3232a',
+    plate: { display: '25A-111.22', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' },
+  },
+  {
+    body: 'truck-front',
+    colour: '#b8452e',
     plate: { display: '云A·68420', country: 'CN', kind: 'ordinary', layout: 'one-row', colour: 'yellow' },
     second: { display: 'T25-135.79', country: 'VN', kind: 'temporary', layout: 'one-row', colour: 'white' },
   },
 ];
 // Two plates on one bumper, at one scale (the CN plate 200 px wide, the longer VN plate wider),
 // their centres this far either side of the body's plate centre.
-const PAIR_PX_PER_MM = 200 / 440, PAIR_OFFSET = 190;
+const PAIR_PX_PER_MM = 200 / 440,
+  PAIR_OFFSET = 190;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -56,7 +101,8 @@ const { values, positionals } = parseArgs({
 });
 const out = resolve(values.out ?? positionals[0] ?? join(root, '.cache/demo/lane-1.mp4'));
 const count = Number(values.vehicles);
-if (!Number.isInteger(count) || count < 1 || count > VEHICLES.length) fail(`--vehicles: expected 1..${VEHICLES.length}`);
+if (!Number.isInteger(count) || count < 1 || count > VEHICLES.length)
+  fail(`--vehicles: expected 1..${VEHICLES.length}`);
 const every = Math.max(1, Number(values.every) || 10);
 const random = mulberry32(Number(values.seed) >>> 0);
 const ffmpegPath = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : 'ffmpeg';
@@ -71,7 +117,8 @@ function poseAt(direction, t, spriteH) {
   const m = direction === 'toward' ? t - GAP : total - t;
   if (m < -1e-9 || m > total + 1e-9) return null;
   if (m <= APPROACH) {
-    const p = m / APPROACH, eased = 1 - (1 - p) ** 2;
+    const p = m / APPROACH,
+      eased = 1 - (1 - p) ** 2;
     const scale = Z_STOP / (Z_FAR + (Z_STOP - Z_FAR) * eased);
     const bottom = HORIZON + (STOP_Y - HORIZON) * scale; // ground contact follows the perspective
     return { scale, bottom, alpha: Math.min(1, m / 0.4), stopped: m >= APPROACH - 1e-9 };
@@ -93,7 +140,10 @@ const laneX = (y) => VP_X + (LANE_X - VP_X) * ((y - HORIZON) / (H - HORIZON));
 
 function shade(hex, f) {
   const n = parseInt(hex.slice(1), 16);
-  const ch = (v) => clamp(Math.round(f < 1 ? v * f : v + (255 - v) * (f - 1)), 0, 255).toString(16).padStart(2, '0');
+  const ch = (v) =>
+    clamp(Math.round(f < 1 ? v * f : v + (255 - v) * (f - 1)), 0, 255)
+      .toString(16)
+      .padStart(2, '0');
   return `#${ch(n >> 16)}${ch((n >> 8) & 255)}${ch(n & 255)}`;
 }
 
@@ -104,7 +154,9 @@ const bodyGradient = (c) =>
 
 const BODIES = {
   'car-front': (c) => ({
-    w: 640, h: 470, plate: { cx: 320, cy: 381, width: 230 },
+    w: 640,
+    h: 470,
+    plate: { cx: 320, cy: 381, width: 230 },
     svg: `<ellipse cx="320" cy="455" rx="318" ry="14" fill="#000" opacity="0.45" filter="url(#soft)"/>
       <rect x="42" y="370" width="92" height="92" rx="14" fill="#151515"/><rect x="506" y="370" width="92" height="92" rx="14" fill="#151515"/>
       <path d="M118 40 L522 40 Q540 40 548 60 L590 228 L50 228 L92 60 Q100 40 118 40 Z" fill="url(#paint)"/>
@@ -123,7 +175,9 @@ const BODIES = {
       <rect x="150" y="416" width="340" height="12" rx="5" fill="#17181a"/>`,
   }),
   'truck-front': (c) => ({
-    w: 700, h: 600, plate: { cx: 350, cy: 487, width: 230 },
+    w: 700,
+    h: 600,
+    plate: { cx: 350, cy: 487, width: 230 },
     svg: `<ellipse cx="350" cy="585" rx="345" ry="14" fill="#000" opacity="0.45" filter="url(#soft)"/>
       <rect x="46" y="500" width="110" height="94" rx="14" fill="#151515"/><rect x="544" y="500" width="110" height="94" rx="14" fill="#151515"/>
       <rect x="0" y="80" width="14" height="140" rx="4" fill="#222"/><rect x="686" y="80" width="14" height="140" rx="4" fill="#222"/>
@@ -138,7 +192,9 @@ const BODIES = {
       <rect x="222" y="452" width="256" height="70" rx="6" fill="#1a1b1d"/>`,
   }),
   'truck-rear': (c) => ({
-    w: 700, h: 600, plate: { cx: 350, cy: 515, width: 230 },
+    w: 700,
+    h: 600,
+    plate: { cx: 350, cy: 515, width: 230 },
     svg: `<ellipse cx="350" cy="588" rx="345" ry="12" fill="#000" opacity="0.45" filter="url(#soft)"/>
       <rect x="54" y="470" width="70" height="124" rx="12" fill="#151515"/><rect x="128" y="470" width="70" height="124" rx="12" fill="#151515"/>
       <rect x="502" y="470" width="70" height="124" rx="12" fill="#151515"/><rect x="576" y="470" width="70" height="124" rx="12" fill="#151515"/>
@@ -154,7 +210,9 @@ const BODIES = {
       <rect x="222" y="448" width="256" height="134" rx="6" fill="#1a1b1d"/>`,
   }),
   'bike-rear': (c) => ({
-    w: 300, h: 620, plate: { cx: 150, cy: 420, width: 170 },
+    w: 300,
+    h: 620,
+    plate: { cx: 150, cy: 420, width: 170 },
     svg: `<ellipse cx="150" cy="608" rx="110" ry="10" fill="#000" opacity="0.45" filter="url(#soft)"/>
       <rect x="122" y="470" width="56" height="142" rx="24" fill="#151515"/>
       <rect x="20" y="250" width="56" height="250" rx="22" fill="#2b2f3a"/><rect x="224" y="250" width="56" height="250" rx="22" fill="#2b2f3a"/>
@@ -175,17 +233,37 @@ async function renderVehicle(v) {
   const body = BODIES[v.body](v.colour);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${body.w}" height="${body.h}"><defs>${shadowDef}${bodyGradient(v.colour)}</defs>${body.svg}</svg>`;
   const mounts = v.second
-    ? [[v.plate, -PAIR_OFFSET], [v.second, PAIR_OFFSET]].map(([spec, dx]) => ({ spec, cx: body.plate.cx + dx, width: PAIR_PX_PER_MM * plateSvg(spec).mm[0] }))
+    ? [
+        [v.plate, -PAIR_OFFSET],
+        [v.second, PAIR_OFFSET],
+      ].map(([spec, dx]) => ({ spec, cx: body.plate.cx + dx, width: PAIR_PX_PER_MM * plateSvg(spec).mm[0] }))
     : [{ spec: v.plate ?? v.mud, cx: body.plate.cx, width: body.plate.width }];
-  const layers = [], boxes = [];
+  const layers = [],
+    boxes = [];
   for (const mount of mounts) {
     const plate = await renderPlate(mount.spec, mount.width, { mud: !v.plate, random });
     const tilt = (random() - 0.5) * 2.4; // degrees: cameras are never quite square to a plate
-    const tilted = await sharp(plate.png).rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer({ resolveWithObject: true });
-    layers.push({ input: tilted.data, left: Math.round(mount.cx - tilted.info.width / 2), top: Math.round(body.plate.cy - tilted.info.height / 2) });
-    boxes.push({ x: Math.round(mount.cx - plate.w / 2), y: Math.round(body.plate.cy - plate.h / 2), w: plate.w, h: plate.h });
+    const tilted = await sharp(plate.png)
+      .rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } })
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    layers.push({
+      input: tilted.data,
+      left: Math.round(mount.cx - tilted.info.width / 2),
+      top: Math.round(body.plate.cy - tilted.info.height / 2),
+    });
+    boxes.push({
+      x: Math.round(mount.cx - plate.w / 2),
+      y: Math.round(body.plate.cy - plate.h / 2),
+      w: plate.w,
+      h: plate.h,
+    });
   }
-  const { data } = await sharp(Buffer.from(svg)).composite(layers).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(Buffer.from(svg))
+    .composite(layers)
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, w: body.w, h: body.h, plateBox: boxes[0], secondBox: boxes[1] };
 }
 
@@ -229,7 +307,14 @@ function backgroundSvg() {
     <rect x="1150" y="440" width="34" height="250" fill="#e6e2d8"/><rect x="1150" y="430" width="34" height="40" fill="#c0392b"/>
     <g transform="translate(1167 452) rotate(-78)">${[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `<rect x="${i * 55}" y="-9" width="55" height="18" fill="${i % 2 ? '#c0392b' : '#f4f4f0'}"/>`).join('')}</g>
     <rect x="1130" y="686" width="74" height="16" fill="#8d8a82"/>
-    ${[[900, 190, 40], [1010, 185, 55], [1110, 188, 48], [470, 192, 26]].map(([x, y, r]) => `<ellipse cx="${x}" cy="${y - r * 0.6}" rx="${r}" ry="${r * 0.8}" fill="#4d6a3e"/>`).join('')}
+    ${[
+      [900, 190, 40],
+      [1010, 185, 55],
+      [1110, 188, 48],
+      [470, 192, 26],
+    ]
+      .map(([x, y, r]) => `<ellipse cx="${x}" cy="${y - r * 0.6}" rx="${r}" ry="${r * 0.8}" fill="#4d6a3e"/>`)
+      .join('')}
   </svg>`;
 }
 
@@ -238,9 +323,13 @@ function backgroundSvg() {
 
 /** Alpha-blends an RGBA sprite onto an RGB frame at (left, top), clipped to the frame (sprites hang off the edges while leaving, which sharp's composite() refuses). */
 function blend(frame, sprite, sw, sh, left, top, alpha) {
-  const x0 = Math.max(0, left), x1 = Math.min(W, left + sw), y0 = Math.max(0, top), y1 = Math.min(H, top + sh);
+  const x0 = Math.max(0, left),
+    x1 = Math.min(W, left + sw),
+    y0 = Math.max(0, top),
+    y1 = Math.min(H, top + sh);
   for (let y = y0; y < y1; y++) {
-    let s = ((y - top) * sw + (x0 - left)) * 4, d = (y * W + x0) * 3;
+    let s = ((y - top) * sw + (x0 - left)) * 4,
+      d = (y * W + x0) * 3;
     for (let x = x0; x < x1; x++, s += 4, d += 3) {
       const a = (sprite[s + 3] / 255) * alpha;
       if (a === 0) continue;
@@ -253,14 +342,19 @@ function blend(frame, sprite, sw, sh, left, top, alpha) {
 
 async function scaled(sprite, scale) {
   if (scale === 1) return { data: sprite.data, w: sprite.w, h: sprite.h };
-  const w = Math.max(1, Math.round(sprite.w * scale)), h = Math.max(1, Math.round(sprite.h * scale));
-  const data = await sharp(sprite.data, { raw: { width: sprite.w, height: sprite.h, channels: 4 } }).resize(w, h, { fit: 'fill' }).raw().toBuffer();
+  const w = Math.max(1, Math.round(sprite.w * scale)),
+    h = Math.max(1, Math.round(sprite.h * scale));
+  const data = await sharp(sprite.data, { raw: { width: sprite.w, height: sprite.h, channels: 4 } })
+    .resize(w, h, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   return { data, w, h };
 }
 
 /** Placement of a sprite for a pose: bottom-centre on the lane's centre line. */
 function placement(sprite, pose) {
-  const w = Math.max(1, Math.round(sprite.w * pose.scale)), h = Math.max(1, Math.round(sprite.h * pose.scale));
+  const w = Math.max(1, Math.round(sprite.w * pose.scale)),
+    h = Math.max(1, Math.round(sprite.h * pose.scale));
   return { left: Math.round(laneX(pose.bottom) - w / 2), top: Math.round(pose.bottom - h) };
 }
 
@@ -285,7 +379,10 @@ function frameSpan(slot, direction, spriteH, test) {
 
 async function main() {
   const started = performance.now();
-  const vehicles = VEHICLES.slice(0, count).map((v) => ({ ...v, direction: v.body.endsWith('rear') ? 'away' : 'toward' }));
+  const vehicles = VEHICLES.slice(0, count).map((v) => ({
+    ...v,
+    direction: v.body.endsWith('rear') ? 'away' : 'toward',
+  }));
   const background = await sharp(Buffer.from(backgroundSvg())).removeAlpha().raw().toBuffer();
   // Asphalt texture: fixed speckle baked into the background.
   for (let i = 0; i < background.length; i += 3) {
@@ -303,14 +400,48 @@ async function main() {
   mkdirSync(dirname(out), { recursive: true });
   if (values['frames-dir']) mkdirSync(values['frames-dir'], { recursive: true });
   const partial = `${out}.partial`;
-  const ffmpeg = spawn(ffmpegPath, [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', '-',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p',
-    // Short GOP, no B-frames: like an IP camera, and RTSP clients can join within a second.
-    '-g', String(FPS), '-keyint_min', String(FPS), '-sc_threshold', '0', '-bf', '0',
-    '-movflags', '+faststart', '-f', 'mp4', partial,
-  ], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const ffmpeg = spawn(
+    ffmpegPath,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${W}x${H}`,
+      '-r',
+      String(FPS),
+      '-i',
+      '-',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      // Short GOP, no B-frames: like an IP camera, and RTSP clients can join within a second.
+      '-g',
+      String(FPS),
+      '-keyint_min',
+      String(FPS),
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '0',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      partial,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
   let ffmpegErrors = '';
   ffmpeg.stderr.on('data', (d) => (ffmpegErrors += d));
   const exited = once(ffmpeg, 'close');
@@ -336,7 +467,9 @@ async function main() {
     for (let i = 0; i < pixels.length; i++) pixels[i] += noise[off + i];
     if (!ffmpeg.stdin.write(frame)) await once(ffmpeg.stdin, 'drain');
     if (values['frames-dir'] && f % every === 0) {
-      await sharp(frame, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toFile(join(values['frames-dir'], `frame-${String(f).padStart(4, '0')}.jpg`));
+      await sharp(frame, { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(join(values['frames-dir'], `frame-${String(f).padStart(4, '0')}.jpg`));
     }
     if ((f + 1) % 100 === 0) console.error(`render-demo-clip: frame ${f + 1}/${frames}`);
   }
@@ -348,31 +481,56 @@ async function main() {
   }
 
   const sidecar = out.replace(/\.mp4$/i, '') + '.json';
-  writeFileSync(sidecar, JSON.stringify({
-    clip: basename(out), generator: 'scripts/render-demo-clip.mjs', seed: Number(values.seed),
-    width: W, height: H, fps: FPS, frames, durationSeconds: frames / FPS,
-    vehicles: vehicles.map((v, i) => {
-      const stoppedAt = placement(sprites[i], { scale: 1, bottom: STOP_Y });
-      const box = sprites[i].plateBox;
-      const second = sprites[i].secondBox;
-      return {
-        index: i, body: v.body, direction: v.direction, colour: v.colour,
-        plate: v.plate && { text: canonical(v.plate.display), ...v.plate },
-        ...(v.second ? {
-          secondPlate: { text: canonical(v.second.display), ...v.second },
-          secondPlateBoxWhenStopped: { x: stoppedAt.left + second.x, y: stoppedAt.top + second.y, w: second.w, h: second.h },
-        } : {}),
-        ...(v.plate ? {} : { note: 'plate covered with mud: there is no correct read' }),
-        window: { start: i * SLOT, end: (i + 1) * SLOT },
-        visible: frameSpan(i, v.direction, sprites[i].h, (p) => p.alpha > 0 && placement(sprites[i], p).top < H),
-        stopped: frameSpan(i, v.direction, sprites[i].h, (p) => p.stopped),
-        plateBoxWhenStopped: { x: stoppedAt.left + box.x, y: stoppedAt.top + box.y, w: box.w, h: box.h },
-      };
-    }),
-  }, null, 2) + '\n');
+  writeFileSync(
+    sidecar,
+    JSON.stringify(
+      {
+        clip: basename(out),
+        generator: 'scripts/render-demo-clip.mjs',
+        seed: Number(values.seed),
+        width: W,
+        height: H,
+        fps: FPS,
+        frames,
+        durationSeconds: frames / FPS,
+        vehicles: vehicles.map((v, i) => {
+          const stoppedAt = placement(sprites[i], { scale: 1, bottom: STOP_Y });
+          const box = sprites[i].plateBox;
+          const second = sprites[i].secondBox;
+          return {
+            index: i,
+            body: v.body,
+            direction: v.direction,
+            colour: v.colour,
+            plate: v.plate && { text: canonical(v.plate.display), ...v.plate },
+            ...(v.second
+              ? {
+                  secondPlate: { text: canonical(v.second.display), ...v.second },
+                  secondPlateBoxWhenStopped: {
+                    x: stoppedAt.left + second.x,
+                    y: stoppedAt.top + second.y,
+                    w: second.w,
+                    h: second.h,
+                  },
+                }
+              : {}),
+            ...(v.plate ? {} : { note: 'plate covered with mud: there is no correct read' }),
+            window: { start: i * SLOT, end: (i + 1) * SLOT },
+            visible: frameSpan(i, v.direction, sprites[i].h, (p) => p.alpha > 0 && placement(sprites[i], p).top < H),
+            stopped: frameSpan(i, v.direction, sprites[i].h, (p) => p.stopped),
+            plateBoxWhenStopped: { x: stoppedAt.left + box.x, y: stoppedAt.top + box.y, w: box.w, h: box.h },
+          };
+        }),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   renameSync(partial, out); // last: setup treats an existing clip as done
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`render-demo-clip: wrote ${out} (${frames} frames, ${frames / FPS} s, ${vehicles.length} vehicles) and ${sidecar} in ${seconds} s`);
+  console.log(
+    `render-demo-clip: wrote ${out} (${frames} frames, ${frames / FPS} s, ${vehicles.length} vehicles) and ${sidecar} in ${seconds} s`,
+  );
 }
 
 /** Plate text as the grammars write it: letters, digits and CJK only (`29C12345`, `云A12345`). */

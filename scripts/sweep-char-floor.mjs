@@ -33,23 +33,35 @@ try {
   fail(err.message);
 }
 const floors = values.floors.split(',').map(Number);
-if (!floors.length || floors.some((f) => !(f >= 0 && f <= 1))) fail('--floors: expected numbers from 0 to 1, comma-separated');
+if (!floors.length || floors.some((f) => !(f >= 0 && f <= 1)))
+  fail('--floors: expected numbers from 0 to 1, comma-separated');
 if (!existsSync(values.scorer)) fail(`scorer not found at ${values.scorer} (pass --scorer FILE)`);
 const summaryPath = join(evalDir, 'summary.json');
-if (!existsSync(summaryPath)) fail(`${summaryPath} missing: run npm run eval -- --engine ${values.engine} --min-char-confidence 0 first`);
+if (!existsSync(summaryPath))
+  fail(`${summaryPath} missing: run npm run eval -- --engine ${values.engine} --min-char-confidence 0 first`);
 const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
 // A floor can only be swept over reads that no floor removed already.
 const floorRead = summary.engines?.[values.engine]?.minCharConfidence;
 const rerun = `npm run eval -- --engine ${values.engine} --min-char-confidence 0`;
 if (!summary.engines?.[values.engine]) fail(`the last eval did not read ${values.engine}; run ${rerun}`);
-if (floorRead !== 0) fail(`the last eval read ${values.engine} with a floor of ${JSON.stringify(floorRead ?? summary.minCharConfidence)} on the weakest character; run ${rerun}`);
+if (floorRead !== 0)
+  fail(
+    `the last eval read ${values.engine} with a floor of ${JSON.stringify(floorRead ?? summary.minCharConfidence)} on the weakest character; run ${rerun}`,
+  );
 
 const work = mkdtempSync(join(tmpdir(), 'sweep-char-floor-'));
 try {
-  console.log(`# Floor on the weakest character: ${values.engine}, eval of ${summary.date.slice(0, 16).replace('T', ' ')} UTC (commit ${String(summary.commit).slice(0, 10)})\n`);
+  console.log(
+    `# Floor on the weakest character: ${values.engine}, eval of ${summary.date.slice(0, 16).replace('T', ' ')} UTC (commit ${String(summary.commit).slice(0, 10)})\n`,
+  );
   for (const set of summary.sets) {
     const scope = existsSync(join(evalDir, `${set.name}.heldout.tsv`)) ? 'heldout' : 'all';
-    await table(set.name, `${scope === 'heldout' ? 'held out' : 'all, test-only'}`, join(evalDir, `${set.name}.${scope}.tsv`), join(evalDir, `${set.name}.${values.engine}.jsonl`));
+    await table(
+      set.name,
+      `${scope === 'heldout' ? 'held out' : 'all, test-only'}`,
+      join(evalDir, `${set.name}.${scope}.tsv`),
+      join(evalDir, `${set.name}.${values.engine}.jsonl`),
+    );
   }
   if (summary.synthetic) await syntheticTable(summary.synthetic.kinds);
 } finally {
@@ -57,7 +69,8 @@ try {
 }
 
 async function table(name, scope, labels, predictions) {
-  if (!existsSync(predictions)) return console.log(`${name}: no ${values.engine} predictions (${predictions}); skipped\n`);
+  if (!existsSync(predictions))
+    return console.log(`${name}: no ${values.engine} predictions (${predictions}); skipped\n`);
   const lines = readLines(predictions);
   console.log(`## ${name} (${scope})\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |`);
   for (const floor of floors) {
@@ -69,13 +82,20 @@ async function table(name, scope, labels, predictions) {
 
 /** The synthetic kinds pooled, each kind weighing the same (as eval pools them). */
 async function syntheticTable(kinds) {
-  console.log('## synthetic, all kinds pooled (drawn by the training generator: synthetic figures)\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |');
+  console.log(
+    '## synthetic, all kinds pooled (drawn by the training generator: synthetic figures)\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |',
+  );
   const present = kinds.filter((k) => existsSync(join(evalDir, `synth.${k}.${values.engine}.jsonl`)));
-  const byKind = present.map((k) => ({ labels: join(evalDir, `synth.${k}.tsv`), lines: readLines(join(evalDir, `synth.${k}.${values.engine}.jsonl`)) }));
+  const byKind = present.map((k) => ({
+    labels: join(evalDir, `synth.${k}.tsv`),
+    lines: readLines(join(evalDir, `synth.${k}.${values.engine}.jsonl`)),
+  }));
   for (const floor of floors) {
     const rs = await Promise.all(byKind.map((k) => scoreAt(floor, k.labels, k.lines)));
     const mean = (key) => rs.reduce((s, r) => s + r[key], 0) / Math.max(1, rs.length);
-    console.log(`| ${floor} | ${mean('exact').toFixed(3)} | ${mean('wrong_read').toFixed(3)} | ${mean('no_read').toFixed(3)} |`);
+    console.log(
+      `| ${floor} | ${mean('exact').toFixed(3)} | ${mean('wrong_read').toFixed(3)} | ${mean('no_read').toFixed(3)} |`,
+    );
   }
   console.log('');
 }
@@ -91,7 +111,10 @@ async function scoreAt(floor, labels, lines) {
 }
 
 function readLines(path) {
-  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   if (lines.some((p) => (p.plates ?? []).some((plate) => typeof plate.weakest_char !== 'number'))) {
     fail(`${path} has reads without weakest_char: it was written before recognize reported it; rerun eval`);
   }

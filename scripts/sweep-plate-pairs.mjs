@@ -24,7 +24,8 @@ function fail(message) {
 
 function pixelList(name, text, min) {
   const list = text.split(',').map((s) => Number(s.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < min)) fail(`--${name} ${text}: expected whole numbers of pixels, at least ${min}, comma-separated`);
+  if (list.some((n) => !Number.isInteger(n) || n < min))
+    fail(`--${name} ${text}: expected whole numbers of pixels, at least ${min}, comma-separated`);
   return list;
 }
 
@@ -47,14 +48,19 @@ const draws = Number(values.draws);
 if (!Number.isInteger(draws) || draws < 1) fail(`--draws ${values.draws}: expected a whole number of at least 1`);
 for (const w of widths) {
   const vn = Math.round((w / 440) * 520);
-  for (const g of gaps) if (w + g + vn > 760) fail(`--widths ${w} with --gaps ${g}: the plates (${w + g + vn} px) do not fit on the 760 px truck front`);
+  for (const g of gaps)
+    if (w + g + vn > 760)
+      fail(`--widths ${w} with --gaps ${g}: the plates (${w + g + vn} px) do not fit on the 760 px truck front`);
 }
 const engineModule = join(root, 'dist/vision/platenet/engine.js');
 if (!existsSync(engineModule)) fail(`${engineModule} is missing: run npm run build first`);
 const { PlateNetEngine } = await import(engineModule);
 
 const engine = await PlateNetEngine.create({ modelsDir: resolve(values['models-dir']) });
-const lines = [`| Chinese plate width | ${gaps.map((g) => `${g} px apart`).join(' | ')} |`, `| --- | ${gaps.map(() => '---').join(' | ')} |`];
+const lines = [
+  `| Chinese plate width | ${gaps.map((g) => `${g} px apart`).join(' | ')} |`,
+  `| --- | ${gaps.map(() => '---').join(' | ')} |`,
+];
 try {
   for (const cnPx of widths) {
     const cells = [];
@@ -63,7 +69,10 @@ try {
       for (let d = 0; d < draws; d++) {
         const { image } = await platePairFrame({ gap, cnPx, seed: 7 + d });
         const found = await engine.detect(image);
-        const reads = await engine.readQuads(image, found.map((p) => p.corners));
+        const reads = await engine.readQuads(
+          image,
+          found.map((p) => p.corners),
+        );
         const texts = reads.map((rows) => rows.map((r) => r.map((c) => c.char).join('')).join('')).sort();
         if (JSON.stringify(texts) === JSON.stringify(PAIR_TEXTS)) read++;
       }

@@ -7,7 +7,10 @@
 export const MISSES_HEADER = ['image', 'label', 'read', 'weakest_char', 'rejected'];
 
 /** Upper case; letters, digits and CJK only: "59-P1 664.80" is "59P166480" (as the scorer). */
-export const normalisePlate = (text) => String(text ?? '').toUpperCase().replace(/[^0-9A-Z\u3400-\u9fff]/g, '');
+export const normalisePlate = (text) =>
+  String(text ?? '')
+    .toUpperCase()
+    .replace(/[^0-9A-Z\u3400-\u9fff]/g, '');
 
 const imageKey = (path) => String(path).split('/').slice(-2).join('/');
 const cell = (value) => String(value ?? '').replace(/[\t\r\n]+/g, ' ');

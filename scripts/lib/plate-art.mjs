@@ -14,7 +14,12 @@ export const CJK = `font-family="WenQuanYi Micro Hei"`;
 /** The fonts the plates are drawn with: fontconfig pattern and the Debian package that ships them. */
 export const PLATE_FONTS = [
   { family: 'DejaVu Sans', pattern: 'DejaVu Sans:bold', package: 'fonts-dejavu-core', use: 'Latin letters and digits' },
-  { family: 'WenQuanYi Micro Hei', pattern: 'WenQuanYi Micro Hei', package: 'fonts-wqy-microhei', use: 'Chinese characters' },
+  {
+    family: 'WenQuanYi Micro Hei',
+    pattern: 'WenQuanYi Micro Hei',
+    package: 'fonts-wqy-microhei',
+    use: 'Chinese characters',
+  },
 ];
 
 /** Red of the characters printed in red: NG/QT on Vietnamese plates, 警 and 使 on Chinese ones. */
@@ -44,22 +49,24 @@ const isCjk = (ch) => /[\u4e00-\u9fff]/.test(ch);
  * Characters in `accent` (a string) are drawn red instead of `fill`.
  */
 export function glyphs(chars, cells, baseline, capH, fill, accent) {
-  return chars.map((ch, i) => {
-    const [x0, w] = cells[i];
-    const cx = x0 + w / 2;
-    const ink = accent && accent.includes(ch) ? ACCENT : fill;
-    if (isCjk(ch)) {
-      const fs = capH / 0.835; // WenQuanYi's CJK glyphs: 0.885 em wide, 0.835 em tall, 0.09 em below the baseline
-      const sx = w / (0.885 * fs);
-      return `<text transform="translate(${cx} ${baseline - 0.09 * fs}) scale(${sx.toFixed(3)} 1)" ${CJK} font-size="${fs}" text-anchor="middle" fill="${ink}" stroke="${ink}" stroke-width="${(fs * 0.05).toFixed(2)}">${ch}</text>`;
-    }
-    const fs = capH / 0.729; // DejaVu's cap height
-    const sx = ch === '·' || ch === '.' || ch === '-' ? 0.56 : (w * 0.98) / (0.7 * fs);
-    const glyph = ch === '·' ? '•' : ch;
-    const y = ch === '·' ? baseline - capH * 0.42 : baseline;
-    const size = ch === '·' ? fs * 0.5 : fs;
-    return `<text transform="translate(${cx} ${y}) scale(${sx.toFixed(3)} 1)" ${LATIN} font-size="${size}" text-anchor="middle" fill="${ink}">${glyph}</text>`;
-  }).join('');
+  return chars
+    .map((ch, i) => {
+      const [x0, w] = cells[i];
+      const cx = x0 + w / 2;
+      const ink = accent && accent.includes(ch) ? ACCENT : fill;
+      if (isCjk(ch)) {
+        const fs = capH / 0.835; // WenQuanYi's CJK glyphs: 0.885 em wide, 0.835 em tall, 0.09 em below the baseline
+        const sx = w / (0.885 * fs);
+        return `<text transform="translate(${cx} ${baseline - 0.09 * fs}) scale(${sx.toFixed(3)} 1)" ${CJK} font-size="${fs}" text-anchor="middle" fill="${ink}" stroke="${ink}" stroke-width="${(fs * 0.05).toFixed(2)}">${ch}</text>`;
+      }
+      const fs = capH / 0.729; // DejaVu's cap height
+      const sx = ch === '·' || ch === '.' || ch === '-' ? 0.56 : (w * 0.98) / (0.7 * fs);
+      const glyph = ch === '·' ? '•' : ch;
+      const y = ch === '·' ? baseline - capH * 0.42 : baseline;
+      const size = ch === '·' ? fs * 0.5 : fs;
+      return `<text transform="translate(${cx} ${y}) scale(${sx.toFixed(3)} 1)" ${LATIN} font-size="${size}" text-anchor="middle" fill="${ink}">${glyph}</text>`;
+    })
+    .join('');
 }
 
 /**
@@ -123,16 +130,38 @@ export function plateSvg({ display, country, layout, colour, accent }) {
   } else if (country === 'VN' && display.includes(' ')) {
     mm = [190, 140]; // motorbike
     const [top, bottom] = display.split(' ').map((r) => [...r]);
-    body = glyphs(top, spread(top, 20, 170, 2), 62, 50, ink, accent) + glyphs(bottom, spread(bottom, 12, 178, 2), 127, 52, ink, accent);
+    body =
+      glyphs(top, spread(top, 20, 170, 2), 62, 50, ink, accent) +
+      glyphs(bottom, spread(bottom, 12, 178, 2), 127, 52, ink, accent);
   } else if (country === 'VN') {
     mm = [330, 165]; // square car / truck plate: `29C` over `123.45`
     const [top, bottom] = printedRows({ display, layout }).map((r) => [...r]);
-    body = glyphs(top, spread(top, 50, 280, 4, 58), 74, 58, ink, accent) + glyphs(bottom, spread(bottom, 18, 312, 3, 56), 150, 64, ink, accent);
+    body =
+      glyphs(top, spread(top, 50, 280, 4, 58), 74, 58, ink, accent) +
+      glyphs(bottom, spread(bottom, 18, 312, 3, 56), 150, 64, ink, accent);
   } else if (layout === 'two-row') {
     mm = [440, 220];
     const [province, series, ...digits] = [...display.replace('·', '')];
-    body = glyphs([province, series], [[110, 80], [250, 80]], 78, 58, ink, accent) +
-      glyphs(digits, digits.map((_, i) => [27.5 + i * 80, 65]), 202, 110, ink, accent);
+    body =
+      glyphs(
+        [province, series],
+        [
+          [110, 80],
+          [250, 80],
+        ],
+        78,
+        58,
+        ink,
+        accent,
+      ) +
+      glyphs(
+        digits,
+        digits.map((_, i) => [27.5 + i * 80, 65]),
+        202,
+        110,
+        ink,
+        accent,
+      );
   } else {
     const chars = [...display.replace('·', '')];
     const dotAt = display.includes('·') ? [...display].indexOf('·') : 2; // `云A·12345`, `使014·578`
@@ -140,7 +169,9 @@ export function plateSvg({ display, country, layout, colour, accent }) {
     mm = nev ? [480, 140] : [440, 140];
     const [w, step, dotGap] = nev ? [43, 52, 49] : [45, 57, 34];
     const cells = chars.map((_, i) => [15.5 + i * step + (i >= dotAt ? dotGap - (step - w) : 0), w]);
-    body = glyphs(chars, cells, 115, 90, ink, accent) + `<circle cx="${cells[dotAt - 1][0] + w + dotGap / 2}" cy="70" r="5" fill="${ink}"/>`;
+    body =
+      glyphs(chars, cells, 115, 90, ink, accent) +
+      `<circle cx="${cells[dotAt - 1][0] + w + dotGap / 2}" cy="70" r="5" fill="${ink}"/>`;
   }
   const [wmm, hmm] = mm;
   const border = country === 'CN' ? (colour === 'blue' ? '#f6f6f6' : ink) : ink;
@@ -156,7 +187,8 @@ export function plateSvg({ display, country, layout, colour, accent }) {
 export function mudSvg([wmm, hmm], random) {
   let blobs = '';
   for (let i = 0; i < 26; i++) {
-    const cx = 20 + random() * (wmm - 40), cy = 15 + random() * (hmm - 30);
+    const cx = 20 + random() * (wmm - 40),
+      cy = 15 + random() * (hmm - 30);
     blobs += `<ellipse cx="${cx}" cy="${cy}" rx="${25 + random() * 45}" ry="${12 + random() * 25}" fill="#5b4330" opacity="${0.75 + random() * 0.25}"/>`;
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${wmm} ${hmm}" width="${wmm * 2}" height="${hmm * 2}">${blobs}</svg>`;
@@ -164,7 +196,11 @@ export function mudSvg([wmm, hmm], random) {
 
 /** The plate's SVG rasterised at 2 px/mm with `layers` composited on top, as PNG. */
 export async function rasterisePlate(svg, mm, layers = []) {
-  return sharp(Buffer.from(svg)).resize(mm[0] * 2, mm[1] * 2).composite(layers).png().toBuffer();
+  return sharp(Buffer.from(svg))
+    .resize(mm[0] * 2, mm[1] * 2)
+    .composite(layers)
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -173,11 +209,17 @@ export async function rasterisePlate(svg, mm, layers = []) {
  */
 export async function renderPlate(spec, widthPx, { mud = false, random }) {
   const { svg, mm } = plateSvg(spec);
-  const w = Math.round(widthPx), h = Math.round((widthPx * mm[1]) / mm[0]);
+  const w = Math.round(widthPx),
+    h = Math.round((widthPx * mm[1]) / mm[0]);
   let layers = [];
   if (mud) layers = [{ input: Buffer.from(mudSvg(mm, random)), top: 0, left: 0 }];
   const base = await rasterisePlate(svg, mm, layers);
-  const { data } = await sharp(base).resize(w, h).blur(mud ? 2.2 : 0.6).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(base)
+    .resize(w, h)
+    .blur(mud ? 2.2 : 0.6)
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const light = 0.82 + random() * 0.12; // plates are a little duller than the paint on the SVG
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i += 4) {
@@ -185,5 +227,11 @@ export async function renderPlate(spec, widthPx, { mud = false, random }) {
       for (let c = 0; c < 3; c++) data[i + c] = clamp(data[i + c] * shade + gaussianFrom(random) * 5, 0, 255);
     }
   }
-  return { png: await sharp(data, { raw: { width: w, height: h, channels: 4 } }).png().toBuffer(), w, h };
+  return {
+    png: await sharp(data, { raw: { width: w, height: h, channels: 4 } })
+      .png()
+      .toBuffer(),
+    w,
+    h,
+  };
 }

@@ -20,9 +20,15 @@ export const PAIR_TEXTS = ['T2513579', '云A68420'];
 export async function platePairFrame({ gap, cnPx = 200, seed = 7 }) {
   const vnPx = Math.round((cnPx / 440) * 520);
   const random = mulberry32(seed);
-  const [cn, vn] = [await renderPlate(PAIR_PLATES.cn, cnPx, { random }), await renderPlate(PAIR_PLATES.vn, vnPx, { random })];
+  const [cn, vn] = [
+    await renderPlate(PAIR_PLATES.cn, cnPx, { random }),
+    await renderPlate(PAIR_PLATES.vn, vnPx, { random }),
+  ];
   const left = Math.round((1280 - (cnPx + gap + vnPx)) / 2);
-  const boxes = [{ x: left, w: cnPx }, { x: left + cnPx + gap, w: vnPx }];
+  const boxes = [
+    { x: left, w: cnPx },
+    { x: left + cnPx + gap, w: vnPx },
+  ];
   const { data, info } = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#7a7d80' } })
     .composite([
       { input: { create: { width: 760, height: 300, channels: 3, background: '#b8452e' } }, left: 260, top: 330 },

@@ -16,6 +16,8 @@ export function runProcess(cmd, args, { forwardStderr = false } = {}) {
       if (forwardStderr) process.stderr.write(c);
     });
     child.on('error', reject);
-    child.on('close', (code) => resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolveRun({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }

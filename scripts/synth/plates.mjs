@@ -71,7 +71,9 @@ const jobs = Math.max(1, Math.min(16, Number(values.jobs) || 4));
 /** The font files fontconfig picks for the plates, and the Debian packages that ship them. */
 function fontsUsed() {
   return PLATE_FONTS.map((f) => {
-    let file = null, pkg = null, version = null;
+    let file = null,
+      pkg = null,
+      version = null;
     try {
       file = execFileSync('fc-match', ['-f', '%{file}', f.pattern], { encoding: 'utf8' }).trim();
       pkg = execFileSync('dpkg-query', ['-S', file], { encoding: 'utf8' }).split(':')[0].trim();
@@ -79,7 +81,10 @@ function fontsUsed() {
     } catch {
       // No fontconfig or dpkg: record what is known.
     }
-    if (pkg && pkg !== f.package) fail(`fontconfig draws "${f.family}" from ${file} (${pkg}), expected package ${f.package}: install it (scripts/setup.sh)`);
+    if (pkg && pkg !== f.package)
+      fail(
+        `fontconfig draws "${f.family}" from ${file} (${pkg}), expected package ${f.package}: install it (scripts/setup.sh)`,
+      );
     return { family: f.family, use: f.use, file, package: pkg ?? f.package, version };
   });
 }
@@ -92,12 +97,16 @@ async function main() {
   for (const [i, s] of specs.entries()) {
     const p = parsePlate(s.rows, s.hint ? { color: s.hint } : {});
     if (!p.valid || p.text !== s.text || p.country !== s.country || p.kind !== s.kind) {
-      fail(`sample ${i + 1}: the grammar reads ${s.rows.join(' ')} as ${p.valid ? `${p.country} ${p.kind} ${p.text}` : `invalid (${p.reason})`}, expected ${s.country} ${s.kind}`);
+      fail(
+        `sample ${i + 1}: the grammar reads ${s.rows.join(' ')} as ${p.valid ? `${p.country} ${p.kind} ${p.text}` : `invalid (${p.reason})`}, expected ${s.country} ${s.kind}`,
+      );
     }
   }
   const names = specs.map((_, i) => `images/${String(i + 1).padStart(6, '0')}.png`);
   const augments = new Array(count);
-  let next = 0, done = 0, kept = 0;
+  let next = 0,
+    done = 0,
+    kept = 0;
   async function worker() {
     for (let i = next++; i < count; i = next++) {
       const file = join(out, names[i]);
@@ -114,11 +123,18 @@ async function main() {
   await Promise.all(Array.from({ length: jobs }, worker));
 
   const header = ['image', 'plate', 'display', 'country', 'kind', 'rows', 'colour', 'synth_kind', 'augment'];
-  const lines = specs.map((s, i) => [names[i], s.text, s.rows.join(' '), s.country, s.kind, s.rows.length, s.colour, s.synthKind, augments[i]].join('\t'));
+  const lines = specs.map((s, i) =>
+    [names[i], s.text, s.rows.join(' '), s.country, s.kind, s.rows.length, s.colour, s.synthKind, augments[i]].join(
+      '\t',
+    ),
+  );
   writeFileSync(join(out, 'labels.tsv'), [header.join('\t'), ...lines].join('\n') + '\n');
 
-  const tally = (key) => Object.fromEntries(Object.entries(specs.reduce((m, s) => ((m[key(s)] = (m[key(s)] ?? 0) + 1), m), {})).sort());
-  const cn = specs.filter((s) => s.country === 'CN' && /^[\u4e00-\u9fff][A-Z]/.test(s.text) && s.kind !== 'hong-kong-macau');
+  const tally = (key) =>
+    Object.fromEntries(Object.entries(specs.reduce((m, s) => ((m[key(s)] = (m[key(s)] ?? 0) + 1), m), {})).sort());
+  const cn = specs.filter(
+    (s) => s.country === 'CN' && /^[\u4e00-\u9fff][A-Z]/.test(s.text) && s.kind !== 'hong-kong-macau',
+  );
   const manifest = {
     generator: 'scripts/synth/plates.mjs',
     version: GENERATOR_VERSION,
@@ -128,8 +144,16 @@ async function main() {
     size: size ? `${size[0]}x${size[1]}` : 'native',
     pxPerMm: size ? null : pxPerMm,
     augment: values['no-augment'] ? 'none' : AUGMENT_RATES,
-    counts: { synthKind: tally((s) => s.synthKind), kind: tally((s) => `${s.country} ${s.kind}`), colour: tally((s) => s.colour), rows: tally((s) => String(s.rows.length)) },
-    yunnan: { target: YUNNAN_SHARE, share: cn.length ? Number((cn.filter((s) => s.text.startsWith('云')).length / cn.length).toFixed(3)) : null },
+    counts: {
+      synthKind: tally((s) => s.synthKind),
+      kind: tally((s) => `${s.country} ${s.kind}`),
+      colour: tally((s) => s.colour),
+      rows: tally((s) => String(s.rows.length)),
+    },
+    yunnan: {
+      target: YUNNAN_SHARE,
+      share: cn.length ? Number((cn.filter((s) => s.text.startsWith('云')).length / cn.length).toFixed(3)) : null,
+    },
     fonts,
     renderer: { sharp: sharp.versions.sharp, libvips: sharp.versions.vips },
     notGenerated: NOT_GENERATED,
@@ -137,7 +161,9 @@ async function main() {
   };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const seconds = (performance.now() - started) / 1000;
-  console.log(`synth/plates: wrote ${count} crops to ${out}${kept ? ` (${kept} kept from before)` : ''} in ${seconds.toFixed(1)} s`);
+  console.log(
+    `synth/plates: wrote ${count} crops to ${out}${kept ? ` (${kept} kept from before)` : ''} in ${seconds.toFixed(1)} s`,
+  );
 }
 
 await main();

@@ -32,13 +32,23 @@ export function cropSize(spec, size, pxPerMm = NATIVE_PX_PER_MM) {
   return [Math.round(mm[0] * pxPerMm), Math.round(mm[1] * pxPerMm)];
 }
 
-const VEHICLE_PAINT = [[28, 28, 30], [200, 202, 204], [238, 238, 236], [120, 20, 24], [24, 48, 110], [70, 74, 80], [150, 150, 146], [40, 90, 60]];
+const VEHICLE_PAINT = [
+  [28, 28, 30],
+  [200, 202, 204],
+  [238, 238, 236],
+  [120, 20, 24],
+  [24, 48, 110],
+  [70, 74, 80],
+  [150, 150, 146],
+  [40, 90, 60],
+];
 
 /** Dirt and mud splashes, semi-transparent so the plate stays readable: SVG shapes in mm. */
 function dirtShapes([wmm, hmm], random, n) {
   let blobs = '';
   for (let i = 0; i < n; i++) {
-    const cx = random() * wmm, cy = random() * hmm;
+    const cx = random() * wmm,
+      cy = random() * hmm;
     const colour = random() < 0.6 ? '#5b4330' : random() < 0.5 ? '#7a6a55' : '#3b3b36';
     blobs += `<ellipse cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" rx="${(6 + random() * 30).toFixed(1)}" ry="${(4 + random() * 14).toFixed(1)}" transform="rotate(${(random() * 180).toFixed(0)} ${cx.toFixed(1)} ${cy.toFixed(1)})" fill="${colour}" opacity="${(0.25 + random() * 0.35).toFixed(2)}"/>`;
   }
@@ -71,29 +81,47 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
   const dirt = use('dirt') ? 3 + Math.floor(random() * 10) : 0;
   if (dirt) applied.push(`dirt=${dirt}`);
   const margin = clean ? 0 : 0.03 + random() * 0.07; // vehicle around the plate, share of each side
-  const pw = Math.max(8, Math.round(W * S / (1 + 2 * margin))), ph = Math.max(8, Math.round(H * S / (1 + 2 * margin)));
+  const pw = Math.max(8, Math.round((W * S) / (1 + 2 * margin))),
+    ph = Math.max(8, Math.round((H * S) / (1 + 2 * margin)));
   // Drawn straight at the working size (the SVG says 2 px/mm at 72 dpi), dirt inside it.
   const density = (72 * pw) / (mm[0] * 2);
-  const plate = await sharp(Buffer.from(dirt ? svg.replace(/<\/svg>$/, `${dirtShapes(mm, random, dirt)}</svg>`) : svg), { density })
-    .resize(pw, ph, { fit: 'fill' }).ensureAlpha().raw().toBuffer();
-  const cw = W * S, ch = H * S;
+  const plate = await sharp(
+    Buffer.from(dirt ? svg.replace(/<\/svg>$/, `${dirtShapes(mm, random, dirt)}</svg>`) : svg),
+    { density },
+  )
+    .resize(pw, ph, { fit: 'fill' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer();
+  const cw = W * S,
+    ch = H * S;
   const canvas = new Float32Array(cw * ch * 3);
   const paint = VEHICLE_PAINT[Math.floor(random() * VEHICLE_PAINT.length)];
   for (let y = 0; y < ch; y++) {
     const shade = 0.8 + 0.3 * (y / ch);
     const [r, g, b] = paint.map((v) => clamp(v * shade, 0, 255));
     for (let i = y * cw * 3, end = i + cw * 3; i < end; i += 3) {
-      canvas[i] = r; canvas[i + 1] = g; canvas[i + 2] = b;
+      canvas[i] = r;
+      canvas[i + 1] = g;
+      canvas[i + 2] = b;
     }
   }
-  const ox = (cw - pw) / 2, oy = (ch - ph) / 2;
-  let quad = [[ox, oy], [ox + pw, oy], [ox + pw, oy + ph], [ox, oy + ph]];
+  const ox = (cw - pw) / 2,
+    oy = (ch - ph) / 2;
+  let quad = [
+    [ox, oy],
+    [ox + pw, oy],
+    [ox + pw, oy + ph],
+    [ox, oy + ph],
+  ];
   if (use('warp')) {
     // Small rotation, then each corner moved independently (perspective and shear).
-    const rot = gauss() * 2.2 * (Math.PI / 180), jitter = 0.01 + random() * 0.05;
+    const rot = gauss() * 2.2 * (Math.PI / 180),
+      jitter = 0.01 + random() * 0.05;
     const [cx, cy] = [cw / 2, ch / 2];
     quad = quad.map(([x, y]) => {
-      const dx = x - cx, dy = y - cy;
+      const dx = x - cx,
+        dy = y - cy;
       return [
         cx + dx * Math.cos(rot) - dy * Math.sin(rot) + (random() - 0.5) * 2 * jitter * pw,
         cy + dx * Math.sin(rot) + dy * Math.cos(rot) + (random() - 0.5) * 2 * jitter * ph,
@@ -103,13 +131,17 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
   }
   warpOnto(canvas, cw, ch, plate, pw, ph, quad);
   const rgb = Buffer.from(Uint8ClampedArray.from(canvas));
-  let img = await sharp(rgb, { raw: { width: cw, height: ch, channels: 3 } }).resize(W, H, { fit: 'fill' }).raw().toBuffer();
+  let img = await sharp(rgb, { raw: { width: cw, height: ch, channels: 3 } })
+    .resize(W, H, { fit: 'fill' })
+    .raw()
+    .toBuffer();
 
   // Light: dim and contrast, a shadow across part of the plate, or IR night.
   const px = new Float32Array(img);
   const ir = use('ir');
   if (ir) {
-    const contrast = 1.5 + random() * 0.8, gain = 0.9 + random() * 0.3;
+    const contrast = 1.5 + random() * 0.8,
+      gain = 0.9 + random() * 0.3;
     for (let i = 0; i < px.length; i += 3) {
       const l = 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
       const v = clamp((l - 110) * contrast * gain + 128, 0, 255);
@@ -118,19 +150,27 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
     // Bloom: the retro-reflective background glows into the characters.
     const bright = Buffer.alloc(W * H);
     for (let i = 0, j = 0; j < bright.length; i += 3, j++) bright[j] = clamp((px[i] - 180) * 3, 0, 255);
-    const sigma = 0.8 + random() * 1.6, strength = 0.25 + random() * 0.35;
-    const glow = await sharp(bright, { raw: { width: W, height: H, channels: 1 } }).blur(sigma).raw().toBuffer();
-    for (let i = 0, j = 0; j < glow.length; i += 3, j++) px[i] = px[i + 1] = px[i + 2] = clamp(px[i] + glow[j] * strength, 0, 255);
+    const sigma = 0.8 + random() * 1.6,
+      strength = 0.25 + random() * 0.35;
+    const glow = await sharp(bright, { raw: { width: W, height: H, channels: 1 } })
+      .blur(sigma)
+      .raw()
+      .toBuffer();
+    for (let i = 0, j = 0; j < glow.length; i += 3, j++)
+      px[i] = px[i + 1] = px[i + 2] = clamp(px[i] + glow[j] * strength, 0, 255);
     applied.push(`ir=${f2(contrast)}/${f2(sigma)}`);
   }
   if (use('dim')) {
-    const light = 0.3 + random() * 0.45, contrast = 0.6 + random() * 0.5;
+    const light = 0.3 + random() * 0.45,
+      contrast = 0.6 + random() * 0.5;
     for (let i = 0; i < px.length; i++) px[i] = ((px[i] - 128) * contrast + 128) * light;
     applied.push(`dim=${f2(light)}/${f2(contrast)}`);
   }
   if (use('shadow')) {
     // A straight shadow edge across the plate (a mirror, the barrier arm, the vehicle ahead).
-    const a = random() * Math.PI, off = (random() - 0.5) * 0.6, depth = 0.35 + random() * 0.35;
+    const a = random() * Math.PI,
+      off = (random() - 0.5) * 0.6,
+      depth = 0.35 + random() * 0.35;
     const [nx, ny] = [Math.cos(a), Math.sin(a)];
     for (let y = 0, i = 0; y < H; y++) {
       for (let x = 0; x < W; x++, i += 3) {
@@ -149,7 +189,11 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
   }
   if (use('motion')) {
     const n = 3 + 2 * Math.floor(random() * 2); // 3 or 5 px, horizontal
-    pipeline = pipeline.convolve({ width: n, height: 3, kernel: [...Array(n).fill(0), ...Array(n).fill(1), ...Array(n).fill(0)] }); // sharp wants an odd height >= 3
+    pipeline = pipeline.convolve({
+      width: n,
+      height: 3,
+      kernel: [...Array(n).fill(0), ...Array(n).fill(1), ...Array(n).fill(0)],
+    }); // sharp wants an odd height >= 3
     applied.push(`motion=${n}`);
   }
   img = await pipeline.raw().toBuffer();
@@ -167,10 +211,14 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
   }
   if (use('jpeg')) {
     const quality = 20 + Math.floor(random() * 70);
-    const jpg = await sharp(img, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality }).toBuffer();
+    const jpg = await sharp(img, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer();
     img = await sharp(jpg).removeAlpha().raw().toBuffer();
     applied.push(`jpeg=${quality}`);
   }
-  const png = await sharp(img, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  const png = await sharp(img, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
   return { png, width: W, height: H, augment: applied.length ? applied.join(';') : 'none' };
 }

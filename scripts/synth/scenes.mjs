@@ -19,7 +19,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
-import { SCENE_RATES, SCENE_VERSION, listBackgrounds, planScene, renderScene, sceneLabel, yoloLines } from './scene-art.mjs';
+import {
+  SCENE_RATES,
+  SCENE_VERSION,
+  listBackgrounds,
+  planScene,
+  renderScene,
+  sceneLabel,
+  yoloLines,
+} from './scene-art.mjs';
 import { GENERATOR_VERSION, resolveKinds } from './specs.mjs';
 
 const imageName = (i) => `images/${String(i + 1).padStart(6, '0')}.jpg`;
@@ -83,7 +91,8 @@ async function main() {
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail('--seed: expected an integer 0..4294967295');
   const m = /^(\d+)x(\d+)$/.exec(values.size);
-  if (!m || Number(m[1]) < 64 || Number(m[2]) < 64 || Number(m[1]) > 4096 || Number(m[2]) > 4096) fail('--size: expected WxH, 64..4096');
+  if (!m || Number(m[1]) < 64 || Number(m[2]) < 64 || Number(m[1]) > 4096 || Number(m[2]) > 4096)
+    fail('--size: expected WxH, 64..4096');
   const [width, height] = [Number(m[1]), Number(m[2])];
   let kinds;
   try {
@@ -101,7 +110,10 @@ async function main() {
     if (!backgrounds.length) fail(`--backgrounds: no .jpg/.png/.webp images in ${values.backgrounds}`);
   }
   const pairs = Number(values.pairs);
-  if (!(pairs >= 0 && pairs <= 1)) fail(`--pairs ${values.pairs}: expected a share between 0 and 1 (0.4: two plates side by side in 40 % of the scenes with two or three)`);
+  if (!(pairs >= 0 && pairs <= 1))
+    fail(
+      `--pairs ${values.pairs}: expected a share between 0 and 1 (0.4: two plates side by side in 40 % of the scenes with two or three)`,
+    );
   const jobs = Math.max(1, Math.min(16, Number(values.jobs) || 2));
   const yolo = !values['no-yolo'];
   const started = performance.now();
@@ -113,14 +125,17 @@ async function main() {
     for (const { spec: s } of plan.plates) {
       const p = parsePlate(s.rows, s.hint ? { color: s.hint } : {});
       if (!p.valid || p.text !== s.text || p.country !== s.country || p.kind !== s.kind) {
-        fail(`scene ${plan.index + 1}: the grammar reads ${s.rows.join(' ')} as ${p.valid ? `${p.country} ${p.kind} ${p.text}` : `invalid (${p.reason})`}, expected ${s.country} ${s.kind}`);
+        fail(
+          `scene ${plan.index + 1}: the grammar reads ${s.rows.join(' ')} as ${p.valid ? `${p.country} ${p.kind} ${p.text}` : `invalid (${p.reason})`}, expected ${s.country} ${s.kind}`,
+        );
       }
     }
   }
   mkdirSync(join(out, 'images'), { recursive: true });
   if (yolo) mkdirSync(join(out, 'labels'), { recursive: true });
 
-  let done = 0, kept = 0;
+  let done = 0,
+    kept = 0;
   const progress = () => {
     if (++done % 500 === 0) console.error(`synth/scenes: ${done}/${count}`);
   };
@@ -128,23 +143,43 @@ async function main() {
   const job = { out, seed, planOpts, yolo, resume: values.resume };
   if (jobs === 1) kept = await renderAll({ ...job, indices: share(0) }, progress);
   else {
-    await Promise.all(Array.from({ length: jobs }, (_, w) => new Promise((ok, ko) => {
-      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { ...job, indices: share(w) } });
-      worker.on('message', (msg) => (msg.done ? progress() : (kept += msg.kept)));
-      worker.on('error', ko);
-      worker.on('exit', (code) => (code === 0 ? ok() : ko(new Error(`worker ${w} exited with ${code}`))));
-    })));
+    await Promise.all(
+      Array.from(
+        { length: jobs },
+        (_, w) =>
+          new Promise((ok, ko) => {
+            const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { ...job, indices: share(w) } });
+            worker.on('message', (msg) => (msg.done ? progress() : (kept += msg.kept)));
+            worker.on('error', ko);
+            worker.on('exit', (code) => (code === 0 ? ok() : ko(new Error(`worker ${w} exited with ${code}`))));
+          }),
+      ),
+    );
   }
 
   const labels = plans.map((plan) => sceneLabel(plan, imageName(plan.index)));
   writeFileSync(join(out, 'labels.jsonl'), labels.map((l) => JSON.stringify(l)).join('\n') + '\n');
   if (yolo) {
-    writeFileSync(join(out, 'dataset.yaml'), [
-      '# Ultralytics pose dataset: class = rows - 1, four corners clockwise from the plate\'s top-left.',
-      `path: ${out}`, 'train: images', 'val: images', 'kpt_shape: [4, 2]', 'flip_idx: [1, 0, 3, 2]', 'names:', '  0: one-row', '  1: two-row', '',
-    ].join('\n'));
+    writeFileSync(
+      join(out, 'dataset.yaml'),
+      [
+        "# Ultralytics pose dataset: class = rows - 1, four corners clockwise from the plate's top-left.",
+        `path: ${out}`,
+        'train: images',
+        'val: images',
+        'kpt_shape: [4, 2]',
+        'flip_idx: [1, 0, 3, 2]',
+        'names:',
+        '  0: one-row',
+        '  1: two-row',
+        '',
+      ].join('\n'),
+    );
   }
-  const tally = (items, key) => Object.fromEntries(Object.entries(items.reduce((acc, x) => ((acc[key(x)] = (acc[key(x)] ?? 0) + 1), acc), {})).sort());
+  const tally = (items, key) =>
+    Object.fromEntries(
+      Object.entries(items.reduce((acc, x) => ((acc[key(x)] = (acc[key(x)] ?? 0) + 1), acc), {})).sort(),
+    );
   const all = labels.flatMap((l) => l.plates);
   const widths = all.map((p) => p.box[2] / width).sort((a, b) => a - b);
   const manifest = {
@@ -168,11 +203,15 @@ async function main() {
       occluded: all.filter((p) => p.occluded > 0).length,
       pairs: all.filter((p) => p.paired_with !== undefined).length,
     },
-    plateWidthShare: widths.length ? { min: +widths[0].toFixed(3), median: +widths[widths.length >> 1].toFixed(3), max: +widths.at(-1).toFixed(3) } : null,
+    plateWidthShare: widths.length
+      ? { min: +widths[0].toFixed(3), median: +widths[widths.length >> 1].toFixed(3), max: +widths.at(-1).toFixed(3) }
+      : null,
     rates: { ...SCENE_RATES, pairs },
     renderer: { sharp: sharp.versions.sharp, libvips: sharp.versions.vips },
   };
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   const seconds = (performance.now() - started) / 1000;
-  console.log(`synth/scenes: wrote ${count} scenes (${all.length} plates) to ${out}${kept ? ` (${kept} kept from before)` : ''} in ${seconds.toFixed(1)} s`);
+  console.log(
+    `synth/scenes: wrote ${count} scenes (${all.length} plates) to ${out}${kept ? ` (${kept} kept from before)` : ''} in ${seconds.toFixed(1)} s`,
+  );
 }

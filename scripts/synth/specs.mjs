@@ -32,7 +32,9 @@ const format = (formats, name) => {
 const vnCar = format(VN_FORMATS, 'vn-car-letter-5');
 const vnMilitaryFormat = format(VN_FORMATS, 'vn-military');
 /** Province codes 10..99 that the grammar accepts (Circular 24/2023 Appendix 02). */
-export const VN_PROVINCES = Array.from({ length: 90 }, (_, i) => String(10 + i)).filter((p) => vnCar.check(`${p}A12345`) === null);
+export const VN_PROVINCES = Array.from({ length: 90 }, (_, i) => String(10 + i)).filter(
+  (p) => vnCar.check(`${p}A12345`) === null,
+);
 const VN_SERIES = vnCar.slots[2].allowed; // 20 letters of the circular + R
 const VN_MILITARY_FIRST = vnMilitaryFormat.slots[0].allowed;
 const VN_MILITARY_SECOND = vnMilitaryFormat.slots[1].allowed;
@@ -114,12 +116,21 @@ function vnProvince(random, avoid = []) {
 }
 
 function cnProvince(random) {
-  return chance(random, YUNNAN_SHARE) ? '云' : pick(random, CN_PROVINCES.filter((c) => c !== '云'));
+  return chance(random, YUNNAN_SHARE)
+    ? '云'
+    : pick(
+        random,
+        CN_PROVINCES.filter((c) => c !== '云'),
+      );
 }
 
 /** `n` serial characters of an ordinary plate: digits with 0-2 letters (no I, O). */
 function cnSerial(random, n) {
-  const letters = weighted(random, [[0, 55], [1, 33], [2, 12]]);
+  const letters = weighted(random, [
+    [0, 55],
+    [1, 33],
+    [2, 12],
+  ]);
   const chars = Array.from({ length: n }, () => pick(random, DIGITS));
   const positions = [...chars.keys()];
   for (let k = 0; k < letters; k++) {
@@ -165,7 +176,13 @@ function vnPrivate(random) {
 
 function vnCommercial(random) {
   const t = vnCarText(random);
-  return { ...t, kind: 'commercial', layout: chance(random, 0.3) ? 'two-row' : 'one-row', colour: 'yellow', hint: 'yellow' };
+  return {
+    ...t,
+    kind: 'commercial',
+    layout: chance(random, 0.3) ? 'two-row' : 'one-row',
+    colour: 'yellow',
+    hint: 'yellow',
+  };
 }
 
 function vnState(random) {
@@ -173,19 +190,34 @@ function vnState(random) {
   const r = random();
   if (r < 0.15) {
     const series = `${pick(random, 'ABCD')}${1 + Math.floor(random() * 9)}`;
-    return { ...vnMotorbikeText(random, vnProvince(random, [VN_CENTRAL]), series), kind: 'state', layout: 'two-row', colour: 'blue', hint: 'blue' };
+    return {
+      ...vnMotorbikeText(random, vnProvince(random, [VN_CENTRAL]), series),
+      kind: 'state',
+      layout: 'two-row',
+      colour: 'blue',
+      hint: 'blue',
+    };
   }
   const t =
-    r < 0.4 ? vnCarText(random, { province: VN_CENTRAL, series: pick(random, 'ABCDE') })
-    : r < 0.5 ? vnCarText(random, { series: 'CD' })
-    : vnCarText(random, { series: pick(random, 'ABCD') });
+    r < 0.4
+      ? vnCarText(random, { province: VN_CENTRAL, series: pick(random, 'ABCDE') })
+      : r < 0.5
+        ? vnCarText(random, { series: 'CD' })
+        : vnCarText(random, { series: pick(random, 'ABCD') });
   return { ...t, kind: 'state', layout: chance(random, 0.1) ? 'two-row' : 'one-row', colour: 'blue', hint: 'blue' };
 }
 
 function vnMilitary(random) {
   const unit = `${pick(random, VN_MILITARY_FIRST)}${pick(random, VN_MILITARY_SECOND)}`;
   const d = digits(random, 4);
-  return { text: `${unit}${d}`, display: `${unit}-${d.slice(0, 2)}-${d.slice(2)}`, kind: 'military', layout: chance(random, 0.2) ? 'two-row' : 'one-row', colour: 'red', hint: 'red' };
+  return {
+    text: `${unit}${d}`,
+    display: `${unit}-${d.slice(0, 2)}-${d.slice(2)}`,
+    kind: 'military',
+    layout: chance(random, 0.2) ? 'two-row' : 'one-row',
+    colour: 'red',
+    hint: 'red',
+  };
 }
 
 function vnForeign(random, series) {
@@ -194,17 +226,38 @@ function vnForeign(random, series) {
   const accent = series === 'NN' ? undefined : series; // NG, QT (and CV) in red
   if (chance(random, 0.3)) {
     // Older layout: country code first, `41-291-NG-01`.
-    const country = digits(random, 3), order = digits(random, 2);
-    return { text: `${province}${country}${series}${order}`, display: `${province}-${country}-${series}-${order}`, kind, layout: 'one-row', colour: 'white', accent };
+    const country = digits(random, 3),
+      order = digits(random, 2);
+    return {
+      text: `${province}${country}${series}${order}`,
+      display: `${province}-${country}-${series}-${order}`,
+      kind,
+      layout: 'one-row',
+      colour: 'white',
+      accent,
+    };
   }
   const d = digits(random, 5);
-  return { text: `${province}${series}${d}`, display: `${province}${series}-${d.slice(0, 3)}-${d.slice(3)}`, kind, layout: 'one-row', colour: 'white', accent };
+  return {
+    text: `${province}${series}${d}`,
+    display: `${province}${series}-${d.slice(0, 3)}-${d.slice(3)}`,
+    kind,
+    layout: 'one-row',
+    colour: 'white',
+    accent,
+  };
 }
 
 function vnTemporary(random) {
   const province = vnProvince(random, []);
   const d = digits(random, 5);
-  return { text: `T${province}${d}`, display: `T${province}-${dotted(d)}`, kind: 'temporary', layout: 'one-row', colour: 'white' };
+  return {
+    text: `T${province}${d}`,
+    display: `T${province}-${dotted(d)}`,
+    kind: 'temporary',
+    layout: 'one-row',
+    colour: 'white',
+  };
 }
 
 function cnOrdinaryText(random) {
@@ -222,17 +275,35 @@ function cnNewEnergy(random) {
   const head = `${cnProvince(random)}${pick(random, CN_LETTERS)}`;
   if (chance(random, 0.8)) {
     // Small (cars): energy letter (mostly D battery, F hybrid), a letter or digit, 4 digits.
-    const energy = weighted(random, [['D', 45], ['F', 25], [null, 30]]) ?? pick(random, CN_ENERGY);
+    const energy =
+      weighted(random, [
+        ['D', 45],
+        ['F', 25],
+        [null, 30],
+      ]) ?? pick(random, CN_ENERGY);
     const second = chance(random, 0.3) ? pick(random, CN_LETTERS) : pick(random, DIGITS);
     const serial = `${energy}${second}${digits(random, 4)}`;
-    return { text: `${head}${serial}`, display: `${head}·${serial}`, kind: 'new-energy', layout: 'one-row', colour: 'green' };
+    return {
+      text: `${head}${serial}`,
+      display: `${head}·${serial}`,
+      kind: 'new-energy',
+      layout: 'one-row',
+      colour: 'green',
+    };
   }
   const serial = `${digits(random, 5)}${pick(random, CN_LARGE_ENERGY)}`;
-  return { text: `${head}${serial}`, display: `${head}·${serial}`, kind: 'new-energy', layout: 'one-row', colour: 'yellow-green' };
+  return {
+    text: `${head}${serial}`,
+    display: `${head}·${serial}`,
+    kind: 'new-energy',
+    layout: 'one-row',
+    colour: 'yellow-green',
+  };
 }
 
 function cnEmbassy(random) {
-  const mission = digits(random, 3), vehicle = digits(random, 3);
+  const mission = digits(random, 3),
+    vehicle = digits(random, 3);
   return chance(random, 0.6)
     ? { text: `使${mission}${vehicle}`, display: `使${mission}·${vehicle}` }
     : { text: `${mission}${vehicle}使`, display: `${mission}·${vehicle}使` };
@@ -251,16 +322,29 @@ const MAKERS = {
   'cn-yellow': (r) => ({ ...cnOrdinaryText(r), kind: 'ordinary', layout: 'one-row', colour: 'yellow' }),
   'cn-yellow-two-row': (r) => ({ ...cnOrdinaryText(r), kind: 'ordinary', layout: 'two-row', colour: 'yellow' }),
   'cn-new-energy': cnNewEnergy,
-  'cn-trailer': (r) => ({ ...cnSuffixed(r, '挂'), kind: 'trailer', layout: chance(r, 0.7) ? 'two-row' : 'one-row', colour: 'yellow' }),
+  'cn-trailer': (r) => ({
+    ...cnSuffixed(r, '挂'),
+    kind: 'trailer',
+    layout: chance(r, 0.7) ? 'two-row' : 'one-row',
+    colour: 'yellow',
+  }),
   'cn-coach': (r) => ({ ...cnSuffixed(r, '学'), kind: 'coach', layout: 'one-row', colour: 'yellow' }),
   'cn-police': (r) => ({ ...cnSuffixed(r, '警'), kind: 'police', layout: 'one-row', colour: 'white', accent: '警' }),
-  'cn-hong-kong-macau': (r) => ({ ...cnSuffixed(r, chance(r, 0.7) ? '港' : '澳', '粤Z'), kind: 'hong-kong-macau', layout: 'one-row', colour: 'black' }),
+  'cn-hong-kong-macau': (r) => ({
+    ...cnSuffixed(r, chance(r, 0.7) ? '港' : '澳', '粤Z'),
+    kind: 'hong-kong-macau',
+    layout: 'one-row',
+    colour: 'black',
+  }),
   'cn-embassy': (r) => ({ ...cnEmbassy(r), kind: 'embassy', layout: 'one-row', colour: 'black', accent: '使' }),
 };
 
 /** Seed for sample `index` of a run seeded `seed`, and `stream` (0 spec, 1 rendering). */
 export function sampleSeed(seed, index, stream = 0) {
-  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35) ^ Math.imul(stream + 1, 0x27d4eb2f);
+  let h =
+    Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^
+    Math.imul(index + 1, 0xc2b2ae35) ^
+    Math.imul(stream + 1, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
   return (h ^ (h >>> 16)) >>> 0;
@@ -270,7 +354,10 @@ export function sampleSeed(seed, index, stream = 0) {
 export function resolveKinds(list) {
   if (!list) return Object.keys(SYNTH_KINDS);
   const out = new Set();
-  for (const k of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const k of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (k === 'vn' || k === 'cn') {
       for (const [name, v] of Object.entries(SYNTH_KINDS)) if (v.country === k.toUpperCase()) out.add(name);
     } else if (SYNTH_KINDS[k]) out.add(k);
@@ -285,7 +372,10 @@ export function resolveKinds(list) {
  */
 export function makeSpec(seed, index, kinds = Object.keys(SYNTH_KINDS)) {
   const random = mulberry32(sampleSeed(seed, index, 0));
-  const synthKind = weighted(random, kinds.map((k) => [k, SYNTH_KINDS[k].weight]));
+  const synthKind = weighted(
+    random,
+    kinds.map((k) => [k, SYNTH_KINDS[k].weight]),
+  );
   const s = MAKERS[synthKind](random);
   return { synthKind, country: SYNTH_KINDS[synthKind].country, ...s, rows: printedRows(s) };
 }

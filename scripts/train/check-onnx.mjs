@@ -52,7 +52,10 @@ async function preprocess(spec) {
     const [x, y, w, h] = box.split(',').map(Number);
     img = img.extract({ left: Math.round(x), top: Math.round(y), width: Math.round(w), height: Math.round(h) });
   }
-  const { data, info } = await img.resize(W, H, { fit: 'fill', kernel: 'linear' }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await img
+    .resize(W, H, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const out = new Float32Array(W * H);
   for (let i = 0; i < W * H; i++) {
     const c = info.channels;
@@ -77,9 +80,16 @@ function greedyDecode(probs, T, K) {
     for (let t = start; t < Math.min(T, start + segment); t++) {
       let best = 0;
       let p = probs[t * K];
-      for (let k = 1; k < K; k++) if (probs[t * K + k] > p) { p = probs[t * K + k]; best = k; }
+      for (let k = 1; k < K; k++)
+        if (probs[t * K + k] > p) {
+          p = probs[t * K + k];
+          best = k;
+        }
       if (best !== 0 && best === prev) confidence[confidence.length - 1] = Math.max(confidence.at(-1), p);
-      else if (best !== 0) { text += charset[best]; confidence.push(p); }
+      else if (best !== 0) {
+        text += charset[best];
+        confidence.push(p);
+      }
       prev = best;
     }
     if (text) rows.push(text);
@@ -96,7 +106,9 @@ async function read(sess, input) {
 
 const fmt = (r) => `${r.text}  [${r.confidence.map((c) => c.toFixed(3)).join(' ')}]`;
 const sess = await session(Number(threadsArg ?? 1));
-console.log(`model ${modelPath} sha256 ${manifest.sha256.slice(0, 12)}… input [N,1,${H},${W}] charset ${charset.length}`);
+console.log(
+  `model ${modelPath} sha256 ${manifest.sha256.slice(0, 12)}… input [N,1,${H},${W}] charset ${charset.length}`,
+);
 
 for (const spec of images) console.log(`${spec}: ${fmt(await read(sess, await preprocess(spec)))}`);
 
@@ -112,7 +124,9 @@ if (refPath) {
     );
     const ok = got.text === r.text && got.confidence.length === r.confidence.length && maxDiff < 1e-3;
     failed ||= !ok;
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${r.folder}/${r.image} label ${r.label} onnx ${fmt(got)} torch ${r.text} (max prob diff ${maxDiff.toExponential(1)})`);
+    console.log(
+      `${ok ? 'ok  ' : 'FAIL'} ${r.folder}/${r.image} label ${r.label} onnx ${fmt(got)} torch ${r.text} (max prob diff ${maxDiff.toExponential(1)})`,
+    );
   }
 }
 
@@ -129,7 +143,9 @@ if (benchRuns > 0) {
     }
     ms.sort((a, b) => a - b);
     const q = (f) => ms[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(3);
-    console.log(`bench threads=${threads} runs=${benchRuns}: median ${q(0.5)} ms, p95 ${q(0.95)} ms, min ${ms[0].toFixed(3)} ms`);
+    console.log(
+      `bench threads=${threads} runs=${benchRuns}: median ${q(0.5)} ms, p95 ${q(0.95)} ms, min ${ms[0].toFixed(3)} ms`,
+    );
   }
 }
 process.exit(failed ? 1 : 0);

@@ -57,15 +57,19 @@ if (opts.help) usage();
 if (!opts.data) usage('--data is required: a labels.tsv folder whose rows have a plate box');
 if (!opts.out) usage('--out is required: the folder to write');
 const context = Number(opts.context);
-if (!Number.isFinite(context) || context < 0 || context > 1) usage(`--context must be a number from 0 to 1, got "${opts.context}"`);
+if (!Number.isFinite(context) || context < 0 || context > 1)
+  usage(`--context must be a number from 0 to 1, got "${opts.context}"`);
 
 const dataDir = resolve(opts.data);
 const sourceName = basename(dataDir);
 if (!existsSync(join(dataDir, 'labels.tsv'))) usage(`--data ${dataDir} holds no labels.tsv`);
-const lines = readFileSync(join(dataDir, 'labels.tsv'), 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = readFileSync(join(dataDir, 'labels.tsv'), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const header = lines[0].split('\t');
 const col = (name) => header.indexOf(name);
-for (const need of ['image', 'x', 'y', 'w', 'h', 'plate']) if (col(need) < 0) usage(`${dataDir}/labels.tsv has no "${need}" column`);
+for (const need of ['image', 'x', 'y', 'w', 'h', 'plate'])
+  if (col(need) < 0) usage(`${dataDir}/labels.tsv has no "${need}" column`);
 
 /** The four corners' bounding box. */
 function quadBox(q) {
@@ -105,14 +109,21 @@ try {
       counts.heldOut++;
       continue;
     }
-    const box = { x: Number(cells[col('x')]), y: Number(cells[col('y')]), w: Number(cells[col('w')]), h: Number(cells[col('h')]) };
+    const box = {
+      x: Number(cells[col('x')]),
+      y: Number(cells[col('y')]),
+      w: Number(cells[col('w')]),
+      h: Number(cells[col('h')]),
+    };
     if (!(box.w > 0 && box.h > 0)) {
       skip('no box');
       continue;
     }
     const { data, info } = await sharp(join(dataDir, image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const frame = { width: info.width, height: info.height, data };
-    const found = (await engine.detect(frame)).map((d) => ({ d, iou: iou(quadBox(d.corners), box) })).sort((a, b) => b.iou - a.iou)[0];
+    const found = (await engine.detect(frame))
+      .map((d) => ({ d, iou: iou(quadBox(d.corners), box) }))
+      .sort((a, b) => b.iou - a.iou)[0];
     if (!found || found.iou < MIN_IOU) {
       skip('detector missed the plate');
       continue;
@@ -133,9 +144,22 @@ try {
     const grey = Buffer.alloc(outW * outH);
     for (let i = 0; i < grey.length; i++) grey[i] = Math.max(0, Math.min(255, Math.round((luma[i] + 1) * 127.5)));
     const name = `images/${String(counts.written).padStart(5, '0')}.png`;
-    await sharp(grey, { raw: { width: outW, height: outH, channels: 1 } }).png().toFile(join(outDir, name));
+    await sharp(grey, { raw: { width: outW, height: outH, channels: 1 } })
+      .png()
+      .toFile(join(outDir, name));
     const inner = { x: (outW * context) / (1 + 2 * context), y: (outH * context) / (1 + 2 * context) };
-    rows.push([name, inner.x.toFixed(2), inner.y.toFixed(2), (outW - 2 * inner.x).toFixed(2), (outH - 2 * inner.y).toFixed(2), ...carried.map((name) => cells[col(name)] ?? ''), image, found.iou.toFixed(3)].join('\t'));
+    rows.push(
+      [
+        name,
+        inner.x.toFixed(2),
+        inner.y.toFixed(2),
+        (outW - 2 * inner.x).toFixed(2),
+        (outH - 2 * inner.y).toFixed(2),
+        ...carried.map((name) => cells[col(name)] ?? ''),
+        image,
+        found.iou.toFixed(3),
+      ].join('\t'),
+    );
     counts.written++;
   }
 } finally {
@@ -162,4 +186,6 @@ writeFileSync(
     2,
   )}\n`,
 );
-console.log(`detector-crops: ${counts.written} crops of ${counts.rows} rows (${counts.heldOut} held out, not written; skipped ${JSON.stringify(counts.skipped)}) → ${outDir}`);
+console.log(
+  `detector-crops: ${counts.written} crops of ${counts.rows} rows (${counts.heldOut} held out, not written; skipped ${JSON.stringify(counts.skipped)}) → ${outDir}`,
+);

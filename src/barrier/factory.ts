@@ -50,12 +50,28 @@ export function createBarrier(config: BarrierConfig, deps: BarrierDeps): BuiltBa
       return null;
     case 'lcus':
       return {
-        driver: new LcusDriver({ device: config.device!, baudRate: config.baud, channel: config.channel, pulseMs: config.pulseMs, clock, log, onStatus }),
+        driver: new LcusDriver({
+          device: config.device!,
+          baudRate: config.baud,
+          channel: config.channel,
+          pulseMs: config.pulseMs,
+          clock,
+          log,
+          onStatus,
+        }),
         simulator: null,
       };
     case 'modbus':
     case 'simulator': {
-      const simulator = config.driver === 'simulator' ? new ModbusRelaySimulator({ clock, address: config.address, openRelay: config.coil, timings: deps.simulatorTimings }) : null;
+      const simulator =
+        config.driver === 'simulator'
+          ? new ModbusRelaySimulator({
+              clock,
+              address: config.address,
+              openRelay: config.coil,
+              timings: deps.simulatorTimings,
+            })
+          : null;
       const driver = new ModbusRelayDriver({
         device: config.device ?? 'simulator',
         baudRate: config.baud,

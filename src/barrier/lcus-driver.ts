@@ -109,12 +109,18 @@ export class LcusDriver implements BarrierDriver {
     try {
       await this.link.write(off, Number.POSITIVE_INFINITY);
     } catch (err) {
-      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not send the owed off frame; retrying when the port is back');
+      this.opts.log.error(
+        { device: this.opts.device, err: (err as Error).message },
+        'could not send the owed off frame; retrying when the port is back',
+      );
       return;
     }
     this.releaseOwed = false;
     this.fault = null;
-    this.opts.log.warn({ device: this.opts.device, channel: this.opts.channel }, 'sent the off frame owed by a pulse cut short');
+    this.opts.log.warn(
+      { device: this.opts.device, channel: this.opts.channel },
+      'sent the off frame owed by a pulse cut short',
+    );
     this.emit();
   }
 
@@ -124,7 +130,9 @@ export class LcusDriver implements BarrierDriver {
     if (reason === 'error' || sent.length > 0) {
       // Something other than the port failed, or the off frame could not be sent: the contact
       // may be stuck closed. A fault until the owed off frame is written on the reopened port.
-      this.fault = this.releaseOwed ? `channel ${this.opts.channel} may be held on (${message}): its off frame is sent when the port is back` : message;
+      this.fault = this.releaseOwed
+        ? `channel ${this.opts.channel} may be held on (${message}): its off frame is sent when the port is back`
+        : message;
       this.opts.log.error({ device: this.opts.device, err: this.fault }, 'barrier fault');
       this.emit();
     }

@@ -11,7 +11,15 @@ import {
   ModbusException,
 } from './modbus-rtu.js';
 import { LinkError, SerialLink, type PortFactory } from './serial-link.js';
-import type { BarrierDriver, BarrierInputs, BarrierState, BarrierStatus, BarrierStatusListener, OpenFailure, OpenResult } from './types.js';
+import type {
+  BarrierDriver,
+  BarrierInputs,
+  BarrierState,
+  BarrierStatus,
+  BarrierStatusListener,
+  OpenFailure,
+  OpenResult,
+} from './types.js';
 
 /** Discrete input numbers (0-based) of what is wired; leave out what is not. */
 export interface InputMapping {
@@ -40,7 +48,8 @@ export interface ModbusDriverOptions {
   onStatus?: BarrierStatusListener;
 }
 
-const frameLength = (request: Buffer) => (buf: Buffer) => (buf.length < 2 ? null : buf[1]! & 0x80 ? 5 : expectedResponseLength(request));
+const frameLength = (request: Buffer) => (buf: Buffer) =>
+  buf.length < 2 ? null : buf[1]! & 0x80 ? 5 : expectedResponseLength(request);
 
 /**
  * A Modbus RTU relay module: the open relay is pulsed (or flashed), and the discrete inputs, when
@@ -109,7 +118,9 @@ export class ModbusRelayDriver implements BarrierDriver {
   status(): BarrierStatus {
     // Before the first open attempt has ended there is no error yet: unknown, not fault. A
     // contact that may be held closed comes first: it is what the operator must know.
-    const fault = this.releaseFault ?? (!this.link.isOpen ? this.link.error : (this.boardError ?? this.openFault ?? this.limitsConflict()));
+    const fault =
+      this.releaseFault ??
+      (!this.link.isOpen ? this.link.error : (this.boardError ?? this.openFault ?? this.limitsConflict()));
     return {
       state: fault ? 'fault' : this.link.isOpen ? this.stateFromInputs() : 'unknown',
       inputs: this.inputCount ? this.inputs : null,
@@ -135,7 +146,10 @@ export class ModbusRelayDriver implements BarrierDriver {
       const first = await this.pulse(deadlineAt, sent);
       if (first) return this.endAwait(first);
       if (await this.openLimitWithin(this.opts.openTimeoutMs)) return this.confirmed(sent);
-      this.opts.log.warn({ device: this.opts.device, timeoutMs: this.opts.openTimeoutMs }, 'no open limit: retrying once');
+      this.opts.log.warn(
+        { device: this.opts.device, timeoutMs: this.opts.openTimeoutMs },
+        'no open limit: retrying once',
+      );
       // The one retry is decided and sent now, on a port that is open now: never a late open.
       const retry = await this.pulse(this.opts.clock.monotonic(), sent);
       if (retry) return this.endAwait(retry);
@@ -161,10 +175,16 @@ export class ModbusRelayDriver implements BarrierDriver {
       await this.writeCoil(off, Number.POSITIVE_INFINITY, []);
       this.releaseOwed = false;
       this.releaseFault = null;
-      this.opts.log.warn({ device: this.opts.device, coil: this.opts.coil }, 'released the open contact that may have been left closed');
+      this.opts.log.warn(
+        { device: this.opts.device, coil: this.opts.coil },
+        'released the open contact that may have been left closed',
+      );
       this.emit();
     } catch (err) {
-      this.opts.log.error({ device: this.opts.device, err: (err as Error).message }, 'could not release the open contact; retrying');
+      this.opts.log.error(
+        { device: this.opts.device, err: (err as Error).message },
+        'could not release the open contact; retrying',
+      );
     } finally {
       this.releasing = false;
     }
@@ -193,7 +213,9 @@ export class ModbusRelayDriver implements BarrierDriver {
   private async pulse(deadlineAt: number, sent: string[]): Promise<OpenResult | null> {
     const { address, coil } = this.opts;
     const flash = this.opts.mode === 'flash';
-    const on = flash ? encodeFlash(address, coil, Math.max(1, Math.round(this.opts.pulseMs / 100))) : encodeWriteCoil(address, coil, true);
+    const on = flash
+      ? encodeFlash(address, coil, Math.max(1, Math.round(this.opts.pulseMs / 100)))
+      : encodeWriteCoil(address, coil, true);
     try {
       await this.writeCoil(on, deadlineAt, sent);
     } catch (err) {
@@ -239,7 +261,8 @@ export class ModbusRelayDriver implements BarrierDriver {
     let reason: OpenFailure = 'error';
     // Refused before anything was written: dropped. Once written, the board may have acted:
     // whatever failed after that is an error, never a clean refusal.
-    if (err instanceof LinkError && !err.written && (err.reason === 'port-closed' || err.reason === 'deadline')) reason = err.reason;
+    if (err instanceof LinkError && !err.written && (err.reason === 'port-closed' || err.reason === 'deadline'))
+      reason = err.reason;
     if (reason === 'error') {
       this.boardError = message;
       this.opts.log.error({ device: this.opts.device, err: message }, 'barrier fault');
@@ -284,7 +307,12 @@ export class ModbusRelayDriver implements BarrierDriver {
     if (!this.inputCount || !this.link.isOpen) return;
     const request = encodeReadInputs(this.opts.address, 0, this.inputCount);
     try {
-      const frame = await this.link.request(request, this.opts.clock.monotonic() + this.opts.pollMs, frameLength(request), this.opts.responseTimeoutMs);
+      const frame = await this.link.request(
+        request,
+        this.opts.clock.monotonic() + this.opts.pollMs,
+        frameLength(request),
+        this.opts.responseTimeoutMs,
+      );
       const bits = decodeReadInputsResponse(frame, this.opts.address, this.inputCount);
       const inputs: BarrierInputs = {};
       for (const key of ['openLimit', 'closedLimit', 'loop'] as const) {

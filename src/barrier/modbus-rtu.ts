@@ -50,7 +50,8 @@ function checkAddress(address: number): void {
 }
 
 function check16(what: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`${what} must be 0..65535, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff)
+    throw new RangeError(`${what} must be 0..65535, got ${value}`);
 }
 
 function writeCoilValue(address: number, coil: number, value: number): Buffer {
@@ -66,7 +67,8 @@ export function encodeWriteCoil(address: number, coil: number, on: boolean): Buf
 
 /** Flash on (Waveshare V2 layout, above): relay `coil` closes for tenths × 100 ms, then opens. */
 export function encodeFlash(address: number, coil: number, tenths: number): Buffer {
-  if (!Number.isInteger(coil) || coil < 0 || coil > 0xff) throw new RangeError(`flash relay must be 0..255, got ${coil}`);
+  if (!Number.isInteger(coil) || coil < 0 || coil > 0xff)
+    throw new RangeError(`flash relay must be 0..255, got ${coil}`);
   if (!Number.isInteger(tenths) || tenths < 1 || tenths > 0xffff) {
     throw new RangeError(`flash time must be 1..65535 tenths of a second, got ${tenths}`);
   }
@@ -77,7 +79,8 @@ export function encodeFlash(address: number, coil: number, tenths: number): Buff
 export function encodeReadInputs(address: number, start: number, count: number): Buffer {
   checkAddress(address);
   check16('start input', start);
-  if (!Number.isInteger(count) || count < 1 || count > 2000) throw new RangeError(`input count must be 1..2000, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > 2000)
+    throw new RangeError(`input count must be 1..2000, got ${count}`);
   return withCrc(Buffer.from([address, FC_READ_DISCRETE_INPUTS, start >>> 8, start & 0xff, count >>> 8, count & 0xff]));
 }
 
@@ -115,7 +118,8 @@ function openResponse(frame: Uint8Array, address: number, fn: number): Uint8Arra
 /** A 05 response must echo the request byte for byte. */
 export function decodeWriteCoilResponse(frame: Uint8Array, request: Uint8Array): void {
   openResponse(frame, request[0]!, FC_WRITE_SINGLE_COIL);
-  if (Buffer.compare(Buffer.from(frame), Buffer.from(request)) !== 0) throw new Error('Modbus write-coil response does not echo the request');
+  if (Buffer.compare(Buffer.from(frame), Buffer.from(request)) !== 0)
+    throw new Error('Modbus write-coil response does not echo the request');
 }
 
 /** A 02 response: byte count, then inputs packed LSB first. Returns `count` booleans. */

@@ -63,7 +63,8 @@ export class SerialLink {
   private reopenWaitMs: number;
   private lastError: string | null = null;
   private turn: Promise<unknown> = Promise.resolve();
-  private pending: { need: (buf: Buffer) => number | null; buf: Buffer; done: (frame: Buffer | Error) => void } | null = null;
+  private pending: { need: (buf: Buffer) => number | null; buf: Buffer; done: (frame: Buffer | Error) => void } | null =
+    null;
 
   constructor(private readonly opts: SerialLinkOptions) {
     this.reopenWaitMs = opts.reopenInitialMs ?? 500;
@@ -182,7 +183,8 @@ export class SerialLink {
       // The request is on the wire: whatever fails now (the port lost, no answer) came after the
       // device could have acted on it, even if the loss was noticed while the write was under way.
       return response.catch((err: unknown) => {
-        if (err instanceof LinkError && !err.written) throw new LinkError(err.reason, `${err.message}, after the request was written`, true);
+        if (err instanceof LinkError && !err.written)
+          throw new LinkError(err.reason, `${err.message}, after the request was written`, true);
         throw err;
       });
     });
@@ -197,11 +199,18 @@ export class SerialLink {
   private writeNow(bytes: Buffer, deadlineAt: number): Promise<void> {
     const port = this.port;
     if (!this.open || !port?.isOpen) {
-      return Promise.reject(new LinkError('port-closed', `${this.opts.path}: port not open (${this.lastError ?? 'opening'}), not sent`));
+      return Promise.reject(
+        new LinkError('port-closed', `${this.opts.path}: port not open (${this.lastError ?? 'opening'}), not sent`),
+      );
     }
     const now = this.opts.clock.monotonic();
     if (now > deadlineAt) {
-      return Promise.reject(new LinkError('deadline', `${this.opts.path}: deadline passed ${Math.round(now - deadlineAt)} ms ago, not sent`));
+      return Promise.reject(
+        new LinkError(
+          'deadline',
+          `${this.opts.path}: deadline passed ${Math.round(now - deadlineAt)} ms ago, not sent`,
+        ),
+      );
     }
     return new Promise((resolve, reject) => {
       port.write(bytes, (err) => {

@@ -38,8 +38,7 @@ export type OpenFailure =
   | 'no-open-limit';
 
 export type OpenResult =
-  | { ok: true; sent: string[]; confirmed: boolean }
-  | { ok: false; reason: OpenFailure; error: string; sent: string[] };
+  { ok: true; sent: string[]; confirmed: boolean } | { ok: false; reason: OpenFailure; error: string; sent: string[] };
 
 export interface BarrierDriver extends Service {
   /** Asks the barrier to open, if this can still be done before `deadlineAt` (monotonic ms). */

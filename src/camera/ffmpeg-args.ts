@@ -16,8 +16,12 @@ export interface FfmpegArgsOptions {
  * frames of exactly width×height at `fps`, written back to back on stdout.
  */
 export function ffmpegArgs({ input, fps, width, height }: FfmpegArgsOptions): string[] {
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
-    if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
   if (!(fps > 0) || !Number.isFinite(fps)) throw new RangeError(`fps must be positive, got ${fps}`);
   return [

@@ -68,7 +68,8 @@ export interface LiveStream {
 }
 
 /** A lane's live video: how to open it, or why there is none. */
-export type LaneLiveStream = { laneId: string; open(sink: LiveStreamSink): LiveStream } | { laneId: string; unavailable: string };
+export type LaneLiveStream =
+  { laneId: string; open(sink: LiveStreamSink): LiveStream } | { laneId: string; unavailable: string };
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, maxMs: 30_000 };
 const DEFAULT_STALL_MS = 10_000;
@@ -77,7 +78,11 @@ const MIN_FIRST_OUTPUT_MS = 10_000;
 const TS_PACKET = 188;
 
 /** Each camera's live stream, or why it has none. */
-export function liveStreams(cameras: readonly LiveStreamCamera[], deps: LiveStreamDeps, options: LiveStreamOptions = {}): LaneLiveStream[] {
+export function liveStreams(
+  cameras: readonly LiveStreamCamera[],
+  deps: LiveStreamDeps,
+  options: LiveStreamOptions = {},
+): LaneLiveStream[] {
   const settings = {
     maxWidth: options.maxWidth ?? 960,
     killGraceMs: options.killGraceMs ?? 2_000,
@@ -162,7 +167,8 @@ export function liveVideoSize(width: number, height: number, maxWidth: number): 
  */
 export function liveVideoArgs(input: FfmpegInput, size: { width: number; height: number }): string[] {
   const { width, height } = size;
-  if (![width, height].every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`bad video size ${width}x${height}`);
+  if (![width, height].every((v) => Number.isInteger(v) && v > 0))
+    throw new RangeError(`bad video size ${width}x${height}`);
   return [
     // The camera's own input options, so both read a camera the same way.
     ...ffmpegInputArgs(input),

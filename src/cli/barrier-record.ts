@@ -42,7 +42,12 @@ export class CliOpenRecord {
     let store: Store;
     try {
       // No wait: a lock held is the daemon running, not a moment's contention.
-      store = openStore(ctx, { dataDir: config.dataDir, siteId: config.site.id, config: config.store, busyTimeoutMs: 0 });
+      store = openStore(ctx, {
+        dataDir: config.dataDir,
+        siteId: config.site.id,
+        config: config.store,
+        busyTimeoutMs: 0,
+      });
     } catch (err) {
       if (err instanceof StoreLockedError) {
         throw new OpenNotRecordable(
@@ -60,16 +65,33 @@ export class CliOpenRecord {
   requested(who: CliOperator, deadlineMs: number): { action: string; request: string } {
     const append = (type: 'operator.action' | 'barrier.actuation', payload: Record<string, unknown>) =>
       this.store.events.append({ type, laneId: this.laneId, payload });
-    const request = { cause: 'manual-open' as const, holdId: null, decisionId: null, plate: null, driver: this.driver, deadlineMs, source: 'cli' as const };
+    const request = {
+      cause: 'manual-open' as const,
+      holdId: null,
+      decisionId: null,
+      plate: null,
+      driver: this.driver,
+      deadlineMs,
+      source: 'cli' as const,
+    };
     try {
       return this.store.events.transaction(() => {
-        const action = append('operator.action', { action: 'manual-open', holdId: null, plate: null, holdReason: null, ...who, source: 'cli' });
+        const action = append('operator.action', {
+          action: 'manual-open',
+          holdId: null,
+          plate: null,
+          holdReason: null,
+          ...who,
+          source: 'cli',
+        });
         const event = append('barrier.actuation', requestedPayload(request));
         this.request = { event, startedAt: this.clock.monotonic() };
         return { action: action.eventId, request: event.eventId };
       });
     } catch (err) {
-      throw new OpenNotRecordable(`refused: the open could not be recorded, so it was not sent: ${(err as Error).message}`);
+      throw new OpenNotRecordable(
+        `refused: the open could not be recorded, so it was not sent: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -77,7 +99,12 @@ export class CliOpenRecord {
   result(result: OpenResult): string {
     const request = this.request!;
     const durationMs = Math.round(this.clock.monotonic() - request.startedAt);
-    const { payload } = resultPayload(result, { requestId: request.event.eventId, cause: 'manual-open', driver: this.driver, durationMs });
+    const { payload } = resultPayload(result, {
+      requestId: request.event.eventId,
+      cause: 'manual-open',
+      driver: this.driver,
+      durationMs,
+    });
     return this.store.events.append({ type: 'barrier.actuation', laneId: this.laneId, payload }).eventId;
   }
 

@@ -59,12 +59,25 @@ interface Options {
   action: 'open' | 'status';
 }
 
-const SERIAL_OPTIONS = ['driver', 'device', 'address', 'channel', 'baud', 'pulse-ms', 'mode', 'open-limit', 'closed-limit', 'loop', 'open-timeout-ms'] as const;
+const SERIAL_OPTIONS = [
+  'driver',
+  'device',
+  'address',
+  'channel',
+  'baud',
+  'pulse-ms',
+  'mode',
+  'open-limit',
+  'closed-limit',
+  'loop',
+  'open-timeout-ms',
+] as const;
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a whole number ${min}..${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number ${min}..${max}, got "${value}"`);
   return n;
 }
 
@@ -99,20 +112,28 @@ export function parseBarrierArgs(args: string[]): Options {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || (positionals[0] !== 'open' && positionals[0] !== 'status')) {
-    throw new UsageError(`expected one action, open or status, got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`);
+    throw new UsageError(
+      `expected one action, open or status, got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`,
+    );
   }
   const action: Options['action'] = positionals[0];
   const common = { verbose: values.verbose ?? false, action };
   if (values.config !== undefined) {
     for (const name of SERIAL_OPTIONS) {
-      if (values[name] !== undefined) throw new UsageError(`--${name}: with --config the lane's barrier is used as configured`);
+      if (values[name] !== undefined)
+        throw new UsageError(`--${name}: with --config the lane's barrier is used as configured`);
     }
     if (values.unrecorded) throw new UsageError('--unrecorded: with --config an open is always recorded');
     if (!values.lane) throw new UsageError('--lane is required with --config (the lane whose barrier to use)');
-    return { ...common, barrier: { lane: { config: values.config, id: values.lane } }, operator: action === 'open' ? operatorOf(values.operator, values.reason) : noOperator(values) };
+    return {
+      ...common,
+      barrier: { lane: { config: values.config, id: values.lane } },
+      operator: action === 'open' ? operatorOf(values.operator, values.reason) : noOperator(values),
+    };
   }
   for (const name of ['lane', 'operator', 'reason'] as const) {
-    if (values[name] !== undefined) throw new UsageError(`--${name} is for --config (only an open on a configured lane is recorded)`);
+    if (values[name] !== undefined)
+      throw new UsageError(`--${name} is for --config (only an open on a configured lane is recorded)`);
   }
   if (action === 'open' && !values.unrecorded) {
     throw new UsageError(
@@ -126,19 +147,32 @@ export function parseBarrierArgs(args: string[]): Options {
 function operatorOf(operator: string | undefined, reason: string | undefined): CliOperator {
   const who = operator?.trim() ?? '';
   const why = reason?.trim() ?? '';
-  if (!who || who.length > 64) throw new UsageError(operator === undefined ? '--operator is required to open (who opens: recorded)' : '--operator must be 1..64 characters');
-  if (why.length < 3 || why.length > 500) throw new UsageError(reason === undefined ? '--reason is required to open (why: recorded)' : '--reason must be 3..500 characters');
+  if (!who || who.length > 64)
+    throw new UsageError(
+      operator === undefined
+        ? '--operator is required to open (who opens: recorded)'
+        : '--operator must be 1..64 characters',
+    );
+  if (why.length < 3 || why.length > 500)
+    throw new UsageError(
+      reason === undefined ? '--reason is required to open (why: recorded)' : '--reason must be 3..500 characters',
+    );
   return { operator: who, reason: why };
 }
 
 function noOperator(values: { operator?: string; reason?: string }): null {
-  if (values.operator !== undefined || values.reason !== undefined) throw new UsageError('--operator and --reason are for open');
+  if (values.operator !== undefined || values.reason !== undefined)
+    throw new UsageError('--operator and --reason are for open');
   return null;
 }
 
 function parseDevice(values: Partial<Record<(typeof SERIAL_OPTIONS)[number], string>>): DeviceOptions {
   if (values.driver !== 'lcus' && values.driver !== 'modbus') {
-    throw new UsageError(values.driver === undefined ? '--driver is required (lcus or modbus), or --config FILE --lane ID' : `--driver must be lcus or modbus, got "${values.driver}"`);
+    throw new UsageError(
+      values.driver === undefined
+        ? '--driver is required (lcus or modbus), or --config FILE --lane ID'
+        : `--driver must be lcus or modbus, got "${values.driver}"`,
+    );
   }
   if (!values.device) throw new UsageError('--device is required (e.g. /dev/serial/by-id/usb-...)');
   const modbus = values.driver === 'modbus';
@@ -179,7 +213,14 @@ function describeStatus(s: BarrierStatus, wired: boolean): string {
 
 function deviceDriver(o: DeviceOptions, log: Logger): BarrierDriver {
   if (o.driver === 'lcus') {
-    return new LcusDriver({ device: o.device, baudRate: o.baud, channel: o.channel, pulseMs: o.pulseMs, clock: systemClock, log });
+    return new LcusDriver({
+      device: o.device,
+      baudRate: o.baud,
+      channel: o.channel,
+      pulseMs: o.pulseMs,
+      clock: systemClock,
+      log,
+    });
   }
   return new ModbusRelayDriver({
     device: o.device,
@@ -213,7 +254,14 @@ interface Target {
 async function resolveTarget(o: Options, log: Logger): Promise<Target> {
   if ('device' in o.barrier) {
     const d = o.barrier.device;
-    return { driver: deviceDriver(d, log), device: d.device, wired: Object.values(d.inputs).some((n) => n !== undefined), deadlineMs: COMMAND_DEADLINE_MS, config: null, laneId: null };
+    return {
+      driver: deviceDriver(d, log),
+      device: d.device,
+      wired: Object.values(d.inputs).some((n) => n !== undefined),
+      deadlineMs: COMMAND_DEADLINE_MS,
+      config: null,
+      laneId: null,
+    };
   }
   const { config: path, id } = o.barrier.lane;
   let config: Config;
@@ -224,10 +272,13 @@ async function resolveTarget(o: Options, log: Logger): Promise<Target> {
     throw err;
   }
   const lane = config.lanes.find((l) => l.id === id);
-  if (!lane) throw new UsageError(`--lane: no lane "${id}" in ${path}; lanes: ${config.lanes.map((l) => l.id).join(', ')}`);
+  if (!lane)
+    throw new UsageError(`--lane: no lane "${id}" in ${path}; lanes: ${config.lanes.map((l) => l.id).join(', ')}`);
   const { barrier } = lane;
   if (barrier.driver !== 'lcus' && barrier.driver !== 'modbus') {
-    throw new UsageError(`--lane: lane ${id}'s barrier is driver ${barrier.driver}: ${barrier.driver === 'none' ? 'nothing to drive' : 'a simulated board lives in the daemon'}`);
+    throw new UsageError(
+      `--lane: lane ${id}'s barrier is driver ${barrier.driver}: ${barrier.driver === 'none' ? 'nothing to drive' : 'a simulated board lives in the daemon'}`,
+    );
   }
   const driver = createBarrier(barrier, { clock: systemClock, log })!.driver;
   const wired = barrier.driver === 'modbus' && Object.values(barrier.inputs).some((n) => n !== undefined);
@@ -269,10 +320,13 @@ export async function barrierCommand(args: string[]): Promise<number> {
   try {
     const waitUntil = systemClock.monotonic() + PORT_WAIT_MS;
     // The first attempt either opens the port or says why not (missing, busy, no permission).
-    while (!driver.status().portOpen && !driver.status().lastError && systemClock.monotonic() < waitUntil) await sleep(systemClock, 20);
+    while (!driver.status().portOpen && !driver.status().lastError && systemClock.monotonic() < waitUntil)
+      await sleep(systemClock, 20);
     if (!driver.status().portOpen) {
       const error = driver.status().lastError ?? 'timed out';
-      const busy = /lock|busy/i.test(error) ? ' (in use by another program: if the daemon runs, open from the operators\' page or with central\'s barrier.open command)' : '';
+      const busy = /lock|busy/i.test(error)
+        ? " (in use by another program: if the daemon runs, open from the operators' page or with central's barrier.open command)"
+        : '';
       process.stderr.write(`smartgate barrier: could not open ${target.device}: ${error}${busy}\n`);
       return 1;
     }
@@ -284,9 +338,13 @@ export async function barrierCommand(args: string[]): Promise<number> {
       for (const frame of result.sent) process.stdout.write(`sent: ${frame}\n`);
       if (record && recorded) {
         try {
-          process.stdout.write(`recorded: operator.action ${recorded.action}, barrier.actuation ${recorded.request} then ${record.result(result)}\n`);
+          process.stdout.write(
+            `recorded: operator.action ${recorded.action}, barrier.actuation ${recorded.request} then ${record.result(result)}\n`,
+          );
         } catch (err) {
-          process.stderr.write(`smartgate barrier: the open was recorded, its result could not be: ${(err as Error).message}\n`);
+          process.stderr.write(
+            `smartgate barrier: the open was recorded, its result could not be: ${(err as Error).message}\n`,
+          );
           code = 1;
         }
       }

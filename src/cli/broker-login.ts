@@ -41,21 +41,26 @@ export function brokerLogin(values: LoginValues, problems: string[]): BrokerLogi
   const before = problems.length;
   const url = values['mqtt-url'];
   if (!url) problems.push('--mqtt-url: required');
-  else if (!MQTT_URL_SCHEME.test(url)) problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
-  if ((values.cert === undefined) !== (values.key === undefined)) problems.push('--cert and --key: give both, or neither');
+  else if (!MQTT_URL_SCHEME.test(url))
+    problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
+  if ((values.cert === undefined) !== (values.key === undefined))
+    problems.push('--cert and --key: give both, or neither');
   for (const flag of ['ca', 'cert', 'key'] as const) {
     const file = values[flag];
     if (file !== undefined && !existsSync(file)) problems.push(`--${flag}: ${file} not found`);
   }
   let password = values.password;
   const passwordFile = values['password-file'];
-  if (passwordFile !== undefined && password !== undefined) problems.push('--password and --password-file: give one of them');
+  if (passwordFile !== undefined && password !== undefined)
+    problems.push('--password and --password-file: give one of them');
   else if (passwordFile !== undefined) {
     try {
       password = (readFileSync(passwordFile, 'utf8').split('\n')[0] ?? '').replace(/\r$/, '');
       if (!password) problems.push(`--password-file: ${passwordFile} has no password on its first line`);
     } catch (err) {
-      problems.push(`--password-file: cannot read ${passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.push(
+        `--password-file: cannot read ${passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (problems.length > before || !url) return null;

@@ -18,7 +18,11 @@ export async function checkConfigCommand(args: string[]): Promise<number> {
   const file = args[0]!;
   try {
     const config = await loadConfig(file);
-    process.stderr.write(configWarnings(config).map((warning) => `warning: ${warning}\n`).join(''));
+    process.stderr.write(
+      configWarnings(config)
+        .map((warning) => `warning: ${warning}\n`)
+        .join(''),
+    );
     const lanes = config.lanes.map((lane) => `${lane.id} ${lane.direction}`).join(', ');
     process.stdout.write(
       `${file}: ok, site ${config.site.id} (${config.site.name}), ${config.lanes.length} lane${config.lanes.length === 1 ? '' : 's'}: ${lanes}\n`,

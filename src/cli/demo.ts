@@ -49,7 +49,15 @@ export function demoConfig(opts: DemoOptions): Config {
     dataDir: opts.dataDir,
     log: { level: opts.logLevel },
     http: { port: opts.httpPort },
-    ...(opts.mqttUrl ? { mqtt: { url: opts.mqttUrl, ...opts.mqttCredentials, central: { keys: opts.central ? [{ id: opts.central.kid, publicKey: opts.central.publicKey }] : [] } } } : {}),
+    ...(opts.mqttUrl
+      ? {
+          mqtt: {
+            url: opts.mqttUrl,
+            ...opts.mqttCredentials,
+            central: { keys: opts.central ? [{ id: opts.central.kid, publicKey: opts.central.publicKey }] : [] },
+          },
+        }
+      : {}),
     lanes: [
       {
         id: 'lane-1',
@@ -70,8 +78,12 @@ export function demoConfig(opts: DemoOptions): Config {
 /** How to reach the demo's own broker as central: the accounts, and the tail command with its password file. */
 function printBrokerAccounts(url: string, dir: string, users: BrokerUsers): void {
   console.log(`central's broker (embedded Mosquitto, data in ${dir}): ${url}, no anonymous clients`);
-  console.log(`  the gate logs in as "${users.gate.username}" (password in ${users.gate.passwordFile}); the ACL (${users.aclFile}) is docs/mqtt-security.md's`);
-  console.log(`  central's account: user "${users.central.username}", password ${users.central.password} (also in ${users.central.passwordFile})`);
+  console.log(
+    `  the gate logs in as "${users.gate.username}" (password in ${users.gate.passwordFile}); the ACL (${users.aclFile}) is docs/mqtt-security.md's`,
+  );
+  console.log(
+    `  central's account: user "${users.central.username}", password ${users.central.password} (also in ${users.central.passwordFile})`,
+  );
   console.log(
     `events go to ${url} under smartgate/v1/${DEMO_SITE}/; watch them: smartgate tail --mqtt-url ${url} --site ${DEMO_SITE} --username ${users.central.username} --password-file ${users.central.passwordFile}`,
   );
@@ -100,7 +112,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   const problems: string[] = [];
   const httpPort = Number(values['http-port']);
-  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) problems.push('--http-port: expected a port number 0..65535');
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)
+    problems.push('--http-port: expected a port number 0..65535');
   if (values['mqtt-url'] !== undefined && !MQTT_URL_SCHEME.test(values['mqtt-url'])) {
     problems.push('--mqtt-url: expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://');
   }
@@ -109,10 +122,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const holdSeconds = Number(values['hold-seconds']);
   if (!(holdSeconds > 0)) problems.push('--hold-seconds: expected a positive number');
   const logLevel = values['log-level'] as DemoOptions['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('--log-level: expected debug, info, warn or error');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    problems.push('--log-level: expected debug, info, warn or error');
   const clip = resolve(values.clip);
   if (!existsSync(clip)) {
-    problems.push(`--clip: ${clip} not found; render it with \`node scripts/render-demo-clip.mjs\` (npm run demo does this)`);
+    problems.push(
+      `--clip: ${clip} not found; render it with \`node scripts/render-demo-clip.mjs\` (npm run demo does this)`,
+    );
   }
   if (problems.length) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
@@ -141,11 +157,24 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const mqttUrl = values['mqtt-url'] ?? broker!.url;
     const central = demoCentralKey(dataDir);
     const mqttCredentials = users ? { username: users.gate.username, password: users.gate.password } : undefined;
-    const config = demoConfig({ clip, dataDir, httpPort, logLevel, mqttUrl, central, ...(mqttCredentials && { mqttCredentials }) });
+    const config = demoConfig({
+      clip,
+      dataDir,
+      httpPort,
+      logLevel,
+      mqttUrl,
+      central,
+      ...(mqttCredentials && { mqttCredentials }),
+    });
     console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
     if (users) printBrokerAccounts(mqttUrl, brokerDir, users);
-    else console.log(`events go to ${mqttUrl} under smartgate/v1/${DEMO_SITE}/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site ${DEMO_SITE}`);
-    const login = users ? ` --username ${users.central.username} --password-file ${shellWord(users.central.passwordFile)}` : '';
+    else
+      console.log(
+        `events go to ${mqttUrl} under smartgate/v1/${DEMO_SITE}/; watch them: smartgate tail --mqtt-url ${mqttUrl} --site ${DEMO_SITE}`,
+      );
+    const login = users
+      ? ` --username ${users.central.username} --password-file ${shellWord(users.central.passwordFile)}`
+      : '';
     console.log(
       `central's commands must be signed (the demo's key: ${central.privateKeyPath}); open the barrier as central: ` +
         `npx smartgate sign send --private-key ${shellWord(central.privateKeyPath)} --kid ${central.kid} --mqtt-url ${mqttUrl}${login} --site ${DEMO_SITE} ` +
@@ -153,7 +182,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
     );
     // Without an explicit --http-port, a taken 8080 should not stop the demo: the page takes a free port.
     const httpPortGiven = argv.some((a) => a.startsWith('--http-port'));
-    return await runGate(config, { httpFreePortIfBusy: !httpPortGiven, demo: { dataDir, turnBackMs: holdSeconds * 1000 } }, seconds);
+    return await runGate(
+      config,
+      { httpFreePortIfBusy: !httpPortGiven, demo: { dataDir, turnBackMs: holdSeconds * 1000 } },
+      seconds,
+    );
   } finally {
     // After the daemon, so its uplink could still say `stopped`.
     await broker?.stop();

@@ -4,7 +4,10 @@
  * only when asked for, so `check-config` does not load the ONNX runtime.
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: string[]) => Promise<number>> }> = {
-  run: { summary: 'run the gate daemon: smartgate run --config FILE', load: async () => (await import('./run.js')).runCommand },
+  run: {
+    summary: 'run the gate daemon: smartgate run --config FILE',
+    load: async () => (await import('./run.js')).runCommand,
+  },
   demo: {
     summary: 'run a demo lane on embedded defaults: smartgate demo [--data-dir DIR] [--mqtt-url URL] [--http-port N]',
     load: async () => (await import('./demo.js')).demoCommand,
@@ -14,7 +17,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     load: async () => (await import('./recognize.js')).recognizeCommand,
   },
   tail: {
-    summary: 'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--username U --password-file F]',
+    summary:
+      'follow the events as central receives them: smartgate tail --mqtt-url URL [--site S] [--username U --password-file F]',
     load: async () => (await import('./tail.js')).tailCommand,
   },
   sign: {
@@ -22,11 +26,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     load: async () => (await import('./sign.js')).signCommand,
   },
   barrier: {
-    summary: 'a barrier by hand: smartgate barrier --config FILE --lane ID status | open --operator NAME --reason TEXT (recorded), or --driver lcus|modbus --device PATH ... status | open --unrecorded (wiring test)',
+    summary:
+      'a barrier by hand: smartgate barrier --config FILE --lane ID status | open --operator NAME --reason TEXT (recorded), or --driver lcus|modbus --device PATH ... status | open --unrecorded (wiring test)',
     load: async () => (await import('./barrier.js')).barrierCommand,
   },
   user: {
-    summary: 'accounts of the status page: smartgate user add|passwd|remove|list --data-dir DIR [--username NAME] [--role R] [--password-stdin]',
+    summary:
+      'accounts of the status page: smartgate user add|passwd|remove|list --data-dir DIR [--username NAME] [--role R] [--password-stdin]',
     load: async () => (await import('./user.js')).userCommand,
   },
   'check-config': {

@@ -61,13 +61,22 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   const bad = countries.filter((c) => c !== 'VN' && c !== 'CN');
   const minConfidence = Number(values['min-confidence']);
   const engineName = values.engine;
-  const minCharConfidence = Number(values['min-char-confidence'] ?? (isEngineName(engineName) ? minCharConfidenceOf({ engine: engineName }) : 0));
+  const minCharConfidence = Number(
+    values['min-char-confidence'] ?? (isEngineName(engineName) ? minCharConfidenceOf({ engine: engineName }) : 0),
+  );
   const inUnit = (v: number) => v >= 0 && v <= 1;
-  if (images.length === 0 || bad.length || !inUnit(minConfidence) || !inUnit(minCharConfidence) || !isEngineName(engineName)) {
+  if (
+    images.length === 0 ||
+    bad.length ||
+    !inUnit(minConfidence) ||
+    !inUnit(minCharConfidence) ||
+    !isEngineName(engineName)
+  ) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
     if (!inUnit(minConfidence)) console.error('--min-confidence: expected a number from 0 to 1');
     if (!inUnit(minCharConfidence)) console.error('--min-char-confidence: expected a number from 0 to 1');
-    if (!isEngineName(engineName)) console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
+    if (!isEngineName(engineName))
+      console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
     console.error(USAGE);
     return 2;
   }
@@ -86,11 +95,16 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     let result: FrameReadings;
     try {
       const image = await decodeImage(path);
-      result = values['plate-crops'] ? await readPlateCrop(engine, image, opts) : await readPlates(engine, image, undefined, opts);
+      result = values['plate-crops']
+        ? await readPlateCrop(engine, image, opts)
+        : await readPlates(engine, image, undefined, opts);
     } catch (err) {
       failures++;
       const message = (err as Error).message;
-      if (values.jsonl) console.log(JSON.stringify({ image: path, plates: [], error: message, ms: round(performance.now() - started) }));
+      if (values.jsonl)
+        console.log(
+          JSON.stringify({ image: path, plates: [], error: message, ms: round(performance.now() - started) }),
+        );
       else console.error(`${path}: ${message}`);
       continue;
     }
@@ -105,7 +119,10 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
 /** One image path per line; `-` reads the list from stdin. */
 function readList(source: string): string[] {
   const text = readFileSync(source === '-' ? 0 : source, 'utf8');
-  return text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function rerunWithListOnStdin(argv: string[], images: string[]): Promise<number> {
@@ -118,7 +135,12 @@ function rerunWithListOnStdin(argv: string[], images: string[]): Promise<number>
 }
 
 export async function decodeImage(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path)
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data };
 }
 
@@ -143,7 +165,8 @@ export function toJsonLine(image: string, result: FrameReadings, ms: number) {
 
 function describe(image: string, result: FrameReadings, ms: number): string {
   const plates = result.plates.map(
-    (r) => `${r.plate.display} (${r.plate.country} ${r.plate.kind}, ${r.confidence.toFixed(2)}) at ${r.box.x},${r.box.y} ${r.box.w}x${r.box.h}`,
+    (r) =>
+      `${r.plate.display} (${r.plate.country} ${r.plate.kind}, ${r.confidence.toFixed(2)}) at ${r.box.x},${r.box.y} ${r.box.w}x${r.box.h}`,
   );
   const rejected = result.rejected.map((r) => `rejected "${r.plate.raw}" (${r.plate.reason ?? 'no grammar matched'})`);
   return `${image}: ${[...plates, ...rejected].join('; ') || 'no plate'} [${ms} ms]`;

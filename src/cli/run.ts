@@ -40,7 +40,11 @@ export async function runCommand(argv: string[]): Promise<number> {
  * `run` and `demo`. Exit 2 when what the config points at cannot be used (models, data
  * directory, TLS files, the page's port), as for a bad config.
  */
-export async function runGate(config: Config, overrides: Omit<GateOverrides, 'log'> = {}, seconds?: number): Promise<number> {
+export async function runGate(
+  config: Config,
+  overrides: Omit<GateOverrides, 'log'> = {},
+  seconds?: number,
+): Promise<number> {
   const log: Logger = createLogger(config.log.level);
   log.info({ site: config.site.id, lanes: config.lanes.map((l) => l.id) }, 'smartgate starting');
   // The same as check-config prints: valid, but unsafe at a gate.

@@ -33,7 +33,9 @@ export async function signCommand(argv: string[]): Promise<number> {
   if (action === 'help' || helpRequested(argv)) return printUsage(USAGE);
   if (action === 'keygen') return keygen(rest);
   if (action === 'send') return send(rest);
-  process.stderr.write(`${action === undefined ? 'sign: keygen or send?' : `sign: unknown action "${action}"`}\n${USAGE}\n`);
+  process.stderr.write(
+    `${action === undefined ? 'sign: keygen or send?' : `sign: unknown action "${action}"`}\n${USAGE}\n`,
+  );
   return 2;
 }
 
@@ -45,7 +47,10 @@ function usageError(problems: string[]): number {
 function keygen(argv: string[]): number {
   let values;
   try {
-    values = parseArgs({ args: argv, options: { 'private-key': { type: 'string' }, 'public-key': { type: 'string' }, kid: { type: 'string' } } }).values;
+    values = parseArgs({
+      args: argv,
+      options: { 'private-key': { type: 'string' }, 'public-key': { type: 'string' }, kid: { type: 'string' } },
+    }).values;
   } catch (err) {
     return usageError([(err as Error).message]);
   }
@@ -109,14 +114,18 @@ async function send(argv: string[]): Promise<number> {
   const site = need('site');
   if (kid && !KEY_ID.test(kid)) problems.push('--kid: expected 1..64 letters, digits, dots, dashes or underscores');
   if (site && !SLUG_PATTERN.test(site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
-  if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
+  if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/'))
+    problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
   const replyPrefix = values['reply-prefix'] ?? defaultReplyPrefix(values.prefix, site);
-  if (/[+#]/.test(replyPrefix) || replyPrefix.endsWith('/')) problems.push('--reply-prefix: expected topic levels without wildcards');
+  if (/[+#]/.test(replyPrefix) || replyPrefix.endsWith('/'))
+    problems.push('--reply-prefix: expected topic levels without wildcards');
   if ((values.command === undefined) === (values.list === undefined)) problems.push('--command or --list: give one');
-  if (values.command !== undefined && !NAME.test(values.command)) problems.push('--command: expected a command name, e.g. ping or barrier.open');
+  if (values.command !== undefined && !NAME.test(values.command))
+    problems.push('--command: expected a command name, e.g. ping or barrier.open');
   if (values.list !== undefined && !NAME.test(values.list)) problems.push('--list: expected a list name, e.g. deny');
   if (values.list !== undefined && values.payload === undefined) problems.push('--payload: required with --list');
-  if (values.command !== undefined && values.payload !== undefined) problems.push('--payload: only with --list (a command is built from --lane and --args)');
+  if (values.command !== undefined && values.payload !== undefined)
+    problems.push('--payload: only with --list (a command is built from --lane and --args)');
   if (values.lane !== undefined && !SLUG_PATTERN.test(values.lane)) problems.push('--lane: expected a lane id (slug)');
   const expiresInS = Number(values['expires-in']);
   if (!(expiresInS > 0)) problems.push('--expires-in: expected a positive number of seconds');
@@ -125,11 +134,14 @@ async function send(argv: string[]): Promise<number> {
   let args: unknown;
   if (values.args !== undefined) {
     args = parseJson(values.args, '--args', problems);
-    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) problems.push('--args: expected a JSON object');
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))
+      problems.push('--args: expected a JSON object');
   }
   let listPayload: string | undefined;
   if (values.payload !== undefined) {
-    listPayload = values.payload.startsWith('@') ? readText(values.payload.slice(1), '--payload', problems) : values.payload;
+    listPayload = values.payload.startsWith('@')
+      ? readText(values.payload.slice(1), '--payload', problems)
+      : values.payload;
     if (listPayload !== undefined) parseJson(listPayload, '--payload', problems);
   }
   let privateKey;
@@ -146,11 +158,20 @@ async function send(argv: string[]): Promise<number> {
 
   const now = Date.now();
   const id = `cli-${randomUUID()}`;
-  const topic = values.command !== undefined ? commandTopic(values.prefix, site, values.command) : listTopic(values.prefix, site, values.list!);
+  const topic =
+    values.command !== undefined
+      ? commandTopic(values.prefix, site, values.command)
+      : listTopic(values.prefix, site, values.list!);
   // A list push is sent byte for byte as given: the signature covers exactly those bytes.
   const payload =
     listPayload ??
-    JSON.stringify({ id, ts: now, expiresAt: now + Math.round(expiresInS * 1000), ...(values.lane !== undefined && { laneId: values.lane }), ...(args !== undefined && { args }) });
+    JSON.stringify({
+      id,
+      ts: now,
+      expiresAt: now + Math.round(expiresInS * 1000),
+      ...(values.lane !== undefined && { laneId: values.lane }),
+      ...(args !== undefined && { args }),
+    });
   const responseTopic = `${replyPrefix}/sign-${randomUUID()}`;
   const options: IClientOptions = {
     protocolVersion: 5,
@@ -170,9 +191,15 @@ async function send(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const reply = await requestReply(client, { topic, payload, responseTopic, userProperties: signCentralMessage(privateKey, kid, topic, payload) }, timeoutS * 1000);
+    const reply = await requestReply(
+      client,
+      { topic, payload, responseTopic, userProperties: signCentralMessage(privateKey, kid, topic, payload) },
+      timeoutS * 1000,
+    );
     if (!reply) {
-      process.stderr.write(`sign: no reply on ${responseTopic} within ${timeoutS} s (is the gate connected, and is ${replyPrefix} its reply prefix?)\n`);
+      process.stderr.write(
+        `sign: no reply on ${responseTopic} within ${timeoutS} s (is the gate connected, and is ${replyPrefix} its reply prefix?)\n`,
+      );
       return 1;
     }
     process.stdout.write(`${JSON.stringify(reply)}\n`);
@@ -196,13 +223,24 @@ async function requestReply(
       if (topic !== request.responseTopic || !Buffer.isBuffer(data) || !data.equals(correlation)) return;
       const parsed = replySchema.safeParse(safeJson(payload.toString('utf8')));
       clearTimeout(timer);
-      resolve(parsed.success ? parsed.data : { status: 'error', error: { code: 'failed', message: `not a reply: ${payload.toString('utf8').slice(0, 200)}` } });
+      resolve(
+        parsed.success
+          ? parsed.data
+          : {
+              status: 'error',
+              error: { code: 'failed', message: `not a reply: ${payload.toString('utf8').slice(0, 200)}` },
+            },
+      );
     });
   });
   await client.subscribeAsync(request.responseTopic, { qos: 1 });
   await client.publishAsync(request.topic, request.payload, {
     qos: 1,
-    properties: { responseTopic: request.responseTopic, correlationData: correlation, userProperties: request.userProperties },
+    properties: {
+      responseTopic: request.responseTopic,
+      correlationData: correlation,
+      userProperties: request.userProperties,
+    },
   });
   return replied;
 }

@@ -17,7 +17,11 @@ ${BROKER_LOGIN_USAGE}
   --client-id ID          the persistent session's client id (default smartgate-tail-SITE)
   --session-expiry S      how long the broker keeps the session while tail is away (default 7 days)`;
 
-type Notice = TailNotice | { notice: 'invalid'; topic: string; problems: string[] } | { notice: 'subscribed'; filters: string[] } | { notice: 'connected' | 'disconnected' };
+type Notice =
+  | TailNotice
+  | { notice: 'invalid'; topic: string; problems: string[] }
+  | { notice: 'subscribed'; filters: string[] }
+  | { notice: 'connected' | 'disconnected' };
 
 /**
  * `smartgate tail`: central's reference consumer. A persistent MQTT 5 session (so nothing
@@ -44,10 +48,13 @@ export async function tailCommand(argv: string[]): Promise<number> {
   }
   const problems: string[] = [];
   const login = brokerLogin(values, problems);
-  if (values.site !== undefined && !SLUG_PATTERN.test(values.site)) problems.push('--site: expected a site id (slug), e.g. mlt-kth');
-  if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/')) problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
+  if (values.site !== undefined && !SLUG_PATTERN.test(values.site))
+    problems.push('--site: expected a site id (slug), e.g. mlt-kth');
+  if (/[+#]/.test(values.prefix) || values.prefix.endsWith('/'))
+    problems.push('--prefix: expected topic levels without wildcards, e.g. smartgate/v1');
   const sessionExpirySec = Number(values['session-expiry']);
-  if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0) problems.push('--session-expiry: expected whole seconds ≥ 0');
+  if (!Number.isInteger(sessionExpirySec) || sessionExpirySec < 0)
+    problems.push('--session-expiry: expected whole seconds ≥ 0');
   if (problems.length || !login) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     return 2;
@@ -84,7 +91,11 @@ export async function tailCommand(argv: string[]): Promise<number> {
     const where = parseEventsTopic(prefix, topic);
     const event = parsed.event;
     if (!where || where.siteId !== event.siteId || where.laneId !== event.laneId) {
-      return notify({ notice: 'invalid', topic, problems: [`siteId/laneId ${event.siteId}/${event.laneId} do not match the topic`] });
+      return notify({
+        notice: 'invalid',
+        topic,
+        problems: [`siteId/laneId ${event.siteId}/${event.laneId} do not match the topic`],
+      });
     }
     const verdict = tracker.observe(event);
     // Written before the handler returns, and so before mqtt.js sends the PUBACK.

@@ -57,7 +57,9 @@ export function parseUserArgs(args: string[]): Options {
   const { values, positionals } = parsed;
   const action = positionals[0];
   if (positionals.length !== 1 || !ACTIONS.includes(action as Action)) {
-    throw new UsageError(`expected one action, ${ACTIONS.join(', ')}; got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`);
+    throw new UsageError(
+      `expected one action, ${ACTIONS.join(', ')}; got ${positionals.length ? `"${positionals.join(' ')}"` : 'none'}`,
+    );
   }
   const options: Options = {
     action: action as Action,
@@ -67,15 +69,23 @@ export function parseUserArgs(args: string[]): Options {
     passwordStdin: values['password-stdin'] ?? false,
   };
   if (!options.dataDir) throw new UsageError("--data-dir is required (the daemon's dataDir)");
-  const needs = { username: options.action !== 'list', role: options.action === 'add', password: options.action === 'add' || options.action === 'passwd' };
-  if (needs.username && values.username === undefined) throw new UsageError(`--username is required for ${options.action}`);
-  if (!needs.username && values.username !== undefined) throw new UsageError(`--username is not used by ${options.action}`);
+  const needs = {
+    username: options.action !== 'list',
+    role: options.action === 'add',
+    password: options.action === 'add' || options.action === 'passwd',
+  };
+  if (needs.username && values.username === undefined)
+    throw new UsageError(`--username is required for ${options.action}`);
+  if (!needs.username && values.username !== undefined)
+    throw new UsageError(`--username is not used by ${options.action}`);
   if (needs.role && values.role === undefined) throw new UsageError(`--role is required for add (${ROLES.join(', ')})`);
-  if (!needs.role && values.role !== undefined) throw new UsageError(`--role is only for add (a user's role cannot be changed; remove and add again)`);
+  if (!needs.role && values.role !== undefined)
+    throw new UsageError(`--role is only for add (a user's role cannot be changed; remove and add again)`);
   if (!needs.password && options.passwordStdin) throw new UsageError(`--password-stdin is only for add and passwd`);
   const problem = needs.username ? usernameProblem(options.username) : undefined;
   if (problem) throw new UsageError(`--username: ${problem}`);
-  if (needs.role && !isRole(options.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${options.role}"`);
+  if (needs.role && !isRole(options.role))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')}, got "${options.role}"`);
   return options;
 }
 
@@ -102,7 +112,10 @@ export async function userCommand(args: string[]): Promise<number> {
 
   let store: Store;
   try {
-    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir: options.dataDir, siteId: SITE_NOT_YET_KNOWN, config: storeSchema.parse({}), busyTimeoutMs: 1000 });
+    store = openStore(
+      { clock: systemClock, log: silentLogger },
+      { dataDir: options.dataDir, siteId: SITE_NOT_YET_KNOWN, config: storeSchema.parse({}), busyTimeoutMs: 1000 },
+    );
   } catch (err) {
     const message =
       err instanceof StoreLockedError
@@ -129,7 +142,7 @@ function checkInputs(options: Options): string | undefined {
     return `--data-dir: no ${DATABASE_FILE} in ${options.dataDir} (is it the daemon's dataDir?)`;
   }
   if (!options.passwordStdin && (options.action === 'add' || options.action === 'passwd') && !process.stdin.isTTY) {
-    return '--password-stdin: needed when stdin is not a terminal (the password is asked on a terminal, twice, or read from stdin\'s first line)';
+    return "--password-stdin: needed when stdin is not a terminal (the password is asked on a terminal, twice, or read from stdin's first line)";
   }
   return undefined;
 }
@@ -145,12 +158,23 @@ const sessionsEnded = (username: string) =>
  * SITE_NOT_YET_KNOWN, which the daemon replaces by its site.id when it opens the store.
  */
 function auditOf(store: Store): AuthAudit {
-  const newest = store.db.prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1').get();
-  const events = newest ? new EventStore(store.db, { clock: systemClock, log: silentLogger }, { siteId: newest.site_id, bootId: store.bootId }) : store.events;
+  const newest = store.db
+    .prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1')
+    .get();
+  const events = newest
+    ? new EventStore(
+        store.db,
+        { clock: systemClock, log: silentLogger },
+        { siteId: newest.site_id, bootId: store.bootId },
+      )
+    : store.events;
   const log = {
     ...silentLogger,
     // The change itself is made: say that only its record is missing.
-    error: (obj: object | string) => process.stderr.write(`smartgate user: warning: the change was made, but not recorded as an event: ${String(typeof obj === 'string' ? obj : (obj as { err?: unknown }).err)}\n`),
+    error: (obj: object | string) =>
+      process.stderr.write(
+        `smartgate user: warning: the change was made, but not recorded as an event: ${String(typeof obj === 'string' ? obj : (obj as { err?: unknown }).err)}\n`,
+      ),
   };
   return new EventAuthAudit(events, log);
 }
@@ -166,7 +190,8 @@ async function runAction(users: UserStore, audit: AuthAudit, options: Options): 
       }
       const width = Math.max('USERNAME'.length, ...records.map((r) => r.username.length));
       process.stdout.write(`${'USERNAME'.padEnd(width)}  ROLE      CREATED\n`);
-      for (const r of records) process.stdout.write(`${r.username.padEnd(width)}  ${r.role.padEnd(8)}  ${utcMinute(r.createdAt)}\n`);
+      for (const r of records)
+        process.stdout.write(`${r.username.padEnd(width)}  ${r.role.padEnd(8)}  ${utcMinute(r.createdAt)}\n`);
       return 0;
     }
     case 'add': {
@@ -181,7 +206,9 @@ async function runAction(users: UserStore, audit: AuthAudit, options: Options): 
       users.existing(username);
       await users.setPassword(username, await readPassword(options.passwordStdin));
       audit.record({ action: 'password-changed', username, source: 'cli' });
-      process.stdout.write(`password of ${username} changed. ${sessionsEnded(username)}; the new password is needed from the next login.\n`);
+      process.stdout.write(
+        `password of ${username} changed. ${sessionsEnded(username)}; the new password is needed from the next login.\n`,
+      );
       return 0;
     }
     case 'remove': {

@@ -29,7 +29,9 @@ const cameraUrl = z
 export const backoffSchema = z
   .strictObject({
     initialMs: positiveMs().default(1000).describe('Wait before the first reconnect attempt, in ms.'),
-    maxMs: positiveMs().default(30_000).describe('Longest wait between reconnect attempts, in ms; the wait doubles up to this.'),
+    maxMs: positiveMs()
+      .default(30_000)
+      .describe('Longest wait between reconnect attempts, in ms; the wait doubles up to this.'),
   })
   .superRefine((backoff, ctx) => reportProblems(ctx, backoffInverted(backoff)))
   .prefault({})
@@ -41,7 +43,11 @@ export const cameraSchema = z
       'Where frames come from: an RTSP stream (`rtsp://user:pass@192.168.10.21:554/...`, `rtsps://...`), ' +
         'or a `file:` URL with the absolute path of a video clip or of a folder of images (`file:///srv/clips/lane1.mp4`; for tests and demos).',
     ),
-    fps: integer().min(1).max(30).default(5).describe('Frames decoded per second, 1..30. Plates need few; more costs CPU.'),
+    fps: integer()
+      .min(1)
+      .max(30)
+      .default(5)
+      .describe('Frames decoded per second, 1..30. Plates need few; more costs CPU.'),
     width: integer().min(16).max(7680).default(1280).describe('Width in pixels that frames are decoded (scaled) to.'),
     height: integer().min(16).max(4320).default(720).describe('Height in pixels that frames are decoded (scaled) to.'),
     stallTimeoutMs: positiveMs()

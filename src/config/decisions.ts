@@ -7,11 +7,10 @@ const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
 const END_OF_DAY = '24:00';
 
 const timeOfDay = (field: 'from' | 'to') =>
-  z
-    .string()
-    .refine((s) => TIME_OF_DAY.test(s) || (field === 'to' && s === END_OF_DAY), {
-      error: field === 'to' ? 'expected a time of day HH:MM, 00:00 to 24:00' : 'expected a time of day HH:MM, 00:00 to 23:59',
-    });
+  z.string().refine((s) => TIME_OF_DAY.test(s) || (field === 'to' && s === END_OF_DAY), {
+    error:
+      field === 'to' ? 'expected a time of day HH:MM, 00:00 to 24:00' : 'expected a time of day HH:MM, 00:00 to 23:59',
+  });
 
 /** Minutes since local midnight of an `HH:MM` accepted by the schema (24:00 → 1440). */
 export function minutesOfDay(hhmm: string): number {
@@ -21,13 +20,15 @@ export function minutesOfDay(hhmm: string): number {
 const hoursWindowSchema = z
   .strictObject({
     from: timeOfDay('from').describe('Local time the lane starts opening, inclusive (HH:MM).'),
-    to: timeOfDay('to').describe('Local time it stops, exclusive (HH:MM; 24:00 is midnight at the end of the day). Earlier than `from`: the window runs across midnight.'),
+    to: timeOfDay('to').describe(
+      'Local time it stops, exclusive (HH:MM; 24:00 is midnight at the end of the day). Earlier than `from`: the window runs across midnight.',
+    ),
   })
   .refine((w) => minutesOfDay(w.from) !== minutesOfDay(w.to) % 1440 || (w.from === '00:00' && w.to === END_OF_DAY), {
     error: 'from and to are the same time; write 00:00 to 24:00 for the whole day',
     path: ['to'],
   })
-  .describe('One window of opening hours in the lane\'s time zone.');
+  .describe("One window of opening hours in the lane's time zone.");
 
 export type HoursWindow = z.infer<typeof hoursWindowSchema>;
 
@@ -50,7 +51,9 @@ export const laneDecisionsSchema = z
       .array(z.enum(PLATE_KINDS))
       .min(1)
       .default([...PLATE_KINDS])
-      .describe('Plate kinds (Vietnamese and Chinese, as docs/plates.md names them) that may pass this lane; others are held. Default: all.'),
+      .describe(
+        'Plate kinds (Vietnamese and Chinese, as docs/plates.md names them) that may pass this lane; others are held. Default: all.',
+      ),
     hours: z
       .array(hoursWindowSchema)
       .min(1)
@@ -73,12 +76,16 @@ export const laneDecisionsSchema = z
     failClosed: z
       .boolean()
       .default(true)
-      .describe('With stale lists, hold every read that is not on the deny or watch list (true), or decide from the stale lists (false).'),
+      .describe(
+        'With stale lists, hold every read that is not on the deny or watch list (true), or decide from the stale lists (false).',
+      ),
     nearMissDistance: integer()
       .min(0)
       .max(3)
       .default(1)
-      .describe('Plates within this edit distance of a listed plate are shown to the operator as a hint (never opened on); 0 turns hints off.'),
+      .describe(
+        'Plates within this edit distance of a listed plate are shown to the operator as a hint (never opened on); 0 turns hints off.',
+      ),
   })
   .prefault({})
   .describe('How a lane decides to open, hold or deny on a plate read.');

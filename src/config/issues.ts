@@ -38,7 +38,9 @@ function describeIssue(issue: Issue, secret: boolean): string[] {
       if (isMissing(issue)) return ['required'];
       return [`expected ${typeName(issue.expected)}${found(issue)}`];
     case 'invalid_value':
-      return [`expected ${issue.values.map((v) => JSON.stringify(v)).join(issue.values.length === 2 ? ' or ' : ', ')}${found(issue)}`];
+      return [
+        `expected ${issue.values.map((v) => JSON.stringify(v)).join(issue.values.length === 2 ? ' or ' : ', ')}${found(issue)}`,
+      ];
     case 'too_small':
       return [bound('at least', 'greater than', issue.origin, issue.minimum, issue.inclusive)];
     case 'too_big':
@@ -68,8 +70,14 @@ function foundValue(issue: Issue): string {
 function foundType(issue: Issue): string {
   if (!('input' in issue)) return '';
   const value = issue.input;
-  if (value === undefined || value === null || Array.isArray(value) || typeof value === 'object') return `, got ${describeValue(value)}`;
-  const kinds: Record<string, string> = { string: 'a string', number: 'a number', bigint: 'a number', boolean: 'a boolean' };
+  if (value === undefined || value === null || Array.isArray(value) || typeof value === 'object')
+    return `, got ${describeValue(value)}`;
+  const kinds: Record<string, string> = {
+    string: 'a string',
+    number: 'a number',
+    bigint: 'a number',
+    boolean: 'a boolean',
+  };
   return `, got ${kinds[typeof value] ?? 'a value'}`;
 }
 
@@ -95,14 +103,22 @@ function typeName(expected: string): string {
   return names[expected] ?? expected;
 }
 
-function bound(inclusiveWord: string, exclusiveWord: string, origin: string, limit: number | bigint, inclusive?: boolean): string {
+function bound(
+  inclusiveWord: string,
+  exclusiveWord: string,
+  origin: string,
+  limit: number | bigint,
+  inclusive?: boolean,
+): string {
   const comparison = inclusive === false ? exclusiveWord : inclusiveWord;
   switch (origin) {
     case 'array':
     case 'set':
       return `must have ${comparison} ${String(limit)} item${limit === 1 ? '' : 's'}`;
     case 'string':
-      return limit === 1 && inclusiveWord === 'at least' ? 'must not be empty' : `must be ${comparison} ${String(limit)} characters long`;
+      return limit === 1 && inclusiveWord === 'at least'
+        ? 'must not be empty'
+        : `must be ${comparison} ${String(limit)} characters long`;
     default:
       return `must be ${comparison} ${String(limit)}`;
   }

@@ -11,8 +11,12 @@ const TOPIC_PREFIX = /^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
 
 export const mqttTlsSchema = z
   .strictObject({
-    ca: nonEmptyString().optional().describe('PEM file of the CA that signed the broker certificate. Default: the system CAs.'),
-    cert: nonEmptyString().optional().describe('PEM file of this gate\'s client certificate (with `key`), when the broker requires one.'),
+    ca: nonEmptyString()
+      .optional()
+      .describe('PEM file of the CA that signed the broker certificate. Default: the system CAs.'),
+    cert: nonEmptyString()
+      .optional()
+      .describe("PEM file of this gate's client certificate (with `key`), when the broker requires one."),
     key: nonEmptyString().optional().describe('PEM file of the private key of `cert`.'),
     rejectUnauthorized: z
       .boolean()
@@ -37,7 +41,7 @@ export const mqttCommandsSchema = z
   .strictObject({
     maxAgeMs: positiveMs()
       .default(300_000)
-      .describe('A command whose `ts` is older than this (ms, by the gate\'s clock) is refused as expired.'),
+      .describe("A command whose `ts` is older than this (ms, by the gate's clock) is refused as expired."),
     actuatingMaxAgeMs: positiveMs()
       .default(15_000)
       .describe(
@@ -45,17 +49,21 @@ export const mqttCommandsSchema = z
       ),
     maxFutureMs: positiveMs()
       .default(60_000)
-      .describe('A command whose `ts` is further ahead of the gate\'s clock than this (ms) is refused: clock skew tolerance.'),
+      .describe(
+        "A command whose `ts` is further ahead of the gate's clock than this (ms) is refused: clock skew tolerance.",
+      ),
     acceptUnsignedReadOnly: z
       .boolean()
       .default(false)
       .describe(
-        'Run the read-only commands (`ping`, `lists.status`, `outbox.status`, `lane.holds`) without a valid signature of central\'s. Off: every command must be signed. Never applies to commands that change or open anything, nor to list pushes.',
+        "Run the read-only commands (`ping`, `lists.status`, `outbox.status`, `lane.holds`) without a valid signature of central's. Off: every command must be signed. Never applies to commands that change or open anything, nor to list pushes.",
       ),
   })
   .superRefine((commands, ctx) => reportProblems(ctx, actuatingAgeAboveMaxAge(commands)))
   .prefault({})
-  .describe('Commands from central: how old, or how far ahead of the gate\'s clock, a command may be (replayed ids are refused for as long), and whether read-only ones need a signature.');
+  .describe(
+    "Commands from central: how old, or how far ahead of the gate's clock, a command may be (replayed ids are refused for as long), and whether read-only ones need a signature.",
+  );
 
 /** A key id names the key in the `kid` user property: short, no spaces. */
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -64,7 +72,7 @@ export const mqttCentralKeySchema = z.strictObject({
   id: z
     .string()
     .regex(KEY_ID, { error: 'expected a key id: 1..64 letters, digits, dots, dashes or underscores' })
-    .describe('The key\'s id, as central sends it in the `kid` user property (e.g. `central-2026`).'),
+    .describe("The key's id, as central sends it in the `kid` user property (e.g. `central-2026`)."),
   publicKey: z
     .string()
     .superRefine((text, ctx) => {
@@ -75,7 +83,7 @@ export const mqttCentralKeySchema = z.strictObject({
       }
     })
     .describe(
-      'Central\'s Ed25519 public key: SPKI PEM (`openssl pkey -pubout`) or its DER in base64 on one line (`smartgate sign keygen` prints one).',
+      "Central's Ed25519 public key: SPKI PEM (`openssl pkey -pubout`) or its DER in base64 on one line (`smartgate sign keygen` prints one).",
     ),
 });
 
@@ -91,19 +99,23 @@ export const mqttCentralSchema = z
       .default([])
       .superRefine((keys, ctx) => reportProblems(ctx, duplicateKeyIds(keys)))
       .describe(
-        'Central\'s public keys: a command or list push must be signed by one of them (docs/mqtt.md#signatures). Several while a key is rotated: add the new one, then drop the old once central signs with the new. Without any, central\'s list pushes and commands are refused (`no-central-key`).',
+        "Central's public keys: a command or list push must be signed by one of them (docs/mqtt.md#signatures). Several while a key is rotated: add the new one, then drop the old once central signs with the new. Without any, central's list pushes and commands are refused (`no-central-key`).",
       ),
     replyPrefix: z
       .string()
       .max(256)
-      .regex(REPLY_PREFIX, { error: 'expected topic levels joined by /, without + or # or empty levels, not starting with $' })
+      .regex(REPLY_PREFIX, {
+        error: 'expected topic levels joined by /, without + or # or empty levels, not starting with $',
+      })
       .optional()
       .describe(
-        'Replies go only to topics under this prefix: a request\'s responseTopic elsewhere gets no reply (the outcome is still recorded). Must not overlap a topic the gate publishes or subscribes to. Default: `{topicPrefix}/{site.id}/replies`.',
+        "Replies go only to topics under this prefix: a request's responseTopic elsewhere gets no reply (the outcome is still recorded). Must not overlap a topic the gate publishes or subscribes to. Default: `{topicPrefix}/{site.id}/replies`.",
       ),
   })
   .prefault({})
-  .describe('Who central is: the keys its commands and lists are signed with, and where the gate may send its replies.');
+  .describe(
+    'Who central is: the keys its commands and lists are signed with, and where the gate may send its replies.',
+  );
 
 export const mqttSchema = z
   .strictObject({
@@ -111,16 +123,24 @@ export const mqttSchema = z
       .string()
       .regex(MQTT_URL_SCHEME, { error: 'expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://' })
       .optional()
-      .describe('Central\'s MQTT broker, e.g. `mqtts://central.example.vn:8883`. Leave out to run without an uplink (events are still recorded).'),
+      .describe(
+        "Central's MQTT broker, e.g. `mqtts://central.example.vn:8883`. Leave out to run without an uplink (events are still recorded).",
+      ),
     clientId: nonEmptyString()
       .max(128)
       .optional()
-      .describe('MQTT client id; fixed so the broker keeps this gate\'s session across reconnects. Default: `smartgate-{site.id}`.'),
+      .describe(
+        "MQTT client id; fixed so the broker keeps this gate's session across reconnects. Default: `smartgate-{site.id}`.",
+      ),
     topicPrefix: z
       .string()
-      .regex(TOPIC_PREFIX, { error: 'expected topic levels of lowercase letters, digits, _ and -, joined by / (e.g. smartgate/v1)' })
+      .regex(TOPIC_PREFIX, {
+        error: 'expected topic levels of lowercase letters, digits, _ and -, joined by / (e.g. smartgate/v1)',
+      })
       .default('smartgate/v1')
-      .describe('First levels of every topic: `{topicPrefix}/{site.id}/{lane}/events`, `{topicPrefix}/{site.id}/status`.'),
+      .describe(
+        'First levels of every topic: `{topicPrefix}/{site.id}/{lane}/events`, `{topicPrefix}/{site.id}/status`.',
+      ),
     keepaliveSec: integer()
       .min(5)
       .max(600)
@@ -130,7 +150,7 @@ export const mqttSchema = z
       .min(0)
       .max(4_294_967_295)
       .default(7 * 24 * 3600)
-      .describe('How long (s) the broker keeps this gate\'s session after a disconnect (MQTT 5 session expiry).'),
+      .describe("How long (s) the broker keeps this gate's session after a disconnect (MQTT 5 session expiry)."),
     username: nonEmptyString().optional().describe('User name for the broker, if it asks for one.'),
     password: secret().optional().describe('Password for the broker; never logged, nor printed in a config error.'),
     tls: mqttTlsSchema,
@@ -139,16 +159,20 @@ export const mqttSchema = z
       .min(1)
       .max(65_535)
       .default(64)
-      .describe('Events published but not yet acknowledged (PUBACK), at most; the broker\'s Receive Maximum lowers it.'),
+      .describe("Events published but not yet acknowledged (PUBACK), at most; the broker's Receive Maximum lowers it."),
     stateIntervalMs: positiveMs()
       .default(15_000)
-      .describe('How often (ms) the retained health and lane-state snapshots are replaced while connected (also on every connect).'),
+      .describe(
+        'How often (ms) the retained health and lane-state snapshots are replaced while connected (also on every connect).',
+      ),
     commands: mqttCommandsSchema,
     central: mqttCentralSchema,
   })
   // Optional as a whole: no section (or no url) means no uplink, and the parsed config says so.
   .optional()
-  .describe('The uplink to central: events are forwarded from the outbox to this MQTT broker, in order, at QoS 1. Leave out to run without one.');
+  .describe(
+    'The uplink to central: events are forwarded from the outbox to this MQTT broker, in order, at QoS 1. Leave out to run without one.',
+  );
 
 export type MqttConfig = NonNullable<z.infer<typeof mqttSchema>>;
 export type MqttTlsConfig = z.infer<typeof mqttTlsSchema>;

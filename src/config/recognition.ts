@@ -5,7 +5,10 @@ export const COUNTRIES = ['VN', 'CN'] as const;
 
 export const motionSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('Run the recogniser only when something moves in the ROI (saves CPU); false reads every frame.'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Run the recogniser only when something moves in the ROI (saves CPU); false reads every frame.'),
     threshold: z
       .number()
       .min(0)
@@ -33,7 +36,7 @@ export const recognitionSchema = z
       .enum(ENGINE_NAMES)
       .default('ppocr')
       .describe(
-        'Recognition engine: ppocr (PaddleOCR PP-OCRv4 text detector and recogniser) or platenet (the project\'s own plate detector and reader, models/plate-*.onnx). ' +
+        "Recognition engine: ppocr (PaddleOCR PP-OCRv4 text detector and recogniser) or platenet (the project's own plate detector and reader, models/plate-*.onnx). " +
           'The default stays ppocr until platenet beats it on every benchmark set.',
       ),
     modelsDir: z
@@ -41,9 +44,14 @@ export const recognitionSchema = z
       .min(1)
       .optional()
       .describe(
-        'Folder with platenet\'s models and their manifests (checked by sha256 at start). Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.',
+        "Folder with platenet's models and their manifests (checked by sha256 at start). Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.",
       ),
-    minConfidence: z.number().min(0).max(1).default(0.6).describe('Plate reads below this confidence (0..1) are ignored.'),
+    minConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.6)
+      .describe('Plate reads below this confidence (0..1) are ignored.'),
     minCharConfidence: z
       .number()
       .min(0)

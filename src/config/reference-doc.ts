@@ -40,7 +40,12 @@ interface Row {
 const TABLE_HEAD = '| Field | Type | Default | Meaning |\n| --- | --- | --- | --- |';
 
 function fieldRows(node: JsonSchema, path: string, required: boolean): Row[] {
-  const own: Row = { field: path, type: typeText(node), default: defaultText(node, required), meaning: node.description ?? '' };
+  const own: Row = {
+    field: path,
+    type: typeText(node),
+    default: defaultText(node, required),
+    meaning: node.description ?? '',
+  };
   const objectNode = node.type === 'array' && node.items?.properties ? node.items : node;
   const childPath = objectNode === node ? path : `${path}[]`;
   const children = Object.entries(objectNode.properties ?? {}).flatMap(([key, child]) =>
@@ -71,8 +76,18 @@ function typeText(node: JsonSchema): string {
 }
 
 function rangeText(node: JsonSchema): string {
-  const low = node.exclusiveMinimum !== undefined ? `> ${node.exclusiveMinimum}` : node.minimum !== undefined ? `≥ ${node.minimum}` : '';
-  const high = node.exclusiveMaximum !== undefined ? `< ${node.exclusiveMaximum}` : node.maximum !== undefined ? `≤ ${node.maximum}` : '';
+  const low =
+    node.exclusiveMinimum !== undefined
+      ? `> ${node.exclusiveMinimum}`
+      : node.minimum !== undefined
+        ? `≥ ${node.minimum}`
+        : '';
+  const high =
+    node.exclusiveMaximum !== undefined
+      ? `< ${node.exclusiveMaximum}`
+      : node.maximum !== undefined
+        ? `≤ ${node.maximum}`
+        : '';
   if (node.minimum !== undefined && node.maximum !== undefined) return `${node.minimum}..${node.maximum}`;
   return [low, high].filter(Boolean).join(' and ');
 }
@@ -84,7 +99,8 @@ function defaultText(node: JsonSchema, required: boolean): string {
   return `\`${JSON.stringify(node.default)}\``;
 }
 
-const isEmptyMapping = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+const isEmptyMapping = (v: unknown) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 
 function formatRow(row: Row): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -100,7 +116,7 @@ const INTRO = [
   'starting anything with `smartgate check-config FILE`: it prints every problem, one per line, as',
   '`path: what is wrong` (for example `lanes[1].camera.url: expected rtsp://, rtsps:// or file:`),',
   'and exits with status 2, or prints a one-line summary and exits with 0 (after a `warning:` line on',
-  'stderr for each setting that is valid but likely not meant, such as an uplink without central\'s key).',
+  "stderr for each setting that is valid but likely not meant, such as an uplink without central's key).",
   '',
   'A commented example is [config/gate.example.yaml](../config/gate.example.yaml). Editors with the',
   'YAML language server complete and check fields through the JSON Schema',
@@ -117,9 +133,9 @@ const RULES = [
   '## Rules across fields',
   '',
   '- Lane ids are unique within the file.',
-  '- A lane\'s `roi` lies inside its camera frame: `x + w ≤ camera.width` and `y + h ≤ camera.height`.',
+  "- A lane's `roi` lies inside its camera frame: `x + w ≤ camera.width` and `y + h ≤ camera.height`.",
   '- `camera.backoff.maxMs` is at least `camera.backoff.initialMs`.',
   '- `mqtt.commands.actuatingMaxAgeMs` is at most `mqtt.commands.maxAgeMs`.',
-  '- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes\' events and state, its status, health, commands and lists); the lane ids `gate`, `commands`, `lists` and `replies` are reserved.',
+  "- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes' events and state, its status, health, commands and lists); the lane ids `gate`, `commands`, `lists` and `replies` are reserved.",
   '',
 ];

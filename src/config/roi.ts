@@ -9,7 +9,7 @@ export const roiSchema = z
     h: integer().positive().describe('Height in pixels.'),
   })
   .describe(
-    'Region of interest: the part of the frame (in decoded-frame pixels) where this lane\'s plates appear. ' +
+    "Region of interest: the part of the frame (in decoded-frame pixels) where this lane's plates appear. " +
       'Must lie inside camera.width x camera.height. Default: the whole frame.',
   );
 

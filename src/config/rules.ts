@@ -33,9 +33,14 @@ export function duplicateLaneIds(lanes: readonly unknown[]): RuleProblem[] {
  * the gate itself subscribes to for central's messages.
  */
 export function reservedLaneId(id: string): RuleProblem[] {
-  if (id === GATE_LANE_ID) return [{ path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` }];
-  if (id === 'commands' || id === 'lists') return [{ path: [], message: `"${id}" is reserved for central's messages to the gate; choose another lane id` }];
-  if (id === 'replies') return [{ path: [], message: '"replies" is reserved for the gate\'s replies to central; choose another lane id' }];
+  if (id === GATE_LANE_ID)
+    return [
+      { path: [], message: `"${GATE_LANE_ID}" is reserved for events about the whole gate; choose another lane id` },
+    ];
+  if (id === 'commands' || id === 'lists')
+    return [{ path: [], message: `"${id}" is reserved for central's messages to the gate; choose another lane id` }];
+  if (id === 'replies')
+    return [{ path: [], message: '"replies" is reserved for the gate\'s replies to central; choose another lane id' }];
   return [];
 }
 
@@ -44,10 +49,16 @@ export function roiOutsideFrame(roi: Box, frame: { width: number; height: number
   const size = `${frame.width}x${frame.height}`;
   const problems: RuleProblem[] = [];
   if (roi.x + roi.w > frame.width) {
-    problems.push({ path: ['roi'], message: `x + w = ${roi.x + roi.w} reaches past the right edge of the ${size} frame` });
+    problems.push({
+      path: ['roi'],
+      message: `x + w = ${roi.x + roi.w} reaches past the right edge of the ${size} frame`,
+    });
   }
   if (roi.y + roi.h > frame.height) {
-    problems.push({ path: ['roi'], message: `y + h = ${roi.y + roi.h} reaches past the bottom edge of the ${size} frame` });
+    problems.push({
+      path: ['roi'],
+      message: `y + h = ${roi.y + roi.h} reaches past the bottom edge of the ${size} frame`,
+    });
   }
   return problems;
 }
@@ -83,11 +94,23 @@ export function duplicateKeyIds(keys: readonly { id: string }[]): RuleProblem[] 
  * anyone who can send it a request) have the gate publish onto its own events, status or
  * command topics. Checked with the configured lanes; paths are relative to the config root.
  */
-export function replyPrefixOverlap(config: { siteId: string; topicPrefix: string; replyPrefix: string | undefined; laneIds: readonly string[] }): RuleProblem[] {
+export function replyPrefixOverlap(config: {
+  siteId: string;
+  topicPrefix: string;
+  replyPrefix: string | undefined;
+  laneIds: readonly string[];
+}): RuleProblem[] {
   const prefix = config.replyPrefix ?? defaultReplyPrefix(config.topicPrefix, config.siteId);
-  const clash = gateOwnTopics(config.topicPrefix, config.siteId, config.laneIds).find((topic) => topicsOverlap(prefix, topic));
+  const clash = gateOwnTopics(config.topicPrefix, config.siteId, config.laneIds).find((topic) =>
+    topicsOverlap(prefix, topic),
+  );
   if (!clash) return [];
-  return [{ path: ['mqtt', 'central', 'replyPrefix'], message: `${prefix} overlaps ${clash}, a topic of the gate's own: replies must go elsewhere` }];
+  return [
+    {
+      path: ['mqtt', 'central', 'replyPrefix'],
+      message: `${prefix} overlaps ${clash}, a topic of the gate's own: replies must go elsewhere`,
+    },
+  ];
 }
 
 export function reportProblems(ctx: z.RefinementCtx, problems: readonly RuleProblem[]): void {

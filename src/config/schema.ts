@@ -14,7 +14,9 @@ export const configSchema = z
       .string()
       .min(1)
       .default('./data')
-      .describe('Directory for the event store and plate images. A relative path is relative to the working directory.'),
+      .describe(
+        'Directory for the event store and plate images. A relative path is relative to the working directory.',
+      ),
     store: storeSchema,
     log: logSchema,
     http: httpSchema,
@@ -32,7 +34,15 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     if (!config.mqtt) return;
     const { topicPrefix, central } = config.mqtt;
-    reportProblems(ctx, replyPrefixOverlap({ siteId: config.site.id, topicPrefix, replyPrefix: central.replyPrefix, laneIds: config.lanes.map((l) => l.id) }));
+    reportProblems(
+      ctx,
+      replyPrefixOverlap({
+        siteId: config.site.id,
+        topicPrefix,
+        replyPrefix: central.replyPrefix,
+        laneIds: config.lanes.map((l) => l.id),
+      }),
+    );
   })
   .meta({
     title: 'smartgate configuration',

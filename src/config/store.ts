@@ -33,7 +33,9 @@ export const storeSchema = z
     retentionDays: integer()
       .min(1)
       .default(90)
-      .describe('Delivered events (and their images) older than this many days are deleted. Undelivered events are never deleted.'),
+      .describe(
+        'Delivered events (and their images) older than this many days are deleted. Undelivered events are never deleted.',
+      ),
     quotaMb: integer()
       .min(1)
       .default(10240)

@@ -12,7 +12,7 @@ export const votingSchema = z
       .gt(0)
       .max(1)
       .default(0.75)
-      .describe('Edit-distance similarity (0 < s ≤ 1) at which two reads count as the same vehicle\'s plate.'),
+      .describe("Edit-distance similarity (0 < s ≤ 1) at which two reads count as the same vehicle's plate."),
     vehicleGapMs: positiveMs().default(3000).describe('No read for this long (ms) means the vehicle has left.'),
     repeatWindowMs: integer()
       .nonnegative()

@@ -37,18 +37,28 @@ export function plainMqttBeyondLoopback(mqtt: Pick<NonNullable<Config['mqtt']>, 
   }
   if (isLoopbackHost(host)) return [];
   const secure = scheme === 'mqtt' ? 'mqtts://' : 'wss://';
-  return [`mqtt.url: ${scheme}:// to ${host} is not encrypted, so events, commands and the broker password cross the network readable; use ${secure}`];
+  return [
+    `mqtt.url: ${scheme}:// to ${host} is not encrypted, so events, commands and the broker password cross the network readable; use ${secure}`,
+  ];
 }
 
 /** TLS to the broker without checking its certificate: anyone on the path can pose as central. */
 export function brokerNotVerified(mqtt: Pick<NonNullable<Config['mqtt']>, 'tls'> | undefined): string[] {
   if (!mqtt || mqtt.tls.rejectUnauthorized) return [];
-  return ['mqtt.tls.rejectUnauthorized: false accepts any broker certificate, so anyone on the network path can pose as central; set mqtt.tls.ca instead'];
+  return [
+    'mqtt.tls.rejectUnauthorized: false accepts any broker certificate, so anyone on the network path can pose as central; set mqtt.tls.ca instead',
+  ];
 }
 
 /** An uplink that cannot check central's signatures: it refuses what central sends. */
 export function noCentralKey(
-  mqtt: { url?: string; central: { keys: readonly unknown[] }; commands: Pick<NonNullable<Config['mqtt']>['commands'], 'acceptUnsignedReadOnly'> } | undefined,
+  mqtt:
+    | {
+        url?: string;
+        central: { keys: readonly unknown[] };
+        commands: Pick<NonNullable<Config['mqtt']>['commands'], 'acceptUnsignedReadOnly'>;
+      }
+    | undefined,
 ): string[] {
   if (!mqtt?.url || mqtt.central.keys.length > 0) return [];
   const commands = mqtt.commands.acceptUnsignedReadOnly ? 'every command but the read-only ones' : 'every command';
@@ -59,5 +69,10 @@ export function noCentralKey(
 
 /** Every warning for a validated config, in the order of the file's sections. */
 export function configWarnings(config: Pick<Config, 'http' | 'mqtt'>): string[] {
-  return [...pageWithoutTls(config.http), ...plainMqttBeyondLoopback(config.mqtt), ...brokerNotVerified(config.mqtt), ...noCentralKey(config.mqtt)];
+  return [
+    ...pageWithoutTls(config.http),
+    ...plainMqttBeyondLoopback(config.mqtt),
+    ...brokerNotVerified(config.mqtt),
+    ...noCentralKey(config.mqtt),
+  ];
 }

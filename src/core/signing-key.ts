@@ -11,7 +11,8 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 const PEM_PUBLIC = /^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-export const PUBLIC_KEY_FORMAT = 'an Ed25519 public key: SPKI PEM (-----BEGIN PUBLIC KEY-----) or its DER in base64 on one line (smartgate sign keygen prints one)';
+export const PUBLIC_KEY_FORMAT =
+  'an Ed25519 public key: SPKI PEM (-----BEGIN PUBLIC KEY-----) or its DER in base64 on one line (smartgate sign keygen prints one)';
 
 /** Central's public key from its text; throws an Error saying what is wrong with it. */
 export function parsePublicKey(text: string): KeyObject {
@@ -27,7 +28,8 @@ export function parsePublicKey(text: string): KeyObject {
   } catch {
     throw new Error(`expected ${PUBLIC_KEY_FORMAT}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`is an ${key.asymmetricKeyType ?? 'unknown'} key, expected Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`is an ${key.asymmetricKeyType ?? 'unknown'} key, expected Ed25519`);
   return key;
 }
 
@@ -37,9 +39,12 @@ export function parsePrivateKey(pem: string): KeyObject {
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
-    throw new Error(`expected an Ed25519 private key in PEM (-----BEGIN PRIVATE KEY-----): ${(err as Error).message}`, { cause: err });
+    throw new Error(`expected an Ed25519 private key in PEM (-----BEGIN PRIVATE KEY-----): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`is an ${key.asymmetricKeyType ?? 'unknown'} key, expected Ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new Error(`is an ${key.asymmetricKeyType ?? 'unknown'} key, expected Ed25519`);
   return key;
 }
 

@@ -34,7 +34,10 @@ export function demoBrokerUsers(dir: string, siteId: string): BrokerUsers {
   const gate = brokerUser(dir, siteId);
   const central = brokerUser(dir, CENTRAL_USER);
   const mosquittoPasswordFile = join(dir, 'passwords.txt');
-  writeSecret(mosquittoPasswordFile, [gate, central].map((u) => `${u.username}:${mosquittoPasswordHash(u.password)}\n`).join(''));
+  writeSecret(
+    mosquittoPasswordFile,
+    [gate, central].map((u) => `${u.username}:${mosquittoPasswordHash(u.password)}\n`).join(''),
+  );
   const aclFile = join(dir, 'acl.txt');
   writeFileSync(aclFile, SITE_ACL);
   return { gate, central, mosquittoPasswordFile, aclFile };

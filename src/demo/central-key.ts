@@ -27,5 +27,9 @@ export function demoCentralKey(dataDir: string): DemoCentralKey {
     writeFileSync(privateKeyPath, pair.privateKeyPem, { mode: 0o600 });
     writeFileSync(publicKeyPath, pair.publicKeyPem, { mode: 0o644 });
   }
-  return { kid: DEMO_CENTRAL_KID, privateKeyPath, publicKey: publicKeyText(parsePublicKey(readFileSync(publicKeyPath, 'utf8'))) };
+  return {
+    kid: DEMO_CENTRAL_KID,
+    privateKeyPath,
+    publicKey: publicKeyText(parsePublicKey(readFileSync(publicKeyPath, 'utf8'))),
+  };
 }

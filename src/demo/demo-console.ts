@@ -33,10 +33,17 @@ export class DemoConsole implements Service {
     const url = this.opts.pageUrl();
     if (url) {
       this.write(`status page: ${url}/`);
-      this.write(`log in with an account of the demo's data directory; create one (with the demo stopped) with: npx smartgate user add --data-dir ${this.opts.dataDir} --username NAME --role operator`);
-      if (!this.opts.holdsWait) this.write('held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60');
+      this.write(
+        `log in with an account of the demo's data directory; create one (with the demo stopped) with: npx smartgate user add --data-dir ${this.opts.dataDir} --username NAME --role operator`,
+      );
+      if (!this.opts.holdsWait)
+        this.write(
+          'held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60',
+        );
     }
-    this.ctx.bus.on(this, 'lane.decision', ({ laneId, read, decision }) => this.write(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`));
+    this.ctx.bus.on(this, 'lane.decision', ({ laneId, read, decision }) =>
+      this.write(`${formatPlateRead(laneId, read)}\n         ${formatDecision(decision)}`),
+    );
     this.ctx.bus.on(this, 'lane.recorded', ({ event }) => {
       const line = formatLaneRecord(event);
       if (line) this.write(`         ${line.trimStart()}`);

@@ -15,7 +15,13 @@ export function seedDemoLists(lists: Pick<ListStore, 'applyFull'>, now: number):
     { key: '59P166480', reason: 'local' },
     { key: '云A12345', reason: 'fee', validUntil: now + DAY_MS },
     { key: '25C01234', reason: 'permit', validFrom: now - 60 * DAY_MS, validUntil: now - DAY_MS },
-    { key: 'T2513579', reason: 'permit', pairedPlate: '云A68420', validFrom: now - DAY_MS, validUntil: now + 7 * DAY_MS },
+    {
+      key: 'T2513579',
+      reason: 'permit',
+      pairedPlate: '云A68420',
+      validFrom: now - DAY_MS,
+      validUntil: now + 7 * DAY_MS,
+    },
   ]);
   lists.applyFull('deny', 1, []);
   lists.applyFull('watch', 1, [{ key: '云A54321', reason: 'customs inspection pending', source: 'customs' }]);

@@ -70,7 +70,10 @@ export class LocalBroker implements Service {
       this.port = await freeLoopbackPort();
       const confPath = join(this.opts.dir, 'mosquitto.conf');
       const auth = this.opts.auth;
-      writeFileSync(confPath, mosquittoConf({ port: this.port, dir: this.opts.dir, user: userInfo().username, ...(auth && { auth }) }));
+      writeFileSync(
+        confPath,
+        mosquittoConf({ port: this.port, dir: this.opts.dir, user: userInfo().username, ...(auth && { auth }) }),
+      );
       const child = spawn(binary, ['-c', confPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       this.child = child;
       this.stderr = '';
@@ -116,15 +119,17 @@ export class LocalBroker implements Service {
     const deadline = this.ctx.clock.monotonic() + this.timeoutMs;
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new LocalBrokerError(`mosquitto exited (${child.exitCode ?? child.signalCode}) on port ${this.port}: ${this.stderr.trim()}`);
+        throw new LocalBrokerError(
+          `mosquitto exited (${child.exitCode ?? child.signalCode}) on port ${this.port}: ${this.stderr.trim()}`,
+        );
       }
       if (await acceptsLoopback(this.port)) return;
       if (this.ctx.clock.monotonic() > deadline) {
-        throw new LocalBrokerError(`mosquitto not listening on 127.0.0.1:${this.port} after ${this.timeoutMs} ms: ${this.stderr.trim()}`);
+        throw new LocalBrokerError(
+          `mosquitto not listening on 127.0.0.1:${this.port} after ${this.timeoutMs} ms: ${this.stderr.trim()}`,
+        );
       }
       await sleep(this.ctx.clock, 50);
     }
   }
 }
-
-

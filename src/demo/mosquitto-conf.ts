@@ -1,4 +1,3 @@
-
 /** What a private Mosquitto (the demo's, the tests', the bench's) is told; see mosquittoConf. */
 export interface LocalBrokerConf {
   port: number;

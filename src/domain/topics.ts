@@ -116,7 +116,8 @@ export function parseInboundTopic(prefix: string, siteId: string, topic: string)
   const levels = topic.slice(base.length).split('/');
   const kind = levels[0] === 'commands' ? 'command' : levels[0] === 'lists' ? 'list' : null;
   if (!kind) return { problem: `topic level after the site must be commands or lists, got "${levels[0]}"` };
-  if (levels.length !== 2) return { problem: `expected ${base}${levels[0]}/NAME, got ${levels.length - 1} levels after ${levels[0]}` };
+  if (levels.length !== 2)
+    return { problem: `expected ${base}${levels[0]}/NAME, got ${levels.length - 1} levels after ${levels[0]}` };
   if (!levels[1]) return { problem: `the ${kind} name (last topic level) is empty` };
   return { kind, name: levels[1] };
 }

@@ -122,14 +122,21 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
   const bus = new EventBus<LaneEvents>(log.child({ module: 'bus' }));
   const recorder = new PlateReadRecorder({ bus, log }, store.events);
-  const decider = new LaneDecider({ bus, log: log.child({ module: 'decider' }), clock }, { sink: store.events, lists: store.lists });
+  const decider = new LaneDecider(
+    { bus, log: log.child({ module: 'decider' }), clock },
+    { sink: store.events, lists: store.lists },
+  );
   const lanes = config.lanes.map((lane) => buildLane(lane, engineOf(lane), { clock, log, bus, store, decider }));
   const readerOf = (laneId: string) => lanes.find((l) => l.id === laneId)?.reader;
   // One renderer for the page's pictures and the decisions' evidence (which bypasses its cache).
   const frames = new AnnotatedFrameRenderer(readerOf, clock);
-  const evidence = new EvidenceFrames({ bus, log: log.child({ module: 'evidence' }) }, { renderer: frames, frames: store.frames });
+  const evidence = new EvidenceFrames(
+    { bus, log: log.child({ module: 'evidence' }) },
+    { renderer: frames, frames: store.frames },
+  );
 
-  const snapshot = () => gateSnapshot({ clock, store, retention, lanes, quotaBytes: config.store.quotaMb * 1024 * 1024, startedAt });
+  const snapshot = () =>
+    gateSnapshot({ clock, store, retention, lanes, quotaBytes: config.store.quotaMb * 1024 * 1024, startedAt });
 
   // Central: the outbox forwarded, commands and lists from central, the retained snapshots.
   const uplink = createUplink(
@@ -170,7 +177,12 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
             gate: pageView({
               site: config.site,
               bus,
-              lanes: lanes.map((l, i) => ({ id: l.id, name: config.lanes[i]!.name ?? l.id, direction: config.lanes[i]!.direction, controller: l.controller })),
+              lanes: lanes.map((l, i) => ({
+                id: l.id,
+                name: config.lanes[i]!.name ?? l.id,
+                direction: config.lanes[i]!.direction,
+                controller: l.controller,
+              })),
               store,
               link: () => ({ configured: uplink !== null, connected: uplink?.stats().connected ?? false }),
               snapshot,
@@ -267,7 +279,11 @@ function buildLane(
     engine,
   );
   let controller: LaneController | null = null;
-  const barrier = createBarrier(lane.barrier, { clock, log: log.child({ module: 'barrier' }), onStatus: (status) => controller?.onBarrierStatus(status) });
+  const barrier = createBarrier(lane.barrier, {
+    clock,
+    log: log.child({ module: 'barrier' }),
+    onStatus: (status) => controller?.onBarrierStatus(status),
+  });
   controller = new LaneController(
     { bus, log: log.child({ module: 'lane' }), clock },
     { decider: ctx.decider, sink: store.events, barrier: barrier?.driver ?? null },
@@ -289,12 +305,21 @@ function demoServices(
   demo: NonNullable<GateOverrides['demo']>,
   parts: { bus: EventBus<LaneEvents>; clock: Clock; lanes: readonly LaneParts[]; web: WebServer | null },
 ): Service[] {
-  const simulators = new Map(parts.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : [])));
+  const simulators = new Map(
+    parts.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : [])),
+  );
   return [
-    new DemoTraffic({ bus: parts.bus, clock: parts.clock }, simulators, { ...DEMO_TRAFFIC_TIMINGS, turnBackMs: demo.turnBackMs }),
+    new DemoTraffic({ bus: parts.bus, clock: parts.clock }, simulators, {
+      ...DEMO_TRAFFIC_TIMINGS,
+      turnBackMs: demo.turnBackMs,
+    }),
     new DemoConsole(
       { bus: parts.bus },
-      { pageUrl: () => parts.web?.url ?? null, dataDir: demo.dataDir, holdsWait: demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs },
+      {
+        pageUrl: () => parts.web?.url ?? null,
+        dataDir: demo.dataDir,
+        holdsWait: demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs,
+      },
     ),
   ];
 }
@@ -314,7 +339,8 @@ function openGateStore(config: Config, clock: Clock, log: Logger): Store {
     mkdirSync(config.dataDir, { recursive: true });
     return openStore({ clock, log }, { dataDir: config.dataDir, siteId: config.site.id, config: config.store });
   } catch (err) {
-    if (err instanceof StoreLockedError || err instanceof SchemaTooNewError) throw new SetupError('dataDir', err.message);
+    if (err instanceof StoreLockedError || err instanceof SchemaTooNewError)
+      throw new SetupError('dataDir', err.message);
     throw err;
   }
 }

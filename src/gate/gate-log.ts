@@ -23,10 +23,15 @@ export class GateLog implements Service {
 
   async start(): Promise<void> {
     const { bus, log } = this.ctx;
-    bus.on(this, 'plate.read', ({ laneId, read }) => log.info({ event: 'plate.read', ...plateReadJson(laneId, read) }, 'plate read'));
+    bus.on(this, 'plate.read', ({ laneId, read }) =>
+      log.info({ event: 'plate.read', ...plateReadJson(laneId, read) }, 'plate read'),
+    );
     bus.on(this, 'lane.decision', ({ laneId, read, decision }) => {
       const { action, reason, alarm, detail } = decision;
-      log[alarm ? 'warn' : 'info']({ event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail }, 'decision');
+      log[alarm ? 'warn' : 'info'](
+        { event: 'decision', lane: laneId, text: read.plate.text, action, reason, alarm, detail },
+        'decision',
+      );
     });
     this.timer = setInterval(() => log.info({ stats: this.stats() }, 'daemon stats'), STATS_EVERY_MS);
     this.timer.unref();

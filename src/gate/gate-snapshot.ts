@@ -12,7 +12,12 @@ export interface SnapshotParts {
   store: Pick<Store, 'bootId' | 'events'>;
   /** Its last run says how much of the disk the store uses. */
   retention: Pick<RetentionService, 'stats'>;
-  lanes: readonly { id: string; camera: Pick<FrameSource, 'stats'>; reader: Pick<LaneReader, 'stats'>; controller: Pick<LaneController, 'snapshot'> }[];
+  lanes: readonly {
+    id: string;
+    camera: Pick<FrameSource, 'stats'>;
+    reader: Pick<LaneReader, 'stats'>;
+    controller: Pick<LaneController, 'snapshot'>;
+  }[];
   /** store.quotaMb, in bytes. */
   quotaBytes: number;
   /** Monotonic ms the gate was built at. */
@@ -31,7 +36,11 @@ export function gateSnapshot(parts: SnapshotParts): GateSnapshot {
       ts,
       uptimeMs: Math.round(clock.monotonic() - parts.startedAt),
       outboxPending: store.events.pendingCount(),
-      store: { usedBytes: last ? last.usage.totalBytes : null, quotaBytes: parts.quotaBytes, quotaExceeded: last?.quotaExceeded ?? false },
+      store: {
+        usedBytes: last ? last.usage.totalBytes : null,
+        quotaBytes: parts.quotaBytes,
+        quotaExceeded: last?.quotaExceeded ?? false,
+      },
       lanes: lanes.map((l) => l.id),
     },
     lanes: lanes.map((l) => {

@@ -58,7 +58,9 @@ function pageLane(lane: PageViewParts['lanes'][number]): PageLane {
   const act = (run: () => OperatorResult): OperatorActionResult => {
     try {
       const result = run();
-      return result.ok ? { ok: true, eventId: result.event.eventId } : { ok: false, code: 'conflict', message: result.refusal.message };
+      return result.ok
+        ? { ok: true, eventId: result.event.eventId }
+        : { ok: false, code: 'conflict', message: result.refusal.message };
     } catch (err) {
       if (err instanceof LaneStoreError) return { ok: false, code: 'store-failed', message: err.message };
       throw err;

@@ -32,7 +32,12 @@ export function resolveWithAlternatives(
   parse: (rows: string[]) => ParsedPlate,
   opts: AlternativeSearchOptions = defaultAlternativeSearch,
 ): ResolvedReading {
-  const top = { plate: parse(raw.rows), confidence: raw.confidence, weakestChar: weakest(raw.charConfidence), substitutions: 0 };
+  const top = {
+    plate: parse(raw.rows),
+    confidence: raw.confidence,
+    weakestChar: weakest(raw.charConfidence),
+    substitutions: 0,
+  };
   if (top.plate.valid || !raw.alternatives) return top;
 
   // Characters with a plausible runner-up, least certain first.
@@ -77,7 +82,13 @@ export function resolveWithAlternatives(
       substitutions++;
     });
     const plate = parse(rows.map((r) => r.join('')));
-    if (plate.valid) return { plate, confidence: raw.confidence + delta / Math.max(1, total), weakestChar: weakest(charP), substitutions };
+    if (plate.valid)
+      return {
+        plate,
+        confidence: raw.confidence + delta / Math.max(1, total),
+        weakestChar: weakest(charP),
+        substitutions,
+      };
   }
   return top;
 }

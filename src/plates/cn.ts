@@ -24,7 +24,9 @@ const head: Slot[] = [province, authority];
 
 function checkSerialLetters(serial: string): string | null {
   const letters = [...serial].filter((c) => LETTERS.includes(c)).length;
-  return letters > MAX_SERIAL_LETTERS ? `${letters} letters in the serial ${serial} (at most ${MAX_SERIAL_LETTERS})` : null;
+  return letters > MAX_SERIAL_LETTERS
+    ? `${letters} letters in the serial ${serial} (at most ${MAX_SERIAL_LETTERS})`
+    : null;
 }
 
 /** `云A·12345`: blue (small) or yellow (large, often two-row: `云A` over `12345`). */
@@ -84,7 +86,8 @@ const suffixedFormat: PlateFormat = {
   twoRowSplits: [2],
   check: (t) => {
     const crossBorder = SUFFIX_KINDS[t.slice(6)] === 'hong-kong-macau';
-    if (crossBorder && t.slice(0, 2) !== CROSS_BORDER_HEAD) return `${t.slice(6)} plates are registered as ${CROSS_BORDER_HEAD}, not ${t.slice(0, 2)}`;
+    if (crossBorder && t.slice(0, 2) !== CROSS_BORDER_HEAD)
+      return `${t.slice(6)} plates are registered as ${CROSS_BORDER_HEAD}, not ${t.slice(0, 2)}`;
     return checkSerialLetters(t.slice(2, 6));
   },
   describe: (t) => ({ kind: SUFFIX_KINDS[t.slice(6)]!, display: `${t.slice(0, 2)}·${t.slice(2)}` }),
@@ -114,4 +117,9 @@ const embassyFormats: PlateFormat[] = [
 ];
 
 /** All Chinese formats, most specific first (the order breaks ties between equal parses). */
-export const CN_FORMATS: readonly PlateFormat[] = [...embassyFormats, suffixedFormat, ...newEnergyFormats, ordinaryFormat];
+export const CN_FORMATS: readonly PlateFormat[] = [
+  ...embassyFormats,
+  suffixedFormat,
+  ...newEnergyFormats,
+  ordinaryFormat,
+];

@@ -26,7 +26,12 @@ export function sameDistance(a: Box, b: Box): boolean {
  * Chinese, seen together in at least `minFrames` frames. Two plates of one country are two
  * vehicles (a queue), never one.
  */
-export function isCompanion(plate: ParsedPlate, other: ParsedPlate, framesTogether: number, minFrames: number): boolean {
+export function isCompanion(
+  plate: ParsedPlate,
+  other: ParsedPlate,
+  framesTogether: number,
+  minFrames: number,
+): boolean {
   return (
     framesTogether >= minFrames &&
     plate.valid &&

@@ -69,7 +69,13 @@ export function literal(chars: string, label: string): Slot[] {
 export function matchFormat(text: string, format: PlateFormat): FormatMatch {
   const chars = [...text];
   if (chars.length !== format.slots.length) {
-    return { ok: false, format, reason: `${chars.length} characters, expected ${format.slots.length}`, closeness: -1, breadth: 0 };
+    return {
+      ok: false,
+      format,
+      reason: `${chars.length} characters, expected ${format.slots.length}`,
+      closeness: -1,
+      breadth: 0,
+    };
   }
   let readings: Reading[] = [{ text: '', corrections: 0 }];
   for (let i = 0; i < chars.length; i++) {
@@ -84,13 +90,25 @@ export function matchFormat(text: string, format: PlateFormat): FormatMatch {
       options.map((o) => ({ text: r.text + o.char, corrections: r.corrections + (o.corrected ? 1 : 0) })),
     );
     if (readings.length > MAX_READINGS) {
-      return { ok: false, format, reason: `too many ambiguous characters for a ${format.name} plate`, closeness: i, breadth: 0 };
+      return {
+        ok: false,
+        format,
+        reason: `too many ambiguous characters for a ${format.name} plate`,
+        closeness: i,
+        breadth: 0,
+      };
     }
   }
   const problems = readings.map((r) => format.check?.(r.text) ?? null);
   const valid = readings.filter((_, k) => problems[k] === null);
   if (valid.length === 0) {
-    return { ok: false, format, reason: problems[0]!, closeness: chars.length - readings[0]!.corrections, breadth: Infinity };
+    return {
+      ok: false,
+      format,
+      reason: problems[0]!,
+      closeness: chars.length - readings[0]!.corrections,
+      breadth: Infinity,
+    };
   }
   return { ok: true, format, readings: valid };
 }

@@ -9,8 +9,22 @@
  *    printed on plates (`雲` → `云`, `學` → `学`): same character, other glyph standard.
  */
 const TRADITIONAL_TO_SIMPLIFIED: Readonly<Record<string, string>> = {
-  滬: '沪', 雲: '云', 遼: '辽', 魯: '鲁', 蘇: '苏', 贛: '赣', 晉: '晋', 陝: '陕', 閩: '闽',
-  貴: '贵', 粵: '粤', 寧: '宁', 瓊: '琼', 掛: '挂', 學: '学', 領: '领',
+  滬: '沪',
+  雲: '云',
+  遼: '辽',
+  魯: '鲁',
+  蘇: '苏',
+  贛: '赣',
+  晉: '晋',
+  陝: '陕',
+  閩: '闽',
+  貴: '贵',
+  粵: '粤',
+  寧: '宁',
+  瓊: '琼',
+  掛: '挂',
+  學: '学',
+  領: '领',
 };
 
 const NOT_PLATE_CHAR = /[^0-9A-Z\u3400-\u9fff]/g;

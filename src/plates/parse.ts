@@ -67,7 +67,14 @@ export function parsePlate(rows: readonly string[], opts: ParsePlateOptions = {}
   const matches = countries.flatMap((c) => FORMATS[c]).map((f) => matchFormat(text, f));
   const candidates: Candidate[] = matches
     .flatMap((m, order) =>
-      m.ok ? m.readings.map((r) => ({ ...r, format: m.format, order, mismatch: layoutEvidence(m.format, r.text, rowLengths, separators) })) : [],
+      m.ok
+        ? m.readings.map((r) => ({
+            ...r,
+            format: m.format,
+            order,
+            mismatch: layoutEvidence(m.format, r.text, rowLengths, separators),
+          }))
+        : [],
     )
     .sort((a, b) => a.corrections - b.corrections || a.mismatch - b.mismatch || a.order - b.order);
   if (candidates.length === 0) return reject(closestFailure(matches, text, countries));
@@ -76,7 +83,9 @@ export function parsePlate(rows: readonly string[], opts: ParsePlateOptions = {}
   const allowed = candidates.filter((c) => c.corrections <= (c.mismatch === 0 ? max : Math.min(1, max)));
   const best = allowed[0];
   if (!best) return reject(`needs ${candidates[0]!.corrections} corrections to read as ${candidates[0]!.text}`);
-  const rivals = allowed.filter((c) => c.corrections === best.corrections && c.mismatch === best.mismatch && c.text !== best.text);
+  const rivals = allowed.filter(
+    (c) => c.corrections === best.corrections && c.mismatch === best.mismatch && c.text !== best.text,
+  );
   if (rivals.length > 0) {
     return reject(`ambiguous correction: ${[...new Set([best, ...rivals].map((c) => c.text))].join(' or ')}`);
   }

@@ -1,24 +1,9 @@
 export type Country = 'VN' | 'CN';
 
 export type VnPlateKind =
-  | 'car'
-  | 'motorbike'
-  | 'commercial'
-  | 'state'
-  | 'military'
-  | 'foreign-ng'
-  | 'foreign-nn'
-  | 'foreign-qt'
-  | 'temporary';
+  'car' | 'motorbike' | 'commercial' | 'state' | 'military' | 'foreign-ng' | 'foreign-nn' | 'foreign-qt' | 'temporary';
 
-export type CnPlateKind =
-  | 'ordinary'
-  | 'new-energy'
-  | 'trailer'
-  | 'coach'
-  | 'police'
-  | 'hong-kong-macau'
-  | 'embassy';
+export type CnPlateKind = 'ordinary' | 'new-energy' | 'trailer' | 'coach' | 'police' | 'hong-kong-macau' | 'embassy';
 
 export type PlateKind = VnPlateKind | CnPlateKind;
 

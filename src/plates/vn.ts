@@ -14,11 +14,86 @@ import type { VnPlateKind } from './types.js';
 
 /** Province codes of Circular 24/2023 Appendix 02 (10, 13, 42, 44-46, 87, 91, 96 unused). */
 const PROVINCE_CODES = new Set<string>([
-  '11', '12', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23', '24', '25', '26', '27',
-  '28', '29', '30', '31', '32', '33', '34', '35', '36', '37', '38', '39', '40', '41', '43', '47',
-  '48', '49', '50', '51', '52', '53', '54', '55', '56', '57', '58', '59', '60', '61', '62', '63',
-  '64', '65', '66', '67', '68', '69', '70', '71', '72', '73', '74', '75', '76', '77', '78', '79',
-  '80', '81', '82', '83', '84', '85', '86', '88', '89', '90', '92', '93', '94', '95', '97', '98',
+  '11',
+  '12',
+  '14',
+  '15',
+  '16',
+  '17',
+  '18',
+  '19',
+  '20',
+  '21',
+  '22',
+  '23',
+  '24',
+  '25',
+  '26',
+  '27',
+  '28',
+  '29',
+  '30',
+  '31',
+  '32',
+  '33',
+  '34',
+  '35',
+  '36',
+  '37',
+  '38',
+  '39',
+  '40',
+  '41',
+  '43',
+  '47',
+  '48',
+  '49',
+  '50',
+  '51',
+  '52',
+  '53',
+  '54',
+  '55',
+  '56',
+  '57',
+  '58',
+  '59',
+  '60',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '66',
+  '67',
+  '68',
+  '69',
+  '70',
+  '71',
+  '72',
+  '73',
+  '74',
+  '75',
+  '76',
+  '77',
+  '78',
+  '79',
+  '80',
+  '81',
+  '82',
+  '83',
+  '84',
+  '85',
+  '86',
+  '88',
+  '89',
+  '90',
+  '92',
+  '93',
+  '94',
+  '95',
+  '97',
+  '98',
   '99',
 ]);
 
@@ -72,20 +147,18 @@ function carFormats(): PlateFormat[] {
     ...CAR_TWO_LETTER_SERIES.map((s) => ({ name: s, slots: literal(s, `series ${s}`) })),
   ];
   return series.flatMap((s) =>
-    orderLengths.map(
-      (n): PlateFormat => ({
-        country: 'VN',
-        name: `vn-car-${s.name}-${n}`,
-        slots: [...province, ...s.slots, ...repeat(digit, n)],
-        oneRow: true,
-        twoRowSplits: [2 + s.slots.length],
-        check: checkLeadingProvince,
-        describe: (t) => {
-          const head = t.slice(0, 2 + s.slots.length);
-          return { kind: carKind(t.slice(0, 2), head.slice(2)), display: `${head}-${dottedOrder(t.slice(head.length))}` };
-        },
-      }),
-    ),
+    orderLengths.map((n): PlateFormat => ({
+      country: 'VN',
+      name: `vn-car-${s.name}-${n}`,
+      slots: [...province, ...s.slots, ...repeat(digit, n)],
+      oneRow: true,
+      twoRowSplits: [2 + s.slots.length],
+      check: checkLeadingProvince,
+      describe: (t) => {
+        const head = t.slice(0, 2 + s.slots.length);
+        return { kind: carKind(t.slice(0, 2), head.slice(2)), display: `${head}-${dottedOrder(t.slice(head.length))}` };
+      },
+    })),
   );
 }
 
@@ -97,20 +170,21 @@ function motorbikeFormats(): PlateFormat[] {
     { name: 'two-letter', slots: [slot(SERIES_LETTERS, 'series letter'), slot(SERIES_LETTERS, 'series letter')] },
   ];
   return series.flatMap((s) =>
-    orderLengths.map(
-      (n): PlateFormat => ({
-        country: 'VN',
-        name: `vn-motorbike-${s.name}-${n}`,
-        slots: [...province, ...s.slots, ...repeat(digit, n)],
-        oneRow: false,
-        twoRowSplits: [2 + s.slots.length],
-        check: checkLeadingProvince,
-        describe: (t) => {
-          const seriesEnd = 2 + s.slots.length;
-          return { kind: 'motorbike', display: `${t.slice(0, 2)}-${t.slice(2, seriesEnd)} ${dottedOrder(t.slice(seriesEnd))}` };
-        },
-      }),
-    ),
+    orderLengths.map((n): PlateFormat => ({
+      country: 'VN',
+      name: `vn-motorbike-${s.name}-${n}`,
+      slots: [...province, ...s.slots, ...repeat(digit, n)],
+      oneRow: false,
+      twoRowSplits: [2 + s.slots.length],
+      check: checkLeadingProvince,
+      describe: (t) => {
+        const seriesEnd = 2 + s.slots.length;
+        return {
+          kind: 'motorbike',
+          display: `${t.slice(0, 2)}-${t.slice(2, seriesEnd)} ${dottedOrder(t.slice(seriesEnd))}`,
+        };
+      },
+    })),
   );
 }
 
@@ -148,7 +222,11 @@ function foreignFormats(): PlateFormat[] {
 const militaryFormat: PlateFormat = {
   country: 'VN',
   name: 'vn-military',
-  slots: [slot(MILITARY_FIRST, 'military unit letter'), slot(MILITARY_SECOND, 'military unit letter'), ...repeat(digit, 4)],
+  slots: [
+    slot(MILITARY_FIRST, 'military unit letter'),
+    slot(MILITARY_SECOND, 'military unit letter'),
+    ...repeat(digit, 4),
+  ],
   oneRow: true,
   twoRowSplits: [2],
   describe: (t) => ({ kind: 'military', display: `${t.slice(0, 2)}-${t.slice(2, 4)}-${t.slice(4)}` }),

@@ -30,7 +30,8 @@ export interface VoterOptions {
   maxRemembered?: number;
 }
 
-export type ResolvedOptions = Required<Omit<VoterOptions, 'maxTrackMs' | 'reparse'>> & Pick<VoterOptions, 'maxTrackMs' | 'reparse'>;
+export type ResolvedOptions = Required<Omit<VoterOptions, 'maxTrackMs' | 'reparse'>> &
+  Pick<VoterOptions, 'maxTrackMs' | 'reparse'>;
 
 /** Fills in the defaults and rejects values that would make voting meaningless. */
 export function resolveOptions(o: VoterOptions): ResolvedOptions {
@@ -58,6 +59,9 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
   check(positiveInt(resolved.companionFrames), 'companionFrames must be an integer ≥ 1');
   check(positiveInt(resolved.maxOpenTracks), 'maxOpenTracks must be an integer ≥ 1');
   check(positiveInt(resolved.maxTextsPerTrack), 'maxTextsPerTrack must be an integer ≥ 1');
-  check(Number.isInteger(resolved.maxRemembered) && resolved.maxRemembered >= 0, 'maxRemembered must be an integer ≥ 0');
+  check(
+    Number.isInteger(resolved.maxRemembered) && resolved.maxRemembered >= 0,
+    'maxRemembered must be an integer ≥ 0',
+  );
   return resolved;
 }

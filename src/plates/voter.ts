@@ -100,14 +100,20 @@ export class PlateVoter {
   /** Text → monotonic time it was last seen, oldest first. */
   private readonly recent = new Map<string, number>();
 
-  constructor(options: VoterOptions, private readonly clock: Clock) {
+  constructor(
+    options: VoterOptions,
+    private readonly clock: Clock,
+  ) {
     this.opts = resolveOptions(options);
   }
 
   /** Feeds one frame's reads (possibly none) and returns the vehicles decided by now. */
   observe(observations: readonly PlateObservation[]): VotedPlateRead[] {
     const out: VotedPlateRead[] = [];
-    this.assign(observations.filter((o) => o.plate.text.length > 0), out);
+    this.assign(
+      observations.filter((o) => o.plate.text.length > 0),
+      out,
+    );
     const now = this.clock.monotonic();
     for (const track of [...this.tracks]) {
       if (now - track.lastSeenMono >= this.opts.vehicleGapMs) this.close(track, 'left', out);
@@ -192,7 +198,11 @@ export class PlateVoter {
   /** Open tracks that are this vehicle's plates of the other country (companions.ts). */
   private companionsOf(track: Track, plate: ParsedPlate): Track[] {
     return [...track.seenWith].flatMap(([other, frames]) =>
-      !other.closed && other.state === 'open' && isCompanion(plate, other.winner.plate, frames, this.opts.companionFrames) ? [other] : [],
+      !other.closed &&
+      other.state === 'open' &&
+      isCompanion(plate, other.winner.plate, frames, this.opts.companionFrames)
+        ? [other]
+        : [],
     );
   }
 
@@ -339,7 +349,9 @@ export class PlateVoter {
    */
   private fragmentOfOpenTrack(plate: ParsedPlate, self: Track): boolean {
     if (plate.valid) return false;
-    return this.tracks.some((t) => t !== self && t.state === 'open' && t.winner.valid && isSubsequence(plate.text, t.winner.text));
+    return this.tracks.some(
+      (t) => t !== self && t.state === 'open' && t.winner.valid && isSubsequence(plate.text, t.winner.text),
+    );
   }
 
   /**

@@ -46,8 +46,12 @@ export class Accounts implements AccountTable {
       insert: db.prepare<[{ username: string; role: string; hash: string; at: number }]>(
         'INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES (@username, @role, @hash, @at, @at)',
       ),
-      setHash: db.prepare<[string, number, string]>('UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?'),
-      rehash: db.prepare<[string, string, string]>('UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?'),
+      setHash: db.prepare<[string, number, string]>(
+        'UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?',
+      ),
+      rehash: db.prepare<[string, string, string]>(
+        'UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?',
+      ),
       remove: db.prepare<[string]>('DELETE FROM users WHERE username = ?'),
       list: db.prepare<[], Row>('SELECT * FROM users ORDER BY username'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM users'),
@@ -85,5 +89,11 @@ export class Accounts implements AccountTable {
 }
 
 function toAccount(row: Row): AccountRow {
-  return { username: row.username, role: row.role, passwordHash: row.password_hash, createdAt: row.created_at, updatedAt: row.updated_at };
+  return {
+    username: row.username,
+    role: row.role,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }

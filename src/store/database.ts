@@ -50,7 +50,8 @@ export function openDatabase(path: string, options: Partial<DatabaseOptions> = {
     // of deleted images back to the file system, so the quota measures what is really used.
     db.pragma('auto_vacuum = INCREMENTAL');
     const journal = db.pragma('journal_mode = WAL', { simple: true });
-    if (path !== ':memory:' && journal !== 'wal') throw new Error(`${path}: cannot switch to WAL mode (journal_mode is ${String(journal)})`);
+    if (path !== ':memory:' && journal !== 'wal')
+      throw new Error(`${path}: cannot switch to WAL mode (journal_mode is ${String(journal)})`);
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -60,7 +61,8 @@ export function openDatabase(path: string, options: Partial<DatabaseOptions> = {
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_BUSY') throw new StoreLockedError(path);
     // SQLite opens lazily: a path it cannot use (a directory, no permission) fails here.
-    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB') throw new Error(`cannot open the event database ${path}: ${(err as Error).message}`, { cause: err });
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB')
+      throw new Error(`cannot open the event database ${path}: ${(err as Error).message}`, { cause: err });
     throw err;
   }
   return db;

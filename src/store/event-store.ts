@@ -114,9 +114,13 @@ export class EventStore implements EventSink, Outbox, Transactions {
         `SELECT ${EVENT_COLUMNS} FROM outbox o JOIN events e ON e.event_id = o.event_id
          WHERE o.delivered_at IS NULL AND o.outbox_id > ? ORDER BY o.outbox_id LIMIT ?`,
       ),
-      markDelivered: db.prepare<[number, number]>('UPDATE outbox SET delivered_at = ? WHERE outbox_id = ? AND delivered_at IS NULL'),
+      markDelivered: db.prepare<[number, number]>(
+        'UPDATE outbox SET delivered_at = ? WHERE outbox_id = ? AND delivered_at IS NULL',
+      ),
       pendingCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL'),
-      byId: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`),
+      byId: db.prepare<[string], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`,
+      ),
       crop: db.prepare<[string], { crop: Buffer | null }>('SELECT crop FROM events WHERE event_id = ?'),
       oldestPendingTs: db.prepare<[], { ts: number | null }>(
         'SELECT MIN(e.ts) AS ts FROM outbox o JOIN events e ON e.event_id = o.event_id WHERE o.delivered_at IS NULL',
@@ -126,7 +130,10 @@ export class EventStore implements EventSink, Outbox, Transactions {
          WHERE e.ts >= @from AND e.lane_id = @laneId AND e.type IN (SELECT value FROM json_each(@types))
          ORDER BY e.event_id`,
       ),
-      related: db.prepare<[{ eventId: string; laneId: string; from: number; to: number; plate: string | null; links: string }], ListedRow>(
+      related: db.prepare<
+        [{ eventId: string; laneId: string; from: number; to: number; plate: string | null; links: string }],
+        ListedRow
+      >(
         `SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id
          WHERE e.lane_id = @laneId AND e.ts BETWEEN @from AND @to AND e.event_id <> @eventId
            AND ((@plate IS NOT NULL AND ${PLATE_TEXT} = @plate)
@@ -193,7 +200,8 @@ export class EventStore implements EventSink, Outbox, Transactions {
   }
 
   pending(limit: number, afterOutboxId = 0): OutboxEntry[] {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pending(limit): limit must be a whole number ≥ 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`pending(limit): limit must be a whole number ≥ 1, got ${limit}`);
     return this.sql.pending.all(afterOutboxId, limit).map(toEntry);
   }
 
@@ -275,7 +283,9 @@ export class EventStore implements EventSink, Outbox, Transactions {
   /** One event as the page lists it; undefined when unknown or removed by retention. */
   listed(eventId: string): ListedEvent | undefined {
     const row = this.db
-      .prepare<[string], ListedRow>(`SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`)
+      .prepare<[string], ListedRow>(
+        `SELECT ${EVENT_COLUMNS}, o.delivered_at IS NOT NULL AS delivered FROM events e JOIN outbox o ON o.event_id = e.event_id WHERE e.event_id = ?`,
+      )
       .get(eventId);
     return row && toListed(row);
   }
@@ -289,10 +299,22 @@ export class EventStore implements EventSink, Outbox, Transactions {
     const event = this.listed(eventId);
     if (!event) return [];
     const p = event.payload;
-    const plate = typeof p.plate === 'string' ? p.plate : plateText(p.plate) ?? (event.type === 'plate.read' && typeof p.text === 'string' ? p.text : null);
-    const links = [event.eventId, p.decisionId, p.holdId, p.requestId].filter((id): id is string => typeof id === 'string');
+    const plate =
+      typeof p.plate === 'string'
+        ? p.plate
+        : (plateText(p.plate) ?? (event.type === 'plate.read' && typeof p.text === 'string' ? p.text : null));
+    const links = [event.eventId, p.decisionId, p.holdId, p.requestId].filter(
+      (id): id is string => typeof id === 'string',
+    );
     return this.sql.related
-      .all({ eventId, laneId: event.laneId, from: event.ts - RELATED_WINDOW_MS, to: event.ts + RELATED_WINDOW_MS, plate, links: JSON.stringify(links) })
+      .all({
+        eventId,
+        laneId: event.laneId,
+        from: event.ts - RELATED_WINDOW_MS,
+        to: event.ts + RELATED_WINDOW_MS,
+        plate,
+        links: JSON.stringify(links),
+      })
       .map(toListed);
   }
 
@@ -301,7 +323,9 @@ export class EventStore implements EventSink, Outbox, Transactions {
    * what the lane replays at start-up (its pending holds, src/lane/flow/pending-holds.ts).
    */
   laneHistory(laneId: string, types: readonly EventType[], fromTs: number): StoredEvent[] {
-    return this.sql.laneHistory.all({ laneId, from: fromTs, types: JSON.stringify(types) }).map((row) => toEntry(row).event);
+    return this.sql.laneHistory
+      .all({ laneId, from: fromTs, types: JSON.stringify(types) })
+      .map((row) => toEntry(row).event);
   }
 
   /** The plate crop stored with an event; undefined when there is none (or no such event). */
@@ -319,7 +343,10 @@ function serialisePayload(event: NewEvent): string {
   try {
     return JSON.stringify(payload);
   } catch (err) {
-    throw new TypeError(`${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`, { cause: err });
+    throw new TypeError(
+      `${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 

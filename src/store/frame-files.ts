@@ -38,7 +38,9 @@ export class FrameFiles {
     private readonly clock: Pick<Clock, 'now'>,
   ) {
     this.sql = {
-      insert: db.prepare('INSERT INTO frames (event_id, path, bytes, created_at) VALUES (@eventId, @path, @bytes, @createdAt)'),
+      insert: db.prepare(
+        'INSERT INTO frames (event_id, path, bytes, created_at) VALUES (@eventId, @path, @bytes, @createdAt)',
+      ),
       remove: db.prepare<[string]>('DELETE FROM frames WHERE event_id = ?'),
       get: db.prepare<[string], FrameRow>('SELECT event_id, path, bytes, created_at FROM frames WHERE event_id = ?'),
       eventTs: db.prepare<[string], { ts: number }>('SELECT ts FROM events WHERE event_id = ?'),
@@ -51,13 +53,20 @@ export class FrameFiles {
     if (!event) throw new Error(`cannot store a frame for event ${eventId}: no such event`);
     const existing = this.get(eventId);
     if (existing) throw new Error(`cannot store a frame for event ${eventId}: it already has one (${existing.path})`);
-    const record: FrameRecord = { eventId, path: framePath(eventId, event.ts), bytes: jpeg.length, createdAt: this.clock.now() };
+    const record: FrameRecord = {
+      eventId,
+      path: framePath(eventId, event.ts),
+      bytes: jpeg.length,
+      createdAt: this.clock.now(),
+    };
     this.sql.insert.run(record);
     try {
       await writeFileDurably(join(this.dataDir, record.path), jpeg);
     } catch (err) {
       this.sql.remove.run(eventId);
-      throw new Error(`cannot write the frame of event ${eventId} to ${record.path}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot write the frame of event ${eventId} to ${record.path}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return record;
   }

@@ -22,7 +22,8 @@ export interface StoredList {
  */
 export type DeltaRefusal = 'unknown-list' | 'version-mismatch' | 'already-applied';
 
-export type DeltaResult = { applied: true; version: number } | { applied: false; reason: DeltaRefusal; currentVersion: number | null };
+export type DeltaResult =
+  { applied: true; version: number } | { applied: false; reason: DeltaRefusal; currentVersion: number | null };
 
 export interface ListSummary {
   name: string;
@@ -38,7 +39,14 @@ export interface ListSummary {
  */
 export type ListChange =
   | { kind: 'full'; name: string; version: number; receivedAt: number; entries: readonly ListEntry[] }
-  | { kind: 'delta'; name: string; version: number; receivedAt: number; add: readonly ListEntry[]; remove: readonly string[] };
+  | {
+      kind: 'delta';
+      name: string;
+      version: number;
+      receivedAt: number;
+      add: readonly ListEntry[];
+      remove: readonly string[];
+    };
 
 export type ListChangeListener = (change: ListChange) => void;
 
@@ -51,7 +59,9 @@ export class ListTooLargeError extends Error {
     readonly entries: number,
     readonly maxEntries: number,
   ) {
-    super(`list "${list}" would have ${entries} entries, more than the ${maxEntries} this gate holds (store.lists.maxEntries); the list is unchanged`);
+    super(
+      `list "${list}" would have ${entries} entries, more than the ${maxEntries} this gate holds (store.lists.maxEntries); the list is unchanged`,
+    );
   }
 }
 
@@ -91,7 +101,9 @@ export class ListStore {
     this.sql = {
       meta: db.prepare<[string], MetaRow>('SELECT version, received_at, entry_count FROM lists WHERE name = ?'),
       entries: db.prepare<[string], { entry: string }>('SELECT entry FROM list_entries WHERE list = ? ORDER BY key'),
-      has: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM list_entries WHERE list = ? AND key = ?'),
+      has: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM list_entries WHERE list = ? AND key = ?',
+      ),
       putMeta: db.prepare(
         `INSERT INTO lists (name, version, received_at, entry_count) VALUES (@name, @version, @receivedAt, @count)
          ON CONFLICT (name) DO UPDATE SET version = excluded.version, received_at = excluded.received_at, entry_count = excluded.entry_count`,
@@ -102,7 +114,9 @@ export class ListStore {
       removeEntry: db.prepare<[string, string]>('DELETE FROM list_entries WHERE list = ? AND key = ?'),
       clear: db.prepare<[string]>('DELETE FROM list_entries WHERE list = ?'),
       names: db.prepare<[], { name: string }>('SELECT name FROM lists ORDER BY name'),
-      summaries: db.prepare<[], ListSummary>('SELECT name, version, received_at AS receivedAt, entry_count AS entries FROM lists ORDER BY name'),
+      summaries: db.prepare<[], ListSummary>(
+        'SELECT name, version, received_at AS receivedAt, entry_count AS entries FROM lists ORDER BY name',
+      ),
     };
   }
 
@@ -125,10 +139,19 @@ export class ListStore {
    * added), if the list is at `fromVersion`. Throws ListTooLargeError, changing nothing, when the
    * list would grow past maxEntries.
    */
-  applyDelta(name: string, fromVersion: number, toVersion: number, add: readonly ListEntry[], remove: readonly string[]): DeltaResult {
+  applyDelta(
+    name: string,
+    fromVersion: number,
+    toVersion: number,
+    add: readonly ListEntry[],
+    remove: readonly string[],
+  ): DeltaResult {
     checkVersion(name, 'fromVersion', fromVersion);
     checkVersion(name, 'toVersion', toVersion);
-    if (toVersion <= fromVersion) throw new RangeError(`list "${name}": delta toVersion ${toVersion} must be greater than fromVersion ${fromVersion}`);
+    if (toVersion <= fromVersion)
+      throw new RangeError(
+        `list "${name}": delta toVersion ${toVersion} must be greater than fromVersion ${fromVersion}`,
+      );
     const added = byKey(name, add);
     const removed = [...new Set(remove)].filter((key) => !added.has(key));
     const receivedAt = this.clock.now();
@@ -136,7 +159,8 @@ export class ListStore {
       const row = this.sql.meta.get(name);
       if (!row) return { applied: false, reason: 'unknown-list', currentVersion: null };
       if (row.version >= toVersion) return { applied: false, reason: 'already-applied', currentVersion: row.version };
-      if (row.version !== fromVersion) return { applied: false, reason: 'version-mismatch', currentVersion: row.version };
+      if (row.version !== fromVersion)
+        return { applied: false, reason: 'version-mismatch', currentVersion: row.version };
       let count = row.entry_count;
       for (const key of removed) count -= this.sql.removeEntry.run(name, key).changes;
       for (const [key, entry] of added) {
@@ -148,7 +172,8 @@ export class ListStore {
       this.sql.putMeta.run({ name, version: toVersion, receivedAt, count });
       return { applied: true, version: toVersion };
     })();
-    if (result.applied) this.emit({ kind: 'delta', name, version: toVersion, receivedAt, add: [...added.values()], remove: removed });
+    if (result.applied)
+      this.emit({ kind: 'delta', name, version: toVersion, receivedAt, add: [...added.values()], remove: removed });
     return result;
   }
 
@@ -181,14 +206,16 @@ export class ListStore {
 }
 
 function checkVersion(name: string, field: string, version: number): void {
-  if (!Number.isSafeInteger(version) || version < 0) throw new RangeError(`list "${name}": ${field} must be a whole number ≥ 0, got ${version}`);
+  if (!Number.isSafeInteger(version) || version < 0)
+    throw new RangeError(`list "${name}": ${field} must be a whole number ≥ 0, got ${version}`);
 }
 
 /** Entries by key; a key given twice in one message is central's mistake, reported as such. */
 function byKey(name: string, entries: readonly ListEntry[]): Map<string, ListEntry> {
   const map = new Map<string, ListEntry>();
   for (const entry of entries) {
-    if (typeof entry?.key !== 'string' || entry.key === '') throw new TypeError(`list "${name}": every entry needs a non-empty string key, got ${JSON.stringify(entry)}`);
+    if (typeof entry?.key !== 'string' || entry.key === '')
+      throw new TypeError(`list "${name}": every entry needs a non-empty string key, got ${JSON.stringify(entry)}`);
     if (map.has(entry.key)) throw new Error(`list "${name}": key "${entry.key}" appears twice`);
     map.set(entry.key, entry);
   }

@@ -144,7 +144,11 @@ export const MIGRATIONS: readonly Migration[] = [
  * Brings the database up to the newest migration, each in its own transaction, recording
  * each in `schema_migrations`. Returns the versions applied (none when already current).
  */
-export function migrate(db: Database, clock: Pick<Clock, 'now'>, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function migrate(
+  db: Database,
+  clock: Pick<Clock, 'now'>,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number[] {
   checkOrder(migrations);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -175,6 +179,9 @@ export function schemaVersion(db: Database): number {
 
 function checkOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration "${m.name}" has version ${m.version}, expected ${i + 1}: versions must be 1, 2, 3, ... in order`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `migration "${m.name}" has version ${m.version}, expected ${i + 1}: versions must be 1, 2, 3, ... in order`,
+      );
   });
 }

@@ -95,9 +95,16 @@ export class RetentionService implements Service {
     c.deletedCrops += result.byQuota.crops;
     c.deletedEvents += result.byAge.events + result.byQuota.events;
 
-    const summary = { byAge: result.byAge, byQuota: result.byQuota, usedBytes: result.usage.totalBytes, quotaBytes: result.quotaBytes };
-    if (result.alarm === 'quota-exceeded') this.ctx.log.warn(summary, 'store over quota with only undelivered data left');
-    else if (result.alarm === 'quota-enforced') this.ctx.log.warn(summary, 'store quota reached: deleted delivered data before its retention age');
+    const summary = {
+      byAge: result.byAge,
+      byQuota: result.byQuota,
+      usedBytes: result.usage.totalBytes,
+      quotaBytes: result.quotaBytes,
+    };
+    if (result.alarm === 'quota-exceeded')
+      this.ctx.log.warn(summary, 'store over quota with only undelivered data left');
+    else if (result.alarm === 'quota-enforced')
+      this.ctx.log.warn(summary, 'store quota reached: deleted delivered data before its retention age');
     else if (result.byAge.events > 0) this.ctx.log.info(summary, 'retention deleted expired delivered events');
 
     if (result.alarm !== null && result.alarm !== this.lastAlarm) this.options.onAlarm?.(result.alarm, result);

@@ -115,7 +115,9 @@ export class Retention {
     }
   }
 
-  private async enforceQuota(touchedDirs: Set<string>): Promise<{ byQuota: DeletedCounts; usage: DiskUsage; quotaExceeded: boolean }> {
+  private async enforceQuota(
+    touchedDirs: Set<string>,
+  ): Promise<{ byQuota: DeletedCounts; usage: DiskUsage; quotaExceeded: boolean }> {
     const byQuota = { frames: 0, crops: 0, events: 0 };
     let usage = measureDiskUsage(this.db);
     for (let pass = 0; pass < MAX_QUOTA_PASSES && usage.totalBytes > this.policy.quotaBytes; pass++) {
@@ -126,9 +128,19 @@ export class Retention {
         await this.deleteFrameFiles(batch, touchedDirs);
       });
       freed += frames.bytes;
-      const crops = freed < excess ? await this.takeOldest(this.sql.oldestCrops, excess - freed, (batch) => this.inTransaction(batch, this.sql.dropCrop)) : NONE;
+      const crops =
+        freed < excess
+          ? await this.takeOldest(this.sql.oldestCrops, excess - freed, (batch) =>
+              this.inTransaction(batch, this.sql.dropCrop),
+            )
+          : NONE;
       freed += crops.bytes;
-      const events = freed < excess ? await this.takeOldest(this.sql.oldestEvents, excess - freed, (batch) => this.inTransaction(batch, this.sql.deleteEvent)) : NONE;
+      const events =
+        freed < excess
+          ? await this.takeOldest(this.sql.oldestEvents, excess - freed, (batch) =>
+              this.inTransaction(batch, this.sql.deleteEvent),
+            )
+          : NONE;
       byQuota.frames += frames.count;
       byQuota.crops += crops.count;
       byQuota.events += events.count;

@@ -9,7 +9,12 @@ import { GATE_LANE_ID } from '../domain/lanes.js';
  * (`store.quota-enforced`) or cannot get under its quota without losing undelivered events
  * (`store.quota-exceeded`). Retention calls it once per episode, not on every run.
  */
-export function recordStoreAlarm(events: EventSink, log: Logger, alarm: RetentionAlarm, result: RetentionResult): StoredEvent {
+export function recordStoreAlarm(
+  events: EventSink,
+  log: Logger,
+  alarm: RetentionAlarm,
+  result: RetentionResult,
+): StoredEvent {
   const payload = {
     alarm: `store.${alarm}`,
     usedBytes: result.usage.totalBytes,

@@ -58,13 +58,16 @@ export interface Store {
 export function openStore(ctx: StoreContext, options: StoreOptions): Store {
   const { dataDir, siteId, config } = options;
   const log = ctx.log.child({ module: 'store' });
-  const db = openDatabase(join(dataDir, DATABASE_FILE), { synchronous: config.synchronous, busyTimeoutMs: options.busyTimeoutMs });
+  const db = openDatabase(join(dataDir, DATABASE_FILE), {
+    synchronous: config.synchronous,
+    busyTimeoutMs: options.busyTimeoutMs,
+  });
   try {
     const applied = migrate(db, ctx.clock);
     if (applied.length > 0) log.info({ applied }, 'database schema migrated');
     if (siteId !== SITE_NOT_YET_KNOWN) {
       const claimed = claimEventsOfUnknownSite(db, siteId);
-      if (claimed > 0) log.info({ claimed, siteId }, 'events recorded before the site was known are now the site\'s');
+      if (claimed > 0) log.info({ claimed, siteId }, "events recorded before the site was known are now the site's");
     }
     const bootId = options.bootId ?? new UlidFactory(ctx.clock).next();
     const retention = new Retention(db, dataDir, ctx.clock, {

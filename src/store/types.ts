@@ -10,7 +10,16 @@
  * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
  * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
  */
-export type EventType = 'plate.read' | 'decision' | 'barrier.actuation' | 'alarm' | 'operator.action' | 'vehicle' | 'command' | 'list' | 'auth';
+export type EventType =
+  | 'plate.read'
+  | 'decision'
+  | 'barrier.actuation'
+  | 'alarm'
+  | 'operator.action'
+  | 'vehicle'
+  | 'command'
+  | 'list'
+  | 'auth';
 
 /** An event as a producer hands it to the store. */
 export interface NewEvent {

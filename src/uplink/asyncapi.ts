@@ -13,15 +13,27 @@ import { smartgateVersion } from '../core/version.js';
 const PLACEHOLDERS = { prefix: '{prefix}', siteId: '{siteId}', laneId: '{laneId}', name: '{name}' };
 
 const parameters = {
-  prefix: { description: 'mqtt.topicPrefix of the gate, by default `smartgate/v1`.', schema: { type: 'string', default: 'smartgate/v1' } },
-  siteId: { description: 'site.id of the gate (a slug).', schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' } },
-  laneId: { description: 'lanes[].id within the gate (a slug); `gate` for site-level events.', schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' } },
+  prefix: {
+    description: 'mqtt.topicPrefix of the gate, by default `smartgate/v1`.',
+    schema: { type: 'string', default: 'smartgate/v1' },
+  },
+  siteId: {
+    description: 'site.id of the gate (a slug).',
+    schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' },
+  },
+  laneId: {
+    description: 'lanes[].id within the gate (a slug); `gate` for site-level events.',
+    schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' },
+  },
   name: { description: 'The command or list name.', schema: { type: 'string' } },
 };
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   // Requests are described as central must write them (input); unrepresentable checks become `{}`.
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -60,7 +72,10 @@ export function asyncApiDocument(): Record<string, unknown> {
     const message = { name: key, contentType: 'application/json', payload: jsonSchema(channel.schema) };
     const bindings = mqttBinding(channel.qos, channel.retain);
     if (channel.direction === 'gate-to-central') {
-      doc[topic] = { parameters: parametersOf(topic), subscribe: { operationId: `gate-publishes-${key}`, summary: channel.summary, bindings, message } };
+      doc[topic] = {
+        parameters: parametersOf(topic),
+        subscribe: { operationId: `gate-publishes-${key}`, summary: channel.summary, bindings, message },
+      };
       continue;
     }
     const { reply } = channel;

@@ -27,7 +27,13 @@ export interface CentralHandlerDeps {
 export function centralHandlers(deps: CentralHandlerDeps): Pick<CentralInboxOptions, 'events' | 'commands' | 'lists'> {
   const { clock, store } = deps;
   const commands = {
-    ...gateCommands({ clock, bootId: deps.bootId, version: deps.version ?? smartgateVersion(), lists: store.lists, outbox: store.events }),
+    ...gateCommands({
+      clock,
+      bootId: deps.bootId,
+      version: deps.version ?? smartgateVersion(),
+      lists: store.lists,
+      outbox: store.events,
+    }),
     ...laneCommands(deps.lanes ?? []),
   };
   return {

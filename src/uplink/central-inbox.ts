@@ -75,7 +75,9 @@ export class CentralInbox implements Service {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe ??= this.opts.connection.onMessage((topic, payload, properties) => this.receive(topic, payload, properties));
+    this.unsubscribe ??= this.opts.connection.onMessage((topic, payload, properties) =>
+      this.receive(topic, payload, properties),
+    );
   }
 
   async stop(): Promise<void> {
@@ -89,11 +91,18 @@ export class CentralInbox implements Service {
       const target = parseInboundTopic(this.opts.topicPrefix, this.opts.siteId, topic);
       if ('problem' in target) {
         const error = { code: 'wrong-topic' as const, message: `${target.problem} (topic ${echo(topic)})` };
-        this.throttled.warn({ topic: echo(topic), problem: target.problem }, 'message from central refused: wrong topic');
+        this.throttled.warn(
+          { topic: echo(topic), problem: target.problem },
+          'message from central refused: wrong topic',
+        );
         // No default reply topic: one derived from a wrong topic would be wrong too.
         this.answer(replyRoute(this.opts.replies, properties.responseTopic, null), properties, {
           reply: { status: 'error', error },
-          event: { type: 'command', laneId: GATE_LANE_ID, payload: { name: null, id: null, status: 'error', reason: error.code, message: error.message } },
+          event: {
+            type: 'command',
+            laneId: GATE_LANE_ID,
+            payload: { name: null, id: null, status: 'error', reason: error.code, message: error.message },
+          },
         });
         return;
       }
@@ -103,8 +112,16 @@ export class CentralInbox implements Service {
       const fallback = defaultReplyTopic(this.opts.replies.prefix, target.kind, target.name);
       const route = replyRoute(this.opts.replies, properties.responseTopic, fallback);
       const reply = this.handleRecorded(route, () => handler.handle(target.name, payload, signature));
-      if (reply.status === 'error') this.throttled.warn({ kind: target.kind, name: echo(target.name), ...reply.error }, `${target.kind} from central refused`);
-      else this.throttled.info({ kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) }, `${target.kind} from central done`);
+      if (reply.status === 'error')
+        this.throttled.warn(
+          { kind: target.kind, name: echo(target.name), ...reply.error },
+          `${target.kind} from central refused`,
+        );
+      else
+        this.throttled.info(
+          { kind: target.kind, name: echo(target.name), ...(reply.id !== undefined && { id: reply.id }) },
+          `${target.kind} from central done`,
+        );
       this.send(route, properties, reply);
     } catch (err) {
       this.throttled.error({ err, topic: echo(topic) }, 'message from central not handled');
@@ -119,7 +136,11 @@ export class CentralInbox implements Service {
 
   /** Replies where the route allows; a refused reply topic is logged (the event notes it). */
   private send(route: ReplyRoute, properties: ReceivedProperties, reply: Reply): void {
-    if ('refused' in route) this.throttled.warn({ responseTopic: echo(properties.responseTopic ?? '') }, 'reply to central not sent: response topic refused');
+    if ('refused' in route)
+      this.throttled.warn(
+        { responseTopic: echo(properties.responseTopic ?? '') },
+        'reply to central not sent: response topic refused',
+      );
     if ('topic' in route) this.reply(route.topic, properties.correlationData, reply);
   }
 
@@ -157,7 +178,13 @@ export class CentralInbox implements Service {
 
   private reply(topic: string, correlationData: Buffer | undefined, reply: Reply): void {
     const { qos, retain } = channels.commands.reply;
-    const message: MqttMessage = { topic, payload: JSON.stringify(reply), qos, retain, ...(correlationData && { correlationData }) };
+    const message: MqttMessage = {
+      topic,
+      payload: JSON.stringify(reply),
+      qos,
+      retain,
+      ...(correlationData && { correlationData }),
+    };
     this.opts.connection.publish(message, (err) => {
       if (err) this.throttled.warn({ topic: echo(topic), err: err.message }, 'reply to central not sent');
     });
@@ -167,5 +194,8 @@ export class CentralInbox implements Service {
 /** The outcome's event, noting why the reply was not sent when its topic was refused. */
 function noteRoute(route: ReplyRoute, outcome: InboundOutcome): InboundOutcome {
   if (!('refused' in route)) return outcome;
-  return { ...outcome, event: { ...outcome.event, payload: { ...outcome.event.payload, replyRefused: route.refused } } };
+  return {
+    ...outcome,
+    event: { ...outcome.event, payload: { ...outcome.event.payload, replyRefused: route.refused } },
+  };
 }

@@ -25,7 +25,12 @@ export function signedBytes(topic: string, payload: Buffer): Buffer {
 }
 
 /** The user properties central attaches to a message: its signature over topic and payload, and the key's id. */
-export function signCentralMessage(privateKey: KeyObject, kid: string, topic: string, payload: Buffer | string): { sig: string; kid: string } {
+export function signCentralMessage(
+  privateKey: KeyObject,
+  kid: string,
+  topic: string,
+  payload: Buffer | string,
+): { sig: string; kid: string } {
   const bytes = signedBytes(topic, Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8'));
   return { [SIG_PROPERTY]: sign(null, bytes, privateKey).toString('base64'), [KID_PROPERTY]: kid };
 }
@@ -59,27 +64,46 @@ export class CentralKeys {
 
   /** Never throws: every problem is a refusal with its code. */
   verify(topic: string, payload: Buffer, properties: UserProperties | undefined): SignatureVerdict {
-    const refuse = (code: Refusal['code'], message: string): SignatureVerdict => ({ signed: false, refusal: { code, message } });
+    const refuse = (code: Refusal['code'], message: string): SignatureVerdict => ({
+      signed: false,
+      refusal: { code, message },
+    });
     if (this.keys.size === 0) {
-      return refuse('no-central-key', 'the gate has no public key of central (mqtt.central.keys), so it cannot check signatures; see docs/mqtt.md#signatures');
+      return refuse(
+        'no-central-key',
+        'the gate has no public key of central (mqtt.central.keys), so it cannot check signatures; see docs/mqtt.md#signatures',
+      );
     }
     const sig = properties?.[SIG_PROPERTY];
     const kid = properties?.[KID_PROPERTY];
-    if (sig === undefined) return refuse('unsigned', `no "${SIG_PROPERTY}" user property: central signs every command and list push (docs/mqtt.md#signatures)`);
-    if (typeof sig !== 'string') return refuse('bad-signature', `${SIG_PROPERTY}: given ${sig.length} times, expected once`);
-    if (kid === undefined) return refuse('bad-signature', `${KID_PROPERTY}: missing; it names the key that signed (${this.ids.join(', ')})`);
-    if (typeof kid !== 'string') return refuse('bad-signature', `${KID_PROPERTY}: given ${kid.length} times, expected once`);
+    if (sig === undefined)
+      return refuse(
+        'unsigned',
+        `no "${SIG_PROPERTY}" user property: central signs every command and list push (docs/mqtt.md#signatures)`,
+      );
+    if (typeof sig !== 'string')
+      return refuse('bad-signature', `${SIG_PROPERTY}: given ${sig.length} times, expected once`);
+    if (kid === undefined)
+      return refuse('bad-signature', `${KID_PROPERTY}: missing; it names the key that signed (${this.ids.join(', ')})`);
+    if (typeof kid !== 'string')
+      return refuse('bad-signature', `${KID_PROPERTY}: given ${kid.length} times, expected once`);
     const key = this.keys.get(kid);
-    if (!key) return refuse('bad-signature', `${KID_PROPERTY}: no key "${kid.slice(0, 64)}" at this gate; keys: ${this.ids.join(', ')}`);
+    if (!key)
+      return refuse(
+        'bad-signature',
+        `${KID_PROPERTY}: no key "${kid.slice(0, 64)}" at this gate; keys: ${this.ids.join(', ')}`,
+      );
     const signature = BASE64.test(sig) ? Buffer.from(sig, 'base64') : null;
-    if (!signature || signature.length !== SIGNATURE_BYTES) return refuse('bad-signature', `${SIG_PROPERTY}: expected ${SIGNATURE_BYTES} bytes in base64`);
+    if (!signature || signature.length !== SIGNATURE_BYTES)
+      return refuse('bad-signature', `${SIG_PROPERTY}: expected ${SIGNATURE_BYTES} bytes in base64`);
     let good: boolean;
     try {
       good = verify(null, signedBytes(topic, payload), key, signature);
     } catch {
       good = false;
     }
-    if (!good) return refuse('bad-signature', `${SIG_PROPERTY}: does not verify with key "${kid}" over this topic and payload`);
+    if (!good)
+      return refuse('bad-signature', `${SIG_PROPERTY}: does not verify with key "${kid}" over this topic and payload`);
     return { signed: true, kid };
   }
 }

@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { SignatureCheck } from './central-inbox.js';
-import { COMMAND_MAX_BYTES, commandRequestSchema, describeIssues, timestampMs, type CommandRequest } from './commands-contract.js';
+import {
+  COMMAND_MAX_BYTES,
+  commandRequestSchema,
+  describeIssues,
+  timestampMs,
+  type CommandRequest,
+} from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
 import { GATE_LANE_ID } from '../domain/lanes.js';
 
@@ -45,7 +51,9 @@ export interface CommandDefinition<Args = unknown> {
 }
 
 /** Keeps the link between a schema and its handler's argument type. */
-export function defineCommand<S extends z.ZodType>(definition: CommandDefinition<z.infer<S>> & { args: S }): CommandDefinition {
+export function defineCommand<S extends z.ZodType>(
+  definition: CommandDefinition<z.infer<S>> & { args: S },
+): CommandDefinition {
   return definition;
 }
 
@@ -106,7 +114,11 @@ export class CommandRouter {
       event: commandEvent(name, id, laneId, kid, 'error', refusal),
     });
 
-    if (payload.length > COMMAND_MAX_BYTES) return refuse({ code: 'too-large', message: `payload is ${payload.length} bytes, more than the ${COMMAND_MAX_BYTES} allowed for a command` });
+    if (payload.length > COMMAND_MAX_BYTES)
+      return refuse({
+        code: 'too-large',
+        message: `payload is ${payload.length} bytes, more than the ${COMMAND_MAX_BYTES} allowed for a command`,
+      });
     const definition = Object.hasOwn(this.opts.commands, name) ? this.opts.commands[name] : undefined;
     const verdict = signature();
     if (verdict.signed) kid = verdict.kid;
@@ -126,9 +138,16 @@ export class CommandRouter {
     id = request.id;
     if (request.laneId !== undefined && this.opts.laneIds.includes(request.laneId)) laneId = request.laneId;
 
-    if (!definition) return refuse({ code: 'unknown-command', message: `no command "${echo(name)}"; known: ${this.names.join(', ')}` });
+    if (!definition)
+      return refuse({
+        code: 'unknown-command',
+        message: `no command "${echo(name)}"; known: ${this.names.join(', ')}`,
+      });
     if (request.laneId !== undefined && laneId === null) {
-      return refuse({ code: 'unknown-lane', message: `laneId: no lane "${request.laneId}" at this gate; lanes: ${this.opts.laneIds.join(', ')}` });
+      return refuse({
+        code: 'unknown-lane',
+        message: `laneId: no lane "${request.laneId}" at this gate; lanes: ${this.opts.laneIds.join(', ')}`,
+      });
     }
     const args = definition.args.safeParse(request.args ?? {});
     if (!args.success) return refuse({ code: 'invalid', message: `args: ${describeIssues(args.error)}` });
@@ -137,7 +156,8 @@ export class CommandRouter {
     const timing = this.checkTiming(name, definition.access, request, now);
     if (timing) return refuse(timing);
     this.pruneSeen(now);
-    if (!this.opts.seen.remember(request.id, now)) return refuse({ code: 'replayed', message: `id: command "${request.id}" was received before` });
+    if (!this.opts.seen.remember(request.id, now))
+      return refuse({ code: 'replayed', message: `id: command "${request.id}" was received before` });
 
     let data: Record<string, unknown>;
     try {
@@ -160,16 +180,25 @@ export class CommandRouter {
     const maxAgeMs = access === 'actuate' ? this.opts.actuatingMaxAgeMs : this.opts.maxAgeMs;
     const allowed = access === 'actuate' ? `allowed for ${echo(name)}, which opens the barrier` : 'allowed';
     if (access === 'actuate') {
-      if (request.expiresAt === undefined) return { code: 'invalid', message: `expiresAt: required for ${echo(name)}, which opens the barrier` };
+      if (request.expiresAt === undefined)
+        return { code: 'invalid', message: `expiresAt: required for ${echo(name)}, which opens the barrier` };
       const life = timestampMs(request.expiresAt) - ts;
-      if (life > maxAgeMs) return { code: 'invalid', message: `expiresAt: ${life} ms after ts, more than the ${maxAgeMs} ms ${allowed}` };
+      if (life > maxAgeMs)
+        return { code: 'invalid', message: `expiresAt: ${life} ms after ts, more than the ${maxAgeMs} ms ${allowed}` };
     }
     if (request.expiresAt !== undefined && timestampMs(request.expiresAt) <= now) {
-      return { code: 'expired', message: `expiresAt: ${new Date(timestampMs(request.expiresAt)).toISOString()} has passed (gate time ${new Date(now).toISOString()})` };
+      return {
+        code: 'expired',
+        message: `expiresAt: ${new Date(timestampMs(request.expiresAt)).toISOString()} has passed (gate time ${new Date(now).toISOString()})`,
+      };
     }
-    if (ts < now - maxAgeMs) return { code: 'expired', message: `ts: command is ${now - ts} ms old, more than the ${maxAgeMs} ms ${allowed}` };
+    if (ts < now - maxAgeMs)
+      return { code: 'expired', message: `ts: command is ${now - ts} ms old, more than the ${maxAgeMs} ms ${allowed}` };
     if (ts > now + maxFutureMs) {
-      return { code: 'too-early', message: `ts: command is ${ts - now} ms ahead of the gate's clock, more than the ${maxFutureMs} ms allowed` };
+      return {
+        code: 'too-early',
+        message: `ts: command is ${ts - now} ms ahead of the gate's clock, more than the ${maxFutureMs} ms allowed`,
+      };
     }
     return null;
   }
@@ -187,11 +216,25 @@ export class CommandRouter {
 }
 
 /** The `command` event: accepted or refused, with the refusal's code as `reason` and the key that signed it (null: unsigned or not checked). */
-function commandEvent(name: string, id: string | null, laneId: string | null, kid: string | null, status: 'ok' | 'error', refusal: Refusal | null) {
+function commandEvent(
+  name: string,
+  id: string | null,
+  laneId: string | null,
+  kid: string | null,
+  status: 'ok' | 'error',
+  refusal: Refusal | null,
+) {
   return {
     type: 'command' as const,
     laneId: laneId ?? GATE_LANE_ID,
-    payload: { name: echo(name), id, status, reason: refusal?.code ?? null, kid, ...(refusal && { message: refusal.message }) },
+    payload: {
+      name: echo(name),
+      id,
+      status,
+      reason: refusal?.code ?? null,
+      kid,
+      ...(refusal && { message: refusal.message }),
+    },
   };
 }
 
@@ -200,4 +243,3 @@ function readableId(json: unknown): string | null {
   const id = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
 }
-

@@ -36,7 +36,9 @@ export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 /** Epoch ms, or an ISO 8601 date-time with an offset (`2026-01-01T08:00:00+07:00`). */
 const timestamp = () =>
-  z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).describe('Epoch ms, or ISO 8601 date-time with an offset or Z.');
+  z
+    .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
+    .describe('Epoch ms, or ISO 8601 date-time with an offset or Z.');
 
 export function timestampMs(value: number | string): number {
   return typeof value === 'number' ? value : Date.parse(value);
@@ -44,20 +46,35 @@ export function timestampMs(value: number | string): number {
 
 export const commandRequestSchema = z
   .looseObject({
-    id: z.string().min(1).max(64).describe('Unique id of this command, chosen by central; a repeated id is refused as replayed.'),
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('Unique id of this command, chosen by central; a repeated id is refused as replayed.'),
     ts: timestamp().describe(
       'When central issued the command; refused when older than mqtt.commands.maxAgeMs (actuatingMaxAgeMs for barrier.open and hold.confirm) or further ahead than maxFutureMs.',
     ),
     expiresAt: timestamp()
       .optional()
-      .describe('Refused from this time on (in addition to the age limit). Required for barrier.open and hold.confirm, at most actuatingMaxAgeMs after ts.'),
-    laneId: z.string().regex(SLUG_PATTERN, { error: 'expected a lane id (slug)' }).max(64).optional().describe('The lane the command targets; absent for the whole gate.'),
-    args: z.record(z.string(), z.unknown()).optional().describe('Arguments, specific to the command (topic level NAME).'),
+      .describe(
+        'Refused from this time on (in addition to the age limit). Required for barrier.open and hold.confirm, at most actuatingMaxAgeMs after ts.',
+      ),
+    laneId: z
+      .string()
+      .regex(SLUG_PATTERN, { error: 'expected a lane id (slug)' })
+      .max(64)
+      .optional()
+      .describe('The lane the command targets; absent for the whole gate.'),
+    args: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Arguments, specific to the command (topic level NAME).'),
   })
-  .describe('A command from central, on {prefix}/{site}/commands/{name}, QoS 1; at most 16 KB; signed (user properties sig and kid).');
+  .describe(
+    'A command from central, on {prefix}/{site}/commands/{name}, QoS 1; at most 16 KB; signed (user properties sig and kid).',
+  );
 
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
-
 
 /** Canonical plate text as the gate reads it: `29C12345`, `云A12345` — no spaces, dashes or dots. */
 const PLATE_KEY = /^[0-9A-Z\u3400-\u9fff]+$/u;
@@ -72,7 +89,9 @@ const plateKey = () =>
 
 export const listEntrySchema = z
   .looseObject({ key: plateKey().describe('Canonical plate text, unique within the list.') })
-  .refine((entry) => Buffer.byteLength(JSON.stringify(entry)) <= MAX_ENTRY_BYTES, { error: `entry is larger than ${MAX_ENTRY_BYTES} bytes of JSON` })
+  .refine((entry) => Buffer.byteLength(JSON.stringify(entry)) <= MAX_ENTRY_BYTES, {
+    error: `entry is larger than ${MAX_ENTRY_BYTES} bytes of JSON`,
+  })
   .describe('One entry: the plate and whatever central attaches to it (bounded to 1 KB of JSON).');
 
 const listVersion = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -92,7 +111,13 @@ export const fullListSchema = z
     version: listVersion().describe('Version of the list; replaces whatever version the gate has.'),
     entries: z.array(listEntrySchema),
   })
-  .superRefine((list, ctx) => uniqueKeys(list.entries.map((e) => e.key), 'entries', ctx))
+  .superRefine((list, ctx) =>
+    uniqueKeys(
+      list.entries.map((e) => e.key),
+      'entries',
+      ctx,
+    ),
+  )
   .describe('The whole list: replaces what the gate has.');
 
 export const deltaListSchema = z
@@ -104,22 +129,38 @@ export const deltaListSchema = z
     remove: z.array(plateKey()).default([]).describe('Keys removed.'),
   })
   .superRefine((delta, ctx) => {
-    if (delta.toVersion <= delta.fromVersion) ctx.addIssue({ code: 'custom', path: ['toVersion'], message: `must be greater than fromVersion (${delta.fromVersion})` });
-    uniqueKeys(delta.add.map((e) => e.key), 'add', ctx);
+    if (delta.toVersion <= delta.fromVersion)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['toVersion'],
+        message: `must be greater than fromVersion (${delta.fromVersion})`,
+      });
+    uniqueKeys(
+      delta.add.map((e) => e.key),
+      'add',
+      ctx,
+    );
     uniqueKeys(delta.remove, 'remove', ctx);
   })
   .describe('Changes from one version to the next.');
 
 export const listPushSchema = z
   .discriminatedUnion('kind', [fullListSchema, deltaListSchema])
-  .describe('A list push from central, on {prefix}/{site}/lists/{allow|deny|watch}, QoS 1; at most 256 KB; signed (user properties sig and kid).');
+  .describe(
+    'A list push from central, on {prefix}/{site}/lists/{allow|deny|watch}, QoS 1; at most 256 KB; signed (user properties sig and kid).',
+  );
 
 export type ListPush = z.infer<typeof listPushSchema>;
 
 const replyError = z.looseObject({
   code: z.enum(REFUSAL_CODES).describe('Why the request was refused.'),
   message: z.string().describe('What was wrong, naming the field.'),
-  currentVersion: z.number().int().nullable().optional().describe('version-mismatch only: the version the gate has (null: none).'),
+  currentVersion: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .describe('version-mismatch only: the version the gate has (null: none).'),
 });
 
 export const replySchema = z

@@ -1,8 +1,24 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
-import { EVENT_TYPES, healthSchema, laneStateSchema, wholeNumber, wireEventSchema, type WireEvent } from './wire-schemas.js';
-import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healthTopic, laneStateTopic, listTopic, statusTopic } from '../domain/topics.js';
+import {
+  EVENT_TYPES,
+  healthSchema,
+  laneStateSchema,
+  wholeNumber,
+  wireEventSchema,
+  type WireEvent,
+} from './wire-schemas.js';
+import {
+  commandTopic,
+  defaultReplyPrefix,
+  defaultReplyTopic,
+  eventsTopic,
+  healthTopic,
+  laneStateTopic,
+  listTopic,
+  statusTopic,
+} from '../domain/topics.js';
 
 /**
  * The wire contract with central, written once as zod schemas: the uplink encodes with them,
@@ -11,11 +27,21 @@ import { commandTopic, defaultReplyPrefix, defaultReplyTopic, eventsTopic, healt
  * the gate publishes itself are in wire-schemas.ts.
  */
 
-export { EVENT_TYPES, healthSchema, laneStateSchema, wireEventSchema, type Health, type LaneState, type WireEvent } from './wire-schemas.js';
+export {
+  EVENT_TYPES,
+  healthSchema,
+  laneStateSchema,
+  wireEventSchema,
+  type Health,
+  type LaneState,
+  type WireEvent,
+} from './wire-schemas.js';
 import type { Health, LaneState } from './wire-schemas.js';
 
 // Fails to compile when the store's EventType and this list drift apart.
-const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType] ? true : never = true;
+const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType]
+  ? true
+  : never = true;
 void sameTypes;
 
 export const STATUS_STATES = ['online', 'offline', 'stopped'] as const;
@@ -23,10 +49,14 @@ export type StatusState = (typeof STATUS_STATES)[number];
 
 export const statusSchema = z
   .looseObject({
-    state: z.enum(STATUS_STATES).describe('online: connected; offline: the connection was lost (Last Will); stopped: shut down cleanly.'),
+    state: z
+      .enum(STATUS_STATES)
+      .describe('online: connected; offline: the connection was lost (Last Will); stopped: shut down cleanly.'),
     bootId: z.string().min(1).describe('Id of the daemon process this status is about.'),
     version: z.string().min(1).describe('smartgate version of that process.'),
-    ts: wholeNumber().describe('When the gate composed the message, ms since the epoch; for offline, when the Will was registered (at connect).'),
+    ts: wholeNumber().describe(
+      'When the gate composed the message, ms since the epoch; for offline, when the Will was registered (at connect).',
+    ),
   })
   .describe('Availability of a gate, retained so a newcomer learns it at once.');
 
@@ -38,13 +68,18 @@ export type StatusMessage = z.infer<typeof statusSchema>;
  */
 export const requestHeadersSchema = z
   .looseObject({
-    sig: z.string().describe('Base64 Ed25519 signature of `smartgate-central-v1` LF topic LF payload bytes, by a key in mqtt.central.keys.'),
+    sig: z
+      .string()
+      .describe(
+        'Base64 Ed25519 signature of `smartgate-central-v1` LF topic LF payload bytes, by a key in mqtt.central.keys.',
+      ),
     kid: z.string().describe('Id of the key that signed (mqtt.central.keys[].id).'),
   })
   .describe('MQTT 5 user properties.');
 
 /** Where the gate answers a request without a responseTopic, under the default reply prefix. */
-const defaultReply = (kind: 'command' | 'list') => (prefix: string, siteId: string, name: string) => defaultReplyTopic(defaultReplyPrefix(prefix, siteId), kind, name);
+const defaultReply = (kind: 'command' | 'list') => (prefix: string, siteId: string, name: string) =>
+  defaultReplyTopic(defaultReplyPrefix(prefix, siteId), kind, name);
 
 /**
  * The topic → payload map: one entry per channel, with its direction and how it is published.
@@ -59,7 +94,7 @@ export const channels = {
     schema: wireEventSchema,
     qos: 1,
     retain: false,
-    summary: 'Events of one lane, in recording order, forwarded from the gate\'s outbox.',
+    summary: "Events of one lane, in recording order, forwarded from the gate's outbox.",
   },
   status: {
     topic: statusTopic,
@@ -76,7 +111,8 @@ export const channels = {
     // Latest-wins snapshots: QoS 0 leaves the QoS 1 send quota to events.
     qos: 0,
     retain: true,
-    summary: "One lane's phase, holds and barrier, and its camera and reader counters, retained; replaced on changes and periodically while connected.",
+    summary:
+      "One lane's phase, holds and barrier, and its camera and reader counters, retained; replaced on changes and periodically while connected.",
   },
   health: {
     topic: healthTopic,
@@ -105,7 +141,8 @@ export const channels = {
     qos: 1,
     retain: false,
     reply: { schema: replySchema, defaultTopic: defaultReply('list'), qos: 1, retain: false },
-    summary: 'A list (allow, deny, watch), full or as a delta from the version the gate has, signed by central; version-mismatch asks central for the full list.',
+    summary:
+      'A list (allow, deny, watch), full or as a delta from the version the gate has, signed by central; version-mismatch asks central for the full list.',
   },
 } as const;
 

@@ -100,7 +100,13 @@ export class Drainer implements Service {
     if (!this.running || this.pumping) return;
     this.pumping = true;
     try {
-      while (this.running && this.publisher.connected && !this.rewind && this.retryTimer === null && this.inFlight < this.limit()) {
+      while (
+        this.running &&
+        this.publisher.connected &&
+        !this.rewind &&
+        this.retryTimer === null &&
+        this.inFlight < this.limit()
+      ) {
         const entry = this.next();
         if (!entry) break;
         this.send(entry);

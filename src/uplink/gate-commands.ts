@@ -39,7 +39,13 @@ export function gateCommands(deps: GateCommandDeps): CommandTable {
           lists: names.map((name) => {
             const list = stored.get(name);
             return list
-              ? { name, version: list.version, entries: list.entries, receivedAt: list.receivedAt, ageMs: Math.max(0, now - list.receivedAt) }
+              ? {
+                  name,
+                  version: list.version,
+                  entries: list.entries,
+                  receivedAt: list.receivedAt,
+                  ageMs: Math.max(0, now - list.receivedAt),
+                }
               : { name, version: null, entries: 0, receivedAt: null, ageMs: null };
           }),
         };

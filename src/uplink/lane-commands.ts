@@ -13,10 +13,27 @@ export interface LaneControl {
 }
 
 const operatorArgs = {
-  operator: z.string().trim().min(1).max(64).describe('Who decided (the operator\'s user id at central); recorded in the audit event.'),
-  reason: z.string().trim().min(3).max(500).describe('Why, in the operator\'s words (at least 3 characters); recorded in the audit event.'),
+  operator: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .describe("Who decided (the operator's user id at central); recorded in the audit event."),
+  reason: z
+    .string()
+    .trim()
+    .min(3)
+    .max(500)
+    .describe("Why, in the operator's words (at least 3 characters); recorded in the audit event."),
 };
-const holdArgs = z.strictObject({ holdId: z.string().min(1).max(64).describe('The hold, as listed by lane.holds (the id of the event that created it).'), ...operatorArgs });
+const holdArgs = z.strictObject({
+  holdId: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('The hold, as listed by lane.holds (the id of the event that created it).'),
+  ...operatorArgs,
+});
 
 /**
  * The lane's commands for central: list the holds, confirm or refuse one, open by hand. Each
@@ -26,7 +43,11 @@ const holdArgs = z.strictObject({ holdId: z.string().min(1).max(64).describe('Th
 export function laneCommands(lanes: readonly LaneControl[]): CommandTable {
   const laneOf = (ctx: CommandContext): LaneControl => {
     const lane = ctx.laneId === null ? undefined : lanes.find((l) => l.laneId === ctx.laneId);
-    if (!lane) throw new CommandRefused('invalid', `laneId: this command acts on one lane; lanes: ${lanes.map((l) => l.laneId).join(', ')}`);
+    if (!lane)
+      throw new CommandRefused(
+        'invalid',
+        `laneId: this command acts on one lane; lanes: ${lanes.map((l) => l.laneId).join(', ')}`,
+      );
     return lane;
   };
   const fromCentral = (args: { operator: string; reason: string }, ctx: CommandContext): OperatorRequest => ({
@@ -41,7 +62,7 @@ export function laneCommands(lanes: readonly LaneControl[]): CommandTable {
   };
   return {
     'lane.holds': defineCommand({
-      summary: 'Each lane\'s phase, the vehicle in hand and the pending holds (or one lane\'s, with laneId).',
+      summary: "Each lane's phase, the vehicle in hand and the pending holds (or one lane's, with laneId).",
       access: 'read',
       args: z.strictObject({}),
       run: (_args, ctx) => ({
@@ -66,7 +87,7 @@ export function laneCommands(lanes: readonly LaneControl[]): CommandTable {
       run: (args, ctx) => answer(laneOf(ctx).refuse(args.holdId, fromCentral(args, ctx))),
     }),
     'barrier.open': defineCommand({
-      summary: 'Open the lane\'s barrier by hand, whatever the lane is doing (laneId, operator, reason).',
+      summary: "Open the lane's barrier by hand, whatever the lane is doing (laneId, operator, reason).",
       access: 'actuate',
       args: z.strictObject(operatorArgs),
       run: (args, ctx) => answer(laneOf(ctx).manualOpen(fromCentral(args, ctx))),

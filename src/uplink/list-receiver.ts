@@ -9,7 +9,13 @@ import { LIST_NAMES } from '../domain/lists.js';
 /** What the receiver needs of the store's ListStore. */
 export interface ListApplier {
   applyFull(name: string, version: number, entries: readonly ListEntry[]): void;
-  applyDelta(name: string, fromVersion: number, toVersion: number, add: readonly ListEntry[], remove: readonly string[]): DeltaResult;
+  applyDelta(
+    name: string,
+    fromVersion: number,
+    toVersion: number,
+    add: readonly ListEntry[],
+    remove: readonly string[],
+  ): DeltaResult;
 }
 
 type ListStatus = 'applied' | 'repeat' | 'refused';
@@ -30,14 +36,23 @@ export class ListReceiver {
     let kid: string | null = null;
     const refuse = (refusal: Refusal): InboundOutcome => ({
       reply: { status: 'error', error: refusal },
-      event: listEvent(name, push, kid, 'refused', { reason: refusal.code, message: refusal.message, ...(refusal.currentVersion !== undefined && { currentVersion: refusal.currentVersion }) }),
+      event: listEvent(name, push, kid, 'refused', {
+        reason: refusal.code,
+        message: refusal.message,
+        ...(refusal.currentVersion !== undefined && { currentVersion: refusal.currentVersion }),
+      }),
     });
 
-    if (payload.length > LIST_MAX_BYTES) return refuse({ code: 'too-large', message: `payload is ${payload.length} bytes, more than the ${LIST_MAX_BYTES} allowed for a list` });
+    if (payload.length > LIST_MAX_BYTES)
+      return refuse({
+        code: 'too-large',
+        message: `payload is ${payload.length} bytes, more than the ${LIST_MAX_BYTES} allowed for a list`,
+      });
     const verdict = signature();
     if (!verdict.signed) return refuse(verdict.refusal);
     kid = verdict.kid;
-    if (!(LIST_NAMES as readonly string[]).includes(name)) return refuse({ code: 'unknown-list', message: `no list "${echo(name)}"; known: ${LIST_NAMES.join(', ')}` });
+    if (!(LIST_NAMES as readonly string[]).includes(name))
+      return refuse({ code: 'unknown-list', message: `no list "${echo(name)}"; known: ${LIST_NAMES.join(', ')}` });
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
@@ -73,7 +88,13 @@ export class ListReceiver {
 }
 
 /** The ok reply: the version the gate now has; `repeat` when the delta was already applied. */
-function applied(name: string, push: ListPush, kid: string, status: ListStatus, version: number | null): InboundOutcome {
+function applied(
+  name: string,
+  push: ListPush,
+  kid: string,
+  status: ListStatus,
+  version: number | null,
+): InboundOutcome {
   return {
     reply: { status: 'ok', data: { list: name, version, ...(status === 'repeat' && { alreadyApplied: true }) } },
     event: listEvent(name, push, kid, status, { currentVersion: version }),
@@ -81,11 +102,27 @@ function applied(name: string, push: ListPush, kid: string, status: ListStatus, 
 }
 
 /** The `list` event: which list, what was pushed (versions and sizes, never the entries), the key that signed it, what became of it. */
-function listEvent(name: string, push: ListPush | null, kid: string | null, status: ListStatus, extra: Record<string, unknown>): NewEvent {
+function listEvent(
+  name: string,
+  push: ListPush | null,
+  kid: string | null,
+  status: ListStatus,
+  extra: Record<string, unknown>,
+): NewEvent {
   const shape = !push
     ? {}
     : push.kind === 'full'
       ? { kind: 'full', version: push.version, entries: push.entries.length }
-      : { kind: 'delta', fromVersion: push.fromVersion, toVersion: push.toVersion, added: push.add.length, removed: push.remove.length };
-  return { type: 'list', laneId: GATE_LANE_ID, payload: { name: echo(name), status, ...shape, reason: null, kid, ...extra } };
+      : {
+          kind: 'delta',
+          fromVersion: push.fromVersion,
+          toVersion: push.toVersion,
+          added: push.add.length,
+          removed: push.remove.length,
+        };
+  return {
+    type: 'list',
+    laneId: GATE_LANE_ID,
+    payload: { name: echo(name), status, ...shape, reason: null, kid, ...extra },
+  };
 }

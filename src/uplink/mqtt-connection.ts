@@ -85,7 +85,9 @@ export class MqttConnection implements Publisher, Service {
     if (client) {
       const timeoutMs = this.opts.stopTimeoutMs ?? 3000;
       if (this.connected && this.opts.farewell) {
-        const sent = await this.withTimeout(timeoutMs, (done) => this.publish(this.opts.farewell!(), (err) => done(err)));
+        const sent = await this.withTimeout(timeoutMs, (done) =>
+          this.publish(this.opts.farewell!(), (err) => done(err)),
+        );
         if (sent !== null) this.ctx.log.warn({ err: sent }, 'farewell status not acknowledged');
       }
       // A DISCONNECT tells the broker to discard the Will; without one (timeout) it publishes `offline`.
@@ -111,7 +113,9 @@ export class MqttConnection implements Publisher, Service {
 
   private send(client: MqttClient, message: MqttMessage, done: (err: Error | null) => void): void {
     const properties = message.correlationData ? { properties: { correlationData: message.correlationData } } : {};
-    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain, ...properties }, (err) => done(err ?? null));
+    client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain, ...properties }, (err) =>
+      done(err ?? null),
+    );
   }
 
   onConnectionChange(listener: (connected: boolean) => void): () => void {
@@ -146,12 +150,14 @@ export class MqttConnection implements Publisher, Service {
       this.quota = connack.properties?.receiveMaximum;
       this.ctx.log.info({ clientId: this.opts.clientId, sessionPresent: connack.sessionPresent }, 'mqtt connected');
       // Before the connection is announced, so `online` precedes whatever the drainer publishes.
-      if (this.opts.birth) this.send(client, this.opts.birth(), (err) => err && this.ctx.log.warn({ err }, 'online status not published'));
+      if (this.opts.birth)
+        this.send(client, this.opts.birth(), (err) => err && this.ctx.log.warn({ err }, 'online status not published'));
       if (this.opts.subscriptions?.length) {
         const filters = this.opts.subscriptions;
         client.subscribe(filters, { qos: 1 }, (err) => {
           if (err) this.fail(client, err, 'subscribe failed');
-          else if (client === this.client) this.subscribedListeners.emit((e) => this.ctx.log.error({ err: e }, 'subscribed listener failed'), filters);
+          else if (client === this.client)
+            this.subscribedListeners.emit((e) => this.ctx.log.error({ err: e }, 'subscribed listener failed'), filters);
         });
       }
       this.setConnected(true);
@@ -164,7 +170,12 @@ export class MqttConnection implements Publisher, Service {
         ...(Buffer.isBuffer(correlationData) && { correlationData }),
         ...(userProperties && typeof userProperties === 'object' && { userProperties }),
       };
-      this.messageListeners.emit((err) => this.ctx.log.error({ err }, 'message listener failed'), topic, payload, properties);
+      this.messageListeners.emit(
+        (err) => this.ctx.log.error({ err }, 'message listener failed'),
+        topic,
+        payload,
+        properties,
+      );
     });
     client.on('error', (err) => this.fail(client, err, 'mqtt error'));
     client.on('close', () => {

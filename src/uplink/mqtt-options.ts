@@ -19,7 +19,11 @@ export interface SessionOptions {
  * client id, and none of mqtt.js's own reconnecting or offline queueing (reconnectPeriod 0,
  * queueQoSZero false): MqttConnection reconnects with back-off, and the outbox is the only store.
  */
-export function mqttClientOptions(session: SessionOptions, will?: MqttMessage, readFile: (path: string) => Buffer = readFileSync): IClientOptions {
+export function mqttClientOptions(
+  session: SessionOptions,
+  will?: MqttMessage,
+  readFile: (path: string) => Buffer = readFileSync,
+): IClientOptions {
   const options: IClientOptions = {
     protocolVersion: 5,
     clientId: session.clientId,
@@ -43,6 +47,7 @@ export function mqttClientOptions(session: SessionOptions, will?: MqttMessage, r
     if (tls.key) options.key = readFile(tls.key);
     options.rejectUnauthorized = tls.rejectUnauthorized;
   }
-  if (will) options.will = { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain };
+  if (will)
+    options.will = { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain };
   return options;
 }

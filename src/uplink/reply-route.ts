@@ -18,7 +18,11 @@ export type ReplyRoute = { topic: string } | { refused: string } | { none: true 
  * reply, and why. A request without a responseTopic (or an empty one) is answered on `fallback`,
  * or not at all when there is none (a request on a wrong topic).
  */
-export function replyRoute(policy: ReplyPolicy, responseTopic: string | undefined, fallback: string | null): ReplyRoute {
+export function replyRoute(
+  policy: ReplyPolicy,
+  responseTopic: string | undefined,
+  fallback: string | null,
+): ReplyRoute {
   if (!responseTopic) return fallback === null ? { none: true } : { topic: fallback };
   const shown = echo(responseTopic);
   if (/[+#]/.test(responseTopic)) return { refused: `responseTopic ${shown} has a wildcard; no reply sent` };

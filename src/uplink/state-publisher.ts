@@ -76,7 +76,9 @@ export class StatePublisher implements Service {
     }
     const { prefix, siteId } = this.opts;
     const messages: MqttMessage[] = [
-      ...snapshot.lanes.map((lane) => message(channels.laneState, channels.laneState.topic(prefix, siteId, lane.laneId), lane)),
+      ...snapshot.lanes.map((lane) =>
+        message(channels.laneState, channels.laneState.topic(prefix, siteId, lane.laneId), lane),
+      ),
       message(channels.health, channels.health.topic(prefix, siteId), snapshot.health),
     ];
     for (const m of messages) {

@@ -3,11 +3,36 @@ import type { WireEvent } from './contract.js';
 /** What `smartgate tail` reports on stderr besides the events themselves. */
 export type TailNotice =
   | { notice: 'duplicate'; eventId: string; siteId: string; laneId: string; seq: number }
-  | { notice: 'gap'; siteId: string; laneId: string; bootId: string; previousBootId: string; afterSeq: number; nextSeq: number; missing: number }
+  | {
+      notice: 'gap';
+      siteId: string;
+      laneId: string;
+      bootId: string;
+      previousBootId: string;
+      afterSeq: number;
+      nextSeq: number;
+      missing: number;
+    }
   | { notice: 'late'; eventId: string; siteId: string; laneId: string; bootId: string; seq: number }
   | { notice: 'new-boot'; siteId: string; laneId: string; bootId: string; previousBootId: string; seq: number }
-  | { notice: 'seq-reset'; siteId: string; laneId: string; bootId: string; previousBootId: string; lastSeq: number; seq: number }
-  | { notice: 'out-of-order'; eventId: string; siteId: string; laneId: string; bootId: string; seq: number; lastSeq: number };
+  | {
+      notice: 'seq-reset';
+      siteId: string;
+      laneId: string;
+      bootId: string;
+      previousBootId: string;
+      lastSeq: number;
+      seq: number;
+    }
+  | {
+      notice: 'out-of-order';
+      eventId: string;
+      siteId: string;
+      laneId: string;
+      bootId: string;
+      seq: number;
+      lastSeq: number;
+    };
 
 export interface TailVerdict {
   /** A new event: print it. False for a duplicate. */
@@ -82,7 +107,16 @@ export class TailTracker {
     const previousBootId = lane.bootId;
     if (seq > lane.lastSeq) {
       if (seq > lane.lastSeq + 1) {
-        const gap: TailNotice = { notice: 'gap', siteId, laneId, bootId, previousBootId, afterSeq: lane.lastSeq, nextSeq: seq, missing: seq - lane.lastSeq - 1 };
+        const gap: TailNotice = {
+          notice: 'gap',
+          siteId,
+          laneId,
+          bootId,
+          previousBootId,
+          afterSeq: lane.lastSeq,
+          nextSeq: seq,
+          missing: seq - lane.lastSeq - 1,
+        };
         notices.push(gap);
         lane.gaps.push([lane.lastSeq + 1, seq - 1]);
         if (lane.gaps.length > this.maxOpenGaps) lane.gaps.shift();

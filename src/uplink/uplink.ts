@@ -82,7 +82,10 @@ export class Uplink implements Service {
         will: () => status('offline'),
         birth: () => status('online'),
         farewell: () => status('stopped'),
-        ...(opts.inbound && { subscriptions: CentralInbox.filters(config.topicPrefix, siteId), maxPacketBytes: INBOUND_MAX_PACKET_BYTES }),
+        ...(opts.inbound && {
+          subscriptions: CentralInbox.filters(config.topicPrefix, siteId),
+          maxPacketBytes: INBOUND_MAX_PACKET_BYTES,
+        }),
       },
     );
     this.inbox = opts.inbound
@@ -93,7 +96,10 @@ export class Uplink implements Service {
             siteId,
             connection: this.connection,
             keys: new CentralKeys(config.central.keys),
-            replies: { prefix: config.central.replyPrefix ?? defaultReplyPrefix(config.topicPrefix, siteId), ownTopics: gateOwnTopics(config.topicPrefix, siteId, '+') },
+            replies: {
+              prefix: config.central.replyPrefix ?? defaultReplyPrefix(config.topicPrefix, siteId),
+              ownTopics: gateOwnTopics(config.topicPrefix, siteId, '+'),
+            },
             ...opts.inbound,
           },
         )
@@ -139,7 +145,10 @@ export class Uplink implements Service {
 }
 
 /** An Uplink when the config names a broker, else null (the gate runs without one). */
-export function createUplink(ctx: UplinkContext, opts: Omit<UplinkOptions, 'config'> & { config: MqttConfig | undefined }): Uplink | null {
+export function createUplink(
+  ctx: UplinkContext,
+  opts: Omit<UplinkOptions, 'config'> & { config: MqttConfig | undefined },
+): Uplink | null {
   const url = opts.config?.url;
   if (!opts.config || !url) return null;
   return new Uplink(ctx, { ...opts, config: { ...opts.config, url } });

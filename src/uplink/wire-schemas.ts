@@ -7,23 +7,43 @@ import { z } from 'zod';
  * browser, where Node's types do not exist (tsconfig.page.json).
  */
 
-export const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list', 'auth'] as const;
+export const EVENT_TYPES = [
+  'plate.read',
+  'decision',
+  'barrier.actuation',
+  'alarm',
+  'operator.action',
+  'vehicle',
+  'command',
+  'list',
+  'auth',
+] as const;
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const wholeNumber = () => z.number().int().nonnegative();
 
 export const wireEventSchema = z
   .looseObject({
-    eventId: z.string().regex(ULID).describe('Unique id of the event (ULID: sortable by creation time). Consumers de-duplicate by it.'),
-    bootId: z.string().min(1).describe('Id of the daemon process that recorded the event; new on every start of the gate software.'),
+    eventId: z
+      .string()
+      .regex(ULID)
+      .describe('Unique id of the event (ULID: sortable by creation time). Consumers de-duplicate by it.'),
+    bootId: z
+      .string()
+      .min(1)
+      .describe('Id of the daemon process that recorded the event; new on every start of the gate software.'),
     seq: wholeNumber().describe('Per lane, +1 per event, persisted across restarts: a jump means events are missing.'),
     siteId: z.string().min(1).describe('The gate (config site.id).'),
     laneId: z.string().min(1).describe('The lane within the gate (config lanes[].id).'),
     type: z.enum(EVENT_TYPES).describe('What happened; decides the shape of `payload`.'),
-    ts: wholeNumber().describe('Wall-clock time of recording at the gate, ms since the epoch (the gate\'s clock, NTP-synced).'),
+    ts: wholeNumber().describe(
+      "Wall-clock time of recording at the gate, ms since the epoch (the gate's clock, NTP-synced).",
+    ),
     ageMs: wholeNumber()
       .nullable()
-      .describe('How long (ms, monotonic) the event waited at the gate before this publish; null when it was recorded by an earlier boot.'),
+      .describe(
+        'How long (ms, monotonic) the event waited at the gate before this publish; null when it was recorded by an earlier boot.',
+      ),
     payload: z.record(z.string(), z.unknown()).describe('Body of the event, specific to `type`.'),
   })
   .describe('One gate event, published once per attempt at QoS 1 (at-least-once: de-duplicate by eventId).');
@@ -67,7 +87,9 @@ export const laneStateSchema = z
         holds: z
           .array(
             z.looseObject({
-              holdId: z.string().describe('Id of the event that created the hold; the holdId of hold.confirm / hold.refuse.'),
+              holdId: z
+                .string()
+                .describe('Id of the event that created the hold; the holdId of hold.confirm / hold.refuse.'),
               plate: z.string().nullable(),
               display: z.string().nullable(),
               reason: z.string().describe('The decision reason (unknown-plate, lane-busy...) or barrier-not-opened.'),
@@ -81,15 +103,23 @@ export const laneStateSchema = z
           .string()
           .nullable()
           .optional()
-          .describe("Why the lane's last write to the event store failed, while none has worked since: what the lane does meanwhile is not recorded (docs/lanes.md). Null when the store works."),
+          .describe(
+            "Why the lane's last write to the event store failed, while none has worked since: what the lane does meanwhile is not recorded (docs/lanes.md). Null when the store works.",
+          ),
       })
       .describe('Where the lane is with the current vehicle.'),
     barrier: z
       .looseObject({
         driver: z.string().describe('lcus, modbus or simulator.'),
-        state: z.enum(['closed', 'opening', 'open', 'unknown', 'fault']).describe('Only what the inputs say; unknown without inputs; fault with lastError.'),
+        state: z
+          .enum(['closed', 'opening', 'open', 'unknown', 'fault'])
+          .describe('Only what the inputs say; unknown without inputs; fault with lastError.'),
         inputs: z
-          .looseObject({ openLimit: z.boolean().optional(), closedLimit: z.boolean().optional(), loop: z.boolean().optional() })
+          .looseObject({
+            openLimit: z.boolean().optional(),
+            closedLimit: z.boolean().optional(),
+            loop: z.boolean().optional(),
+          })
           .nullable()
           .describe('The wired inputs as last read; null when none are wired or the port is down.'),
         lastError: z.string().nullable().describe('Why the barrier is in fault (serial error, no open limit...).'),
@@ -98,7 +128,9 @@ export const laneStateSchema = z
       .nullable()
       .describe('The lane barrier; null when the lane has none (driver none).'),
   })
-  .describe("A lane's latest state and counters, retained; replaced on every change of the lane or barrier and every mqtt.stateIntervalMs while connected.");
+  .describe(
+    "A lane's latest state and counters, retained; replaced on every change of the lane or barrier and every mqtt.stateIntervalMs while connected.",
+  );
 
 export type LaneState = z.infer<typeof laneStateSchema>;
 
@@ -111,7 +143,9 @@ export const healthSchema = z
     outboxPending: count().describe('Events recorded but not yet acknowledged by the broker.'),
     store: z
       .looseObject({
-        usedBytes: wholeNumber().nullable().describe('Database and frame files on disk at the last retention run; null before the first.'),
+        usedBytes: wholeNumber()
+          .nullable()
+          .describe('Database and frame files on disk at the last retention run; null before the first.'),
         quotaBytes: wholeNumber().describe('The disk quota (config store.quotaMb).'),
         quotaExceeded: z.boolean().describe('Over quota with nothing deletable left: only undelivered events remain.'),
       })

@@ -36,7 +36,11 @@ export function ctcGreedyDecode(
       }
     }
     if (best !== 0 && best !== prev) {
-      out.push({ char: charset[best] ?? '', p: bestP, alternatives: topK(probs, base, classes, charset, alternatives, notAlternatives) });
+      out.push({
+        char: charset[best] ?? '',
+        p: bestP,
+        alternatives: topK(probs, base, classes, charset, alternatives, notAlternatives),
+      });
     } else if (best !== 0 && best === prev) {
       // Same character held over several steps: keep its most confident step.
       const last = out[out.length - 1];
@@ -50,7 +54,14 @@ export function ctcGreedyDecode(
   return out;
 }
 
-function topK(probs: Float32Array, base: number, classes: number, charset: readonly string[], k: number, skip: readonly number[]) {
+function topK(
+  probs: Float32Array,
+  base: number,
+  classes: number,
+  charset: readonly string[],
+  k: number,
+  skip: readonly number[],
+) {
   const top: { c: number; p: number }[] = [];
   for (let c = 1; c < classes; c++) {
     if (skip.includes(c)) continue;

@@ -21,8 +21,12 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models', import.m
  * session (default 1). Throws ModelIntegrityError when a model is not the one its manifest or
  * pin describes.
  */
-export async function createEngine(name: EngineName, opts: { modelsDir?: string; threads?: number } = {}): Promise<RecognitionEngine> {
-  if (!isEngineName(name)) throw new Error(`unknown recognition engine "${String(name)}" (expected ${ENGINE_NAMES.join(' or ')})`);
+export async function createEngine(
+  name: EngineName,
+  opts: { modelsDir?: string; threads?: number } = {},
+): Promise<RecognitionEngine> {
+  if (!isEngineName(name))
+    throw new Error(`unknown recognition engine "${String(name)}" (expected ${ENGINE_NAMES.join(' or ')})`);
   const threads = opts.threads ?? 1;
   if (name === 'ppocr') return PpOcrEngine.create({ threads });
   return PlateNetEngine.create({ modelsDir: opts.modelsDir ?? DEFAULT_MODELS_DIR, threads });
@@ -61,7 +65,8 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
   return {
     forChoice: (choice) => {
       const engine = engines.get(choiceKey(choice));
-      if (!engine) throw new Error(`no ${choice.engine} engine was created for ${choice.modelsDir ?? 'the default models'}`);
+      if (!engine)
+        throw new Error(`no ${choice.engine} engine was created for ${choice.modelsDir ?? 'the default models'}`);
       return engine;
     },
     close: async () => {
@@ -71,4 +76,5 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
 }
 
 /** ppocr's models come from its package, so its models folder does not make another engine. */
-const choiceKey = (c: EngineChoice) => (c.engine === 'ppocr' ? 'ppocr' : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}`);
+const choiceKey = (c: EngineChoice) =>
+  c.engine === 'ppocr' ? 'ppocr' : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}`;

@@ -70,13 +70,19 @@ export function readVerifiedModel(modelPath: string, pin: ModelPin, pinSource = 
 }
 
 /** Reads and validates the manifest beside `modelPath` against `schema` (the common fields by default). */
-export function readManifest<S extends z.ZodType<ModelManifest>>(modelPath: string, schema: S = manifestSchema as unknown as S): z.infer<S> {
+export function readManifest<S extends z.ZodType<ModelManifest>>(
+  modelPath: string,
+  schema: S = manifestSchema as unknown as S,
+): z.infer<S> {
   const path = manifestPathFor(modelPath);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new ModelIntegrityError(modelPath, `${modelPath}: its manifest ${path} is missing or not JSON: ${(err as Error).message}`);
+    throw new ModelIntegrityError(
+      modelPath,
+      `${modelPath}: its manifest ${path} is missing or not JSON: ${(err as Error).message}`,
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -84,7 +90,10 @@ export function readManifest<S extends z.ZodType<ModelManifest>>(modelPath: stri
     throw new ModelIntegrityError(modelPath, `${modelPath}: its manifest ${path} is invalid: ${problems}`);
   }
   if (parsed.data.model !== basename(modelPath)) {
-    throw new ModelIntegrityError(modelPath, `${modelPath}: its manifest ${path} describes ${parsed.data.model}, not ${basename(modelPath)}`);
+    throw new ModelIntegrityError(
+      modelPath,
+      `${modelPath}: its manifest ${path} describes ${parsed.data.model}, not ${basename(modelPath)}`,
+    );
   }
   return parsed.data;
 }

@@ -24,7 +24,8 @@ export function groupPlateRows(lines: readonly ScoredBox[]): PlateRegion[] {
       }
     }
   }
-  for (const line of sorted) regions.push({ box: { x: line.x, y: line.y, w: line.w, h: line.h }, rows: [line], score: line.score });
+  for (const line of sorted)
+    regions.push({ box: { x: line.x, y: line.y, w: line.w, h: line.h }, rows: [line], score: line.score });
   return regions;
 }
 

@@ -39,7 +39,9 @@ export const API_ERROR_CODES = [
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** Any answer other than success. */
-export const errorResponseSchema = z.object({ error: z.object({ code: z.enum(API_ERROR_CODES), message: z.string() }) });
+export const errorResponseSchema = z.object({
+  error: z.object({ code: z.enum(API_ERROR_CODES), message: z.string() }),
+});
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 
 // ---- session --------------------------------------------------------------------------------
@@ -83,7 +85,9 @@ export const lanesResponseSchema = z.object({ lanes: z.array(laneViewSchema) });
 export type LanesResponse = z.infer<typeof lanesResponseSchema>;
 
 /** The body of POST .../holds/:holdId/confirm, .../refuse and .../open. */
-export const operatorActionRequestSchema = z.object({ reason: z.string().trim().min(3, 'at least 3 characters').max(500) });
+export const operatorActionRequestSchema = z.object({
+  reason: z.string().trim().min(3, 'at least 3 characters').max(500),
+});
 export type OperatorActionRequest = z.input<typeof operatorActionRequestSchema>;
 
 /** Their answer: the `operator.action` event recorded. */
@@ -206,7 +210,9 @@ export type EventPayloads = { [T in keyof typeof eventPayloadSchemas]: z.infer<(
 export type PayloadOf<T extends EventType> = T extends keyof EventPayloads ? EventPayloads[T] : Record<string, unknown>;
 
 /** An ApiEvent as the page reads it: `type` tells the payload's shape. */
-export type PageEvent = { [T in EventType]: Omit<ApiEvent, 'type' | 'payload'> & { type: T; payload: PayloadOf<T> } }[EventType];
+export type PageEvent = {
+  [T in EventType]: Omit<ApiEvent, 'type' | 'payload'> & { type: T; payload: PayloadOf<T> };
+}[EventType];
 
 // ---- health -----------------------------------------------------------------------------------
 
@@ -231,7 +237,9 @@ export const healthResponseSchema = z.object({
       stale: z.boolean(),
     }),
   ),
-  lanes: z.array(z.object({ laneId: z.string().min(1), camera, barrier, inferenceMs: z.number().nonnegative().nullable() })),
+  lanes: z.array(
+    z.object({ laneId: z.string().min(1), camera, barrier, inferenceMs: z.number().nonnegative().nullable() }),
+  ),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;
 
@@ -275,7 +283,12 @@ export const streamMessageSchemas = {
   /** A lane's phase, holds or barrier changed. */
   lane: z.object({ laneId: z.string().min(1), state: z.object({ flow, barrier }) }),
   /** A vehicle was read and decided; `eventId` is the recorded `decision` event. */
-  read: z.object({ laneId: z.string().min(1), eventId: z.string().min(1), read: plateReadSchema, decision: streamDecisionSchema }),
+  read: z.object({
+    laneId: z.string().min(1),
+    eventId: z.string().min(1),
+    read: plateReadSchema,
+    decision: streamDecisionSchema,
+  }),
   /** Any event the lanes recorded. */
   record: z.object({ laneId: z.string().min(1), event: apiEventSchema }),
   health: healthResponseSchema,

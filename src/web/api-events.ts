@@ -7,7 +7,17 @@ import type { ApiEvent, EventDetailResponse, EventsResponse } from './api-contra
 import type { GateView } from './gate-view.js';
 import { HttpError, parseOrInvalid, sendBytes, sendJson, type Router } from './router.js';
 
-const EVENT_TYPES = ['plate.read', 'decision', 'barrier.actuation', 'alarm', 'operator.action', 'vehicle', 'command', 'list', 'auth'] as const;
+const EVENT_TYPES = [
+  'plate.read',
+  'decision',
+  'barrier.actuation',
+  'alarm',
+  'operator.action',
+  'vehicle',
+  'command',
+  'list',
+  'auth',
+] as const;
 
 const epochMs = z.coerce.number().int().nonnegative();
 const eventQuery = z.object({
@@ -30,7 +40,17 @@ type EventFrames = NonNullable<GateView['eventFrames']>;
 export function apiEvent(event: StoredEvent | ListedEvent, frames?: Pick<EventFrames, 'get'>): ApiEvent {
   const { eventId, laneId, seq, type, ts, payload, hasCrop } = event;
   const hasFrame = frames?.get(eventId) !== undefined;
-  return { eventId, laneId, seq, type, ts, payload, hasCrop, hasFrame, delivered: 'delivered' in event ? event.delivered : false };
+  return {
+    eventId,
+    laneId,
+    seq,
+    type,
+    ts,
+    payload,
+    hasCrop,
+    hasFrame,
+    delivered: 'delivered' in event ? event.delivered : false,
+  };
 }
 
 /** Plates are stored canonical (upper case, no separators): `29c-123.4` searches `29C1234`. */
@@ -62,7 +82,10 @@ export function eventRoutes(router: Router, gate: Pick<GateView, 'events' | 'eve
   router.get('/api/events/:eventId', 'viewer', ({ params, res }) => {
     const event = gate.events.listed(params.eventId!);
     if (!event) throw new HttpError(404, 'not-found', `no event ${params.eventId}`);
-    sendJson(res, 200, { event: asApiEvent(event), related: gate.events.related(event.eventId).map(asApiEvent) } satisfies EventDetailResponse);
+    sendJson(res, 200, {
+      event: asApiEvent(event),
+      related: gate.events.related(event.eventId).map(asApiEvent),
+    } satisfies EventDetailResponse);
   });
 
   router.get('/api/events/:eventId/crop', 'viewer', ({ params, res }) => {

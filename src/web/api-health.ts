@@ -12,7 +12,12 @@ export function healthView(gate: Pick<GateView, 'site' | 'snapshot' | 'link' | '
     health: snapshot.health,
     link: gate.link(),
     lists: gate.lists(),
-    lanes: snapshot.lanes.map((l) => ({ laneId: l.laneId, camera: l.camera, barrier: l.barrier, inferenceMs: l.reader.lastInferenceMs })),
+    lanes: snapshot.lanes.map((l) => ({
+      laneId: l.laneId,
+      camera: l.camera,
+      barrier: l.barrier,
+      inferenceMs: l.reader.lastInferenceMs,
+    })),
   };
 }
 
@@ -22,7 +27,8 @@ export function healthProblems(gate: Pick<GateView, 'snapshot'>): string[] {
   const problems: string[] = [];
   for (const l of lanes) {
     if (l.camera.state !== 'streaming') problems.push(`${l.laneId}: camera ${l.camera.state}`);
-    if (l.barrier?.state === 'fault') problems.push(`${l.laneId}: barrier fault${l.barrier.lastError ? `: ${l.barrier.lastError}` : ''}`);
+    if (l.barrier?.state === 'fault')
+      problems.push(`${l.laneId}: barrier fault${l.barrier.lastError ? `: ${l.barrier.lastError}` : ''}`);
   }
   if (health.store.quotaExceeded) problems.push('store over quota');
   return problems;
@@ -39,7 +45,12 @@ export function healthRoutes(router: Router, gate: GateView, web?: () => WebMetr
   });
 
   router.get('/metrics', null, ({ res }) => {
-    const text = renderMetrics({ snapshot: gate.snapshot(), controllers: gate.controllers(), uplinkConnected: gate.link().connected, web: web?.() });
+    const text = renderMetrics({
+      snapshot: gate.snapshot(),
+      controllers: gate.controllers(),
+      uplinkConnected: gate.link().connected,
+      web: web?.(),
+    });
     sendBytes(res, 200, METRICS_CONTENT_TYPE, text);
   });
 }

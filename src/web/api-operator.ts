@@ -17,10 +17,24 @@ export function operatorRoutes(router: Router, gate: Pick<GateView, 'lanes'>): v
       const result = run(lane, params, { operator: session!.user.username, reason });
       if (result.ok) return sendJson(res, 200, { eventId: result.eventId } satisfies OperatorActionResponse);
       // Not the operator's fault when the store failed, and nothing was done: they may try again.
-      throw result.code === 'store-failed' ? new HttpError(503, 'store-failed', result.message) : new HttpError(409, 'conflict', result.message);
+      throw result.code === 'store-failed'
+        ? new HttpError(503, 'store-failed', result.message)
+        : new HttpError(409, 'conflict', result.message);
     };
 
-  router.post('/api/lanes/:laneId/holds/:holdId/confirm', 'operator', handle((lane, p, action) => lane.confirm(p.holdId!, action)));
-  router.post('/api/lanes/:laneId/holds/:holdId/refuse', 'operator', handle((lane, p, action) => lane.refuse(p.holdId!, action)));
-  router.post('/api/lanes/:laneId/open', 'operator', handle((lane, _p, action) => lane.open(action)));
+  router.post(
+    '/api/lanes/:laneId/holds/:holdId/confirm',
+    'operator',
+    handle((lane, p, action) => lane.confirm(p.holdId!, action)),
+  );
+  router.post(
+    '/api/lanes/:laneId/holds/:holdId/refuse',
+    'operator',
+    handle((lane, p, action) => lane.refuse(p.holdId!, action)),
+  );
+  router.post(
+    '/api/lanes/:laneId/open',
+    'operator',
+    handle((lane, _p, action) => lane.open(action)),
+  );
 }

@@ -1,7 +1,14 @@
 import { loginRequestSchema, type SessionResponse } from './api-contract.js';
 import type { AuthRecord } from './auth/audit.js';
 import type { CheckSlots } from './auth/check-slots.js';
-import { clearedSessionCookie, clientAddress, sessionCookie, SESSION_COOKIE, parseCookies, type CookieOptions } from './auth-middleware.js';
+import {
+  clearedSessionCookie,
+  clientAddress,
+  sessionCookie,
+  SESSION_COOKIE,
+  parseCookies,
+  type CookieOptions,
+} from './auth-middleware.js';
 import { HttpError, readJsonBody, sendJson, type Router } from './router.js';
 import type { LoginLimiter, SessionStore, User, UserDirectory } from './types.js';
 import type { LoginResult } from './web-counters.js';
@@ -24,7 +31,11 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
   router.post('/api/login', null, async ({ req, res }) => {
     const { username, password } = await readJsonBody(req, loginRequestSchema);
     if (deps.users.count() === 0) {
-      throw new HttpError(401, 'no-users', 'no account exists yet: create one with `npx smartgate user add --data-dir DIR --username NAME --role operator`');
+      throw new HttpError(
+        401,
+        'no-users',
+        'no account exists yet: create one with `npx smartgate user add --data-dir DIR --username NAME --role operator`',
+      );
     }
     const address = clientAddress(req);
     const user = await checkPassword(deps, address, username, password);
@@ -34,7 +45,12 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
     const session = deps.sessions.create(user);
     deps.countLogin('success');
     deps.audit({ action: 'login', username: user.username, role: user.role, source: 'page', address });
-    sendJson(res, 200, { user: { username: user.username, role: user.role }, csrfToken: session.csrfToken } satisfies SessionResponse, { 'Set-Cookie': sessionCookie(session.id, deps.cookies) });
+    sendJson(
+      res,
+      200,
+      { user: { username: user.username, role: user.role }, csrfToken: session.csrfToken } satisfies SessionResponse,
+      { 'Set-Cookie': sessionCookie(session.id, deps.cookies) },
+    );
   });
 
   router.post('/api/logout', 'viewer', ({ req, res, session }) => {
@@ -60,7 +76,10 @@ async function checkPassword(deps: SessionApiDeps, address: string, username: st
   if (!start.allowed) {
     deps.countLogin('rate-limited');
     const seconds = Math.max(1, Math.ceil(start.retryAfterMs / 1000));
-    const why = start.reason === 'locked' ? 'too many failed logins' : 'another login for this address or username is being checked';
+    const why =
+      start.reason === 'locked'
+        ? 'too many failed logins'
+        : 'another login for this address or username is being checked';
     throw new HttpError(429, 'rate-limited', `${why}: try again in ${seconds} s`, { 'Retry-After': String(seconds) });
   }
   const { attempt } = start;
@@ -68,7 +87,9 @@ async function checkPassword(deps: SessionApiDeps, address: string, username: st
   if (!release) {
     attempt.cancel();
     deps.countLogin('busy');
-    throw new HttpError(503, 'busy', 'too many logins are being checked right now: try again in a second', { 'Retry-After': '1' });
+    throw new HttpError(503, 'busy', 'too many logins are being checked right now: try again in a second', {
+      'Retry-After': '1',
+    });
   }
   let user: User | null;
   try {
@@ -88,6 +109,14 @@ async function checkPassword(deps: SessionApiDeps, address: string, username: st
   // The username only when the account exists: a password typed into the wrong field stays out of the records.
   const named = deps.users.get(username) ? username : null;
   deps.audit({ action: 'login-failed', username: named, source: 'page', address });
-  if (locked.length > 0) deps.audit({ action: 'locked-out', username: named, source: 'page', address, locked, retryAfterMs: Math.round(retryAfterMs) });
+  if (locked.length > 0)
+    deps.audit({
+      action: 'locked-out',
+      username: named,
+      source: 'page',
+      address,
+      locked,
+      retryAfterMs: Math.round(retryAfterMs),
+    });
   throw new HttpError(401, 'bad-credentials', 'wrong username or password');
 }

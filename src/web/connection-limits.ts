@@ -30,7 +30,8 @@ export class ConnectionLimiter {
     private readonly now: () => number = () => performance.now(),
   ) {
     for (const [name, value] of Object.entries(limits)) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
     }
   }
 

@@ -117,11 +117,18 @@ export class WebServer implements Service {
   ) {
     this.files = new StaticFiles(opts.staticDir ?? defaultStaticDir());
     this.policy = contentSecurityPolicy(vendorStyleHashes(ctx.log));
-    this.stream = new EventStreamHub({ bus: deps.gate.bus, log: ctx.log }, { ...opts.stream, health: () => healthView(deps.gate) });
+    this.stream = new EventStreamHub(
+      { bus: deps.gate.bus, log: ctx.log },
+      { ...opts.stream, health: () => healthView(deps.gate) },
+    );
     const limits = { ...HTTP_LIMIT_DEFAULTS, ...stripUndefined(opts) };
     this.requestTimeoutMs = limits.requestTimeoutMs;
     const { maxConnections, maxConnectionsPerAddress } = limits;
-    this.connections = new ConnectionLimiter({ maxConnections, maxConnectionsPerAddress }, (reason) => this.counters.refused[reason]++, ctx.log);
+    this.connections = new ConnectionLimiter(
+      { maxConnections, maxConnectionsPerAddress },
+      (reason) => this.counters.refused[reason]++,
+      ctx.log,
+    );
     sessionRoutes(this.router, {
       users: deps.users,
       sessions: deps.sessions,
@@ -162,7 +169,10 @@ export class WebServer implements Service {
     };
     const { tls } = this.opts;
     const server: Server = tls
-      ? createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key, handshakeTimeout: this.requestTimeoutMs }, handler)
+      ? createHttpsServer(
+          { ...timeouts, cert: tls.cert, key: tls.key, handshakeTimeout: this.requestTimeoutMs },
+          handler,
+        )
       : createServer(timeouts, handler);
     this.connections.attach(server);
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
@@ -171,7 +181,8 @@ export class WebServer implements Service {
     try {
       await listen(server, this.opts.port, this.opts.host);
     } catch (err) {
-      if (!(this.opts.freePortIfBusy && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) throw listenProblem(err, this.opts.host, this.opts.port);
+      if (!(this.opts.freePortIfBusy && (err as NodeJS.ErrnoException).code === 'EADDRINUSE'))
+        throw listenProblem(err, this.opts.host, this.opts.port);
       this.ctx.log.warn({ port: this.opts.port }, 'port in use: the status page takes a free one');
       await listen(server, 0, this.opts.host);
     }
@@ -211,7 +222,8 @@ export class WebServer implements Service {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname.startsWith('/api/') || url.pathname === '/healthz' || url.pathname === '/metrics') res.setHeader('Cache-Control', 'no-store');
+      if (url.pathname.startsWith('/api/') || url.pathname === '/healthz' || url.pathname === '/metrics')
+        res.setHeader('Cache-Control', 'no-store');
       const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
       if (method === 'GET' && url.pathname.startsWith('/static/')) {
         await this.files.serve(res, url.pathname.slice('/static'.length));
@@ -219,7 +231,10 @@ export class WebServer implements Service {
       }
       const match = this.router.match(method, url.pathname);
       if (!match) throw new HttpError(404, 'not-found', `no route ${url.pathname}`);
-      if ('allowed' in match) throw new HttpError(405, 'method-not-allowed', `${req.method} not allowed`, { Allow: match.allowed.join(', ') });
+      if ('allowed' in match)
+        throw new HttpError(405, 'method-not-allowed', `${req.method} not allowed`, {
+          Allow: match.allowed.join(', '),
+        });
       const { route, params } = match;
       const session = route.role ? requireSession(req, this.deps.sessions, route.role) : undefined;
       await route.handler({ req, res, url, params, session });
@@ -229,7 +244,8 @@ export class WebServer implements Service {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    const httpError = err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error (see the daemon log)');
+    const httpError =
+      err instanceof HttpError ? err : new HttpError(500, 'internal', 'internal error (see the daemon log)');
     if (!(err instanceof HttpError)) this.ctx.log.error({ err, method: req.method, path: req.url }, 'request failed');
     if (res.headersSent) {
       res.destroy();
@@ -277,8 +293,13 @@ function stripUndefined<T extends object>(obj: T): Partial<T> {
 /** Why the page cannot listen, naming the field to change; other errors as they are. */
 function listenProblem(err: unknown, host: string, port: number): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new SetupError('http.port', `${port} on ${host} is in use (another smartgate, or another program): choose another port, or stop that program`);
-  if (code === 'EACCES') return new SetupError('http.port', `${port} needs privileges this process does not have: choose a port above 1023`);
+  if (code === 'EADDRINUSE')
+    return new SetupError(
+      'http.port',
+      `${port} on ${host} is in use (another smartgate, or another program): choose another port, or stop that program`,
+    );
+  if (code === 'EACCES')
+    return new SetupError('http.port', `${port} needs privileges this process does not have: choose a port above 1023`);
   if (code === 'EADDRNOTAVAIL') return new SetupError('http.host', `${host} is not an address of this computer`);
   return err;
 }

@@ -72,7 +72,12 @@ class LaneVideo {
   }
 
   stats() {
-    return { laneId: this.laneId, viewers: this.viewers.size, ffmpegRunning: this.stream.running, restarts: this.stream.restarts };
+    return {
+      laneId: this.laneId,
+      viewers: this.viewers.size,
+      ffmpegRunning: this.stream.running,
+      restarts: this.stream.restarts,
+    };
   }
 
   add(ws: WebSocket): void {
@@ -91,7 +96,9 @@ class LaneVideo {
     const viewers = [...this.viewers];
     for (const ws of viewers) ws.close(1001, 'server stopping');
     let graceTimer: Timer | null = null;
-    const grace = new Promise<void>((resolve) => (graceTimer = this.deps.clock.setTimeout(resolve, this.settings.closeGraceMs)));
+    const grace = new Promise<void>(
+      (resolve) => (graceTimer = this.deps.clock.setTimeout(resolve, this.settings.closeGraceMs)),
+    );
     await Promise.all([streamEnded, Promise.race([Promise.all(viewers.map(closedOf)), grace])]);
     if (graceTimer) this.deps.clock.clearTimeout(graceTimer);
     // Viewers that did not answer the close handshake in time are cut off.
@@ -112,7 +119,8 @@ class LaneVideo {
       if (ws.readyState !== WebSocket.OPEN) continue;
       // A slow viewer loses video (JSMpeg recovers at the next keyframe) rather than us buffering it.
       if (ws.bufferedAmount > this.settings.maxBufferedBytes) {
-        if (this.droppedChunks++ % 100 === 0) this.deps.log.debug({ dropped: this.droppedChunks }, 'live video viewer too slow; dropping');
+        if (this.droppedChunks++ % 100 === 0)
+          this.deps.log.debug({ dropped: this.droppedChunks }, 'live video viewer too slow; dropping');
         continue;
       }
       ws.send(packets, { binary: true });
@@ -145,7 +153,10 @@ export class LiveVideoServer implements LiveVideo {
         continue;
       }
       const log = this.log.child({ lane: stream.laneId });
-      this.lanes.set(stream.laneId, new LaneVideo(stream.laneId, stream.open, this.settings, { clock: deps.clock, log }));
+      this.lanes.set(
+        stream.laneId,
+        new LaneVideo(stream.laneId, stream.open, this.settings, { clock: deps.clock, log }),
+      );
     }
   }
 
@@ -159,7 +170,8 @@ export class LiveVideoServer implements LiveVideo {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // Checked again: in case the upgrade completed later than the check above.
-      if (this.stopping || lane.viewers.size >= this.settings.maxViewersPerLane) return ws.close(1013, 'too many viewers');
+      if (this.stopping || lane.viewers.size >= this.settings.maxViewersPerLane)
+        return ws.close(1013, 'too many viewers');
       this.sessions.set(ws, sessionId);
       ws.on('close', () => this.sessions.delete(ws));
       lane.add(ws);

@@ -3,7 +3,13 @@ import type { WebMetrics } from './web-counters.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-const BARRIER_STATES: readonly NonNullable<LaneState['barrier']>['state'][] = ['closed', 'opening', 'open', 'unknown', 'fault'];
+const BARRIER_STATES: readonly NonNullable<LaneState['barrier']>['state'][] = [
+  'closed',
+  'opening',
+  'open',
+  'unknown',
+  'fault',
+];
 const DECISION_ACTIONS = ['open', 'hold', 'deny'] as const;
 
 /** What a lane controller counts (LaneController.stats()), as far as the metrics need it. */
@@ -36,7 +42,8 @@ export function renderMetrics(input: MetricsInput): string {
   const { health, lanes } = input.snapshot;
   const counters = new Map(input.controllers.map((c) => [c.lane, c]));
   const families: Family[] = [];
-  const family = (name: string, type: Family['type'], help: string, samples: Family['samples']) => families.push({ name, type, help, samples });
+  const family = (name: string, type: Family['type'], help: string, samples: Family['samples']) =>
+    families.push({ name, type, help, samples });
   const perLane = (value: (lane: (typeof lanes)[number]) => number | null) =>
     lanes.flatMap((l) => {
       const v = value(l);
@@ -44,7 +51,9 @@ export function renderMetrics(input: MetricsInput): string {
     });
 
   family('smartgate_up', 'gauge', 'The daemon is running.', [{ labels: {}, value: 1 }]);
-  family('smartgate_uptime_seconds', 'gauge', 'Seconds since the daemon started.', [{ labels: {}, value: health.uptimeMs / 1000 }]);
+  family('smartgate_uptime_seconds', 'gauge', 'Seconds since the daemon started.', [
+    { labels: {}, value: health.uptimeMs / 1000 },
+  ]);
   family(
     'smartgate_camera_fps',
     'gauge',
@@ -55,47 +64,141 @@ export function renderMetrics(input: MetricsInput): string {
     ]),
   );
   // No sample before the first frame: an age of "none" is not a number.
-  family('smartgate_camera_last_frame_age_seconds', 'gauge', 'Age of the newest camera frame.', perLane((l) => (l.camera.lastFrameAgeMs === null ? null : l.camera.lastFrameAgeMs / 1000)));
-  family('smartgate_camera_restarts_total', 'counter', 'Camera (ffmpeg) restarts.', perLane((l) => l.camera.restarts));
-  family('smartgate_camera_frames_dropped_total', 'counter', 'Frames replaced by a newer one before they were read.', perLane((l) => l.camera.framesDropped));
-  family('smartgate_camera_streaming', 'gauge', '1 while the camera is streaming.', perLane((l) => (l.camera.state === 'streaming' ? 1 : 0)));
-  family('smartgate_inference_seconds', 'gauge', 'Duration of the last find + read.', perLane((l) => (l.reader.lastInferenceMs === null ? null : l.reader.lastInferenceMs / 1000)));
-  family('smartgate_inferences_total', 'counter', 'Plate find + read runs.', perLane((l) => l.reader.inferences));
-  family('smartgate_votes_total', 'counter', 'Voted plate reads.', perLane((l) => l.reader.platesEmitted));
+  family(
+    'smartgate_camera_last_frame_age_seconds',
+    'gauge',
+    'Age of the newest camera frame.',
+    perLane((l) => (l.camera.lastFrameAgeMs === null ? null : l.camera.lastFrameAgeMs / 1000)),
+  );
+  family(
+    'smartgate_camera_restarts_total',
+    'counter',
+    'Camera (ffmpeg) restarts.',
+    perLane((l) => l.camera.restarts),
+  );
+  family(
+    'smartgate_camera_frames_dropped_total',
+    'counter',
+    'Frames replaced by a newer one before they were read.',
+    perLane((l) => l.camera.framesDropped),
+  );
+  family(
+    'smartgate_camera_streaming',
+    'gauge',
+    '1 while the camera is streaming.',
+    perLane((l) => (l.camera.state === 'streaming' ? 1 : 0)),
+  );
+  family(
+    'smartgate_inference_seconds',
+    'gauge',
+    'Duration of the last find + read.',
+    perLane((l) => (l.reader.lastInferenceMs === null ? null : l.reader.lastInferenceMs / 1000)),
+  );
+  family(
+    'smartgate_inferences_total',
+    'counter',
+    'Plate find + read runs.',
+    perLane((l) => l.reader.inferences),
+  );
+  family(
+    'smartgate_votes_total',
+    'counter',
+    'Voted plate reads.',
+    perLane((l) => l.reader.platesEmitted),
+  );
   family(
     'smartgate_decisions_total',
     'counter',
     'Decisions by action.',
-    lanes.flatMap((l) => DECISION_ACTIONS.map((action) => ({ labels: { lane: l.laneId, action }, value: counters.get(l.laneId)?.decisions[action] ?? 0 }))),
+    lanes.flatMap((l) =>
+      DECISION_ACTIONS.map((action) => ({
+        labels: { lane: l.laneId, action },
+        value: counters.get(l.laneId)?.decisions[action] ?? 0,
+      })),
+    ),
   );
   family(
     'smartgate_barrier_state',
     'gauge',
     'The barrier state: 1 for the current one (lanes without a barrier have none).',
-    lanes.flatMap((l) => (l.barrier ? BARRIER_STATES.map((state) => ({ labels: { lane: l.laneId, state }, value: l.barrier!.state === state ? 1 : 0 })) : [])),
+    lanes.flatMap((l) =>
+      l.barrier
+        ? BARRIER_STATES.map((state) => ({
+            labels: { lane: l.laneId, state },
+            value: l.barrier!.state === state ? 1 : 0,
+          }))
+        : [],
+    ),
   );
-  family('smartgate_barrier_actuations_total', 'counter', 'Barrier opens asked for.', perLane((l) => counters.get(l.laneId)?.actuations ?? 0));
-  family('smartgate_alarms_total', 'counter', 'Lane alarms recorded.', perLane((l) => counters.get(l.laneId)?.alarms ?? 0));
-  family('smartgate_holds_pending', 'gauge', 'Vehicles waiting for an operator.', perLane((l) => l.flow.holds.length));
-  family('smartgate_outbox_pending', 'gauge', 'Events not yet acknowledged by the broker.', [{ labels: {}, value: health.outboxPending }]);
-  family('smartgate_uplink_connected', 'gauge', '1 while connected to the broker (0 without one).', [{ labels: {}, value: input.uplinkConnected ? 1 : 0 }]);
-  family('smartgate_store_used_bytes', 'gauge', 'Database and frame files on disk at the last retention run.', health.store.usedBytes === null ? [] : [{ labels: {}, value: health.store.usedBytes }]);
-  family('smartgate_store_quota_bytes', 'gauge', 'The disk quota of the store.', [{ labels: {}, value: health.store.quotaBytes }]);
+  family(
+    'smartgate_barrier_actuations_total',
+    'counter',
+    'Barrier opens asked for.',
+    perLane((l) => counters.get(l.laneId)?.actuations ?? 0),
+  );
+  family(
+    'smartgate_alarms_total',
+    'counter',
+    'Lane alarms recorded.',
+    perLane((l) => counters.get(l.laneId)?.alarms ?? 0),
+  );
+  family(
+    'smartgate_holds_pending',
+    'gauge',
+    'Vehicles waiting for an operator.',
+    perLane((l) => l.flow.holds.length),
+  );
+  family('smartgate_outbox_pending', 'gauge', 'Events not yet acknowledged by the broker.', [
+    { labels: {}, value: health.outboxPending },
+  ]);
+  family('smartgate_uplink_connected', 'gauge', '1 while connected to the broker (0 without one).', [
+    { labels: {}, value: input.uplinkConnected ? 1 : 0 },
+  ]);
+  family(
+    'smartgate_store_used_bytes',
+    'gauge',
+    'Database and frame files on disk at the last retention run.',
+    health.store.usedBytes === null ? [] : [{ labels: {}, value: health.store.usedBytes }],
+  );
+  family('smartgate_store_quota_bytes', 'gauge', 'The disk quota of the store.', [
+    { labels: {}, value: health.store.quotaBytes },
+  ]);
 
   const { web } = input;
   if (web) {
-    const counts = (label: string, record: Record<string, number>) => Object.entries(record).map(([value, n]) => ({ labels: { [label]: value }, value: n }));
-    family('smartgate_logins_total', 'counter', 'Logins on the page by result: success, failure (wrong username or password), rate-limited, busy.', counts('result', web.logins));
-    family('smartgate_auth_events_total', 'counter', 'auth events recorded by the page since start, by action.', counts('action', web.authEvents));
-    family('smartgate_http_connections', 'gauge', 'Connections open to the page.', [{ labels: {}, value: web.connections.open }]);
-    family('smartgate_http_connections_refused_total', 'counter', 'Connections closed at once: too many open in total or from one address.', counts('reason', web.connections.refused));
+    const counts = (label: string, record: Record<string, number>) =>
+      Object.entries(record).map(([value, n]) => ({ labels: { [label]: value }, value: n }));
+    family(
+      'smartgate_logins_total',
+      'counter',
+      'Logins on the page by result: success, failure (wrong username or password), rate-limited, busy.',
+      counts('result', web.logins),
+    );
+    family(
+      'smartgate_auth_events_total',
+      'counter',
+      'auth events recorded by the page since start, by action.',
+      counts('action', web.authEvents),
+    );
+    family('smartgate_http_connections', 'gauge', 'Connections open to the page.', [
+      { labels: {}, value: web.connections.open },
+    ]);
+    family(
+      'smartgate_http_connections_refused_total',
+      'counter',
+      'Connections closed at once: too many open in total or from one address.',
+      counts('reason', web.connections.refused),
+    );
   }
 
   return families.map(renderFamily).join('');
 }
 
 function renderFamily(f: Family): string {
-  const lines = [`# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${f.name} ${f.type}`];
+  const lines = [
+    `# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`,
+    `# TYPE ${f.name} ${f.type}`,
+  ];
   for (const s of f.samples) lines.push(`${f.name}${renderLabels(s.labels)} ${renderValue(s.value)}`);
   return `${lines.join('\n')}\n`;
 }

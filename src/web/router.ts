@@ -99,9 +99,14 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
 }
 
 /** Reads a JSON body of at most `limit` bytes and validates it; 400 `invalid` naming the field, 413 when too large, 415 when not JSON. */
-export async function readJsonBody<S extends z.ZodType>(req: IncomingMessage, schema: S, limit = MAX_JSON_BODY_BYTES): Promise<z.infer<S>> {
+export async function readJsonBody<S extends z.ZodType>(
+  req: IncomingMessage,
+  schema: S,
+  limit = MAX_JSON_BODY_BYTES,
+): Promise<z.infer<S>> {
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'unsupported-media-type', 'expected Content-Type: application/json');
+  if (!/^application\/json\b/i.test(type))
+    throw new HttpError(415, 'unsupported-media-type', 'expected Content-Type: application/json');
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'too-large', `body over ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -129,9 +134,18 @@ export function parseOrInvalid<S extends z.ZodType>(schema: S, value: unknown, w
   throw new HttpError(400, 'invalid', `${field}: ${issue.message}`);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -139,7 +153,13 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: { code: err.code, message: err.message } } satisfies ErrorResponse, err.headers);
 }
 
-export function sendBytes(res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}): void {
+export function sendBytes(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

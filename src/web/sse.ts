@@ -44,7 +44,9 @@ export class EventStreamHub {
       const { barrier, ...flow } = state;
       this.broadcast('lane', { laneId, state: { flow, barrier } });
     });
-    bus.on(this, 'lane.decision', ({ laneId, eventId, read, decision }) => this.broadcast('read', { laneId, eventId, read: plateReadJson(laneId, read), decision }));
+    bus.on(this, 'lane.decision', ({ laneId, eventId, read, decision }) =>
+      this.broadcast('read', { laneId, eventId, read: plateReadJson(laneId, read), decision }),
+    );
     bus.on(this, 'lane.recorded', ({ laneId, event }) => this.broadcast('record', { laneId, event: apiEvent(event) }));
     this.timers = [
       setInterval(() => {
@@ -71,7 +73,12 @@ export class EventStreamHub {
       res.writeHead(503).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     res.flushHeaders();
     this.clients.set(res, sessionId);
     res.on('close', () => this.clients.delete(res));

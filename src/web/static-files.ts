@@ -67,7 +67,8 @@ export class StaticFiles {
     } catch {
       throw notFound();
     }
-    if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((part) => part === '..')) throw notFound();
+    if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((part) => part === '..'))
+      throw notFound();
     const path = resolve(this.root, `.${decoded.startsWith('/') ? '' : '/'}${decoded}`);
     if (path !== this.root && !path.startsWith(this.root + sep)) throw notFound();
     return path;

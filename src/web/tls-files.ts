@@ -25,13 +25,23 @@ export class TlsFileError extends Error {
  * private key, and a pair, so a mistake stops the daemon with the field named rather than
  * failing every browser's handshake later.
  */
-export function loadTlsFiles(tls: { cert: string; key: string }, readFile: (path: string) => Buffer = readFileSync): TlsFiles {
+export function loadTlsFiles(
+  tls: { cert: string; key: string },
+  readFile: (path: string) => Buffer = readFileSync,
+): TlsFiles {
   const read = (field: string, path: string): Buffer => {
     try {
       return readFile(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+      const why =
+        code === 'ENOENT'
+          ? 'file not found'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'is a directory'
+              : (err as Error).message;
       throw new TlsFileError(field, `cannot read ${path}: ${why}`);
     }
   };
@@ -45,12 +55,18 @@ export function loadTlsFiles(tls: { cert: string; key: string }, readFile: (path
   try {
     createPrivateKey(key);
   } catch {
-    throw new TlsFileError('http.tls.key', `${tls.key} is not a PEM private key (or it is encrypted with a passphrase)`);
+    throw new TlsFileError(
+      'http.tls.key',
+      `${tls.key} is not a PEM private key (or it is encrypted with a passphrase)`,
+    );
   }
   try {
     createSecureContext({ cert, key });
   } catch (err) {
-    throw new TlsFileError('http.tls.key', `does not go with the certificate in ${tls.cert} (${(err as Error).message})`);
+    throw new TlsFileError(
+      'http.tls.key',
+      `does not go with the certificate in ${tls.cert} (${(err as Error).message})`,
+    );
   }
   return { cert, key };
 }

@@ -18,7 +18,11 @@ export class WebCounters {
   readonly refused = zeros(CONNECTION_REFUSALS);
 
   snapshot(openConnections: number): WebMetrics {
-    return { logins: { ...this.logins }, authEvents: { ...this.authEvents }, connections: { open: openConnections, refused: { ...this.refused } } };
+    return {
+      logins: { ...this.logins },
+      authEvents: { ...this.authEvents },
+      connections: { open: openConnections, refused: { ...this.refused } },
+    };
   }
 }
 

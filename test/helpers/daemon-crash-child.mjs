@@ -19,9 +19,15 @@ const LIMIT = Number(limitArg);
 const LANES = ['entry-1', 'exit-1'];
 
 // NORMAL: a killed process loses nothing in WAL mode; only a power cut would (not this test).
-const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId, config: storeSchema.parse({ synchronous: 'NORMAL' }) });
+const store = openStore(
+  { clock: systemClock, log: silentLogger },
+  { dataDir, siteId, config: storeSchema.parse({ synchronous: 'NORMAL' }) },
+);
 const config = mqttSchema.parse({ url, backoff: { initialMs: 100, maxMs: 500 } });
-const uplink = new Uplink({ clock: systemClock, log: createLogger('warn') }, { siteId, bootId: store.bootId, outbox: store.events, config });
+const uplink = new Uplink(
+  { clock: systemClock, log: createLogger('warn') },
+  { siteId, bootId: store.bootId, outbox: store.events, config },
+);
 process.stdout.write(`boot ${store.bootId}\n`);
 
 process.once('SIGTERM', () => {

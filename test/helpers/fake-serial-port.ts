@@ -19,7 +19,12 @@ export class FakeSerialDevice {
 
   /** Every byte written, as hex, frame by frame. */
   frames(): string[] {
-    return this.written.map((b) => b.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 '));
+    return this.written.map((b) =>
+      b
+        .toString('hex')
+        .toUpperCase()
+        .replace(/(..)(?!$)/g, '$1 '),
+    );
   }
 
   unplug(): void {

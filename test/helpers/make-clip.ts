@@ -19,7 +19,12 @@ export interface MakeClipOptions {
 }
 
 /** Renders ffmpeg's moving test pattern into a small H.264 clip in a fresh temp dir. */
-export async function makeClip({ seconds = 10, fps = 10, width = 640, height = 360 }: MakeClipOptions = {}): Promise<TestClip> {
+export async function makeClip({
+  seconds = 10,
+  fps = 10,
+  width = 640,
+  height = 360,
+}: MakeClipOptions = {}): Promise<TestClip> {
   const dir = await mkdtemp(join(tmpdir(), 'smartgate-clip-'));
   const path = join(dir, 'clip.mp4');
   // Keyframe every second: an RTSP client that joins or rejoins mid-stream can start quickly.

@@ -72,7 +72,8 @@ export class MemoryOutbox implements Outbox, EventSink, Transactions {
   }
 
   pending(limit: number, afterOutboxId = 0): OutboxEntry[] {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pending(limit): limit must be a whole number ≥ 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`pending(limit): limit must be a whole number ≥ 1, got ${limit}`);
     const out: OutboxEntry[] = [];
     for (const entry of this.entries) {
       if (out.length >= limit) break;

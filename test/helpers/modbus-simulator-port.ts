@@ -27,7 +27,9 @@ export class ModbusSimulatorPort {
     this.port = port;
     port.on('data', (data: Buffer) => this.onData(data));
     port.on('error', (err) => this.log.warn({ path: this.path, err: err.message }, 'simulator port error'));
-    return new Promise((resolve, reject) => port.open((err) => (err ? reject(new Error(`simulator: cannot open ${this.path}: ${err.message}`)) : resolve())));
+    return new Promise((resolve, reject) =>
+      port.open((err) => (err ? reject(new Error(`simulator: cannot open ${this.path}: ${err.message}`)) : resolve())),
+    );
   }
 
   async stop(): Promise<void> {

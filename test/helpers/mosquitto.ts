@@ -98,4 +98,3 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     },
   };
 }
-

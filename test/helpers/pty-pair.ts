@@ -22,14 +22,22 @@ export class PtyPair {
 
   async start(timeoutMs = 5000): Promise<void> {
     if (this.proc) throw new Error('PtyPair already started');
-    const proc = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const proc = spawn(
+      '/usr/bin/socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     this.proc = proc;
     try {
-      await waitFor(() => existsSync(this.a) && existsSync(this.b) && proc.exitCode === null, timeoutMs, `socat links ${this.a}, ${this.b}`);
+      await waitFor(
+        () => existsSync(this.a) && existsSync(this.b) && proc.exitCode === null,
+        timeoutMs,
+        `socat links ${this.a}, ${this.b}`,
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}; socat said: ${stderr.trim()}`, { cause: err });
     }

@@ -14,8 +14,6 @@ export interface RtspServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));

@@ -16,7 +16,10 @@ export class SerialTap {
   }
 
   hex(): string {
-    return this.bytes.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+    return this.bytes
+      .toString('hex')
+      .toUpperCase()
+      .replace(/(..)(?!$)/g, '$1 ');
   }
 
   close(): Promise<void> {

@@ -7,10 +7,19 @@ import { silentLogger } from '../../src/core/log.js';
 import type { StoreConfig } from '../../src/config/store.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 
-export const STORE_DEFAULTS: StoreConfig = { synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000, lists: { maxEntries: 200_000 } };
+export const STORE_DEFAULTS: StoreConfig = {
+  synchronous: 'FULL',
+  retentionDays: 90,
+  quotaMb: 10240,
+  retentionIntervalMs: 3_600_000,
+  lists: { maxEntries: 200_000 },
+};
 
 /** A fresh temp directory per call, removed after the test (stores opened by `storeIn` are closed first). */
-export function useTempDirs(): { make(): string; open(dir: string, options?: Partial<StoreOptions>, clock?: FakeClock): Store } {
+export function useTempDirs(): {
+  make(): string;
+  open(dir: string, options?: Partial<StoreOptions>, clock?: FakeClock): Store;
+} {
   const dirs: string[] = [];
   const stores: Store[] = [];
   afterEach(() => {
@@ -24,7 +33,10 @@ export function useTempDirs(): { make(): string; open(dir: string, options?: Par
       return dir;
     },
     open(dir, options = {}, clock = new FakeClock()) {
-      const store = openStore({ clock, log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, ...options });
+      const store = openStore(
+        { clock, log: silentLogger },
+        { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, ...options },
+      );
       stores.push(store);
       return store;
     },

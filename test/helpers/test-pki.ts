@@ -33,7 +33,23 @@ async function issue(dir: string, ca: KeyPair, name: string, cn: string, extensi
   const key = await newKey(dir, name);
   await writeFile(join(dir, `${name}.ext`), `${extensions.join('\n')}\n`);
   await openssl(dir, ['req', '-new', '-key', key, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
-  await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  ]);
   return { cert: join(dir, `${name}.crt`), key };
 }
 
@@ -41,8 +57,21 @@ async function issue(dir: string, ca: KeyPair, name: string, cn: string, extensi
 export async function makeCa(dir: string, name: string): Promise<KeyPair> {
   const key = await newKey(dir, name);
   await openssl(dir, [
-    'req', '-x509', '-new', '-key', key, '-subj', `/CN=${name}`, '-days', '2', '-out', `${name}.crt`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    key,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { cert: join(dir, `${name}.crt`), key };
 }
@@ -55,7 +84,10 @@ export function makeClientCert(dir: string, ca: KeyPair, cn: string, name = `cli
 /** A CA, a server certificate for loopback and one client certificate per common name. */
 export async function makeTestPki(dir: string, clientNames: string[]): Promise<TestPki> {
   const ca = await makeCa(dir, 'test-ca');
-  const server = await issue(dir, ca, 'server', 'localhost', ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth']);
+  const server = await issue(dir, ca, 'server', 'localhost', [
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'extendedKeyUsage=serverAuth',
+  ]);
   const clients: Record<string, KeyPair> = {};
   for (const name of clientNames) clients[name] = await makeClientCert(dir, ca, name);
   return { ca, server, clients };

@@ -10,8 +10,13 @@ const [url, siteId, bootId] = process.argv.slice(2);
 // Nothing to forward: this process is about availability, not events.
 const emptyOutbox = { pending: () => [], markDelivered() {}, pendingCount: () => 0, onAppend: () => () => {} };
 const config = mqttSchema.parse({ url, backoff: { initialMs: 100, maxMs: 1000 } });
-const uplink = new Uplink({ clock: systemClock, log: createLogger('warn') }, { siteId, bootId, outbox: emptyOutbox, config });
-uplink.connection.onConnectionChange((connected) => process.stdout.write(`${connected ? 'connected' : 'disconnected'}\n`));
+const uplink = new Uplink(
+  { clock: systemClock, log: createLogger('warn') },
+  { siteId, bootId, outbox: emptyOutbox, config },
+);
+uplink.connection.onConnectionChange((connected) =>
+  process.stdout.write(`${connected ? 'connected' : 'disconnected'}\n`),
+);
 process.once('SIGTERM', () => {
   uplink.stop().then(
     () => process.exit(0),

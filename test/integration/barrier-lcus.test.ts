@@ -43,7 +43,19 @@ afterEach(async () => {
 
 describe('smartgate barrier --driver lcus', () => {
   it('puts A0 01 01 A2, then the off frame, on the wire', async () => {
-    const run = await runCli(['barrier', '--driver', 'lcus', '--device', pty.a, '--channel', '1', '--pulse-ms', '100', 'open', '--unrecorded']);
+    const run = await runCli([
+      'barrier',
+      '--driver',
+      'lcus',
+      '--device',
+      pty.a,
+      '--channel',
+      '1',
+      '--pulse-ms',
+      '100',
+      'open',
+      '--unrecorded',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('sent: A0 01 01 A2\nsent: A0 01 00 A1\n');
@@ -62,14 +74,32 @@ describe('smartgate barrier --driver lcus', () => {
 
   it.each([
     [['--driver', 'lcus', 'open', '--unrecorded'], /--device is required/],
-    [['--driver', 'relay', '--device', '/dev/x', 'open', '--unrecorded'], /--driver must be lcus or modbus, got "relay"/],
-    [['--driver', 'lcus', '--device', '/dev/x', '--channel', '9', 'open', '--unrecorded'], /--channel must be a whole number 1..8, got "9"/],
+    [
+      ['--driver', 'relay', '--device', '/dev/x', 'open', '--unrecorded'],
+      /--driver must be lcus or modbus, got "relay"/,
+    ],
+    [
+      ['--driver', 'lcus', '--device', '/dev/x', '--channel', '9', 'open', '--unrecorded'],
+      /--channel must be a whole number 1..8, got "9"/,
+    ],
     [['--driver', 'lcus', '--device', '/dev/x', 'close'], /expected one action, open or status, got "close"/],
     [['--driver', 'lcus', '--device', '/dev/x', '--address', '2', 'status'], /--address is for --driver modbus/],
-    [['--driver', 'lcus', '--device', '/dev/x', 'open', '--operator', 'op-1', '--reason', 'testing'], /--operator is for --config/],
-    [['--config', '/dev/null', 'open', '--operator', 'op-1', '--reason', 'testing'], /--lane is required with --config/],
-    [['--config', '/dev/null', '--lane', 'lane-1', '--device', '/dev/x', 'status'], /--device: with --config the lane's barrier is used as configured/],
-    [['--config', '/dev/null', '--lane', 'lane-1', 'open', '--unrecorded'], /--unrecorded: with --config an open is always recorded/],
+    [
+      ['--driver', 'lcus', '--device', '/dev/x', 'open', '--operator', 'op-1', '--reason', 'testing'],
+      /--operator is for --config/,
+    ],
+    [
+      ['--config', '/dev/null', 'open', '--operator', 'op-1', '--reason', 'testing'],
+      /--lane is required with --config/,
+    ],
+    [
+      ['--config', '/dev/null', '--lane', 'lane-1', '--device', '/dev/x', 'status'],
+      /--device: with --config the lane's barrier is used as configured/,
+    ],
+    [
+      ['--config', '/dev/null', '--lane', 'lane-1', 'open', '--unrecorded'],
+      /--unrecorded: with --config an open is always recorded/,
+    ],
   ])('bad options %j exit 2', async (args, message) => {
     const run = await runCli(['barrier', ...args]);
     expect(run.code).toBe(2);
@@ -91,28 +121,51 @@ describe('smartgate barrier open leaves a record, or does nothing', () => {
     const config = {
       site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
       dataDir,
-      lanes: [{ id: 'lane-1', direction: 'entry', camera: { url: 'rtsp://127.0.0.1:9/none' }, barrier: { driver: 'lcus', device: pty.a, channel: 1, pulseMs: 100 } }],
+      lanes: [
+        {
+          id: 'lane-1',
+          direction: 'entry',
+          camera: { url: 'rtsp://127.0.0.1:9/none' },
+          barrier: { driver: 'lcus', device: pty.a, channel: 1, pulseMs: 100 },
+        },
+      ],
     };
     await writeFile(path, JSON.stringify(config));
     return { path, dataDir };
   }
-  const openStoreAt = (dataDir: string) => openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+  const openStoreAt = (dataDir: string) =>
+    openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
   const quiet = () => new Promise((r) => setTimeout(r, 300));
 
   it('without --config nor --unrecorded an open is refused (exit 2), and nothing goes on the wire', async () => {
     const run = await runCli(['barrier', '--driver', 'lcus', '--device', pty.a, 'open']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('open needs --config FILE --lane ID --operator NAME --reason TEXT, which records it in the store, or --unrecorded');
+    expect(run.stderr).toContain(
+      'open needs --config FILE --lane ID --operator NAME --reason TEXT, which records it in the store, or --unrecorded',
+    );
     await quiet();
     expect(tap.bytes.length).toBe(0);
   });
 
-  it('with --config: the lane\'s barrier opens, and the operator\'s action, the request and the result are in the store for central', async () => {
+  it("with --config: the lane's barrier opens, and the operator's action, the request and the result are in the store for central", async () => {
     const { path, dataDir } = await daemonConfig();
-    const run = await runCli(['barrier', '--config', path, '--lane', 'lane-1', 'open', '--operator', 'tran.thi.b', '--reason', 'barrier replaced: wiring check']);
+    const run = await runCli([
+      'barrier',
+      '--config',
+      path,
+      '--lane',
+      'lane-1',
+      'open',
+      '--operator',
+      'tran.thi.b',
+      '--reason',
+      'barrier replaced: wiring check',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^sent: A0 01 01 A2\nsent: A0 01 00 A1\nrecorded: operator\.action \w{26}, barrier\.actuation \w{26} then \w{26}\nstate: unknown\n/);
+    expect(run.stdout).toMatch(
+      /^sent: A0 01 01 A2\nsent: A0 01 00 A1\nrecorded: operator\.action \w{26}, barrier\.actuation \w{26} then \w{26}\nstate: unknown\n/,
+    );
     await waitFor(() => tap.bytes.length >= 8, 3000, 'two LCUS frames at the far end');
     expect(tap.hex()).toBe('A0 01 01 A2 A0 01 00 A1');
 
@@ -125,10 +178,32 @@ describe('smartgate barrier open leaves a record, or does nothing', () => {
         ['barrier.actuation', 'lane-1', 'mlt-kth'],
       ]);
       const [action, requested, result] = events;
-      expect(action!.payload).toEqual({ action: 'manual-open', holdId: null, plate: null, holdReason: null, operator: 'tran.thi.b', reason: 'barrier replaced: wiring check', source: 'cli' });
-      expect(requested!.payload).toMatchObject({ phase: 'requested', cause: 'manual-open', driver: 'lcus', deadlineMs: 2000, source: 'cli' });
-      expect(result!.payload).toMatchObject({ phase: 'result', requestId: requested!.eventId, ok: true, outcome: 'sent', sent: ['A0 01 01 A2', 'A0 01 00 A1'] });
-      expect(run.stdout).toContain(`operator.action ${action!.eventId}, barrier.actuation ${requested!.eventId} then ${result!.eventId}`);
+      expect(action!.payload).toEqual({
+        action: 'manual-open',
+        holdId: null,
+        plate: null,
+        holdReason: null,
+        operator: 'tran.thi.b',
+        reason: 'barrier replaced: wiring check',
+        source: 'cli',
+      });
+      expect(requested!.payload).toMatchObject({
+        phase: 'requested',
+        cause: 'manual-open',
+        driver: 'lcus',
+        deadlineMs: 2000,
+        source: 'cli',
+      });
+      expect(result!.payload).toMatchObject({
+        phase: 'result',
+        requestId: requested!.eventId,
+        ok: true,
+        outcome: 'sent',
+        sent: ['A0 01 01 A2', 'A0 01 00 A1'],
+      });
+      expect(run.stdout).toContain(
+        `operator.action ${action!.eventId}, barrier.actuation ${requested!.eventId} then ${result!.eventId}`,
+      );
     } finally {
       store.close();
     }
@@ -138,9 +213,22 @@ describe('smartgate barrier open leaves a record, or does nothing', () => {
     const { path, dataDir } = await daemonConfig();
     const daemonStore = openStoreAt(dataDir); // the running daemon's lock
     try {
-      const run = await runCli(['barrier', '--config', path, '--lane', 'lane-1', 'open', '--operator', 'tran.thi.b', '--reason', 'wiring check']);
+      const run = await runCli([
+        'barrier',
+        '--config',
+        path,
+        '--lane',
+        'lane-1',
+        'open',
+        '--operator',
+        'tran.thi.b',
+        '--reason',
+        'wiring check',
+      ]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('is locked, most likely by the running daemon, which owns lane lane-1\'s barrier while it runs: open it from the operators\' page or with central\'s barrier.open command');
+      expect(run.stderr).toContain(
+        "is locked, most likely by the running daemon, which owns lane lane-1's barrier while it runs: open it from the operators' page or with central's barrier.open command",
+      );
       expect(run.stdout).toBe('');
       await quiet();
       expect(tap.bytes.length).toBe(0);
@@ -152,7 +240,16 @@ describe('smartgate barrier open leaves a record, or does nothing', () => {
 
   it('with --config: open needs who and why; status reads without the store and sends nothing', async () => {
     const { path, dataDir } = await daemonConfig();
-    const noReason = await runCli(['barrier', '--config', path, '--lane', 'lane-1', 'open', '--operator', 'tran.thi.b']);
+    const noReason = await runCli([
+      'barrier',
+      '--config',
+      path,
+      '--lane',
+      'lane-1',
+      'open',
+      '--operator',
+      'tran.thi.b',
+    ]);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain('--reason is required to open');
     const unknownLane = await runCli(['barrier', '--config', path, '--lane', 'lane-9', 'status']);
@@ -174,7 +271,14 @@ describe('smartgate barrier open leaves a record, or does nothing', () => {
 
 describe('LcusDriver on a PTY', () => {
   it('socat killed: fault; a command meanwhile is dropped; a new pair at the same path: reopened, nothing sent', async () => {
-    const driver = new LcusDriver({ device: pty.a, baudRate: 9600, channel: 1, pulseMs: 100, clock: systemClock, log: silentLogger });
+    const driver = new LcusDriver({
+      device: pty.a,
+      baudRate: 9600,
+      channel: 1,
+      pulseMs: 100,
+      clock: systemClock,
+      log: silentLogger,
+    });
     await driver.start();
     try {
       await waitFor(() => driver.status().portOpen, 3000, 'port open');

@@ -127,36 +127,49 @@ describe('ModbusRelayDriver against the simulator on a PTY', () => {
     expect(sim2.boom.position).toBe('closed');
   });
 
-  it('port gone after the coil-on reached the board, before its answer: maybe sent, a fault, and the coil-off arrives after the replug', { timeout: 20_000 }, async () => {
-    const sim = await farEnd();
-    // The board acts on the coil-on; its answer is lost with the cable.
-    const handle = sim.handle.bind(sim);
-    sim.handle = (frame) => {
-      const answer = handle(frame);
-      return frame[1] === 0x05 ? null : answer;
-    };
-    // Long enough that the unplug, not the timeout, ends the wait for the answer.
-    const d = makeDriver({ pulseMs: 1000, responseTimeoutMs: 3000 });
-    await d.start();
-    await waitFor(() => d.status().state === 'closed', 3000, 'closed');
-    const pending = d.open(systemClock.monotonic() + 1000);
-    await waitFor(() => sim.writes().length === 1, 3000, 'the coil-on at the board');
-    expect(sim.relays[0]).toBe(true);
-    await simPort.stop();
-    await pty.unplug();
-    const result = await pending;
-    expect(result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
-    expect(d.status()).toMatchObject({ state: 'fault', portOpen: false, lastError: expect.stringContaining('coil 0 may be held on') });
+  it(
+    'port gone after the coil-on reached the board, before its answer: maybe sent, a fault, and the coil-off arrives after the replug',
+    { timeout: 20_000 },
+    async () => {
+      const sim = await farEnd();
+      // The board acts on the coil-on; its answer is lost with the cable.
+      const handle = sim.handle.bind(sim);
+      sim.handle = (frame) => {
+        const answer = handle(frame);
+        return frame[1] === 0x05 ? null : answer;
+      };
+      // Long enough that the unplug, not the timeout, ends the wait for the answer.
+      const d = makeDriver({ pulseMs: 1000, responseTimeoutMs: 3000 });
+      await d.start();
+      await waitFor(() => d.status().state === 'closed', 3000, 'closed');
+      const pending = d.open(systemClock.monotonic() + 1000);
+      await waitFor(() => sim.writes().length === 1, 3000, 'the coil-on at the board');
+      expect(sim.relays[0]).toBe(true);
+      await simPort.stop();
+      await pty.unplug();
+      const result = await pending;
+      expect(result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
+      expect(d.status()).toMatchObject({
+        state: 'fault',
+        portOpen: false,
+        lastError: expect.stringContaining('coil 0 may be held on'),
+      });
 
-    sim.handle = handle;
-    const before = sim.writes().length;
-    await replugBoard(sim);
-    await waitFor(() => sim.relays[0] === false, 10_000, 'the owed coil-off at the board');
-    await waitFor(() => d.status().portOpen && d.status().state !== 'fault', 5000, 'the fault cleared once released');
-    await new Promise((r) => setTimeout(r, 1000));
-    // Exactly the release: never a coil-on by itself.
-    expect(sim.writes().slice(before).map((w) => hex(w))).toEqual(['01 05 00 00 00 00 CD CA']);
-  });
+      sim.handle = handle;
+      const before = sim.writes().length;
+      await replugBoard(sim);
+      await waitFor(() => sim.relays[0] === false, 10_000, 'the owed coil-off at the board');
+      await waitFor(() => d.status().portOpen && d.status().state !== 'fault', 5000, 'the fault cleared once released');
+      await new Promise((r) => setTimeout(r, 1000));
+      // Exactly the release: never a coil-on by itself.
+      expect(
+        sim
+          .writes()
+          .slice(before)
+          .map((w) => hex(w)),
+      ).toEqual(['01 05 00 00 00 00 CD CA']);
+    },
+  );
 
   it('a command whose deadline passed while the port was down is dropped, not sent later', async () => {
     await farEnd();
@@ -190,7 +203,22 @@ describe('smartgate barrier --driver modbus', () => {
 
   it('open drives the simulator and waits for the open limit', async () => {
     const sim = await farEnd();
-    const run = await runCli(['barrier', '--driver', 'modbus', '--device', pty.a, '--address', '1', '--channel', '0', '--pulse-ms', '100', ...wiring, 'open', '--unrecorded']);
+    const run = await runCli([
+      'barrier',
+      '--driver',
+      'modbus',
+      '--device',
+      pty.a,
+      '--address',
+      '1',
+      '--channel',
+      '0',
+      '--pulse-ms',
+      '100',
+      ...wiring,
+      'open',
+      '--unrecorded',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('sent: 01 05 00 00 FF 00 8C 3A\nsent: 01 05 00 00 00 00 CD CA\n');
@@ -208,7 +236,17 @@ describe('smartgate barrier --driver modbus', () => {
 
   it('a board that does not answer is reported, exit 1', async () => {
     await farEnd();
-    const run = await runCli(['barrier', '--driver', 'modbus', '--device', pty.a, '--address', '7', ...wiring, 'status']);
+    const run = await runCli([
+      'barrier',
+      '--driver',
+      'modbus',
+      '--device',
+      pty.a,
+      '--address',
+      '7',
+      ...wiring,
+      'status',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('state: fault');
     expect(run.stdout).toContain('error: Modbus address 7: ');

@@ -48,7 +48,11 @@ describe('clip source (file: URL to a video, through the same ffmpeg pipeline)',
     await source.start();
     const frames: Frame[] = [];
     try {
-      for (let f = await source.next(AbortSignal.timeout(20_000)); f; f = await source.next(AbortSignal.timeout(20_000))) {
+      for (
+        let f = await source.next(AbortSignal.timeout(20_000));
+        f;
+        f = await source.next(AbortSignal.timeout(20_000))
+      ) {
         frames.push(f);
       }
       const stats = source.stats();

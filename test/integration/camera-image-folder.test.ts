@@ -77,7 +77,11 @@ describe('image-folder source', () => {
     await source.start();
     const frames: Frame[] = [];
     try {
-      for (let f = await source.next(AbortSignal.timeout(10_000)); f; f = await source.next(AbortSignal.timeout(10_000))) {
+      for (
+        let f = await source.next(AbortSignal.timeout(10_000));
+        f;
+        f = await source.next(AbortSignal.timeout(10_000))
+      ) {
         frames.push(f);
       }
     } finally {

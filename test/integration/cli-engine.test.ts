@@ -38,7 +38,9 @@ async function flippedModels(name: string) {
   const middle = Math.floor(bytes.length / 2);
   bytes[middle] = bytes[middle]! ^ 0xff;
   await writeFile(reader, bytes);
-  const { sha256 } = JSON.parse(await readFile(join(models, 'plate-reader.manifest.json'), 'utf8')) as { sha256: string };
+  const { sha256 } = JSON.parse(await readFile(join(models, 'plate-reader.manifest.json'), 'utf8')) as {
+    sha256: string;
+  };
   return { models, reader, sha256 };
 }
 
@@ -62,7 +64,11 @@ async function config(name: string, recognition: string): Promise<string> {
 describe('smartgate run with recognition.engine: platenet', () => {
   it('refuses to start, exit 2, when a byte of the reader differs from its manifest', async () => {
     const { models, reader, sha256 } = await flippedModels('flipped');
-    const { code, stderr } = await run(['run', '--config', await config('flipped', `{ engine: platenet, modelsDir: ${JSON.stringify(models)} }`)]);
+    const { code, stderr } = await run([
+      'run',
+      '--config',
+      await config('flipped', `{ engine: platenet, modelsDir: ${JSON.stringify(models)} }`),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain(`${reader}: not the model plate-reader.manifest.json describes`);
     expect(stderr).toContain(`expected sha256 ${sha256}`);
@@ -74,7 +80,11 @@ describe('smartgate run with recognition.engine: platenet', () => {
     const models = join(dir, 'no-manifest');
     await cp(DEFAULT_MODELS_DIR, models, { recursive: true });
     await rm(join(models, 'plate-detector.manifest.json'));
-    const { code, stderr } = await run(['run', '--config', await config('missing', `{ engine: platenet, modelsDir: ${JSON.stringify(models)} }`)]);
+    const { code, stderr } = await run([
+      'run',
+      '--config',
+      await config('missing', `{ engine: platenet, modelsDir: ${JSON.stringify(models)} }`),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain('plate-detector.onnx: its manifest');
   });
@@ -95,7 +105,19 @@ describe('smartgate recognize --engine', () => {
 
   it('reads with platenet and prints the same JSON line shape', async () => {
     const still = join(dir, 'still.png');
-    await promisify(execFile)('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', '3', '-i', DEMO_CLIP, '-frames:v', '1', '-y', still]);
+    await promisify(execFile)('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      '3',
+      '-i',
+      DEMO_CLIP,
+      '-frames:v',
+      '1',
+      '-y',
+      still,
+    ]);
     const { code, stdout } = await run(['recognize', '--jsonl', '--engine', 'platenet', still]);
     expect(code).toBe(0);
     const line = JSON.parse(stdout);

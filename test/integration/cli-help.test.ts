@@ -24,17 +24,28 @@ function runCli(args: string[]): Promise<Run> {
 async function commandNames(): Promise<string[]> {
   const { stdout } = await runCli(['--help']);
   const names = [...stdout.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!);
-  expect(names).toEqual(expect.arrayContaining(['run', 'demo', 'recognize', 'tail', 'barrier', 'user', 'check-config']));
+  expect(names).toEqual(
+    expect.arrayContaining(['run', 'demo', 'recognize', 'tail', 'barrier', 'user', 'check-config']),
+  );
   return names;
 }
 
 describe('smartgate COMMAND --help', () => {
-  it.each(['--help', '-h'])('prints each command\'s usage on stdout with %s, exit 0', async (flag) => {
-    for (const name of await commandNames()) {
-      const run = await runCli([name, flag]);
-      expect({ name, ...run }).toMatchObject({ name, code: 0, stderr: '', stdout: expect.stringMatching(new RegExp(`^usage: smartgate ${name}\\b`)) });
-    }
-  }, 120_000);
+  it.each(['--help', '-h'])(
+    "prints each command's usage on stdout with %s, exit 0",
+    async (flag) => {
+      for (const name of await commandNames()) {
+        const run = await runCli([name, flag]);
+        expect({ name, ...run }).toMatchObject({
+          name,
+          code: 0,
+          stderr: '',
+          stdout: expect.stringMatching(new RegExp(`^usage: smartgate ${name}\\b`)),
+        });
+      }
+    },
+    120_000,
+  );
 
   it('prints the usage for --help after other options too', async () => {
     const run = await runCli(['tail', '--mqtt-url', 'mqtt://127.0.0.1:1', '--help']);
@@ -44,18 +55,51 @@ describe('smartgate COMMAND --help', () => {
   it('refuses an unknown option with the usage on stderr, exit 2', async () => {
     for (const name of await commandNames()) {
       const run = await runCli([name, '--no-such-option']);
-      expect({ name, ...run }).toMatchObject({ name, code: 2, stdout: '', stderr: expect.stringContaining(`usage: smartgate ${name}`) });
+      expect({ name, ...run }).toMatchObject({
+        name,
+        code: 2,
+        stdout: '',
+        stderr: expect.stringContaining(`usage: smartgate ${name}`),
+      });
     }
   }, 120_000);
 
   it('prints the command list on stderr, exit 2, when no command is given', async () => {
-    expect(await runCli([])).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('usage: smartgate COMMAND') });
+    expect(await runCli([])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('usage: smartgate COMMAND'),
+    });
   });
 
   it('tail refuses both --password and --password-file, or a password file it cannot read, naming the option', async () => {
-    const both = await runCli(['tail', '--mqtt-url', 'mqtt://127.0.0.1:1', '--username', 'central', '--password', 'p', '--password-file', '/etc/hostname']);
-    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('--password and --password-file: give one of them') });
-    const missing = await runCli(['tail', '--mqtt-url', 'mqtt://127.0.0.1:1', '--username', 'central', '--password-file', '/no/such/file']);
-    expect(missing).toMatchObject({ code: 2, stderr: expect.stringContaining('--password-file: cannot read /no/such/file: ENOENT') });
+    const both = await runCli([
+      'tail',
+      '--mqtt-url',
+      'mqtt://127.0.0.1:1',
+      '--username',
+      'central',
+      '--password',
+      'p',
+      '--password-file',
+      '/etc/hostname',
+    ]);
+    expect(both).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--password and --password-file: give one of them'),
+    });
+    const missing = await runCli([
+      'tail',
+      '--mqtt-url',
+      'mqtt://127.0.0.1:1',
+      '--username',
+      'central',
+      '--password-file',
+      '/no/such/file',
+    ]);
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--password-file: cannot read /no/such/file: ENOENT'),
+    });
   });
 });

@@ -21,10 +21,15 @@ interface Run {
 
 function runCli(args: string[], stdin?: string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [builtCli(), 'user', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [builtCli(), 'user', ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+      },
+    );
     child.stdin!.end(stdin ?? '');
   });
 }
@@ -51,7 +56,10 @@ function runOnTerminal(args: string[], answers: string[]): Promise<Run & { scree
 
 /** The accounts as the daemon would see them (the CLI has exited, so the database is free). */
 async function withUsers<T>(dataDir: string, fn: (users: UserStore) => Promise<T> | T): Promise<T> {
-  const store = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+  const store = openStore(
+    { clock: new FakeClock(), log: silentLogger },
+    { dataDir, siteId: 'mlt-kth', config: STORE_DEFAULTS },
+  );
   try {
     return await fn(new UserStore(store.accounts, new FakeClock()));
   } finally {
@@ -76,9 +84,19 @@ describe('smartgate user', () => {
   it('adds accounts from stdin and lists them with role and creation date', async () => {
     const dir = freshDir();
     const before = Date.now();
-    const add = await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'operator', '--password-stdin'], 'a long passphrase\nignored second line\n');
+    const add = await runCli(
+      ['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'operator', '--password-stdin'],
+      'a long passphrase\nignored second line\n',
+    );
     expect(add).toMatchObject({ code: 0, stdout: 'added tran.thi.b (operator)\n' });
-    expect((await runCli(['add', '--data-dir', dir, '--username', 'admin', '--role', 'admin', '--password-stdin'], 'another passphrase')).code).toBe(0);
+    expect(
+      (
+        await runCli(
+          ['add', '--data-dir', dir, '--username', 'admin', '--role', 'admin', '--password-stdin'],
+          'another passphrase',
+        )
+      ).code,
+    ).toBe(0);
 
     const list = await runCli(['list', '--data-dir', dir]);
     expect(list.code).toBe(0);
@@ -93,15 +111,24 @@ describe('smartgate user', () => {
 
     // Only the first line is the password; the login would use exactly it.
     await withUsers(dir, async (users) => {
-      expect(await users.verify('tran.thi.b', 'a long passphrase')).toEqual({ username: 'tran.thi.b', role: 'operator' });
+      expect(await users.verify('tran.thi.b', 'a long passphrase')).toEqual({
+        username: 'tran.thi.b',
+        role: 'operator',
+      });
       expect(await users.verify('admin', 'another passphrase')).toEqual({ username: 'admin', role: 'admin' });
     });
   });
 
   it('passwd changes the password and says what happens to the sessions; remove deletes the account', async () => {
     const dir = freshDir();
-    await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
-    const passwd = await runCli(['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'], 'a new long passphrase\r\n');
+    await runCli(
+      ['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'],
+      'a long passphrase\n',
+    );
+    const passwd = await runCli(
+      ['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'],
+      'a new long passphrase\r\n',
+    );
     expect(passwd.code).toBe(0);
     expect(passwd.stdout).toContain('password of tran.thi.b changed');
     expect(passwd.stdout).toContain("sessions live only in the daemon's memory");
@@ -113,24 +140,40 @@ describe('smartgate user', () => {
     const remove = await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b']);
     expect(remove.code).toBe(0);
     expect(remove.stdout).toMatch(/^removed tran\.thi\.b\. tran\.thi\.b has no session left/);
-    expect((await runCli(['list', '--data-dir', dir])).stdout).toBe('no users yet: create one with smartgate user add\n');
+    expect((await runCli(['list', '--data-dir', dir])).stdout).toBe(
+      'no users yet: create one with smartgate user add\n',
+    );
   });
 
   it('records each account change as an auth event on lane gate, under the site of the newest event, never the password', async () => {
     const dir = freshDir();
-    await runCli(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
+    await runCli(
+      ['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'viewer', '--password-stdin'],
+      'a long passphrase\n',
+    );
     // The daemon ran in between: the first change, made before any site was known, became its
     // site's when it opened the store, and it recorded under its site.
-    const daemon = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+    const daemon = openStore(
+      { clock: new FakeClock(), log: silentLogger },
+      { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS },
+    );
     daemon.events.append({ type: 'alarm', laneId: 'gate', payload: { alarm: 'test' } });
     daemon.close();
-    await runCli(['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'], 'a new long passphrase\n');
+    await runCli(
+      ['passwd', '--data-dir', dir, '--username', 'tran.thi.b', '--password-stdin'],
+      'a new long passphrase\n',
+    );
     await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b']);
     expect((await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b'])).code).toBe(2); // nothing removed, nothing recorded
 
-    const store = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'x', config: STORE_DEFAULTS });
+    const store = openStore(
+      { clock: new FakeClock(), log: silentLogger },
+      { dataDir: dir, siteId: 'x', config: STORE_DEFAULTS },
+    );
     try {
-      const rows = store.db.prepare("SELECT site_id, lane_id, payload FROM events WHERE type = 'auth' ORDER BY event_id").all() as { site_id: string; lane_id: string; payload: string }[];
+      const rows = store.db
+        .prepare("SELECT site_id, lane_id, payload FROM events WHERE type = 'auth' ORDER BY event_id")
+        .all() as { site_id: string; lane_id: string; payload: string }[];
       expect(rows.map((r) => [r.site_id, r.lane_id, JSON.parse(r.payload)])).toEqual([
         ['mlt-kth', 'gate', { action: 'user-added', username: 'tran.thi.b', role: 'viewer', source: 'cli' }],
         ['mlt-kth', 'gate', { action: 'password-changed', username: 'tran.thi.b', source: 'cli' }],
@@ -149,11 +192,31 @@ describe('smartgate user', () => {
     ['no --data-dir', ['list'], '--data-dir is required'],
     ['no --username', ['remove', '--data-dir', 'D'], '--username is required for remove'],
     ['no --role', ['add', '--data-dir', 'D', '--username', 'tran'], '--role is required for add'],
-    ['an unknown role', ['add', '--data-dir', 'D', '--username', 'tran', '--role', 'root'], '--role must be one of viewer, operator, admin, got "root"'],
-    ['--role with passwd', ['passwd', '--data-dir', 'D', '--username', 'tran', '--role', 'admin'], '--role is only for add'],
-    ['--password-stdin with remove', ['remove', '--data-dir', 'D', '--username', 'tran', '--password-stdin'], '--password-stdin is only for add and passwd'],
-    ['a username with capitals', ['add', '--data-dir', 'D', '--username', 'Tran', '--role', 'viewer'], '--username: "Tran" may contain only lowercase letters'],
-    ['a username too long', ['remove', '--data-dir', 'D', '--username', 'a'.repeat(65)], '--username: must be 1 to 64 characters, got 65'],
+    [
+      'an unknown role',
+      ['add', '--data-dir', 'D', '--username', 'tran', '--role', 'root'],
+      '--role must be one of viewer, operator, admin, got "root"',
+    ],
+    [
+      '--role with passwd',
+      ['passwd', '--data-dir', 'D', '--username', 'tran', '--role', 'admin'],
+      '--role is only for add',
+    ],
+    [
+      '--password-stdin with remove',
+      ['remove', '--data-dir', 'D', '--username', 'tran', '--password-stdin'],
+      '--password-stdin is only for add and passwd',
+    ],
+    [
+      'a username with capitals',
+      ['add', '--data-dir', 'D', '--username', 'Tran', '--role', 'viewer'],
+      '--username: "Tran" may contain only lowercase letters',
+    ],
+    [
+      'a username too long',
+      ['remove', '--data-dir', 'D', '--username', 'a'.repeat(65)],
+      '--username: must be 1 to 64 characters, got 65',
+    ],
   ])('refuses %s with exit 2, naming the option, and touches nothing', async (_, args, message) => {
     const dir = freshDir();
     const { code, stderr } = await runCli(args.map((a) => (a === 'D' ? dir : a)));
@@ -164,15 +227,43 @@ describe('smartgate user', () => {
   });
 
   it.each([
-    ['a short password', ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'], 'short\n', 'password: must be at least 10 characters long, got 5'],
-    ['an empty stdin', ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'], '', 'password: must be at least 10 characters long, got 0'],
-    ['no terminal and no --password-stdin', ['add', '--username', 'tran', '--role', 'viewer'], 'a long passphrase\n', '--password-stdin: needed when stdin is not a terminal'],
-    ['a username taken', ['add', '--username', 'taken', '--role', 'admin', '--password-stdin'], 'a long passphrase\n', 'username: "taken" already exists'],
-    ['passwd of an unknown user', ['passwd', '--username', 'nobody', '--password-stdin'], 'a long passphrase\n', 'username: no user "nobody"'],
+    [
+      'a short password',
+      ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'],
+      'short\n',
+      'password: must be at least 10 characters long, got 5',
+    ],
+    [
+      'an empty stdin',
+      ['add', '--username', 'tran', '--role', 'viewer', '--password-stdin'],
+      '',
+      'password: must be at least 10 characters long, got 0',
+    ],
+    [
+      'no terminal and no --password-stdin',
+      ['add', '--username', 'tran', '--role', 'viewer'],
+      'a long passphrase\n',
+      '--password-stdin: needed when stdin is not a terminal',
+    ],
+    [
+      'a username taken',
+      ['add', '--username', 'taken', '--role', 'admin', '--password-stdin'],
+      'a long passphrase\n',
+      'username: "taken" already exists',
+    ],
+    [
+      'passwd of an unknown user',
+      ['passwd', '--username', 'nobody', '--password-stdin'],
+      'a long passphrase\n',
+      'username: no user "nobody"',
+    ],
     ['remove of an unknown user', ['remove', '--username', 'nobody'], '', 'username: no user "nobody"'],
   ])('refuses %s with exit 2 and changes nothing', async (_, args, stdin, message) => {
     const dir = freshDir();
-    await runCli(['add', '--data-dir', dir, '--username', 'taken', '--role', 'viewer', '--password-stdin'], 'the first passphrase\n');
+    await runCli(
+      ['add', '--data-dir', dir, '--username', 'taken', '--role', 'viewer', '--password-stdin'],
+      'the first passphrase\n',
+    );
     const { code, stderr } = await runCli([...args, '--data-dir', dir], stdin);
     expect(stderr).toContain(message);
     expect(code).toBe(2);
@@ -184,7 +275,12 @@ describe('smartgate user', () => {
 
   it.each(['list', 'remove'])('%s refuses a --data-dir without a database, and does not create one', async (action) => {
     const dir = freshDir();
-    const { code, stderr } = await runCli([action, '--data-dir', dir, ...(action === 'remove' ? ['--username', 'tran'] : [])]);
+    const { code, stderr } = await runCli([
+      action,
+      '--data-dir',
+      dir,
+      ...(action === 'remove' ? ['--username', 'tran'] : []),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain(`--data-dir: no smartgate.db in ${dir}`);
     expect(existsSync(dir)).toBe(false);
@@ -192,9 +288,15 @@ describe('smartgate user', () => {
 
   it('says to stop the daemon first when the database is held (exit 1)', async () => {
     const dir = freshDir();
-    const daemonStore = openStore({ clock: new FakeClock(), log: silentLogger }, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS });
+    const daemonStore = openStore(
+      { clock: new FakeClock(), log: silentLogger },
+      { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS },
+    );
     try {
-      const { code, stderr } = await runCli(['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'], 'a long passphrase\n');
+      const { code, stderr } = await runCli(
+        ['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'],
+        'a long passphrase\n',
+      );
       expect(code).toBe(1);
       expect(stderr).toContain('stop the daemon first');
     } finally {
@@ -205,16 +307,24 @@ describe('smartgate user', () => {
 
   it('on a terminal, asks for the password twice without showing it', async () => {
     const dir = freshDir();
-    const run = await runOnTerminal(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'], ['typed on the keyboard', 'typed on the keyboard']);
+    const run = await runOnTerminal(
+      ['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'],
+      ['typed on the keyboard', 'typed on the keyboard'],
+    );
     expect(run.code).toBe(0);
     expect(run.screen).toMatch(/New password: [\s\S]*Repeat the password: [\s\S]*added tran\.thi\.b \(admin\)/);
     expect(run.screen).not.toContain('typed');
-    await withUsers(dir, async (users) => expect(await users.verify('tran.thi.b', 'typed on the keyboard')).not.toBeNull());
+    await withUsers(dir, async (users) =>
+      expect(await users.verify('tran.thi.b', 'typed on the keyboard')).not.toBeNull(),
+    );
   });
 
   it('on a terminal, refuses two different entries (exit 2) and adds nobody', async () => {
     const dir = freshDir();
-    const run = await runOnTerminal(['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'], ['typed on the keyboard', 'typed on the keybaord']);
+    const run = await runOnTerminal(
+      ['add', '--data-dir', dir, '--username', 'tran.thi.b', '--role', 'admin'],
+      ['typed on the keyboard', 'typed on the keybaord'],
+    );
     expect(run.screen).toContain('password: the two entries differ; nothing was changed');
     expect(run.code).toBe(2);
     await withUsers(dir, (users) => expect(users.count()).toBe(0));
@@ -222,7 +332,9 @@ describe('smartgate user', () => {
 
   it('is listed in smartgate --help', async () => {
     const { stdout } = await new Promise<Run>((resolve) =>
-      execFile(process.execPath, [builtCli(), '--help'], (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+      execFile(process.execPath, [builtCli(), '--help'], (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
     );
     expect(stdout).toMatch(/^ {2}user +accounts of the status page/m);
   });

@@ -41,10 +41,27 @@ afterAll(async () => {
 });
 
 /** A still of the demo clip at `seconds` (PNG), optionally cropped to `box`. */
-async function still(name: string, seconds: number, box?: { x: number; y: number; w: number; h: number }): Promise<string> {
+async function still(
+  name: string,
+  seconds: number,
+  box?: { x: number; y: number; w: number; h: number },
+): Promise<string> {
   const out = join(dir, name);
   const crop = box ? ['-vf', `crop=${box.w}:${box.h}:${box.x}:${box.y}`] : [];
-  await execFileP('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', String(seconds), '-i', clip, '-frames:v', '1', ...crop, '-y', out]);
+  await execFileP('/usr/bin/ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-ss',
+    String(seconds),
+    '-i',
+    clip,
+    '-frames:v',
+    '1',
+    ...crop,
+    '-y',
+    out,
+  ]);
   return out;
 }
 
@@ -57,9 +74,17 @@ describe('smartgate recognize', () => {
     const missing = join(dir, 'missing.png');
     const { code, stdout } = await runCli(['recognize', '--jsonl', a, missing, b]);
     expect(code).toBe(1); // one image failed
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.image)).toEqual([a, missing, b]);
-    expect(lines[0].plates[0]).toMatchObject({ text: first.plate!.text, display: first.plate!.display, country: 'VN', kind: 'car' });
+    expect(lines[0].plates[0]).toMatchObject({
+      text: first.plate!.text,
+      display: first.plate!.display,
+      country: 'VN',
+      kind: 'car',
+    });
     expect(lines[0].plates[0].box).toHaveLength(4);
     expect(lines[0].plates[0].confidence).toBeGreaterThan(0.6);
     expect(typeof lines[0].ms).toBe('number');
@@ -72,7 +97,11 @@ describe('smartgate recognize', () => {
     const crop = await still('crop.png', 13, { x: 517, y: 542, w: 250, h: 69 });
     const { code, stdout } = await runCli(['recognize', '--jsonl', '--plate-crops', crop]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).plates[0]).toMatchObject({ text: vehicle.plate!.text, display: '云A·12345', country: 'CN' });
+    expect(JSON.parse(stdout).plates[0]).toMatchObject({
+      text: vehicle.plate!.text,
+      display: '云A·12345',
+      country: 'CN',
+    });
   });
 
   it('refuses bad options with the option named and exit 2', async () => {
@@ -85,14 +114,17 @@ describe('smartgate recognize', () => {
 describe('smartgate run', () => {
   it('refuses to start on a bad config, naming every problem, with exit 2', async () => {
     const file = join(dir, 'bad.yaml');
-    await writeFile(file, 'site: { id: t, name: T }\nlanes:\n  - { id: a, direction: entry, camera: { url: "http://cam/1" }, speed: 3 }\n');
+    await writeFile(
+      file,
+      'site: { id: t, name: T }\nlanes:\n  - { id: a, direction: entry, camera: { url: "http://cam/1" }, speed: 3 }\n',
+    );
     const { code, stderr } = await runCli(['run', '--config', file]);
     expect(code).toBe(2);
     expect(stderr).toContain('lanes[0].camera.url: expected rtsp://, rtsps:// or file:');
     expect(stderr).toContain('lanes[0]: unknown key "speed"');
   });
 
-  it('refuses to start when the page\'s port is taken, naming http.port, with exit 2 and no stack trace', async () => {
+  it("refuses to start when the page's port is taken, naming http.port, with exit 2 and no stack trace", async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as AddressInfo).port;
@@ -155,7 +187,15 @@ describe('smartgate run', () => {
 
 describe('smartgate demo', () => {
   it('prints voted reads of the demo clip and stops after --seconds', async () => {
-    const { code, stdout } = await runCli(['demo', '--seconds', '12', '--data-dir', join(dir, 'demo'), '--http-port', '0']);
+    const { code, stdout } = await runCli([
+      'demo',
+      '--seconds',
+      '12',
+      '--data-dir',
+      join(dir, 'demo'),
+      '--http-port',
+      '0',
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain('lane-1  29C-123.45     VN car');
     expect(stdout).toContain('59-P1 664.80   VN motorbike');

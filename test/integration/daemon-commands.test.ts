@@ -29,7 +29,7 @@ afterEach(async () => {
   await broker?.dispose();
 });
 
-describe('the daemon wires central\'s commands into its uplink', () => {
+describe("the daemon wires central's commands into its uplink", () => {
   it('answers a command naming one of its configured lanes, records it on that lane, and publishes retained health and lane state', async () => {
     broker = await startMosquitto();
     const central = centralSigner();
@@ -41,7 +41,10 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       mqtt: { url: broker.url, central: { keys: central.keys } },
       lanes: [{ id: 'exit-2', direction: 'exit', camera: { url: 'rtsp://127.0.0.1:9/none' } }],
     });
-    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
+    store = openStore(
+      { clock: systemClock, log: silentLogger },
+      { dataDir, siteId: config.site.id, config: config.store },
+    );
     const daemon = await buildGate(config, { clock: systemClock, log: silentLogger, store, engine: UNUSED_ENGINE });
     const uplink = daemon.uplink!;
     let subscribed = false;
@@ -59,7 +62,11 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       const payload = JSON.stringify({ id: 'o-1', ts: Date.now(), laneId: 'exit-2' });
       await client.publishAsync(topic, payload, {
         qos: 1,
-        properties: { responseTopic: replies, correlationData: Buffer.from('1'), userProperties: central.sign(topic, payload) },
+        properties: {
+          responseTopic: replies,
+          correlationData: Buffer.from('1'),
+          userProperties: central.sign(topic, payload),
+        },
       });
       await waitFor(() => got.length === 1, 10_000, 'reply');
       expect(got[0]).toMatchObject({ status: 'ok', id: 'o-1', data: { pending: expect.any(Number) } });
@@ -70,10 +77,19 @@ describe('the daemon wires central\'s commands into its uplink', () => {
       });
       await client.subscribeAsync(['smartgate/v1/mlt-kth/health', 'smartgate/v1/mlt-kth/+/state'], { qos: 0 });
       await waitFor(() => retained.size === 2, 10_000, 'retained health and lane state');
-      expect(healthSchema.parse(retained.get('smartgate/v1/mlt-kth/health'))).toMatchObject({ lanes: ['exit-2'], bootId: store.bootId, store: { quotaBytes: 10240 * 2 ** 20, quotaExceeded: false } });
-      expect(laneStateSchema.parse(retained.get('smartgate/v1/mlt-kth/exit-2/state'))).toMatchObject({ laneId: 'exit-2', camera: { state: 'stopped' } });
+      expect(healthSchema.parse(retained.get('smartgate/v1/mlt-kth/health'))).toMatchObject({
+        lanes: ['exit-2'],
+        bootId: store.bootId,
+        store: { quotaBytes: 10240 * 2 ** 20, quotaExceeded: false },
+      });
+      expect(laneStateSchema.parse(retained.get('smartgate/v1/mlt-kth/exit-2/state'))).toMatchObject({
+        laneId: 'exit-2',
+        camera: { state: 'stopped' },
+      });
       await client.endAsync();
-      const recorded = store.db.prepare("SELECT lane_id AS laneId, json_extract(payload, '$.name') AS name FROM events WHERE type = 'command'").all();
+      const recorded = store.db
+        .prepare("SELECT lane_id AS laneId, json_extract(payload, '$.name') AS name FROM events WHERE type = 'command'")
+        .all();
       expect(recorded).toEqual([{ laneId: 'exit-2', name: 'outbox.status' }]);
     } finally {
       await uplink.stop();

@@ -40,7 +40,12 @@ interface Lines {
 function run(args: string[]): Lines {
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(proc);
-  const lines: Lines = { proc, out: [], err: [], exited: new Promise((r) => proc.once('close', (code, signal) => r({ code, signal }))) };
+  const lines: Lines = {
+    proc,
+    out: [],
+    err: [],
+    exited: new Promise((r) => proc.once('close', (code, signal) => r({ code, signal }))),
+  };
   collect(proc.stdout, lines.out);
   collect(proc.stderr, lines.err);
   return lines;
@@ -65,31 +70,54 @@ describe('the daemon killed with SIGKILL while publishing, then restarted', () =
     broker = await startMosquitto();
     dataDir = await mkdtemp(join(tmpdir(), 'smartgate-daemon-crash-'));
     const tail = run([builtCli(), 'tail', '--mqtt-url', broker.url, '--site', SITE]);
-    await waitFor(() => tail.err.some((l) => l.includes('"subscribed"')) || tail.proc.exitCode !== null, 10_000, 'tail subscribed');
+    await waitFor(
+      () => tail.err.some((l) => l.includes('"subscribed"')) || tail.proc.exitCode !== null,
+      10_000,
+      'tail subscribed',
+    );
     const events = () => tail.out.map((l) => JSON.parse(l) as WireEvent);
 
     // First boot: killed while events stream out (central has some, the outbox has more coming).
     const first = run([CHILD, dataDir, broker.url, SITE, '100000']);
-    await waitFor(() => tail.out.length >= 200 && reported(first) >= 300, 15_000, `first boot streaming (stderr: ${first.err.join('\n')})`);
+    await waitFor(
+      () => tail.out.length >= 200 && reported(first) >= 300,
+      15_000,
+      `first boot streaming (stderr: ${first.err.join('\n')})`,
+    );
     first.proc.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     const killedAt = reported(first);
 
     // Second boot on the same data dir: appends 300 more, waits for its outbox to drain.
     const second = run([CHILD, dataDir, broker.url, SITE, '300']);
-    await waitFor(() => second.out.includes('drained') || second.proc.exitCode !== null, 15_000, `second boot drained (stderr: ${second.err.join('\n')})`);
+    await waitFor(
+      () => second.out.includes('drained') || second.proc.exitCode !== null,
+      15_000,
+      `second boot drained (stderr: ${second.err.join('\n')})`,
+    );
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
 
     // What the store recorded, all of it acknowledged by the broker.
-    const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: SITE, config: storeSchema.parse({}) });
-    const recorded = store.db.prepare('SELECT event_id AS eventId, lane_id AS laneId, seq, boot_id AS bootId FROM events ORDER BY lane_id, seq').all() as Pick<WireEvent, 'eventId' | 'laneId' | 'seq' | 'bootId'>[];
+    const store = openStore(
+      { clock: systemClock, log: silentLogger },
+      { dataDir, siteId: SITE, config: storeSchema.parse({}) },
+    );
+    const recorded = store.db
+      .prepare(
+        'SELECT event_id AS eventId, lane_id AS laneId, seq, boot_id AS bootId FROM events ORDER BY lane_id, seq',
+      )
+      .all() as Pick<WireEvent, 'eventId' | 'laneId' | 'seq' | 'bootId'>[];
     const pending = store.events.pendingCount();
     store.close();
     expect(pending).toBe(0);
     expect(recorded.length).toBeGreaterThanOrEqual(killedAt + 300);
 
-    await waitFor(() => tail.out.length >= recorded.length, 10_000, `${recorded.length} events at the tail (has ${tail.out.length})`);
+    await waitFor(
+      () => tail.out.length >= recorded.length,
+      10_000,
+      `${recorded.length} events at the tail (has ${tail.out.length})`,
+    );
     await new Promise((r) => setTimeout(r, 300)); // anything printed twice would show up now
     tail.proc.kill('SIGTERM');
     expect((await tail.exited).code).toBe(0);
@@ -113,6 +141,11 @@ describe('the daemon killed with SIGKILL while publishing, then restarted', () =
     }
     const notices = tail.err.map((l) => JSON.parse(l) as { notice: string; laneId?: string });
     expect(notices.filter((n) => ['gap', 'seq-reset', 'out-of-order', 'invalid'].includes(n.notice))).toEqual([]);
-    expect(notices.filter((n) => n.notice === 'new-boot').map((n) => n.laneId).sort()).toEqual(['entry-1', 'exit-1']);
+    expect(
+      notices
+        .filter((n) => n.notice === 'new-boot')
+        .map((n) => n.laneId)
+        .sort(),
+    ).toEqual(['entry-1', 'exit-1']);
   }, 30_000);
 });

@@ -25,7 +25,17 @@ afterEach(() => {
 });
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  };
 }
 
 /** One run of the daemon on `dataDir`: a fresh store (new boot id) and daemon, lanes built, nothing started. */
@@ -33,9 +43,14 @@ async function boot(clock: FakeClock) {
   const config = configSchema.parse({
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     dataDir,
-    lanes: [{ id: 'entry-1', direction: 'entry', camera: { url: 'rtsp://127.0.0.1:9/none' }, barrier: { driver: 'none' } }],
+    lanes: [
+      { id: 'entry-1', direction: 'entry', camera: { url: 'rtsp://127.0.0.1:9/none' }, barrier: { driver: 'none' } },
+    ],
   });
-  const store = openStore({ clock, log: silentLogger }, { dataDir: dataDir!, siteId: config.site.id, config: config.store });
+  const store = openStore(
+    { clock, log: silentLogger },
+    { dataDir: dataDir!, siteId: config.site.id, config: config.store },
+  );
   stores.push(store);
   const daemon = await buildGate(config, { clock, log: silentLogger, store, engine: UNUSED_ENGINE });
   return { store, lane: daemon.lanes[0]!.controller };

@@ -28,7 +28,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function spawnCli(args: string[]): { proc: ChildProcess; out: { stdout: string; stderr: string }; closed: Promise<number | null> } {
+function spawnCli(args: string[]): {
+  proc: ChildProcess;
+  out: { stdout: string; stderr: string };
+  closed: Promise<number | null>;
+} {
   const proc = spawn(process.execPath, [builtCli(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(proc);
   const out = { stdout: '', stderr: '' };
@@ -47,7 +51,13 @@ async function connect(url: string, opts: mqtt.IClientOptions = {}): Promise<Mqt
 /** Resolves with the publish's fate: delivered, refused (PUBACK 135), or the connection closed. */
 async function publishOutcome(client: MqttClient, topic: string): Promise<string> {
   const closed = new Promise<string>((resolve) => client.once('close', () => resolve('closed')));
-  return Promise.race([client.publishAsync(topic, '{}', { qos: 1 }).then(() => 'delivered', (err: Error) => err.message), closed]);
+  return Promise.race([
+    client.publishAsync(topic, '{}', { qos: 1 }).then(
+      () => 'delivered',
+      (err: Error) => err.message,
+    ),
+    closed,
+  ]);
 }
 
 describe('smartgate demo without --mqtt-url', () => {
@@ -55,11 +65,14 @@ describe('smartgate demo without --mqtt-url', () => {
     const demo = spawnCli(['demo', '--seconds', '16', '--data-dir', dataDir]);
     const { out } = demo;
     try {
-      const tailLine = /watch them: (smartgate tail --mqtt-url (mqtt:\/\/127\.0\.0\.1:\d+) --site demo --username central --password-file (\S+))$/m;
+      const tailLine =
+        /watch them: (smartgate tail --mqtt-url (mqtt:\/\/127\.0\.0\.1:\d+) --site demo --username central --password-file (\S+))$/m;
       await waitFor(() => tailLine.test(out.stdout) || demo.proc.exitCode !== null, 15_000, 'the tail command');
       expect(out.stdout, out.stderr).toMatch(tailLine);
       const [, , url, passwordFile] = tailLine.exec(out.stdout)!;
-      expect(out.stdout).toContain(`central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${url}, no anonymous clients`);
+      expect(out.stdout).toContain(
+        `central's broker (embedded Mosquitto, data in ${join(dataDir, 'broker')}): ${url}, no anonymous clients`,
+      );
       const broker = processes().filter((p) => p.ppid === demo.proc.pid && p.comm === 'mosquitto');
       expect(broker).toHaveLength(1);
 
@@ -67,15 +80,34 @@ describe('smartgate demo without --mqtt-url', () => {
       expect(passwordFile).toBe(join(dataDir, 'broker', 'central.password'));
       const centralPassword = readFileSync(passwordFile!, 'utf8').trim();
       const gatePassword = readFileSync(join(dataDir, 'broker', 'demo.password'), 'utf8').trim();
-      for (const file of [passwordFile!, join(dataDir, 'broker', 'demo.password'), join(dataDir, 'broker', 'passwords.txt')]) expect(statSync(file).mode & 0o777).toBe(0o600);
+      for (const file of [
+        passwordFile!,
+        join(dataDir, 'broker', 'demo.password'),
+        join(dataDir, 'broker', 'passwords.txt'),
+      ])
+        expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(out.stdout).toContain(`central's account: user "central", password ${centralPassword}`);
 
       // No anonymous client, no wrong password.
       await expect(connect(url!)).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
-      await expect(connect(url!, { username: 'central', password: 'not-the-password' })).rejects.toThrow(/Not authorized|Bad User Name or Password/i);
+      await expect(connect(url!, { username: 'central', password: 'not-the-password' })).rejects.toThrow(
+        /Not authorized|Bad User Name or Password/i,
+      );
 
       // `smartgate tail` as printed, with central's account. The first plate comes a few seconds in.
-      const tail = spawnCli(['tail', '--mqtt-url', url!, '--site', 'demo', '--username', 'central', '--password-file', passwordFile!, '--client-id', 'demo-broker-test-tail']);
+      const tail = spawnCli([
+        'tail',
+        '--mqtt-url',
+        url!,
+        '--site',
+        'demo',
+        '--username',
+        'central',
+        '--password-file',
+        passwordFile!,
+        '--client-id',
+        'demo-broker-test-tail',
+      ]);
       const central = await connect(url!, { username: 'central', password: centralPassword });
       const events: WireEvent[] = [];
       const states: string[] = [];
@@ -86,21 +118,36 @@ describe('smartgate demo without --mqtt-url', () => {
         if (topic.endsWith('/status')) states.push(statusSchema.parse(json).state);
         else if (topic.endsWith('/events')) events.push(wireEventSchema.parse(json));
       });
-      await central.subscribeAsync(['smartgate/v1/demo/status', 'smartgate/v1/demo/+/events', 'smartgate/v1/other-site/#'], { qos: 1 });
+      await central.subscribeAsync(
+        ['smartgate/v1/demo/status', 'smartgate/v1/demo/+/events', 'smartgate/v1/other-site/#'],
+        { qos: 1 },
+      );
 
       // The gate's account, as a gate computer that went rogue: it may not command itself,
       // push lists, publish as another site, nor read another site's commands.
-      for (const topic of ['smartgate/v1/demo/commands/barrier.open', 'smartgate/v1/demo/lists/allow', 'smartgate/v1/other-site/lane-1/events']) {
-        const rogue = await connect(url!, { username: 'demo', password: gatePassword, clientId: `demo-broker-test-rogue-${clients.length}` });
+      for (const topic of [
+        'smartgate/v1/demo/commands/barrier.open',
+        'smartgate/v1/demo/lists/allow',
+        'smartgate/v1/other-site/lane-1/events',
+      ]) {
+        const rogue = await connect(url!, {
+          username: 'demo',
+          password: gatePassword,
+          clientId: `demo-broker-test-rogue-${clients.length}`,
+        });
         expect(await publishOutcome(rogue, topic), topic).toMatch(/Not authorized|closed/);
       }
-      const snoop = await connect(url!, { username: 'demo', password: gatePassword, clientId: 'demo-broker-test-snoop' });
+      const snoop = await connect(url!, {
+        username: 'demo',
+        password: gatePassword,
+        clientId: 'demo-broker-test-snoop',
+      });
       const snooped: string[] = [];
       snoop.on('message', (topic) => snooped.push(topic));
       await snoop.subscribeAsync(['smartgate/v1/+/commands/+', 'smartgate/v1/+/lists/+'], { qos: 1 });
       await central.publishAsync('smartgate/v1/other-site/commands/barrier.open', '{}', { qos: 1 });
       await central.publishAsync('smartgate/v1/demo/commands/nothing-such', '{}', { qos: 1 });
-      await waitFor(() => snooped.length > 0, 10_000, 'its own site\'s command');
+      await waitFor(() => snooped.length > 0, 10_000, "its own site's command");
       expect(snooped).toEqual(['smartgate/v1/demo/commands/nothing-such']);
 
       expect(await demo.closed, out.stderr).toBe(0);
@@ -110,7 +157,9 @@ describe('smartgate demo without --mqtt-url', () => {
       // Each vehicle: its plate read, then the lane's decision on it, then what the lane did.
       const reads = events.filter((e) => e.type === 'plate.read');
       expect(reads.length).toBeLessThanOrEqual(printed.length);
-      const readsAndDecisions = events.filter((e) => e.type === 'plate.read' || e.type === 'decision').map((e) => e.type);
+      const readsAndDecisions = events
+        .filter((e) => e.type === 'plate.read' || e.type === 'decision')
+        .map((e) => e.type);
       expect(readsAndDecisions).toEqual(readsAndDecisions.map((_, i) => (i % 2 === 0 ? 'plate.read' : 'decision')));
       expect(events.find((e) => e.laneId === 'lane-1')?.type).toBe('plate.read');
       for (const e of events) expect(e).toMatchObject({ siteId: 'demo' });
@@ -122,7 +171,10 @@ describe('smartgate demo without --mqtt-url', () => {
       expect(foreign).toEqual([`smartgate/v1/other-site/commands/barrier.open`]); // central's own; nothing from the rogue
 
       // The tail saw the lane's events as central.
-      const tailed = tail.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as WireEvent);
+      const tailed = tail.out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as WireEvent);
       expect(tailed.filter((e) => e.type === 'plate.read').length).toBeGreaterThanOrEqual(1);
 
       // No broker left behind, and it saved its database where the demo said (it ran as us).

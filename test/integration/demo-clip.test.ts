@@ -10,9 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Renders a short clip (2 vehicles, 10 s) with the real script and checks it with the real ffprobe.
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../scripts/render-demo-clip.mjs', import.meta.url));
-const W = 1280, H = 720;
+const W = 1280,
+  H = 720;
 
-interface Span { start: number; end: number; firstFrame: number; lastFrame: number }
+interface Span {
+  start: number;
+  end: number;
+  firstFrame: number;
+  lastFrame: number;
+}
 interface Sidecar {
   clip: string;
   width: number;
@@ -38,7 +44,17 @@ let sidecar: Sidecar;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'demo-clip-'));
   clip = join(dir, 'lane-1.mp4');
-  const { stdout } = await run(process.execPath, [script, '--out', clip, '--vehicles', '2', '--frames-dir', join(dir, 'frames'), '--every', '25']);
+  const { stdout } = await run(process.execPath, [
+    script,
+    '--out',
+    clip,
+    '--vehicles',
+    '2',
+    '--frames-dir',
+    join(dir, 'frames'),
+    '--every',
+    '25',
+  ]);
   expect(stdout).toContain(clip);
   sidecar = JSON.parse(await readFile(join(dir, 'lane-1.json'), 'utf8'));
 });
@@ -48,16 +64,36 @@ afterAll(async () => {
 });
 
 async function probe(args: string[]) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', ...args, '-of', 'json', clip], { maxBuffer: 1 << 24 });
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', ...args, '-of', 'json', clip], {
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(stdout);
 }
 
 /** Decodes frame `n` of the clip to packed RGB. */
 async function frameAt(n: number): Promise<Buffer> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', clip, '-vf', `select=eq(n\\,${n})`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 24,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      clip,
+      '-vf',
+      `select=eq(n\\,${n})`,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 1 << 24,
+    },
+  );
   return stdout;
 }
 
@@ -72,9 +108,19 @@ function meanDiff(a: Buffer, b: Buffer, box = { x: 0, y: 0, w: W, h: H }): numbe
 
 describe('scripts/render-demo-clip.mjs', () => {
   it('encodes 1280x720 H.264 at 10 fps, 5 s per vehicle', async () => {
-    const { streams } = await probe(['-show_entries', 'stream=codec_name,width,height,pix_fmt,r_frame_rate,nb_frames,duration']);
+    const { streams } = await probe([
+      '-show_entries',
+      'stream=codec_name,width,height,pix_fmt,r_frame_rate,nb_frames,duration',
+    ]);
     const [s] = streams;
-    expect(s).toMatchObject({ codec_name: 'h264', width: W, height: H, pix_fmt: 'yuv420p', r_frame_rate: '10/1', nb_frames: '100' });
+    expect(s).toMatchObject({
+      codec_name: 'h264',
+      width: W,
+      height: H,
+      pix_fmt: 'yuv420p',
+      r_frame_rate: '10/1',
+      nb_frames: '100',
+    });
     expect(Number(s.duration)).toBeCloseTo(10, 1);
   });
 
@@ -87,10 +133,24 @@ describe('scripts/render-demo-clip.mjs', () => {
   });
 
   it('writes a sidecar with each vehicle plate and its time windows', () => {
-    expect(sidecar).toMatchObject({ clip: 'lane-1.mp4', width: W, height: H, fps: 10, frames: 100, durationSeconds: 10 });
+    expect(sidecar).toMatchObject({
+      clip: 'lane-1.mp4',
+      width: W,
+      height: H,
+      fps: 10,
+      frames: 100,
+      durationSeconds: 10,
+    });
     expect(sidecar.vehicles.map((v) => v.plate)).toEqual([
       { text: '29C12345', display: '29C-123.45', country: 'VN', kind: 'car', layout: 'one-row', colour: 'white' },
-      { text: '59P166480', display: '59-P1 664.80', country: 'VN', kind: 'motorbike', layout: 'two-row', colour: 'white' },
+      {
+        text: '59P166480',
+        display: '59-P1 664.80',
+        country: 'VN',
+        kind: 'motorbike',
+        layout: 'two-row',
+        colour: 'white',
+      },
     ]);
     sidecar.vehicles.forEach((v, i) => {
       expect(v.window).toEqual({ start: i * 5, end: (i + 1) * 5 });
@@ -139,12 +199,15 @@ describe('scripts/render-demo-clip.mjs', () => {
   });
 
   it('writes every Nth frame as JPEG with --frames-dir', () => {
-    for (const n of ['0000', '0025', '0050', '0075']) expect(existsSync(join(dir, 'frames', `frame-${n}.jpg`))).toBe(true);
+    for (const n of ['0000', '0025', '0050', '0075'])
+      expect(existsSync(join(dir, 'frames', `frame-${n}.jpg`))).toBe(true);
     expect(existsSync(join(dir, 'frames', 'frame-0010.jpg'))).toBe(false);
   });
 
   it('rejects a vehicle count it has no vehicles for', async () => {
-    await expect(run(process.execPath, [script, '--out', join(dir, 'bad.mp4'), '--vehicles', '0'])).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [script, '--out', join(dir, 'bad.mp4'), '--vehicles', '0']),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--vehicles'),
     });

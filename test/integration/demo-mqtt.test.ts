@@ -23,7 +23,12 @@ interface Child {
 
 function run(args: string[], jsonStdout: boolean): Child {
   const proc = spawn(process.execPath, [builtCli(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const child: Child = { proc, stdout: [], stderr: '', closed: new Promise((r) => proc.once('close', (code) => r(code))) };
+  const child: Child = {
+    proc,
+    stdout: [],
+    stderr: '',
+    closed: new Promise((r) => proc.once('close', (code) => r(code))),
+  };
   let rest = '';
   proc.stdout.on('data', (chunk: Buffer) => {
     if (!jsonStdout) return;
@@ -98,7 +103,9 @@ describe('smartgate demo with --mqtt-url', () => {
       expect(event.type).toBe(i % 2 === 0 ? 'plate.read' : 'decision');
       expect(plates).toContain(payload.text ?? payload.plate?.text);
     }
-    const actuations = tail.stdout.filter((e) => e.type === 'barrier.actuation' && (e.payload as { phase?: string }).phase === 'result');
+    const actuations = tail.stdout.filter(
+      (e) => e.type === 'barrier.actuation' && (e.payload as { phase?: string }).phase === 'result',
+    );
     expect(actuations.length).toBeGreaterThanOrEqual(1);
     for (const a of actuations) expect(a.payload).toMatchObject({ ok: true, outcome: 'opened', driver: 'simulator' });
   }, 150_000);

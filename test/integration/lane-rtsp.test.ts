@@ -40,7 +40,10 @@ function laneConfig(url: string, voting: Record<string, number> = {}): Config {
 /** A daemon on `config` (with a fresh store) whose voted reads and ffmpeg children are recorded. */
 async function startDaemon(config: Config, engine: RecognitionEngine) {
   const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-lane-'));
-  const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: config.site.id, config: config.store });
+  const store = openStore(
+    { clock: systemClock, log: silentLogger },
+    { dataDir, siteId: config.site.id, config: config.store },
+  );
   const daemon = await buildGate(config, { clock: systemClock, log: silentLogger, store, engine });
   const voted: Voted[] = [];
   const ffmpegPids = new Set<number>();
@@ -95,20 +98,40 @@ describe('lane on a real RTSP camera', () => {
       const validTexts = () => lane.voted.filter((v) => v.read.plate.valid).map((v) => v.read.plate.text);
       const vehiclesRead = () => validTexts().map((t) => vehicleOf(t)?.index ?? -1);
       // Every vehicle once: the clip is 45 s; the last two are the car after the muddy one and the truck.
-      const names = vehicles.filter((v) => v.plate).map((v) => platesOf(v).map((p) => p.text).join('+'));
-      await waitFor(() => expected.every((i) => vehiclesRead().includes(i)), 150_000, `reads of ${names.join(', ')}`).catch(
-        (err: Error) => {
-          throw new Error(`${err.message}; got ${JSON.stringify(lane.voted.map((v) => v.read.plate.raw))}`);
-        },
+      const names = vehicles
+        .filter((v) => v.plate)
+        .map((v) =>
+          platesOf(v)
+            .map((p) => p.text)
+            .join('+'),
+        );
+      await waitFor(
+        () => expected.every((i) => vehiclesRead().includes(i)),
+        150_000,
+        `reads of ${names.join(', ')}`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; got ${JSON.stringify(lane.voted.map((v) => v.read.plate.raw))}`);
+      });
+      const seen = JSON.stringify(
+        lane.voted.map(({ read }) => [read.plate.raw, read.plate.valid, read.votes, read.trigger]),
       );
-      const seen = JSON.stringify(lane.voted.map(({ read }) => [read.plate.raw, read.plate.valid, read.votes, read.trigger]));
       // No wrong read and no flagged read either: the muddy plate gives nothing.
-      expect(lane.voted.map((v) => vehicleOf(v.read.plate.text)?.index ?? v.read.plate.raw).sort(), seen).toEqual([...expected].sort());
+      expect(lane.voted.map((v) => vehicleOf(v.read.plate.text)?.index ?? v.read.plate.raw).sort(), seen).toEqual(
+        [...expected].sort(),
+      );
       for (const { read } of lane.voted) {
         const plates = platesOf(vehicleOf(read.plate.text)!);
         const truth = plates.find((p) => p.text === read.plate.text)!;
-        expect(read.plate).toMatchObject({ display: truth.display, country: truth.country, kind: truth.kind, layout: truth.layout });
-        expect((read.otherPlates ?? []).map((p) => p.text), seen).toEqual(plates.filter((p) => p !== truth).map((p) => p.text));
+        expect(read.plate).toMatchObject({
+          display: truth.display,
+          country: truth.country,
+          kind: truth.kind,
+          layout: truth.layout,
+        });
+        expect(
+          (read.otherPlates ?? []).map((p) => p.text),
+          seen,
+        ).toEqual(plates.filter((p) => p !== truth).map((p) => p.text));
         expect(read.votes).toBeGreaterThanOrEqual(1);
         expect(read.crop?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8])); // a JPEG of the plate
       }
@@ -125,7 +148,10 @@ describe('lane on a real RTSP camera', () => {
       lane.voted.map((v) => ['lane-1', v.read.plate.text, true]),
     );
     expect(recorded.map((e) => [e.event.type, e.event.payload.action])).toEqual(
-      lane.voted.flatMap(() => [['plate.read', undefined], ['decision', 'hold']]),
+      lane.voted.flatMap(() => [
+        ['plate.read', undefined],
+        ['decision', 'hold'],
+      ]),
     );
     expect(recorded.map((e) => e.event.seq)).toEqual(recorded.map((_, i) => i + 1));
   }, 180_000); // a 45 s clip, read on two cores shared with the other test files
@@ -140,7 +166,9 @@ describe('lane on a real RTSP camera', () => {
       await server.stop('SIGKILL'); // the camera vanishes mid-stream
       const camera = lane.daemon.lanes[0]!.camera;
       await waitFor(() => camera.stats().restarts >= 1, 45_000, 'a camera restart').catch((err: Error) => {
-        throw new Error(`${err.message}; camera ${JSON.stringify(camera.stats())}; ffmpeg ${JSON.stringify(ffmpegChildrenOf(process.pid))}`);
+        throw new Error(
+          `${err.message}; camera ${JSON.stringify(camera.stats())}; ffmpeg ${JSON.stringify(ffmpegChildrenOf(process.pid))}`,
+        );
       });
       server = await startRtspServer(clipPath, server.port);
       const back = Date.now();

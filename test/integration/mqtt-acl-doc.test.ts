@@ -22,7 +22,11 @@ const DOC = new URL('../../docs/mqtt-security.md', import.meta.url);
 const SITE = 'mlt-kth';
 const CUSTOMS = 'customs-mlt-kth-exit-1';
 const CENTRAL = centralSigner('central-acl');
-const PASSWORDS: Record<string, string> = { [SITE]: 'gate-secret', central: 'central-secret', [CUSTOMS]: 'customs-secret' };
+const PASSWORDS: Record<string, string> = {
+  [SITE]: 'gate-secret',
+  central: 'central-secret',
+  [CUSTOMS]: 'customs-secret',
+};
 
 let dir: string;
 let broker: Mosquitto;
@@ -37,13 +41,18 @@ beforeAll(async () => {
   await writeFile(join(dir, 'smartgate.acl'), acl);
   const passwd = join(dir, 'passwd');
   await writeFile(passwd, '');
-  for (const [user, password] of Object.entries(PASSWORDS)) await promisify(execFile)('mosquitto_passwd', ['-b', passwd, user, password]);
-  broker = await startMosquitto({ extraConfig: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'smartgate.acl')}`] });
+  for (const [user, password] of Object.entries(PASSWORDS))
+    await promisify(execFile)('mosquitto_passwd', ['-b', passwd, user, password]);
+  broker = await startMosquitto({
+    extraConfig: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'smartgate.acl')}`],
+  });
 
   // The gate: two lanes on a still image (no vehicle, so no plate is read: the events below come from central's list push).
   const images = join(dir, 'images');
   await mkdir(images);
-  await sharp({ create: { width: 320, height: 240, channels: 3, background: '#404040' } }).png().toFile(join(images, 'frame.png'));
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: '#404040' } })
+    .png()
+    .toFile(join(images, 'frame.png'));
   const camera = `{ url: "${pathToFileURL(images).href}", fps: 1, width: 320, height: 240, loop: true }`;
   await writeFile(
     join(dir, 'gate.yaml'),
@@ -72,60 +81,103 @@ afterAll(async () => {
 const topicsOf = (seen: IPublishPacket[]) => seen.map((p) => p.topic);
 
 async function connectAs(user: string): Promise<{ client: MqttClient; seen: IPublishPacket[] }> {
-  const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, username: user, password: PASSWORDS[user], clientId: `acl-test-${user}` });
+  const client = await mqtt.connectAsync(broker.url, {
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    username: user,
+    password: PASSWORDS[user],
+    clientId: `acl-test-${user}`,
+  });
   clients.push(client);
   const seen: IPublishPacket[] = [];
   client.on('message', (_topic, _payload, packet) => seen.push(packet));
   return { client, seen };
 }
 
-
 describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon', () => {
   it('lets central receive the retained status, health and each lane state, the events and the replies', async () => {
-    gate = spawn(process.execPath, [builtCli(), 'run', '--config', join(dir, 'gate.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    gate = spawn(process.execPath, [builtCli(), 'run', '--config', join(dir, 'gate.yaml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     gate.stdout!.on('data', (chunk: Buffer) => (gateOutput += chunk.toString()));
     gate.stderr!.on('data', (chunk: Buffer) => (gateOutput += chunk.toString()));
 
     // Subscribed once the gate is up: what is retained arrives at once, flagged as retained.
-    const retained = [`smartgate/v1/${SITE}/status`, `smartgate/v1/${SITE}/health`, `smartgate/v1/${SITE}/entry-1/state`, `smartgate/v1/${SITE}/exit-1/state`];
+    const retained = [
+      `smartgate/v1/${SITE}/status`,
+      `smartgate/v1/${SITE}/health`,
+      `smartgate/v1/${SITE}/entry-1/state`,
+      `smartgate/v1/${SITE}/exit-1/state`,
+    ];
     const probe = await connectAs('central');
     await probe.client.subscribeAsync('smartgate/v1/#', { qos: 1 });
-    await waitFor(() => retained.every((t) => topicsOf(probe.seen).includes(t)) || gate!.exitCode !== null, 90_000, 'every retained topic').catch((err: Error) => {
-      throw new Error(`${err.message}; central got ${[...new Set(topicsOf(probe.seen))].join(', ') || 'nothing'}; the gate said: ${gateOutput.slice(-2000)}`);
+    await waitFor(
+      () => retained.every((t) => topicsOf(probe.seen).includes(t)) || gate!.exitCode !== null,
+      90_000,
+      'every retained topic',
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; central got ${[...new Set(topicsOf(probe.seen))].join(', ') || 'nothing'}; the gate said: ${gateOutput.slice(-2000)}`,
+      );
     });
     await probe.client.endAsync(true);
 
     const central = await connectAs('central');
     await central.client.subscribeAsync('smartgate/v1/#', { qos: 1 });
-    await waitFor(() => retained.every((t) => central.seen.some((p) => p.topic === t && p.retain)), 10_000, 'the retained snapshots');
-    const status = JSON.parse(central.seen.find((p) => p.topic === retained[0])!.payload.toString()) as { state: string };
+    await waitFor(
+      () => retained.every((t) => central.seen.some((p) => p.topic === t && p.retain)),
+      10_000,
+      'the retained snapshots',
+    );
+    const status = JSON.parse(central.seen.find((p) => p.topic === retained[0])!.payload.toString()) as {
+      state: string;
+    };
     expect(status.state).toBe('online');
 
     // Central pushes a list, signed: the gate replies under its reply prefix, and records the push
     // as an event on gate/events.
     const listTopic = `smartgate/v1/${SITE}/lists/deny`;
     const push = JSON.stringify({ kind: 'full', version: 1, entries: [{ key: '29C12345' }] });
-    await central.client.publishAsync(listTopic, push, { qos: 1, properties: { userProperties: CENTRAL.sign(listTopic, push) } });
+    await central.client.publishAsync(listTopic, push, {
+      qos: 1,
+      properties: { userProperties: CENTRAL.sign(listTopic, push) },
+    });
     const replyTopic = `smartgate/v1/${SITE}/replies/lists/deny`;
     await waitFor(
-      () => topicsOf(central.seen).includes(replyTopic) && topicsOf(central.seen).includes(`smartgate/v1/${SITE}/gate/events`),
+      () =>
+        topicsOf(central.seen).includes(replyTopic) &&
+        topicsOf(central.seen).includes(`smartgate/v1/${SITE}/gate/events`),
       15_000,
       `the reply and the list event (got ${topicsOf(central.seen).join(', ')})`,
     );
-    const event = JSON.parse(central.seen.find((p) => p.topic === `smartgate/v1/${SITE}/gate/events`)!.payload.toString()) as { type: string; siteId: string };
+    const event = JSON.parse(
+      central.seen.find((p) => p.topic === `smartgate/v1/${SITE}/gate/events`)!.payload.toString(),
+    ) as { type: string; siteId: string };
     expect(event).toMatchObject({ type: 'list', siteId: SITE, payload: { status: 'applied', kid: CENTRAL.kid } });
-    expect(JSON.parse(central.seen.find((p) => p.topic === replyTopic)!.payload.toString())).toMatchObject({ status: 'ok' });
+    expect(JSON.parse(central.seen.find((p) => p.topic === replyTopic)!.payload.toString())).toMatchObject({
+      status: 'ok',
+    });
   }, 150_000);
 
-  it('refuses the gate\'s user a publish on its own commands and lists, and another site\'s topics', async () => {
+  it("refuses the gate's user a publish on its own commands and lists, and another site's topics", async () => {
     const central = await connectAs('central');
     await central.client.subscribeAsync('smartgate/v1/#', { qos: 1 });
-    for (const topic of [`smartgate/v1/${SITE}/commands/barrier.open`, `smartgate/v1/${SITE}/lists/allow`, 'smartgate/v1/other-site/entry-1/events']) {
+    for (const topic of [
+      `smartgate/v1/${SITE}/commands/barrier.open`,
+      `smartgate/v1/${SITE}/lists/allow`,
+      'smartgate/v1/other-site/entry-1/events',
+    ]) {
       // PUBACK 135 (not authorized); Mosquitto may also close the connection after a refused publish.
       const impostor = await connectAs(SITE);
       const closed = new Promise<string>((resolve) => impostor.client.once('close', () => resolve('closed')));
       impostor.client.on('error', () => {});
-      const outcome = await Promise.race([impostor.client.publishAsync(topic, '{}', { qos: 1 }).then(() => 'delivered', (err: Error) => err.message), closed]);
+      const outcome = await Promise.race([
+        impostor.client.publishAsync(topic, '{}', { qos: 1 }).then(
+          () => 'delivered',
+          (err: Error) => err.message,
+        ),
+        closed,
+      ]);
       expect(outcome, topic).toMatch(/Not authorized|closed/);
       await impostor.client.endAsync(true);
     }
@@ -133,18 +185,35 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
     const gate = await connectAs(SITE);
     await gate.client.publishAsync(`smartgate/v1/${SITE}/status`, '{"marker":true}', { qos: 1 });
     await waitFor(() => central.seen.some((p) => p.payload.toString() === '{"marker":true}'), 10_000, 'the marker');
-    expect(topicsOf(central.seen).filter((t) => t.includes('/commands/') || t.includes('/lists/') || t.startsWith('smartgate/v1/other-site/'))).toEqual([]);
+    expect(
+      topicsOf(central.seen).filter(
+        (t) => t.includes('/commands/') || t.includes('/lists/') || t.startsWith('smartgate/v1/other-site/'),
+      ),
+    ).toEqual([]);
   }, 30_000);
 
   it('lets the per-lane consumer read its lane and the gate status, and nothing else', async () => {
     const customs = await connectAs(CUSTOMS);
     await customs.client.subscribeAsync('smartgate/v1/#', { qos: 1 });
-    await waitFor(() => topicsOf(customs.seen).includes(`smartgate/v1/${SITE}/exit-1/state`) && topicsOf(customs.seen).includes(`smartgate/v1/${SITE}/status`), 10_000, 'its retained topics');
+    await waitFor(
+      () =>
+        topicsOf(customs.seen).includes(`smartgate/v1/${SITE}/exit-1/state`) &&
+        topicsOf(customs.seen).includes(`smartgate/v1/${SITE}/status`),
+      10_000,
+      'its retained topics',
+    );
     // Central's next list push, the gate's reply and its event: none reaches the consumer.
     const central = await connectAs('central');
     await central.client.subscribeAsync(`smartgate/v1/${SITE}/gate/events`, { qos: 1 });
-    await central.client.publishAsync(`smartgate/v1/${SITE}/lists/deny`, JSON.stringify({ kind: 'full', version: 2, entries: [] }), { qos: 1 });
+    await central.client.publishAsync(
+      `smartgate/v1/${SITE}/lists/deny`,
+      JSON.stringify({ kind: 'full', version: 2, entries: [] }),
+      { qos: 1 },
+    );
     await waitFor(() => central.seen.length > 0, 15_000, 'the second list event');
-    expect([...new Set(topicsOf(customs.seen))].sort()).toEqual([`smartgate/v1/${SITE}/exit-1/state`, `smartgate/v1/${SITE}/status`]);
+    expect([...new Set(topicsOf(customs.seen))].sort()).toEqual([
+      `smartgate/v1/${SITE}/exit-1/state`,
+      `smartgate/v1/${SITE}/status`,
+    ]);
   }, 60_000);
 });

@@ -22,7 +22,12 @@ describe('frame files', () => {
     const event = store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} });
     clock.advance(250);
     const record = await store.frames.write(event.eventId, jpeg(5000));
-    expect(record).toEqual({ eventId: event.eventId, path: `frames/2026-07-14/${event.eventId}.jpg`, bytes: 5000, createdAt: clock.now() });
+    expect(record).toEqual({
+      eventId: event.eventId,
+      path: `frames/2026-07-14/${event.eventId}.jpg`,
+      bytes: 5000,
+      createdAt: clock.now(),
+    });
     expect(readFileSync(join(dir, record.path))).toEqual(jpeg(5000));
     expect(store.frames.get(event.eventId)).toEqual(record);
     expect(store.frames.absolutePath(record)).toBe(join(dir, record.path));

@@ -4,7 +4,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { measureDiskUsage } from '../../src/store/disk-usage.js';
-import { Retention, type RetentionAlarm, type RetentionPolicy, type RetentionResult } from '../../src/store/retention.js';
+import {
+  Retention,
+  type RetentionAlarm,
+  type RetentionPolicy,
+  type RetentionResult,
+} from '../../src/store/retention.js';
 import { RetentionService } from '../../src/store/retention-service.js';
 import { recordStoreAlarm } from '../../src/store/store-alarm.js';
 import type { Store } from '../../src/store/store.js';
@@ -36,7 +41,12 @@ describe('retention', () => {
     const store = temp.open(dir, {}, clock);
     const events: StoredEvent[] = [];
     for (let i = 1; i <= total; i++) {
-      const event = store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: { n: i }, crop: Buffer.alloc(CROP_BYTES, i) });
+      const event = store.events.append({
+        type: 'plate.read',
+        laneId: 'entry-1',
+        payload: { n: i },
+        crop: Buffer.alloc(CROP_BYTES, i),
+      });
       await store.frames.write(event.eventId, Buffer.alloc(FRAME_BYTES, i));
       events.push(event);
       clock.advance(1000);
@@ -99,7 +109,9 @@ describe('retention', () => {
   it('copes with a frame row whose file never made it to disk', async () => {
     const { dir, clock, store, retention } = await gate(1, 0);
     const event = store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} });
-    store.db.prepare('INSERT INTO frames (event_id, path, bytes, created_at) VALUES (?, ?, 10, 0)').run(event.eventId, 'frames/2026-01-01/missing.jpg');
+    store.db
+      .prepare('INSERT INTO frames (event_id, path, bytes, created_at) VALUES (?, ?, 10, 0)')
+      .run(event.eventId, 'frames/2026-01-01/missing.jpg');
     store.events.markDelivered(store.events.pending(10).map((e) => e.outboxId));
     clock.advance(100 * DAY);
     expect((await retention({ retentionDays: 90 }).run()).byAge).toEqual({ frames: 2, crops: 0, events: 2 });
@@ -113,7 +125,11 @@ describe('retention', () => {
       const result = await retention({ quotaBytes: before.totalBytes - 250 * KB }).run();
       expect(result.byQuota).toEqual({ frames: 3, crops: 0, events: 0 });
       expect(survivors(store, dir, events)).toEqual({ frames: all(10, 4), crops: all(10), events: all(10) });
-      expect(result).toMatchObject({ quotaExceeded: false, alarm: 'quota-enforced', quotaBytes: before.totalBytes - 250 * KB });
+      expect(result).toMatchObject({
+        quotaExceeded: false,
+        alarm: 'quota-enforced',
+        quotaBytes: before.totalBytes - 250 * KB,
+      });
       expect(result.usage.totalBytes).toBeLessThanOrEqual(result.quotaBytes);
       expect(result.usage.framesBytes).toBe(7 * FRAME_BYTES);
     });
@@ -186,7 +202,10 @@ describe('retention', () => {
       await service.stop();
       const alarms = store.events.pending(10).filter((e) => e.event.type === 'alarm');
       expect(alarms).toHaveLength(1);
-      expect(alarms[0]!.event).toMatchObject({ laneId: 'gate', payload: { alarm: 'store.quota-exceeded', quotaBytes: 64 * KB, quotaExceeded: true } });
+      expect(alarms[0]!.event).toMatchObject({
+        laneId: 'gate',
+        payload: { alarm: 'store.quota-exceeded', quotaBytes: 64 * KB, quotaExceeded: true },
+      });
       expect(alarms[0]!.event.payload.deletedByQuota).toEqual({ frames: 2, crops: 2, events: 2 });
     });
 
@@ -211,7 +230,9 @@ describe('retention', () => {
     it('keeps one schedule when stopped and started again during a run', async () => {
       const clock = new FakeClock();
       let finish = () => {};
-      const slow = { run: () => new Promise<RetentionResult>((resolve) => (finish = () => resolve(idleResult))) } as unknown as Retention;
+      const slow = {
+        run: () => new Promise<RetentionResult>((resolve) => (finish = () => resolve(idleResult))),
+      } as unknown as Retention;
       const service = new RetentionService({ clock, log: silentLogger }, slow, { intervalMs: 1000 });
       await service.start();
       clock.advance(0); // the first run starts and waits

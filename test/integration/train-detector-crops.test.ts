@@ -17,14 +17,20 @@ const run = promisify(execFile);
 const SCRIPT = new URL('../../scripts/train/detector-crops.mjs', import.meta.url).pathname;
 
 interface PlateArt {
-  renderPlate(spec: Record<string, string>, widthPx: number, opts: { random: () => number }): Promise<{ png: Buffer; w: number; h: number }>;
+  renderPlate(
+    spec: Record<string, string>,
+    widthPx: number,
+    opts: { random: () => number },
+  ): Promise<{ png: Buffer; w: number; h: number }>;
   mulberry32(seed: number): () => number;
 }
 interface HeldOut {
   isHeldOut(folder: string, image: string): boolean;
 }
 // Imported by URL so the type checker leaves the JavaScript modules alone.
-const { renderPlate, mulberry32 } = (await import(new URL('../../scripts/lib/plate-art.mjs', import.meta.url).href)) as PlateArt;
+const { renderPlate, mulberry32 } = (await import(
+  new URL('../../scripts/lib/plate-art.mjs', import.meta.url).href
+)) as PlateArt;
 const { isHeldOut } = (await import(new URL('../../scripts/lib/heldout.mjs', import.meta.url).href)) as HeldOut;
 
 const PLATE = { display: 'T25-135.79', country: 'VN', kind: 'temporary', layout: 'one-row', colour: 'white' };
@@ -40,7 +46,10 @@ let emptyName: string;
 async function frame(file: string, at: { x: number; y: number } | null) {
   const art = await renderPlate(PLATE, 180, { random: mulberry32(3) });
   const composite = at ? [{ input: art.png, left: at.x, top: at.y }] : [];
-  await sharp({ create: { width: 640, height: 384, channels: 3, background: '#6f7377' } }).composite(composite).png().toFile(file);
+  await sharp({ create: { width: 640, height: 384, channels: 3, background: '#6f7377' } })
+    .composite(composite)
+    .png()
+    .toFile(file);
   return { x: at?.x ?? 200, y: at?.y ?? 150, w: art.w, h: art.h };
 }
 
@@ -54,7 +63,12 @@ beforeAll(async () => {
   heldOutName = names.find((n) => isHeldOut(FOLDER, n))!;
   emptyName = names.filter((n) => !isHeldOut(FOLDER, n))[3]!;
   const rows = ['image\tx\ty\tw\th\tplate\tdisplay'];
-  const spots = [{ x: 60, y: 80 }, { x: 300, y: 200 }, { x: 420, y: 40 }, { x: 200, y: 150 }];
+  const spots = [
+    { x: 60, y: 80 },
+    { x: 300, y: 200 },
+    { x: 420, y: 40 },
+    { x: 200, y: 150 },
+  ];
   for (const [i, name] of [...trainNames, heldOutName].entries()) {
     const b = await frame(join(data, name), spots[i]!);
     rows.push(`${name}\t${b.x}\t${b.y}\t${b.w}\t${b.h}\tT2513579\t${PLATE.display}`);
@@ -70,13 +84,15 @@ afterAll(() => {
 });
 
 function labels() {
-  const [head, ...rows] = readFileSync(join(dir, 'crops', 'labels.tsv'), 'utf8').trim().split('\n');
+  const [head, ...rows] = readFileSync(join(dir, 'crops', 'labels.tsv'), 'utf8')
+    .trim()
+    .split('\n');
   const cols = head!.split('\t');
   return rows.map((r) => Object.fromEntries(r.split('\t').map((v, i) => [cols[i]!, v])));
 }
 
 describe('scripts/train/detector-crops.mjs', () => {
-  it('writes one crop per training frame the detector finds, with the source row\'s columns', () => {
+  it("writes one crop per training frame the detector finds, with the source row's columns", () => {
     const rows = labels();
     expect(rows.map((r) => r.source_image)).toEqual(trainNames);
     for (const r of rows) {
@@ -98,7 +114,11 @@ describe('scripts/train/detector-crops.mjs', () => {
     const engine = await PlateNetEngine.create({ modelsDir: DEFAULT_MODELS_DIR });
     try {
       for (const r of labels()) {
-        const { data, info } = await sharp(join(dir, 'crops', r.image!)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+        const { data, info } = await sharp(join(dir, 'crops', r.image!))
+          .removeAlpha()
+          .toColourspace('srgb')
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         const box = { x: Number(r.x), y: Number(r.y), w: Number(r.w), h: Number(r.h) };
         // 15 % context per side: the box sits in the middle, 0.15 / 1.3 of the crop from each edge.
         expect(box.x / info.width).toBeCloseTo(0.15 / 1.3, 2);
@@ -114,12 +134,20 @@ describe('scripts/train/detector-crops.mjs', () => {
   });
 
   it('names the option when one is missing or wrong', async () => {
-    await expect(run(process.execPath, [SCRIPT, '--out', join(dir, 'x')])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--data is required') });
-    await expect(run(process.execPath, [SCRIPT, '--data', join(dir, FOLDER), '--out', join(dir, 'x'), '--context', 'lots'])).rejects.toMatchObject({
+    await expect(run(process.execPath, [SCRIPT, '--out', join(dir, 'x')])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--data is required'),
+    });
+    await expect(
+      run(process.execPath, [SCRIPT, '--data', join(dir, FOLDER), '--out', join(dir, 'x'), '--context', 'lots']),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('--context must be a number from 0 to 1, got "lots"'),
     });
-    await expect(run(process.execPath, [SCRIPT, '--data', dir, '--out', join(dir, 'x')])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('holds no labels.tsv') });
+    await expect(run(process.execPath, [SCRIPT, '--data', dir, '--out', join(dir, 'x')])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('holds no labels.tsv'),
+    });
     await expect(run(process.execPath, [SCRIPT, '--frames', dir])).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/^detector-crops: Unknown option '--frames'.*\nusage: /s),

@@ -61,12 +61,22 @@ describe('a long outage', () => {
 
     dataDir = await mkdtemp(join(tmpdir(), 'smartgate-backlog-'));
     // NORMAL only to keep the test short: the outbox logic is the same under FULL.
-    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: SITE, config: storeSchema.parse({ synchronous: 'NORMAL' }) });
+    store = openStore(
+      { clock: systemClock, log: silentLogger },
+      { dataDir, siteId: SITE, config: storeSchema.parse({ synchronous: 'NORMAL' }) },
+    );
     const config = mqttSchema.parse({ url: broker.url, backoff: { initialMs: 200, maxMs: 1000 } })!;
-    uplink = new Uplink({ clock: systemClock, log: silentLogger }, { siteId: SITE, bootId: store.bootId, outbox: store.events, config: { ...config, url: broker.url } });
+    uplink = new Uplink(
+      { clock: systemClock, log: silentLogger },
+      { siteId: SITE, bootId: store.bootId, outbox: store.events, config: { ...config, url: broker.url } },
+    );
     await uplink.start();
     for (let i = 0; i < EVENTS; i++) {
-      store.events.append({ type: 'plate.read', laneId: LANES[i % LANES.length]!, payload: { text: `29C${String(i).padStart(5, '0')}` } });
+      store.events.append({
+        type: 'plate.read',
+        laneId: LANES[i % LANES.length]!,
+        payload: { text: `29C${String(i).padStart(5, '0')}` },
+      });
     }
     expect(store.events.pendingCount()).toBe(EVENTS);
     expect(uplink.stats().connection.connects).toBe(0);

@@ -8,7 +8,13 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { centralHandlers } from '../../src/uplink/central-handlers.js';
-import { COMMAND_MAX_BYTES, LIST_MAX_BYTES, replySchema, type RefusalCode, type Reply } from '../../src/uplink/commands-contract.js';
+import {
+  COMMAND_MAX_BYTES,
+  LIST_MAX_BYTES,
+  replySchema,
+  type RefusalCode,
+  type Reply,
+} from '../../src/uplink/commands-contract.js';
 import { parseWireEvent } from '../../src/uplink/contract.js';
 import { commandTopic, eventsTopic, listTopic } from '../../src/domain/topics.js';
 import { INBOUND_MAX_PACKET_BYTES, Uplink } from '../../src/uplink/uplink.js';
@@ -43,13 +49,23 @@ beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'smartgate-commands-'));
   const ctx = { clock: systemClock, log: silentLogger };
   store = openStore(ctx, { dataDir, siteId: SITE, config: STORE_DEFAULTS });
-  const config = mqttSchema.parse({ url: broker.url, backoff: { initialMs: 200, maxMs: 1000 }, central: { keys: central.keys } })!;
+  const config = mqttSchema.parse({
+    url: broker.url,
+    backoff: { initialMs: 200, maxMs: 1000 },
+    central: { keys: central.keys },
+  })!;
   uplink = new Uplink(ctx, {
     siteId: SITE,
     bootId: store.bootId,
     outbox: store.events,
     config: { ...config, url: broker.url },
-    inbound: centralHandlers({ clock: systemClock, bootId: store.bootId, laneIds: ['entry-1'], config: config.commands, store }),
+    inbound: centralHandlers({
+      clock: systemClock,
+      bootId: store.bootId,
+      laneIds: ['entry-1'],
+      config: config.commands,
+      store,
+    }),
   });
   let subscribed = false;
   uplink.connection.onSubscribed(() => (subscribed = true));
@@ -84,7 +100,11 @@ let correlations = 0;
  * Publishes as central does: signed for `topic` (or, with `signFor`, for another topic), with a
  * responseTopic and correlation data unless told otherwise; returns the correlation.
  */
-async function send(topic: string, payload: unknown, opts: { withResponseTopic?: boolean; signed?: boolean; signFor?: string; responseTopic?: string } = {}): Promise<string> {
+async function send(
+  topic: string,
+  payload: unknown,
+  opts: { withResponseTopic?: boolean; signed?: boolean; signFor?: string; responseTopic?: string } = {},
+): Promise<string> {
   const correlation = `c${++correlations}`;
   const body = Buffer.isBuffer(payload) || typeof payload === 'string' ? payload : JSON.stringify(payload);
   const userProperties = opts.signed === false ? undefined : central.sign(opts.signFor ?? topic, body);
@@ -92,7 +112,10 @@ async function send(topic: string, payload: unknown, opts: { withResponseTopic?:
     qos: 1,
     properties: {
       ...(userProperties && { userProperties }),
-      ...(opts.withResponseTopic !== false && { responseTopic: opts.responseTopic ?? REPLIES, correlationData: Buffer.from(correlation) }),
+      ...(opts.withResponseTopic !== false && {
+        responseTopic: opts.responseTopic ?? REPLIES,
+        correlationData: Buffer.from(correlation),
+      }),
     },
   });
   return correlation;
@@ -104,7 +127,8 @@ async function request(topic: string, payload: unknown): Promise<Reply> {
   return replies.get(correlation)!;
 }
 
-const ping = (id: string, fields: Record<string, unknown> = {}) => request(commandTopic(PREFIX, SITE, 'ping'), { id, ts: Date.now(), ...fields });
+const ping = (id: string, fields: Record<string, unknown> = {}) =>
+  request(commandTopic(PREFIX, SITE, 'ping'), { id, ts: Date.now(), ...fields });
 const deny = (payload: unknown) => request(listTopic(PREFIX, SITE, 'deny'), payload);
 
 /** The refusal events recorded, counted by reason. */
@@ -121,13 +145,21 @@ function refusalsByReason(): Record<string, number> {
 describe('central → gate over a real broker', () => {
   it('answers ping on the responseTopic, applies a full list and a delta, and asks for the full list on a mismatched delta', async () => {
     const pong = await ping('ping-1');
-    expect(pong).toEqual({ status: 'ok', id: 'ping-1', data: { bootId: store.bootId, version: expect.any(String), ts: expect.any(Number) } });
+    expect(pong).toEqual({
+      status: 'ok',
+      id: 'ping-1',
+      data: { bootId: store.bootId, version: expect.any(String), ts: expect.any(Number) },
+    });
 
-    expect(await deny({ kind: 'full', version: 1, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] })).toEqual({
+    expect(
+      await deny({ kind: 'full', version: 1, entries: [{ key: '29C12345', reason: 'stolen' }, { key: '云A12345' }] }),
+    ).toEqual({
       status: 'ok',
       data: { list: 'deny', version: 1 },
     });
-    expect(await deny({ kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: '51F99999' }], remove: ['29C12345'] })).toEqual({
+    expect(
+      await deny({ kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: '51F99999' }], remove: ['29C12345'] }),
+    ).toEqual({
       status: 'ok',
       data: { list: 'deny', version: 2 },
     });
@@ -139,11 +171,19 @@ describe('central → gate over a real broker', () => {
     });
     expect(store.lists.get('deny')?.version).toBe(2);
 
-    const status = await request(commandTopic(PREFIX, SITE, 'lists.status'), { id: 'status-1', ts: new Date().toISOString() });
-    expect(status).toMatchObject({ status: 'ok', data: { lists: expect.arrayContaining([expect.objectContaining({ name: 'deny', version: 2, entries: 2 })]) } });
+    const status = await request(commandTopic(PREFIX, SITE, 'lists.status'), {
+      id: 'status-1',
+      ts: new Date().toISOString(),
+    });
+    expect(status).toMatchObject({
+      status: 'ok',
+      data: { lists: expect.arrayContaining([expect.objectContaining({ name: 'deny', version: 2, entries: 2 })]) },
+    });
 
     // Everything was recorded, and forwarded to central through the outbox like any event.
-    const recorded = store.db.prepare("SELECT type, json_extract(payload, '$.status') AS status FROM events ORDER BY seq").all();
+    const recorded = store.db
+      .prepare("SELECT type, json_extract(payload, '$.status') AS status FROM events ORDER BY seq")
+      .all();
     expect(recorded).toEqual([
       { type: 'command', status: 'ok' },
       { type: 'list', status: 'applied' },
@@ -160,13 +200,39 @@ describe('central → gate over a real broker', () => {
     const cmd = (name: string) => commandTopic(PREFIX, SITE, name);
     const list = (name: string) => listTopic(PREFIX, SITE, name);
     // `expect`: the refusal code, or null for topics the gate's subscription never brings it.
-    const kinds: { topic: string; payload: (i: number) => unknown; expect: RefusalCode | null; withResponseTopic?: boolean; signed?: boolean; signFor?: string }[] = [
-      { topic: cmd('barrier.open'), payload: (i) => ({ id: `unsigned-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }), expect: 'unsigned', signed: false },
-      { topic: cmd('hold.confirm'), payload: (i) => ({ id: `moved-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }), expect: 'bad-signature', signFor: cmd('hold.refuse') },
-      { topic: list('allow'), payload: () => ({ kind: 'full', version: 99, entries: [{ key: '51F99999' }] }), expect: 'unsigned', signed: false },
+    const kinds: {
+      topic: string;
+      payload: (i: number) => unknown;
+      expect: RefusalCode | null;
+      withResponseTopic?: boolean;
+      signed?: boolean;
+      signFor?: string;
+    }[] = [
+      {
+        topic: cmd('barrier.open'),
+        payload: (i) => ({ id: `unsigned-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }),
+        expect: 'unsigned',
+        signed: false,
+      },
+      {
+        topic: cmd('hold.confirm'),
+        payload: (i) => ({ id: `moved-${i}`, ts: now, expiresAt: now + 10_000, laneId: 'entry-1' }),
+        expect: 'bad-signature',
+        signFor: cmd('hold.refuse'),
+      },
+      {
+        topic: list('allow'),
+        payload: () => ({ kind: 'full', version: 99, entries: [{ key: '51F99999' }] }),
+        expect: 'unsigned',
+        signed: false,
+      },
       { topic: cmd('ping'), payload: () => '{"id": "x", "ts":', expect: 'bad-json' },
       { topic: cmd('ping'), payload: (i) => ({ id: i, ts: 'yesterday' }), expect: 'invalid' },
-      { topic: cmd('ping'), payload: (i) => ({ id: `big-${i}`, ts: now, args: { pad: 'x'.repeat(COMMAND_MAX_BYTES) } }), expect: 'too-large' },
+      {
+        topic: cmd('ping'),
+        payload: (i) => ({ id: `big-${i}`, ts: now, args: { pad: 'x'.repeat(COMMAND_MAX_BYTES) } }),
+        expect: 'too-large',
+      },
       { topic: list('deny'), payload: () => Buffer.alloc(LIST_MAX_BYTES + 1, 0x20), expect: 'too-large' },
       { topic: cmd('ping'), payload: (i) => ({ id: `old-${i}`, ts: now - 10 * 60_000 }), expect: 'expired' },
       { topic: cmd('ping'), payload: (i) => ({ id: `gone-${i}`, ts: now, expiresAt: now - 1 }), expect: 'expired' },
@@ -190,7 +256,11 @@ describe('central → gate over a real broker', () => {
           const i = batch + j;
           const kind = kinds[i % kinds.length]!;
           const withResponseTopic = kind.withResponseTopic ?? true;
-          const correlation = await send(kind.topic, kind.payload(i), { withResponseTopic, ...(kind.signed === false && { signed: false }), ...(kind.signFor && { signFor: kind.signFor }) });
+          const correlation = await send(kind.topic, kind.payload(i), {
+            withResponseTopic,
+            ...(kind.signed === false && { signed: false }),
+            ...(kind.signFor && { signFor: kind.signFor }),
+          });
           sent.push({ correlation, expect: kind.expect, withResponseTopic });
         }),
       );
@@ -199,12 +269,24 @@ describe('central → gate over a real broker', () => {
 
     const answerable = sent.filter((s) => s.expect !== null && s.withResponseTopic);
     const toDefaultTopic = sent.filter((s) => s.expect !== null && !s.withResponseTopic);
-    await waitFor(() => answerable.every((s) => replies.has(s.correlation)) && defaultReplies.length >= toDefaultTopic.length, 15_000, 'a reply to every refusal');
+    await waitFor(
+      () => answerable.every((s) => replies.has(s.correlation)) && defaultReplies.length >= toDefaultTopic.length,
+      15_000,
+      'a reply to every refusal',
+    );
 
     // Each answerable message got an error reply with the reason its kind deserves.
-    for (const s of answerable) expect({ correlation: s.correlation, code: (replies.get(s.correlation) as { error?: { code: string } }).error?.code }).toEqual({ correlation: s.correlation, code: s.expect });
+    for (const s of answerable)
+      expect({
+        correlation: s.correlation,
+        code: (replies.get(s.correlation) as { error?: { code: string } }).error?.code,
+      }).toEqual({ correlation: s.correlation, code: s.expect });
     expect(defaultReplies).toHaveLength(toDefaultTopic.length);
-    for (const { topic, reply } of defaultReplies) expect({ topic, reply }).toMatchObject({ topic: `${REPLY_PREFIX}/commands/ping`, reply: { status: 'error', error: { code: 'bad-json' } } });
+    for (const { topic, reply } of defaultReplies)
+      expect({ topic, reply }).toMatchObject({
+        topic: `${REPLY_PREFIX}/commands/ping`,
+        reply: { status: 'error', error: { code: 'bad-json' } },
+      });
 
     // A packet past the gate's Maximum Packet Size is dropped by the broker, never buffered by the gate.
     const huge = await send(cmd('ping'), Buffer.alloc(INBOUND_MAX_PACKET_BYTES + 1, 0x20));
@@ -227,30 +309,64 @@ describe('central → gate over a real broker', () => {
   });
 
   it("never replies on the gate's own topics or outside the reply prefix, and records the outcome with a note", async () => {
-    const central2 = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'central-elsewhere', reconnectPeriod: 0 });
+    const central2 = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      clientId: 'central-elsewhere',
+      reconnectPeriod: 0,
+    });
     const elsewhere: string[] = [];
     central2.on('message', (topic) => elsewhere.push(topic));
-    await central2.subscribeAsync(['central/#', `${PREFIX}/${SITE}/status`, `${PREFIX}/${SITE}/commands/#`], { qos: 1 });
+    await central2.subscribeAsync(['central/#', `${PREFIX}/${SITE}/status`, `${PREFIX}/${SITE}/commands/#`], {
+      qos: 1,
+    });
     try {
-      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-events', ts: Date.now() }, { responseTopic: GATE_EVENTS });
-      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-status', ts: Date.now() }, { responseTopic: `${PREFIX}/${SITE}/status` });
-      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'to-command', ts: Date.now() }, { responseTopic: commandTopic(PREFIX, SITE, 'barrier.open') });
-      await send(commandTopic(PREFIX, SITE, 'ping'), { id: 'elsewhere', ts: Date.now() }, { responseTopic: 'central/elsewhere' });
+      await send(
+        commandTopic(PREFIX, SITE, 'ping'),
+        { id: 'to-events', ts: Date.now() },
+        { responseTopic: GATE_EVENTS },
+      );
+      await send(
+        commandTopic(PREFIX, SITE, 'ping'),
+        { id: 'to-status', ts: Date.now() },
+        { responseTopic: `${PREFIX}/${SITE}/status` },
+      );
+      await send(
+        commandTopic(PREFIX, SITE, 'ping'),
+        { id: 'to-command', ts: Date.now() },
+        { responseTopic: commandTopic(PREFIX, SITE, 'barrier.open') },
+      );
+      await send(
+        commandTopic(PREFIX, SITE, 'ping'),
+        { id: 'elsewhere', ts: Date.now() },
+        { responseTopic: 'central/elsewhere' },
+      );
       // Answered after the four above were handled (one connection, in order).
       expect(await ping('after')).toMatchObject({ status: 'ok', id: 'after' });
-      await waitFor(() => store.events.pendingCount() === 0 && onGateEvents.length >= 5, 10_000, 'the five command events forwarded');
+      await waitFor(
+        () => store.events.pendingCount() === 0 && onGateEvents.length >= 5,
+        10_000,
+        'the five command events forwarded',
+      );
 
       // The gate's events topic carried its five command events, and nothing else.
-      expect(onGateEvents.map((text) => parseWireEvent(text))).toEqual(Array.from({ length: 5 }, () => ({ event: expect.objectContaining({ type: 'command' }) })));
+      expect(onGateEvents.map((text) => parseWireEvent(text))).toEqual(
+        Array.from({ length: 5 }, () => ({ event: expect.objectContaining({ type: 'command' }) })),
+      );
       // Central's subscriber saw the gate's status (retained, online) and the four requests, no reply.
       expect(elsewhere.filter((t) => t.startsWith('central/'))).toEqual([]);
       expect(elsewhere.filter((t) => t === `${PREFIX}/${SITE}/status`)).toHaveLength(1);
       expect(elsewhere.filter((t) => t === commandTopic(PREFIX, SITE, 'barrier.open'))).toEqual([]);
       const recorded = store.db
-        .prepare("SELECT json_extract(payload, '$.id') AS id, json_extract(payload, '$.status') AS status, json_extract(payload, '$.replyRefused') AS note FROM events WHERE type = 'command' ORDER BY seq")
+        .prepare(
+          "SELECT json_extract(payload, '$.id') AS id, json_extract(payload, '$.status') AS status, json_extract(payload, '$.replyRefused') AS note FROM events WHERE type = 'command' ORDER BY seq",
+        )
         .all();
       expect(recorded).toEqual([
-        { id: 'to-events', status: 'ok', note: `responseTopic ${GATE_EVENTS} is not under the reply prefix ${REPLY_PREFIX}/; no reply sent` },
+        {
+          id: 'to-events',
+          status: 'ok',
+          note: `responseTopic ${GATE_EVENTS} is not under the reply prefix ${REPLY_PREFIX}/; no reply sent`,
+        },
         { id: 'to-status', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },
         { id: 'to-command', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },
         { id: 'elsewhere', status: 'ok', note: expect.stringContaining('is not under the reply prefix') },

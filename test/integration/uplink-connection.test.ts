@@ -29,22 +29,38 @@ describe('MqttConnection', () => {
           return mqtt.connect(url, options);
         },
       },
-      { url: `mqtt://127.0.0.1:${port}`, clientId: 'gate-1', keepaliveSec: 15, sessionExpirySec: 60, backoff: { initialMs: 1000, maxMs: 3000 } },
+      {
+        url: `mqtt://127.0.0.1:${port}`,
+        clientId: 'gate-1',
+        keepaliveSec: 15,
+        sessionExpirySec: 60,
+        backoff: { initialMs: 1000, maxMs: 3000 },
+      },
     );
     const changes: boolean[] = [];
     connection.onConnectionChange((c) => changes.push(c));
     await connection.start();
     // Each refused attempt leaves exactly one timer: the wait before the next.
-    const failedAttempt = (n: number) => waitFor(() => attempts.length === n && clock.pendingTimers() === 1, 5000, `attempt ${n} refused`);
+    const failedAttempt = (n: number) =>
+      waitFor(() => attempts.length === n && clock.pendingTimers() === 1, 5000, `attempt ${n} refused`);
     await failedAttempt(1);
-    for (const [wait, n] of [[1000, 2], [2000, 3], [3000, 4], [3000, 5]] as const) {
+    for (const [wait, n] of [
+      [1000, 2],
+      [2000, 3],
+      [3000, 4],
+      [3000, 5],
+    ] as const) {
       clock.advance(wait - 1);
       expect(attempts).toHaveLength(n - 1);
       clock.advance(1);
       expect(attempts).toHaveLength(n);
       await failedAttempt(n);
     }
-    expect(connection.stats()).toMatchObject({ connected: false, connects: 0, lastError: expect.stringContaining('ECONNREFUSED') });
+    expect(connection.stats()).toMatchObject({
+      connected: false,
+      connects: 0,
+      lastError: expect.stringContaining('ECONNREFUSED'),
+    });
 
     broker = await startMosquitto({ port });
     clock.advance(3000);
@@ -68,10 +84,18 @@ describe('MqttConnection', () => {
     const clock = new FakeClock();
     connection = new MqttConnection(
       { clock, log: silentLogger },
-      { url: `mqtt://127.0.0.1:${await freePort()}`, clientId: 'gate-2', keepaliveSec: 15, sessionExpirySec: 60, backoff: { initialMs: 1000, maxMs: 1000 } },
+      {
+        url: `mqtt://127.0.0.1:${await freePort()}`,
+        clientId: 'gate-2',
+        keepaliveSec: 15,
+        sessionExpirySec: 60,
+        backoff: { initialMs: 1000, maxMs: 1000 },
+      },
     );
     await connection.start();
-    const result = await new Promise<Error | null>((resolve) => connection!.publish({ topic: 't', payload: 'x', qos: 1, retain: false }, resolve));
+    const result = await new Promise<Error | null>((resolve) =>
+      connection!.publish({ topic: 't', payload: 'x', qos: 1, retain: false }, resolve),
+    );
     expect(result?.message).toBe('not connected');
   });
 });

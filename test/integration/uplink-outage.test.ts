@@ -40,12 +40,23 @@ interface Tail {
 
 /** `smartgate tail` as central would run it, collecting stdout lines and stderr notices. */
 async function startTail(url: string): Promise<Tail> {
-  const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', url, '--site', SITE], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', url, '--site', SITE], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   tail = child;
-  const result: Tail = { child, lines: [], notices: [], exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
+  const result: Tail = {
+    child,
+    lines: [],
+    notices: [],
+    exited: new Promise((resolve) => child.once('close', (code) => resolve(code))),
+  };
   collectLines(child.stdout, (line) => result.lines.push(line));
   collectLines(child.stderr, (line) => result.notices.push(JSON.parse(line)));
-  await waitFor(() => result.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null, 10_000, 'tail subscribed');
+  await waitFor(
+    () => result.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null,
+    10_000,
+    'tail subscribed',
+  );
   expect(child.exitCode).toBeNull();
   return result;
 }
@@ -64,7 +75,10 @@ describe('uplink through broker outages', () => {
     broker = await startMosquitto();
     dataDir = await mkdtemp(join(tmpdir(), 'smartgate-uplink-'));
     // NORMAL: no fsync per event; durability against power cuts is not what this test is about.
-    store = openStore({ clock: systemClock, log: silentLogger }, { dataDir, siteId: SITE, config: storeSchema.parse({ synchronous: 'NORMAL' }) });
+    store = openStore(
+      { clock: systemClock, log: silentLogger },
+      { dataDir, siteId: SITE, config: storeSchema.parse({ synchronous: 'NORMAL' }) },
+    );
     const events = store.events;
     const central = await startTail(broker.url);
     uplink = new Uplink(
@@ -82,7 +96,13 @@ describe('uplink through broker outages', () => {
     const record = (count: number) => {
       for (let i = 0; i < count; i++) {
         const n = recorded.length;
-        recorded.push(events.append({ type: 'plate.read', laneId: LANES[n % LANES.length]!, payload: { n, plate: `24A${String(n).padStart(5, '0')}` } }));
+        recorded.push(
+          events.append({
+            type: 'plate.read',
+            laneId: LANES[n % LANES.length]!,
+            payload: { n, plate: `24A${String(n).padStart(5, '0')}` },
+          }),
+        );
       }
     };
 
@@ -95,18 +115,31 @@ describe('uplink through broker outages', () => {
       const connectsBefore = tailConnects();
       await broker.restart();
       // Both ends back before the next outage, so each outage is one the uplink and tail live through.
-      await waitFor(() => uplink!.connection.connected && tailConnects() > connectsBefore, 10_000, 'uplink and tail reconnected');
+      await waitFor(
+        () => uplink!.connection.connected && tailConnects() > connectsBefore,
+        10_000,
+        'uplink and tail reconnected',
+      );
     }
     record(200);
     expect(recorded).toHaveLength(2000);
 
-    await waitFor(() => central.lines.length >= 2000 && events.pendingCount() === 0, 30_000, 'all 2,000 events at central and marked delivered').catch(
-      (err: Error) => {
-        const counts = { printed: central.lines.length, pending: events.pendingCount(), uplink: uplink?.stats(), lastNotices: central.notices.slice(-5) };
-        throw new Error(`${err.message}: ${JSON.stringify(counts)}`);
-      },
+    await waitFor(
+      () => central.lines.length >= 2000 && events.pendingCount() === 0,
+      30_000,
+      'all 2,000 events at central and marked delivered',
+    ).catch((err: Error) => {
+      const counts = {
+        printed: central.lines.length,
+        pending: events.pendingCount(),
+        uplink: uplink?.stats(),
+        lastNotices: central.notices.slice(-5),
+      };
+      throw new Error(`${err.message}: ${JSON.stringify(counts)}`);
+    });
+    const received = central.lines.map(
+      (line) => JSON.parse(line) as { eventId: string; laneId: string; seq: number; ageMs: number | null },
     );
-    const received = central.lines.map((line) => JSON.parse(line) as { eventId: string; laneId: string; seq: number; ageMs: number | null });
     expect(received).toHaveLength(2000);
     expect(new Set(received.map((e) => e.eventId)).size).toBe(2000);
     expect(new Set(received.map((e) => e.eventId))).toEqual(new Set(recorded.map((e) => e.eventId)));
@@ -123,7 +156,9 @@ describe('uplink through broker outages', () => {
     expect(await central.exited).toBe(0);
     // Read once stderr is closed, so no notice is still in the pipe.
     const kinds = central.notices.map((n) => n.notice);
-    expect(kinds.filter((k) => k === 'gap' || k === 'invalid' || k === 'out-of-order' || k === 'seq-reset')).toEqual([]);
+    expect(kinds.filter((k) => k === 'gap' || k === 'invalid' || k === 'out-of-order' || k === 'seq-reset')).toEqual(
+      [],
+    );
     // Three outages: the tail saw the broker go and come back each time.
     expect(kinds.filter((k) => k === 'disconnected').length).toBeGreaterThanOrEqual(3);
   });

@@ -22,7 +22,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.endAsync(true);
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await broker.dispose();
 });
 
@@ -35,7 +36,11 @@ async function startUplink(bootId: string): Promise<{ child: ChildProcess; exite
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await waitFor(() => out.includes('connected') || child.exitCode !== null, 10_000, `uplink connected (stderr: ${err})`);
+  await waitFor(
+    () => out.includes('connected') || child.exitCode !== null,
+    10_000,
+    `uplink connected (stderr: ${err})`,
+  );
   expect(out, err).toContain('connected');
   return { child, exited };
 }

@@ -33,10 +33,16 @@ interface Tail {
 }
 
 async function startTail(...extra: string[]): Promise<Tail> {
-  const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', broker.url, '--site', 'mlt-kth', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [builtCli(), 'tail', '--mqtt-url', broker.url, '--site', 'mlt-kth', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   tails.push(child);
-  const tail: Tail = { child, lines: [], notices: [], // 'close': after the exit and the last of stdout and stderr.
-    exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
+  const tail: Tail = {
+    child,
+    lines: [],
+    notices: [], // 'close': after the exit and the last of stdout and stderr.
+    exited: new Promise((resolve) => child.once('close', (code) => resolve(code))),
+  };
   const split = (stream: NodeJS.ReadableStream, into: Record<string, unknown>[]) => {
     let rest = '';
     stream.on('data', (chunk: Buffer) => {
@@ -47,12 +53,22 @@ async function startTail(...extra: string[]): Promise<Tail> {
   };
   split(child.stdout, tail.lines);
   split(child.stderr, tail.notices);
-  await waitFor(() => tail.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null, 10_000, 'tail subscribed');
+  await waitFor(
+    () => tail.notices.some((n) => n.notice === 'subscribed') || child.exitCode !== null,
+    10_000,
+    'tail subscribed',
+  );
   return tail;
 }
 
 function publishEvent(laneId = 'entry-1', change: Record<string, unknown> = {}) {
-  const event = { ...toWireEvent(outbox.append({ type: 'plate.read', laneId, payload: { plate: '24A12345' } }), { bootId: 'x', monotonicNow: 0 }), ...change };
+  const event = {
+    ...toWireEvent(outbox.append({ type: 'plate.read', laneId, payload: { plate: '24A12345' } }), {
+      bootId: 'x',
+      monotonicNow: 0,
+    }),
+    ...change,
+  };
   return publishRaw(eventsTopic('smartgate/v1', 'mlt-kth', laneId), JSON.stringify(event)).then(() => event);
 }
 
@@ -75,9 +91,21 @@ describe('smartgate tail', () => {
     const notices = tail.notices.filter((n) => !['connected', 'subscribed'].includes(n.notice as string));
     expect(notices).toEqual([
       { notice: 'duplicate', eventId: first.eventId, siteId: 'mlt-kth', laneId: 'entry-1', seq: first.seq },
-      { notice: 'invalid', topic: 'smartgate/v1/mlt-kth/entry-1/events', problems: expect.arrayContaining([expect.stringMatching(/^eventId:/)]) },
-      { notice: 'invalid', topic: 'smartgate/v1/mlt-kth/entry-1/events', problems: [expect.stringMatching(/^not JSON/)] },
-      { notice: 'invalid', topic: 'smartgate/v1/mlt-kth/exit-1/events', problems: [expect.stringContaining('do not match the topic')] },
+      {
+        notice: 'invalid',
+        topic: 'smartgate/v1/mlt-kth/entry-1/events',
+        problems: expect.arrayContaining([expect.stringMatching(/^eventId:/)]),
+      },
+      {
+        notice: 'invalid',
+        topic: 'smartgate/v1/mlt-kth/entry-1/events',
+        problems: [expect.stringMatching(/^not JSON/)],
+      },
+      {
+        notice: 'invalid',
+        topic: 'smartgate/v1/mlt-kth/exit-1/events',
+        problems: [expect.stringContaining('do not match the topic')],
+      },
     ]);
 
     tail.child.kill('SIGINT');
@@ -97,22 +125,39 @@ describe('smartgate tail', () => {
     expect(again.lines).toEqual(missed);
   });
 
-  it('reports a gap in a lane\'s sequence', async () => {
+  it("reports a gap in a lane's sequence", async () => {
     const tail = await startTail();
     await publishEvent('lane-g');
     outbox.append({ type: 'plate.read', laneId: 'lane-g', payload: {} }); // recorded, never published
     await publishEvent('lane-g');
-    await waitFor(() => tail.lines.length === 2 && tail.notices.some((n) => n.notice === 'gap'), 5000, 'two events and a gap');
-    expect(tail.notices.find((n) => n.notice === 'gap')).toMatchObject({ laneId: 'lane-g', afterSeq: 1, nextSeq: 3, missing: 1 });
+    await waitFor(
+      () => tail.lines.length === 2 && tail.notices.some((n) => n.notice === 'gap'),
+      5000,
+      'two events and a gap',
+    );
+    expect(tail.notices.find((n) => n.notice === 'gap')).toMatchObject({
+      laneId: 'lane-g',
+      afterSeq: 1,
+      nextSeq: 3,
+      missing: 1,
+    });
   });
 
   it('refuses bad options, naming them, with exit 2', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) =>
-        execFile(process.execPath, [builtCli(), 'tail', ...args], (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr })),
+        execFile(process.execPath, [builtCli(), 'tail', ...args], (err, _out, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+        ),
       );
     expect(await run([])).toMatchObject({ code: 2, stderr: expect.stringContaining('--mqtt-url: required') });
-    expect(await run(['--mqtt-url', 'http://x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--mqtt-url: expected') });
-    expect(await run(['--mqtt-url', 'mqtt://x', '--site', 'A B'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--site') });
+    expect(await run(['--mqtt-url', 'http://x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--mqtt-url: expected'),
+    });
+    expect(await run(['--mqtt-url', 'mqtt://x', '--site', 'A B'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--site'),
+    });
   });
 });

@@ -42,16 +42,33 @@ afterAll(async () => {
 async function stillOf(vehicle: StoppedVehicle) {
   const frame = Math.round((vehicle.stopped.firstFrame + vehicle.stopped.lastFrame) / 2);
   const path = join(dir, `vehicle-${vehicle.index}.png`);
-  await promisify(execFile)('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', String(frame / FPS), '-i', clip, '-frames:v', '1', '-y', path]);
+  await promisify(execFile)('/usr/bin/ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-ss',
+    String(frame / FPS),
+    '-i',
+    clip,
+    '-frames:v',
+    '1',
+    '-y',
+    path,
+  ]);
   return decodeImage(path);
 }
 
 describe.each(['platenet', 'ppocr'] as const)('%s on the demo clip', (name) => {
-  it('reads every stopped vehicle\'s plate exactly, and none where there is no plate', async () => {
+  it("reads every stopped vehicle's plate exactly, and none where there is no plate", async () => {
     const engine = engines.get(name)!;
     const got: string[][] = [];
     for (const vehicle of vehicles) {
-      const result = await readPlates(engine, await stillOf(vehicle), undefined, { countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name], withCrops: false });
+      const result = await readPlates(engine, await stillOf(vehicle), undefined, {
+        countries: ['VN', 'CN'],
+        minConfidence: 0.6,
+        minCharConfidence: DEFAULT_MIN_CHAR_CONFIDENCE[name],
+        withCrops: false,
+      });
       got.push(result.plates.map((p) => p.plate.text).sort());
     }
     expect(got).toEqual(vehicles.map((v) => [v.plate, v.secondPlate].flatMap((p) => (p ? [p.text] : [])).sort()));

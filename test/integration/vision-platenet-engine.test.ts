@@ -28,10 +28,25 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'smartgate-platenet-'));
   const still = join(dir, 'frame.png');
   const { path } = await demoClip();
-  await promisify(execFile)('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-ss', '3', '-i', path, '-frames:v', '1', '-y', still]);
+  await promisify(execFile)('/usr/bin/ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-ss',
+    '3',
+    '-i',
+    path,
+    '-frames:v',
+    '1',
+    '-y',
+    still,
+  ]);
   frame = await decodeImage(still);
   engine = await PlateNetEngine.create({ modelsDir: DEFAULT_MODELS_DIR });
-  eager = await PlateNetEngine.create({ modelsDir: DEFAULT_MODELS_DIR, detection: { threshold: 0, nmsIou: 0.4, maxPlates: 8, minArea: 0 } });
+  eager = await PlateNetEngine.create({
+    modelsDir: DEFAULT_MODELS_DIR,
+    detection: { threshold: 0, nmsIou: 0.4, maxPlates: 8, minArea: 0 },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -54,7 +69,8 @@ describe('PlateNetEngine on a real frame', () => {
         expect(r.corners).toHaveLength(4);
         const image = { x: 0, y: 0, w: frame.width, h: frame.height };
         for (const c of r.corners!) expect(inside(c, image)).toBe(true);
-        for (const c of r.corners!) expect(inside(c, { x: r.box.x - 1, y: r.box.y - 1, w: r.box.w + 2, h: r.box.h + 2 })).toBe(true);
+        for (const c of r.corners!)
+          expect(inside(c, { x: r.box.x - 1, y: r.box.y - 1, w: r.box.w + 2, h: r.box.h + 2 })).toBe(true);
         expect(r.rows.length === 1 || r.rows.length === 2).toBe(true);
         expect(r.score).toBeGreaterThanOrEqual(e === engine ? 0.3 : 0);
         expect(r.score).toBeLessThanOrEqual(1);
@@ -69,11 +85,15 @@ describe('PlateNetEngine on a real frame', () => {
     const inRoi = await eager.detect(frame, roi);
     expect(inRoi).toHaveLength(8);
     expect(inRoi).not.toEqual(whole);
-    for (const p of inRoi) for (const c of p.corners) expect(inside(c, { x: 0, y: 0, w: frame.width, h: frame.height })).toBe(true);
+    for (const p of inRoi)
+      for (const c of p.corners) expect(inside(c, { x: 0, y: 0, w: frame.width, h: frame.height })).toBe(true);
   });
 
   it('reads every region as rows over the charset, batched, the same as one by one', async () => {
-    const regions: PlateRegion[] = [...(await eager.find(frame)).slice(0, 3), { box: { x: 500, y: 400, w: 240, h: 80 }, rows: [{ x: 500, y: 400, w: 240, h: 80 }], score: 1 }];
+    const regions: PlateRegion[] = [
+      ...(await eager.find(frame)).slice(0, 3),
+      { box: { x: 500, y: 400, w: 240, h: 80 }, rows: [{ x: 500, y: 400, w: 240, h: 80 }], score: 1 },
+    ];
     const batch = await engine.read(frame, regions);
     expect(batch).toHaveLength(regions.length);
     for (const [i, text] of batch.entries()) {
@@ -92,7 +112,14 @@ describe('PlateNetEngine on a real frame', () => {
 
   it('reads a crop offered whole and as two halves once, as one plate', async () => {
     const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
-    const halves: PlateRegion = { box: whole, rows: [{ ...whole, h: 360 }, { ...whole, y: 360, h: 360 }], score: 1 };
+    const halves: PlateRegion = {
+      box: whole,
+      rows: [
+        { ...whole, h: 360 },
+        { ...whole, y: 360, h: 360 },
+      ],
+      score: 1,
+    };
     const [a, b] = await engine.read(frame, [{ box: whole, rows: [whole], score: 1 }, halves]);
     expect(b).toEqual(a);
   });

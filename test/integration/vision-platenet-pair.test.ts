@@ -8,11 +8,17 @@ import { PlateNetEngine } from '../../src/vision/platenet/engine.js';
 // plates, not one box around both.
 
 interface PlatePairFrame {
-  platePairFrame(opts: { gap: number; cnPx?: number; seed?: number }): Promise<{ image: RgbImage; boxes: { x: number; w: number }[] }>;
+  platePairFrame(opts: {
+    gap: number;
+    cnPx?: number;
+    seed?: number;
+  }): Promise<{ image: RgbImage; boxes: { x: number; w: number }[] }>;
   PAIR_TEXTS: string[];
 }
 // Imported by URL so the type checker leaves the JavaScript module alone.
-const { platePairFrame, PAIR_TEXTS } = (await import(new URL('../../scripts/lib/plate-pair-frame.mjs', import.meta.url).href)) as PlatePairFrame;
+const { platePairFrame, PAIR_TEXTS } = (await import(
+  new URL('../../scripts/lib/plate-pair-frame.mjs', import.meta.url).href
+)) as PlatePairFrame;
 
 let engine: PlateNetEngine;
 
@@ -29,17 +35,24 @@ async function expectBothPlates(gap: number): Promise<void> {
   // The demo clip's scale: 200 px for the Chinese plate's 440 mm.
   const { image, boxes } = await platePairFrame({ gap, cnPx: 200 });
   const found = await engine.detect(image);
-  const reads = await engine.readQuads(image, found.map((p) => p.corners));
+  const reads = await engine.readQuads(
+    image,
+    found.map((p) => p.corners),
+  );
   const texts = reads.map((rows) => rows.map((r) => r.map((c) => c.char).join('')).join(''));
   expect(texts.sort()).toEqual(PAIR_TEXTS);
   // Each detection covers most of one plate and reaches at most a tenth of a plate into the
   // other (its corners are a little generous in the gap; the reader reads through that).
-  const overlap = (x0: number, x1: number, b: { x: number; w: number }) => Math.max(0, Math.min(x1, b.x + b.w) - Math.max(x0, b.x));
+  const overlap = (x0: number, x1: number, b: { x: number; w: number }) =>
+    Math.max(0, Math.min(x1, b.x + b.w) - Math.max(x0, b.x));
   for (const p of found) {
     const xs = p.corners.map((c) => c[0]);
     const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
     const covered = boxes.map((b) => overlap(x0, x1, b) / b.w);
-    expect(covered.filter((c) => c > 0.8), `corners ${JSON.stringify(p.corners)}`).toHaveLength(1);
+    expect(
+      covered.filter((c) => c > 0.8),
+      `corners ${JSON.stringify(p.corners)}`,
+    ).toHaveLength(1);
     expect(Math.min(...covered), `corners ${JSON.stringify(p.corners)}`).toBeLessThan(0.1);
   }
 }

@@ -63,13 +63,30 @@ class Users implements UserDirectory {
 }
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.93, votes: 3, reads: 4, box: { x: 4, y: 8, w: 120, h: 40 }, frameAt: Date.UTC(2026, 10, 25, 3, 0, 0), firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed', crop: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.93,
+    votes: 3,
+    reads: 4,
+    box: { x: 4, y: 8, w: 120, h: 40 },
+    frameAt: Date.UTC(2026, 10, 25, 3, 0, 0),
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+    crop: Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
+  };
 }
 
 /** Parses `body` with `schema` and checks nothing was dropped: the contract names every field sent. */
 function expectExactly<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(body);
-  if (!result.success) throw new Error(`${what}: ${result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  if (!result.success)
+    throw new Error(
+      `${what}: ${result.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ')}`,
+    );
   expect(result.data, what).toEqual(body);
   return result.data;
 }
@@ -92,25 +109,51 @@ beforeEach(async () => {
   recorder = new PlateReadRecorder({ bus, log: silentLogger }, store.events);
   await recorder.start();
   const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
-  controller = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: store.events, barrier: new FakeBarrier() }, {
-    lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-    flow: flowSchema.parse({ passTimeoutMs: 4000, cooldownMs: 1000 }),
-    barrierDriver: 'lcus',
-    loopWired: false,
-    commandDeadlineMs: 2000,
-    openingTimeoutMs: 10_000,
-  });
+  controller = new LaneController(
+    { bus, log: silentLogger, clock },
+    { decider, sink: store.events, barrier: new FakeBarrier() },
+    {
+      lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      flow: flowSchema.parse({ passTimeoutMs: 4000, cooldownMs: 1000 }),
+      barrierDriver: 'lcus',
+      loopWired: false,
+      commandDeadlineMs: 2000,
+      openingTimeoutMs: 10_000,
+    },
+  );
   await controller.start();
   const snapshot = (): GateSnapshot => {
     const { barrier, ...flow } = controller.snapshot();
     return {
-      health: { bootId: store.bootId, version: 'test', ts: clock.now(), uptimeMs: 1000, outboxPending: store.events.pendingCount(), store: { usedBytes: 4096, quotaBytes: 1 << 20, quotaExceeded: false }, lanes: [LANE] },
+      health: {
+        bootId: store.bootId,
+        version: 'test',
+        ts: clock.now(),
+        uptimeMs: 1000,
+        outboxPending: store.events.pendingCount(),
+        store: { usedBytes: 4096, quotaBytes: 1 << 20, quotaExceeded: false },
+        lanes: [LANE],
+      },
       lanes: [
         {
           laneId: LANE,
           ts: clock.now(),
-          camera: { state: 'streaming', fpsIn: 25, fpsProcessed: 5, framesDropped: 2, lastFrameAgeMs: 40, restarts: 0, lastError: null },
-          reader: { framesProcessed: 10, framesSkippedNoMotion: 3, inferences: 7, lastInferenceMs: 84.5, platesEmitted: 4 },
+          camera: {
+            state: 'streaming',
+            fpsIn: 25,
+            fpsProcessed: 5,
+            framesDropped: 2,
+            lastFrameAgeMs: 40,
+            restarts: 0,
+            lastError: null,
+          },
+          reader: {
+            framesProcessed: 10,
+            framesSkippedNoMotion: 3,
+            inferences: 7,
+            lastInferenceMs: 84.5,
+            platesEmitted: 4,
+          },
           flow,
           barrier,
         },
@@ -129,7 +172,12 @@ beforeEach(async () => {
   });
   server = new WebServer(
     { log: silentLogger },
-    { gate, users: new Users({ 'tran.thi.b': { password: 'operator-pass', role: 'operator' } }), sessions: new MemorySessionStore(clock), limiter: new SlidingWindowLoginLimiter(clock) },
+    {
+      gate,
+      users: new Users({ 'tran.thi.b': { password: 'operator-pass', role: 'operator' } }),
+      sessions: new MemorySessionStore(clock),
+      limiter: new SlidingWindowLoginLimiter(clock),
+    },
     { host: '127.0.0.1', port: 0 },
   );
   await server.start();
@@ -141,12 +189,21 @@ afterEach(async () => {
   await recorder.stop();
 });
 
-async function call(method: 'GET' | 'POST', path: string, auth: { cookie?: string; csrf?: string } = {}, body?: unknown): Promise<{ status: number; body: unknown }> {
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  auth: { cookie?: string; csrf?: string } = {},
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = {};
   if (auth.cookie) headers.Cookie = auth.cookie;
   if (auth.csrf) headers['X-CSRF-Token'] = auth.csrf;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -200,7 +257,11 @@ async function tick(ms: number): Promise<void> {
 
 describe('the page API contract (src/web/api-contract.ts)', () => {
   it('describes exactly what the server sends: sessions, lanes, events and their payloads, health, the stream, operator actions and errors', async () => {
-    const login = await fetch(`${server.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'tran.thi.b', password: 'operator-pass' }) });
+    const login = await fetch(`${server.url}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'tran.thi.b', password: 'operator-pass' }),
+    });
     expect(login.status).toBe(200);
     const session = expectExactly(sessionResponseSchema, await login.json(), 'POST /api/login');
     expect(session.user).toEqual({ username: 'tran.thi.b', role: 'operator' });
@@ -220,7 +281,12 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
     read(NEAR_ALLOWED);
     await settle();
     const hold = controller.snapshot().holds[0]!;
-    const confirm = await call('POST', `/api/lanes/${LANE}/holds/${hold.holdId}/confirm`, { cookie, csrf }, { reason: 'documents checked' });
+    const confirm = await call(
+      'POST',
+      `/api/lanes/${LANE}/holds/${hold.holdId}/confirm`,
+      { cookie, csrf },
+      { reason: 'documents checked' },
+    );
     expect(confirm.status).toBe(200);
     expectExactly(operatorActionResponseSchema, confirm.body, 'POST confirm');
     await tick(8000);
@@ -238,10 +304,16 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
     }
     expect(new Set(stream.messages.map((m) => m.event))).toEqual(new Set(Object.keys(streamMessageSchemas)));
     expect(count('read')).toBe(4);
-    expect(stream.messages.filter((m) => m.event === 'read').map((m) => JSON.parse(m.data).read)).toContainEqual(expect.objectContaining({ valid: false, raw: 'ZZ' }));
+    expect(stream.messages.filter((m) => m.event === 'read').map((m) => JSON.parse(m.data).read)).toContainEqual(
+      expect.objectContaining({ valid: false, raw: 'ZZ' }),
+    );
 
     // Events, and the payload fields the page reads of each type it shows.
-    const listed = expectExactly(eventsResponseSchema, (await call('GET', '/api/events?limit=200', { cookie })).body, 'GET /api/events');
+    const listed = expectExactly(
+      eventsResponseSchema,
+      (await call('GET', '/api/events?limit=200', { cookie })).body,
+      'GET /api/events',
+    );
     const byType = new Map<string, ApiEvent[]>();
     for (const e of listed.events) byType.set(e.type, [...(byType.get(e.type) ?? []), e]);
     expect([...byType.keys()].sort()).toEqual(expect.arrayContaining(Object.keys(eventPayloadSchemas).sort()));
@@ -253,9 +325,15 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
     }
     const reads = byType.get('plate.read')!.map((e) => e.payload);
     expect(reads).toContainEqual(expect.objectContaining({ valid: false, raw: expect.any(String) }));
-    expect(byType.get('decision')!.map((e) => e.payload)).toContainEqual(expect.objectContaining({ nearMiss: [expect.objectContaining({ plate: ALLOWED })] }));
+    expect(byType.get('decision')!.map((e) => e.payload)).toContainEqual(
+      expect.objectContaining({ nearMiss: [expect.objectContaining({ plate: ALLOWED })] }),
+    );
     const decision = byType.get('decision')!.at(-1)!;
-    expectExactly(eventDetailResponseSchema, (await call('GET', `/api/events/${decision.eventId}`, { cookie })).body, 'GET /api/events/:eventId');
+    expectExactly(
+      eventDetailResponseSchema,
+      (await call('GET', `/api/events/${decision.eventId}`, { cookie })).body,
+      'GET /api/events/:eventId',
+    );
 
     expectExactly(lanesResponseSchema, (await call('GET', '/api/lanes', { cookie })).body, 'GET /api/lanes');
     expectExactly(healthResponseSchema, (await call('GET', '/api/health', { cookie })).body, 'GET /api/health');
@@ -268,7 +346,15 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
       { status: 404, answer: await call('GET', '/api/events/nope', { cookie }) },
       { status: 405, answer: await call('POST', '/api/lanes', { cookie, csrf }, {}) },
       { status: 400, answer: await call('POST', `/api/lanes/${LANE}/open`, { cookie, csrf }, { reason: 'x' }) },
-      { status: 409, answer: await call('POST', `/api/lanes/${LANE}/holds/${hold.holdId}/confirm`, { cookie, csrf }, { reason: 'documents checked' }) },
+      {
+        status: 409,
+        answer: await call(
+          'POST',
+          `/api/lanes/${LANE}/holds/${hold.holdId}/confirm`,
+          { cookie, csrf },
+          { reason: 'documents checked' },
+        ),
+      },
       { status: 401, answer: await call('POST', '/api/login', {}, { username: 'tran.thi.b', password: 'wrong' }) },
     ];
     for (const { status, answer } of errors) {
@@ -278,7 +364,9 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
   });
 
   it('is checked against the page by npm run typecheck and npm test (tsconfig.page.json)', () => {
-    const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(scripts.typecheck).toContain('tsc -p tsconfig.page.json');
     expect(scripts.test).toContain('tsc -p tsconfig.page.json');
     const page = readFileSync(new URL('../../tsconfig.page.json', import.meta.url), 'utf8');

@@ -85,7 +85,17 @@ class FakeLiveVideo implements LiveVideo {
 }
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  };
 }
 
 const temp = useTempDirs();
@@ -109,25 +119,51 @@ beforeEach(async () => {
   const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
   const barrierConfig = barrierSchema.parse({ driver: 'none' });
   const built = createBarrier(barrierConfig, { clock, log: silentLogger, onStatus: () => {} });
-  const controller = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: store.events, barrier: built?.driver ?? null }, {
-    lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-    flow: flowSchema.parse({}),
-    barrierDriver: barrierConfig.driver,
-    loopWired: false,
-    commandDeadlineMs: barrierConfig.commandDeadlineMs,
-    openingTimeoutMs: openingTimeoutMs(barrierConfig),
-  });
+  const controller = new LaneController(
+    { bus, log: silentLogger, clock },
+    { decider, sink: store.events, barrier: built?.driver ?? null },
+    {
+      lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      flow: flowSchema.parse({}),
+      barrierDriver: barrierConfig.driver,
+      loopWired: false,
+      commandDeadlineMs: barrierConfig.commandDeadlineMs,
+      openingTimeoutMs: openingTimeoutMs(barrierConfig),
+    },
+  );
   await controller.start();
   const snapshot = (): GateSnapshot => {
     const { barrier, ...flow } = controller.snapshot();
     return {
-      health: { bootId: store.bootId, version: 'test', ts: clock.now(), uptimeMs: 1000, outboxPending: store.events.pendingCount(), store: { usedBytes: null, quotaBytes: 1 << 20, quotaExceeded: false }, lanes: ['entry-1'] },
+      health: {
+        bootId: store.bootId,
+        version: 'test',
+        ts: clock.now(),
+        uptimeMs: 1000,
+        outboxPending: store.events.pendingCount(),
+        store: { usedBytes: null, quotaBytes: 1 << 20, quotaExceeded: false },
+        lanes: ['entry-1'],
+      },
       lanes: [
         {
           laneId: 'entry-1',
           ts: clock.now(),
-          camera: { state: 'streaming', fpsIn: 5, fpsProcessed: 5, framesDropped: 0, lastFrameAgeMs: 100, restarts: 0, lastError: null },
-          reader: { framesProcessed: 0, framesSkippedNoMotion: 0, inferences: 0, lastInferenceMs: null, platesEmitted: 0 },
+          camera: {
+            state: 'streaming',
+            fpsIn: 5,
+            fpsProcessed: 5,
+            framesDropped: 0,
+            lastFrameAgeMs: 100,
+            restarts: 0,
+            lastError: null,
+          },
+          reader: {
+            framesProcessed: 0,
+            framesSkippedNoMotion: 0,
+            inferences: 0,
+            lastInferenceMs: null,
+            platesEmitted: 0,
+          },
           flow,
           barrier,
         },
@@ -155,7 +191,10 @@ beforeEach(async () => {
     { log: silentLogger },
     {
       gate,
-      users: new FakeUsers({ 'tran.thi.b': { password: 'operator-pass', role: 'operator' }, viewer: { password: 'viewer-pass', role: 'viewer' } }),
+      users: new FakeUsers({
+        'tran.thi.b': { password: 'operator-pass', role: 'operator' },
+        viewer: { password: 'viewer-pass', role: 'viewer' },
+      }),
       sessions: new FakeSessions(),
       limiter,
       liveVideo,
@@ -172,7 +211,11 @@ afterEach(async () => {
 });
 
 async function login(username = 'tran.thi.b', password = 'operator-pass') {
-  const res = await fetch(`${h.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${h.url}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await res.json()) as { csrfToken: string; user: User };
   const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
   return { res, body, cookie, csrf: body.csrfToken };
@@ -239,14 +282,22 @@ describe('web API: sessions', () => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     expect(last!.headers.get('retry-after')).toBe('900');
-    const locked = await fetch(`${h.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'tran.thi.b', password: 'operator-pass' }) });
+    const locked = await fetch(`${h.url}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'tran.thi.b', password: 'operator-pass' }),
+    });
     expect(locked.status).toBe(429);
     expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('rate-limited');
     expect(h.limiter.tracked()).toEqual({ ips: 1, usernames: 1 });
   });
 
   it('400 invalid naming the field for a malformed login', async () => {
-    const res = await fetch(`${h.url}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'x' }) });
+    const res = await fetch(`${h.url}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'x' }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { code: 'invalid', message: expect.stringMatching(/^password:/) } });
   });
@@ -274,7 +325,13 @@ describe('web API: operator actions', () => {
     const { eventId } = (await ok.json()) as { eventId: string };
     const event = h.store.events.get(eventId)!.event;
     expect(event.type).toBe('operator.action');
-    expect(event.payload).toMatchObject({ action: 'confirm', holdId: hold.holdId, operator: 'tran.thi.b', source: 'page', reason: 'documents checked' });
+    expect(event.payload).toMatchObject({
+      action: 'confirm',
+      holdId: hold.holdId,
+      operator: 'tran.thi.b',
+      source: 'page',
+      reason: 'documents checked',
+    });
 
     const again = await post(path, op.cookie, op.csrf, { reason: 'documents checked' });
     expect(again.status).toBe(409);
@@ -282,10 +339,14 @@ describe('web API: operator actions', () => {
     expect((await post('/api/lanes/nope/open', op.cookie, op.csrf, { reason: 'test open' })).status).toBe(404);
 
     // The decision and the operator's action, in the list and as one vehicle.
-    const list = (await (await fetch(`${h.url}/api/events?lane=entry-1&plate=29c-999`, { headers: { Cookie: op.cookie } })).json()) as { events: { eventId: string; type: string; delivered: boolean }[] };
+    const list = (await (
+      await fetch(`${h.url}/api/events?lane=entry-1&plate=29c-999`, { headers: { Cookie: op.cookie } })
+    ).json()) as { events: { eventId: string; type: string; delivered: boolean }[] };
     // Newest first: the open the confirm asked for, the action, the decision.
     expect(list.events.map((e) => e.type)).toEqual(['barrier.actuation', 'operator.action', 'decision']);
-    const detail = (await (await fetch(`${h.url}/api/events/${eventId}`, { headers: { Cookie: op.cookie } })).json()) as { event: { eventId: string }; related: { type: string }[] };
+    const detail = (await (
+      await fetch(`${h.url}/api/events/${eventId}`, { headers: { Cookie: op.cookie } })
+    ).json()) as { event: { eventId: string }; related: { type: string }[] };
     expect(detail.event.eventId).toBe(eventId);
     expect(detail.related.map((e) => e.type)).toContain('decision');
     expect((await fetch(`${h.url}/api/events?limit=500`, { headers: { Cookie: op.cookie } })).status).toBe(400);
@@ -298,7 +359,11 @@ describe('web API: evidence frames', () => {
     const viewer = await login('viewer', 'viewer-pass');
     const auth = { headers: { Cookie: viewer.cookie } };
     const listed = async () =>
-      ((await (await fetch(`${h.url}/api/events?lane=entry-1&type=decision`, auth)).json()) as { events: { eventId: string; hasFrame: boolean }[] }).events[0]!;
+      (
+        (await (await fetch(`${h.url}/api/events?lane=entry-1&type=decision`, auth)).json()) as {
+          events: { eventId: string; hasFrame: boolean }[];
+        }
+      ).events[0]!;
     const decision = await listed();
     expect(decision.hasFrame).toBe(false);
     expect((await fetch(`${h.url}/api/events/${decision.eventId}/frame`, auth)).status).toBe(404);
@@ -307,7 +372,9 @@ describe('web API: evidence frames', () => {
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9]);
     await h.store.frames.write(decision.eventId, jpeg);
     expect((await listed()).hasFrame).toBe(true);
-    const detail = (await (await fetch(`${h.url}/api/events/${decision.eventId}`, auth)).json()) as { event: { hasFrame: boolean } };
+    const detail = (await (await fetch(`${h.url}/api/events/${decision.eventId}`, auth)).json()) as {
+      event: { hasFrame: boolean };
+    };
     expect(detail.event.hasFrame).toBe(true);
     const res = await fetch(`${h.url}/api/events/${decision.eventId}/frame`, auth);
     expect(res.status).toBe(200);
@@ -319,11 +386,23 @@ describe('web API: evidence frames', () => {
 describe('web API: lanes, health, metrics', () => {
   it('lists the lanes with flow, barrier, camera and reader', async () => {
     const { cookie } = await login('viewer', 'viewer-pass');
-    const body = (await (await fetch(`${h.url}/api/lanes`, { headers: { Cookie: cookie } })).json()) as { lanes: Record<string, unknown>[] };
+    const body = (await (await fetch(`${h.url}/api/lanes`, { headers: { Cookie: cookie } })).json()) as {
+      lanes: Record<string, unknown>[];
+    };
     expect(body.lanes).toEqual([
-      expect.objectContaining({ laneId: 'entry-1', name: 'Làn vào 1', direction: 'entry', barrier: null, flow: expect.objectContaining({ phase: 'idle' }), camera: expect.objectContaining({ state: 'streaming' }) }),
+      expect.objectContaining({
+        laneId: 'entry-1',
+        name: 'Làn vào 1',
+        direction: 'entry',
+        barrier: null,
+        flow: expect.objectContaining({ phase: 'idle' }),
+        camera: expect.objectContaining({ state: 'streaming' }),
+      }),
     ]);
-    const health = (await (await fetch(`${h.url}/api/health`, { headers: { Cookie: cookie } })).json()) as Record<string, unknown>;
+    const health = (await (await fetch(`${h.url}/api/health`, { headers: { Cookie: cookie } })).json()) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(health)).toEqual(['site', 'health', 'link', 'lists', 'lanes']);
     expect(health.site).toEqual({ id: 'mlt-kth', name: 'Ma Lù Thàng' });
     expect((await fetch(`${h.url}/api/lanes/entry-1/frame`, { headers: { Cookie: cookie } })).status).toBe(404);
@@ -338,7 +417,8 @@ describe('web API: lanes, health, metrics', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const lines = (await metrics.text()).trimEnd().split('\n');
-    for (const line of lines) expect(line).toMatch(/^(# (HELP|TYPE) \w+ .*|\w+(\{[^}]*\})? [-+\d.eE]+|\w+(\{[^}]*\})? (NaN|[+-]Inf))$/);
+    for (const line of lines)
+      expect(line).toMatch(/^(# (HELP|TYPE) \w+ .*|\w+(\{[^}]*\})? [-+\d.eE]+|\w+(\{[^}]*\})? (NaN|[+-]Inf))$/);
     expect(lines).toContain('smartgate_up 1');
     expect(lines).toContain('smartgate_decisions_total{lane="entry-1",action="hold"} 0');
   });
@@ -378,7 +458,10 @@ describe('web API: live updates', () => {
     expect(text).toContain('event: health\n');
     const lane = /event: lane\ndata: (.*)\n\n/.exec(text);
     expect(lane).not.toBeNull();
-    expect(JSON.parse(lane![1]!)).toEqual({ laneId: 'entry-1', state: { flow: expect.objectContaining({ phase: 'idle' }), barrier: null } });
+    expect(JSON.parse(lane![1]!)).toEqual({
+      laneId: 'entry-1',
+      state: { flow: expect.objectContaining({ phase: 'idle' }), barrier: null },
+    });
   });
 
   it('removes its bus listeners on stop', async () => {
@@ -402,7 +485,13 @@ describe('web API: static files and video', () => {
     expect(vendor.status).toBe(200);
     expect(vendor.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     await vendor.arrayBuffer();
-    for (const path of ['/static/../../package.json', '/static/..%2f..%2fpackage.json', '/static/%2e%2e/%2e%2e/package.json', '/static/i18n/..%5c..%5cpackage.json', '/static/%00']) {
+    for (const path of [
+      '/static/../../package.json',
+      '/static/..%2f..%2fpackage.json',
+      '/static/%2e%2e/%2e%2e/package.json',
+      '/static/i18n/..%5c..%5cpackage.json',
+      '/static/%00',
+    ]) {
       const res = await rawGet(path);
       expect(res.status, path).toBe(404);
       expect(res.body).not.toContain('"name": "smartgate"');

@@ -100,9 +100,26 @@ async function start(options: Partial<WebServerOptions> = {}): Promise<Harness> 
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     events: store.events,
-    lanes: [{ id: 'lane-1', name: 'Làn 1', direction: 'entry', confirm: () => ({ ok: true, eventId: 'e-1' }), refuse: () => ({ ok: true, eventId: 'e-2' }), open: () => ({ ok: true, eventId: 'e-3' }) }],
+    lanes: [
+      {
+        id: 'lane-1',
+        name: 'Làn 1',
+        direction: 'entry',
+        confirm: () => ({ ok: true, eventId: 'e-1' }),
+        refuse: () => ({ ok: true, eventId: 'e-2' }),
+        open: () => ({ ok: true, eventId: 'e-3' }),
+      },
+    ],
     snapshot: () => ({
-      health: { bootId: store.bootId, version: 'test', ts: clock.now(), uptimeMs: 1, outboxPending: 0, store: { usedBytes: null, quotaBytes: 1, quotaExceeded: false }, lanes: [] },
+      health: {
+        bootId: store.bootId,
+        version: 'test',
+        ts: clock.now(),
+        uptimeMs: 1,
+        outboxPending: 0,
+        store: { usedBytes: null, quotaBytes: 1, quotaExceeded: false },
+        lanes: [],
+      },
       lanes: [],
     }),
     controllers: () => [],
@@ -113,11 +130,21 @@ async function start(options: Partial<WebServerOptions> = {}): Promise<Harness> 
   mkdirSync(staticDir, { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>smartgate</title>');
   const users = new CountingUsers({ 'tran.thi.b': 'operator', 'le.van.c': 'viewer', 'pham.d': 'viewer' });
-  const streams = liveStreams([{ laneId: 'lane-1', url: 'rtsp://127.0.0.1:9/stream', width: 640, height: 360, loop: false }], { clock, log: silentLogger, spawn: idleFfmpeg });
+  const streams = liveStreams(
+    [{ laneId: 'lane-1', url: 'rtsp://127.0.0.1:9/stream', width: 640, height: 360, loop: false }],
+    { clock, log: silentLogger, spawn: idleFfmpeg },
+  );
   const liveVideo = new LiveVideoServer(streams, { clock, log: silentLogger });
   const server = new WebServer(
     { log: silentLogger },
-    { gate, users, sessions: new MemorySessionStore(clock, { idleTimeoutMs: 3_600_000 }), limiter: new SlidingWindowLoginLimiter(clock), liveVideo, audit: new EventAuthAudit(store.events, silentLogger) },
+    {
+      gate,
+      users,
+      sessions: new MemorySessionStore(clock, { idleTimeoutMs: 3_600_000 }),
+      limiter: new SlidingWindowLoginLimiter(clock),
+      liveVideo,
+      audit: new EventAuthAudit(store.events, silentLogger),
+    },
     { host: '127.0.0.1', port: 0, staticDir, sessionSweepMs: 50, ...options },
   );
   await server.start();
@@ -132,23 +159,35 @@ interface Answer {
 }
 
 /** One request on a connection of its own, from `localAddress` (any 127.x address reaches the server). */
-function send(url: string, path: string, opts: { method?: string; body?: unknown; headers?: Record<string, string>; localAddress?: string; ca?: Buffer } = {}): Promise<Answer> {
+function send(
+  url: string,
+  path: string,
+  opts: { method?: string; body?: unknown; headers?: Record<string, string>; localAddress?: string; ca?: Buffer } = {},
+): Promise<Answer> {
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const headers = { ...(body !== undefined && { 'Content-Type': 'application/json' }), ...opts.headers };
   const request = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method: opts.method ?? 'GET', headers, agent: false, localAddress: opts.localAddress, ca: opts.ca }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: opts.method ?? 'GET', headers, agent: false, localAddress: opts.localAddress, ca: opts.ca },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const login = (url: string, username: string, password: string, opts: { localAddress?: string; headers?: Record<string, string>; ca?: Buffer } = {}) =>
-  send(url, '/api/login', { method: 'POST', body: { username, password }, ...opts });
+const login = (
+  url: string,
+  username: string,
+  password: string,
+  opts: { localAddress?: string; headers?: Record<string, string>; ca?: Buffer } = {},
+) => send(url, '/api/login', { method: 'POST', body: { username, password }, ...opts });
 
 /** Fires the requests at once with the checks held; once every one is answered or being checked, lets the checks finish. */
 async function burst(h: Harness, requests: (() => Promise<Answer>)[]): Promise<Answer[]> {
@@ -162,7 +201,9 @@ async function burst(h: Harness, requests: (() => Promise<Answer>)[]): Promise<A
 
 const statuses = (answers: Answer[]) => answers.map((a) => a.status).sort();
 const authEvents = (store: Store) =>
-  (store.db.prepare("SELECT payload FROM events WHERE type = 'auth' ORDER BY event_id").all() as { payload: string }[]).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+  (
+    store.db.prepare("SELECT payload FROM events WHERE type = 'auth' ORDER BY event_id").all() as { payload: string }[]
+  ).map((r) => JSON.parse(r.payload) as Record<string, unknown>);
 
 async function metrics(url: string, localAddress = '127.0.0.9'): Promise<string[]> {
   return (await send(url, '/metrics', { localAddress })).body.split('\n');
@@ -171,7 +212,10 @@ async function metrics(url: string, localAddress = '127.0.0.9'): Promise<string[
 describe('logins under a burst of parallel guesses', () => {
   it('checks at most 5 of 20 parallel wrong passwords from one address; the rest are 429 with Retry-After', async () => {
     const h = await start();
-    const answers = await burst(h, Array.from({ length: 20 }, (_, i) => () => login(h.url, 'tran.thi.b', `guess number ${i}`)));
+    const answers = await burst(
+      h,
+      Array.from({ length: 20 }, (_, i) => () => login(h.url, 'tran.thi.b', `guess number ${i}`)),
+    );
     expect(h.users.checks).toBeLessThanOrEqual(5);
     expect(answers.filter((a) => a.status === 401)).toHaveLength(h.users.checks);
     for (const refused of answers.filter((a) => a.status !== 401)) {
@@ -188,19 +232,40 @@ describe('logins under a burst of parallel guesses', () => {
 
   it('checks one username one guess at a time, whatever the number of addresses, and believes no X-Forwarded-For', async () => {
     const h = await start();
-    const answers = await burst(h, Array.from({ length: 10 }, (_, i) => () => login(h.url, 'le.van.c', `guess ${i}`, { localAddress: `127.0.0.${i + 2}` })));
+    const answers = await burst(
+      h,
+      Array.from(
+        { length: 10 },
+        (_, i) => () => login(h.url, 'le.van.c', `guess ${i}`, { localAddress: `127.0.0.${i + 2}` }),
+      ),
+    );
     expect(h.users.checks).toBe(1);
     expect(statuses(answers)).toEqual([401, ...Array(9).fill(429)]);
 
     // From one socket address, a forged header does not make the guesses come from elsewhere.
-    for (let i = 0; i < 8; i++) await login(h.url, `nobody${i}`, 'a guess', { localAddress: '127.0.1.1', headers: { 'X-Forwarded-For': `10.0.0.${i}` } });
+    for (let i = 0; i < 8; i++)
+      await login(h.url, `nobody${i}`, 'a guess', {
+        localAddress: '127.0.1.1',
+        headers: { 'X-Forwarded-For': `10.0.0.${i}` },
+      });
     expect(h.users.checks).toBe(1 + 5);
   });
 
   it('checks at most maxConcurrentLogins passwords at once over all addresses; one more is refused at once (503 busy)', async () => {
     const h = await start({ maxConcurrentLogins: 2 });
-    const who = [['tran.thi.b', '127.0.0.2'], ['le.van.c', '127.0.0.3'], ['pham.d', '127.0.0.4']] as const;
-    const answers = await burst(h, who.map(([username, localAddress]) => () => login(h.url, username, 'wrong guess', { localAddress })));
+    const who = [
+      ['tran.thi.b', '127.0.0.2'],
+      ['le.van.c', '127.0.0.3'],
+      ['pham.d', '127.0.0.4'],
+    ] as const;
+    const answers = await burst(
+      h,
+      who.map(
+        ([username, localAddress]) =>
+          () =>
+            login(h.url, username, 'wrong guess', { localAddress }),
+      ),
+    );
     expect(h.users.checks).toBe(2);
     expect(statuses(answers)).toEqual([401, 401, 503]);
     const busy = answers.find((a) => a.status === 503)!;
@@ -220,7 +285,15 @@ describe('auth events', () => {
     expect(ok.status).toBe(200);
     const cookie = ok.headers['set-cookie']![0]!.split(';')[0]!;
     const { csrfToken } = JSON.parse(ok.body) as { csrfToken: string };
-    expect((await send(h.url, '/api/logout', { method: 'POST', body: {}, headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken } })).status).toBe(204);
+    expect(
+      (
+        await send(h.url, '/api/logout', {
+          method: 'POST',
+          body: {},
+          headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken },
+        })
+      ).status,
+    ).toBe(204);
     await login(h.url, 'tran.thi.b', 'my secret guess 1', { localAddress: '127.0.0.3' });
     // A password typed into the username field is not recorded either.
     await login(h.url, 'my secret guess 2', 'x', { localAddress: '127.0.0.3' });
@@ -236,11 +309,22 @@ describe('auth events', () => {
       { action: 'login-failed', username: 'le.van.c', source: 'page', address: '127.0.0.3' },
       { action: 'login-failed', username: 'le.van.c', source: 'page', address: '127.0.0.3' },
       { action: 'login-failed', username: 'le.van.c', source: 'page', address: '127.0.0.3' },
-      { action: 'locked-out', username: 'le.van.c', source: 'page', address: '127.0.0.3', locked: ['address'], retryAfterMs: 900_000 },
+      {
+        action: 'locked-out',
+        username: 'le.van.c',
+        source: 'page',
+        address: '127.0.0.3',
+        locked: ['address'],
+        retryAfterMs: 900_000,
+      },
     ]);
     const stored = JSON.stringify(h.store.db.prepare("SELECT * FROM events WHERE type = 'auth'").all());
     expect(stored).not.toMatch(/secret guess|the right passphrase/);
-    expect((h.store.db.prepare("SELECT DISTINCT lane_id FROM events WHERE type = 'auth'").all() as { lane_id: string }[]).map((r) => r.lane_id)).toEqual(['gate']);
+    expect(
+      (
+        h.store.db.prepare("SELECT DISTINCT lane_id FROM events WHERE type = 'auth'").all() as { lane_id: string }[]
+      ).map((r) => r.lane_id),
+    ).toEqual(['gate']);
 
     const lines = await metrics(h.url);
     for (const line of [
@@ -345,7 +429,15 @@ describe('streams end with their session', () => {
     const h = await start();
     const a = await loggedIn(h);
     const b = await loggedIn(h);
-    expect((await send(h.url, '/api/logout', { method: 'POST', body: {}, headers: { Cookie: a.cookie, 'X-CSRF-Token': a.csrfToken } })).status).toBe(204);
+    expect(
+      (
+        await send(h.url, '/api/logout', {
+          method: 'POST',
+          body: {},
+          headers: { Cookie: a.cookie, 'X-CSRF-Token': a.csrfToken },
+        })
+      ).status,
+    ).toBe(204);
     await waitFor(() => a.ended() && a.closeCode() !== null, 5_000, 'the stream and the video of the session ended');
     expect(a.closeCode()).toBe(1008);
     // The other session's stay open.
@@ -357,7 +449,11 @@ describe('streams end with their session', () => {
     const h = await start();
     const a = await loggedIn(h);
     h.clock.advance(3_600_000);
-    await waitFor(() => a.ended() && a.closeCode() !== null, 5_000, 'the stream and the video of the expired session ended');
+    await waitFor(
+      () => a.ended() && a.closeCode() !== null,
+      5_000,
+      'the stream and the video of the expired session ended',
+    );
     expect(a.closeCode()).toBe(1008);
   });
 });
@@ -374,7 +470,12 @@ describe('HTTPS', () => {
     expect(res.headers['set-cookie']![0]).toMatch(/^sg_session=[^;]+; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
     const cookie = res.headers['set-cookie']![0]!.split(';')[0]!;
     const { csrfToken } = JSON.parse(res.body) as { csrfToken: string };
-    const out = await send(h.url, '/api/logout', { method: 'POST', body: {}, headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken }, ca });
+    const out = await send(h.url, '/api/logout', {
+      method: 'POST',
+      body: {},
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken },
+      ca,
+    });
     expect(out.headers['set-cookie']![0]).toMatch(/; Secure; Max-Age=0$/);
     // Plain HTTP on the TLS port gets no page.
     await expect(send(h.url.replace('https:', 'http:'), '/healthz')).rejects.toThrow();
@@ -401,10 +502,16 @@ describe('smartgate run with http.tls', () => {
         );
       });
     };
-    const missing = await run('missing.yaml', `{ cert: ${JSON.stringify(join(dir, 'nope.crt'))}, key: ${JSON.stringify(pki.server.key)} }`);
+    const missing = await run(
+      'missing.yaml',
+      `{ cert: ${JSON.stringify(join(dir, 'nope.crt'))}, key: ${JSON.stringify(pki.server.key)} }`,
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^http\.tls\.cert: cannot read .*nope\.crt: file not found$/m);
-    const mismatched = await run('mismatched.yaml', `{ cert: ${JSON.stringify(pki.server.cert)}, key: ${JSON.stringify(pki.clients.other!.key)} }`);
+    const mismatched = await run(
+      'mismatched.yaml',
+      `{ cert: ${JSON.stringify(pki.server.cert)}, key: ${JSON.stringify(pki.clients.other!.key)} }`,
+    );
     expect(mismatched.code).toBe(2);
     expect(mismatched.stderr).toMatch(/^http\.tls\.key: does not go with the certificate/m);
   });

@@ -22,7 +22,13 @@ describe('live video from a real ffmpeg over a real WebSocket', () => {
   beforeAll(async () => {
     const clip = await demoClip();
     const deps = { clock: systemClock, log: silentLogger };
-    live = new LiveVideoServer(liveStreams([{ laneId: 'lane-1', url: pathToFileURL(clip.path).href, width: 1280, height: 720, loop: true }], deps), deps);
+    live = new LiveVideoServer(
+      liveStreams(
+        [{ laneId: 'lane-1', url: pathToFileURL(clip.path).href, width: 1280, height: 720, loop: true }],
+        deps,
+      ),
+      deps,
+    );
     server = createServer();
     server.on('upgrade', (req, socket, head) => live.handleUpgrade(req, socket, head, 'lane-1', 'session-1'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -50,7 +50,9 @@ async function shot(name: string): Promise<void> {
  */
 async function languageApplied(code: 'vi' | 'zh' | 'en', htmlLang: string): Promise<void> {
   await page.locator(`html[lang="${htmlLang}"]`).waitFor({ state: 'attached', timeout: 30_000 });
-  await page.locator(`[data-testid="lang-${code}"][aria-pressed="true"]`).waitFor({ state: 'visible', timeout: 30_000 });
+  await page
+    .locator(`[data-testid="lang-${code}"][aria-pressed="true"]`)
+    .waitFor({ state: 'visible', timeout: 30_000 });
 }
 
 /** Clicks a language button (the page's handlers are on it since it first showed) and waits until the page shows that language. */
@@ -66,12 +68,30 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'smartgate-page-'));
   const dataDir = join(dir, 'data');
   // No default account: the first one is made from the CLI, before the daemon runs.
-  cli(['user', 'add', '--data-dir', dataDir, '--username', USER, '--role', 'operator', '--password-stdin'], `${PASSWORD}\n`);
+  cli(
+    ['user', 'add', '--data-dir', dataDir, '--username', USER, '--role', 'operator', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
   const port = await freeLoopbackPort();
   // Held vehicles wait 90 s instead of turning back, so the operator can act on them.
-  demo = spawn(process.execPath, [builtCli(), 'demo', '--data-dir', dataDir, '--http-port', String(port), '--hold-seconds', '90', '--seconds', '170'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  demo = spawn(
+    process.execPath,
+    [
+      builtCli(),
+      'demo',
+      '--data-dir',
+      dataDir,
+      '--http-port',
+      String(port),
+      '--hold-seconds',
+      '90',
+      '--seconds',
+      '170',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   demoExited = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
   let buffered = '';
   demo.stdout!.on('data', (d: Buffer) => {
@@ -82,11 +102,19 @@ beforeAll(async () => {
   });
   demo.stderr!.resume();
   await waitFor(() => stdoutLines.some((l) => l.startsWith('status page: ')), 30_000, 'the demo to serve its page');
-  pageUrl = stdoutLines.find((l) => l.startsWith('status page: '))!.slice('status page: '.length).replace(/\/$/, '');
+  pageUrl = stdoutLines
+    .find((l) => l.startsWith('status page: '))!
+    .slice('status page: '.length)
+    .replace(/\/$/, '');
   brokerUrl = /(mqtt:\/\/127\.0\.0\.1:\d+)/.exec(stdoutLines.find((l) => l.startsWith("central's broker"))!)![1]!;
   // The demo's broker takes its two accounts only: central's password is in the data directory.
   const centralPassword = readFileSync(join(dataDir, 'broker', 'central.password'), 'utf8').trim();
-  central = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, reconnectPeriod: 0, username: 'central', password: centralPassword });
+  central = await mqtt.connectAsync(brokerUrl, {
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    username: 'central',
+    password: centralPassword,
+  });
   central.on('message', (_topic, payload) => {
     const parsed = parseWireEvent(payload);
     if ('event' in parsed) published.push(parsed.event);
@@ -95,7 +123,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root there is no sandbox; the rest keeps Chromium off the (closed) network.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (msg) => {
@@ -121,7 +156,11 @@ describe('the status page in Chromium, on the demo', () => {
       expect(res.status, path).toBe(401);
       expect(await res.json(), path).toMatchObject({ error: { code: 'unauthenticated' } });
     }
-    const refused = await fetch(`${pageUrl}/api/lanes/lane-1/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"reason":"test"}' });
+    const refused = await fetch(`${pageUrl}/api/lanes/lane-1/open`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"reason":"test"}',
+    });
     expect(refused.status).toBe(401);
     expect((await fetch(`${pageUrl}/healthz`)).status).toBeLessThan(600);
     const metrics = await fetch(`${pageUrl}/metrics`);
@@ -143,11 +182,19 @@ describe('the status page in Chromium, on the demo', () => {
 
     // The next read the demo prints: "HH:MM:SS lane-1  DISPLAY  ...".
     const seen = stdoutLines.length;
-    await waitFor(() => stdoutLines.slice(seen).some((l) => /^\d\d:\d\d:\d\d lane-1 {2}\S/.test(l) && !l.includes('??')), 30_000, 'a read printed by the demo');
+    await waitFor(
+      () => stdoutLines.slice(seen).some((l) => /^\d\d:\d\d:\d\d lane-1 {2}\S/.test(l) && !l.includes('??')),
+      30_000,
+      'a read printed by the demo',
+    );
     const printedAt = Date.now();
     const line = stdoutLines.slice(seen).find((l) => /^\d\d:\d\d:\d\d lane-1 {2}\S/.test(l) && !l.includes('??'))!;
     const display = line.slice('00:00:00 lane-1  '.length).split(/ {2,}/)[0]!.trim();
-    await page.getByTestId('event-row').filter({ hasText: display }).first().waitFor({ state: 'visible', timeout: 2000 });
+    await page
+      .getByTestId('event-row')
+      .filter({ hasText: display })
+      .first()
+      .waitFor({ state: 'visible', timeout: 2000 });
     expect(Date.now() - printedAt).toBeLessThanOrEqual(2000);
     await shot('events');
     await page.getByTestId('tab-lanes').click();
@@ -181,53 +228,76 @@ describe('the status page in Chromium, on the demo', () => {
     expect(await tabText()).toBe(vietnamese);
   });
 
-  it("shows the cross-border truck as one vehicle, its second plate on the same row", { timeout: 90_000 }, async () => {
+  it('shows the cross-border truck as one vehicle, its second plate on the same row', { timeout: 90_000 }, async () => {
     await page.getByTestId('tab-events').click();
     // The clip's last vehicle (40-45 s) carries 云A·68420 and T25-135.79 (docs/demo-clip.md).
     const other = page.getByTestId('event-other-plates').first();
     await other.waitFor({ state: 'visible', timeout: 75_000 });
     const row = page.getByTestId('event-row').filter({ has: other }).first();
     const text = await row.innerText();
-    expect([text.includes('云A·68420') && text.includes('T2513579'), text.includes('T25-135.79') && text.includes('云A68420')]).toContain(true);
+    expect([
+      text.includes('云A·68420') && text.includes('T2513579'),
+      text.includes('T25-135.79') && text.includes('云A68420'),
+    ]).toContain(true);
     // Decided on the permit listed under the temporary plate, paired with the Chinese plate:
     // opened, or held as lane-busy when this test's long holds keep an earlier vehicle at the barrier.
     const res = await page.request.get(`${pageUrl}/api/events?type=decision&limit=50`);
-    const { events } = (await res.json()) as { events: { payload: { reason: string; detail: string; otherPlates?: string[] } }[] };
-    const decision = events.find((e) => e.payload.otherPlates?.some((p) => p === 'T2513579' || p === '云A68420'))!.payload;
+    const { events } = (await res.json()) as {
+      events: { payload: { reason: string; detail: string; otherPlates?: string[] } }[];
+    };
+    const decision = events.find((e) =>
+      e.payload.otherPlates?.some((p) => p === 'T2513579' || p === '云A68420'),
+    )!.payload;
     expect(['allowed', 'lane-busy']).toContain(decision.reason);
     expect(decision.detail).toMatch(/T2513579(, paired with 云A68420,)? is allowed \(permit\)/);
   });
 
-  it('a held vehicle confirmed with a reason opens the simulated barrier, and the audit event reaches central', { timeout: 120_000 }, async () => {
-    await page.getByTestId('tab-holds').click();
-    // The demo clip's expired permit (25C-012.34) is held at the barrier about 17 s into the clip.
-    const atBarrier = page.locator('[data-testid^="hold-item-"][data-at-barrier="true"]').first();
-    await atBarrier.waitFor({ state: 'visible', timeout: 90_000 });
-    await shot('holds');
-    const holdId = (await atBarrier.getAttribute('data-testid'))!.slice('hold-item-'.length);
-    const reason = 'giấy phép gia hạn, đã kiểm tra bản giấy';
-    expect(await atBarrier.getByTestId('hold-confirm').isDisabled()).toBe(true); // a reason is required
-    await atBarrier.getByTestId('hold-reason-input').fill(reason);
-    await atBarrier.getByTestId('hold-confirm').click();
+  it(
+    'a held vehicle confirmed with a reason opens the simulated barrier, and the audit event reaches central',
+    { timeout: 120_000 },
+    async () => {
+      await page.getByTestId('tab-holds').click();
+      // The demo clip's expired permit (25C-012.34) is held at the barrier about 17 s into the clip.
+      const atBarrier = page.locator('[data-testid^="hold-item-"][data-at-barrier="true"]').first();
+      await atBarrier.waitFor({ state: 'visible', timeout: 90_000 });
+      await shot('holds');
+      const holdId = (await atBarrier.getAttribute('data-testid'))!.slice('hold-item-'.length);
+      const reason = 'giấy phép gia hạn, đã kiểm tra bản giấy';
+      expect(await atBarrier.getByTestId('hold-confirm').isDisabled()).toBe(true); // a reason is required
+      await atBarrier.getByTestId('hold-reason-input').fill(reason);
+      await atBarrier.getByTestId('hold-confirm').click();
 
-    await waitFor(() => published.some((e) => e.type === 'operator.action' && e.payload.holdId === holdId), 15_000, 'the operator.action event at central');
-    const audit = published.find((e) => e.type === 'operator.action' && e.payload.holdId === holdId)!;
-    expect(audit.payload).toMatchObject({ action: 'confirm', operator: USER, reason, source: 'page' });
-    await waitFor(
-      () => published.some((e) => e.type === 'barrier.actuation' && e.payload.phase === 'result' && e.payload.cause === 'confirm'),
-      15_000,
-      'the barrier actuation at central',
-    );
-    const result = published.find((e) => e.type === 'barrier.actuation' && e.payload.phase === 'result' && e.payload.cause === 'confirm')!;
-    expect(result.payload).toMatchObject({ ok: true, outcome: 'opened', driver: 'simulator' });
-    expect(result.seq).toBeGreaterThan(audit.seq); // recorded before acting
-  });
+      await waitFor(
+        () => published.some((e) => e.type === 'operator.action' && e.payload.holdId === holdId),
+        15_000,
+        'the operator.action event at central',
+      );
+      const audit = published.find((e) => e.type === 'operator.action' && e.payload.holdId === holdId)!;
+      expect(audit.payload).toMatchObject({ action: 'confirm', operator: USER, reason, source: 'page' });
+      await waitFor(
+        () =>
+          published.some(
+            (e) => e.type === 'barrier.actuation' && e.payload.phase === 'result' && e.payload.cause === 'confirm',
+          ),
+        15_000,
+        'the barrier actuation at central',
+      );
+      const result = published.find(
+        (e) => e.type === 'barrier.actuation' && e.payload.phase === 'result' && e.payload.cause === 'confirm',
+      )!;
+      expect(result.payload).toMatchObject({ ok: true, outcome: 'opened', driver: 'simulator' });
+      expect(result.seq).toBeGreaterThan(audit.seq); // recorded before acting
+    },
+  );
 
   it('refuses a state change without the CSRF token, even with a session', async () => {
     const res = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, { data: { reason: 'no token sent' } });
     expect(res.status()).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: 'csrf' } });
-    const wrong = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, { data: { reason: 'wrong token' }, headers: { 'x-csrf-token': 'not-the-token' } });
+    const wrong = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, {
+      data: { reason: 'wrong token' },
+      headers: { 'x-csrf-token': 'not-the-token' },
+    });
     expect(wrong.status()).toBe(403);
   });
 
@@ -240,16 +310,27 @@ describe('the status page in Chromium, on the demo', () => {
     for (let i = 0; i < 5; i++) {
       await login.getByTestId('login-username').fill(USER);
       await login.getByTestId('login-password').fill(`wrong password ${i}`);
-      const [answer] = await Promise.all([login.waitForResponse((r) => r.url().endsWith('/api/login')), login.getByTestId('login-submit').click()]);
+      const [answer] = await Promise.all([
+        login.waitForResponse((r) => r.url().endsWith('/api/login')),
+        login.getByTestId('login-submit').click(),
+      ]);
       expect(answer.status()).toBe(401);
-      await login.locator('[data-testid="login-error"][data-code="bad-credentials"]').waitFor({ state: 'visible', timeout: 30_000 });
+      await login
+        .locator('[data-testid="login-error"][data-code="bad-credentials"]')
+        .waitFor({ state: 'visible', timeout: 30_000 });
     }
-    const res = await fetch(`${pageUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
+    const res = await fetch(`${pageUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: USER, password: PASSWORD }),
+    });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     await login.getByTestId('login-password').fill(PASSWORD);
     await login.getByTestId('login-submit').click();
-    await login.locator('[data-testid="login-error"][data-code="rate-limited"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await login
+      .locator('[data-testid="login-error"][data-code="rate-limited"]')
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await login.getByTestId('login-retry').waitFor({ state: 'visible' });
     await context.close();
   });

@@ -15,7 +15,9 @@ describe('the folder graph (docs/architecture.md)', () => {
     const found = (cycles(edges) as string[][]).map((part) => ({
       rooms: part,
       // Which imports tie the rooms together, so the message says what to move.
-      ties: part.flatMap((a) => [...edges.get(a)!].filter((b) => part.includes(b)).map((b) => examples.get(`${a} -> ${b}`))),
+      ties: part.flatMap((a) =>
+        [...edges.get(a)!].filter((b) => part.includes(b)).map((b) => examples.get(`${a} -> ${b}`)),
+      ),
     }));
     expect(found).toEqual([]);
   });

@@ -15,7 +15,9 @@ describe('createBarrier', () => {
   });
 
   it('lcus and modbus: the drivers, not started', () => {
-    expect(createBarrier(barrierSchema.parse({ driver: 'lcus', device: '/dev/x' }), deps)?.driver).toBeInstanceOf(LcusDriver);
+    expect(createBarrier(barrierSchema.parse({ driver: 'lcus', device: '/dev/x' }), deps)?.driver).toBeInstanceOf(
+      LcusDriver,
+    );
     const modbus = createBarrier(barrierSchema.parse({ driver: 'modbus', device: '/dev/x' }), deps);
     expect(modbus?.driver).toBeInstanceOf(ModbusRelayDriver);
     expect(modbus?.simulator).toBeNull();
@@ -29,18 +31,25 @@ describe('createBarrier', () => {
         await settle();
       }
     };
-    const built = createBarrier(barrierSchema.parse({ driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }), {
-      clock,
-      log: silentLogger,
-      simulatorTimings: { openMs: 300, holdOpenMs: 500, closeMs: 300 },
-    })!;
+    const built = createBarrier(
+      barrierSchema.parse({ driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }),
+      {
+        clock,
+        log: silentLogger,
+        simulatorTimings: { openMs: 300, holdOpenMs: 500, closeMs: 300 },
+      },
+    )!;
     await built.driver.start();
     try {
       await tick(40);
       expect(built.driver.status().state).toBe('closed');
       const result = built.driver.open(clock.monotonic() + 1000);
       await tick(500);
-      expect(await result).toMatchObject({ ok: true, confirmed: true, sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'] });
+      expect(await result).toMatchObject({
+        ok: true,
+        confirmed: true,
+        sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'],
+      });
       expect(built.driver.status().state).toBe('open');
       built.simulator!.setLoop(true);
       await tick(1000);

@@ -64,7 +64,11 @@ describe('LcusDriver', () => {
   it('refuses while unplugged (fault), does not queue, and writes nothing on reopen', async () => {
     device.unplug();
     await settle();
-    expect(driver.status()).toMatchObject({ state: 'fault', portOpen: false, lastError: '/dev/ttyFAKE: device disconnected' });
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      portOpen: false,
+      lastError: '/dev/ttyFAKE: device disconnected',
+    });
     expect(statuses.at(-1)?.state).toBe('fault');
     const result = await driver.open(clock.monotonic() + 10_000);
     expect(result).toMatchObject({ ok: false, reason: 'port-closed' });
@@ -85,7 +89,10 @@ describe('LcusDriver', () => {
     await settle();
     await tick(500); // the pulse ends while the port is still gone
     expect(await result).toMatchObject({ ok: false, reason: 'port-closed', sent: ['A0 02 01 A3'] });
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('channel 2 may be held on') });
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      lastError: expect.stringContaining('channel 2 may be held on'),
+    });
     await tick(500); // a reopen attempt while still unplugged: the fault stays
     expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('may be held on') });
     device.plug();
@@ -123,6 +130,8 @@ describe('LcusDriver', () => {
   });
 
   it('names a bad channel at construction', () => {
-    expect(() => new LcusDriver({ device: 'x', baudRate: 9600, channel: 0, pulseMs: 1, clock, log: silentLogger })).toThrow(/channel must be/);
+    expect(
+      () => new LcusDriver({ device: 'x', baudRate: 9600, channel: 0, pulseMs: 1, clock, log: silentLogger }),
+    ).toThrow(/channel must be/);
   });
 });

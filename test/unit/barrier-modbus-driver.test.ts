@@ -80,7 +80,11 @@ describe('ModbusRelayDriver', () => {
     expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA']);
     expect(driver.status().state).toBe('opening');
     await tick(600);
-    expect(await result).toEqual({ ok: true, sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'], confirmed: true });
+    expect(await result).toEqual({
+      ok: true,
+      sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'],
+      confirmed: true,
+    });
     expect(driver.status().state).toBe('open');
     await tick(2000);
     expect(driver.status().state).toBe('unknown'); // closing: between the limits, nothing awaited
@@ -124,8 +128,16 @@ describe('ModbusRelayDriver', () => {
     const result = driver.open(clock.monotonic() + 1000);
     await tick(3500 + 3500 + 500);
     expect(await result).toMatchObject({ ok: false, reason: 'no-open-limit' });
-    expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA', '01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA']);
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: 'no open limit within 3000 ms, after one retry' });
+    expect(coilWrites()).toEqual([
+      '01 05 00 00 FF 00 8C 3A',
+      '01 05 00 00 00 00 CD CA',
+      '01 05 00 00 FF 00 8C 3A',
+      '01 05 00 00 00 00 CD CA',
+    ]);
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      lastError: 'no open limit within 3000 ms, after one retry',
+    });
     await tick(10_000);
     expect(coilWrites()).toHaveLength(4);
   });
@@ -155,8 +167,16 @@ describe('ModbusRelayDriver', () => {
     expect(sim.relays[0]).toBe(true);
     device.unplug();
     await settle();
-    expect(await result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'], error: expect.stringContaining('after the request was written') });
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('coil 0 may be held on') });
+    expect(await result).toMatchObject({
+      ok: false,
+      reason: 'error',
+      sent: ['01 05 00 00 FF 00 8C 3A'],
+      error: expect.stringContaining('after the request was written'),
+    });
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      lastError: expect.stringContaining('coil 0 may be held on'),
+    });
     device.respond = (frame) => sim.handle(frame);
     device.plug();
     await tick(1000);
@@ -174,7 +194,10 @@ describe('ModbusRelayDriver', () => {
     const result = driver.open(clock.monotonic() + 1000);
     await tick(200);
     expect(await result).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: expect.stringContaining('coil 0 may be held on') });
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      lastError: expect.stringContaining('coil 0 may be held on'),
+    });
     await tick(1000);
     expect(coilWrites().filter((f) => f === '01 05 00 00 00 00 CD CA').length).toBeGreaterThan(1); // retried, still unanswered
     expect(driver.status().state).toBe('fault');
@@ -190,7 +213,11 @@ describe('ModbusRelayDriver', () => {
   it('a refused coil-on (Modbus exception) owes no release', async () => {
     await makeDriver({ inputs: {} });
     device.respond = () => encodeException(1, 5, 4);
-    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: false, reason: 'error', sent: ['01 05 00 00 FF 00 8C 3A'] });
+    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({
+      ok: false,
+      reason: 'error',
+      sent: ['01 05 00 00 FF 00 8C 3A'],
+    });
     device.respond = (frame) => sim.handle(frame);
     await tick(2000);
     expect(coilWrites()).toEqual(['01 05 00 00 FF 00 8C 3A']);
@@ -200,7 +227,10 @@ describe('ModbusRelayDriver', () => {
     device.respond = () => null;
     await makeDriver();
     await tick(400);
-    expect(driver.status()).toMatchObject({ state: 'fault', lastError: 'Modbus address 1: /dev/ttyFAKE: no response within 100 ms' });
+    expect(driver.status()).toMatchObject({
+      state: 'fault',
+      lastError: 'Modbus address 1: /dev/ttyFAKE: no response within 100 ms',
+    });
     device.respond = (frame) => sim.handle(frame);
     await tick(400);
     expect(driver.status().state).toBe('closed');
@@ -209,14 +239,22 @@ describe('ModbusRelayDriver', () => {
   it('an exception from the board fails the open and names it', async () => {
     await makeDriver({ coil: 9 });
     const result = await driver.open(clock.monotonic() + 1000);
-    expect(result).toMatchObject({ ok: false, reason: 'error', error: 'Modbus exception 2 (illegal data address) to function 5' });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'error',
+      error: 'Modbus exception 2 (illegal data address) to function 5',
+    });
     expect(driver.status().state).toBe('fault');
   });
 
   it('a board error clears when the board next answers a write as it should', async () => {
     await makeDriver({ inputs: {}, mode: 'flash' });
     device.respond = () => encodeException(1, 5, 4); // server device failure
-    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: false, reason: 'error', error: 'Modbus exception 4 (server device failure) to function 5' });
+    expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({
+      ok: false,
+      reason: 'error',
+      error: 'Modbus exception 4 (server device failure) to function 5',
+    });
     expect(driver.status().state).toBe('fault');
     device.respond = (frame) => sim.handle(frame);
     expect(await driver.open(clock.monotonic() + 1000)).toMatchObject({ ok: true, confirmed: false });

@@ -82,12 +82,16 @@ describe('Modbus RTU responses', () => {
     const frame = encodeException(1, 5, 2);
     expect(hex(frame)).toBe('01 85 02 C3 51');
     expect(() => decodeWriteCoilResponse(frame, encodeWriteCoil(1, 0, true))).toThrow(ModbusException);
-    expect(() => decodeReadInputsResponse(encodeException(1, 2, 1), 1, 3)).toThrow(/exception 1 \(illegal function\) to function 2/);
+    expect(() => decodeReadInputsResponse(encodeException(1, 2, 1), 1, 3)).toThrow(
+      /exception 1 \(illegal function\) to function 2/,
+    );
   });
 
   it('refuses a corrupted or short response', () => {
     expect(() => decodeReadInputsResponse(b('01 02 01 05 61 8C'), 1, 3)).toThrow(/CRC mismatch/);
     expect(() => decodeReadInputsResponse(b('01 02 01'), 1, 3)).toThrow(/too short/);
-    expect(() => decodeReadInputsResponse(encodeReadInputsResponse(1, [true]), 1, 9)).toThrow(/1 data bytes, expected 2/);
+    expect(() => decodeReadInputsResponse(encodeReadInputsResponse(1, [true]), 1, 9)).toThrow(
+      /1 data bytes, expected 2/,
+    );
   });
 });

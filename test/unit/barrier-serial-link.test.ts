@@ -37,7 +37,9 @@ describe('SerialLink', () => {
   });
 
   it('refuses after the deadline, naming it', async () => {
-    await expect(link.write(bytes('a00101a2'), clock.monotonic() - 5)).rejects.toThrow('/dev/ttyFAKE: deadline passed 5 ms ago, not sent');
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() - 5)).rejects.toThrow(
+      '/dev/ttyFAKE: deadline passed 5 ms ago, not sent',
+    );
     expect(device.written).toEqual([]);
   });
 
@@ -48,7 +50,9 @@ describe('SerialLink', () => {
       [true, null],
       [false, '/dev/ttyFAKE: device disconnected'],
     ]);
-    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({ reason: 'port-closed' });
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({
+      reason: 'port-closed',
+    });
     device.plug();
     clock.advance(500);
     await settle();
@@ -69,7 +73,9 @@ describe('SerialLink', () => {
       [true, null],
       [false, '/dev/ttyFAKE: Input/output error'],
     ]);
-    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({ reason: 'port-closed' });
+    await expect(link.write(bytes('a00101a2'), clock.monotonic() + 60_000)).rejects.toMatchObject({
+      reason: 'port-closed',
+    });
     device.writeError = null;
     clock.advance(500);
     await settle();
@@ -83,13 +89,23 @@ describe('SerialLink', () => {
     await settle();
     expect(device.frames()).toEqual(['01 05']);
     device.unplug();
-    await expect(lost).rejects.toMatchObject({ reason: 'port-closed', written: true, message: '/dev/ttyFAKE: device disconnected, after the request was written' });
-    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({ reason: 'port-closed', written: false });
+    await expect(lost).rejects.toMatchObject({
+      reason: 'port-closed',
+      written: true,
+      message: '/dev/ttyFAKE: device disconnected, after the request was written',
+    });
+    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({
+      reason: 'port-closed',
+      written: false,
+    });
     device.plug();
     clock.advance(500);
     await settle();
     device.writeError = new Error('Input/output error');
-    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({ reason: 'port-closed', written: false });
+    await expect(link.request(bytes('0105'), clock.monotonic() + 1000, fixed(8), 1000)).rejects.toMatchObject({
+      reason: 'port-closed',
+      written: false,
+    });
     expect(device.frames()).toEqual(['01 05']);
   });
 

@@ -6,9 +6,14 @@ const quiet = ['-hide_banner', '-nostats', '-loglevel', 'error', '-nostdin'];
 
 describe('ffmpegArgs', () => {
   it('pulls RTSP over TCP and writes rgb24 frames at the configured rate and size', () => {
-    expect(
-      ffmpegArgs({ input: { kind: 'rtsp', url: 'rtsp://cam/lane' }, fps: 5, width: 640, height: 360 }),
-    ).toEqual([...quiet, '-rtsp_transport', 'tcp', '-i', 'rtsp://cam/lane', ...output]);
+    expect(ffmpegArgs({ input: { kind: 'rtsp', url: 'rtsp://cam/lane' }, fps: 5, width: 640, height: 360 })).toEqual([
+      ...quiet,
+      '-rtsp_transport',
+      'tcp',
+      '-i',
+      'rtsp://cam/lane',
+      ...output,
+    ]);
   });
 
   it('plays a looping clip at real time', () => {

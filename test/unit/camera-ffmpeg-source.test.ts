@@ -179,7 +179,10 @@ describe('FfmpegSource', () => {
     expect(source.stats().lastError).toBe('[tcp @ 0x56] Connection to rtsp://***@cam/lane failed');
     last().writeStderr('rtsp://admin:pw@cam/lane: Immediate exit requested');
     last().exit(1);
-    expect(source.stats()).toMatchObject({ state: 'backoff', lastError: 'rtsp://***@cam/lane: Immediate exit requested' });
+    expect(source.stats()).toMatchObject({
+      state: 'backoff',
+      lastError: 'rtsp://***@cam/lane: Immediate exit requested',
+    });
   });
 
   it('keeps retrying when ffmpeg cannot be started at all', async () => {
@@ -223,7 +226,9 @@ describe('FfmpegSource', () => {
   });
 
   it('a clip played once ends: the last frame is still handed out, then null', async () => {
-    const { source, procs, last, clock, frameBytes } = setup({ input: { kind: 'clip', path: '/v/a.mp4', loop: false } });
+    const { source, procs, last, clock, frameBytes } = setup({
+      input: { kind: 'clip', path: '/v/a.mp4', loop: false },
+    });
     await source.start();
     expect(last().args).toContain('/v/a.mp4');
     last().write(frameBytes(1));

@@ -4,7 +4,14 @@ import { LatestFrameSlot, RateMeter } from '../../src/camera/latest-frame.js';
 import type { Frame } from '../../src/camera/types.js';
 
 function frame(seq: number, clock: FakeClock): Frame {
-  return { width: 1, height: 1, data: Buffer.from([seq, 0, 0]), seq, capturedAt: clock.now(), monotonicAt: clock.monotonic() };
+  return {
+    width: 1,
+    height: 1,
+    data: Buffer.from([seq, 0, 0]),
+    seq,
+    capturedAt: clock.now(),
+    monotonicAt: clock.monotonic(),
+  };
 }
 
 describe('LatestFrameSlot', () => {

@@ -15,7 +15,13 @@ describe('barrier config', () => {
       mode: 'flash',
       inputs: { openLimit: 0, closedLimit: 1, loop: 2 },
     });
-    expect(parsed).toMatchObject({ driver: 'modbus', address: 3, coil: 1, mode: 'flash', inputs: { openLimit: 0, closedLimit: 1, loop: 2 } });
+    expect(parsed).toMatchObject({
+      driver: 'modbus',
+      address: 3,
+      coil: 1,
+      mode: 'flash',
+      inputs: { openLimit: 0, closedLimit: 1, loop: 2 },
+    });
   });
 
   it.each([
@@ -34,6 +40,8 @@ describe('barrier config', () => {
   it('needs a device only for the serial drivers', () => {
     expect(barrierDeviceMissing({ driver: 'none' })).toEqual([]);
     expect(barrierDeviceMissing({ driver: 'simulator' })).toEqual([]);
-    expect(barrierDeviceMissing({ driver: 'modbus' })).toEqual([{ path: ['device'], message: 'driver modbus needs a device (e.g. /dev/serial/by-id/usb-...)' }]);
+    expect(barrierDeviceMissing({ driver: 'modbus' })).toEqual([
+      { path: ['device'], message: 'driver modbus needs a device (e.g. /dev/serial/by-id/usb-...)' },
+    ]);
   });
 });

@@ -6,7 +6,10 @@ import { backoffInverted, duplicateLaneIds, reservedLaneId, roiOutsideFrame } fr
 describe('duplicateLaneIds', () => {
   it.each([
     { lanes: [{ id: 'a' }, { id: 'b' }], problems: [] },
-    { lanes: [{ id: 'a' }, { id: 'a' }], problems: [{ path: [1, 'id'], message: 'duplicate lane id "a" (also used by lanes[0])' }] },
+    {
+      lanes: [{ id: 'a' }, { id: 'a' }],
+      problems: [{ path: [1, 'id'], message: 'duplicate lane id "a" (also used by lanes[0])' }],
+    },
     {
       lanes: [{ id: 'a' }, { id: 'b' }, { id: 'a' }, { id: 'a' }],
       problems: [
@@ -23,9 +26,22 @@ describe('duplicateLaneIds', () => {
 
 describe('reservedLaneId', () => {
   it.each([
-    { id: 'gate', problems: [{ path: [], message: '"gate" is reserved for events about the whole gate; choose another lane id' }] },
-    { id: 'commands', problems: [{ path: [], message: '"commands" is reserved for central\'s messages to the gate; choose another lane id' }] },
-    { id: 'lists', problems: [{ path: [], message: '"lists" is reserved for central\'s messages to the gate; choose another lane id' }] },
+    {
+      id: 'gate',
+      problems: [{ path: [], message: '"gate" is reserved for events about the whole gate; choose another lane id' }],
+    },
+    {
+      id: 'commands',
+      problems: [
+        { path: [], message: '"commands" is reserved for central\'s messages to the gate; choose another lane id' },
+      ],
+    },
+    {
+      id: 'lists',
+      problems: [
+        { path: [], message: '"lists" is reserved for central\'s messages to the gate; choose another lane id' },
+      ],
+    },
     { id: 'gate-1', problems: [] },
     { id: 'entry-1', problems: [] },
   ])('$id', ({ id, problems }) => {
@@ -38,8 +54,14 @@ describe('roiOutsideFrame', () => {
   it.each([
     { roi: { x: 0, y: 0, w: 1280, h: 720 }, messages: [] },
     { roi: { x: 280, y: 20, w: 1000, h: 700 }, messages: [] },
-    { roi: { x: 281, y: 0, w: 1000, h: 10 }, messages: ['x + w = 1281 reaches past the right edge of the 1280x720 frame'] },
-    { roi: { x: 0, y: 700, w: 10, h: 21 }, messages: ['y + h = 721 reaches past the bottom edge of the 1280x720 frame'] },
+    {
+      roi: { x: 281, y: 0, w: 1000, h: 10 },
+      messages: ['x + w = 1281 reaches past the right edge of the 1280x720 frame'],
+    },
+    {
+      roi: { x: 0, y: 700, w: 10, h: 21 },
+      messages: ['y + h = 721 reaches past the bottom edge of the 1280x720 frame'],
+    },
     {
       roi: { x: 1280, y: 720, w: 1, h: 1 },
       messages: [
@@ -58,7 +80,10 @@ describe('backoffInverted', () => {
   it.each([
     { backoff: { initialMs: 1000, maxMs: 30_000 }, problems: [] },
     { backoff: { initialMs: 1000, maxMs: 1000 }, problems: [] },
-    { backoff: { initialMs: 1000, maxMs: 999 }, problems: [{ path: ['maxMs'], message: 'must be at least initialMs (1000)' }] },
+    {
+      backoff: { initialMs: 1000, maxMs: 999 },
+      problems: [{ path: ['maxMs'], message: 'must be at least initialMs (1000)' }],
+    },
   ])('$backoff', ({ backoff, problems }) => {
     expect(backoffInverted(backoff)).toEqual(problems);
   });
@@ -78,11 +103,19 @@ describe('formatConfigIssues', () => {
     const schema = z.strictObject({ a: z.string(), b: z.number().max(3), c: z.enum(['x', 'y']) });
     const result = schema.safeParse({ b: 5, c: 'z', d: 1 });
     expect(result.success).toBe(false);
-    expect(formatConfigIssues(result.error!)).toEqual(['a: required', 'b: must be at most 3', 'c: expected "x" or "y"', '(top level): unknown key "d"']);
+    expect(formatConfigIssues(result.error!)).toEqual([
+      'a: required',
+      'b: must be at most 3',
+      'c: expected "x" or "y"',
+      '(top level): unknown key "d"',
+    ]);
   });
 
   it('names each unknown key on its own line', () => {
     const result = z.strictObject({}).safeParse({ fsp: 1, urls: 2 });
-    expect(formatConfigIssues(result.error!)).toEqual(['(top level): unknown key "fsp"', '(top level): unknown key "urls"']);
+    expect(formatConfigIssues(result.error!)).toEqual([
+      '(top level): unknown key "fsp"',
+      '(top level): unknown key "urls"',
+    ]);
   });
 });

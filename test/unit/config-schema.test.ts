@@ -28,7 +28,11 @@ describe('config JSON Schema', () => {
   });
 
   it('is draft 7, closed to unknown keys and requires only what has no default', () => {
-    const schema = configJsonSchema() as unknown as { $schema: string; additionalProperties: boolean; required: string[] } & Node;
+    const schema = configJsonSchema() as unknown as {
+      $schema: string;
+      additionalProperties: boolean;
+      required: string[];
+    } & Node;
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['site', 'lanes']);

@@ -18,7 +18,12 @@ lanes:
 function aliasBomb(): string {
   const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
   const names = 'abcdefghi';
-  for (let i = 1; i < names.length; i++) lines.push(`${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -34,7 +39,9 @@ describe('secret config fields', () => {
   });
 
   it('still prints the value of a field that is not secret', () => {
-    expect(problemsOf(`${BASE}mqtt: { url: mqtt://127.0.0.1:1883, username: 12345678901 }\n`)).toEqual(['mqtt.username: expected a string, got 12345678901']);
+    expect(problemsOf(`${BASE}mqtt: { url: mqtt://127.0.0.1:1883, username: 12345678901 }\n`)).toEqual([
+      'mqtt.username: expected a string, got 12345678901',
+    ]);
   });
 
   it('finds the secret through optional wrappers, lists and unions, and nowhere else', () => {
@@ -56,7 +63,11 @@ describe('secret config fields', () => {
 
 describe('what the yaml library throws', () => {
   it('turns an alias bomb into one clear config problem', () => {
-    expect(problemsOf(`${BASE}${aliasBomb()}`)).toEqual([expect.stringMatching(/^gate\.yaml: YAML cannot be read: its aliases \(\*name\) expand to too much data .*alias bomb/)]);
+    expect(problemsOf(`${BASE}${aliasBomb()}`)).toEqual([
+      expect.stringMatching(
+        /^gate\.yaml: YAML cannot be read: its aliases \(\*name\) expand to too much data .*alias bomb/,
+      ),
+    ]);
   });
 
   it('turns input nested too deeply into a config problem', () => {

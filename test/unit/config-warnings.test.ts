@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { brokerNotVerified, configWarnings, isLoopbackHost, noCentralKey, pageWithoutTls, plainMqttBeyondLoopback } from '../../src/config/warnings.js';
+import {
+  brokerNotVerified,
+  configWarnings,
+  isLoopbackHost,
+  noCentralKey,
+  pageWithoutTls,
+  plainMqttBeyondLoopback,
+} from '../../src/config/warnings.js';
 import { parseConfig } from '../../src/config/load.js';
 
 describe('isLoopbackHost', () => {
@@ -34,7 +41,10 @@ describe('config warnings', () => {
   ])('page: %s → %d', (_, http, count) => {
     const warnings = pageWithoutTls(http);
     expect(warnings).toHaveLength(count);
-    for (const w of warnings) expect(w).toMatch(/^http\.host: ".*" serves the status page beyond this computer over plain HTTP.*set http\.tls\.cert and http\.tls\.key$/);
+    for (const w of warnings)
+      expect(w).toMatch(
+        /^http\.host: ".*" serves the status page beyond this computer over plain HTTP.*set http\.tls\.cert and http\.tls\.key$/,
+      );
   });
 
   it.each([
@@ -44,8 +54,16 @@ describe('config warnings', () => {
     ['wss:// to central', { url: 'wss://central.example.vn/mqtt' }, null],
     ['mqtt:// to loopback', { url: 'mqtt://127.0.0.1:1883' }, null],
     ['ws:// to localhost', { url: 'ws://localhost:9001' }, null],
-    ['mqtt:// to central', { url: 'mqtt://central.example.vn:1883' }, 'mqtt.url: mqtt:// to central.example.vn is not encrypted, so events, commands and the broker password cross the network readable; use mqtts://'],
-    ['ws:// to the LAN', { url: 'ws://10.1.2.3:9001/mqtt' }, 'mqtt.url: ws:// to 10.1.2.3 is not encrypted, so events, commands and the broker password cross the network readable; use wss://'],
+    [
+      'mqtt:// to central',
+      { url: 'mqtt://central.example.vn:1883' },
+      'mqtt.url: mqtt:// to central.example.vn is not encrypted, so events, commands and the broker password cross the network readable; use mqtts://',
+    ],
+    [
+      'ws:// to the LAN',
+      { url: 'ws://10.1.2.3:9001/mqtt' },
+      'mqtt.url: ws:// to 10.1.2.3 is not encrypted, so events, commands and the broker password cross the network readable; use wss://',
+    ],
   ])('broker: %s', (_, mqtt, expected) => {
     expect(plainMqttBeyondLoopback(mqtt)).toEqual(expected === null ? [] : [expected]);
   });
@@ -67,15 +85,28 @@ lanes: [{ id: a, direction: entry, camera: { url: "rtsp://10.0.0.1/1" } }]
 `,
       'gate.yaml',
     );
-    expect(configWarnings(config).map((w) => w.split(':')[0])).toEqual(['http.host', 'mqtt.url', 'mqtt.tls.rejectUnauthorized', 'mqtt.central.keys']);
+    expect(configWarnings(config).map((w) => w.split(':')[0])).toEqual([
+      'http.host',
+      'mqtt.url',
+      'mqtt.tls.rejectUnauthorized',
+      'mqtt.central.keys',
+    ]);
   });
 
   const KEY = { id: 'central-1', publicKey: 'MCowBQYDK2VwAyEA' };
   it.each([
     ['no uplink', undefined, 0],
     ['an uplink without url', { central: { keys: [] }, commands: { acceptUnsignedReadOnly: false } }, 0],
-    ['an uplink with a key of central', { url: 'mqtt://127.0.0.1', central: { keys: [KEY] }, commands: { acceptUnsignedReadOnly: false } }, 0],
-    ['an uplink without a key of central', { url: 'mqtt://127.0.0.1', central: { keys: [] }, commands: { acceptUnsignedReadOnly: false } }, 1],
+    [
+      'an uplink with a key of central',
+      { url: 'mqtt://127.0.0.1', central: { keys: [KEY] }, commands: { acceptUnsignedReadOnly: false } },
+      0,
+    ],
+    [
+      'an uplink without a key of central',
+      { url: 'mqtt://127.0.0.1', central: { keys: [] }, commands: { acceptUnsignedReadOnly: false } },
+      1,
+    ],
   ])('central key: %s → %d', (_, mqtt, count) => {
     expect(noCentralKey(mqtt)).toHaveLength(count);
   });

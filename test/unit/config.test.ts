@@ -57,9 +57,22 @@ lanes:
     const expected: Config = {
       site: { id: 'mlt-kth', name: 'Gate' },
       dataDir: './data',
-      store: { synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000, lists: { maxEntries: 200_000 } },
+      store: {
+        synchronous: 'FULL',
+        retentionDays: 90,
+        quotaMb: 10240,
+        retentionIntervalMs: 3_600_000,
+        lists: { maxEntries: 200_000 },
+      },
       log: { level: 'info' },
-      http: { port: 8080, host: '127.0.0.1', maxConnections: 256, maxConnectionsPerAddress: 32, requestTimeoutMs: 15_000, maxConcurrentLogins: 2 },
+      http: {
+        port: 8080,
+        host: '127.0.0.1',
+        maxConnections: 256,
+        maxConnectionsPerAddress: 32,
+        requestTimeoutMs: 15_000,
+        maxConcurrentLogins: 2,
+      },
       lanes: [
         {
           id: 'entry-1',
@@ -114,17 +127,35 @@ lanes:
 
   it('fills nested defaults next to given values', () => {
     const config = parseConfig(
-      edit(BASE, '    roi: { x: 100, y: 100, w: 800, h: 400 }', '    voting: { minVotes: 5 }\n    recognition: { motion: { enabled: false } }'),
+      edit(
+        BASE,
+        '    roi: { x: 100, y: 100, w: 800, h: 400 }',
+        '    voting: { minVotes: 5 }\n    recognition: { motion: { enabled: false } }',
+      ),
       'gate.yaml',
     );
-    expect(config.lanes[0]!.voting).toEqual({ minVotes: 5, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000, companionFrames: 2 });
-    expect(config.lanes[0]!.recognition.motion).toEqual({ enabled: false, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 });
+    expect(config.lanes[0]!.voting).toEqual({
+      minVotes: 5,
+      similarity: 0.75,
+      vehicleGapMs: 3000,
+      repeatWindowMs: 60_000,
+      companionFrames: 2,
+    });
+    expect(config.lanes[0]!.recognition.motion).toEqual({
+      enabled: false,
+      threshold: 4,
+      minChangedFraction: 0.002,
+      holdMs: 2000,
+    });
   });
 
   it.each(['file:///srv/clips/lane1.mp4', 'file:/srv/frames', 'file://localhost/srv/a.mp4', 'rtsps://cam.local/live'])(
     'accepts the camera URL %s',
     (url) => {
-      const config = parseConfig(edit(BASE, 'url: rtsp://192.168.10.22:554/Streaming/Channels/101', `url: "${url}"`), 'gate.yaml');
+      const config = parseConfig(
+        edit(BASE, 'url: rtsp://192.168.10.22:554/Streaming/Channels/101', `url: "${url}"`),
+        'gate.yaml',
+      );
       expect(config.lanes[1]!.camera.url).toBe(url);
     },
   );
@@ -191,7 +222,11 @@ lanes:
     },
     {
       name: 'a ROI past the bottom of a smaller frame',
-      text: edit(BASE, '      url: rtsp://192.168.10.21:554/Streaming/Channels/101', '      url: rtsp://192.168.10.21/1\n      width: 960\n      height: 480'),
+      text: edit(
+        BASE,
+        '      url: rtsp://192.168.10.21:554/Streaming/Channels/101',
+        '      url: rtsp://192.168.10.21/1\n      width: 960\n      height: 480',
+      ),
       problems: ['lanes[0].roi: y + h = 500 reaches past the bottom edge of the 960x480 frame'],
     },
     {
@@ -246,7 +281,11 @@ lanes:
     },
     {
       name: 'a backoff that shrinks',
-      text: edit(BASE, '    direction: exit\n    camera:\n', '    direction: exit\n    camera:\n      backoff: { initialMs: 5000, maxMs: 2000 }\n'),
+      text: edit(
+        BASE,
+        '    direction: exit\n    camera:\n',
+        '    direction: exit\n    camera:\n      backoff: { initialMs: 5000, maxMs: 2000 }\n',
+      ),
       problems: ['lanes[1].camera.backoff.maxMs: must be at least initialMs (5000)'],
     },
     {
@@ -257,7 +296,9 @@ lanes:
     {
       name: 'a YAML syntax error',
       text: edit(BASE, 'name: Ma Lù Thàng', 'name: [Ma Lù Thàng'),
-      problems: ['gate.yaml:4:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+      problems: [
+        'gate.yaml:4:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      ],
     },
     {
       name: 'a duplicate YAML key',
@@ -291,7 +332,9 @@ lanes:
   });
 
   it('names the source in the error message', () => {
-    expect(() => parseConfig('lanes: []\n', 'site-a.yaml')).toThrow(/^invalid configuration in site-a\.yaml:\n {2}site: required\n/);
+    expect(() => parseConfig('lanes: []\n', 'site-a.yaml')).toThrow(
+      /^invalid configuration in site-a\.yaml:\n {2}site: required\n/,
+    );
   });
 });
 
@@ -314,7 +357,9 @@ describe('loadConfig', () => {
   it('reports problems with the file name in YAML errors', async () => {
     const path = join(dir, 'broken.yaml');
     await writeFile(path, 'site: [\n');
-    await expect(loadConfig(path)).rejects.toMatchObject({ problems: [expect.stringMatching(new RegExp(`^${path}:2:1: YAML syntax error: `))] });
+    await expect(loadConfig(path)).rejects.toMatchObject({
+      problems: [expect.stringMatching(new RegExp(`^${path}:2:1: YAML syntax error: `))],
+    });
   });
 
   it('says clearly when the file is missing', async () => {

@@ -23,7 +23,9 @@ describe('lane decisions config', () => {
   });
 
   it('allows every kind of both countries by default', () => {
-    expect(laneDecisionsSchema.parse({}).kindsAllowed).toEqual(expect.arrayContaining(['car', 'motorbike', 'temporary', 'ordinary', 'new-energy', 'trailer']));
+    expect(laneDecisionsSchema.parse({}).kindsAllowed).toEqual(
+      expect.arrayContaining(['car', 'motorbike', 'temporary', 'ordinary', 'new-energy', 'trailer']),
+    );
     expect(PLATE_KINDS).toHaveLength(16);
   });
 
@@ -52,7 +54,15 @@ describe('lane decisions config', () => {
     [{ hours: [{ from: '6:00', to: '22:00' }] }, 'hours[0].from: expected a time of day HH:MM, 00:00 to 23:59'],
     [{ hours: [{ from: '24:00', to: '06:00' }] }, 'hours[0].from: expected a time of day HH:MM, 00:00 to 23:59'],
     [{ hours: [{ from: '06:00', to: '22:60' }] }, 'hours[0].to: expected a time of day HH:MM, 00:00 to 24:00'],
-    [{ hours: [{ from: '06:00', to: '22:00' }, { from: '08:00', to: '08:00' }] }, 'hours[1].to: from and to are the same time; write 00:00 to 24:00 for the whole day'],
+    [
+      {
+        hours: [
+          { from: '06:00', to: '22:00' },
+          { from: '08:00', to: '08:00' },
+        ],
+      },
+      'hours[1].to: from and to are the same time; write 00:00 to 24:00 for the whole day',
+    ],
     [{ hours: [{ from: '06:00' }] }, 'hours[0].to: required'],
     [{ hours: [{ from: '06:00', to: '22:00', days: 'mon' }] }, 'hours[0]: unknown key "days"'],
     [{ timeZone: 'Asia/Hanoi' }, 'timeZone: expected an IANA time zone, e.g. Asia/Ho_Chi_Minh'],
@@ -71,17 +81,25 @@ describe('lane decisions config', () => {
   });
 
   it('accepts the whole day, a window up to midnight and one across it', () => {
-    for (const hours of [[{ from: '00:00', to: '24:00' }], [{ from: '18:00', to: '24:00' }], [{ from: '22:00', to: '06:00' }]]) {
+    for (const hours of [
+      [{ from: '00:00', to: '24:00' }],
+      [{ from: '18:00', to: '24:00' }],
+      [{ from: '22:00', to: '06:00' }],
+    ]) {
       expect(problems({ hours })).toEqual([]);
     }
   });
 
   it('reads HH:MM as minutes of the day', () => {
-    expect([minutesOfDay('00:00'), minutesOfDay('06:30'), minutesOfDay('23:59'), minutesOfDay('24:00')]).toEqual([0, 390, 1439, 1440]);
+    expect([minutesOfDay('00:00'), minutesOfDay('06:30'), minutesOfDay('23:59'), minutesOfDay('24:00')]).toEqual([
+      0, 390, 1439, 1440,
+    ]);
   });
 
   it('writes a JSON schema (the config document is generated from it)', () => {
-    const schema = z.toJSONSchema(laneDecisionsSchema, { io: 'input', target: 'draft-7' }) as { properties: Record<string, { description?: string }> };
+    const schema = z.toJSONSchema(laneDecisionsSchema, { io: 'input', target: 'draft-7' }) as {
+      properties: Record<string, { description?: string }>;
+    };
     for (const [field, property] of Object.entries(schema.properties)) expect(property.description, field).toBeTruthy();
   });
 });

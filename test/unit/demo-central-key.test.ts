@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrivateKey, parsePublicKey, publicKeyText } from '../../src/core/signing-key.js';
 import { demoCentralKey } from '../../src/demo/central-key.js';
 
-describe('the demo\'s central key', () => {
+describe("the demo's central key", () => {
   let dir: string | undefined;
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

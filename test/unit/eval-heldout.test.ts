@@ -32,7 +32,8 @@ const PYTHON: [string, string, number][] = [
 describe('held-out split', () => {
   it('puts each image in the bucket Python computes', async () => {
     const { heldOutBucket } = await load();
-    for (const [folder, image, sha1Head] of PYTHON) expect(heldOutBucket(folder, image), `${folder}/${image}`).toBe(sha1Head % 100);
+    for (const [folder, image, sha1Head] of PYTHON)
+      expect(heldOutBucket(folder, image), `${folder}/${image}`).toBe(sha1Head % 100);
   });
 
   it('holds out buckets 0..19 and trains on 20..99', async () => {
@@ -53,8 +54,12 @@ describe('held-out split', () => {
 
   it('reads the percentage a model manifest was trained with', async () => {
     const { manifestHeldOutPercent } = await load();
-    expect(manifestHeldOutPercent({ validation_split: 'sha1("<folder name>/<image path>") % 100 < 20, per folder' })).toBe(20);
-    expect(manifestHeldOutPercent({ validation_split: 'sha1("<folder name>/<image path>") % 100 < 10, per folder' })).toBe(10);
+    expect(
+      manifestHeldOutPercent({ validation_split: 'sha1("<folder name>/<image path>") % 100 < 20, per folder' }),
+    ).toBe(20);
+    expect(
+      manifestHeldOutPercent({ validation_split: 'sha1("<folder name>/<image path>") % 100 < 10, per folder' }),
+    ).toBe(10);
     expect(manifestHeldOutPercent({ metrics: {} })).toBeNull();
     expect(manifestHeldOutPercent(undefined)).toBeNull();
   });

@@ -40,13 +40,15 @@ describe('eval misses: missedReads', () => {
     const { missedReads } = await load();
     const rows = missedReads(
       [label('images/b.jpg', '51H23397')],
-      [{
-        image: 'images/b.jpg',
-        plates: [
-          { text: '51H23397', confidence: 0.7, weakest_char: 0.6 },
-          { text: '51H23391', confidence: 0.95, weakest_char: 0.41 },
-        ],
-      }],
+      [
+        {
+          image: 'images/b.jpg',
+          plates: [
+            { text: '51H23397', confidence: 0.7, weakest_char: 0.6 },
+            { text: '51H23391', confidence: 0.95, weakest_char: 0.41 },
+          ],
+        },
+      ],
     );
     expect(rows).toEqual([['images/b.jpg', '51H23397', '51H23391', '0.41', '']]);
   });
@@ -55,17 +57,25 @@ describe('eval misses: missedReads', () => {
     const { missedReads } = await load();
     const rows = missedReads(
       [label('images/c.jpg', '苏A53D97'), label('images/d.jpg', '豫BLU198')],
-      [{
-        image: 'images/c.jpg',
-        plates: [],
-        rejected: [
-          { raw: '皖A53D97', reason: 'low character confidence' },
-          { text: 'RC58', reason: 'no CN plate format\thas 4 characters' },
-        ],
-      }],
+      [
+        {
+          image: 'images/c.jpg',
+          plates: [],
+          rejected: [
+            { raw: '皖A53D97', reason: 'low character confidence' },
+            { text: 'RC58', reason: 'no CN plate format\thas 4 characters' },
+          ],
+        },
+      ],
     );
     expect(rows).toEqual([
-      ['images/c.jpg', '苏A53D97', '', '', '皖A53D97 (low character confidence); RC58 (no CN plate format has 4 characters)'],
+      [
+        'images/c.jpg',
+        '苏A53D97',
+        '',
+        '',
+        '皖A53D97 (low character confidence); RC58 (no CN plate format has 4 characters)',
+      ],
       ['images/d.jpg', '豫BLU198', '', '', 'no prediction for this image'],
     ]);
   });

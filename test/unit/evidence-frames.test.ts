@@ -22,16 +22,35 @@ type LogLine = { level: string; obj: unknown; msg?: string };
 
 function recordingLogger(lines: LogLine[]): Logger {
   const log = (level: string) => (obj: object | string, msg?: string) => lines.push({ level, obj, msg });
-  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => logger };
+  const logger: Logger = {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    child: () => logger,
+  };
   return logger;
 }
 
 function voted(text: string, clock: FakeClock): VotedPlateRead {
   const at = clock.now();
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 4, y: 4, w: 8, h: 4 }, frameAt: at, firstSeenAt: at, lastSeenAt: at, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 4, y: 4, w: 8, h: 4 },
+    frameAt: at,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    trigger: 'agreed',
+  };
 }
 
-const smallJpeg = () => sharp({ create: { width: 16, height: 16, channels: 3, background: '#204060' } }).jpeg().toBuffer();
+const smallJpeg = () =>
+  sharp({ create: { width: 16, height: 16, channels: 3, background: '#204060' } })
+    .jpeg()
+    .toBuffer();
 
 /** A renderer whose pictures arrive when the test says so. */
 class HeldRenderer implements EvidenceRenderer {
@@ -64,7 +83,9 @@ describe('EvidenceFrames', () => {
     const read = voted('29C12345', clock);
     const { event } = decider.decide(LANE, read);
     // Rendering started within the emit: the frame is the one of the decision's moment.
-    expect(seen).toEqual([{ laneId: 'entry-1', plate: { box: read.box, display: read.plate.display, at: read.frameAt } }]);
+    expect(seen).toEqual([
+      { laneId: 'entry-1', plate: { box: read.box, display: read.plate.display, at: read.frameAt } },
+    ]);
     await evidence.stop(); // waits for the write under way
 
     const record = store.frames.get(event.eventId);
@@ -100,7 +121,7 @@ describe('EvidenceFrames', () => {
     expect(evidence.stats()).toMatchObject({ written: 0, failed: 2 });
     const warnings = lines.filter((l) => l.level === 'warn');
     expect(warnings.map((l) => l.msg)).toEqual(['evidence frame not kept', 'evidence frame not kept']);
-    expect(warnings.map((l) => ((l.obj as { err: Error }).err.message))).toEqual(['sharp exploded', 'corrupt frame']);
+    expect(warnings.map((l) => (l.obj as { err: Error }).err.message)).toEqual(['sharp exploded', 'corrupt frame']);
     // Nothing reached the bus's own error handler: the emitter never saw a throw.
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
@@ -110,7 +131,12 @@ describe('EvidenceFrames', () => {
     const { bus, evidence, lines } = await setUp({ renderLatest: async () => jpeg });
     const read = voted('29C12345', new FakeClock());
     // An event id the store never recorded: FrameFiles refuses it.
-    bus.emit('lane.decision', { laneId: 'entry-1', eventId: '01JUNKNOWNEVENT000000000000', read, decision: { action: 'open' } as never });
+    bus.emit('lane.decision', {
+      laneId: 'entry-1',
+      eventId: '01JUNKNOWNEVENT000000000000',
+      read,
+      decision: { action: 'open' } as never,
+    });
     await evidence.stop();
     expect(evidence.stats()).toMatchObject({ written: 0, failed: 1 });
     expect(lines.find((l) => l.level === 'warn')?.msg).toBe('evidence frame not kept');
@@ -119,7 +145,9 @@ describe('EvidenceFrames', () => {
   it('skips and counts decisions beyond the frames in flight, and keeps the others', async () => {
     const renderer = new HeldRenderer();
     const { clock, store, decider, evidence, lines } = await setUp(renderer, 2);
-    const decided = ['29C12345', '30A11111', '51F22222', '29C33333'].map((text) => decider.decide(LANE, voted(text, clock)).event);
+    const decided = ['29C12345', '30A11111', '51F22222', '29C33333'].map(
+      (text) => decider.decide(LANE, voted(text, clock)).event,
+    );
 
     expect(renderer.calls).toHaveLength(2);
     expect(evidence.stats()).toMatchObject({ skippedBusy: 2, inFlight: 2 });
@@ -156,10 +184,16 @@ describe('AnnotatedFrameRenderer.renderLatest', () => {
     const renderer = new AnnotatedFrameRenderer((id) => (id === 'entry-1' ? lane : undefined), clock);
 
     const cached = await renderer.latestJpeg('entry-1'); // no plate: a plain frame, cached
-    const evidence = await renderer.renderLatest('entry-1', { box: { x: 8, y: 8, w: 30, h: 12 }, display: '29C-123.45', at: frame.capturedAt });
+    const evidence = await renderer.renderLatest('entry-1', {
+      box: { x: 8, y: 8, w: 30, h: 12 },
+      display: '29C-123.45',
+      at: frame.capturedAt,
+    });
     expect(evidence).not.toBeNull();
     expect(evidence!.equals(cached!)).toBe(false);
     expect((await sharp(evidence!).metadata()).format).toBe('jpeg');
-    await expect(renderer.renderLatest('exit-1', { box: { x: 0, y: 0, w: 1, h: 1 }, display: 'X', at: 0 })).resolves.toBeNull();
+    await expect(
+      renderer.renderLatest('exit-1', { box: { x: 0, y: 0, w: 1, h: 1 }, display: 'X', at: 0 }),
+    ).resolves.toBeNull();
   });
 });

@@ -176,7 +176,15 @@ describe('LaneReader as the renderer sees it', () => {
     const clock = new FakeClock();
     const reader = new LaneReader(
       { clock, log: silentLogger, bus: new EventBus<LaneEvents>(silentLogger) },
-      { laneId: 'lane-1', roi: { x: 0, y: 0, w: W, h: H }, countries: ['VN'], minConfidence: 0.6, minCharConfidence: 0, motion: null, voting: { minVotes: 3, vehicleGapMs: 1000 } },
+      {
+        laneId: 'lane-1',
+        roi: { x: 0, y: 0, w: W, h: H },
+        countries: ['VN'],
+        minConfidence: 0.6,
+        minCharConfidence: 0,
+        motion: null,
+        voting: { minVotes: 3, vehicleGapMs: 1000 },
+      },
       noCamera,
       new OnePlateEngine(),
     );

@@ -30,7 +30,17 @@ class Lists implements ListSource {
 }
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  };
 }
 
 const operator = { operator: 'nguyen.van.a', reason: 'documents checked at the window', source: 'page' as const };
@@ -42,7 +52,10 @@ afterEach(async () => {
 });
 
 /** `restart`: the holds a previous run left pending, and whether a vehicle is on the loop as the lane starts. */
-async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 }, restart?: { holds: Hold[]; loop: boolean }) {
+async function setUp(
+  barrier: Record<string, unknown> = { driver: 'simulator', pulseMs: 100, pollMs: 20, openTimeoutMs: 3000 },
+  restart?: { holds: Hold[]; loop: boolean },
+) {
   const clock = new FakeClock(Date.UTC(2026, 10, 25, 3, 0, 0));
   const bus = new EventBus<LaneEvents>(silentLogger);
   const outbox = new MemoryOutbox(clock, 'mlt-kth');
@@ -63,14 +76,19 @@ async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', p
     onStatus: (s) => controller?.onBarrierStatus(s),
     simulatorTimings: { openMs: 300, holdOpenMs: 500, closeMs: 300 },
   });
-  controller = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: outbox, barrier: built?.driver ?? null }, {
-    lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-    flow: flowSchema.parse({ waitAlarmMs: 5000, passTimeoutMs: 4000, cooldownMs: 1000 }),
-    barrierDriver: config.driver,
-    loopWired: config.driver === 'simulator',
-    commandDeadlineMs: config.commandDeadlineMs,
-    openingTimeoutMs: openingTimeoutMs(config),
-  }, restart?.holds);
+  controller = new LaneController(
+    { bus, log: silentLogger, clock },
+    { decider, sink: outbox, barrier: built?.driver ?? null },
+    {
+      lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      flow: flowSchema.parse({ waitAlarmMs: 5000, passTimeoutMs: 4000, cooldownMs: 1000 }),
+      barrierDriver: config.driver,
+      loopWired: config.driver === 'simulator',
+      commandDeadlineMs: config.commandDeadlineMs,
+      openingTimeoutMs: openingTimeoutMs(config),
+    },
+    restart?.holds,
+  );
   built?.simulator?.setLoop(restart?.loop ?? false);
   await controller.start();
   const lane = controller;
@@ -85,7 +103,14 @@ async function setUp(barrier: Record<string, unknown> = { driver: 'simulator', p
     }
   };
   const events = () => outbox.pending(1000).map((e) => e.event);
-  const types = () => events().map((e) => (e.type === 'alarm' ? `alarm:${e.payload.alarm as string}` : e.type === 'barrier.actuation' ? `actuation:${e.payload.phase as string}` : e.type));
+  const types = () =>
+    events().map((e) =>
+      e.type === 'alarm'
+        ? `alarm:${e.payload.alarm as string}`
+        : e.type === 'barrier.actuation'
+          ? `actuation:${e.payload.phase as string}`
+          : e.type,
+    );
   await tick(60);
   return { clock, bus, controller: lane, sim: built?.simulator ?? null, tick, events, types };
 }
@@ -101,7 +126,12 @@ describe('LaneController', () => {
     sim!.setLoop(false);
     await tick(1500);
     expect(types()).toEqual(['decision', 'actuation:requested', 'actuation:result', 'vehicle']);
-    expect(events()[2]!.payload).toMatchObject({ ok: true, outcome: 'opened', confirmed: true, sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'] });
+    expect(events()[2]!.payload).toMatchObject({
+      ok: true,
+      outcome: 'opened',
+      confirmed: true,
+      sent: ['01 05 00 00 FF 00 8C 3A', '01 05 00 00 00 00 CD CA'],
+    });
     expect(events()[3]!.payload).toMatchObject({ outcome: 'passed', plate: '29C12345' });
     expect(controller.snapshot()).toMatchObject({ phase: 'idle', barrier: { driver: 'simulator', state: 'closed' } });
   });
@@ -138,7 +168,13 @@ describe('LaneController', () => {
     expect(result.ok).toBe(true);
     await tick(600);
     expect(types()).toEqual(['decision', 'operator.action', 'actuation:requested', 'actuation:result']);
-    expect(events()[1]!.payload).toMatchObject({ action: 'confirm', holdId: hold!.holdId, plate: '29C99999', holdReason: 'unknown-plate', ...operator });
+    expect(events()[1]!.payload).toMatchObject({
+      action: 'confirm',
+      holdId: hold!.holdId,
+      plate: '29C99999',
+      holdReason: 'unknown-plate',
+      ...operator,
+    });
     expect(events()[2]!.payload).toMatchObject({ cause: 'confirm', holdId: hold!.holdId });
     expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
     // The same hold again: already resolved.
@@ -172,7 +208,11 @@ describe('LaneController', () => {
     expect(types()).toContain('alarm:lane.tailgating');
     expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
     expect(controller.snapshot().holds).toHaveLength(1);
-    expect(events().filter((e) => e.type === 'decision').map((e) => e.payload.action)).toEqual(['open', 'hold']);
+    expect(
+      events()
+        .filter((e) => e.type === 'decision')
+        .map((e) => e.payload.action),
+    ).toEqual(['open', 'hold']);
   });
 
   it('no barrier driver: the open is recorded as no-barrier and the vehicle passes unconfirmed', async () => {
@@ -218,11 +258,25 @@ describe('LaneController', () => {
     expect(replayed()).toEqual([]);
   });
 
-  const restored = (holdId: string, plate: string): Hold => ({ holdId, plate, display: plate, reason: 'unknown-plate', detail: `${plate} is on no list`, createdAt: 0 });
+  const restored = (holdId: string, plate: string): Hold => ({
+    holdId,
+    plate,
+    display: plate,
+    reason: 'unknown-plate',
+    detail: `${plate} is on no list`,
+    createdAt: 0,
+  });
 
   it('restarted with pending holds: the oldest is held at the barrier again and the operator can let it through', async () => {
-    const { controller, sim, tick, events, types } = await setUp(undefined, { holds: [restored('H1', '29C99999'), restored('H2', '51F12345')], loop: true });
-    expect(controller.snapshot()).toMatchObject({ phase: 'held', vehicle: { plate: '29C99999' }, holds: [{ holdId: 'H1' }, { holdId: 'H2' }] });
+    const { controller, sim, tick, events, types } = await setUp(undefined, {
+      holds: [restored('H1', '29C99999'), restored('H2', '51F12345')],
+      loop: true,
+    });
+    expect(controller.snapshot()).toMatchObject({
+      phase: 'held',
+      vehicle: { plate: '29C99999' },
+      holds: [{ holdId: 'H1' }, { holdId: 'H2' }],
+    });
     expect(controller.confirm('H2', operator)).toMatchObject({ ok: false, refusal: { code: 'not-at-barrier' } });
     expect(controller.confirm('H1', operator).ok).toBe(true);
     await tick(600);
@@ -233,14 +287,20 @@ describe('LaneController', () => {
   });
 
   it('restarted with a held vehicle that drove off while the daemon was down: the empty loop ends its visit as left', async () => {
-    const { controller, events } = await setUp(undefined, { holds: [restored('H1', '29C99999'), restored('H2', '51F12345')], loop: false });
+    const { controller, events } = await setUp(undefined, {
+      holds: [restored('H1', '29C99999'), restored('H2', '51F12345')],
+      loop: false,
+    });
     expect(events().map((e) => [e.type, e.payload.outcome, e.payload.holdId])).toEqual([['vehicle', 'left', 'H1']]);
     // The one waiting behind comes to the barrier, as after any visit.
     expect(controller.snapshot()).toMatchObject({ phase: 'held', holds: [{ holdId: 'H2' }] });
   });
 
   it('restarted with a pending hold and nothing to see the vehicle: held until the operator acts, alarmed as waiting', async () => {
-    const { controller, tick, types } = await setUp({ driver: 'none' }, { holds: [restored('H1', '29C99999')], loop: false });
+    const { controller, tick, types } = await setUp(
+      { driver: 'none' },
+      { holds: [restored('H1', '29C99999')], loop: false },
+    );
     expect(controller.snapshot()).toMatchObject({ phase: 'held', loop: null, holds: [{ holdId: 'H1' }] });
     await tick(6000);
     expect(types()).toEqual(['alarm:lane.vehicle-waiting']);

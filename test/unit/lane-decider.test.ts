@@ -90,7 +90,11 @@ describe('LaneDecider', () => {
     expect(busy.decision).toMatchObject({ action: 'hold', reason: 'lane-busy', alarm: false });
     expect(busy.decision.detail).toContain('29C-123.45');
     expect(busy.event.payload).toMatchObject({ action: 'hold', reason: 'lane-busy' });
-    expect(decider.decide(lane, voted('云A54321'), true).decision).toMatchObject({ action: 'deny', reason: 'watch-list', alarm: true });
+    expect(decider.decide(lane, voted('云A54321'), true).decision).toMatchObject({
+      action: 'deny',
+      reason: 'watch-list',
+      alarm: true,
+    });
     expect(decider.decide(lane, voted('29C12346'), true).decision.reason).toBe('unknown-plate');
   });
 

@@ -32,7 +32,10 @@ describe('formatPlateRead', () => {
     expect(formatPlateRead('lane-1', voted(['T29-12345'], { otherPlates }))).toBe(
       '04:05:06 lane-1  T29-123.45     VN temporary  with 云A·12345  confidence 0.97  votes 3/4  agreed',
     );
-    expect(plateReadJson('lane-1', voted(['T29-12345'], { otherPlates }))).toMatchObject({ text: 'T2912345', otherPlates: ['云A12345'] });
+    expect(plateReadJson('lane-1', voted(['T29-12345'], { otherPlates }))).toMatchObject({
+      text: 'T2912345',
+      otherPlates: ['云A12345'],
+    });
   });
 
   it('shows a rejected read with its raw text and the reason', () => {
@@ -63,25 +66,49 @@ describe('plateReadJson', () => {
   });
 
   it('keeps the raw text and reason of a rejected read', () => {
-    expect(plateReadJson('lane-1', voted(['12345']))).toMatchObject({ valid: false, raw: '12345', reason: expect.stringMatching(/5 characters/) });
+    expect(plateReadJson('lane-1', voted(['12345']))).toMatchObject({
+      valid: false,
+      raw: '12345',
+      reason: expect.stringMatching(/5 characters/),
+    });
   });
 });
 
 describe('formatDecision', () => {
   const base = { listVersions: { allow: 1, deny: 1, watch: 1 }, staleLists: [] };
   it('prints the action, the reason and its detail', () => {
-    expect(formatDecision({ ...base, action: 'open', reason: 'allowed', alarm: false, detail: '29C12345 is allowed (permit)', hints: {} })).toBe(
-      '→ OPEN allowed: 29C12345 is allowed (permit)',
-    );
+    expect(
+      formatDecision({
+        ...base,
+        action: 'open',
+        reason: 'allowed',
+        alarm: false,
+        detail: '29C12345 is allowed (permit)',
+        hints: {},
+      }),
+    ).toBe('→ OPEN allowed: 29C12345 is allowed (permit)');
   });
 
   it('adds near-miss hints and the alarm', () => {
-    const hold = { ...base, action: 'hold' as const, reason: 'unknown-plate' as const, alarm: false, detail: '29C12346 is not on the allow list' };
+    const hold = {
+      ...base,
+      action: 'hold' as const,
+      reason: 'unknown-plate' as const,
+      alarm: false,
+      detail: '29C12346 is not on the allow list',
+    };
     expect(formatDecision({ ...hold, hints: { nearMiss: [{ plate: '29C12345', distance: 1, list: 'allow' }] } })).toBe(
       '→ HOLD unknown-plate: 29C12346 is not on the allow list  (near 29C12345)',
     );
-    expect(formatDecision({ ...base, action: 'deny', reason: 'watch-list', alarm: true, detail: 'on the watch list', hints: {} })).toBe(
-      '→ DENY watch-list: on the watch list  ALARM',
-    );
+    expect(
+      formatDecision({
+        ...base,
+        action: 'deny',
+        reason: 'watch-list',
+        alarm: true,
+        detail: 'on the watch list',
+        hints: {},
+      }),
+    ).toBe('→ DENY watch-list: on the watch list  ALARM');
   });
 });

@@ -14,10 +14,20 @@ import { useTempDirs } from '../helpers/store-fixtures.js';
 // never reads the stored lists nor builds the index again, and still sees every change at once.
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN', 'CN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  };
 }
 
-describe('the lane\'s list index', () => {
+describe("the lane's list index", () => {
   const temp = useTempDirs();
 
   function setUp() {
@@ -35,7 +45,10 @@ describe('the lane\'s list index', () => {
     };
     const warnings: unknown[] = [];
     const log: Logger = { debug() {}, info() {}, error() {}, warn: (obj) => warnings.push(obj), child: () => log };
-    const decider = new LaneDecider({ bus: new EventBus<LaneEvents>(log), log, clock }, { sink: store.events, lists: feed });
+    const decider = new LaneDecider(
+      { bus: new EventBus<LaneEvents>(log), log, clock },
+      { sink: store.events, lists: feed },
+    );
     const lane = { id: 'entry-1', direction: 'entry' as const, rules: laneDecisionsSchema.parse({}) };
     const decide = (text: string) => decider.decide(lane, voted(text)).decision;
     return { store, clock, decide, reads: () => reads, warnings };

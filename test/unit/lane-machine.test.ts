@@ -11,9 +11,20 @@ import {
   type LaneMachineState,
 } from '../../src/lane/flow/lane-machine.js';
 
-const SETTINGS: LaneFlowSettings = { waitAlarmMs: 60_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000, openingTimeoutMs: 30_000 };
+const SETTINGS: LaneFlowSettings = {
+  waitAlarmMs: 60_000,
+  passTimeoutMs: 20_000,
+  cooldownMs: 10_000,
+  boomCloseMs: 5000,
+  openingTimeoutMs: 30_000,
+};
 
-const decided = (plate: string, action: 'open' | 'hold' | 'deny', id = `d-${plate}`, reason = action === 'open' ? 'allowed' : action === 'hold' ? 'unknown-plate' : 'watch-list'): LaneInput => ({
+const decided = (
+  plate: string,
+  action: 'open' | 'hold' | 'deny',
+  id = `d-${plate}`,
+  reason = action === 'open' ? 'allowed' : action === 'hold' ? 'unknown-plate' : 'watch-list',
+): LaneInput => ({
   type: 'decided',
   decisionId: id,
   action,
@@ -40,13 +51,28 @@ function run(start: LaneMachineState, steps: [number, LaneInput][]) {
 }
 
 const kinds = (effects: LaneEffect[]) =>
-  effects.map((e) => (e.kind === 'actuate' ? `actuate:${e.cause}` : e.kind === 'alarm' ? `alarm:${e.alarm}` : e.kind === 'vehicle' ? `vehicle:${e.outcome}` : e.kind));
+  effects.map((e) =>
+    e.kind === 'actuate'
+      ? `actuate:${e.cause}`
+      : e.kind === 'alarm'
+        ? `alarm:${e.alarm}`
+        : e.kind === 'vehicle'
+          ? `vehicle:${e.outcome}`
+          : e.kind,
+  );
 
 const withLoop = () => initialLaneState(0, true);
 const noInputs = () => initialLaneState(0, false);
 
 describe('lane state machine', () => {
-  const cases: { name: string; start: () => LaneMachineState; steps: [number, LaneInput][]; phase: string; effects: string[]; refusals?: string[] }[] = [
+  const cases: {
+    name: string;
+    start: () => LaneMachineState;
+    steps: [number, LaneInput][];
+    phase: string;
+    effects: string[];
+    refusals?: string[];
+  }[] = [
     {
       name: 'allowed vehicle on the loop: one open, passes when the loop clears, idle when the boom is down',
       start: withLoop,
@@ -204,7 +230,16 @@ describe('lane state machine', () => {
       start: withLoop,
       steps: [
         [0, decided('29C12345', 'open')],
-        [20_000, { type: 'actuated', ok: false, detail: 'no-open-limit: no open limit within 10000 ms, after one retry', eventId: 'fail-1', at: 0 }],
+        [
+          20_000,
+          {
+            type: 'actuated',
+            ok: false,
+            detail: 'no-open-limit: no open limit within 10000 ms, after one retry',
+            eventId: 'fail-1',
+            at: 0,
+          },
+        ],
       ],
       phase: 'held',
       effects: ['actuate:decision', 'alarm:barrier-not-opened'],
@@ -286,7 +321,16 @@ describe('lane state machine', () => {
 
   it('the hold names the decision and keeps what the operator needs', () => {
     const { state } = run(withLoop(), [[0, decided('29C99999', 'hold', 'dec-7')]]);
-    expect(state.holds).toEqual([{ holdId: 'dec-7', plate: '29C99999', display: '29C99999', reason: 'unknown-plate', detail: '29C99999 unknown-plate', createdAt: 1_000 }]);
+    expect(state.holds).toEqual([
+      {
+        holdId: 'dec-7',
+        plate: '29C99999',
+        display: '29C99999',
+        reason: 'unknown-plate',
+        detail: '29C99999 unknown-plate',
+        createdAt: 1_000,
+      },
+    ]);
   });
 
   it('the failed open becomes a hold whose id is the failed actuation event', () => {
@@ -322,18 +366,27 @@ describe('lane state machine', () => {
 
     const table: [string, () => LaneMachineState, { busy: boolean; tailgating: boolean }][] = [
       ['idle', withLoop, { busy: false, tailgating: false }],
-      ['present (the read is the vehicle on the loop)', () => run(withLoop(), [[0, { type: 'loop', occupied: true }]]).state, { busy: false, tailgating: false }],
+      [
+        'present (the read is the vehicle on the loop)',
+        () => run(withLoop(), [[0, { type: 'loop', occupied: true }]]).state,
+        { busy: false, tailgating: false },
+      ],
       ['held', () => run(withLoop(), [[0, decided('A', 'hold')]]).state, { busy: true, tailgating: false }],
       ['denied', () => run(withLoop(), [[0, decided('A', 'deny')]]).state, { busy: true, tailgating: false }],
       ['opening', () => run(withLoop(), [[0, decided('A', 'open')]]).state, { busy: true, tailgating: true }],
       [
         'passed, boom closed',
-        () => ({ ...run(withLoop(), [[0, decided('A', 'open')]]).state, phase: 'passed' as const, barrier: 'closed' as const }),
+        () => ({
+          ...run(withLoop(), [[0, decided('A', 'open')]]).state,
+          phase: 'passed' as const,
+          barrier: 'closed' as const,
+        }),
         { busy: false, tailgating: false },
       ],
     ];
     for (const [name, state, expected] of table) {
-      it(`a new plate while ${name}`, () => expect(admit(state(), 'NEW1', 0, SETTINGS)).toEqual({ kind: 'new', ...expected }));
+      it(`a new plate while ${name}`, () =>
+        expect(admit(state(), 'NEW1', 0, SETTINGS)).toEqual({ kind: 'new', ...expected }));
     }
   });
 
@@ -372,15 +425,36 @@ describe('the opening deadline: an answer that never comes', () => {
   it('the effect names the deadline; the failure fed back holds the vehicle with an alarm, and a manual open is no longer busy', () => {
     const { effects } = run(opening(), [[30_000, { type: 'tick' }]]);
     expect(effects).toEqual([{ kind: 'abandon-actuation', detail: 'no answer from the barrier within 30000 ms' }]);
-    const held = run(opening(), [[30_000, { type: 'actuated', ok: false, detail: 'no-answer: no answer from the barrier within 30000 ms', eventId: 'r1', at: 5 }]]);
-    expect(held.state).toMatchObject({ phase: 'held', holds: [{ holdId: 'r1', plate: '29C12345', reason: 'barrier-not-opened' }] });
+    const held = run(opening(), [
+      [
+        30_000,
+        {
+          type: 'actuated',
+          ok: false,
+          detail: 'no-answer: no answer from the barrier within 30000 ms',
+          eventId: 'r1',
+          at: 5,
+        },
+      ],
+    ]);
+    expect(held.state).toMatchObject({
+      phase: 'held',
+      holds: [{ holdId: 'r1', plate: '29C12345', reason: 'barrier-not-opened' }],
+    });
     expect(kinds(held.effects)).toEqual(['alarm:barrier-not-opened']);
     expect(run(held.state, [[30_100, { type: 'manual-open' }]]).refusals).toEqual([]);
   });
 });
 
 describe('restoredLaneState: the lane after a restart with pending holds', () => {
-  const hold = (holdId: string) => ({ holdId, plate: `29C${holdId}`, display: `29C-${holdId}`, reason: 'unknown-plate', detail: '', createdAt: 0 });
+  const hold = (holdId: string) => ({
+    holdId,
+    plate: `29C${holdId}`,
+    display: `29C-${holdId}`,
+    reason: 'unknown-plate',
+    detail: '',
+    createdAt: 0,
+  });
 
   it.each([true, false])('no holds: the fresh lane (loop wired: %s)', (wired) => {
     expect(restoredLaneState(5, wired, [])).toEqual(initialLaneState(5, wired));
@@ -391,13 +465,22 @@ describe('restoredLaneState: the lane after a restart with pending holds', () =>
     [false, null],
   ])('holds: the oldest held at the barrier (loop wired: %s → loop %s until the loop reports)', (wired, loop) => {
     const state = restoredLaneState(5, wired, [hold('11111'), hold('22222')]);
-    expect(state).toMatchObject({ phase: 'held', since: 5, loop, vehicle: { plate: '29C11111', display: '29C-11111', decisionId: '11111' } });
+    expect(state).toMatchObject({
+      phase: 'held',
+      since: 5,
+      loop,
+      vehicle: { plate: '29C11111', display: '29C-11111', decisionId: '11111' },
+    });
     expect(state.holds.map((h) => h.holdId)).toEqual(['11111', '22222']);
   });
 
-  it('with a loop: the loop\'s first report of empty ends the held visit as left, and the next comes up', () => {
-    const { state, effects } = run(restoredLaneState(0, true, [hold('11111'), hold('22222')]), [[10, { type: 'loop', occupied: false }]]);
-    expect(effects).toEqual([{ kind: 'vehicle', outcome: 'left', plate: '29C11111', decisionId: '11111', holdId: '11111', durationMs: 10 }]);
+  it("with a loop: the loop's first report of empty ends the held visit as left, and the next comes up", () => {
+    const { state, effects } = run(restoredLaneState(0, true, [hold('11111'), hold('22222')]), [
+      [10, { type: 'loop', occupied: false }],
+    ]);
+    expect(effects).toEqual([
+      { kind: 'vehicle', outcome: 'left', plate: '29C11111', decisionId: '11111', holdId: '11111', durationMs: 10 },
+    ]);
     expect(state).toMatchObject({ phase: 'held', holds: [{ holdId: '22222' }] });
   });
 });

@@ -19,7 +19,10 @@ function plates(count: number): string[] {
       // An edit or two of a plate already listed: the near misses the search is for.
       const base = [...out][Math.floor(next() * out.size)]!;
       const at = Math.floor(next() * base.length);
-      plate = next() < 0.5 ? `${base.slice(0, at)}${alphabet[Math.floor(next() * 10)]}${base.slice(at + 1)}` : `${base.slice(0, at)}${base.slice(at + 1)}`;
+      plate =
+        next() < 0.5
+          ? `${base.slice(0, at)}${alphabet[Math.floor(next() * 10)]}${base.slice(at + 1)}`
+          : `${base.slice(0, at)}${base.slice(at + 1)}`;
     }
     out.add(plate);
   }
@@ -31,7 +34,12 @@ function bruteForce(text: string, lists: ListIndex, maxDistance: number) {
   return order
     .flatMap((list) => [...lists[list].keys()].map((plate) => ({ plate, distance: levenshtein(text, plate), list })))
     .filter((m) => m.plate !== text && m.distance <= maxDistance)
-    .sort((a, b) => a.distance - b.distance || order.indexOf(a.list) - order.indexOf(b.list) || (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0))
+    .sort(
+      (a, b) =>
+        a.distance - b.distance ||
+        order.indexOf(a.list) - order.indexOf(b.list) ||
+        (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0),
+    )
     .slice(0, MAX_NEAR_MISSES);
 }
 

@@ -33,7 +33,14 @@ class ScriptedEngine implements PlateFinder, PlateReader {
 
 /** Frames whose pixels are all `level`, so the motion gate sees change only when the level changes. */
 function frameOf(clock: FakeClock, seq: number, level: number): Frame {
-  return { width: W, height: H, data: Buffer.alloc(W * H * 3, level), seq, capturedAt: clock.now(), monotonicAt: clock.monotonic() };
+  return {
+    width: W,
+    height: H,
+    data: Buffer.alloc(W * H * 3, level),
+    seq,
+    capturedAt: clock.now(),
+    monotonicAt: clock.monotonic(),
+  };
 }
 
 const texts = new Map<number, string>();
@@ -80,7 +87,17 @@ class ListSource implements FrameSource {
     return this.frames.shift() ?? null;
   }
   stats(): CameraStats {
-    return { state: 'streaming', fpsIn: 0, fpsProcessed: 0, framesIn: 0, framesProcessed: 0, framesDropped: 0, lastFrameAgeMs: null, restarts: 0, lastError: null };
+    return {
+      state: 'streaming',
+      fpsIn: 0,
+      fpsProcessed: 0,
+      framesIn: 0,
+      framesProcessed: 0,
+      framesDropped: 0,
+      lastFrameAgeMs: null,
+      restarts: 0,
+      lastError: null,
+    };
   }
 }
 
@@ -98,7 +115,13 @@ describe('LaneReader', () => {
     expect(reads).toHaveLength(1);
     expect(reads[0]!.laneId).toBe('lane-1');
     expect(reads[0]!.read).toMatchObject({ trigger: 'agreed', votes: 3, reads: 3, box: PLATE_BOX });
-    expect(reads[0]!.read.plate).toMatchObject({ text: '29C12345', display: '29C-123.45', country: 'VN', kind: 'car', valid: true });
+    expect(reads[0]!.read.plate).toMatchObject({
+      text: '29C12345',
+      display: '29C-123.45',
+      country: 'VN',
+      kind: 'car',
+      valid: true,
+    });
     expect(reads[0]!.read.crop?.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
     await feed(10, 10); // the vehicle is still there: no second read
     await feed(0, 10); // and gone
@@ -110,10 +133,19 @@ describe('LaneReader', () => {
     const second: Box = { x: 4, y: 30, w: 44, h: 12 };
     const engine: PlateFinder & PlateReader = {
       async find(image) {
-        return image.data[0] === 50 ? [{ box: PLATE_BOX, rows: [PLATE_BOX], score: 0.9 }, { box: second, rows: [second], score: 0.9 }] : [];
+        return image.data[0] === 50
+          ? [
+              { box: PLATE_BOX, rows: [PLATE_BOX], score: 0.9 },
+              { box: second, rows: [second], score: 0.9 },
+            ]
+          : [];
       },
       async read(_image, regions) {
-        return regions.map((r) => ({ rows: [r.box === second ? 'T29-123.45' : '云A·12345'], confidence: 0.95, charConfidence: [[0.95]] }));
+        return regions.map((r) => ({
+          rows: [r.box === second ? 'T29-123.45' : '云A·12345'],
+          confidence: 0.95,
+          charConfidence: [[0.95]],
+        }));
       },
     };
     const { reads, feed } = setup({}, engine);
@@ -142,7 +174,9 @@ describe('LaneReader', () => {
   });
 
   it('skips inference when nothing moves in the region, after the hold time', async () => {
-    const { reads, feed, engine, reader } = setup({ motion: { threshold: 4, minChangedFraction: 0.01, gridWidth: 16, holdMs: 1000 } });
+    const { reads, feed, engine, reader } = setup({
+      motion: { threshold: 4, minChangedFraction: 0.01, gridWidth: 16, holdMs: 1000 },
+    });
     await feed(10, 1); // first frame: counts as motion
     await feed(10, 20); // standing still for 4 s
     const finds = engine.finds;
@@ -157,7 +191,9 @@ describe('LaneReader', () => {
   it('keeps going after a frame fails and ends when the camera ends, flushing open vehicles', async () => {
     const errors: unknown[] = [];
     const log: Logger = { ...silentLogger, error: (obj) => void errors.push(obj), child: () => log };
-    const engine: ScriptedEngine = new ScriptedEngine((): string | Error => (engine.finds === 2 ? new Error('inference failed') : '29C12345'));
+    const engine: ScriptedEngine = new ScriptedEngine((): string | Error =>
+      engine.finds === 2 ? new Error('inference failed') : '29C12345',
+    );
     const { reads, reader, source, clock } = setup({}, engine, log);
     source.frames = [1, 2, 3].map((seq) => frameOf(clock, seq, 10));
     await reader.start();

@@ -25,7 +25,17 @@ const OPENING_TIMEOUT_MS = 10_000;
 const operator = { operator: 'nguyen.van.a', reason: 'ambulance at the barrier', source: 'page' as const };
 
 function voted(text: string): VotedPlateRead {
-  return { plate: parsePlate([text], { countries: ['VN'] }), confidence: 0.95, votes: 3, reads: 3, box: { x: 0, y: 0, w: 10, h: 5 }, frameAt: 0, firstSeenAt: 0, lastSeenAt: 0, trigger: 'agreed' };
+  return {
+    plate: parsePlate([text], { countries: ['VN'] }),
+    confidence: 0.95,
+    votes: 3,
+    reads: 3,
+    box: { x: 0, y: 0, w: 10, h: 5 },
+    frameAt: 0,
+    firstSeenAt: 0,
+    lastSeenAt: 0,
+    trigger: 'agreed',
+  };
 }
 
 const full = () => new BetterSqlite3.SqliteError('database or disk is full', 'SQLITE_FULL');
@@ -56,19 +66,27 @@ async function setUp() {
   const bus = new EventBus<LaneEvents>(silentLogger);
   const barrier = new FakeBarrier();
   const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink, lists: store.lists });
-  const lane = new LaneController({ bus, log: silentLogger, clock }, { decider, sink, barrier }, {
-    lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-    flow: flowSchema.parse({ waitAlarmMs: 60_000, passTimeoutMs: 4000, cooldownMs: 1000 }),
-    barrierDriver: 'lcus',
-    loopWired: false,
-    commandDeadlineMs: 2000,
-    openingTimeoutMs: OPENING_TIMEOUT_MS,
-  });
+  const lane = new LaneController(
+    { bus, log: silentLogger, clock },
+    { decider, sink, barrier },
+    {
+      lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      flow: flowSchema.parse({ waitAlarmMs: 60_000, passTimeoutMs: 4000, cooldownMs: 1000 }),
+      barrierDriver: 'lcus',
+      loopWired: false,
+      commandDeadlineMs: 2000,
+      openingTimeoutMs: OPENING_TIMEOUT_MS,
+    },
+  );
   await lane.start();
   stop = () => lane.stop();
   /** As the daemon delivers a read: on the bus, which logs what a listener throws. */
   const read = (text: string) => bus.emit('plate.read', { laneId: LANE, read: voted(text) });
-  const events = (type?: EventType) => store.events.pending(1000).map((e) => e.event).filter((e) => type === undefined || e.type === type);
+  const events = (type?: EventType) =>
+    store.events
+      .pending(1000)
+      .map((e) => e.event)
+      .filter((e) => type === undefined || e.type === type);
   const tick = async (ms: number) => {
     for (let t = 0; t < ms; t += 100) {
       clock.advance(100);
@@ -100,7 +118,7 @@ function fillUp(store: Store): void {
 const makeRoom = (store: Store) => store.db.pragma('max_page_count = 1073741823');
 
 describe('a lane whose store fails', () => {
-  it('the open\'s request cannot be recorded: nothing is sent, the vehicle is held instead of the lane opening for ever, and a manual open works once the store does', async () => {
+  it("the open's request cannot be recorded: nothing is sent, the vehicle is held instead of the lane opening for ever, and a manual open works once the store does", async () => {
     const { failing, barrier, lane, read, events } = await setUp();
     failing.add('barrier.actuation').add('alarm');
     read(ALLOWED);
@@ -110,7 +128,14 @@ describe('a lane whose store fails', () => {
     expect(barrier.opens).toEqual([]); // never an open without its record
     expect(lane.snapshot()).toMatchObject({
       phase: 'held',
-      holds: [{ holdId: decision!.eventId, plate: ALLOWED, reason: 'barrier-not-opened', detail: 'not opened: the open could not be recorded (database or disk is full)' }],
+      holds: [
+        {
+          holdId: decision!.eventId,
+          plate: ALLOWED,
+          reason: 'barrier-not-opened',
+          detail: 'not opened: the open could not be recorded (database or disk is full)',
+        },
+      ],
       storeError: 'database or disk is full',
     });
     expect(lane.stats()).toMatchObject({ storeError: 'database or disk is full', actuations: 0 });
@@ -128,10 +153,30 @@ describe('a lane whose store fails', () => {
     await settle();
     expect(barrier.opens).toHaveLength(1);
     expect(lane.snapshot()).toMatchObject({ phase: 'open', storeError: null });
-    const types = events().map((e) => (e.type === 'alarm' ? `alarm:${e.payload.alarm as string}` : e.type === 'barrier.actuation' ? `actuation:${e.payload.phase as string}` : e.type));
-    expect(types).toEqual(['decision', 'operator.action', 'actuation:requested', 'alarm:lane.store-recovered', 'actuation:result']);
-    expect(events('alarm')[0]!.payload).toMatchObject({ detail: expect.stringContaining('write(s) failed since 2026-11-25T03:00:00.000Z (last: database or disk is full)') });
-    expect(events('operator.action')[0]!.payload).toMatchObject({ action: 'manual-open', holdId: decision!.eventId, source: 'page' });
+    const types = events().map((e) =>
+      e.type === 'alarm'
+        ? `alarm:${e.payload.alarm as string}`
+        : e.type === 'barrier.actuation'
+          ? `actuation:${e.payload.phase as string}`
+          : e.type,
+    );
+    expect(types).toEqual([
+      'decision',
+      'operator.action',
+      'actuation:requested',
+      'alarm:lane.store-recovered',
+      'actuation:result',
+    ]);
+    expect(events('alarm')[0]!.payload).toMatchObject({
+      detail: expect.stringContaining(
+        'write(s) failed since 2026-11-25T03:00:00.000Z (last: database or disk is full)',
+      ),
+    });
+    expect(events('operator.action')[0]!.payload).toMatchObject({
+      action: 'manual-open',
+      holdId: decision!.eventId,
+      source: 'page',
+    });
   });
 
   it('the disk fills while the barrier opens: the result is not recorded, the lane still leaves opening, and a later manual open is not busy', async () => {
@@ -150,7 +195,9 @@ describe('a lane whose store fails', () => {
     expect(events('barrier.actuation').map((e) => e.payload.phase)).toEqual(['requested']);
     expect(events('vehicle')).toEqual([]);
 
-    expect(() => lane.manualOpen(operator)).toThrow('the event store could not record it, so nothing was done: database or disk is full');
+    expect(() => lane.manualOpen(operator)).toThrow(
+      'the event store could not record it, so nothing was done: database or disk is full',
+    );
     makeRoom(store);
     barrier.autoAnswer = { ok: true, sent: [], confirmed: false };
     expect(lane.manualOpen(operator).ok).toBe(true);
@@ -185,13 +232,27 @@ describe('a lane whose barrier never answers', () => {
     expect(lane.snapshot().phase).toBe('opening');
     await tick(600);
     const [requested, result] = events('barrier.actuation');
-    expect(result!.payload).toMatchObject({ phase: 'result', requestId: requested!.eventId, ok: false, outcome: 'no-answer', error: `no answer from the barrier within ${OPENING_TIMEOUT_MS} ms` });
-    expect(lane.snapshot()).toMatchObject({ phase: 'held', holds: [{ holdId: result!.eventId, plate: ALLOWED, reason: 'barrier-not-opened' }] });
+    expect(result!.payload).toMatchObject({
+      phase: 'result',
+      requestId: requested!.eventId,
+      ok: false,
+      outcome: 'no-answer',
+      error: `no answer from the barrier within ${OPENING_TIMEOUT_MS} ms`,
+    });
+    expect(lane.snapshot()).toMatchObject({
+      phase: 'held',
+      holds: [{ holdId: result!.eventId, plate: ALLOWED, reason: 'barrier-not-opened' }],
+    });
     expect(events('alarm').map((e) => e.payload.alarm)).toEqual(['lane.barrier-not-opened']);
 
     barrier.answer({ ok: true, sent: ['A0 01 01 A2', 'A0 01 00 A1'], confirmed: false });
     await settle();
-    expect(events('barrier.actuation')[2]!.payload).toMatchObject({ phase: 'result', requestId: requested!.eventId, ok: true, late: true });
+    expect(events('barrier.actuation')[2]!.payload).toMatchObject({
+      phase: 'result',
+      requestId: requested!.eventId,
+      ok: true,
+      late: true,
+    });
     expect(lane.snapshot().phase).toBe('held');
 
     barrier.autoAnswer = { ok: true, sent: [], confirmed: false };

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildListIndex } from '../../src/lane/deciding/list-entries.js';
 import type { StoredList } from '../../src/store/lists.js';
 
-const list = (entries: StoredList['entries'], version = 3, receivedAt = 1_000): StoredList => ({ version, receivedAt, entries });
+const list = (entries: StoredList['entries'], version = 3, receivedAt = 1_000): StoredList => ({
+  version,
+  receivedAt,
+  entries,
+});
 const JAN_1_HANOI = Date.parse('2026-01-01T00:00:00+07:00');
 
 describe('buildListIndex', () => {
@@ -16,7 +20,11 @@ describe('buildListIndex', () => {
     expect(index.allow.get('29C12345')).toEqual({ key: '29C12345', reason: 'local' });
     expect(index.deny.get('59P166480')).toEqual({ key: '59P166480', reason: 'stolen', source: 'border-guard' });
     expect(index.watch.size).toBe(0);
-    expect(index.meta).toEqual({ allow: { version: 7, receivedAt: 5_000 }, deny: { version: 2, receivedAt: 6_000 }, watch: null });
+    expect(index.meta).toEqual({
+      allow: { version: 7, receivedAt: 5_000 },
+      deny: { version: 2, receivedAt: 6_000 },
+      watch: null,
+    });
   });
 
   it('reads every allow field; validity as epoch ms from a number or ISO with an offset', () => {
@@ -65,16 +73,28 @@ describe('buildListIndex', () => {
     expect(problems[0]!.message.startsWith(field), problems[0]!.message).toBe(true);
   });
 
-  it.each(['deny', 'watch'] as const)('keeps a %s entry whose fields do not parse, by key only, applying until removed', (name) => {
-    const { index, problems } = buildListIndex({ [name]: list([{ key: '29C12345', reason: 'stolen', validUntil: 'tomorrow' }]) });
-    expect(index[name].get('29C12345')).toEqual({ key: '29C12345' });
-    expect(problems).toEqual([{ list: name, key: '29C12345', effect: 'kept', message: expect.stringMatching(/^validUntil: /) }]);
-  });
+  it.each(['deny', 'watch'] as const)(
+    'keeps a %s entry whose fields do not parse, by key only, applying until removed',
+    (name) => {
+      const { index, problems } = buildListIndex({
+        [name]: list([{ key: '29C12345', reason: 'stolen', validUntil: 'tomorrow' }]),
+      });
+      expect(index[name].get('29C12345')).toEqual({ key: '29C12345' });
+      expect(problems).toEqual([
+        { list: name, key: '29C12345', effect: 'kept', message: expect.stringMatching(/^validUntil: /) },
+      ]);
+    },
+  );
 
   it('reads deny and watch fields', () => {
     const { index } = buildListIndex({
       watch: list([{ key: '云A12345', reason: 'inspection', source: 'customs', validUntil: '2026-02-01T00:00:00Z' }]),
     });
-    expect(index.watch.get('云A12345')).toEqual({ key: '云A12345', reason: 'inspection', source: 'customs', validUntil: Date.parse('2026-02-01T00:00:00Z') });
+    expect(index.watch.get('云A12345')).toEqual({
+      key: '云A12345',
+      reason: 'inspection',
+      source: 'customs',
+      validUntil: Date.parse('2026-02-01T00:00:00Z'),
+    });
   });
 });

@@ -25,7 +25,12 @@ describe('the demo broker', () => {
 
   it('takes anonymous clients only without accounts (test brokers); with them, only its accounts within the ACL', () => {
     expect(mosquittoConf({ port: 41883, dir: '/d', user: 'gate' }).split('\n')).toContain('allow_anonymous true');
-    const conf = mosquittoConf({ port: 41883, dir: '/d', user: 'gate', auth: { passwordFile: '/d/passwords.txt', aclFile: '/d/acl.txt' } }).split('\n');
+    const conf = mosquittoConf({
+      port: 41883,
+      dir: '/d',
+      user: 'gate',
+      auth: { passwordFile: '/d/passwords.txt', aclFile: '/d/acl.txt' },
+    }).split('\n');
     expect(conf).toContain('allow_anonymous false');
     expect(conf).not.toContain('allow_anonymous true');
     expect(conf).toContain('password_file /d/passwords.txt');
@@ -45,7 +50,8 @@ describe('the demo broker', () => {
     expect(first.central.username).toBe('central');
     expect(first.gate.password).toMatch(/^[\w-]{24}$/);
     expect(first.central.password).not.toBe(first.gate.password);
-    for (const file of [first.gate.passwordFile, first.central.passwordFile, first.mosquittoPasswordFile]) expect(statSync(file).mode & 0o777).toBe(0o600);
+    for (const file of [first.gate.passwordFile, first.central.passwordFile, first.mosquittoPasswordFile])
+      expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(first.central.passwordFile, 'utf8')).toBe(`${first.central.password}\n`);
     const hashed = readFileSync(first.mosquittoPasswordFile, 'utf8');
     expect(hashed).toMatch(/^demo:\$7\$101\$[\w+/=]+\$[\w+/=]+\ncentral:\$7\$101\$/);
@@ -62,7 +68,10 @@ describe('the demo broker', () => {
   it('names the Debian package when mosquitto is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smartgate-local-broker-'));
     dirs.push(dir);
-    const broker = new LocalBroker({ clock: systemClock, log: silentLogger }, { dir, binary: join(dir, 'no-mosquitto') });
+    const broker = new LocalBroker(
+      { clock: systemClock, log: silentLogger },
+      { dir, binary: join(dir, 'no-mosquitto') },
+    );
     const started = broker.start();
     await expect(started).rejects.toThrow(LocalBrokerError);
     await expect(started).rejects.toThrow(/apt-get install mosquitto.*--mqtt-url/);

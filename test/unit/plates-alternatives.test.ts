@@ -13,14 +13,30 @@ function raw(text: string, alts: Record<number, [string, number][]> = {}, confid
 
 describe('resolveWithAlternatives', () => {
   it('keeps a reading the grammar accepts as it is', () => {
-    const r = resolveWithAlternatives(raw('29C12345', { 2: [['C', 0.6], ['G', 0.4]] }), parse);
+    const r = resolveWithAlternatives(
+      raw('29C12345', {
+        2: [
+          ['C', 0.6],
+          ['G', 0.4],
+        ],
+      }),
+      parse,
+    );
     expect(r).toMatchObject({ substitutions: 0, confidence: 0.9, weakestChar: 0.6 });
     expect(r.plate).toMatchObject({ valid: true, text: '29C12345' });
   });
 
   it("takes the model's runner-up where the grammar rejects the top character", () => {
     // The series letter T read as 1 (T/1 is too weak a confusion to fix by position alone).
-    const r = resolveWithAlternatives(raw('29112345', { 2: [['1', 0.55], ['T', 0.4]] }), parse);
+    const r = resolveWithAlternatives(
+      raw('29112345', {
+        2: [
+          ['1', 0.55],
+          ['T', 0.4],
+        ],
+      }),
+      parse,
+    );
     expect(r.substitutions).toBe(1);
     expect(r.plate).toMatchObject({ valid: true, text: '29T12345', display: '29T-123.45' });
     expect(r.confidence).toBeLessThan(0.9); // a runner-up costs confidence
@@ -29,8 +45,15 @@ describe('resolveWithAlternatives', () => {
   it('prefers the most probable combination that the grammar accepts', () => {
     const r = resolveWithAlternatives(
       raw('29112345', {
-        2: [['1', 0.5], ['K', 0.3], ['T', 0.2]],
-        4: [['2', 0.6], ['Z', 0.4]], // a swap here alone never makes the plate valid
+        2: [
+          ['1', 0.5],
+          ['K', 0.3],
+          ['T', 0.2],
+        ],
+        4: [
+          ['2', 0.6],
+          ['Z', 0.4],
+        ], // a swap here alone never makes the plate valid
       }),
       parse,
     );
@@ -38,18 +61,38 @@ describe('resolveWithAlternatives', () => {
   });
 
   it('never invents a character the model did not consider', () => {
-    const r = resolveWithAlternatives(raw('29112345', { 2: [['1', 0.9], ['7', 0.1]] }), parse);
+    const r = resolveWithAlternatives(
+      raw('29112345', {
+        2: [
+          ['1', 0.9],
+          ['7', 0.1],
+        ],
+      }),
+      parse,
+    );
     expect(r.substitutions).toBe(0);
     expect(r.plate).toMatchObject({ valid: false, raw: '29112345' });
   });
 
   it('ignores runner-ups below the probability floor', () => {
-    const r = resolveWithAlternatives(raw('29112345', { 2: [['1', 0.98], ['T', 0.02]] }), parse, { maxPositions: 4, minAlternativeP: 0.03 });
+    const r = resolveWithAlternatives(
+      raw('29112345', {
+        2: [
+          ['1', 0.98],
+          ['T', 0.02],
+        ],
+      }),
+      parse,
+      { maxPositions: 4, minAlternativeP: 0.03 },
+    );
     expect(r.plate.valid).toBe(false);
   });
 
   it('returns the top reading, flagged, when there are no alternatives at all', () => {
-    const r = resolveWithAlternatives({ rows: ['29112345'], confidence: 0.8, charConfidence: [[0.9, 0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9]] }, parse);
+    const r = resolveWithAlternatives(
+      { rows: ['29112345'], confidence: 0.8, charConfidence: [[0.9, 0.9, 0.5, 0.9, 0.9, 0.9, 0.9, 0.9]] },
+      parse,
+    );
     expect(r).toMatchObject({ substitutions: 0, confidence: 0.8, weakestChar: 0.5 });
     expect(r.plate.valid).toBe(false);
   });
@@ -59,9 +102,19 @@ describe('resolveWithAlternatives', () => {
     const twoRow: RawPlateText = {
       rows: ['5911', '664.80'], // the series letter P read as 1 in the top row
       confidence: 0.9,
-      charConfidence: [[0.99, 0.99, 0.5, 0.99], [0.99, 0.99, 0.99, 0.99, 0.99, 0.99]],
+      charConfidence: [
+        [0.99, 0.99, 0.5, 0.99],
+        [0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
+      ],
       alternatives: [
-        [...certain('59'), [{ char: '1', p: 0.5 }, { char: 'P', p: 0.45 }], ...certain('1')],
+        [
+          ...certain('59'),
+          [
+            { char: '1', p: 0.5 },
+            { char: 'P', p: 0.45 },
+          ],
+          ...certain('1'),
+        ],
         certain('664.80'),
       ],
     };
@@ -71,9 +124,17 @@ describe('resolveWithAlternatives', () => {
 });
 
 describe('resolveWithAlternatives: the weakest character', () => {
-  it('is the runner-up\'s probability where a runner-up was taken', () => {
+  it("is the runner-up's probability where a runner-up was taken", () => {
     // "1" (0.55) becomes "T" (0.4): the plate is valid, but no character is surer than 0.4 now.
-    const r = resolveWithAlternatives(raw('29112345', { 2: [['1', 0.55], ['T', 0.4]] }), parse);
+    const r = resolveWithAlternatives(
+      raw('29112345', {
+        2: [
+          ['1', 0.55],
+          ['T', 0.4],
+        ],
+      }),
+      parse,
+    );
     expect(r.plate.text).toBe('29T12345');
     expect(r.weakestChar).toBeCloseTo(0.4);
   });

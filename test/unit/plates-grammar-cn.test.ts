@@ -99,7 +99,14 @@ describe('parsePlate: reads no grammar accepts', () => {
     [['hello world!'], 'HELLOWORLD'],
   ])('%j is kept, flagged, with its normalised text', (rows, text) => {
     const p = parsePlate(rows);
-    expect(p).toMatchObject({ valid: false, raw: rows.join(' '), text, display: rows.join(' '), country: null, kind: null });
+    expect(p).toMatchObject({
+      valid: false,
+      raw: rows.join(' '),
+      text,
+      display: rows.join(' '),
+      country: null,
+      kind: null,
+    });
     expect(p.reason).toEqual(expect.any(String));
   });
 

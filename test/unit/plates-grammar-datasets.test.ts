@@ -10,7 +10,9 @@ import { parsePlate } from '../../src/plates/parse.js';
 const DATASETS = resolve(process.env.SMARTGATE_DATASETS ?? join(process.cwd(), '..', 'shared', 'datasets'));
 
 function readLabels(name: string): Array<Record<string, string>> {
-  const [header, ...lines] = readFileSync(join(DATASETS, name, 'labels.tsv'), 'utf8').split('\n').filter(Boolean);
+  const [header, ...lines] = readFileSync(join(DATASETS, name, 'labels.tsv'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   const columns = header!.split('\t');
   return lines.map((line) => {
     const cells = line.split('\t');
@@ -18,7 +20,9 @@ function readLabels(name: string): Array<Record<string, string>> {
   });
 }
 
-const present = existsSync(join(DATASETS, 'vn-greenparking', 'labels.tsv')) && existsSync(join(DATASETS, 'cn-ccpd-crops', 'labels.tsv'));
+const present =
+  existsSync(join(DATASETS, 'vn-greenparking', 'labels.tsv')) &&
+  existsSync(join(DATASETS, 'cn-ccpd-crops', 'labels.tsv'));
 if (!present) console.warn(`plates-grammar-datasets: skipped, no data sets at ${DATASETS} (set SMARTGATE_DATASETS)`);
 
 describe.skipIf(!present)('plate grammars on the labelled data sets', () => {

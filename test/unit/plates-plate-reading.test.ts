@@ -16,7 +16,12 @@ function engine(text: string, weak?: { at: number; p: number }): PlateFinder & P
   };
 }
 
-const opts = (minCharConfidence: number): PlateReadingOptions => ({ countries: ['VN', 'CN'], minConfidence: 0.6, minCharConfidence, withCrops: false });
+const opts = (minCharConfidence: number): PlateReadingOptions => ({
+  countries: ['VN', 'CN'],
+  minConfidence: 0.6,
+  minCharConfidence,
+  withCrops: false,
+});
 
 describe('readPlates: the weakest character', () => {
   it('keeps a valid read whose every character clears the floor, and reports its weakest', async () => {
@@ -28,7 +33,9 @@ describe('readPlates: the weakest character', () => {
   it('rejects a valid read with one doubtful character, though its mean is high, saying why', async () => {
     const r = await readPlates(engine('29C12345', { at: 4, p: 0.3 }), image, undefined, opts(0.5));
     expect(r.plates).toEqual([]);
-    expect(r.rejected.map((p) => [p.plate.text, p.plate.valid, p.plate.reason])).toEqual([['29C12345', false, 'low character confidence']]);
+    expect(r.rejected.map((p) => [p.plate.text, p.plate.valid, p.plate.reason])).toEqual([
+      ['29C12345', false, 'low character confidence'],
+    ]);
     expect(r.rejected[0]!.confidence).toBeGreaterThan(0.85);
   });
 
@@ -38,7 +45,10 @@ describe('readPlates: the weakest character', () => {
   });
 
   it('says low confidence when the mean is too low as well', async () => {
-    const r = await readPlates(engine('29C12345', { at: 4, p: 0.3 }), image, undefined, { ...opts(0.5), minConfidence: 0.95 });
+    const r = await readPlates(engine('29C12345', { at: 4, p: 0.3 }), image, undefined, {
+      ...opts(0.5),
+      minConfidence: 0.95,
+    });
     expect(r.rejected.map((p) => p.plate.reason)).toEqual(['low confidence']);
   });
 });
@@ -49,6 +59,8 @@ describe('readPlateCrop: the weakest character', () => {
     expect(kept.plates.map((p) => p.plate.text)).toEqual(['皖A12345']);
     const dropped = await readPlateCrop(engine('皖A12345', { at: 6, p: 0.45 }), image, opts(0.5));
     expect(dropped.plates).toEqual([]);
-    expect(dropped.rejected.map((p) => [p.plate.text, p.plate.reason])).toEqual([['皖A12345', 'low character confidence']]);
+    expect(dropped.rejected.map((p) => [p.plate.text, p.plate.reason])).toEqual([
+      ['皖A12345', 'low character confidence'],
+    ]);
   });
 });

@@ -11,7 +11,13 @@ import {
   addToTally,
   type Tally,
 } from '../../src/plates/vote-tally.js';
-import { isSubsequence, PlateVoter, type PlateObservation, type VotedPlateRead, type VoterOptions } from '../../src/plates/voter.js';
+import {
+  isSubsequence,
+  PlateVoter,
+  type PlateObservation,
+  type VotedPlateRead,
+  type VoterOptions,
+} from '../../src/plates/voter.js';
 
 /** A parse built by hand (the grammar lives elsewhere): valid texts are VN or CN by their first character. */
 function plate(text: string, valid = true): ParsedPlate {
@@ -409,7 +415,11 @@ describe('PlateVoter: bounded memory', () => {
     let maxOpen = 0;
     let maxRemembered = 0;
     for (let i = 0; i < 5000; i++) {
-      h.frame(...Array.from({ length: 1 + Math.floor(random() * 2) }, () => read(randomText(), random(), { valid: random() < 0.5 })));
+      h.frame(
+        ...Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
+          read(randomText(), random(), { valid: random() < 0.5 }),
+        ),
+      );
       maxOpen = Math.max(maxOpen, h.voter.openTracks());
       maxRemembered = Math.max(maxRemembered, h.voter.rememberedPlates());
     }
@@ -473,26 +483,44 @@ describe("PlateVoter: a vehicle's plate of the other country", () => {
     const h = new Harness();
     h.frame(read('云A12345', 0.8));
     for (let i = 0; i < 2; i++) h.frame(read('云A12345', 0.8), read('T2912345', 0.9));
-    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([['云A12345', ['T2912345']]]);
+    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([
+      ['云A12345', ['T2912345']],
+    ]);
   });
 
   it.each<[string, () => Harness, (h: Harness) => void]>([
-    ['read together in one frame only (companionFrames 2)', () => new Harness(), (h) => {
-      h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
-      h.frame(read('29C12345', 0.9));
-      h.frame(read('29C12345', 0.9));
-      h.reads('云A12345', 3);
-    }],
-    ['read at very different sizes (a plate further back in the queue)', () => new Harness(), (h) => {
-      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8, { box: small }));
-    }],
-    ['read only after the vehicle was reported', () => new Harness(), (h) => {
-      h.reads('29C12345', 3);
-      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
-    }],
-    ['rejected by the grammar', () => new Harness(), (h) => {
-      for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A1234', 0.8, { valid: false }));
-    }],
+    [
+      'read together in one frame only (companionFrames 2)',
+      () => new Harness(),
+      (h) => {
+        h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+        h.frame(read('29C12345', 0.9));
+        h.frame(read('29C12345', 0.9));
+        h.reads('云A12345', 3);
+      },
+    ],
+    [
+      'read at very different sizes (a plate further back in the queue)',
+      () => new Harness(),
+      (h) => {
+        for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8, { box: small }));
+      },
+    ],
+    [
+      'read only after the vehicle was reported',
+      () => new Harness(),
+      (h) => {
+        h.reads('29C12345', 3);
+        for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
+      },
+    ],
+    [
+      'rejected by the grammar',
+      () => new Harness(),
+      (h) => {
+        for (let i = 0; i < 3; i++) h.frame(read('29C12345', 0.9), read('云A1234', 0.8, { valid: false }));
+      },
+    ],
   ])('reports a second plate on its own when %s', (_name, make, drive) => {
     const h = make();
     drive(h);
@@ -505,14 +533,18 @@ describe("PlateVoter: a vehicle's plate of the other country", () => {
     const h = new Harness({ companionFrames: 1 });
     h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
     h.reads('29C12345', 2);
-    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([['29C12345', ['云A12345']]]);
+    expect(h.emitted.map((e) => [e.plate.text, e.otherPlates?.map((p) => p.text)])).toEqual([
+      ['29C12345', ['云A12345']],
+    ]);
   });
 
   it('reports the vehicle once, with both plates, when it leaves before either agreed', () => {
     const h = new Harness({ vehicleGapMs: 500, minVotes: 5 });
     for (let i = 0; i < 2; i++) h.frame(read('29C12345', 0.9), read('云A12345', 0.8));
     h.idle(600);
-    expect(h.emitted.map((e) => [e.plate.text, e.trigger, e.otherPlates?.map((p) => p.text)])).toEqual([['29C12345', 'left', ['云A12345']]]);
+    expect(h.emitted.map((e) => [e.plate.text, e.trigger, e.otherPlates?.map((p) => p.text)])).toEqual([
+      ['29C12345', 'left', ['云A12345']],
+    ]);
     expect(h.voter.openTracks()).toBe(0);
     // The next vehicle is on its own.
     h.reads('29D99999', 5);
@@ -581,7 +613,13 @@ describe('vote tallies', () => {
   };
 
   it('leader prefers valid, then summed confidence, then count', () => {
-    const t = tallies(obsAt('AAA', 0, 0.99, false), obsAt('AAA', 1, 0.99, false), obsAt('BBB', 2, 0.4), obsAt('CCC', 3, 0.2), obsAt('CCC', 4, 0.1));
+    const t = tallies(
+      obsAt('AAA', 0, 0.99, false),
+      obsAt('AAA', 1, 0.99, false),
+      obsAt('BBB', 2, 0.4),
+      obsAt('CCC', 3, 0.2),
+      obsAt('CCC', 4, 0.1),
+    );
     expect(leader(t.values()).text).toBe('BBB');
     t.delete('BBB');
     expect(leader(t.values()).text).toBe('CCC');
@@ -591,7 +629,9 @@ describe('vote tallies', () => {
 
   it('a tally keeps its time span and its most confident read', () => {
     const t = tallies(obsAt('AAA', 10, 0.5), obsAt('AAA', 30, 0.9), obsAt('AAA', 20, 0.7)).get('AAA')!;
-    expect([t.count, t.firstMono, t.lastMono, t.firstAt, t.lastAt, t.best.monotonicAt]).toEqual([3, 10, 30, 1_000_010, 1_000_030, 30]);
+    expect([t.count, t.firstMono, t.lastMono, t.firstAt, t.lastAt, t.best.monotonicAt]).toEqual([
+      3, 10, 30, 1_000_010, 1_000_030, 30,
+    ]);
     expect(t.confidenceSum).toBeCloseTo(2.1, 12);
   });
 
@@ -606,17 +646,32 @@ describe('vote tallies', () => {
   });
 
   it.each<[string, PlateObservation[], string, string[] | undefined]>([
-    ['a text that follows the others', [obsAt('A', 0), obsAt('A', 100), obsAt('B', 200), obsAt('C', 300)], 'B', ['B', 'C']],
+    [
+      'a text that follows the others',
+      [obsAt('A', 0), obsAt('A', 100), obsAt('B', 200), obsAt('C', 300)],
+      'B',
+      ['B', 'C'],
+    ],
     ['reads that interleave', [obsAt('A', 0), obsAt('B', 100), obsAt('A', 200), obsAt('B', 300)], 'B', undefined],
     ['a text with nothing before it', [obsAt('B', 0), obsAt('C', 100)], 'B', undefined],
-    ['a text read in the same frame as the last of another', [obsAt('A', 0), obsAt('A', 100), obsAt('B', 100)], 'B', undefined],
+    [
+      'a text read in the same frame as the last of another',
+      [obsAt('A', 0), obsAt('A', 100), obsAt('B', 100)],
+      'B',
+      undefined,
+    ],
   ])('laterVehicle: %s', (_name, reads, newcomer, expected) => {
     const t = tallies(...reads);
     expect(laterVehicle(t, t.get(newcomer)!)?.map((x) => x.text)).toEqual(expected);
   });
 
   it('composeByPosition votes per position over the texts as long as the winner', () => {
-    const t = tallies(obsAt('29C12346', 0, 0.9), obsAt('28C12345', 1, 0.8), obsAt('29C18345', 2, 0.85), obsAt('29C1234', 3, 0.99));
+    const t = tallies(
+      obsAt('29C12346', 0, 0.9),
+      obsAt('28C12345', 1, 0.8),
+      obsAt('29C18345', 2, 0.85),
+      obsAt('29C1234', 3, 0.99),
+    );
     const composed = composeByPosition(t, t.get('29C12346')!);
     expect(composed?.text).toBe('29C12345');
     expect(composed?.votes).toBe(3);

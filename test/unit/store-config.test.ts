@@ -20,7 +20,13 @@ const problems = (text: string) => {
 
 describe('store config', () => {
   it('defaults to durable writes, 90 days, 10 GB, hourly', () => {
-    expect(parseConfig(BASE, 'gate.yaml').store).toEqual({ synchronous: 'FULL', retentionDays: 90, quotaMb: 10240, retentionIntervalMs: 3_600_000, lists: { maxEntries: 200_000 } });
+    expect(parseConfig(BASE, 'gate.yaml').store).toEqual({
+      synchronous: 'FULL',
+      retentionDays: 90,
+      quotaMb: 10240,
+      retentionIntervalMs: 3_600_000,
+      lists: { maxEntries: 200_000 },
+    });
   });
 
   it('takes what is given and fills the rest', () => {

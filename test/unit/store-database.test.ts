@@ -31,7 +31,9 @@ describe('openDatabase', () => {
   ])('names the file when it is %s', (_, prepare) => {
     const dir = temp.make();
     prepare(dir);
-    expect(() => openDatabase(join(dir, 'smartgate.db'))).toThrow(new RegExp(`^cannot open the event database ${join(dir, 'smartgate.db')}: `));
+    expect(() => openDatabase(join(dir, 'smartgate.db'))).toThrow(
+      new RegExp(`^cannot open the event database ${join(dir, 'smartgate.db')}: `),
+    );
   });
 
   it('refuses a second opener while the first holds the file, and lets it in after close', () => {

@@ -13,12 +13,37 @@ function seed(store: Store, clock: FakeClock) {
     clock.advance(ms);
     return store.events.append(event);
   };
-  const read = at(0, { type: 'plate.read', laneId: 'entry-1', payload: { text: '29C12345', display: '29C-123.45' }, crop: Buffer.from([0xff, 0xd8]) });
-  const decision = at(10, { type: 'decision', laneId: 'entry-1', payload: { action: 'hold', reason: 'unknown-plate', plate: { text: '29C12345', display: '29C-123.45' } } });
-  const op = at(1000, { type: 'operator.action', laneId: 'entry-1', payload: { action: 'confirm', holdId: decision.eventId, plate: '29C12345', operator: 'a', source: 'page' } });
-  const other = at(1000, { type: 'decision', laneId: 'exit-1', payload: { action: 'open', reason: 'allowed', plate: { text: '云A12345' } } });
-  const alarm = at(1000, { type: 'alarm', laneId: 'entry-1', payload: { alarm: 'lane.wait', detail: 'x', plate: null } });
-  const late = at(20 * 60_000, { type: 'vehicle', laneId: 'entry-1', payload: { outcome: 'passed', plate: '29C12345' } });
+  const read = at(0, {
+    type: 'plate.read',
+    laneId: 'entry-1',
+    payload: { text: '29C12345', display: '29C-123.45' },
+    crop: Buffer.from([0xff, 0xd8]),
+  });
+  const decision = at(10, {
+    type: 'decision',
+    laneId: 'entry-1',
+    payload: { action: 'hold', reason: 'unknown-plate', plate: { text: '29C12345', display: '29C-123.45' } },
+  });
+  const op = at(1000, {
+    type: 'operator.action',
+    laneId: 'entry-1',
+    payload: { action: 'confirm', holdId: decision.eventId, plate: '29C12345', operator: 'a', source: 'page' },
+  });
+  const other = at(1000, {
+    type: 'decision',
+    laneId: 'exit-1',
+    payload: { action: 'open', reason: 'allowed', plate: { text: '云A12345' } },
+  });
+  const alarm = at(1000, {
+    type: 'alarm',
+    laneId: 'entry-1',
+    payload: { alarm: 'lane.wait', detail: 'x', plate: null },
+  });
+  const late = at(20 * 60_000, {
+    type: 'vehicle',
+    laneId: 'entry-1',
+    payload: { outcome: 'passed', plate: '29C12345' },
+  });
   return { read, decision, op, other, alarm, late };
 }
 

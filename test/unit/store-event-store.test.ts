@@ -4,7 +4,12 @@ import type { NewEvent } from '../../src/store/types.js';
 import { decodeTime, isUlid } from '../../src/store/ulid.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
-const read = (laneId: string, plate: string, crop?: Buffer): NewEvent => ({ type: 'plate.read', laneId, payload: { plate }, ...(crop && { crop }) });
+const read = (laneId: string, plate: string, crop?: Buffer): NewEvent => ({
+  type: 'plate.read',
+  laneId,
+  payload: { plate },
+  ...(crop && { crop }),
+});
 
 describe('EventStore', () => {
   const temp = useTempDirs();
@@ -63,7 +68,10 @@ describe('EventStore', () => {
     // The first delivery time stays: a repeated acknowledgement does not move it.
     clock.advance(5000);
     store.events.markDelivered([b!.outboxId]);
-    const deliveredAt = store.db.prepare('SELECT delivered_at FROM outbox WHERE outbox_id = ?').pluck().get(b!.outboxId);
+    const deliveredAt = store.db
+      .prepare('SELECT delivered_at FROM outbox WHERE outbox_id = ?')
+      .pluck()
+      .get(b!.outboxId);
     expect(deliveredAt).toBe(clock.now() - 5000);
   });
 
@@ -94,7 +102,14 @@ describe('EventStore', () => {
     expect([next.seq, next.bootId]).toEqual([3, second.bootId]);
     expect(second.events.append(read('exit-1', 'Y')).seq).toBe(2);
     expect(second.events.append(read('exit-2', 'Y')).seq).toBe(1);
-    expect(second.events.pending(10).map((e) => e.event.bootId)).toEqual([first.bootId, first.bootId, first.bootId, second.bootId, second.bootId, second.bootId]);
+    expect(second.events.pending(10).map((e) => e.event.bootId)).toEqual([
+      first.bootId,
+      first.bootId,
+      first.bootId,
+      second.bootId,
+      second.bootId,
+      second.bootId,
+    ]);
   });
 
   it('keeps seq going after a lane’s events are all gone', () => {
@@ -121,16 +136,22 @@ describe('EventStore', () => {
     expect(() => store.events.append({ type: 'decision', laneId: 'exit-1', payload: circular })).toThrow(
       /^decision event for lane exit-1: payload is not JSON-serialisable/,
     );
-    expect(() => store.events.append({ type: 'decision', laneId: 'exit-1', payload: [] as unknown as Record<string, unknown> })).toThrow(
-      'decision event for lane exit-1: payload must be an object',
+    expect(() =>
+      store.events.append({ type: 'decision', laneId: 'exit-1', payload: [] as unknown as Record<string, unknown> }),
+    ).toThrow('decision event for lane exit-1: payload must be an object');
+    expect(() => store.events.append({ type: 'decision', laneId: '', payload: {} })).toThrow(
+      'event of type decision has no laneId',
     );
-    expect(() => store.events.append({ type: 'decision', laneId: '', payload: {} })).toThrow('event of type decision has no laneId');
     expect(store.events.pendingCount()).toBe(0);
   });
 
   it('returns the payload as stored (JSON), not the caller’s object', () => {
     const store = temp.open(temp.make());
-    const stored = store.events.append({ type: 'alarm', laneId: 'entry-1', payload: { at: new Date(0), gone: undefined } });
+    const stored = store.events.append({
+      type: 'alarm',
+      laneId: 'entry-1',
+      payload: { at: new Date(0), gone: undefined },
+    });
     expect(stored.payload).toEqual({ at: '1970-01-01T00:00:00.000Z' });
     expect(store.events.pending(1)[0]!.event.payload).toEqual(stored.payload);
   });
@@ -154,7 +175,9 @@ describe('EventStore', () => {
     const kept = store.events.append(read('entry-1', 'A'));
     const gone = store.events.append(read('entry-1', 'B'));
     store.events.markDelivered([store.events.get(gone.eventId)!.outboxId]);
-    expect(() => store.db.exec('DELETE FROM events')).toThrow('refusing to delete an event that has not been delivered');
+    expect(() => store.db.exec('DELETE FROM events')).toThrow(
+      'refusing to delete an event that has not been delivered',
+    );
     store.db.prepare('DELETE FROM events WHERE event_id = ?').run(gone.eventId);
     expect(store.events.get(gone.eventId)).toBeUndefined();
     expect(store.events.get(kept.eventId)?.event.payload).toEqual({ plate: 'A' });
@@ -166,7 +189,7 @@ describe('EventStore', () => {
     expect(() => store.events.pending(limit)).toThrow(/limit must be a whole number/);
   });
 
-  it('laneHistory: one lane\'s events of the asked types from a time on, oldest first, delivered or not', () => {
+  it("laneHistory: one lane's events of the asked types from a time on, oldest first, delivered or not", () => {
     const clock = new FakeClock(Date.UTC(2026, 2, 3));
     const store = temp.open(temp.make(), {}, clock);
     const append = (laneId: string, type: NewEvent['type'], tag: string) => {
@@ -181,7 +204,8 @@ describe('EventStore', () => {
     append('entry-1', 'vehicle', 'b');
     append('entry-1', 'operator.action', 'c');
     store.events.markDelivered([store.events.get(first.eventId)!.outboxId]);
-    const tags = (types: NewEvent['type'][]) => store.events.laneHistory('entry-1', types, from).map((e) => e.payload.tag);
+    const tags = (types: NewEvent['type'][]) =>
+      store.events.laneHistory('entry-1', types, from).map((e) => e.payload.tag);
     expect(tags(['decision', 'vehicle', 'operator.action'])).toEqual(['a', 'b', 'c']);
     expect(tags(['vehicle'])).toEqual(['b']);
     expect(tags([])).toEqual([]);

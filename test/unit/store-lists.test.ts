@@ -33,7 +33,10 @@ describe('ListStore', () => {
     const { lists } = temp.open(temp.make(), {}, clock);
     lists.applyFull('allow', 1, [plate('A'), plate('B', { note: 'old' }), plate('C')]);
     clock.advance(60_000);
-    expect(lists.applyDelta('allow', 1, 2, [plate('D'), plate('B', { note: 'new' })], ['C', 'not-there'])).toEqual({ applied: true, version: 2 });
+    expect(lists.applyDelta('allow', 1, 2, [plate('D'), plate('B', { note: 'new' })], ['C', 'not-there'])).toEqual({
+      applied: true,
+      version: 2,
+    });
     expect(lists.get('allow')).toEqual({
       version: 2,
       receivedAt: clock.now(),
@@ -42,7 +45,12 @@ describe('ListStore', () => {
   });
 
   it.each([
-    ['a delta from a newer version (one was missed, or this one came early)', 4, 5, { reason: 'version-mismatch', currentVersion: 3 }],
+    [
+      'a delta from a newer version (one was missed, or this one came early)',
+      4,
+      5,
+      { reason: 'version-mismatch', currentVersion: 3 },
+    ],
     ['a delta that straddles the stored version', 2, 4, { reason: 'version-mismatch', currentVersion: 3 }],
     ['a delta already applied (repeat delivery)', 2, 3, { reason: 'already-applied', currentVersion: 3 }],
     ['a delta older than the stored version', 1, 2, { reason: 'already-applied', currentVersion: 3 }],
@@ -56,7 +64,11 @@ describe('ListStore', () => {
 
   it('refuses a delta for a list it has never had', () => {
     const { lists } = temp.open(temp.make());
-    expect(lists.applyDelta('deny', 0, 1, [plate('A')], [])).toEqual({ applied: false, reason: 'unknown-list', currentVersion: null });
+    expect(lists.applyDelta('deny', 0, 1, [plate('A')], [])).toEqual({
+      applied: false,
+      reason: 'unknown-list',
+      currentVersion: null,
+    });
     expect(lists.get('deny')).toBeUndefined();
   });
 
@@ -73,7 +85,9 @@ describe('ListStore', () => {
 
   it('refuses entries without a key, or with a key twice', () => {
     const { lists } = temp.open(temp.make());
-    expect(() => lists.applyFull('deny', 1, [{ plate: 'A' } as never])).toThrow('list "deny": every entry needs a non-empty string key');
+    expect(() => lists.applyFull('deny', 1, [{ plate: 'A' } as never])).toThrow(
+      'list "deny": every entry needs a non-empty string key',
+    );
     expect(() => lists.applyFull('deny', 1, [plate('A'), plate('A')])).toThrow('list "deny": key "A" appears twice');
     expect(lists.get('deny')).toBeUndefined();
   });
@@ -89,7 +103,8 @@ describe('ListStore', () => {
 
   // Issue 20, item 14: a list has a size limit, and its entry count is kept, not counted.
   describe('with store.lists.maxEntries', () => {
-    const capped = (maxEntries: number) => temp.open(temp.make(), { config: { ...STORE_DEFAULTS, lists: { maxEntries } } }).lists;
+    const capped = (maxEntries: number) =>
+      temp.open(temp.make(), { config: { ...STORE_DEFAULTS, lists: { maxEntries } } }).lists;
     const keys = (n: number, prefix = 'K') => Array.from({ length: n }, (_, i) => plate(`${prefix}${i}`));
 
     it('refuses a full list longer than the limit, leaving the stored one as it was', () => {
@@ -97,7 +112,9 @@ describe('ListStore', () => {
       lists.applyFull('allow', 1, keys(3));
       const before = lists.get('allow');
       expect(() => lists.applyFull('allow', 2, keys(4))).toThrow(ListTooLargeError);
-      expect(() => lists.applyFull('allow', 2, keys(4))).toThrow('list "allow" would have 4 entries, more than the 3 this gate holds (store.lists.maxEntries); the list is unchanged');
+      expect(() => lists.applyFull('allow', 2, keys(4))).toThrow(
+        'list "allow" would have 4 entries, more than the 3 this gate holds (store.lists.maxEntries); the list is unchanged',
+      );
       expect(lists.get('allow')).toEqual(before);
       expect(lists.summaries()).toEqual([{ name: 'allow', version: 1, receivedAt: before!.receivedAt, entries: 3 }]);
     });
@@ -111,14 +128,18 @@ describe('ListStore', () => {
       expect(lists.get('allow')).toEqual(before);
       expect(lists.summaries()[0]).toMatchObject({ version: 1, entries: 3 });
       // At the limit, replacing entries and swapping one for another still apply.
-      expect(lists.applyDelta('allow', 1, 2, [plate('K1', { note: 'new' }), plate('N1')], ['K0'])).toEqual({ applied: true, version: 2 });
+      expect(lists.applyDelta('allow', 1, 2, [plate('K1', { note: 'new' }), plate('N1')], ['K0'])).toEqual({
+        applied: true,
+        version: 2,
+      });
       expect(lists.get('allow')?.entries).toEqual([plate('K1', { note: 'new' }), plate('K2'), plate('N1')]);
     });
 
     it('keeps each count right through full lists, deltas, repeated and missing keys', () => {
       const lists = capped(1000);
       const check = () => {
-        for (const summary of lists.summaries()) expect(summary.entries, summary.name).toBe(lists.get(summary.name)!.entries.length);
+        for (const summary of lists.summaries())
+          expect(summary.entries, summary.name).toBe(lists.get(summary.name)!.entries.length);
       };
       lists.applyFull('deny', 1, keys(10));
       check();
@@ -130,7 +151,10 @@ describe('ListStore', () => {
       lists.applyFull('deny', 4, keys(2, 'Z'));
       lists.applyFull('watch', 1, []);
       check();
-      expect(lists.summaries().map((x) => [x.name, x.entries])).toEqual([['deny', 2], ['watch', 0]]);
+      expect(lists.summaries().map((x) => [x.name, x.entries])).toEqual([
+        ['deny', 2],
+        ['watch', 0],
+      ]);
     });
 
     it('tells listeners each change once it is stored, and nothing of a refused one', () => {
@@ -145,7 +169,14 @@ describe('ListStore', () => {
       lists.applyFull('deny', 1, []);
       expect(changes).toEqual([
         { kind: 'full', name: 'allow', version: 1, receivedAt: expect.any(Number), entries: keys(2) },
-        { kind: 'delta', name: 'allow', version: 2, receivedAt: expect.any(Number), add: [plate('N1')], remove: ['K0', 'K9'] },
+        {
+          kind: 'delta',
+          name: 'allow',
+          version: 2,
+          receivedAt: expect.any(Number),
+          add: [plate('N1')],
+          remove: ['K0', 'K9'],
+        },
       ]);
     });
   });

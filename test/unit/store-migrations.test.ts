@@ -8,7 +8,11 @@ import { silentLogger } from '../../src/core/log.js';
 import { STORE_DEFAULTS, useTempDirs } from '../helpers/store-fixtures.js';
 
 const tables = (db: Database) =>
-  (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  (
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as { name: string }[]
+  ).map((r) => r.name);
 
 describe('migrate', () => {
   const temp = useTempDirs();
@@ -24,7 +28,17 @@ describe('migrate', () => {
     const clock = new FakeClock(Date.UTC(2026, 4, 1));
     const db = open(join(temp.make(), 'smartgate.db'));
     expect(migrate(db, clock)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(tables(db)).toEqual(['command_ids', 'events', 'frames', 'lane_seq', 'list_entries', 'lists', 'outbox', 'schema_migrations', 'users']);
+    expect(tables(db)).toEqual([
+      'command_ids',
+      'events',
+      'frames',
+      'lane_seq',
+      'list_entries',
+      'lists',
+      'outbox',
+      'schema_migrations',
+      'users',
+    ]);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: Date.UTC(2026, 4, 1) })),
     );
@@ -102,7 +116,10 @@ describe('migrate', () => {
     const path = join(temp.make(), 'smartgate.db');
     const db = open(path);
     migrate(db, new FakeClock());
-    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(MIGRATIONS.length + 1, 'from the future');
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(
+      MIGRATIONS.length + 1,
+      'from the future',
+    );
     expect(() => migrate(db, new FakeClock())).toThrow(SchemaTooNewError);
     expect(() => migrate(db, new FakeClock())).toThrow(
       `the event database has schema version ${MIGRATIONS.length + 1}, but this smartgate knows versions up to ${MIGRATIONS.length}`,
@@ -116,9 +133,13 @@ describe('migrate', () => {
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('from the future');
     db.close();
     const ctx = { clock: new FakeClock(), log: silentLogger };
-    expect(() => openStore(ctx, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS })).toThrow(/schema version 99/);
+    expect(() => openStore(ctx, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS })).toThrow(
+      /schema version 99/,
+    );
     // Not left locked: the same process can open it again (still refused, for the same reason).
-    expect(() => openStore(ctx, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, busyTimeoutMs: 50 })).toThrow(/schema version 99/);
+    expect(() =>
+      openStore(ctx, { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, busyTimeoutMs: 50 }),
+    ).toThrow(/schema version 99/);
   });
 
   it.each([

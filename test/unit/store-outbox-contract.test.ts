@@ -16,7 +16,8 @@ describe.each([
   const temp = useTempDirs();
   const make = (clock = new FakeClock()): Outbox & EventSink =>
     kind === 'sqlite' ? temp.open(temp.make(), {}, clock).events : new MemoryOutbox(clock);
-  const append = (outbox: EventSink, laneId: string, n: number) => outbox.append({ type: 'plate.read', laneId, payload: { n } });
+  const append = (outbox: EventSink, laneId: string, n: number) =>
+    outbox.append({ type: 'plate.read', laneId, payload: { n } });
 
   it('stamps each event: ULID id, per-lane seq from 1, clock times, crop flag', () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -28,7 +29,14 @@ describe.each([
     expect([a.seq, b.seq, c.seq]).toEqual([1, 1, 2]);
     expect([a.eventId, b.eventId, c.eventId].every(isUlid)).toBe(true);
     expect([a.eventId, b.eventId, c.eventId].sort()).toEqual([a.eventId, b.eventId, c.eventId]);
-    expect(a).toMatchObject({ type: 'decision', laneId: 'entry-1', ts: Date.UTC(2026, 0, 1) + 42, monoAt: 42, payload: { ok: true }, hasCrop: true });
+    expect(a).toMatchObject({
+      type: 'decision',
+      laneId: 'entry-1',
+      ts: Date.UTC(2026, 0, 1) + 42,
+      monoAt: 42,
+      payload: { ok: true },
+      hasCrop: true,
+    });
     expect(b.hasCrop).toBe(false);
     expect(new Set([a.bootId, b.bootId, c.bootId]).size).toBe(1);
   });

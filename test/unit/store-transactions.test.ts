@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
-describe('the store\'s transactions', () => {
+describe("the store's transactions", () => {
   const temp = useTempDirs();
   const setUp = () => {
     const store = temp.open(temp.make(), {}, new FakeClock(Date.UTC(2026, 0, 1)));

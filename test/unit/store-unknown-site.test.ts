@@ -9,7 +9,7 @@ describe('events recorded before the site was known', () => {
   const temp = useTempDirs();
   const auth = { type: 'auth' as const, laneId: 'gate', payload: { action: 'user-added', username: 'op' } };
 
-  it('become the site\'s when the daemon opens the store, before anything is published', () => {
+  it("become the site's when the daemon opens the store, before anything is published", () => {
     const dir = temp.make();
     const cli = temp.open(dir, { siteId: SITE_NOT_YET_KNOWN });
     cli.events.append(auth);
@@ -32,7 +32,9 @@ describe('events recorded before the site was known', () => {
 
     const daemon = temp.open(dir, { siteId: 'mlt-kth' });
     expect(daemon.events.pending(10).map((p) => p.event.siteId)).toEqual(['mlt-kth']);
-    const stored = daemon.db.prepare<[string], { site_id: string }>('SELECT site_id FROM events WHERE event_id = ?').get(delivered.eventId);
+    const stored = daemon.db
+      .prepare<[string], { site_id: string }>('SELECT site_id FROM events WHERE event_id = ?')
+      .get(delivered.eventId);
     expect(stored?.site_id).toBe(SITE_NOT_YET_KNOWN);
   });
 });

@@ -33,7 +33,10 @@ interface SpecsModule {
   makeSpec(seed: number, index: number, kinds?: string[]): Spec;
 }
 interface RenderModule {
-  renderCrop(spec: Spec, opts: { seed: number; index: number; size?: [number, number]; augment?: boolean }): Promise<{ png: Buffer; width: number; height: number; augment: string }>;
+  renderCrop(
+    spec: Spec,
+    opts: { seed: number; index: number; size?: [number, number]; augment?: boolean },
+  ): Promise<{ png: Buffer; width: number; height: number; augment: string }>;
 }
 // Imported by URL so the type checker leaves the JavaScript modules alone.
 const specsModule = new URL('../../scripts/synth/specs.mjs', import.meta.url).href;
@@ -48,8 +51,18 @@ describe('synthetic plate specs', () => {
   it('are all read by parsePlate as the intended country and kind, with no correction', () => {
     const wrong = specs.flatMap((s) => {
       const p = parsePlate(s.rows, s.hint ? { color: s.hint } : {});
-      const ok = p.valid && p.text === s.text && p.country === s.country && p.kind === s.kind && p.layout === s.layout && p.corrections === 0;
-      return ok ? [] : [`${s.synthKind} ${s.rows.join(' | ')}: ${p.valid ? `${p.country} ${p.kind} ${p.layout} ${p.text}` : p.reason}`];
+      const ok =
+        p.valid &&
+        p.text === s.text &&
+        p.country === s.country &&
+        p.kind === s.kind &&
+        p.layout === s.layout &&
+        p.corrections === 0;
+      return ok
+        ? []
+        : [
+            `${s.synthKind} ${s.rows.join(' | ')}: ${p.valid ? `${p.country} ${p.kind} ${p.layout} ${p.text}` : p.reason}`,
+          ];
     });
     expect(wrong).toEqual([]);
   });
@@ -58,7 +71,8 @@ describe('synthetic plate specs', () => {
     const synthKinds = new Set(specs.map((s) => s.synthKind));
     expect([...synthKinds].sort()).toEqual(Object.keys(SYNTH_KINDS).sort());
     const kinds = new Set(specs.map((s) => `${s.country} ${s.kind}`));
-    for (const [, k] of Object.entries(SYNTH_KINDS)) for (const kind of k.kinds) expect(kinds).toContain(`${k.country} ${kind}`);
+    for (const [, k] of Object.entries(SYNTH_KINDS))
+      for (const kind of k.kinds) expect(kinds).toContain(`${k.country} ${kind}`);
     // The grammar's own tables: 81 Vietnamese province codes, 31 Chinese province characters.
     expect(VN_PROVINCES).toHaveLength(81);
     expect(CN_PROVINCES).toHaveLength(31);
@@ -68,14 +82,21 @@ describe('synthetic plate specs', () => {
     for (const c of CN_PROVINCES) expect(cn).toContain(c);
     // Both layouts where a kind has both; the colours of each family.
     const layouts = (k: string) => new Set(specs.filter((s) => s.synthKind === k).map((s) => s.layout));
-    for (const k of ['vn-private', 'vn-commercial', 'vn-state', 'vn-military', 'cn-trailer']) expect(layouts(k).size).toBe(2);
+    for (const k of ['vn-private', 'vn-commercial', 'vn-state', 'vn-military', 'cn-trailer'])
+      expect(layouts(k).size).toBe(2);
     expect(layouts('cn-yellow-two-row')).toEqual(new Set(['two-row']));
-    expect(new Set(specs.filter((s) => s.synthKind === 'cn-new-energy').map((s) => s.text.length))).toEqual(new Set([8]));
-    expect(new Set(specs.map((s) => s.colour))).toEqual(new Set(['white', 'yellow', 'blue', 'red', 'green', 'yellow-green', 'black']));
+    expect(new Set(specs.filter((s) => s.synthKind === 'cn-new-energy').map((s) => s.text.length))).toEqual(
+      new Set([8]),
+    );
+    expect(new Set(specs.map((s) => s.colour))).toEqual(
+      new Set(['white', 'yellow', 'blue', 'red', 'green', 'yellow-green', 'black']),
+    );
   });
 
   it('make about a quarter of the Chinese plates Yunnan (云) plates', () => {
-    const provincial = specs.filter((s) => s.country === 'CN' && CN_PROVINCES.includes(s.text[0]!) && s.kind !== 'hong-kong-macau');
+    const provincial = specs.filter(
+      (s) => s.country === 'CN' && CN_PROVINCES.includes(s.text[0]!) && s.kind !== 'hong-kong-macau',
+    );
     const share = provincial.filter((s) => s.text.startsWith('云')).length / provincial.length;
     expect(share).toBeGreaterThan(0.21);
     expect(share).toBeLessThan(0.29);
@@ -83,14 +104,17 @@ describe('synthetic plate specs', () => {
 
   it('depend only on the seed and the index', () => {
     expect(makeSpec(SEED, 123)).toEqual(specs[123]);
-    expect(Array.from({ length: 50 }, (_, i) => makeSpec(SEED + 1, i).text)).not.toEqual(specs.slice(0, 50).map((s) => s.text));
+    expect(Array.from({ length: 50 }, (_, i) => makeSpec(SEED + 1, i).text)).not.toEqual(
+      specs.slice(0, 50).map((s) => s.text),
+    );
     const onlyCn = Array.from({ length: 200 }, (_, i) => makeSpec(SEED, i, ['cn-new-energy', 'cn-trailer']));
     expect(new Set(onlyCn.map((s) => s.synthKind))).toEqual(new Set(['cn-new-energy', 'cn-trailer']));
   });
 });
 
 describe('synthetic plate crops', () => {
-  const pick = (synthKind: string, layout: RowLayout) => specs.find((s) => s.synthKind === synthKind && s.layout === layout)!;
+  const pick = (synthKind: string, layout: RowLayout) =>
+    specs.find((s) => s.synthKind === synthKind && s.layout === layout)!;
 
   it('keep the real proportions of each plate', async () => {
     const cases: Array<[Spec, number]> = [
@@ -145,12 +169,32 @@ describe('scripts/synth/plates.mjs', () => {
 
   async function hashes(out: string): Promise<Record<string, string>> {
     const files = [...(await readdir(join(out, 'images'))).map((f) => `images/${f}`), 'labels.tsv', 'manifest.json'];
-    const entries = await Promise.all(files.map(async (f) => [f, createHash('sha256').update(await readFile(join(out, f))).digest('hex')] as const));
+    const entries = await Promise.all(
+      files.map(
+        async (f) =>
+          [
+            f,
+            createHash('sha256')
+              .update(await readFile(join(out, f)))
+              .digest('hex'),
+          ] as const,
+      ),
+    );
     return Object.fromEntries(entries);
   }
 
   it('writes the same images, labels and manifest for the same seed', async () => {
-    const args = (out: string, seed: number) => [script, '--out', out, '--count', '12', '--seed', String(seed), '--jobs', '3'];
+    const args = (out: string, seed: number) => [
+      script,
+      '--out',
+      out,
+      '--count',
+      '12',
+      '--seed',
+      String(seed),
+      '--jobs',
+      '3',
+    ];
     await Promise.all([run(process.execPath, args(join(dir, 'a'), 7)), run(process.execPath, args(join(dir, 'c'), 8))]);
     await run(process.execPath, args(join(dir, 'b'), 7));
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((d) => hashes(join(dir, d))));
@@ -159,23 +203,41 @@ describe('scripts/synth/plates.mjs', () => {
     expect(c!['labels.tsv']).not.toBe(a!['labels.tsv']);
 
     const [header, ...rows] = (await readFile(join(dir, 'a', 'labels.tsv'), 'utf8')).trimEnd().split('\n');
-    expect(header!.split('\t')).toEqual(['image', 'plate', 'display', 'country', 'kind', 'rows', 'colour', 'synth_kind', 'augment']);
+    expect(header!.split('\t')).toEqual([
+      'image',
+      'plate',
+      'display',
+      'country',
+      'kind',
+      'rows',
+      'colour',
+      'synth_kind',
+      'augment',
+    ]);
     expect(rows).toHaveLength(12);
     for (const row of rows) {
       const [image, plate, display, country, kind, nRows, colour] = row.split('\t');
       expect(image).toMatch(/^images\/\d{6}\.png$/);
-      const hint = country === 'VN' && ['white', 'yellow', 'blue', 'red'].includes(colour!) ? { color: colour as PlateColour } : {};
+      const hint =
+        country === 'VN' && ['white', 'yellow', 'blue', 'red'].includes(colour!)
+          ? { color: colour as PlateColour }
+          : {};
       const p = parsePlate(display!.split(' '), hint);
       expect([p.text, p.country, p.kind, p.layout === 'two-row' ? '2' : '1']).toEqual([plate, country, kind, nRows]);
     }
     const manifest = JSON.parse(await readFile(join(dir, 'a', 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ generator: 'scripts/synth/plates.mjs', seed: 7, count: 12, size: 'native' });
     expect(Object.values(manifest.counts.synthKind as Record<string, number>).reduce((s, n) => s + n, 0)).toBe(12);
-    expect(manifest.fonts.map((f: { package: string }) => f.package)).toEqual(['fonts-dejavu-core', 'fonts-wqy-microhei']);
+    expect(manifest.fonts.map((f: { package: string }) => f.package)).toEqual([
+      'fonts-dejavu-core',
+      'fonts-wqy-microhei',
+    ]);
   });
 
   it('rejects a kind it does not know', async () => {
-    await expect(run(process.execPath, [script, '--out', join(dir, 'bad'), '--kinds', 'vn-hovercraft'])).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [script, '--out', join(dir, 'bad'), '--kinds', 'vn-hovercraft']),
+    ).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('vn-hovercraft'),
     });

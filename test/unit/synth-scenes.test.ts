@@ -36,13 +36,21 @@ interface Plan {
   plates: unknown[];
 }
 interface SceneArt {
-  planScene(seed: number, index: number, opts: { width: number; height: number; kinds: string[]; pairs?: number }): Plan;
+  planScene(
+    seed: number,
+    index: number,
+    opts: { width: number; height: number; kinds: string[]; pairs?: number },
+  ): Plan;
   renderScene(plan: Plan, opts?: { plates?: boolean; raw?: boolean }): Promise<Buffer>;
   sceneLabel(plan: Plan, image: string): SceneLabel;
 }
 // Imported by URL so the type checker leaves the JavaScript modules alone.
-const { planScene, renderScene, sceneLabel } = (await import(new URL('../../scripts/synth/scene-art.mjs', import.meta.url).href)) as SceneArt;
-const { SYNTH_KINDS } = (await import(new URL('../../scripts/synth/specs.mjs', import.meta.url).href)) as { SYNTH_KINDS: Record<string, unknown> };
+const { planScene, renderScene, sceneLabel } = (await import(
+  new URL('../../scripts/synth/scene-art.mjs', import.meta.url).href
+)) as SceneArt;
+const { SYNTH_KINDS } = (await import(new URL('../../scripts/synth/specs.mjs', import.meta.url).href)) as {
+  SYNTH_KINDS: Record<string, unknown>;
+};
 const KINDS = Object.keys(SYNTH_KINDS);
 
 const SEED = 20261125;
@@ -54,7 +62,8 @@ const labels = plans.map((p, i) => sceneLabel(p, `images/${i}.jpg`));
 function inside(q: Point[], x: number, y: number): boolean {
   let sign = 0;
   for (let i = 0; i < 4; i++) {
-    const [ax, ay] = q[i]!, [bx, by] = q[(i + 1) % 4]!;
+    const [ax, ay] = q[i]!,
+      [bx, by] = q[(i + 1) % 4]!;
     const c = (bx - ax) * (y - ay) - (by - ay) * (x - ax);
     if (c !== 0) {
       if (sign && Math.sign(c) !== sign) return false;
@@ -83,7 +92,8 @@ describe('synthetic scene plans', () => {
           expect(y).toBeLessThanOrEqual(l.height);
         }
         const [bx, by, bw, bh] = p.box;
-        const xs = p.corners.map((c) => c[0]), ys = p.corners.map((c) => c[1]);
+        const xs = p.corners.map((c) => c[0]),
+          ys = p.corners.map((c) => c[1]);
         expect(bx).toBeCloseTo(Math.min(...xs), 1);
         expect(by).toBeCloseTo(Math.min(...ys), 1);
         expect(bx + bw).toBeCloseTo(Math.max(...xs), 1);
@@ -120,10 +130,20 @@ describe('synthetic scene plans', () => {
         for (const [j, b] of l.plates.slice(i + 1).entries()) {
           if (b.paired_with === i) {
             // A pair's boxes may touch when the vehicle is rolled; their quads do not.
-            expect([...a.corners.filter(([x, y]) => inside(b.corners, x, y)), ...b.corners.filter(([x, y]) => inside(a.corners, x, y))], `${l.image} ${i}+${i + 1 + j}`).toEqual([]);
+            expect(
+              [
+                ...a.corners.filter(([x, y]) => inside(b.corners, x, y)),
+                ...b.corners.filter(([x, y]) => inside(a.corners, x, y)),
+              ],
+              `${l.image} ${i}+${i + 1 + j}`,
+            ).toEqual([]);
             continue;
           }
-          const apart = a.box[0] + a.box[2] < b.box[0] || b.box[0] + b.box[2] < a.box[0] || a.box[1] + a.box[3] < b.box[1] || b.box[1] + b.box[3] < a.box[1];
+          const apart =
+            a.box[0] + a.box[2] < b.box[0] ||
+            b.box[0] + b.box[2] < a.box[0] ||
+            a.box[1] + a.box[3] < b.box[1] ||
+            b.box[1] + b.box[3] < a.box[1];
           expect(apart).toBe(true);
         }
       }
@@ -131,18 +151,23 @@ describe('synthetic scene plans', () => {
   });
 
   it("put some vehicles' two plates side by side, closer than two plates' widths, on either side", () => {
-    const pairs = labels.flatMap((l) => l.plates.flatMap((b) => (b.paired_with === undefined ? [] : [[l.plates[b.paired_with]!, b] as const])));
+    const pairs = labels.flatMap((l) =>
+      l.plates.flatMap((b) => (b.paired_with === undefined ? [] : [[l.plates[b.paired_with]!, b] as const])),
+    );
     // 45 % of scenes have 2-3 plates and 40 % of those a pair (some cannot be placed).
     expect(pairs.length).toBeGreaterThan(40);
     expect(pairs.length).toBeLessThan(110);
     const centre = (p: PlateLabel) => [p.box[0] + p.box[2] / 2, p.box[1] + p.box[3] / 2] as const;
     for (const [a, b] of pairs) {
-      const [ax, ay] = centre(a), [bx, by] = centre(b);
+      const [ax, ay] = centre(a),
+        [bx, by] = centre(b);
       // Side by side: further apart across than up or down, and closer than two plates' widths.
       expect(Math.abs(bx - ax)).toBeGreaterThan(Math.abs(by - ay));
       expect(Math.abs(bx - ax)).toBeLessThan(2 * (a.box[2] + b.box[2]));
     }
-    expect(new Set(pairs.map(([a, b]) => (centre(b)[0] > centre(a)[0] ? 'right' : 'left')))).toEqual(new Set(['left', 'right']));
+    expect(new Set(pairs.map(([a, b]) => (centre(b)[0] > centre(a)[0] ? 'right' : 'left')))).toEqual(
+      new Set(['left', 'right']),
+    );
   });
 
   it('without pairs (the default) put no two plates on one vehicle', () => {
@@ -160,19 +185,28 @@ describe('synthetic scene plans', () => {
 
 describe('synthetic scene drawing', () => {
   it('pastes each plate where its corners say: the quad differs from the same scene drawn without plates', async () => {
-    const withPlates = plans.map((p, i) => [p, labels[i]!] as const).filter(([, l]) => l.plates.length >= 2).slice(0, 6);
+    const withPlates = plans
+      .map((p, i) => [p, labels[i]!] as const)
+      .filter(([, l]) => l.plates.length >= 2)
+      .slice(0, 6);
     expect(withPlates.length).toBe(6);
     for (const [plan, label] of withPlates) {
-      const [on, off] = await Promise.all([renderScene(plan, { raw: true }), renderScene(plan, { plates: false, raw: true })]);
+      const [on, off] = await Promise.all([
+        renderScene(plan, { raw: true }),
+        renderScene(plan, { plates: false, raw: true }),
+      ]);
       const W = plan.width;
       for (const p of label.plates) {
         const [bx, by, bw, bh] = p.box;
-        let diff = 0, n = 0;
+        let diff = 0,
+          n = 0;
         for (let y = Math.floor(by); y <= by + bh; y++) {
           for (let x = Math.floor(bx); x <= bx + bw; x++) {
             if (x < 0 || y < 0 || x >= W || y >= plan.height) continue;
             const k = (y * W + x) * 3;
-            const d = (Math.abs(on[k]! - off[k]!) + Math.abs(on[k + 1]! - off[k + 1]!) + Math.abs(on[k + 2]! - off[k + 2]!)) / 3;
+            const d =
+              (Math.abs(on[k]! - off[k]!) + Math.abs(on[k + 1]! - off[k + 1]!) + Math.abs(on[k + 2]! - off[k + 2]!)) /
+              3;
             if (inside(p.corners, x + 0.5, y + 0.5)) {
               diff += d;
               n++;
@@ -185,7 +219,9 @@ describe('synthetic scene drawing', () => {
     }
     // A scene without plates is drawn the same either way.
     const empty = plans.find((p) => p.plates.length === 0)!;
-    expect((await renderScene(empty, { raw: true })).equals(await renderScene(empty, { plates: false, raw: true }))).toBe(true);
+    expect(
+      (await renderScene(empty, { raw: true })).equals(await renderScene(empty, { plates: false, raw: true })),
+    ).toBe(true);
   });
 });
 
@@ -199,10 +235,26 @@ describe('scripts/synth/scenes.mjs', () => {
     return h.update(await readFile(join(dir, 'labels.jsonl'))).digest('hex');
   };
   beforeAll(async () => {
-    for (const [seed, jobs] of [[7, 2], [7, 1], [8, 2]] as const) {
+    for (const [seed, jobs] of [
+      [7, 2],
+      [7, 1],
+      [8, 2],
+    ] as const) {
       const dir = await mkdtemp(join(tmpdir(), 'synth-scenes-'));
       dirs.push(dir);
-      await run(process.execPath, [script, '--out', dir, '--count', '6', '--seed', String(seed), '--size', '320x320', '--jobs', String(jobs)]);
+      await run(process.execPath, [
+        script,
+        '--out',
+        dir,
+        '--count',
+        '6',
+        '--seed',
+        String(seed),
+        '--size',
+        '320x320',
+        '--jobs',
+        String(jobs),
+      ]);
     }
   });
   afterAll(async () => {
@@ -217,12 +269,19 @@ describe('scripts/synth/scenes.mjs', () => {
 
   it('writes one JSON label line and one YOLO file per JPEG image, and a manifest', async () => {
     const dir = dirs[0]!;
-    const lines = (await readFile(join(dir, 'labels.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SceneLabel);
-    expect(lines.map((l) => l.image)).toEqual(Array.from({ length: 6 }, (_, i) => `images/${String(i + 1).padStart(6, '0')}.jpg`));
+    const lines = (await readFile(join(dir, 'labels.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as SceneLabel);
+    expect(lines.map((l) => l.image)).toEqual(
+      Array.from({ length: 6 }, (_, i) => `images/${String(i + 1).padStart(6, '0')}.jpg`),
+    );
     for (const l of lines) {
       const meta = await sharp(join(dir, l.image)).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 320, 320]);
-      const yolo = (await readFile(join(dir, l.image.replace('images/', 'labels/').replace('.jpg', '.txt')), 'utf8')).trim();
+      const yolo = (
+        await readFile(join(dir, l.image.replace('images/', 'labels/').replace('.jpg', '.txt')), 'utf8')
+      ).trim();
       const rows = yolo ? yolo.split('\n').map((r) => r.split(' ').map(Number)) : [];
       expect(rows).toHaveLength(l.plates.length);
       for (const [r, p] of rows.map((r, i) => [r, l.plates[i]!] as const)) {
@@ -241,7 +300,15 @@ describe('scripts/synth/scenes.mjs', () => {
   });
 
   it('refuses a --pairs share outside 0-1, naming the option', async () => {
-    const err = (await run(process.execPath, [script, '--out', join(tmpdir(), 'never-written'), '--count', '1', '--pairs', '1.5']).catch((e: unknown) => e)) as { code: number; stderr: string };
+    const err = (await run(process.execPath, [
+      script,
+      '--out',
+      join(tmpdir(), 'never-written'),
+      '--count',
+      '1',
+      '--pairs',
+      '1.5',
+    ]).catch((e: unknown) => e)) as { code: number; stderr: string };
     expect(err.code).toBe(2); // the script's usage errors
     expect(err.stderr).toContain('--pairs 1.5: expected a share between 0 and 1');
   });

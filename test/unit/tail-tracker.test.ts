@@ -32,7 +32,10 @@ function run(tracker: TailTracker, events: WireEvent[]) {
 
 describe('TailTracker', () => {
   it('prints a contiguous sequence once, with no notices', () => {
-    const { printed, notices } = run(new TailTracker(), [1, 2, 3, 4].map((s) => event(s)));
+    const { printed, notices } = run(
+      new TailTracker(),
+      [1, 2, 3, 4].map((s) => event(s)),
+    );
     expect(printed).toEqual([1, 2, 3, 4]);
     expect(notices).toEqual([]);
   });
@@ -63,12 +66,23 @@ describe('TailTracker', () => {
     tracker.observe(event(1));
     const gap = tracker.observe(event(5));
     expect(gap.notices).toEqual([
-      { notice: 'gap', siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-1', previousBootId: 'boot-1', afterSeq: 1, nextSeq: 5, missing: 3 },
+      {
+        notice: 'gap',
+        siteId: 'mlt-kth',
+        laneId: 'entry-1',
+        bootId: 'boot-1',
+        previousBootId: 'boot-1',
+        afterSeq: 1,
+        nextSeq: 5,
+        missing: 3,
+      },
     ]);
     const late = tracker.observe(event(3));
     expect(late.print).toBe(true);
     expect(late.notices.map((n) => n.notice)).toEqual(['late']);
-    expect(tracker.lanesSummary()).toEqual([{ siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-1', lastSeq: 5, missing: 2 }]);
+    expect(tracker.lanesSummary()).toEqual([
+      { siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-1', lastSeq: 5, missing: 2 },
+    ]);
     // 3 is no longer missing: a different event with seq 3 is out of order, not late.
     expect(run(tracker, [event(2), event(4), event(3)]).notices).toEqual(['late', 'late', 'out-of-order']);
   });
@@ -79,7 +93,16 @@ describe('TailTracker', () => {
     expect(notices).toEqual(['new-boot']);
     const jump = tracker.observe(event(9, { boot: 'boot-3' }));
     expect(jump.notices).toEqual([
-      { notice: 'gap', siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-3', previousBootId: 'boot-2', afterSeq: 4, nextSeq: 9, missing: 4 },
+      {
+        notice: 'gap',
+        siteId: 'mlt-kth',
+        laneId: 'entry-1',
+        bootId: 'boot-3',
+        previousBootId: 'boot-2',
+        afterSeq: 4,
+        nextSeq: 9,
+        missing: 4,
+      },
       { notice: 'new-boot', siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-3', previousBootId: 'boot-2', seq: 9 },
     ]);
     // The old boot's missing events arriving late fill the gap; they do not start a new sequence.
@@ -91,7 +114,15 @@ describe('TailTracker', () => {
     run(tracker, [event(1), event(2), event(3)]);
     const reset = tracker.observe(event(1, { boot: 'boot-2' }));
     expect(reset.notices).toEqual([
-      { notice: 'seq-reset', siteId: 'mlt-kth', laneId: 'entry-1', bootId: 'boot-2', previousBootId: 'boot-1', lastSeq: 3, seq: 1 },
+      {
+        notice: 'seq-reset',
+        siteId: 'mlt-kth',
+        laneId: 'entry-1',
+        bootId: 'boot-2',
+        previousBootId: 'boot-1',
+        lastSeq: 3,
+        seq: 1,
+      },
     ]);
     expect(run(tracker, [event(2, { boot: 'boot-2' })]).notices).toEqual([]);
   });

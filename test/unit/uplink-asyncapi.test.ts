@@ -27,7 +27,8 @@ function propertyNames(schema: JsonSchema): string[] {
 
 /** Field names of a zod object, or of every branch of a discriminated union. */
 function fieldNames(schema: z.ZodType): string[] {
-  const branches = schema instanceof z.ZodDiscriminatedUnion ? (schema.options as z.ZodObject[]) : [schema as z.ZodObject];
+  const branches =
+    schema instanceof z.ZodDiscriminatedUnion ? (schema.options as z.ZodObject[]) : [schema as z.ZodObject];
   return [...new Set(branches.flatMap((b) => Object.keys(b.shape)))].sort();
 }
 
@@ -37,17 +38,27 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('has one channel per contract channel, with its QoS, retain flag and every payload field', () => {
-    const doc = parse(asyncApiYaml()) as { asyncapi: string; channels: Record<string, { subscribe?: Operation; publish?: Operation }> };
+    const doc = parse(asyncApiYaml()) as {
+      asyncapi: string;
+      channels: Record<string, { subscribe?: Operation; publish?: Operation }>;
+    };
     expect(doc.asyncapi).toBe('2.6.0');
     const op = (topic: string) => {
       const channel = doc.channels[topic]!;
       return (channel.subscribe ?? channel.publish)!;
     };
     expect(propertyNames(op('{prefix}/{siteId}/{laneId}/events').message.payload)).toEqual(fieldNames(wireEventSchema));
-    expect(op('{prefix}/{siteId}/{laneId}/events').bindings.mqtt).toMatchObject({ qos: channels.events.qos, retain: false });
+    expect(op('{prefix}/{siteId}/{laneId}/events').bindings.mqtt).toMatchObject({
+      qos: channels.events.qos,
+      retain: false,
+    });
     expect(op('{prefix}/{siteId}/status').bindings.mqtt).toMatchObject({ qos: channels.status.qos, retain: true });
-    expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(fieldNames(commandRequestSchema));
-    expect(propertyNames(op('{prefix}/{siteId}/replies/commands/{name}').message.payload)).toEqual(fieldNames(replySchema));
+    expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(
+      fieldNames(commandRequestSchema),
+    );
+    expect(propertyNames(op('{prefix}/{siteId}/replies/commands/{name}').message.payload)).toEqual(
+      fieldNames(replySchema),
+    );
     expect(propertyNames(op('{prefix}/{siteId}/health').message.payload)).toEqual(fieldNames(healthSchema));
     expect(op('{prefix}/{siteId}/{laneId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/{laneId}/state').message.payload)).toEqual(fieldNames(laneStateSchema));
@@ -65,11 +76,23 @@ describe('docs/asyncapi.yaml', () => {
 describe('docs/mqtt.md', () => {
   it('names every topic, every envelope field and every refusal code of the contract', async () => {
     const doc = await read('docs/mqtt.md');
-    const topics = ['{prefix}/{site}/{lane}/events', '{prefix}/{site}/status', '{prefix}/{site}/health', '{prefix}/{site}/{lane}/state'];
+    const topics = [
+      '{prefix}/{site}/{lane}/events',
+      '{prefix}/{site}/status',
+      '{prefix}/{site}/health',
+      '{prefix}/{site}/{lane}/state',
+    ];
     for (const topic of [...topics, '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
       expect(doc, topic).toContain(`\`${topic}\``);
     }
-    const fields = [wireEventSchema, statusSchema, healthSchema, laneStateSchema, commandRequestSchema, replySchema].flatMap(fieldNames);
+    const fields = [
+      wireEventSchema,
+      statusSchema,
+      healthSchema,
+      laneStateSchema,
+      commandRequestSchema,
+      replySchema,
+    ].flatMap(fieldNames);
     for (const field of fields) expect(doc, field).toContain(`\`${field}\``);
     for (const code of REFUSAL_CODES) expect(doc, code).toContain(`\`${code}\``);
   });

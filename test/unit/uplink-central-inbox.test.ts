@@ -21,7 +21,12 @@ import { useTempDirs } from '../helpers/store-fixtures.js';
 const central = centralSigner('central-1');
 const COMMANDS = { maxAgeMs: 300_000, maxFutureMs: 60_000, actuatingMaxAgeMs: 15_000, acceptUnsignedReadOnly: false };
 const REPLIES = 'sg/v1/mlt-kth/replies';
-const inboxOptions = { topicPrefix: 'sg/v1', siteId: 'mlt-kth', keys: new CentralKeys(central.keys), replies: { prefix: REPLIES, ownTopics: gateOwnTopics('sg/v1', 'mlt-kth', '+') } };
+const inboxOptions = {
+  topicPrefix: 'sg/v1',
+  siteId: 'mlt-kth',
+  keys: new CentralKeys(central.keys),
+  replies: { prefix: REPLIES, ownTopics: gateOwnTopics('sg/v1', 'mlt-kth', '+') },
+};
 
 /** A connection that records what is published and lets the test deliver messages. */
 class FakeConnection implements InboxConnection {
@@ -56,33 +61,67 @@ describe('CentralInbox', () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1));
     const store = temp.open(temp.make(), { bootId: 'boot-1' }, clock);
     const connection = new FakeConnection();
-    const handlers = centralHandlers({ clock, bootId: 'boot-1', version: '9.9.9', laneIds: ['entry-1'], config: COMMANDS, store });
+    const handlers = centralHandlers({
+      clock,
+      bootId: 'boot-1',
+      version: '9.9.9',
+      laneIds: ['entry-1'],
+      config: COMMANDS,
+      store,
+    });
     const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers });
     await inbox.start();
     const recorded = () => store.events.pending(1000).map((e) => e.event);
-    const replies = () => connection.published.map((m) => ({ topic: m.topic, reply: JSON.parse(m.payload) as unknown, correlationData: m.correlationData?.toString() }));
+    const replies = () =>
+      connection.published.map((m) => ({
+        topic: m.topic,
+        reply: JSON.parse(m.payload) as unknown,
+        correlationData: m.correlationData?.toString(),
+      }));
     return { clock, store, connection, inbox, recorded, replies };
   }
 
-  it('subscribes to its site\'s commands and lists, one level deep', () => {
+  it("subscribes to its site's commands and lists, one level deep", () => {
     expect(CentralInbox.filters('sg/v1', 'mlt-kth')).toEqual(['sg/v1/mlt-kth/commands/+', 'sg/v1/mlt-kth/lists/+']);
   });
 
   it('answers ping on the responseTopic with the correlationData, and records the command', async () => {
     const { clock, connection, recorded, replies } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-1', ts: clock.now() }, { responseTopic: `${REPLIES}/7`, correlationData: Buffer.from('corr-7') });
+    connection.deliver(
+      'sg/v1/mlt-kth/commands/ping',
+      { id: 'p-1', ts: clock.now() },
+      { responseTopic: `${REPLIES}/7`, correlationData: Buffer.from('corr-7') },
+    );
     expect(replies()).toEqual([
-      { topic: `${REPLIES}/7`, reply: { status: 'ok', id: 'p-1', data: { bootId: 'boot-1', version: '9.9.9', ts: clock.now() } }, correlationData: 'corr-7' },
+      {
+        topic: `${REPLIES}/7`,
+        reply: { status: 'ok', id: 'p-1', data: { bootId: 'boot-1', version: '9.9.9', ts: clock.now() } },
+        correlationData: 'corr-7',
+      },
     ]);
     expect(connection.published[0]).toMatchObject({ qos: 1, retain: false });
-    expect(recorded()).toMatchObject([{ type: 'command', laneId: 'gate', payload: { name: 'ping', id: 'p-1', status: 'ok', reason: null, kid: 'central-1' } }]);
+    expect(recorded()).toMatchObject([
+      {
+        type: 'command',
+        laneId: 'gate',
+        payload: { name: 'ping', id: 'p-1', status: 'ok', reason: null, kid: 'central-1' },
+      },
+    ]);
   });
 
   it('replies under the reply prefix, by kind and name, when the request named no responseTopic', async () => {
     const { clock, connection, replies } = await setUp();
     connection.deliver('sg/v1/mlt-kth/commands/nope', { id: 'n-1', ts: clock.now() });
     expect(replies()).toEqual([
-      { topic: `${REPLIES}/commands/nope`, reply: { status: 'error', id: 'n-1', error: { code: 'unknown-command', message: expect.stringContaining('no command "nope"') } }, correlationData: undefined },
+      {
+        topic: `${REPLIES}/commands/nope`,
+        reply: {
+          status: 'error',
+          id: 'n-1',
+          error: { code: 'unknown-command', message: expect.stringContaining('no command "nope"') },
+        },
+        correlationData: undefined,
+      },
     ]);
   });
 
@@ -94,9 +133,17 @@ describe('CentralInbox', () => {
 
   it('applies list pushes and reports them in lists.status', async () => {
     const { clock, connection, replies, recorded } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/lists/deny', { kind: 'full', version: 2, entries: [{ key: '29C12345' }, { key: '29C12346' }] }, { responseTopic: `${REPLIES}/r` });
+    connection.deliver(
+      'sg/v1/mlt-kth/lists/deny',
+      { kind: 'full', version: 2, entries: [{ key: '29C12345' }, { key: '29C12346' }] },
+      { responseTopic: `${REPLIES}/r` },
+    );
     clock.advance(5000);
-    connection.deliver('sg/v1/mlt-kth/commands/lists.status', { id: 's-1', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
+    connection.deliver(
+      'sg/v1/mlt-kth/commands/lists.status',
+      { id: 's-1', ts: clock.now() },
+      { responseTopic: `${REPLIES}/r` },
+    );
     expect(replies().map((r) => r.reply)).toEqual([
       { status: 'ok', data: { list: 'deny', version: 2 } },
       {
@@ -114,22 +161,46 @@ describe('CentralInbox', () => {
     expect(recorded().map((e) => e.type)).toEqual(['list', 'command']);
   });
 
-  it('answers outbox.status with the pending count and the oldest pending event\'s age', async () => {
+  it("answers outbox.status with the pending count and the oldest pending event's age", async () => {
     const { clock, connection, replies, store } = await setUp();
     const first = store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} });
     clock.advance(42_000);
-    connection.deliver('sg/v1/mlt-kth/commands/outbox.status', { id: 'o-1', ts: clock.now() }, { responseTopic: `${REPLIES}/r` });
-    expect(replies()[0]!.reply).toEqual({ status: 'ok', id: 'o-1', data: { pending: 1, oldestPendingEventId: first.eventId, oldestPendingAgeMs: 42_000 } });
+    connection.deliver(
+      'sg/v1/mlt-kth/commands/outbox.status',
+      { id: 'o-1', ts: clock.now() },
+      { responseTopic: `${REPLIES}/r` },
+    );
+    expect(replies()[0]!.reply).toEqual({
+      status: 'ok',
+      id: 'o-1',
+      data: { pending: 1, oldestPendingEventId: first.eventId, oldestPendingAgeMs: 42_000 },
+    });
   });
 
   it('refuses a wrong topic, replying only on a responseTopic, and records it', async () => {
     const { connection, replies, recorded } = await setUp();
     connection.deliver('sg/v1/mlt-kth/commands/', {}, { responseTopic: `${REPLIES}/r` });
     connection.deliver('sg/v1/other/commands/ping', {});
-    expect(replies()).toEqual([{ topic: `${REPLIES}/r`, reply: { status: 'error', error: { code: 'wrong-topic', message: expect.stringContaining('the command name (last topic level) is empty') } }, correlationData: undefined }]);
+    expect(replies()).toEqual([
+      {
+        topic: `${REPLIES}/r`,
+        reply: {
+          status: 'error',
+          error: {
+            code: 'wrong-topic',
+            message: expect.stringContaining('the command name (last topic level) is empty'),
+          },
+        },
+        correlationData: undefined,
+      },
+    ]);
     expect(recorded().map((e) => e.payload)).toEqual([
       expect.objectContaining({ status: 'error', reason: 'wrong-topic' }),
-      expect.objectContaining({ status: 'error', reason: 'wrong-topic', message: 'topic is not under sg/v1/mlt-kth/ (topic sg/v1/other/commands/ping)' }),
+      expect.objectContaining({
+        status: 'error',
+        reason: 'wrong-topic',
+        message: 'topic is not under sg/v1/mlt-kth/ (topic sg/v1/other/commands/ping)',
+      }),
     ]);
   });
 
@@ -145,12 +216,19 @@ describe('CentralInbox', () => {
       transaction: <T>(fn: () => T) => store.events.transaction(fn),
       afterCommit: (fn: () => void) => store.events.afterCommit(fn),
     };
-    const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events: sink });
+    const inbox = new CentralInbox(
+      { clock, log: silentLogger },
+      { ...inboxOptions, connection, ...handlers, events: sink },
+    );
     await inbox.start();
     const ping = { id: 'p-2', ts: clock.now() };
     connection.deliver('sg/v1/mlt-kth/commands/ping', ping, { responseTopic: `${REPLIES}/r` });
     expect(replies().map((r) => r.reply)).toEqual([
-      { status: 'error', id: 'p-2', error: { code: 'failed', message: 'not recorded, so not done: SQLITE_FULL: database or disk is full' } },
+      {
+        status: 'error',
+        id: 'p-2',
+        error: { code: 'failed', message: 'not recorded, so not done: SQLITE_FULL: database or disk is full' },
+      },
     ]);
     expect(store.commandIds.size()).toBe(0); // the id went with the rest
     full = false;
@@ -158,7 +236,13 @@ describe('CentralInbox', () => {
     expect(replies()[1]!.reply).toMatchObject({ status: 'ok', id: 'p-2' });
     expect(recorded()).toMatchObject([{ type: 'command', payload: { id: 'p-2', status: 'ok' } }]);
     store.close(); // now the command log throws too: still a reply, nothing escapes
-    expect(() => connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'p-3', ts: clock.now() }, { responseTopic: `${REPLIES}/r` })).not.toThrow();
+    expect(() =>
+      connection.deliver(
+        'sg/v1/mlt-kth/commands/ping',
+        { id: 'p-3', ts: clock.now() },
+        { responseTopic: `${REPLIES}/r` },
+      ),
+    ).not.toThrow();
     expect(replies()[2]!.reply).toMatchObject({ status: 'error', error: { code: 'failed' } });
     await inbox.stop();
     expect(connection.listening).toBe(false);
@@ -166,11 +250,25 @@ describe('CentralInbox', () => {
 
   it.each([
     ['unsigned', {}, 'unsigned'],
-    ['signed by another key', { userProperties: centralSigner('central-1').sign('sg/v1/mlt-kth/commands/ping', '{}') }, 'bad-signature'],
+    [
+      'signed by another key',
+      { userProperties: centralSigner('central-1').sign('sg/v1/mlt-kth/commands/ping', '{}') },
+      'bad-signature',
+    ],
   ])('refuses an %s command or list push, replies with the code and records it', async (_what, properties, code) => {
     const { clock, connection, replies, recorded, store } = await setUp();
-    connection.deliver('sg/v1/mlt-kth/commands/ping', { id: 'u-1', ts: clock.now() }, { responseTopic: `${REPLIES}/u`, ...properties }, false);
-    connection.deliver('sg/v1/mlt-kth/lists/allow', { kind: 'full', version: 1, entries: [{ key: '29C12345' }] }, { responseTopic: `${REPLIES}/u`, ...properties }, false);
+    connection.deliver(
+      'sg/v1/mlt-kth/commands/ping',
+      { id: 'u-1', ts: clock.now() },
+      { responseTopic: `${REPLIES}/u`, ...properties },
+      false,
+    );
+    connection.deliver(
+      'sg/v1/mlt-kth/lists/allow',
+      { kind: 'full', version: 1, entries: [{ key: '29C12345' }] },
+      { responseTopic: `${REPLIES}/u`, ...properties },
+      false,
+    );
     expect(replies().map((r) => r.reply)).toEqual([
       { status: 'error', error: { code, message: expect.any(String) } },
       { status: 'error', error: { code, message: expect.any(String) } },
@@ -184,16 +282,32 @@ describe('CentralInbox', () => {
 
   it("sends no reply to a responseTopic outside the reply prefix or on the gate's own topics, and notes it in the event", async () => {
     const { clock, connection, replies, recorded } = await setUp();
-    const refused = ['sg/v1/mlt-kth/entry-1/events', 'sg/v1/mlt-kth/status', 'sg/v1/mlt-kth/commands/barrier.open', 'central/elsewhere', `${REPLIES}/#`];
-    for (const [i, responseTopic] of refused.entries()) connection.deliver('sg/v1/mlt-kth/commands/ping', { id: `r-${i}`, ts: clock.now() }, { responseTopic });
+    const refused = [
+      'sg/v1/mlt-kth/entry-1/events',
+      'sg/v1/mlt-kth/status',
+      'sg/v1/mlt-kth/commands/barrier.open',
+      'central/elsewhere',
+      `${REPLIES}/#`,
+    ];
+    for (const [i, responseTopic] of refused.entries())
+      connection.deliver('sg/v1/mlt-kth/commands/ping', { id: `r-${i}`, ts: clock.now() }, { responseTopic });
     connection.deliver('sg/v1/mlt-kth/commands/', {}, { responseTopic: 'sg/v1/mlt-kth/entry-1/events' });
     expect(replies()).toEqual([]);
     const events = recorded().map((e) => e.payload);
     expect(events).toHaveLength(refused.length + 1);
     // The command ran all the same (a ping), and the event says where its reply did not go.
-    expect(events[0]).toMatchObject({ name: 'ping', id: 'r-0', status: 'ok', replyRefused: 'responseTopic sg/v1/mlt-kth/entry-1/events is not under the reply prefix sg/v1/mlt-kth/replies/; no reply sent' });
+    expect(events[0]).toMatchObject({
+      name: 'ping',
+      id: 'r-0',
+      status: 'ok',
+      replyRefused:
+        'responseTopic sg/v1/mlt-kth/entry-1/events is not under the reply prefix sg/v1/mlt-kth/replies/; no reply sent',
+    });
     expect(events[4]).toMatchObject({ replyRefused: expect.stringContaining('has a wildcard') });
-    expect(events[5]).toMatchObject({ reason: 'wrong-topic', replyRefused: expect.stringContaining('is not under the reply prefix') });
+    expect(events[5]).toMatchObject({
+      reason: 'wrong-topic',
+      replyRefused: expect.stringContaining('is not under the reply prefix'),
+    });
   });
 });
 
@@ -210,17 +324,28 @@ describe('a command and what it does commit together', () => {
     const bus = new EventBus<LaneEvents>(silentLogger);
     const barrier = new FakeBarrier();
     const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
-    const lane = new LaneController({ bus, log: silentLogger, clock }, { decider, sink: store.events, barrier }, {
-      lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
-      flow: flowSchema.parse({}),
-      barrierDriver: 'lcus',
-      loopWired: false,
-      commandDeadlineMs: 2000,
-      openingTimeoutMs: 10_000,
-    });
+    const lane = new LaneController(
+      { bus, log: silentLogger, clock },
+      { decider, sink: store.events, barrier },
+      {
+        lane: { id: 'entry-1', direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+        flow: flowSchema.parse({}),
+        barrierDriver: 'lcus',
+        loopWired: false,
+        commandDeadlineMs: 2000,
+        openingTimeoutMs: 10_000,
+      },
+    );
     await lane.start();
     const connection = new FakeConnection();
-    const handlers = centralHandlers({ clock, bootId: 'boot-1', laneIds: ['entry-1'], config: COMMANDS, store, lanes: [lane] });
+    const handlers = centralHandlers({
+      clock,
+      bootId: 'boot-1',
+      laneIds: ['entry-1'],
+      config: COMMANDS,
+      store,
+      lanes: [lane],
+    });
     const failures = { command: 0 };
     const events = {
       append: (event: Parameters<typeof store.events.append>[0]) => {
@@ -235,18 +360,35 @@ describe('a command and what it does commit together', () => {
     };
     const inbox = new CentralInbox({ clock, log: silentLogger }, { ...inboxOptions, connection, ...handlers, events });
     await inbox.start();
-    const types = () => store.events.pending(1000).map((e) => (e.event.type === 'barrier.actuation' ? `actuation:${e.event.payload.phase as string}` : e.event.type));
+    const types = () =>
+      store.events
+        .pending(1000)
+        .map((e) =>
+          e.event.type === 'barrier.actuation' ? `actuation:${e.event.payload.phase as string}` : e.event.type,
+        );
     const replies = () => connection.published.map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     return { clock, store, lane, barrier, connection, failures, types, replies, stop: () => lane.stop() };
   }
 
-  it('a failure after the id was remembered rolls the id back with the lane\'s records: nothing opened, and the redelivery runs the command', async () => {
+  it("a failure after the id was remembered rolls the id back with the lane's records: nothing opened, and the redelivery runs the command", async () => {
     const { clock, store, lane, barrier, connection, failures, types, replies, stop } = await setUp();
-    const open = { id: 'c-1', ts: clock.now(), expiresAt: clock.now() + 10_000, laneId: 'entry-1', args: { operator: 'op-17', reason: 'ambulance' } };
+    const open = {
+      id: 'c-1',
+      ts: clock.now(),
+      expiresAt: clock.now() + 10_000,
+      laneId: 'entry-1',
+      args: { operator: 'op-17', reason: 'ambulance' },
+    };
     failures.command = 1;
     connection.deliver('sg/v1/mlt-kth/commands/barrier.open', open, { responseTopic: `${REPLIES}/r` });
     await settle();
-    expect(replies()).toEqual([{ status: 'error', id: 'c-1', error: { code: 'failed', message: 'not recorded, so not done: database or disk is full' } }]);
+    expect(replies()).toEqual([
+      {
+        status: 'error',
+        id: 'c-1',
+        error: { code: 'failed', message: 'not recorded, so not done: database or disk is full' },
+      },
+    ]);
     expect(store.commandIds.size()).toBe(0);
     expect(types()).toEqual([]); // neither the operator's action nor the open's request
     expect(barrier.opens).toEqual([]);

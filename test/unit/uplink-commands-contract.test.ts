@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { commandRequestSchema, describeIssues, listPushSchema, replySchema, timestampMs } from '../../src/uplink/commands-contract.js';
+import {
+  commandRequestSchema,
+  describeIssues,
+  listPushSchema,
+  replySchema,
+  timestampMs,
+} from '../../src/uplink/commands-contract.js';
 
 const ok = { id: 'c-1', ts: 1767225600000 };
 
@@ -45,7 +51,11 @@ describe('commandRequestSchema', () => {
 describe('listPushSchema', () => {
   it.each([
     { kind: 'full', version: 1, entries: [] },
-    { kind: 'full', version: 3, entries: [{ key: '29C12345' }, { key: '云A12345', reason: 'stolen', until: 1767225600000 }] },
+    {
+      kind: 'full',
+      version: 3,
+      entries: [{ key: '29C12345' }, { key: '云A12345', reason: 'stolen', until: 1767225600000 }],
+    },
     { kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: '51F99999' }], remove: ['29C12345'] },
     { kind: 'delta', fromVersion: 4, toVersion: 9 },
   ])('accepts %j', (input) => {
@@ -61,8 +71,14 @@ describe('listPushSchema', () => {
     [{ kind: 'full', version: 1, entries: [{ key: '29C 12345' }] }, 'entries.0.key: expected canonical plate text'],
     [{ kind: 'full', version: 1, entries: [{ key: '29c12345' }] }, 'entries.0.key: expected canonical plate text'],
     [{ kind: 'full', version: 1, entries: [{ key: 'A'.repeat(17) }] }, 'entries.0.key: '],
-    [{ kind: 'full', version: 1, entries: [{ key: 'A', note: 'x'.repeat(2000) }] }, 'entries.0: entry is larger than 1024 bytes'],
-    [{ kind: 'full', version: 1, entries: [{ key: 'A' }, { key: 'B' }, { key: 'A' }] }, 'entries.2: key "A" appears twice'],
+    [
+      { kind: 'full', version: 1, entries: [{ key: 'A', note: 'x'.repeat(2000) }] },
+      'entries.0: entry is larger than 1024 bytes',
+    ],
+    [
+      { kind: 'full', version: 1, entries: [{ key: 'A' }, { key: 'B' }, { key: 'A' }] },
+      'entries.2: key "A" appears twice',
+    ],
     [{ kind: 'delta', fromVersion: 2, toVersion: 2 }, 'toVersion: must be greater than fromVersion (2)'],
     [{ kind: 'delta', fromVersion: 0, toVersion: 2 }, 'fromVersion: '],
     [{ kind: 'delta', fromVersion: 1, toVersion: 2, remove: ['A', 'A'] }, 'remove.1: key "A" appears twice'],

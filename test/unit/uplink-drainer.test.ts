@@ -58,7 +58,7 @@ describe('Drainer', () => {
     expect(drainer.stats()).toMatchObject({ inFlight: 3, published: 6, acked: 3 });
   });
 
-  it('lowers the bound to the broker\'s Receive Maximum', async () => {
+  it("lowers the bound to the broker's Receive Maximum", async () => {
     setUp({ maxInFlight: 64 });
     publisher.sendQuota = 2;
     publisher.setConnected(true);

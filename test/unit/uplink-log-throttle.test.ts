@@ -5,7 +5,13 @@ import { LogThrottle } from '../../src/uplink/log-throttle.js';
 
 function recordingLogger(lines: { level: string; obj: unknown; msg?: string }[]): Logger {
   const log = (level: string) => (obj: object | string, msg?: string) => lines.push({ level, obj, msg });
-  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), child: () => logger };
+  const logger: Logger = {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    child: () => logger,
+  };
   return logger;
 }
 

@@ -22,7 +22,10 @@ describe('mqttClientOptions', () => {
   });
 
   it('announces a Maximum Packet Size when given one', () => {
-    expect(mqttClientOptions({ ...session, maxPacketBytes: 1_048_576 }).properties).toEqual({ sessionExpiryInterval: 604_800, maximumPacketSize: 1_048_576 });
+    expect(mqttClientOptions({ ...session, maxPacketBytes: 1_048_576 }).properties).toEqual({
+      sessionExpiryInterval: 604_800,
+      maximumPacketSize: 1_048_576,
+    });
   });
 
   it('passes credentials, TLS files and the Will through', () => {

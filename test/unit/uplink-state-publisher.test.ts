@@ -22,7 +22,15 @@ function snapshotAt(clock: FakeClock): GateSnapshot {
       {
         laneId: 'entry-1',
         ts,
-        camera: { state: 'streaming', fpsIn: 5, fpsProcessed: 4.8, framesDropped: 2, lastFrameAgeMs: 120, restarts: 0, lastError: null },
+        camera: {
+          state: 'streaming',
+          fpsIn: 5,
+          fpsProcessed: 4.8,
+          framesDropped: 2,
+          lastFrameAgeMs: 120,
+          restarts: 0,
+          lastError: null,
+        },
         reader: { framesProcessed: 10, framesSkippedNoMotion: 4, inferences: 6, lastInferenceMs: 85, platesEmitted: 1 },
         flow: { phase: 'idle', phaseAgeMs: 0, vehicle: null, holds: [], loop: null },
         barrier: null,

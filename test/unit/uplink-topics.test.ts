@@ -32,11 +32,20 @@ describe('topics', () => {
     expect(listsFilter('p', 'mlt-kth')).toBe('p/mlt-kth/lists/+');
   });
 
-  it('puts replies under a prefix of their own beside the gate\'s topics, by kind and name', () => {
+  it("puts replies under a prefix of their own beside the gate's topics, by kind and name", () => {
     expect(defaultReplyPrefix('p', 'mlt-kth')).toBe('p/mlt-kth/replies');
     expect(defaultReplyTopic('p/mlt-kth/replies', 'command', 'ping')).toBe('p/mlt-kth/replies/commands/ping');
     expect(defaultReplyTopic('central/r', 'list', 'deny')).toBe('central/r/lists/deny');
-    expect(gateOwnTopics('p', 's', ['a', 'b'])).toEqual(['p/s/a/events', 'p/s/a/state', 'p/s/b/events', 'p/s/b/state', 'p/s/status', 'p/s/health', 'p/s/commands/+', 'p/s/lists/+']);
+    expect(gateOwnTopics('p', 's', ['a', 'b'])).toEqual([
+      'p/s/a/events',
+      'p/s/a/state',
+      'p/s/b/events',
+      'p/s/b/state',
+      'p/s/status',
+      'p/s/health',
+      'p/s/commands/+',
+      'p/s/lists/+',
+    ]);
     expect(gateOwnTopics('p', 's', '+').slice(0, 2)).toEqual(['p/s/+/events', 'p/s/+/state']);
   });
 

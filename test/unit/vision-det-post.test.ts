@@ -4,7 +4,8 @@ import { detInputSize } from '../../src/vision/ppocr/det-pre.js';
 
 function map(w: number, h: number, rects: { x: number; y: number; w: number; h: number; p: number }[]) {
   const prob = new Float32Array(w * h);
-  for (const r of rects) for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) prob[y * w + x] = r.p;
+  for (const r of rects)
+    for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) prob[y * w + x] = r.p;
   return prob;
 }
 

@@ -81,7 +81,11 @@ describe('loadVerifiedModel', () => {
     { name: 'without a hash', man: manifest({ sha256: undefined }), says: /invalid: sha256/ },
     { name: 'with a malformed hash', man: manifest({ sha256: 'abc' }), says: /sha256: expected 64 hex digits/ },
     { name: 'about another file', man: manifest({ model: 'other.onnx' }), says: /describes other\.onnx, not m\.onnx/ },
-    { name: 'without an output meaning', man: manifest({ output: { name: 'probs', shape: [1] } }), says: /output\.meaning/ },
+    {
+      name: 'without an output meaning',
+      man: manifest({ output: { name: 'probs', shape: [1] } }),
+      says: /output\.meaning/,
+    },
   ])('refuses a manifest $name, naming the model', ({ man, says }) => {
     const path = write(bytes, man);
     const err = integrityError(() => loadVerifiedModel(path));
@@ -91,7 +95,9 @@ describe('loadVerifiedModel', () => {
 
   it("checks an engine's own fields (the reader's charset and row break)", () => {
     const path = write(bytes, manifest({ charset: ['<blank>', 'A', 'B'], blank_index: 0, row_break: '|' }));
-    expect(integrityError(() => loadVerifiedModel(path, readerManifestSchema)).message).toMatch(/row_break is not in the charset/);
+    expect(integrityError(() => loadVerifiedModel(path, readerManifestSchema)).message).toMatch(
+      /row_break is not in the charset/,
+    );
   });
 });
 
@@ -99,7 +105,11 @@ describe('readVerifiedModel', () => {
   it('checks a file against a pin and names a missing file', () => {
     const path = write(bytes, null);
     expect(readVerifiedModel(path, { sha256: hash(bytes).toUpperCase(), bytes: 1000 })).toHaveLength(1000);
-    expect(integrityError(() => readVerifiedModel(path, { sha256: '0'.repeat(64), bytes: 1000 })).message).toContain(`actual sha256 ${hash(bytes)}`);
-    expect(integrityError(() => readVerifiedModel(join(dir, 'gone.onnx'), { sha256: '0'.repeat(64), bytes: 1 })).message).toMatch(/gone\.onnx: cannot read/);
+    expect(integrityError(() => readVerifiedModel(path, { sha256: '0'.repeat(64), bytes: 1000 })).message).toContain(
+      `actual sha256 ${hash(bytes)}`,
+    );
+    expect(
+      integrityError(() => readVerifiedModel(join(dir, 'gone.onnx'), { sha256: '0'.repeat(64), bytes: 1 })).message,
+    ).toMatch(/gone\.onnx: cannot read/);
   });
 });

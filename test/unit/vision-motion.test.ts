@@ -5,7 +5,9 @@ const W = 64;
 const H = 48;
 const frame = (paint?: (x: number, y: number) => number) => {
   const data = Buffer.alloc(W * H * 3, 100);
-  if (paint) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data.fill(paint(x, y), (y * W + x) * 3, (y * W + x) * 3 + 3);
+  if (paint)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) data.fill(paint(x, y), (y * W + x) * 3, (y * W + x) * 3 + 3);
   return { width: W, height: H, data };
 };
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDetections, defaultDetectorDecode, quadArea, type InputMapping } from '../../src/vision/platenet/detector-decode.js';
+import {
+  decodeDetections,
+  defaultDetectorDecode,
+  quadArea,
+  type InputMapping,
+} from '../../src/vision/platenet/detector-decode.js';
 import { letterbox, writeLetterboxed } from '../../src/vision/platenet/detector-input.js';
 
 const STRIDE = 4;
@@ -67,7 +72,13 @@ describe('letterbox', () => {
 
 describe('decodeDetections', () => {
   it('places the corners at the cell centre plus the offsets', () => {
-    const [plate] = decodeDetections(output([{ row: 10, col: 20, score: 0.9, offsets: rect(40, 12), twoRows: 0.8 }]), GRID_W, GRID_H, STRIDE, identity);
+    const [plate] = decodeDetections(
+      output([{ row: 10, col: 20, score: 0.9, offsets: rect(40, 12), twoRows: 0.8 }]),
+      GRID_W,
+      GRID_H,
+      STRIDE,
+      identity,
+    );
     // centre = (20.5 * 4, 10.5 * 4) = (82, 42)
     expect(plate!.corners).toEqual([
       [62, 36],
@@ -91,7 +102,13 @@ describe('decodeDetections', () => {
   it('maps letterboxed input pixels back through the scale and the ROI origin', () => {
     // A 1280x720 ROI at (100, 200) of a 1920x1080 frame, letterboxed at 0.25.
     const map: InputMapping = { scaleX: 0.25, scaleY: 0.25, originX: 100, originY: 200, imageW: 1920, imageH: 1080 };
-    const [plate] = decodeDetections(output([{ row: 10, col: 20, score: 0.9, offsets: rect(40, 12) }]), GRID_W, GRID_H, STRIDE, map);
+    const [plate] = decodeDetections(
+      output([{ row: 10, col: 20, score: 0.9, offsets: rect(40, 12) }]),
+      GRID_W,
+      GRID_H,
+      STRIDE,
+      map,
+    );
     expect(plate!.corners).toEqual([
       [100 + 62 * 4, 200 + 36 * 4],
       [100 + 102 * 4, 200 + 36 * 4],
@@ -101,7 +118,13 @@ describe('decodeDetections', () => {
   });
 
   it('clamps corners into the image', () => {
-    const [plate] = decodeDetections(output([{ row: 0, col: 0, score: 0.9, offsets: rect(40, 12) }]), GRID_W, GRID_H, STRIDE, identity);
+    const [plate] = decodeDetections(
+      output([{ row: 0, col: 0, score: 0.9, offsets: rect(40, 12) }]),
+      GRID_W,
+      GRID_H,
+      STRIDE,
+      identity,
+    );
     // centre (2, 2): corners at x -18 and 22, y -4 and 8.
     expect(plate!.corners).toEqual([
       [0, 0],
@@ -132,8 +155,16 @@ describe('decodeDetections', () => {
   });
 
   it('keeps at most maxPlates, best first', () => {
-    const cells = Array.from({ length: 12 }, (_, i) => ({ row: 5 + 3 * (i % 4), col: 5 + 20 * Math.floor(i / 4), score: 0.4 + i / 100, offsets: rect(40, 8) }));
-    const found = decodeDetections(output(cells), GRID_W, GRID_H, STRIDE, identity, { ...defaultDetectorDecode, maxPlates: 8 });
+    const cells = Array.from({ length: 12 }, (_, i) => ({
+      row: 5 + 3 * (i % 4),
+      col: 5 + 20 * Math.floor(i / 4),
+      score: 0.4 + i / 100,
+      offsets: rect(40, 8),
+    }));
+    const found = decodeDetections(output(cells), GRID_W, GRID_H, STRIDE, identity, {
+      ...defaultDetectorDecode,
+      maxPlates: 8,
+    });
     expect(found).toHaveLength(8);
     expect(found[0]!.score).toBeCloseTo(0.51);
     expect(found.map((p) => p.score)).toEqual([...found.map((p) => p.score)].sort((a, b) => b - a));

@@ -63,7 +63,12 @@ describe('decodePlateRows', () => {
   });
 
   it('makes the raw text the lane reads: rows, mean confidence without the break, alternatives per row', () => {
-    const probs = table([{ c: '5', p: 0.8 }, { c: '|', p: 0.2 }, { c: '6', p: 0.6 }, { c: '8', p: 0.7 }]);
+    const probs = table([
+      { c: '5', p: 0.8 },
+      { c: '|', p: 0.2 },
+      { c: '6', p: 0.6 },
+      { c: '8', p: 0.7 },
+    ]);
     const raw = toRawPlateText(decodePlateRows(probs, 4, K, charset, '|'));
     expect(raw.rows).toEqual(['5', '68']);
     expect(raw.confidence).toBeCloseTo((0.8 + 0.6 + 0.7) / 3);

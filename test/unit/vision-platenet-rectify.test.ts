@@ -7,7 +7,8 @@ import { boxCorners, expandQuad, lumaAt, rectifyLuma } from '../../src/vision/pl
 /** An RGB image whose pixels are f(x, y) in every channel (so luma = f). */
 function image(width: number, height: number, f: (x: number, y: number) => number): RgbImage {
   const data = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(Math.round(f(x, y)), (y * width + x) * 3, (y * width + x) * 3 + 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) data.fill(Math.round(f(x, y)), (y * width + x) * 3, (y * width + x) * 3 + 3);
   return { width, height, data };
 }
 
@@ -20,8 +21,24 @@ const unitRect = (w: number, h: number): Point[] => [
 
 describe('homographyFrom', () => {
   it.each([
-    { name: 'a tilted, perspective quad', quad: [[112.5, 40], [301, 62.25], [296, 140], [104, 111]] as Point[] },
-    { name: 'an axis-aligned box', quad: [[10, 20], [170, 20], [170, 84], [10, 84]] as Point[] },
+    {
+      name: 'a tilted, perspective quad',
+      quad: [
+        [112.5, 40],
+        [301, 62.25],
+        [296, 140],
+        [104, 111],
+      ] as Point[],
+    },
+    {
+      name: 'an axis-aligned box',
+      quad: [
+        [10, 20],
+        [170, 20],
+        [170, 84],
+        [10, 84],
+      ] as Point[],
+    },
   ])('maps the rectangle corners exactly onto $name', ({ quad }) => {
     const h = homographyFrom(unitRect(160, 64), quad)!;
     unitRect(160, 64).forEach(([x, y], i) => {
@@ -68,7 +85,14 @@ describe('rectifyLuma', () => {
     const out = new Float32Array(160 * 64 + 7);
     expect(rectifyLuma(img, quad, 160, 64, out, 7)).toBe(true);
     const h = homographyFrom(unitRect(160, 64), quad)!;
-    for (const [u, v] of [[0, 0], [159, 0], [80, 32], [0, 63], [159, 63], [37, 11]] as const) {
+    for (const [u, v] of [
+      [0, 0],
+      [159, 0],
+      [80, 32],
+      [0, 63],
+      [159, 63],
+      [37, 11],
+    ] as const) {
       // The output pixel averages sub-samples of a linear function: the value at its centre
       // up to the homography's curvature over one pixel.
       const [x, y] = applyHomography(h, u + 0.5, v + 0.5);
@@ -115,6 +139,19 @@ describe('rectifyLuma', () => {
 
   it('returns false for a degenerate quad', () => {
     const out = new Float32Array(160 * 64);
-    expect(rectifyLuma(image(10, 10, () => 0), [[1, 1], [2, 1], [3, 1], [4, 1]], 160, 64, out)).toBe(false);
+    expect(
+      rectifyLuma(
+        image(10, 10, () => 0),
+        [
+          [1, 1],
+          [2, 1],
+          [3, 1],
+          [4, 1],
+        ],
+        160,
+        64,
+        out,
+      ),
+    ).toBe(false);
   });
 });

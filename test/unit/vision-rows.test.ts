@@ -3,11 +3,36 @@ import { groupPlateRows, isStackedPair } from '../../src/vision/rows.js';
 
 describe('isStackedPair', () => {
   it.each([
-    { name: 'motorbike plate rows', top: { x: 167, y: 133, w: 61, h: 33 }, bottom: { x: 166, y: 160, w: 62, h: 32 }, stacked: true },
-    { name: 'rows far apart', top: { x: 100, y: 100, w: 60, h: 30 }, bottom: { x: 100, y: 170, w: 60, h: 30 }, stacked: false },
-    { name: 'side by side', top: { x: 100, y: 100, w: 60, h: 30 }, bottom: { x: 200, y: 130, w: 60, h: 30 }, stacked: false },
-    { name: 'heights too different', top: { x: 100, y: 100, w: 60, h: 10 }, bottom: { x: 100, y: 112, w: 60, h: 40 }, stacked: false },
-    { name: 'a wide line over a narrow one', top: { x: 100, y: 100, w: 160, h: 30 }, bottom: { x: 120, y: 132, w: 60, h: 30 }, stacked: true },
+    {
+      name: 'motorbike plate rows',
+      top: { x: 167, y: 133, w: 61, h: 33 },
+      bottom: { x: 166, y: 160, w: 62, h: 32 },
+      stacked: true,
+    },
+    {
+      name: 'rows far apart',
+      top: { x: 100, y: 100, w: 60, h: 30 },
+      bottom: { x: 100, y: 170, w: 60, h: 30 },
+      stacked: false,
+    },
+    {
+      name: 'side by side',
+      top: { x: 100, y: 100, w: 60, h: 30 },
+      bottom: { x: 200, y: 130, w: 60, h: 30 },
+      stacked: false,
+    },
+    {
+      name: 'heights too different',
+      top: { x: 100, y: 100, w: 60, h: 10 },
+      bottom: { x: 100, y: 112, w: 60, h: 40 },
+      stacked: false,
+    },
+    {
+      name: 'a wide line over a narrow one',
+      top: { x: 100, y: 100, w: 160, h: 30 },
+      bottom: { x: 120, y: 132, w: 60, h: 30 },
+      stacked: true,
+    },
   ])('$name → $stacked', ({ top, bottom, stacked }) => {
     expect(isStackedPair(top, bottom)).toBe(stacked);
   });

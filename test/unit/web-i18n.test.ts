@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 // The page's translations: Vietnamese first, Chinese and English, with the same keys.
 const STATIC = join(import.meta.dirname, '../../src/web/static');
 const LANGUAGES = ['vi', 'zh', 'en'] as const;
-const dictionaries = Object.fromEntries(LANGUAGES.map((l) => [l, JSON.parse(readFileSync(join(STATIC, 'i18n', `${l}.json`), 'utf8')) as Record<string, string>]));
+const dictionaries = Object.fromEntries(
+  LANGUAGES.map((l) => [
+    l,
+    JSON.parse(readFileSync(join(STATIC, 'i18n', `${l}.json`), 'utf8')) as Record<string, string>,
+  ]),
+);
 
 describe('page translations', () => {
   it('have the same keys in every language, none empty', () => {

@@ -5,7 +5,13 @@ import { WebSocket } from 'ws';
 import type { GroupProcess, ProcessEnd } from '../../src/camera/process-group.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import { liveStreams, liveVideoArgs, liveVideoSize, type LiveStreamCamera, type LiveStreamOptions } from '../../src/camera/live-stream.js';
+import {
+  liveStreams,
+  liveVideoArgs,
+  liveVideoSize,
+  type LiveStreamCamera,
+  type LiveStreamOptions,
+} from '../../src/camera/live-stream.js';
 import { LiveVideoServer, type LiveVideoOptions } from '../../src/web/live-video.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -70,21 +76,26 @@ afterEach(async () => {
 async function setup(options: LiveVideoOptions & LiveStreamOptions = {}) {
   const clock = new FakeClock();
   const spawned: FakeFfmpeg[] = [];
-  const streams = liveStreams([CAMERA], {
-    clock,
-    log: silentLogger,
-    spawn: (command, args) => {
-      expect(command).toBe('/usr/bin/ffmpeg');
-      const proc = new FakeFfmpeg(args);
-      spawned.push(proc);
-      return proc;
+  const streams = liveStreams(
+    [CAMERA],
+    {
+      clock,
+      log: silentLogger,
+      spawn: (command, args) => {
+        expect(command).toBe('/usr/bin/ffmpeg');
+        const proc = new FakeFfmpeg(args);
+        spawned.push(proc);
+        return proc;
+      },
     },
-  }, options);
+    options,
+  );
   const live = new LiveVideoServer(streams, { clock, log: silentLogger }, options);
   // The page's server: authentication is its job; here every upgrade is let through.
   const server: Server = createServer();
   server.on('upgrade', (req, socket, head) => {
-    const [, laneId = '', session = 'session-1'] = /^\/api\/lanes\/([^/?]+)\/video(?:\?session=(.+))?$/.exec(req.url ?? '') ?? [];
+    const [, laneId = '', session = 'session-1'] =
+      /^\/api\/lanes\/([^/?]+)\/video(?:\?session=(.+))?$/.exec(req.url ?? '') ?? [];
     live.handleUpgrade(req, socket, head, laneId, session);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -127,7 +138,11 @@ describe('LiveVideoServer', () => {
     const packets = tsPackets(3);
     spawned[0]!.write(packets.subarray(0, 300));
     spawned[0]!.write(packets.subarray(300));
-    await waitFor(() => Buffer.concat(a.received).length === 3 * 188 && Buffer.concat(b.received).length === 3 * 188, 2_000, 'packets');
+    await waitFor(
+      () => Buffer.concat(a.received).length === 3 * 188 && Buffer.concat(b.received).length === 3 * 188,
+      2_000,
+      'packets',
+    );
     for (const viewer of [a, b]) {
       expect(Buffer.concat(viewer.received).equals(packets)).toBe(true);
       for (const message of viewer.received) expect(message.length % 188).toBe(0);
@@ -229,12 +244,16 @@ describe('LiveVideoServer', () => {
     slow.ws.resume();
     let last = -1;
     const receivedBytes = () => slow.received.reduce((sum, m) => sum + m.length, 0);
-    await waitFor(() => {
-      const now = receivedBytes();
-      const settled = now === last && now > 0;
-      last = now;
-      return settled;
-    }, 10_000, 'the slow viewer caught up');
+    await waitFor(
+      () => {
+        const now = receivedBytes();
+        const settled = now === last && now > 0;
+        last = now;
+        return settled;
+      },
+      10_000,
+      'the slow viewer caught up',
+    );
     expect(receivedBytes()).toBeLessThan(chunks * chunk.length);
     expect(receivedBytes() % chunk.length).toBe(0);
   });
@@ -261,14 +280,33 @@ describe('liveVideoArgs', () => {
     const input = args.indexOf('-i');
     expect(args.slice(input - 2, input + 2)).toEqual(['-rtsp_transport', 'tcp', '-i', 'rtsp://cam/1']);
     expect(args).toContain('-nostdin');
-    expect(args.slice(input + 2)).toEqual(
-      ['-f', 'mpegts', '-codec:v', 'mpeg1video', '-b:v', '1000k', '-bf', '0', '-r', '25', '-s', '960x540', '-an', '-'],
-    );
+    expect(args.slice(input + 2)).toEqual([
+      '-f',
+      'mpegts',
+      '-codec:v',
+      'mpeg1video',
+      '-b:v',
+      '1000k',
+      '-bf',
+      '0',
+      '-r',
+      '25',
+      '-s',
+      '960x540',
+      '-an',
+      '-',
+    ]);
   });
 
   it('plays a clip at real time, looping when asked', () => {
     const looped = liveVideoArgs({ kind: 'clip', path: '/c.mp4', loop: true }, { width: 640, height: 360 });
-    expect(looped.slice(looped.indexOf('-re'), looped.indexOf('-i') + 2)).toEqual(['-re', '-stream_loop', '-1', '-i', '/c.mp4']);
+    expect(looped.slice(looped.indexOf('-re'), looped.indexOf('-i') + 2)).toEqual([
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      '/c.mp4',
+    ]);
     const once = liveVideoArgs({ kind: 'clip', path: '/c.mp4', loop: false }, { width: 640, height: 360 });
     expect(once).not.toContain('-stream_loop');
   });

@@ -40,8 +40,18 @@ describe('SlidingWindowLoginLimiter', () => {
 
   type Attempt = [ip: string, username: string];
   it.each<[string, (i: number) => Attempt, Attempt, Attempt]>([
-    ['one address trying many usernames locks the address', (i) => ['10.0.0.7', `user${i}`], ['10.0.0.7', 'someone.else'], ['10.0.0.8', 'user0']],
-    ['many addresses trying one username lock the username', (i) => [`10.0.0.${i}`, 'admin'], ['192.168.1.1', 'admin'], ['10.0.0.1', 'someone.else']],
+    [
+      'one address trying many usernames locks the address',
+      (i) => ['10.0.0.7', `user${i}`],
+      ['10.0.0.7', 'someone.else'],
+      ['10.0.0.8', 'user0'],
+    ],
+    [
+      'many addresses trying one username lock the username',
+      (i) => [`10.0.0.${i}`, 'admin'],
+      ['192.168.1.1', 'admin'],
+      ['10.0.0.1', 'someone.else'],
+    ],
   ])('%s, and only it', (_, attempt, locked, free) => {
     const { limiter } = setup();
     for (let i = 0; i < 5; i++) limiter.failure(...attempt(i));
@@ -121,8 +131,16 @@ describe('SlidingWindowLoginLimiter', () => {
     it('refuses a second attempt for the same address or username while one is being checked', () => {
       const { limiter } = setup();
       const first = begun(limiter.begin('10.0.0.7', 'tran.thi.b'));
-      expect(limiter.begin('10.0.0.7', 'le.van.c')).toEqual({ allowed: false, retryAfterMs: 1000, reason: 'in-progress' });
-      expect(limiter.begin('10.0.0.8', 'tran.thi.b')).toEqual({ allowed: false, retryAfterMs: 1000, reason: 'in-progress' });
+      expect(limiter.begin('10.0.0.7', 'le.van.c')).toEqual({
+        allowed: false,
+        retryAfterMs: 1000,
+        reason: 'in-progress',
+      });
+      expect(limiter.begin('10.0.0.8', 'tran.thi.b')).toEqual({
+        allowed: false,
+        retryAfterMs: 1000,
+        reason: 'in-progress',
+      });
       const other = begun(limiter.begin('10.0.0.8', 'le.van.c'));
       first.failed();
       other.failed();
@@ -144,7 +162,10 @@ describe('SlidingWindowLoginLimiter', () => {
       begun(limiter.begin('10.0.0.7', 'tran.thi.b')).succeeded();
       expect(limiter.check('10.0.0.9', 'tran.thi.b')).toEqual({ allowed: true });
       // One more failure makes the 5th: the success was not counted.
-      expect(begun(limiter.begin('10.0.0.9', 'tran.thi.b')).failed()).toEqual({ locked: ['username'], retryAfterMs: WINDOW });
+      expect(begun(limiter.begin('10.0.0.9', 'tran.thi.b')).failed()).toEqual({
+        locked: ['username'],
+        retryAfterMs: WINDOW,
+      });
     });
 
     it('cancel takes the attempt back entirely; a second end of the same attempt does nothing', () => {

@@ -7,9 +7,23 @@ function lane(laneId: string, over: Partial<LaneState> = {}): LaneState {
   return {
     laneId,
     ts: 0,
-    camera: { state: 'streaming', fpsIn: 5, fpsProcessed: 4.5, framesDropped: 3, lastFrameAgeMs: 250, restarts: 1, lastError: null },
+    camera: {
+      state: 'streaming',
+      fpsIn: 5,
+      fpsProcessed: 4.5,
+      framesDropped: 3,
+      lastFrameAgeMs: 250,
+      restarts: 1,
+      lastError: null,
+    },
     reader: { framesProcessed: 10, framesSkippedNoMotion: 2, inferences: 8, lastInferenceMs: 120, platesEmitted: 2 },
-    flow: { phase: 'held', phaseAgeMs: 10, vehicle: null, holds: [{ holdId: 'h', plate: null, display: null, reason: 'unknown-plate', detail: '', createdAt: 0 }], loop: null },
+    flow: {
+      phase: 'held',
+      phaseAgeMs: 10,
+      vehicle: null,
+      holds: [{ holdId: 'h', plate: null, display: null, reason: 'unknown-plate', detail: '', createdAt: 0 }],
+      loop: null,
+    },
     barrier: { driver: 'simulator', state: 'closed', inputs: null, lastError: null, portOpen: true },
     ...over,
   };
@@ -17,13 +31,35 @@ function lane(laneId: string, over: Partial<LaneState> = {}): LaneState {
 
 const input: MetricsInput = {
   snapshot: {
-    health: { bootId: 'b', version: '0.1.0', ts: 0, uptimeMs: 61_500, outboxPending: 7, store: { usedBytes: 4096, quotaBytes: 1_048_576, quotaExceeded: false }, lanes: ['entry-1', 'exit-1'] },
+    health: {
+      bootId: 'b',
+      version: '0.1.0',
+      ts: 0,
+      uptimeMs: 61_500,
+      outboxPending: 7,
+      store: { usedBytes: 4096, quotaBytes: 1_048_576, quotaExceeded: false },
+      lanes: ['entry-1', 'exit-1'],
+    },
     lanes: [
       lane('entry-1'),
       lane('exit-1', {
         barrier: null,
-        camera: { state: 'backoff', fpsIn: 0, fpsProcessed: 0, framesDropped: 0, lastFrameAgeMs: null, restarts: 4, lastError: 'x' },
-        reader: { framesProcessed: 0, framesSkippedNoMotion: 0, inferences: 0, lastInferenceMs: null, platesEmitted: 0 },
+        camera: {
+          state: 'backoff',
+          fpsIn: 0,
+          fpsProcessed: 0,
+          framesDropped: 0,
+          lastFrameAgeMs: null,
+          restarts: 4,
+          lastError: 'x',
+        },
+        reader: {
+          framesProcessed: 0,
+          framesSkippedNoMotion: 0,
+          inferences: 0,
+          lastInferenceMs: null,
+          platesEmitted: 0,
+        },
       }),
     ],
   },
@@ -83,7 +119,8 @@ describe('renderMetrics', () => {
 
   it('writes the 0.0.4 text format: HELP and TYPE once per family, then `name{labels} value` lines', () => {
     const lines = text.trimEnd().split('\n');
-    for (const line of lines) expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+)$/);
+    for (const line of lines)
+      expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+)$/);
     const types = lines.filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(new Set(types).size).toBe(types.length);
     expect(text).toContain('# TYPE smartgate_decisions_total counter');

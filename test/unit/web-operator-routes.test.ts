@@ -23,12 +23,17 @@ function gateWith(answer: () => OperatorResult): Pick<GateView, 'lanes'> {
   });
 }
 
-async function post(gate: Pick<GateView, 'lanes'>, path: string): Promise<{ status: number; body: unknown } | HttpError> {
+async function post(
+  gate: Pick<GateView, 'lanes'>,
+  path: string,
+): Promise<{ status: number; body: unknown } | HttpError> {
   const router = new Router();
   operatorRoutes(router, gate);
   const match = router.match('POST', path);
   if (!match || !('route' in match)) throw new Error(`no route ${path}`);
-  const req = Object.assign(Readable.from([Buffer.from('{"reason":"ambulance"}')]), { headers: { 'content-type': 'application/json' } }) as unknown as IncomingMessage;
+  const req = Object.assign(Readable.from([Buffer.from('{"reason":"ambulance"}')]), {
+    headers: { 'content-type': 'application/json' },
+  }) as unknown as IncomingMessage;
   let sent: { status: number; body: unknown } | null = null;
   const res = {
     writeHead(status: number) {
@@ -40,7 +45,13 @@ async function post(gate: Pick<GateView, 'lanes'>, path: string): Promise<{ stat
       sent!.body = JSON.parse(text);
     },
   } as unknown as ServerResponse;
-  const ctx = { req, res, url: new URL(`http://x${path}`), params: match.params, session: { user: { username: 'op-1', role: 'operator' } } } as unknown as RequestContext;
+  const ctx = {
+    req,
+    res,
+    url: new URL(`http://x${path}`),
+    params: match.params,
+    session: { user: { username: 'op-1', role: 'operator' } },
+  } as unknown as RequestContext;
   try {
     await match.route.handler(ctx);
   } catch (err) {
@@ -59,7 +70,11 @@ describe('operator routes over the page view', () => {
       });
       const answer = await post(gate, path);
       expect(answer).toBeInstanceOf(HttpError);
-      expect(answer).toMatchObject({ status: 503, code: 'store-failed', message: expect.stringContaining('database or disk is full') });
+      expect(answer).toMatchObject({
+        status: 503,
+        code: 'store-failed',
+        message: expect.stringContaining('database or disk is full'),
+      });
     },
   );
 
@@ -71,8 +86,15 @@ describe('operator routes over the page view', () => {
   });
 
   it('a refusal of the lane is 409 conflict', async () => {
-    const gate = gateWith(() => ({ ok: false, refusal: { code: 'busy', message: 'the barrier is already being opened' } }));
-    expect(await post(gate, '/api/lanes/entry-1/open')).toMatchObject({ status: 409, code: 'conflict', message: 'the barrier is already being opened' });
+    const gate = gateWith(() => ({
+      ok: false,
+      refusal: { code: 'busy', message: 'the barrier is already being opened' },
+    }));
+    expect(await post(gate, '/api/lanes/entry-1/open')).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      message: 'the barrier is already being opened',
+    });
   });
 
   it('an action done answers with its event, recorded with source page and the logged-in operator', async () => {

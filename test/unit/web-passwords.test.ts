@@ -1,6 +1,14 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_COST, hashPassword, MIN_PASSWORD_LENGTH, needsRehash, passwordProblem, scryptMemoryBytes, verifyPassword } from '../../src/web/auth/passwords.js';
+import {
+  DEFAULT_SCRYPT_COST,
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  needsRehash,
+  passwordProblem,
+  scryptMemoryBytes,
+  verifyPassword,
+} from '../../src/web/auth/passwords.js';
 
 // Low cost here: the default takes 128 MiB and about 0.3 s per hash, and is checked once below.
 const LOW = { N: 1024, r: 8, p: 1 };
@@ -72,7 +80,8 @@ describe('verifyPassword', () => {
 });
 
 describe('needsRehash', () => {
-  const stored = (n: number, r: number, p: number, keyBytes = 64) => `scrypt$${n}$${r}$${p}$c2FsdHNhbHRzYWx0c2FsdA==$${Buffer.alloc(keyBytes, 1).toString('base64')}`;
+  const stored = (n: number, r: number, p: number, keyBytes = 64) =>
+    `scrypt$${n}$${r}$${p}$c2FsdHNhbHRzYWx0c2FsdA==$${Buffer.alloc(keyBytes, 1).toString('base64')}`;
   it.each([
     ['the old default (N=16384)', true, stored(16384, 8, 1)],
     ['a lower r', true, stored(131072, 4, 1)],
@@ -96,7 +105,11 @@ describe('passwordProblem', () => {
     ['10 characters', '1234567890', undefined],
     ['a long passphrase', 'a long passphrase', undefined],
     // 9 letters, but 27 code points before normalisation: counted as people count them.
-    ['9 Vietnamese letters typed with combining marks', 'ệ'.repeat(9).normalize('NFD'), 'must be at least 10 characters long, got 9'],
+    [
+      '9 Vietnamese letters typed with combining marks',
+      'ệ'.repeat(9).normalize('NFD'),
+      'must be at least 10 characters long, got 9',
+    ],
     ['10 Vietnamese letters', 'ệ'.repeat(10), undefined],
   ])('%s', (_, password, expected) => {
     expect(passwordProblem(password)).toBe(expected);

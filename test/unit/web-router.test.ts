@@ -68,8 +68,12 @@ describe('readJsonBody', () => {
   });
 
   it('413 over the size limit, 415 without a JSON content type', async () => {
-    expect(await rejection(readJsonBody(body(`{"reason":"${'x'.repeat(100)}"}`), schema, 64))).toMatchObject({ status: 413 });
-    expect(await rejection(readJsonBody(body('{}', { 'content-type': 'text/plain' }), schema))).toMatchObject({ status: 415 });
+    expect(await rejection(readJsonBody(body(`{"reason":"${'x'.repeat(100)}"}`), schema, 64))).toMatchObject({
+      status: 413,
+    });
+    expect(await rejection(readJsonBody(body('{}', { 'content-type': 'text/plain' }), schema))).toMatchObject({
+      status: 415,
+    });
   });
 });
 

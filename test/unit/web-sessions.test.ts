@@ -28,7 +28,13 @@ describe('MemorySessionStore', () => {
     const { clock, sessions } = setup();
     clock.advance(5000);
     const session = sessions.create(tran);
-    expect(sessions.get(session.id)).toEqual({ id: session.id, user: tran, csrfToken: session.csrfToken, createdAt: 5000, lastSeenAt: 5000 });
+    expect(sessions.get(session.id)).toEqual({
+      id: session.id,
+      user: tran,
+      csrfToken: session.csrfToken,
+      createdAt: 5000,
+      lastSeenAt: 5000,
+    });
     expect(sessions.get('not-a-session')).toBeUndefined();
     expect(sessions.get(session.csrfToken)).toBeUndefined();
   });

@@ -24,12 +24,32 @@ describe('loadTlsFiles (http.tls)', () => {
   });
 
   it.each<[string, () => { cert: string; key: string }, RegExp]>([
-    ['a missing certificate', () => ({ cert: join(dir, 'nope.crt'), key: pki.server.key }), /^http\.tls\.cert: cannot read .*nope\.crt: file not found$/],
-    ['a missing key', () => ({ cert: pki.server.cert, key: join(dir, 'nope.key') }), /^http\.tls\.key: cannot read .*nope\.key: file not found$/],
+    [
+      'a missing certificate',
+      () => ({ cert: join(dir, 'nope.crt'), key: pki.server.key }),
+      /^http\.tls\.cert: cannot read .*nope\.crt: file not found$/,
+    ],
+    [
+      'a missing key',
+      () => ({ cert: pki.server.cert, key: join(dir, 'nope.key') }),
+      /^http\.tls\.key: cannot read .*nope\.key: file not found$/,
+    ],
     ['a directory', () => ({ cert: dir, key: pki.server.key }), /^http\.tls\.cert: cannot read .*: is a directory$/],
-    ['a certificate that is not one', () => ({ cert: join(dir, 'garbage.pem'), key: pki.server.key }), /^http\.tls\.cert: .*garbage\.pem is not a PEM certificate$/],
-    ['a key that is not one', () => ({ cert: pki.server.cert, key: pki.server.cert }), /^http\.tls\.key: .* is not a PEM private key/],
-    ['the key of another certificate', () => ({ cert: pki.server.cert, key: pki.clients.other!.key }), /^http\.tls\.key: does not go with the certificate in .*server\.crt/],
+    [
+      'a certificate that is not one',
+      () => ({ cert: join(dir, 'garbage.pem'), key: pki.server.key }),
+      /^http\.tls\.cert: .*garbage\.pem is not a PEM certificate$/,
+    ],
+    [
+      'a key that is not one',
+      () => ({ cert: pki.server.cert, key: pki.server.cert }),
+      /^http\.tls\.key: .* is not a PEM private key/,
+    ],
+    [
+      'the key of another certificate',
+      () => ({ cert: pki.server.cert, key: pki.clients.other!.key }),
+      /^http\.tls\.key: does not go with the certificate in .*server\.crt/,
+    ],
   ])('refuses %s, naming the field', (_, files, message) => {
     let error: unknown;
     try {

@@ -59,7 +59,10 @@ describe('UserStore', () => {
     // Interleaved and the fastest of each kept, so load from other tests weighs on both alike.
     const best = { wrongPassword: Infinity, unknownUser: Infinity };
     for (let i = 0; i < 4; i++) {
-      for (const [kind, username] of [['wrongPassword', 'tran.thi.b'], ['unknownUser', 'nobody.here']] as const) {
+      for (const [kind, username] of [
+        ['wrongPassword', 'tran.thi.b'],
+        ['unknownUser', 'nobody.here'],
+      ] as const) {
         const start = performance.now();
         expect(await users.verify(username, 'wrong password!')).toBeNull();
         best[kind] = Math.min(best[kind], performance.now() - start);
@@ -72,7 +75,13 @@ describe('UserStore', () => {
   it.each([
     ['an empty username', '', 'operator', PASSWORD, 'username: must be 1 to 64 characters, got 0'],
     ['a 65-character username', 'a'.repeat(65), 'operator', PASSWORD, 'username: must be 1 to 64 characters, got 65'],
-    ['capitals', 'Tran', 'operator', PASSWORD, 'username: "Tran" may contain only lowercase letters a-z, digits, ".", "_" and "-"'],
+    [
+      'capitals',
+      'Tran',
+      'operator',
+      PASSWORD,
+      'username: "Tran" may contain only lowercase letters a-z, digits, ".", "_" and "-"',
+    ],
     ['a space', 'tran thi', 'operator', PASSWORD, 'username: "tran thi" may contain only'],
     ['a Vietnamese letter', 'trần', 'operator', PASSWORD, 'username: "trần" may contain only'],
     ['an unknown role', 'tran', 'root', PASSWORD, 'role: must be one of viewer, operator, admin, got "root"'],
@@ -96,16 +105,23 @@ describe('UserStore', () => {
   it('refuses a username that exists, keeping the first account', async () => {
     const { users } = setup();
     await users.add('tran.thi.b', 'operator', PASSWORD);
-    await expect(users.add('tran.thi.b', 'admin', 'another passphrase')).rejects.toThrow('username: "tran.thi.b" already exists');
+    await expect(users.add('tran.thi.b', 'admin', 'another passphrase')).rejects.toThrow(
+      'username: "tran.thi.b" already exists',
+    );
     expect(users.get('tran.thi.b')?.role).toBe('operator');
     expect(await users.verify('tran.thi.b', PASSWORD)).not.toBeNull();
   });
 
   it('refuses the second of two adds of one username racing each other', async () => {
     const { users } = setup();
-    const results = await Promise.allSettled([users.add('tran.thi.b', 'operator', PASSWORD), users.add('tran.thi.b', 'admin', PASSWORD)]);
+    const results = await Promise.allSettled([
+      users.add('tran.thi.b', 'operator', PASSWORD),
+      users.add('tran.thi.b', 'admin', PASSWORD),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { field: 'username', message: 'username: "tran.thi.b" already exists' } });
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { field: 'username', message: 'username: "tran.thi.b" already exists' },
+    });
   });
 
   it('setPassword replaces the password and moves updatedAt only', async () => {
@@ -114,7 +130,10 @@ describe('UserStore', () => {
     clock.advance(3_600_000);
     await users.setPassword('tran.thi.b', 'a new long passphrase');
     expect(await users.verify('tran.thi.b', PASSWORD)).toBeNull();
-    expect(await users.verify('tran.thi.b', 'a new long passphrase')).toEqual({ username: 'tran.thi.b', role: 'operator' });
+    expect(await users.verify('tran.thi.b', 'a new long passphrase')).toEqual({
+      username: 'tran.thi.b',
+      role: 'operator',
+    });
     expect(users.list()[0]).toMatchObject({ createdAt: START, updatedAt: START + 3_600_000 });
   });
 
@@ -151,10 +170,15 @@ describe('UserStore', () => {
     const clock = new FakeClock(START);
     const store = temp.open(temp.make(), {}, clock);
     const users = new UserStore(store.accounts, clock);
-    const hashOf = () => (store.db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash;
+    const hashOf = () =>
+      (store.db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash;
     // As the accounts made before the change were stored.
     const old = await hashPassword(PASSWORD, { N: 16384, r: 8, p: 1 });
-    store.db.prepare("INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES ('tran.thi.b', 'operator', ?, ?, ?)").run(old, START, START);
+    store.db
+      .prepare(
+        "INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES ('tran.thi.b', 'operator', ?, ?, ?)",
+      )
+      .run(old, START, START);
     clock.advance(60_000);
 
     expect(await users.verify('tran.thi.b', 'a wrong passphrase')).toBeNull();
@@ -167,7 +191,9 @@ describe('UserStore', () => {
 
   it('the table itself refuses a role that does not exist', () => {
     const { store } = setup();
-    const insert = store.db.prepare("INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES ('x', ?, 'h', 0, 0)");
+    const insert = store.db.prepare(
+      "INSERT INTO users (username, role, password_hash, created_at, updated_at) VALUES ('x', ?, 'h', 0, 0)",
+    );
     expect(() => insert.run('root')).toThrow(/CHECK constraint/);
     expect(() => insert.run('viewer')).not.toThrow();
   });

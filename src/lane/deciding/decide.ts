@@ -65,34 +65,62 @@ export function decide(input: DecisionInput): Decision {
   const plate = read.plate;
   const others = (input.otherReads ?? []).filter((p) => p.text !== '' && p.text !== plate.text);
   const staleLists = LIST_NAMES.filter((name) => isStale(lists.meta[name], rules.listsMaxAgeMs, now));
-  const listVersions = Object.fromEntries(LIST_NAMES.map((name) => [name, lists.meta[name]?.version ?? null])) as Record<ListName, number | null>;
+  const listVersions = Object.fromEntries(
+    LIST_NAMES.map((name) => [name, lists.meta[name]?.version ?? null]),
+  ) as Record<ListName, number | null>;
   const base = { listVersions, staleLists };
 
   const result = (reason: ReasonCode, detail: string, matched?: MatchedEntry): Decision => {
     const { action, alarm } = REASON_OUTCOME[reason];
     const nearMiss = action === 'hold' ? nearMisses(plate.text, lists, rules.nearMissDistance) : [];
-    return { action, reason, alarm, detail, ...(matched ? { matched } : {}), hints: nearMiss.length > 0 ? { nearMiss } : {}, ...base };
+    return {
+      action,
+      reason,
+      alarm,
+      detail,
+      ...(matched ? { matched } : {}),
+      hints: nearMiss.length > 0 ? { nearMiss } : {},
+      ...base,
+    };
   };
 
   for (const list of ['deny', 'watch'] as const) {
     for (const candidate of [plate, ...others]) {
       const entry = lists[list].get(candidate.text);
       if (!entry || (entry.validUntil !== undefined && now >= entry.validUntil)) continue;
-      const whose = candidate === plate ? candidate.text : `${candidate.text}, read on the same vehicle as ${plate.text},`;
-      return result(list === 'deny' ? 'deny-list' : 'watch-list', `${whose} is on the ${list} list${describeFlag(entry)}`, { list, entry });
+      const whose =
+        candidate === plate ? candidate.text : `${candidate.text}, read on the same vehicle as ${plate.text},`;
+      return result(
+        list === 'deny' ? 'deny-list' : 'watch-list',
+        `${whose} is on the ${list} list${describeFlag(entry)}`,
+        { list, entry },
+      );
     }
   }
 
-  if (!plate.valid) return result('unreadable', `the read "${plate.raw}" fits no plate format${plate.reason ? ` (${plate.reason})` : ''}`);
+  if (!plate.valid)
+    return result(
+      'unreadable',
+      `the read "${plate.raw}" fits no plate format${plate.reason ? ` (${plate.reason})` : ''}`,
+    );
   // Comparisons are written so that NaN (a broken confidence or clock) never opens.
   if (!(read.confidence >= rules.minConfidence)) {
-    return result('low-confidence', `${plate.text} read with confidence ${Math.floor(read.confidence * 1000) / 1000}, below ${rules.minConfidence}`);
+    return result(
+      'low-confidence',
+      `${plate.text} read with confidence ${Math.floor(read.confidence * 1000) / 1000}, below ${rules.minConfidence}`,
+    );
   }
   if (staleLists.length > 0 && rules.failClosed) {
-    return result('lists-stale', `${staleLists.map((name) => describeAge(name, lists, now)).join('; ')}; the limit is ${rules.listsMaxAgeMs} ms`);
+    return result(
+      'lists-stale',
+      `${staleLists.map((name) => describeAge(name, lists, now)).join('; ')}; the limit is ${rules.listsMaxAgeMs} ms`,
+    );
   }
   if (plate.kind === null || !rules.kindsAllowed.includes(plate.kind)) {
-    return result('kind-not-allowed', `${plate.text} is a ${plate.kind ?? 'plate of unknown kind'}, not allowed on lane ${lane.id}`);
+    return result(
+      'kind-not-allowed',
+      `${plate.text} is a ${plate.kind ?? 'plate of unknown kind'}, not allowed on lane ${lane.id}`,
+    );
   }
   if (!withinHours(now, rules.hours, rules.timeZone)) {
     const hours = rules.hours.map((w) => `${w.from}-${w.to}`).join(', ');
@@ -110,15 +138,29 @@ export function decide(input: DecisionInput): Decision {
     return result('permit-expired', `${key} was allowed until ${iso(entry.validUntil)}`, matched);
   }
   if (entry.lanes && !entry.lanes.includes(lane.id)) {
-    return result('wrong-lane', `${key} is allowed on lane${entry.lanes.length > 1 ? 's' : ''} ${entry.lanes.join(', ')}, not ${lane.id}`, matched);
+    return result(
+      'wrong-lane',
+      `${key} is allowed on lane${entry.lanes.length > 1 ? 's' : ''} ${entry.lanes.join(', ')}, not ${lane.id}`,
+      matched,
+    );
   }
   if (entry.direction && entry.direction !== lane.direction) {
-    return result('wrong-direction', `${key} is allowed for ${entry.direction} only; lane ${lane.id} is ${lane.direction}`, matched);
+    return result(
+      'wrong-direction',
+      `${key} is allowed for ${entry.direction} only; lane ${lane.id} is ${lane.direction}`,
+      matched,
+    );
   }
   const unpaired = unpairedPlates(plate, others, entry, lists);
   if (unpaired.length > 0) {
-    const paired = entry.pairedPlate ? `its allow entry pairs it with ${entry.pairedPlate}` : 'its allow entry names no paired plate';
-    return result('pairing-mismatch', `${plate.text} is read with ${unpaired.join(', ')} on one vehicle; ${paired}`, matched);
+    const paired = entry.pairedPlate
+      ? `its allow entry pairs it with ${entry.pairedPlate}`
+      : 'its allow entry names no paired plate';
+    return result(
+      'pairing-mismatch',
+      `${plate.text} is read with ${unpaired.join(', ')} on one vehicle; ${paired}`,
+      matched,
+    );
   }
   return result('allowed', `${key} is allowed${entry.reason ? ` (${entry.reason})` : ''}`, matched);
 }
@@ -129,12 +171,17 @@ export function decide(input: DecisionInput): Decision {
  * two plates the voter reports first is chance, and central may list the permit under either;
  * `key` says whose entry it is, for the detail.
  */
-function allowEntryOf(plate: ParsedPlate, others: readonly ParsedPlate[], lists: ListIndex): { entry: AllowEntry; key: string } | undefined {
+function allowEntryOf(
+  plate: ParsedPlate,
+  others: readonly ParsedPlate[],
+  lists: ListIndex,
+): { entry: AllowEntry; key: string } | undefined {
   const own = lists.allow.get(plate.text);
   if (own) return { entry: own, key: plate.text };
   for (const other of others) {
     const entry = lists.allow.get(other.text);
-    if (other.valid && entry?.pairedPlate === plate.text) return { entry, key: `${other.text}, paired with ${plate.text},` };
+    if (other.valid && entry?.pairedPlate === plate.text)
+      return { entry, key: `${other.text}, paired with ${plate.text},` };
   }
   return undefined;
 }
@@ -150,7 +197,12 @@ function isStale(meta: ListIndex['meta'][ListName], maxAgeMs: number, now: numbe
  * allow entry names the read. Plates of the read's own country, and rejected reads, are not
  * checked; a vehicle seen with one country's plates only has nothing to pair.
  */
-function unpairedPlates(plate: ParsedPlate, others: readonly ParsedPlate[], entry: AllowEntry, lists: ListIndex): string[] {
+function unpairedPlates(
+  plate: ParsedPlate,
+  others: readonly ParsedPlate[],
+  entry: AllowEntry,
+  lists: ListIndex,
+): string[] {
   return others
     .filter((p) => p.valid && p.country !== null && p.country !== plate.country)
     .filter((p) => entry.pairedPlate !== p.text && lists.allow.get(p.text)?.pairedPlate !== plate.text)
@@ -164,7 +216,9 @@ function describeFlag(entry: FlagEntry): string {
 
 function describeAge(name: ListName, lists: ListIndex, now: number): string {
   const meta = lists.meta[name];
-  return meta === null ? `the ${name} list was never received` : `the ${name} list (version ${meta.version}) is ${now - meta.receivedAt} ms old`;
+  return meta === null
+    ? `the ${name} list was never received`
+    : `the ${name} list (version ${meta.version}) is ${now - meta.receivedAt} ms old`;
 }
 
 function iso(ms: number): string {

@@ -50,11 +50,27 @@ export class LaneDecider {
   decide(lane: LaneDecisionSettings, read: VotedPlateRead, laneBusy = false): RecordedDecision {
     const input = { plate: read.plate, confidence: read.confidence, votes: read.votes };
     const otherReads = read.otherPlates ?? [];
-    let decision = decide({ read: input, otherReads, lane, rules: lane.rules, lists: this.lists.current(), now: this.ctx.clock.now() });
+    let decision = decide({
+      read: input,
+      otherReads,
+      lane,
+      rules: lane.rules,
+      lists: this.lists.current(),
+      now: this.ctx.clock.now(),
+    });
     if (laneBusy && decision.action === 'open') {
-      decision = { ...decision, action: 'hold', reason: LANE_BUSY, detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})` };
+      decision = {
+        ...decision,
+        action: 'hold',
+        reason: LANE_BUSY,
+        detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})`,
+      };
     }
-    const event = this.deps.sink.append({ type: 'decision', laneId: lane.id, payload: decisionEvent(decision, input, lane, otherReads) });
+    const event = this.deps.sink.append({
+      type: 'decision',
+      laneId: lane.id,
+      payload: decisionEvent(decision, input, lane, otherReads),
+    });
     this.decided++;
     this.ctx.bus.emit('lane.decision', { laneId: lane.id, eventId: event.eventId, read, decision });
     return { decision, event };

@@ -13,10 +13,15 @@ import { LIST_NAMES, type ListName } from '../../domain/lists.js';
 /** Epoch ms, or ISO 8601 with an offset or Z; read as epoch ms. */
 const instant = () =>
   z
-    .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })], { error: 'expected epoch ms or an ISO 8601 date-time with an offset' })
+    .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })], {
+      error: 'expected epoch ms or an ISO 8601 date-time with an offset',
+    })
     .transform((v) => (typeof v === 'number' ? v : Date.parse(v)));
 
-const canonicalPlate = () => z.string().regex(/^[0-9A-Z\u3400-\u9fff]{1,16}$/u, { error: 'expected canonical plate text (digits, capital letters, Chinese characters)' });
+const canonicalPlate = () =>
+  z.string().regex(/^[0-9A-Z\u3400-\u9fff]{1,16}$/u, {
+    error: 'expected canonical plate text (digits, capital letters, Chinese characters)',
+  });
 const text = () => z.string().min(1).max(200);
 
 /** Entries are `looseObject`s: a field the gate does not know is kept on the stored entry and ignored here. */
@@ -26,9 +31,15 @@ export const allowEntrySchema = z
     validFrom: instant().optional().describe('Valid from this instant, inclusive; absent: since ever.'),
     validUntil: instant().optional().describe('Valid until this instant, exclusive; absent: no end.'),
     reason: text().optional().describe('Why the plate is allowed: permit, fee, local, or free text.'),
-    lanes: z.array(z.string().regex(SLUG_PATTERN, { error: 'expected a lane id' })).min(1).optional().describe('Lane ids it applies to; absent: every lane.'),
+    lanes: z
+      .array(z.string().regex(SLUG_PATTERN, { error: 'expected a lane id' }))
+      .min(1)
+      .optional()
+      .describe('Lane ids it applies to; absent: every lane.'),
     direction: z.enum(LANE_DIRECTIONS).optional().describe('entry or exit; absent: both.'),
-    pairedPlate: canonicalPlate().optional().describe('Canonical plate of the same vehicle\'s plate of the other country.'),
+    pairedPlate: canonicalPlate()
+      .optional()
+      .describe("Canonical plate of the same vehicle's plate of the other country."),
   })
   .refine((e) => e.validFrom === undefined || e.validUntil === undefined || e.validUntil > e.validFrom, {
     error: 'validUntil must be after validFrom',
@@ -90,7 +101,10 @@ export type StoredLists = Partial<Record<ListName, StoredList | undefined>>;
 /** Indexes the stored lists (ListStore.get of each name) by key; pure. */
 export function buildListIndex(lists: StoredLists): { index: ListIndex; problems: EntryProblem[] } {
   const problems: EntryProblem[] = [];
-  const meta = Object.fromEntries(LIST_NAMES.map((name) => [name, metaOf(lists[name])])) as Record<ListName, ListMeta | null>;
+  const meta = Object.fromEntries(LIST_NAMES.map((name) => [name, metaOf(lists[name])])) as Record<
+    ListName,
+    ListMeta | null
+  >;
   const index: ListIndex = { allow: new Map(), deny: new Map(), watch: new Map(), meta };
   for (const name of LIST_NAMES) {
     for (const raw of lists[name]?.entries ?? []) {
@@ -139,7 +153,15 @@ function keyOf(raw: unknown): string {
 
 /** Only the fields the gate reads, so the index holds no stray data from central. */
 function pickAllow(e: z.infer<typeof allowEntrySchema>): AllowEntry {
-  return withoutUndefined({ key: e.key, validFrom: e.validFrom, validUntil: e.validUntil, reason: e.reason, lanes: e.lanes, direction: e.direction, pairedPlate: e.pairedPlate });
+  return withoutUndefined({
+    key: e.key,
+    validFrom: e.validFrom,
+    validUntil: e.validUntil,
+    reason: e.reason,
+    lanes: e.lanes,
+    direction: e.direction,
+    pairedPlate: e.pairedPlate,
+  });
 }
 
 function pickFlag(e: z.infer<typeof flagEntrySchema>): FlagEntry {

@@ -24,7 +24,10 @@ export class LiveListIndex {
     feed: ListFeed,
     private readonly log: Logger,
   ) {
-    const stored = Object.fromEntries(LIST_NAMES.map((name) => [name, feed.get(name)])) as Record<ListName, StoredList | undefined>;
+    const stored = Object.fromEntries(LIST_NAMES.map((name) => [name, feed.get(name)])) as Record<
+      ListName,
+      StoredList | undefined
+    >;
     const { index, problems } = buildListIndex(stored);
     this.index = index;
     this.report(problems);

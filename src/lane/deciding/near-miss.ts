@@ -25,12 +25,22 @@ export function nearMisses(text: string, lists: ListIndex, maxDistance: number):
   const found: NearMiss[] = [];
   for (const list of LIST_ORDER) {
     for (const plate of lists[list].keys()) {
-      if (plate === text || filter.surelyFartherThan(plate, maxDistance) || Math.abs(codePointLength(plate) - length) > maxDistance) continue;
+      if (
+        plate === text ||
+        filter.surelyFartherThan(plate, maxDistance) ||
+        Math.abs(codePointLength(plate) - length) > maxDistance
+      )
+        continue;
       const distance = levenshtein(text, plate);
       if (distance <= maxDistance) found.push({ plate, distance, list });
     }
   }
-  found.sort((a, b) => a.distance - b.distance || LIST_ORDER.indexOf(a.list) - LIST_ORDER.indexOf(b.list) || (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0));
+  found.sort(
+    (a, b) =>
+      a.distance - b.distance ||
+      LIST_ORDER.indexOf(a.list) - LIST_ORDER.indexOf(b.list) ||
+      (a.plate < b.plate ? -1 : a.plate > b.plate ? 1 : 0),
+  );
   return found.slice(0, MAX_NEAR_MISSES);
 }
 

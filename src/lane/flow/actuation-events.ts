@@ -36,12 +36,20 @@ export function resultPayload(
 ): ActuationOutcome {
   const base = { phase: 'result', ...common };
   if (result === null) {
-    return { ok: true, detail: 'no barrier driver configured: nothing sent', payload: { ...base, ok: true, outcome: 'no-barrier', sent: [], confirmed: false } };
+    return {
+      ok: true,
+      detail: 'no barrier driver configured: nothing sent',
+      payload: { ...base, ok: true, outcome: 'no-barrier', sent: [], confirmed: false },
+    };
   }
   if (result.ok) {
     const outcome = result.confirmed ? 'opened' : 'sent';
     const detail = result.confirmed ? 'open limit reached' : 'open sent (no open limit wired)';
-    return { ok: true, detail, payload: { ...base, ok: true, outcome, sent: result.sent, confirmed: result.confirmed } };
+    return {
+      ok: true,
+      detail,
+      payload: { ...base, ok: true, outcome, sent: result.sent, confirmed: result.confirmed },
+    };
   }
   return {
     ok: false,

@@ -106,7 +106,10 @@ export class LaneController implements Service {
     this.flow = { ...settings.flow, openingTimeoutMs: settings.openingTimeoutMs };
     this.state = restoredLaneState(ctx.clock.monotonic(), settings.loopWired, restoredHolds);
     if (restoredHolds.length > 0) {
-      ctx.log.warn({ holds: restoredHolds.map((h) => ({ holdId: h.holdId, plate: h.plate, reason: h.reason })) }, 'holds pending before the restart: the lane holds them again for the operator');
+      ctx.log.warn(
+        { holds: restoredHolds.map((h) => ({ holdId: h.holdId, plate: h.plate, reason: h.reason })) },
+        'holds pending before the restart: the lane holds them again for the operator',
+      );
     }
     this.barrierStatus = deps.barrier?.status() ?? null;
     this.store = new StoreHealth({
@@ -150,7 +153,8 @@ export class LaneController implements Service {
     }
     if (status.state !== this.state.barrier) this.step({ type: 'barrier', state: status.state });
     const loop = status.inputs?.loop;
-    if (this.settings.loopWired && loop !== undefined && loop !== this.state.loop) this.step({ type: 'loop', occupied: loop });
+    if (this.settings.loopWired && loop !== undefined && loop !== this.state.loop)
+      this.step({ type: 'loop', occupied: loop });
     this.announce();
   }
 
@@ -213,10 +217,22 @@ export class LaneController implements Service {
 
   stats() {
     const { failures: storeFailures, error: storeError } = this.store;
-    return { ...this.counters, storeFailures, decisions: { ...this.decisions }, phase: this.state.phase, holds: this.state.holds.length, storeError };
+    return {
+      ...this.counters,
+      storeFailures,
+      decisions: { ...this.decisions },
+      phase: this.state.phase,
+      holds: this.state.holds.length,
+      storeError,
+    };
   }
 
-  private operatorAction(action: 'confirm' | 'refuse' | 'manual-open', input: LaneInput, request: OperatorRequest, holdId: string | null): OperatorResult {
+  private operatorAction(
+    action: 'confirm' | 'refuse' | 'manual-open',
+    input: LaneInput,
+    request: OperatorRequest,
+    holdId: string | null,
+  ): OperatorResult {
     const next = stepLane(this.state, input, this.ctx.clock.monotonic(), this.flow);
     if (next.refusal) return { ok: false, refusal: next.refusal };
     const hold = holdId ? this.state.holds.find((h) => h.holdId === holdId) : undefined;
@@ -232,7 +248,12 @@ export class LaneController implements Service {
         source: request.source,
         ...(request.commandId !== undefined && { commandId: request.commandId }),
       });
-      this.deps.sink.afterCommit(() => this.ctx.log.info({ action, holdId, operator: request.operator, source: request.source, reason: request.reason }, 'operator action'));
+      this.deps.sink.afterCommit(() =>
+        this.ctx.log.info(
+          { action, holdId, operator: request.operator, source: request.source, reason: request.reason },
+          'operator action',
+        ),
+      );
       return event;
     };
     return { ok: true, event: this.carryOut(next, audit)! };
@@ -259,13 +280,24 @@ export class LaneController implements Service {
         const audited = audit?.() ?? null;
         const opens: Actuation[] = [];
         for (const effect of next.effects) {
-          if (effect.kind === 'alarm') this.recordAlarm(`lane.${effect.alarm}`, effect.detail, effect.plate, { phase: before });
+          if (effect.kind === 'alarm')
+            this.recordAlarm(`lane.${effect.alarm}`, effect.detail, effect.plate, { phase: before });
           else if (effect.kind === 'vehicle') {
             const { outcome, plate, decisionId, holdId, durationMs } = effect;
             this.record('vehicle', { outcome, plate, decisionId, holdId, durationMs: Math.round(durationMs) });
           } else if (effect.kind === 'actuate') {
             const { cause, holdId, decisionId, plate } = effect;
-            const requested = this.record('barrier.actuation', requestedPayload({ cause, holdId, decisionId, plate, driver: this.settings.barrierDriver, deadlineMs: this.settings.commandDeadlineMs }));
+            const requested = this.record(
+              'barrier.actuation',
+              requestedPayload({
+                cause,
+                holdId,
+                decisionId,
+                plate,
+                driver: this.settings.barrierDriver,
+                deadlineMs: this.settings.commandDeadlineMs,
+              }),
+            );
             opens.push({ requested, startedAt: this.ctx.clock.monotonic(), settled: false });
           }
         }
@@ -302,12 +334,20 @@ export class LaneController implements Service {
    */
   private followUnrecorded(next: LaneStep, abandon: string | null, err: unknown): void {
     for (const effect of next.effects) {
-      if (effect.kind === 'alarm' || effect.kind === 'vehicle') this.ctx.log.warn({ ...effect, recorded: false }, 'not recorded: the event store failed');
+      if (effect.kind === 'alarm' || effect.kind === 'vehicle')
+        this.ctx.log.warn({ ...effect, recorded: false }, 'not recorded: the event store failed');
     }
     this.enter(next.state, [], abandon);
     const open = next.effects.find((e) => e.kind === 'actuate');
     const detail = `not opened: the open could not be recorded (${errorMessage(err)})`;
-    if (open) this.step({ type: 'actuated', ok: false, detail, eventId: open.decisionId ?? open.holdId ?? unrecordedId(this.ctx.clock), at: this.ctx.clock.now() });
+    if (open)
+      this.step({
+        type: 'actuated',
+        ok: false,
+        detail,
+        eventId: open.decisionId ?? open.holdId ?? unrecordedId(this.ctx.clock),
+        at: this.ctx.clock.now(),
+      });
   }
 
   private startActuation(actuation: Actuation): void {
@@ -317,7 +357,9 @@ export class LaneController implements Service {
     const opening = this.deps.barrier ? this.deps.barrier.open(deadlineAt) : Promise.resolve(null);
     const done = opening
       .then((result) => this.settle(actuation, result))
-      .catch((err: unknown) => this.settle(actuation, { ok: false, reason: 'error', error: errorMessage(err), sent: [] }));
+      .catch((err: unknown) =>
+        this.settle(actuation, { ok: false, reason: 'error', error: errorMessage(err), sent: [] }),
+      );
     this.inflight = done;
     void done.finally(() => {
       if (this.inflight === done) this.inflight = null;
@@ -327,9 +369,16 @@ export class LaneController implements Service {
   /** No answer within openingTimeoutMs: recorded as a failed open (`no-answer`), which the lane holds. */
   private abandonActuation(detail: string): void {
     const actuation = this.actuation;
-    if (actuation && !actuation.settled) return this.settle(actuation, { ok: false, reason: 'no-answer', error: detail, sent: [] });
+    if (actuation && !actuation.settled)
+      return this.settle(actuation, { ok: false, reason: 'no-answer', error: detail, sent: [] });
     // `opening` is only ever entered with an open under way; should that fail, the lane still leaves it.
-    this.step({ type: 'actuated', ok: false, detail, eventId: this.state.vehicle?.decisionId ?? unrecordedId(this.ctx.clock), at: this.ctx.clock.now() });
+    this.step({
+      type: 'actuated',
+      ok: false,
+      detail,
+      eventId: this.state.vehicle?.decisionId ?? unrecordedId(this.ctx.clock),
+      at: this.ctx.clock.now(),
+    });
   }
 
   /**
@@ -342,9 +391,15 @@ export class LaneController implements Service {
     if (this.actuation === actuation) this.actuation = null;
     const durationMs = Math.round(this.ctx.clock.monotonic() - actuation.startedAt);
     const { requested } = actuation;
-    const outcome = resultPayload(result, { requestId: requested.eventId, cause: requested.payload.cause, driver: this.settings.barrierDriver, durationMs });
+    const outcome = resultPayload(result, {
+      requestId: requested.eventId,
+      cause: requested.payload.cause,
+      driver: this.settings.barrierDriver,
+      durationMs,
+    });
     if (result?.ok) this.counters.opened++;
-    else if (result) this.ctx.log.error({ reason: result.reason, err: result.error, sent: result.sent, late }, 'barrier did not open');
+    else if (result)
+      this.ctx.log.error({ reason: result.reason, err: result.error, sent: result.sent, late }, 'barrier did not open');
     let event: StoredEvent | null = null;
     try {
       event = this.record('barrier.actuation', { ...outcome.payload, ...(late && { late: true }) });
@@ -353,12 +408,21 @@ export class LaneController implements Service {
       this.store.failed(err);
     }
     if (late) {
-      this.ctx.log.warn({ requestId: requested.eventId, ok: outcome.ok }, 'the barrier answered after the lane stopped waiting: recorded, nothing else');
+      this.ctx.log.warn(
+        { requestId: requested.eventId, ok: outcome.ok },
+        'the barrier answered after the lane stopped waiting: recorded, nothing else',
+      );
       return;
     }
     if (!this.running && this.state.phase !== 'opening') return;
     // Unrecorded, the request it answers names the hold a failure leaves.
-    this.step({ type: 'actuated', ok: outcome.ok, detail: outcome.detail, eventId: event?.eventId ?? requested.eventId, at: event?.ts ?? this.ctx.clock.now() });
+    this.step({
+      type: 'actuated',
+      ok: outcome.ok,
+      detail: outcome.detail,
+      eventId: event?.eventId ?? requested.eventId,
+      at: event?.ts ?? this.ctx.clock.now(),
+    });
   }
 
   /** An alarm on its own (a barrier fault, a decision's): recorded, or logged as not recorded. */
@@ -372,7 +436,12 @@ export class LaneController implements Service {
     }
   }
 
-  private recordAlarm(alarm: string, detail: string, plate: string | null, extra: Record<string, unknown> = {}): StoredEvent {
+  private recordAlarm(
+    alarm: string,
+    detail: string,
+    plate: string | null,
+    extra: Record<string, unknown> = {},
+  ): StoredEvent {
     const event = this.record('alarm', { alarm, detail, plate, ...extra });
     this.deps.sink.afterCommit(() => {
       this.counters.alarms++;
@@ -393,10 +462,13 @@ export class LaneController implements Service {
     this.tickTimer = null;
     const at = nextDeadline(this.state, this.flow);
     if (at === null || !this.running) return;
-    this.tickTimer = this.ctx.clock.setTimeout(() => {
-      this.tickTimer = null;
-      this.step({ type: 'tick' });
-    }, Math.max(0, at - this.ctx.clock.monotonic()));
+    this.tickTimer = this.ctx.clock.setTimeout(
+      () => {
+        this.tickTimer = null;
+        this.step({ type: 'tick' });
+      },
+      Math.max(0, at - this.ctx.clock.monotonic()),
+    );
   }
 
   private announce(): void {

@@ -155,7 +155,18 @@ export type Admission =
   | { kind: 'new'; busy: boolean; tailgating: boolean };
 
 export function initialLaneState(now: number, loopWired: boolean): LaneMachineState {
-  return { phase: 'idle', since: now, vehicle: null, holds: [], loop: loopWired ? false : null, barrier: 'unknown', loopSeen: false, openSeen: false, waitAlarmed: false, last: null };
+  return {
+    phase: 'idle',
+    since: now,
+    vehicle: null,
+    holds: [],
+    loop: loopWired ? false : null,
+    barrier: 'unknown',
+    loopSeen: false,
+    openSeen: false,
+    waitAlarmed: false,
+    last: null,
+  };
 }
 
 /**
@@ -179,7 +190,8 @@ export function admit(state: LaneMachineState, plate: string, now: number, setti
   if (v && (v.plate === plate || v.pairedPlate === plate)) return { kind: 'duplicate' };
   if (state.holds.some((h) => h.plate === plate)) return { kind: 'duplicate' };
   const last = state.last;
-  if (last && now - last.endedAt < settings.cooldownMs && (last.plate === plate || last.pairedPlate === plate)) return { kind: 'duplicate' };
+  if (last && now - last.endedAt < settings.cooldownMs && (last.plate === plate || last.pairedPlate === plate))
+    return { kind: 'duplicate' };
   const tailgating = BOOM_UP.includes(state.phase) && state.barrier !== 'closed';
   // While opening or open another vehicle is at the barrier, even before the boom has left its
   // closed limit (the limit still reads closed for a moment after the open is sent).
@@ -209,32 +221,76 @@ export function nextDeadline(state: LaneMachineState, settings: LaneFlowSettings
 
 export function stepLane(state: LaneMachineState, input: LaneInput, now: number, settings: LaneFlowSettings): LaneStep {
   const effects: LaneEffect[] = [];
-  const to = (phase: LanePhase, patch: Partial<LaneMachineState> = {}): LaneMachineState => ({ ...state, phase, since: now, waitAlarmed: false, ...patch });
+  const to = (phase: LanePhase, patch: Partial<LaneMachineState> = {}): LaneMachineState => ({
+    ...state,
+    phase,
+    since: now,
+    waitAlarmed: false,
+    ...patch,
+  });
   /** Ends the current vehicle's visit and moves on to the oldest pending hold, if any. */
-  const endVisit = (outcome: VehicleOutcome, from: LaneMachineState = state, holdId: string | null = null): LaneMachineState => {
+  const endVisit = (
+    outcome: VehicleOutcome,
+    from: LaneMachineState = state,
+    holdId: string | null = null,
+  ): LaneMachineState => {
     const v = from.vehicle;
-    effects.push({ kind: 'vehicle', outcome, plate: v?.plate ?? null, decisionId: v?.decisionId ?? null, holdId, durationMs: v ? Math.max(0, now - v.arrivedAt) : 0 });
+    effects.push({
+      kind: 'vehicle',
+      outcome,
+      plate: v?.plate ?? null,
+      decisionId: v?.decisionId ?? null,
+      holdId,
+      durationMs: v ? Math.max(0, now - v.arrivedAt) : 0,
+    });
     const last = { plate: v?.plate ?? null, pairedPlate: v?.pairedPlate ?? null, endedAt: now };
     return { ...nextUp(from, now), last };
   };
-  const actuate = (cause: ActuationCause, vehicle: Vehicle | null, holdId: string | null, patch: Partial<LaneMachineState> = {}): LaneMachineState => {
-    effects.push({ kind: 'actuate', cause, holdId, decisionId: vehicle?.decisionId ?? null, plate: vehicle?.plate ?? null });
+  const actuate = (
+    cause: ActuationCause,
+    vehicle: Vehicle | null,
+    holdId: string | null,
+    patch: Partial<LaneMachineState> = {},
+  ): LaneMachineState => {
+    effects.push({
+      kind: 'actuate',
+      cause,
+      holdId,
+      decisionId: vehicle?.decisionId ?? null,
+      plate: vehicle?.plate ?? null,
+    });
     return to('opening', { vehicle, loopSeen: state.loop === true, openSeen: false, ...patch });
   };
-  const refuse = (code: LaneRefusal['code'], message: string): LaneStep => ({ state, effects: [], refusal: { code, message } });
+  const refuse = (code: LaneRefusal['code'], message: string): LaneStep => ({
+    state,
+    effects: [],
+    refusal: { code, message },
+  });
 
   switch (input.type) {
     case 'loop': {
       const s = { ...state, loop: input.occupied };
       if (input.occupied) {
-        if (state.phase === 'idle') return { state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) }, effects };
+        if (state.phase === 'idle')
+          return {
+            state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) },
+            effects,
+          };
         if (state.phase === 'opening' || state.phase === 'open') return { state: { ...s, loopSeen: true }, effects };
         if (state.phase === 'passed') {
-          effects.push({ kind: 'alarm', alarm: 'tailgating', detail: 'a second vehicle drove onto the loop before the boom closed', plate: null });
+          effects.push({
+            kind: 'alarm',
+            alarm: 'tailgating',
+            detail: 'a second vehicle drove onto the loop before the boom closed',
+            plate: null,
+          });
           // With a vehicle held waiting (read while the boom was up), it comes to the barrier:
           // an anonymous `present` would leave its hold unconfirmable while the loop is occupied.
           if (state.holds.length) return { state: nextUp(s, now), effects };
-          return { state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) }, effects };
+          return {
+            state: { ...s, phase: 'present', since: now, waitAlarmed: false, vehicle: newVehicle(now) },
+            effects,
+          };
         }
         return { state: s, effects };
       }
@@ -249,7 +305,20 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
         case 'open':
           if (!state.loopSeen) return { state: s, effects };
           effects.push(vehicleEffect('passed', state, now));
-          return { state: { ...s, phase: 'passed', since: now, loopSeen: false, last: { plate: state.vehicle?.plate ?? null, pairedPlate: state.vehicle?.pairedPlate ?? null, endedAt: now } }, effects };
+          return {
+            state: {
+              ...s,
+              phase: 'passed',
+              since: now,
+              loopSeen: false,
+              last: {
+                plate: state.vehicle?.plate ?? null,
+                pairedPlate: state.vehicle?.pairedPlate ?? null,
+                endedAt: now,
+              },
+            },
+            effects,
+          };
         default:
           return { state: s, effects };
       }
@@ -258,9 +327,11 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
     case 'barrier': {
       const s = { ...state, barrier: input.state };
       const open = input.state === 'open';
-      if ((state.phase === 'opening' || state.phase === 'open') && open) return { state: { ...s, openSeen: true }, effects };
+      if ((state.phase === 'opening' || state.phase === 'open') && open)
+        return { state: { ...s, openSeen: true }, effects };
       // Without a loop, the boom going up and then down again is the passage.
-      if (state.phase === 'open' && input.state === 'closed' && state.openSeen && state.loop === null) return { state: endVisit('passed', s), effects };
+      if (state.phase === 'open' && input.state === 'closed' && state.openSeen && state.loop === null)
+        return { state: endVisit('passed', s), effects };
       // The boom is down behind the vehicle: the next held one, if any, comes to the barrier.
       if (state.phase === 'passed' && input.state === 'closed') return { state: nextUp(s, now), effects };
       return { state: s, effects };
@@ -270,10 +341,28 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
       const admission = admit(state, input.plate, now, settings);
       if (admission.kind === 'duplicate') return { state, effects };
       if (admission.tailgating) {
-        effects.push({ kind: 'alarm', alarm: 'tailgating', detail: `${input.display} was read while the boom was up for ${state.vehicle?.display ?? 'another vehicle'}`, plate: input.plate });
+        effects.push({
+          kind: 'alarm',
+          alarm: 'tailgating',
+          detail: `${input.display} was read while the boom was up for ${state.vehicle?.display ?? 'another vehicle'}`,
+          plate: input.plate,
+        });
       }
-      const vehicle: Vehicle = { plate: input.plate, display: input.display, pairedPlate: input.pairedPlate, decisionId: input.decisionId, arrivedAt: state.vehicle?.plate === null ? state.vehicle.arrivedAt : now };
-      const hold: Hold = { holdId: input.decisionId, plate: input.plate, display: input.display, reason: input.reason, detail: input.detail, createdAt: input.at };
+      const vehicle: Vehicle = {
+        plate: input.plate,
+        display: input.display,
+        pairedPlate: input.pairedPlate,
+        decisionId: input.decisionId,
+        arrivedAt: state.vehicle?.plate === null ? state.vehicle.arrivedAt : now,
+      };
+      const hold: Hold = {
+        holdId: input.decisionId,
+        plate: input.plate,
+        display: input.display,
+        reason: input.reason,
+        detail: input.detail,
+        createdAt: input.at,
+      };
       if (admission.busy) {
         // The decider already turned an open into a `lane-busy` hold; a deny's alarm is in its decision.
         return { state: input.action === 'hold' ? { ...state, holds: [...state.holds, hold] } : state, effects };
@@ -294,7 +383,14 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
       if (input.ok) return { state: to('open', { barrier: state.barrier }), effects };
       const v = state.vehicle;
       effects.push({ kind: 'alarm', alarm: 'barrier-not-opened', detail: input.detail, plate: v?.plate ?? null });
-      const hold: Hold = { holdId: input.eventId, plate: v?.plate ?? null, display: v?.display ?? null, reason: 'barrier-not-opened', detail: input.detail, createdAt: input.at };
+      const hold: Hold = {
+        holdId: input.eventId,
+        plate: v?.plate ?? null,
+        display: v?.display ?? null,
+        reason: 'barrier-not-opened',
+        detail: input.detail,
+        createdAt: input.at,
+      };
       return { state: to('held', { holds: [hold, ...state.holds] }), effects };
     }
 
@@ -302,7 +398,10 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
       const index = state.holds.findIndex((h) => h.holdId === input.holdId);
       if (index < 0) return refuse('no-such-hold', `no pending hold ${input.holdId} on this lane`);
       if (index > 0 || state.phase !== 'held') {
-        return refuse('not-at-barrier', `hold ${input.holdId} is not the vehicle at the barrier${state.vehicle?.display ? ` (${state.vehicle.display} is)` : ''}: resolve that one first`);
+        return refuse(
+          'not-at-barrier',
+          `hold ${input.holdId} is not the vehicle at the barrier${state.vehicle?.display ? ` (${state.vehicle.display} is)` : ''}: resolve that one first`,
+        );
       }
       return { state: actuate('confirm', state.vehicle, input.holdId, { holds: state.holds.slice(1) }), effects };
     }
@@ -311,9 +410,17 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
       const index = state.holds.findIndex((h) => h.holdId === input.holdId);
       if (index < 0) return refuse('no-such-hold', `no pending hold ${input.holdId} on this lane`);
       const holds = state.holds.filter((_, i) => i !== index);
-      if (index === 0 && state.phase === 'held') return { state: endVisit('refused', { ...state, holds }, input.holdId), effects };
+      if (index === 0 && state.phase === 'held')
+        return { state: endVisit('refused', { ...state, holds }, input.holdId), effects };
       const h = state.holds[index]!;
-      effects.push({ kind: 'vehicle', outcome: 'refused', plate: h.plate, decisionId: h.holdId, holdId: h.holdId, durationMs: 0 });
+      effects.push({
+        kind: 'vehicle',
+        outcome: 'refused',
+        plate: h.plate,
+        decisionId: h.holdId,
+        holdId: h.holdId,
+        durationMs: 0,
+      });
       return { state: { ...state, holds }, effects };
     }
 
@@ -321,7 +428,12 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
       if (state.phase === 'opening') return refuse('busy', 'the barrier is already being opened');
       const atBarrier = state.phase === 'held' ? state.holds[0] : undefined;
       const vehicle = state.phase === 'idle' || state.phase === 'passed' ? newVehicle(now) : state.vehicle;
-      return { state: actuate('manual-open', vehicle, atBarrier?.holdId ?? null, { holds: atBarrier ? state.holds.slice(1) : state.holds }), effects };
+      return {
+        state: actuate('manual-open', vehicle, atBarrier?.holdId ?? null, {
+          holds: atBarrier ? state.holds.slice(1) : state.holds,
+        }),
+        effects,
+      };
     }
 
     case 'tick':
@@ -340,7 +452,8 @@ function tick(
   switch (state.phase) {
     case 'denied':
       // Without a loop nothing shows the refused vehicle leaving: its visit ends by time.
-      if (state.loop === null && age >= Math.min(settings.passTimeoutMs, settings.waitAlarmMs)) return { state: endVisit('left'), effects };
+      if (state.loop === null && age >= Math.min(settings.passTimeoutMs, settings.waitAlarmMs))
+        return { state: endVisit('left'), effects };
     // falls through
     case 'present':
     case 'held':
@@ -354,7 +467,10 @@ function tick(
       return { state: { ...state, waitAlarmed: true }, effects };
     case 'opening':
       if (age < settings.openingTimeoutMs) return { state, effects };
-      effects.push({ kind: 'abandon-actuation', detail: `no answer from the barrier within ${settings.openingTimeoutMs} ms` });
+      effects.push({
+        kind: 'abandon-actuation',
+        detail: `no answer from the barrier within ${settings.openingTimeoutMs} ms`,
+      });
       return { state, effects };
     case 'open': {
       if (age < settings.passTimeoutMs) return { state, effects };
@@ -377,8 +493,18 @@ function tick(
  */
 function nextUp(from: LaneMachineState, now: number): LaneMachineState {
   const next = from.holds[0];
-  const vehicle: Vehicle | null = next ? { plate: next.plate, display: next.display, pairedPlate: null, decisionId: next.holdId, arrivedAt: now } : null;
-  return { ...from, phase: next ? 'held' : 'idle', since: now, vehicle, waitAlarmed: false, loopSeen: false, openSeen: false };
+  const vehicle: Vehicle | null = next
+    ? { plate: next.plate, display: next.display, pairedPlate: null, decisionId: next.holdId, arrivedAt: now }
+    : null;
+  return {
+    ...from,
+    phase: next ? 'held' : 'idle',
+    since: now,
+    vehicle,
+    waitAlarmed: false,
+    loopSeen: false,
+    openSeen: false,
+  };
 }
 
 /** How long `passed` waits for the boom: for the closed limit when one is wired, else boomCloseMs. */
@@ -392,5 +518,12 @@ function newVehicle(now: number): Vehicle {
 
 function vehicleEffect(outcome: VehicleOutcome, state: LaneMachineState, now: number): LaneEffect {
   const v = state.vehicle;
-  return { kind: 'vehicle', outcome, plate: v?.plate ?? null, decisionId: v?.decisionId ?? null, holdId: null, durationMs: v ? Math.max(0, now - v.arrivedAt) : 0 };
+  return {
+    kind: 'vehicle',
+    outcome,
+    plate: v?.plate ?? null,
+    decisionId: v?.decisionId ?? null,
+    holdId: null,
+    durationMs: v ? Math.max(0, now - v.arrivedAt) : 0,
+  };
 }

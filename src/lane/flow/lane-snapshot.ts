@@ -21,7 +21,12 @@ export interface LaneSnapshot {
   storeError: string | null;
 }
 
-export function laneSnapshot(state: LaneMachineState, monotonicNow: number, barrier: LaneSnapshot['barrier'], storeError: string | null = null): LaneSnapshot {
+export function laneSnapshot(
+  state: LaneMachineState,
+  monotonicNow: number,
+  barrier: LaneSnapshot['barrier'],
+  storeError: string | null = null,
+): LaneSnapshot {
   const v = state.vehicle;
   return {
     phase: state.phase,

@@ -37,13 +37,23 @@ export function pendingHolds(events: readonly StoredEvent[]): Hold[] {
       const plate = decisionPlate(p.plate);
       vehicles.set(e.eventId, plate);
       if (p.action === 'hold') {
-        holds.set(e.eventId, { holdId: e.eventId, ...plate, reason: text(p.reason), detail: text(p.detail), createdAt: e.ts });
+        holds.set(e.eventId, {
+          holdId: e.eventId,
+          ...plate,
+          reason: text(p.reason),
+          detail: text(p.detail),
+          createdAt: e.ts,
+        });
       }
     } else if (e.type === 'barrier.actuation' && p.phase === 'requested') {
       if (p.source === 'cli') settled.add(e.eventId);
       const decided = typeof p.decisionId === 'string' ? vehicles.get(p.decisionId) : undefined;
       const plate = typeof p.plate === 'string' ? p.plate : null;
-      vehicles.set(e.eventId, { plate, display: decided?.display ?? plate, ...(typeof p.decisionId === 'string' && { decisionId: p.decisionId }) });
+      vehicles.set(e.eventId, {
+        plate,
+        display: decided?.display ?? plate,
+        ...(typeof p.decisionId === 'string' && { decisionId: p.decisionId }),
+      });
     } else if (e.type === 'barrier.actuation' && p.phase === 'result') {
       const requestId = typeof p.requestId === 'string' ? p.requestId : null;
       const first = requestId === null || !settled.has(requestId);

@@ -9,7 +9,11 @@ export interface StoreHealthDeps {
   clock: Pick<Clock, 'now'>;
   log: Logger;
   /** Records an alarm event; throws when the store cannot take it. */
-  recordAlarm(alarm: 'lane.store-failed' | 'lane.store-recovered', detail: string, extra: Record<string, unknown>): void;
+  recordAlarm(
+    alarm: 'lane.store-failed' | 'lane.store-recovered',
+    detail: string,
+    extra: Record<string, unknown>,
+  ): void;
   /** The lane's snapshot changed (its `storeError`). */
   changed(): void;
 }
@@ -37,7 +41,10 @@ export class StoreHealth {
     const previous = this.failure;
     this.failure = { since: previous?.since ?? this.deps.clock.now(), error, failures: (previous?.failures ?? 0) + 1 };
     this.failures++;
-    this.deps.log.error({ err: error, failures: this.failure.failures }, 'the event store failed: what the lane did is not recorded');
+    this.deps.log.error(
+      { err: error, failures: this.failure.failures },
+      'the event store failed: what the lane did is not recorded',
+    );
     if (!previous) {
       try {
         this.deps.recordAlarm('lane.store-failed', `the event store failed: ${error}`, {});

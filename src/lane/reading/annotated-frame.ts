@@ -108,7 +108,8 @@ export function overlaySvg(width: number, height: number, box: Box | null, text:
   const stroke = Math.max(2, Math.round(width / 320));
   const pad = Math.round(fontSize / 4);
   // Rough text width: CJK glyphs are square, Latin ones about 0.7 em in DejaVu Sans Bold.
-  const textWidth = [...text].reduce((sum, ch) => sum + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 1 : 0.7), 0) * fontSize;
+  const textWidth =
+    [...text].reduce((sum, ch) => sum + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 1 : 0.7), 0) * fontSize;
   const labelW = Math.min(width, Math.ceil(textWidth + 2 * pad));
   const labelH = fontSize + 2 * pad;
   const labelX = box ? clamp(box.x, 0, width - labelW) : 0;
@@ -136,5 +137,8 @@ function n(value: number): string {
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return text.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }

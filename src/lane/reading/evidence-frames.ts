@@ -58,7 +58,10 @@ export class EvidenceFrames implements Service {
   private keep(laneId: string, eventId: string, read: VotedPlateRead): void {
     if (this.inFlight.size >= this.maxInFlight) {
       this.counters.skippedBusy++;
-      this.ctx.log.warn({ lane: laneId, eventId, inFlight: this.inFlight.size }, 'evidence frame skipped: earlier frames are still being written');
+      this.ctx.log.warn(
+        { lane: laneId, eventId, inFlight: this.inFlight.size },
+        'evidence frame skipped: earlier frames are still being written',
+      );
       return;
     }
     // Called synchronously, so the renderer takes the frame of the decision's moment.

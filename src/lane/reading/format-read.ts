@@ -6,7 +6,9 @@ import type { Decision } from '../deciding/decide.js';
 export function formatPlateRead(laneId: string, read: VotedPlateRead): string {
   const time = new Date(read.frameAt).toISOString().slice(11, 19);
   const { plate } = read;
-  const what = plate.valid ? `${plate.display.padEnd(14)} ${plate.country} ${plate.kind}` : `?? "${plate.raw}" (rejected: ${plate.reason ?? 'no plate format'})`;
+  const what = plate.valid
+    ? `${plate.display.padEnd(14)} ${plate.country} ${plate.kind}`
+    : `?? "${plate.raw}" (rejected: ${plate.reason ?? 'no plate format'})`;
   const others = read.otherPlates?.length ? `  with ${read.otherPlates.map((p) => p.display).join(', ')}` : '';
   return `${time} ${laneId}  ${what}${others}  confidence ${read.confidence.toFixed(2)}  votes ${read.votes}/${read.reads}  ${read.trigger}`;
 }
@@ -37,7 +39,9 @@ export function plateReadJson(laneId: string, read: VotedPlateRead) {
 /** The decision for a person: the action, why, and the alarm when there is one. */
 export function formatDecision(decision: Decision): string {
   const alarm = decision.alarm ? '  ALARM' : '';
-  const hint = decision.hints.nearMiss?.length ? `  (near ${decision.hints.nearMiss.map((n) => n.plate).join(', ')})` : '';
+  const hint = decision.hints.nearMiss?.length
+    ? `  (near ${decision.hints.nearMiss.map((n) => n.plate).join(', ')})`
+    : '';
   return `→ ${decision.action.toUpperCase()} ${decision.reason}: ${decision.detail}${hint}${alarm}`;
 }
 
@@ -50,7 +54,8 @@ export function formatLaneRecord(event: StoredEvent): string | null {
       if (p.phase !== 'result') return null;
       const took = `${((p.durationMs as number) / 1000).toFixed(1)} s`;
       if (p.outcome === 'no-barrier') return '  barrier: none configured, nothing sent';
-      if (p.ok) return `  barrier: ${p.outcome === 'opened' ? `open (open limit after ${took})` : `open sent (${took}; no open limit wired)`}`;
+      if (p.ok)
+        return `  barrier: ${p.outcome === 'opened' ? `open (open limit after ${took})` : `open sent (${took}; no open limit wired)`}`;
       return `  barrier: NOT opened: ${p.outcome as string}: ${p.error as string}`;
     }
     case 'vehicle':

@@ -58,7 +58,13 @@ export class LaneReader implements Service {
   private lastMotionAt = Number.NEGATIVE_INFINITY;
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
-  private counters: LaneReaderStats = { framesProcessed: 0, framesSkippedNoMotion: 0, inferences: 0, lastInferenceMs: null, platesEmitted: 0 };
+  private counters: LaneReaderStats = {
+    framesProcessed: 0,
+    framesSkippedNoMotion: 0,
+    inferences: 0,
+    lastInferenceMs: null,
+    platesEmitted: 0,
+  };
   private newestFrame: { frame: Frame; at: number } | null = null;
   private newestPlate: LastPlate | null = null;
 
@@ -180,5 +186,8 @@ export class LaneReader implements Service {
 }
 
 function bestRead(reads: readonly PlateReading[]): PlateReading | undefined {
-  return reads.reduce<PlateReading | undefined>((best, r) => (!best || r.confidence > best.confidence ? r : best), undefined);
+  return reads.reduce<PlateReading | undefined>(
+    (best, r) => (!best || r.confidence > best.confidence ? r : best),
+    undefined,
+  );
 }

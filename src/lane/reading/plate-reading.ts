@@ -64,7 +64,9 @@ export async function readPlates(
       .filter((c) => !(c.plate.valid && confidentEnough(c, opts)))
       .filter((c) => looksLikePlateText(c.plate.text))
       .filter((c) => !taken.some((b) => overlapFraction(c.region.box, b) > 0.3))
-      .map((c) => (c.plate.valid ? { ...c, plate: { ...c.plate, valid: false, reason: notConfidentReason(c, opts) } } : c)),
+      .map((c) =>
+        c.plate.valid ? { ...c, plate: { ...c.plate, valid: false, reason: notConfidentReason(c, opts) } } : c,
+      ),
   );
   const toReading = async (c: Candidate): Promise<PlateReading> => ({
     plate: c.plate,
@@ -150,12 +152,27 @@ export async function readPlateCrop(
   const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
   const valid = candidates.filter((c) => c.plate.valid && confidentEnough(c, opts));
   const best = valid.sort((a, b) => b.confidence - a.confidence)[0];
-  if (best) return { plates: [{ plate: best.plate, confidence: best.confidence, weakestChar: best.weakestChar, box: whole }], rejected: [] };
+  if (best)
+    return {
+      plates: [{ plate: best.plate, confidence: best.confidence, weakestChar: best.weakestChar, box: whole }],
+      rejected: [],
+    };
   const fallback = candidates.filter((c) => c.plate.text.length > 0).sort((a, b) => b.confidence - a.confidence)[0];
   return {
     plates: [],
     rejected: fallback
-      ? [{ plate: { ...fallback.plate, valid: false, reason: fallback.plate.reason ?? notConfidentReason(fallback, opts) }, confidence: fallback.confidence, weakestChar: fallback.weakestChar, box: whole }]
+      ? [
+          {
+            plate: {
+              ...fallback.plate,
+              valid: false,
+              reason: fallback.plate.reason ?? notConfidentReason(fallback, opts),
+            },
+            confidence: fallback.confidence,
+            weakestChar: fallback.weakestChar,
+            box: whole,
+          },
+        ]
       : [],
   };
 }

@@ -50,7 +50,8 @@ export function decodeDetections(
   opts: DetectorDecodeOptions = defaultDetectorDecode,
 ): DetectedPlate[] {
   const plane = gridW * gridH;
-  if (out.length < DETECTOR_CHANNELS * plane) throw new Error(`detector output has ${out.length} values, expected ${DETECTOR_CHANNELS * plane}`);
+  if (out.length < DETECTOR_CHANNELS * plane)
+    throw new Error(`detector output has ${out.length} values, expected ${DETECTOR_CHANNELS * plane}`);
   const found: DetectedPlate[] = [];
   for (let row = 0; row < gridH; row++) {
     for (let col = 0; col < gridW; col++) {

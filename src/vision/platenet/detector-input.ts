@@ -25,7 +25,13 @@ export function letterbox(roiW: number, roiH: number, inputW: number, inputH: nu
  * Packed RGB of the scaled ROI (`lb.w` x `lb.h`) → the detector's planar RGB input [3, H, W]
  * in `out`: value = byte / 255, the ROI at the top-left, the rest padded with 0.5.
  */
-export function writeLetterboxed(rgb: Uint8Array, lb: Letterbox, inputW: number, inputH: number, out: Float32Array): Float32Array {
+export function writeLetterboxed(
+  rgb: Uint8Array,
+  lb: Letterbox,
+  inputW: number,
+  inputH: number,
+  out: Float32Array,
+): Float32Array {
   const plane = inputW * inputH;
   out.fill(PAD, 0, 3 * plane);
   for (let y = 0; y < lb.h; y++) {

@@ -4,10 +4,23 @@ import type { Box, RgbImage } from '../../core/image.js';
 import { toRawPlateText } from '../ctc.js';
 import { loadVerifiedModel, ModelIntegrityError } from '../model-manifest.js';
 import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
-import { decodeDetections, defaultDetectorDecode, DETECTOR_CHANNELS, type DetectedPlate, type DetectorDecodeOptions } from './detector-decode.js';
+import {
+  decodeDetections,
+  defaultDetectorDecode,
+  DETECTOR_CHANNELS,
+  type DetectedPlate,
+  type DetectorDecodeOptions,
+} from './detector-decode.js';
 import { letterbox, scaleRoi, writeLetterboxed } from './detector-input.js';
 import type { Point } from './homography.js';
-import { DETECTOR_FILE, detectorManifestSchema, READER_FILE, readerManifestSchema, type DetectorManifest, type ReaderManifest } from './manifests.js';
+import {
+  DETECTOR_FILE,
+  detectorManifestSchema,
+  READER_FILE,
+  readerManifestSchema,
+  type DetectorManifest,
+  type ReaderManifest,
+} from './manifests.js';
 import { toRegion } from './plate-region.js';
 import { decodePlateRows } from './reader-decode.js';
 import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
@@ -78,9 +91,18 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       const out = (await this.det.run({ [this.detManifest.input.name]: tensor }))[this.detManifest.output.name]!;
       const [, channels, gridH, gridW] = out.dims as [number, number, number, number];
       if (channels !== DETECTOR_CHANNELS || gridH * stride !== inH || gridW * stride !== inW) {
-        throw new Error(`${DETECTOR_FILE}: output [${out.dims.join(', ')}], expected [1, ${DETECTOR_CHANNELS}, ${inH / stride}, ${inW / stride}]`);
+        throw new Error(
+          `${DETECTOR_FILE}: output [${out.dims.join(', ')}], expected [1, ${DETECTOR_CHANNELS}, ${inH / stride}, ${inW / stride}]`,
+        );
       }
-      const map = { scaleX: lb.scaleX, scaleY: lb.scaleY, originX: roi.x, originY: roi.y, imageW: image.width, imageH: image.height };
+      const map = {
+        scaleX: lb.scaleX,
+        scaleY: lb.scaleY,
+        originX: roi.x,
+        originY: roi.y,
+        imageW: image.width,
+        imageH: image.height,
+      };
       return decodeDetections(out.data as Float32Array, gridW, gridH, stride, map, this.opts.detection);
     } finally {
       this.scratch.give(input);
@@ -101,7 +123,10 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       if (!quads.has(key)) quads.set(key, { corners, index: quads.size });
       return key;
     });
-    const decoded = await this.readQuads(image, [...quads.values()].map((q) => q.corners));
+    const decoded = await this.readQuads(
+      image,
+      [...quads.values()].map((q) => q.corners),
+    );
     return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
   }
 
@@ -120,9 +145,19 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       const out = (await this.rec.run({ [this.recManifest.input.name]: tensor }))[this.recManifest.output.name]!;
       const [, steps, classes] = out.dims as [number, number, number];
       const { charset, row_break, row_steps } = this.recManifest;
-      if (classes !== charset.length) throw new Error(`${READER_FILE}: ${classes} output classes but ${charset.length} in the manifest's charset`);
+      if (classes !== charset.length)
+        throw new Error(`${READER_FILE}: ${classes} output classes but ${charset.length} in the manifest's charset`);
       const all = out.data as Float32Array;
-      return quads.map((_, i) => decodePlateRows(all.subarray(i * steps * classes, (i + 1) * steps * classes), steps, classes, charset, row_break, row_steps));
+      return quads.map((_, i) =>
+        decodePlateRows(
+          all.subarray(i * steps * classes, (i + 1) * steps * classes),
+          steps,
+          classes,
+          charset,
+          row_break,
+          row_steps,
+        ),
+      );
     } finally {
       this.scratch.give(input);
     }
@@ -134,10 +169,16 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
 }
 
 /** Tensor names the manifest promises and the graph lacks (a manifest written for another export). */
-function namesMissing(file: string, session: ort.InferenceSession, m: { input: { name: string }; output: { name: string } }) {
+function namesMissing(
+  file: string,
+  session: ort.InferenceSession,
+  m: { input: { name: string }; output: { name: string } },
+) {
   const problems: { file: string; problem: string }[] = [];
   const add = (problem: string) => problems.push({ file, problem: `${file}: ${problem}` });
-  if (!session.inputNames.includes(m.input.name)) add(`no input named "${m.input.name}" as its manifest says (has ${session.inputNames.join(', ')})`);
-  if (!session.outputNames.includes(m.output.name)) add(`no output named "${m.output.name}" as its manifest says (has ${session.outputNames.join(', ')})`);
+  if (!session.inputNames.includes(m.input.name))
+    add(`no input named "${m.input.name}" as its manifest says (has ${session.inputNames.join(', ')})`);
+  if (!session.outputNames.includes(m.output.name))
+    add(`no output named "${m.output.name}" as its manifest says (has ${session.outputNames.join(', ')})`);
   return problems;
 }

@@ -12,14 +12,16 @@ export const detectorManifestSchema = manifestSchema.extend({
   stride: z.number().int().positive().default(4),
 });
 
-export const readerManifestSchema = manifestSchema.extend({
-  /** Index 0 is the CTC blank; the row break is a class like any character. */
-  charset: z.array(z.string()).min(3),
-  blank_index: z.literal(0),
-  row_break: z.string().min(1),
-  /** Steps per plate row when each row is its own CTC sequence (top row first); absent: one sequence split at row_break. */
-  row_steps: z.number().int().positive().optional(),
-}).refine((m) => m.charset.includes(m.row_break), { message: 'row_break is not in the charset', path: ['row_break'] })
+export const readerManifestSchema = manifestSchema
+  .extend({
+    /** Index 0 is the CTC blank; the row break is a class like any character. */
+    charset: z.array(z.string()).min(3),
+    blank_index: z.literal(0),
+    row_break: z.string().min(1),
+    /** Steps per plate row when each row is its own CTC sequence (top row first); absent: one sequence split at row_break. */
+    row_steps: z.number().int().positive().optional(),
+  })
+  .refine((m) => m.charset.includes(m.row_break), { message: 'row_break is not in the charset', path: ['row_break'] })
   .refine((m) => typeof m.input.shape[2] === 'number' && typeof m.input.shape[3] === 'number', {
     message: 'expected [batch, 1, height, width] with a numeric height and width',
     path: ['input', 'shape'],

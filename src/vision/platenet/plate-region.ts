@@ -6,12 +6,21 @@ import { boundsOf, type DetectedPlate } from './detector-decode.js';
 const TOP_ROW_SHARE = 0.45;
 
 /** A detected plate as the reading pipeline takes it: integer box in the image, row boxes, corners. */
-export function toRegion(p: DetectedPlate, twoRowThreshold: number, image: Pick<RgbImage, 'width' | 'height'>): PlateRegion {
+export function toRegion(
+  p: DetectedPlate,
+  twoRowThreshold: number,
+  image: Pick<RgbImage, 'width' | 'height'>,
+): PlateRegion {
   const [x0, y0, x1, y1] = boundsOf(p.corners);
   // At least one pixel, all inside the image: crops of the box are cut from the frame.
   const x = Math.min(image.width - 1, Math.max(0, Math.floor(x0)));
   const y = Math.min(image.height - 1, Math.max(0, Math.floor(y0)));
-  const box = { x, y, w: Math.min(image.width, Math.max(x + 1, Math.ceil(x1))) - x, h: Math.min(image.height, Math.max(y + 1, Math.ceil(y1))) - y };
+  const box = {
+    x,
+    y,
+    w: Math.min(image.width, Math.max(x + 1, Math.ceil(x1))) - x,
+    h: Math.min(image.height, Math.max(y + 1, Math.ceil(y1))) - y,
+  };
   const topH = Math.round(box.h * TOP_ROW_SHARE);
   const rows =
     p.twoRows >= twoRowThreshold && topH > 0 && topH < box.h

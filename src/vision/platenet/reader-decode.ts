@@ -22,7 +22,14 @@ export function decodePlateRows(
   const rows: DecodedChar[][] = [];
   for (let start = 0; start < steps; start += segment) {
     const n = Math.min(segment, steps - start);
-    const chars = ctcGreedyDecode(probs.subarray(start * classes, (start + n) * classes), n, classes, charset, 3, exclude);
+    const chars = ctcGreedyDecode(
+      probs.subarray(start * classes, (start + n) * classes),
+      n,
+      classes,
+      charset,
+      3,
+      exclude,
+    );
     rows.push([]);
     for (const c of chars) {
       if (c.char === rowBreak) rows.push([]);

@@ -73,7 +73,17 @@ export function rectifyLuma(
   const nx = Math.min(MAX_SUBSAMPLES, Math.max(1, Math.ceil(quadW / outW - 1e-9)));
   const ny = Math.min(MAX_SUBSAMPLES, Math.max(1, Math.ceil(quadH / outH - 1e-9)));
   const inv = 1 / (nx * ny);
-  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = Array.from(h) as [number, number, number, number, number, number, number, number, number];
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = Array.from(h) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
       let sum = 0;

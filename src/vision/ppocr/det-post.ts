@@ -32,7 +32,12 @@ export function dbBoxes(prob: Float32Array, w: number, h: number, opts: DbPostOp
   for (let start = 0; start < w * h; start++) {
     if (labels[start] !== 0 || prob[start]! <= opts.threshold) continue;
     next++;
-    let minX = w, minY = h, maxX = 0, maxY = 0, area = 0, sum = 0;
+    let minX = w,
+      minY = h,
+      maxX = 0,
+      maxY = 0,
+      area = 0,
+      sum = 0;
     stack.push(start);
     labels[start] = next;
     while (stack.length) {

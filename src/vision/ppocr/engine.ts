@@ -57,8 +57,13 @@ export class PpOcrEngine implements PlateFinder, PlateReader {
       graphOptimizationLevel: 'all',
     };
     // Throws ModelIntegrityError on a file that is not the pinned one.
-    const verified = (key: keyof PpOcrModelPaths) => readVerifiedModel(opts.models[key], opts.pins[key], 'the PP-OCRv4 pin');
-    const files = { detection: verified('detection'), recognition: verified('recognition'), dictionary: verified('dictionary') };
+    const verified = (key: keyof PpOcrModelPaths) =>
+      readVerifiedModel(opts.models[key], opts.pins[key], 'the PP-OCRv4 pin');
+    const files = {
+      detection: verified('detection'),
+      recognition: verified('recognition'),
+      dictionary: verified('dictionary'),
+    };
     const [det, rec] = await Promise.all([
       ort.InferenceSession.create(files.detection, sessionOpts),
       ort.InferenceSession.create(files.recognition, sessionOpts),
@@ -74,7 +79,12 @@ export class PpOcrEngine implements PlateFinder, PlateReader {
     if (this.detScratch.input.length !== 3 * n) {
       this.detScratch = { input: new Float32Array(3 * n), labels: new Int32Array(n) };
     }
-    const input = new ort.Tensor('float32', toDetTensor(rgb, size.w, size.h, this.detScratch.input), [1, 3, size.h, size.w]);
+    const input = new ort.Tensor('float32', toDetTensor(rgb, size.w, size.h, this.detScratch.input), [
+      1,
+      3,
+      size.h,
+      size.w,
+    ]);
     const out = await this.det.run({ [this.det.inputNames[0]!]: input });
     const prob = out[this.det.outputNames[0]!]!.data as Float32Array;
     const sx = roi.w / size.w;
@@ -101,7 +111,10 @@ export class PpOcrEngine implements PlateFinder, PlateReader {
         if (!unique.has(key)) unique.set(key, { box: row, index: unique.size });
       }
     }
-    const decoded = await this.readRows(image, [...unique.values()].map((u) => u.box));
+    const decoded = await this.readRows(
+      image,
+      [...unique.values()].map((u) => u.box),
+    );
     return regions.map((region) => toRawPlateText(region.rows.map((row) => decoded[unique.get(boxKey(row))!.index]!)));
   }
 

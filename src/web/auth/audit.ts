@@ -10,7 +10,15 @@ import { GATE_LANE_ID } from '../../domain/lanes.js';
  * sometimes type their password into the username field.
  */
 
-export const AUTH_ACTIONS = ['login', 'login-failed', 'locked-out', 'logout', 'user-added', 'user-removed', 'password-changed'] as const;
+export const AUTH_ACTIONS = [
+  'login',
+  'login-failed',
+  'locked-out',
+  'logout',
+  'user-added',
+  'user-removed',
+  'password-changed',
+] as const;
 export type AuthAction = (typeof AUTH_ACTIONS)[number];
 
 export interface AuthRecord {
@@ -40,7 +48,9 @@ export class EventAuthAudit implements AuthAudit {
   ) {}
 
   record(entry: AuthRecord): void {
-    const payload: Record<string, unknown> = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
+    const payload: Record<string, unknown> = Object.fromEntries(
+      Object.entries(entry).filter(([, v]) => v !== undefined),
+    );
     const quiet = entry.action === 'login' || entry.action === 'logout';
     this.log[quiet ? 'info' : 'warn']({ event: 'auth', ...payload }, `auth: ${entry.action}`);
     try {

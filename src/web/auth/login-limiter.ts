@@ -33,7 +33,8 @@ export class SlidingWindowLoginLimiter implements LoginLimiter {
       maxTrackedKeys: options.maxTrackedKeys ?? 10_000,
     };
     for (const [name, value] of Object.entries(settings)) {
-      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new RangeError(`${name} must be a whole number ≥ 1, got ${value}`);
     }
     this.byIp = new FailureWindows(clock, settings);
     this.byUsername = new FailureWindows(clock, settings);
@@ -67,7 +68,12 @@ export class SlidingWindowLoginLimiter implements LoginLimiter {
       failed: () => {
         if (!end()) return { locked: [], retryAfterMs: 0 };
         // Single-flight per key: not locked when the attempt began, so locked now means by it.
-        const locked = ([['address', this.byIp.lockedForMs(ip)], ['username', this.byUsername.lockedForMs(username)]] as const).filter(([, ms]) => ms > 0);
+        const locked = (
+          [
+            ['address', this.byIp.lockedForMs(ip)],
+            ['username', this.byUsername.lockedForMs(username)],
+          ] as const
+        ).filter(([, ms]) => ms > 0);
         return { locked: locked.map(([scope]) => scope), retryAfterMs: Math.max(0, ...locked.map(([, ms]) => ms)) };
       },
       cancel: () => {

@@ -61,7 +61,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
  */
 export function needsRehash(stored: string, cost: ScryptCost = DEFAULT_SCRYPT_COST): boolean {
   const parsed = parseStored(stored);
-  return parsed.cost.N < cost.N || parsed.cost.r < cost.r || parsed.cost.p < cost.p || parsed.hash.length !== KEY_LENGTH;
+  return (
+    parsed.cost.N < cost.N || parsed.cost.r < cost.r || parsed.cost.p < cost.p || parsed.hash.length !== KEY_LENGTH
+  );
 }
 
 function parseStored(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer } {
@@ -73,10 +75,15 @@ function parseStored(stored: string): { cost: ScryptCost; salt: Buffer; hash: Bu
     parts.length === 6 &&
     scheme === 'scrypt' &&
     // Bounded so a tampered row cannot make one login take gigabytes of memory.
-    cost.N >= 2 && cost.N <= 1 << 20 && (cost.N & (cost.N - 1)) === 0 &&
-    cost.r >= 1 && cost.r <= 32 &&
-    cost.p >= 1 && cost.p <= 16 &&
-    !!salt && !!hash;
+    cost.N >= 2 &&
+    cost.N <= 1 << 20 &&
+    (cost.N & (cost.N - 1)) === 0 &&
+    cost.r >= 1 &&
+    cost.r <= 32 &&
+    cost.p >= 1 &&
+    cost.p <= 16 &&
+    !!salt &&
+    !!hash;
   if (!valid) throw new Error('stored password hash is not of the form scrypt$N$r$p$salt$hash');
   const hashBytes = Buffer.from(hash, 'base64');
   if (hashBytes.length < 16) throw new Error('stored password hash is too short');

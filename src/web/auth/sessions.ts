@@ -31,7 +31,13 @@ export class MemorySessionStore implements SessionStore {
     // Logins are the only way sessions pile up, so each one sweeps out the expired.
     this.prune();
     const now = this.clock.monotonic();
-    const session: Session = { id: randomToken(), user: { ...user }, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
+    const session: Session = {
+      id: randomToken(),
+      user: { ...user },
+      csrfToken: randomToken(),
+      createdAt: now,
+      lastSeenAt: now,
+    };
     this.sessions.set(session.id, session);
     return copy(session);
   }

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { AccountRow, AccountTable } from '../../store/accounts.js';
 import { ROLES, type Role, type User, type UserDirectory } from '../types.js';
-import { DEFAULT_SCRYPT_COST, hashPassword, needsRehash, passwordProblem, verifyPassword, type ScryptCost } from './passwords.js';
+import {
+  DEFAULT_SCRYPT_COST,
+  hashPassword,
+  needsRehash,
+  passwordProblem,
+  verifyPassword,
+  type ScryptCost,
+} from './passwords.js';
 
 export const MAX_USERNAME_LENGTH = 64;
 
@@ -61,7 +68,14 @@ export class UserStore implements UserDirectory {
     options: UserStoreOptions = {},
   ) {
     this.cost = { ...(options.cost ?? DEFAULT_SCRYPT_COST) };
-    this.dummyHash = ['scrypt', this.cost.N, this.cost.r, this.cost.p, randomBytes(16).toString('base64'), Buffer.alloc(64).toString('base64')].join('$');
+    this.dummyHash = [
+      'scrypt',
+      this.cost.N,
+      this.cost.r,
+      this.cost.p,
+      randomBytes(16).toString('base64'),
+      Buffer.alloc(64).toString('base64'),
+    ].join('$');
   }
 
   async add(username: string, role: string, password: string): Promise<User> {

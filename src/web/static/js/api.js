@@ -75,7 +75,12 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body !== undefined ? JSON.stringify(body) : undefined });
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
   } catch (err) {
     throw new ApiError(0, 'network', err instanceof Error ? err.message : undefined);
   }
@@ -94,7 +99,12 @@ export async function request(method, path, body, { quiet401 = false } = {}) {
     const error = /** @type {Partial<ErrorResponse> | null} */ (data)?.error;
     const retryHeader = res.headers.get('Retry-After');
     const retry = retryHeader === null ? NaN : Number(retryHeader);
-    const e = new ApiError(res.status, error?.code || `http-${res.status}`, error?.message || res.statusText, Number.isFinite(retry) ? retry : undefined);
+    const e = new ApiError(
+      res.status,
+      error?.code || `http-${res.status}`,
+      error?.message || res.statusText,
+      Number.isFinite(retry) ? retry : undefined,
+    );
     if (res.status === 401 && path !== '/api/login' && !quiet401) onUnauthenticated(e);
     throw e;
   }

@@ -48,7 +48,8 @@ function renderHeader() {
     role.dataset['role'] = user.role;
   }
   $('[data-testid="header-gate"]').textContent = store.gateName || '';
-  for (const b of $$('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset['lang'] === document.documentElement.lang.slice(0, 2)));
+  for (const b of $$('[data-lang]'))
+    b.setAttribute('aria-pressed', String(b.dataset['lang'] === document.documentElement.lang.slice(0, 2)));
 }
 
 /** @param {string} name */

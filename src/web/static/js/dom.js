@@ -23,7 +23,8 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'testid') el.dataset['testid'] = String(v);
     else if (k === 'text') el.textContent = String(v);
-    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), /** @type {EventListener} */ (v));
+    else if (k.startsWith('on') && typeof v === 'function')
+      el.addEventListener(k.slice(2), /** @type {EventListener} */ (v));
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
@@ -63,7 +64,8 @@ export function clear(el) {
  */
 export function $(sel, type) {
   const el = document.querySelector(sel);
-  if (!(el instanceof (type ?? HTMLElement))) throw new Error(`${sel}: ${el ? `not a ${(type ?? HTMLElement).name}` : 'no such element'}`);
+  if (!(el instanceof (type ?? HTMLElement)))
+    throw new Error(`${sel}: ${el ? `not a ${(type ?? HTMLElement).name}` : 'no such element'}`);
   return /** @type {E} */ (el);
 }
 

@@ -112,7 +112,8 @@ function laneOptions() {
   const current = sel.value;
   clear(sel);
   sel.append(h('option', { value: '', text: t('filter.all') }));
-  for (const lane of store.lanes.values()) sel.append(h('option', { value: lane.laneId, text: lane.name || lane.laneId }));
+  for (const lane of store.lanes.values())
+    sel.append(h('option', { value: lane.laneId, text: lane.name || lane.laneId }));
   sel.value = [...sel.options].some((o) => o.value === current) ? current : '';
 }
 
@@ -125,7 +126,15 @@ function readFilters() {
   };
   /** @param {string} s */
   const ms = (s) => (s ? new Date(s).getTime() : '');
-  filters = { plate: v('plate').replace(/[\s.\-·]/g, '').toUpperCase(), lane: v('lane'), action: v('action'), from: ms(v('from')), to: ms(v('to')) };
+  filters = {
+    plate: v('plate')
+      .replace(/[\s.\-·]/g, '')
+      .toUpperCase(),
+    lane: v('lane'),
+    action: v('action'),
+    from: ms(v('from')),
+    to: ms(v('to')),
+  };
 }
 
 function reload() {
@@ -149,7 +158,11 @@ async function load(first) {
   const gen = generation;
   setStatus('events.loading');
   try {
-    const data = /** @type {EventsResponse} */ (await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, before: first ? '' : next, limit: PAGE })}`));
+    const data = /** @type {EventsResponse} */ (
+      await get(
+        `/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, before: first ? '' : next, limit: PAGE })}`,
+      )
+    );
     if (gen !== generation) return;
     const page = data.events.map(fromEvent);
     next = data.next;
@@ -190,7 +203,11 @@ async function companions(page, gen) {
       return [];
     }
   };
-  const [reads, vehicles, acts] = await Promise.all([eventsOf('plate.read'), eventsOf('vehicle'), eventsOf('barrier.actuation')]);
+  const [reads, vehicles, acts] = await Promise.all([
+    eventsOf('plate.read'),
+    eventsOf('vehicle'),
+    eventsOf('barrier.actuation'),
+  ]);
   if (gen !== generation) return;
   for (const e of reads) addRead(e);
   for (const e of acts.slice().reverse()) addRecord(e);
@@ -321,7 +338,10 @@ export function onRead(msg) {
 async function resolveLive(r, gen, attempt = 0) {
   try {
     const [dec, reads] = /** @type {[EventsResponse, EventsResponse]} */ (
-      await Promise.all([get(`/api/events${qs({ type: 'decision', lane: r.laneId, limit: 10 })}`), get(`/api/events${qs({ type: 'plate.read', lane: r.laneId, limit: 10 })}`)])
+      await Promise.all([
+        get(`/api/events${qs({ type: 'decision', lane: r.laneId, limit: 10 })}`),
+        get(`/api/events${qs({ type: 'plate.read', lane: r.laneId, limit: 10 })}`),
+      ])
     );
     if (gen !== generation) return;
     for (const e of reads.events) addRead(pageEvent(e));
@@ -352,7 +372,11 @@ export function onRecord(msg) {
 async function refreshTop() {
   const gen = generation;
   try {
-    const data = /** @type {EventsResponse} */ (await get(`/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, limit: PAGE })}`));
+    const data = /** @type {EventsResponse} */ (
+      await get(
+        `/api/events${qs({ type: 'decision', lane: filters.lane, plate: filters.plate, action: filters.action, from: filters.from, to: filters.to, limit: PAGE })}`,
+      )
+    );
     if (gen !== generation) return;
     const page = data.events.map(fromEvent);
     await companions(page, gen);
@@ -396,7 +420,12 @@ function outcomeText(r) {
 /** @param {Row} r */
 function cropCell(r) {
   if (!r.cropEventId) return h('td', { class: 'crop-cell' });
-  const img = h('img', { class: 'crop crop-small', alt: t('holds.crop'), loading: 'lazy', src: `/api/events/${encodeURIComponent(r.cropEventId)}/crop` });
+  const img = h('img', {
+    class: 'crop crop-small',
+    alt: t('holds.crop'),
+    loading: 'lazy',
+    src: `/api/events/${encodeURIComponent(r.cropEventId)}/crop`,
+  });
   img.addEventListener('error', () => (img.hidden = true));
   return h('td', { class: 'crop-cell' }, img);
 }
@@ -416,20 +445,57 @@ function renderRows() {
         'data-action': r.action || '',
         tabindex: r.eventId ? 0 : undefined,
       },
-      h('td', { class: 'nowrap' }, time(r.ts), r.live ? h('span', { class: 'badge badge-blue new-badge', text: t('events.new') }) : null),
+      h(
+        'td',
+        { class: 'nowrap' },
+        time(r.ts),
+        r.live ? h('span', { class: 'badge badge-blue new-badge', text: t('events.new') }) : null,
+      ),
       h('td', {}, laneLabel(r.laneId)),
       cropCell(r),
       h(
         'td',
         {},
-        h('span', { class: `plate plate-row${plate?.valid === false ? ' muted' : ''}`, text: plate?.display || plate?.text || t('holds.noPlate') }),
+        h('span', {
+          class: `plate plate-row${plate?.valid === false ? ' muted' : ''}`,
+          text: plate?.display || plate?.text || t('holds.noPlate'),
+        }),
         // The vehicle's plate of the other country, decided with it (a cross-border truck).
-        r.otherPlates && r.otherPlates.length ? h('div', { class: 'sub', testid: 'event-other-plates', text: t('events.withPlates', { plates: r.otherPlates.join(', ') }) }) : null,
+        r.otherPlates && r.otherPlates.length
+          ? h('div', {
+              class: 'sub',
+              testid: 'event-other-plates',
+              text: t('events.withPlates', { plates: r.otherPlates.join(', ') }),
+            })
+          : null,
       ),
-      h('td', {}, plate?.country ? tc('country.', plate.country) : t('country.unknown'), plate?.kind ? h('div', { class: 'sub', text: tc('kind.', plate.kind) }) : null),
-      h('td', {}, h('span', { class: `decision decision-${r.action || 'none'}`, text: r.action ? tc('action.', r.action) : t('common.none') }), h('div', { class: 'sub', text: r.reason ? tc('reason.', r.reason) : '' })),
-      h('td', {}, outcome.length ? outcome.map((o, i) => h('div', { class: o.bad ? 'bad' : i ? 'sub' : '', text: o.text })) : t('outcome.none')),
-      h('td', { class: r.delivered ? 'delivered' : 'pending', testid: 'event-delivery', text: r.delivered ? t('events.delivered') : t('events.pending') }),
+      h(
+        'td',
+        {},
+        plate?.country ? tc('country.', plate.country) : t('country.unknown'),
+        plate?.kind ? h('div', { class: 'sub', text: tc('kind.', plate.kind) }) : null,
+      ),
+      h(
+        'td',
+        {},
+        h('span', {
+          class: `decision decision-${r.action || 'none'}`,
+          text: r.action ? tc('action.', r.action) : t('common.none'),
+        }),
+        h('div', { class: 'sub', text: r.reason ? tc('reason.', r.reason) : '' }),
+      ),
+      h(
+        'td',
+        {},
+        outcome.length
+          ? outcome.map((o, i) => h('div', { class: o.bad ? 'bad' : i ? 'sub' : '', text: o.text }))
+          : t('outcome.none'),
+      ),
+      h('td', {
+        class: r.delivered ? 'delivered' : 'pending',
+        testid: 'event-delivery',
+        text: r.delivered ? t('events.delivered') : t('events.pending'),
+      }),
     );
     if (r.eventId) {
       tr.addEventListener('click', () => showDetail(r.eventId, r.laneId));
@@ -484,7 +550,13 @@ function closeDetail() {
  */
 function kv(labelKey, value) {
   if (value === undefined || value === null || value === '') return null;
-  return h('div', { class: 'kv' }, h('span', { class: 'k', text: `${t(labelKey)}:` }), ' ', h('span', { class: 'v' }, value));
+  return h(
+    'div',
+    { class: 'kv' },
+    h('span', { class: 'k', text: `${t(labelKey)}:` }),
+    ' ',
+    h('span', { class: 'v' }, value),
+  );
 }
 
 /**
@@ -513,14 +585,27 @@ function summary(e) {
         tc('reason.', p.reason),
         kv('detail.detail', p.detail),
         kv('detail.confidence', p.confidence !== undefined ? num(p.confidence, 2) : null),
-        p.nearMiss && p.nearMiss.length ? kv('holds.similar', p.nearMiss.map((n) => `${n.plate} (${n.list ? tc('list.', n.list) : ''} ${t('holds.distance', { n: n.distance })})`).join(', ')) : null,
+        p.nearMiss && p.nearMiss.length
+          ? kv(
+              'holds.similar',
+              p.nearMiss
+                .map(
+                  (n) => `${n.plate} (${n.list ? tc('list.', n.list) : ''} ${t('holds.distance', { n: n.distance })})`,
+                )
+                .join(', '),
+            )
+          : null,
       ];
     }
     case 'barrier.actuation': {
       const p = e.payload;
       return p.phase === 'requested'
         ? [t('outcome.actuation.requested'), kv('detail.cause', tc('cause.', p.cause))]
-        : [h('span', { class: p.ok ? '' : 'bad', text: tc('outcome.actuation.', p.outcome) }), kv('detail.duration', duration(p.durationMs)), kv('detail.detail', p.error)];
+        : [
+            h('span', { class: p.ok ? '' : 'bad', text: tc('outcome.actuation.', p.outcome) }),
+            kv('detail.duration', duration(p.durationMs)),
+            kv('detail.detail', p.error),
+          ];
     }
     case 'alarm':
       return [h('span', { class: 'bad', text: tc('alarm.', e.payload.alarm) }), kv('detail.detail', e.payload.detail)];
@@ -535,7 +620,10 @@ function summary(e) {
       ];
     }
     case 'vehicle':
-      return [h('strong', { text: tc('outcome.vehicle.', e.payload.outcome) }), kv('detail.duration', duration(e.payload.durationMs))];
+      return [
+        h('strong', { text: tc('outcome.vehicle.', e.payload.outcome) }),
+        kv('detail.duration', duration(e.payload.durationMs)),
+      ];
     default:
       return [JSON.stringify(e.payload)];
   }
@@ -551,19 +639,36 @@ function renderDetail(d) {
   }
   const event = pageEvent(d.data.event);
   const related = d.data.related.map(pageEvent);
-  const all = [...related.filter((e) => e.eventId !== event.eventId), event].sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  const all = [...related.filter((e) => e.eventId !== event.eventId), event].sort(
+    (a, b) => a.ts - b.ts || a.seq - b.seq,
+  );
   const plate = event.type === 'decision' ? event.payload.plate : event.type === 'plate.read' ? event.payload : null;
   // Other events name the vehicle by its canonical text, when they do.
   const plateText = /** @type {Record<string, unknown>} */ (event.payload)['plate'];
-  const withCrop = event.hasCrop ? event : all.filter((e) => e.hasCrop).sort((a, b) => (a.type === 'plate.read' ? -1 : 0) - (b.type === 'plate.read' ? -1 : 0))[0];
+  const withCrop = event.hasCrop
+    ? event
+    : all
+        .filter((e) => e.hasCrop)
+        .sort((a, b) => (a.type === 'plate.read' ? -1 : 0) - (b.type === 'plate.read' ? -1 : 0))[0];
   const crop = withCrop
-    ? h('img', { class: 'crop crop-detail', testid: 'event-detail-crop', alt: t('detail.crop'), src: `/api/events/${encodeURIComponent(withCrop.eventId)}/crop` })
+    ? h('img', {
+        class: 'crop crop-detail',
+        testid: 'event-detail-crop',
+        alt: t('detail.crop'),
+        src: `/api/events/${encodeURIComponent(withCrop.eventId)}/crop`,
+      })
     : h('p', { class: 'empty', text: t('detail.noCrop') });
-  if (withCrop) crop.addEventListener('error', () => crop.replaceWith(h('p', { class: 'empty', text: t('detail.noCrop') })));
+  if (withCrop)
+    crop.addEventListener('error', () => crop.replaceWith(h('p', { class: 'empty', text: t('detail.noCrop') })));
   // The vehicle's evidence: the lane's frame at its decision, with the plate marked.
   const withFrame = event.hasFrame ? event : all.filter((e) => e.hasFrame).pop();
   const frame = withFrame
-    ? h('img', { class: 'crop-detail', testid: 'event-detail-frame', alt: t('lane.frame'), src: `/api/events/${encodeURIComponent(withFrame.eventId)}/frame` })
+    ? h('img', {
+        class: 'crop-detail',
+        testid: 'event-detail-frame',
+        alt: t('lane.frame'),
+        src: `/api/events/${encodeURIComponent(withFrame.eventId)}/frame`,
+      })
     : null;
   // Listed but not readable (still being written, or removed by retention): show nothing.
   if (frame) frame.addEventListener('error', () => (frame.hidden = true));
@@ -575,9 +680,15 @@ function renderDetail(d) {
       h(
         'div',
         {},
-        h('div', { class: 'plate plate-big', testid: 'event-detail-plate', text: (plate && (plate.display || plate.text)) || (typeof plateText === 'string' ? plateText : '') }),
+        h('div', {
+          class: 'plate plate-big',
+          testid: 'event-detail-plate',
+          text: (plate && (plate.display || plate.text)) || (typeof plateText === 'string' ? plateText : ''),
+        }),
         h('div', {}, laneLabel(event.laneId), ' · ', dateTime(event.ts)),
-        plate && plate.country ? h('div', {}, tc('country.', plate.country), plate.kind ? ` · ${tc('kind.', plate.kind)}` : '') : null,
+        plate && plate.country
+          ? h('div', {}, tc('country.', plate.country), plate.kind ? ` · ${tc('kind.', plate.kind)}` : '')
+          : null,
       ),
     ),
     ...(frame ? [frame] : []),
@@ -588,11 +699,18 @@ function renderDetail(d) {
       all.map((e) =>
         h(
           'li',
-          { class: `tl tl-${e.type.replace('.', '-')}${e.eventId === event.eventId ? ' current' : ''}`, testid: 'event-detail-item', 'data-type': e.type },
+          {
+            class: `tl tl-${e.type.replace('.', '-')}${e.eventId === event.eventId ? ' current' : ''}`,
+            testid: 'event-detail-item',
+            'data-type': e.type,
+          },
           h('span', { class: 'tl-time', text: time(e.ts) }),
           h('span', { class: 'tl-type', text: tc('event.type.', e.type) }),
           h('div', { class: 'tl-body' }, ...summary(e)),
-          h('span', { class: e.delivered ? 'delivered small' : 'pending small', text: e.delivered ? t('events.delivered') : t('events.pending') }),
+          h('span', {
+            class: e.delivered ? 'delivered small' : 'pending small',
+            text: e.delivered ? t('events.delivered') : t('events.pending'),
+          }),
         ),
       ),
     ),

@@ -19,7 +19,14 @@ export function duration(ms) {
 /** @param {number | null | undefined} ms epoch */
 export function dateTime(ms) {
   if (!ms) return t('common.none');
-  return new Date(ms).toLocaleString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(ms).toLocaleString(locale(), {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** @param {number | null | undefined} ms epoch */
@@ -27,7 +34,8 @@ export function time(ms) {
   if (!ms) return t('common.none');
   const d = new Date(ms);
   const today = new Date();
-  if (d.toDateString() === today.toDateString()) return d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (d.toDateString() === today.toDateString())
+    return d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   return dateTime(ms);
 }
 

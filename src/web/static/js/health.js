@@ -49,7 +49,15 @@ function table(testid, heads, rows) {
   return h(
     'table',
     { class: 'health-table', testid },
-    h('thead', {}, h('tr', {}, heads.map((k) => h('th', { scope: 'col', text: t(k) })))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        heads.map((k) => h('th', { scope: 'col', text: t(k) })),
+      ),
+    ),
     h('tbody', {}, rows),
   );
 }
@@ -61,7 +69,12 @@ function table(testid, heads, rows) {
  * @param {...Children} content
  */
 function section(testid, titleKey, problem, ...content) {
-  return h('section', { class: `health-section${problem ? ' has-problem' : ''}`, testid, 'data-problem': problem ? 'true' : 'false' }, h('h3', { text: t(titleKey) }), ...content);
+  return h(
+    'section',
+    { class: `health-section${problem ? ' has-problem' : ''}`, testid, 'data-problem': problem ? 'true' : 'false' },
+    h('h3', { text: t(titleKey) }),
+    ...content,
+  );
 }
 
 function render() {
@@ -103,7 +116,8 @@ function render() {
   const barRows = lanes.map((lane) => {
     const b = lane.barrier;
     const name = laneLabel(lane.laneId);
-    if (!b) return h('tr', {}, h('th', { scope: 'row', text: name }), h('td', { colspan: 4, text: t('lane.noBarrier') }));
+    if (!b)
+      return h('tr', {}, h('th', { scope: 'row', text: name }), h('td', { colspan: 4, text: t('lane.noBarrier') }));
     const fault = b.state === 'fault';
     const portBad = !b.portOpen;
     if (fault) problems.push(t('problem.barrier', { lane: name }));
@@ -111,7 +125,14 @@ function render() {
       'tr',
       { testid: `health-barrier-${lane.laneId}` },
       h('th', { scope: 'row', text: name }),
-      cell(h('span', { class: 'barrier-state', 'data-state': b.state || 'unknown', text: tc('barrier.', b.state || 'unknown') }), fault),
+      cell(
+        h('span', {
+          class: 'barrier-state',
+          'data-state': b.state || 'unknown',
+          text: tc('barrier.', b.state || 'unknown'),
+        }),
+        fault,
+      ),
       cell(b.driver || t('common.none')),
       cell(t(b.portOpen ? 'health.portOpen' : 'health.portClosed'), portBad),
       cell(b.lastError || '', fault),
@@ -152,7 +173,12 @@ function render() {
   // Model
   const modelRows = lanes.map((lane) => {
     const ms = lane.inferenceMs;
-    return h('tr', { testid: `health-model-${lane.laneId}` }, h('th', { scope: 'row', text: laneLabel(lane.laneId) }), cell(ms === null ? t('common.none') : duration(ms)));
+    return h(
+      'tr',
+      { testid: `health-model-${lane.laneId}` },
+      h('th', { scope: 'row', text: laneLabel(lane.laneId) }),
+      cell(ms === null ? t('common.none') : duration(ms)),
+    );
   });
 
   // Summary first
@@ -161,14 +187,47 @@ function render() {
       'div',
       { class: `health-summary ${problems.length ? 'problem' : 'ok'}`, testid: 'health-summary', role: 'status' },
       h('strong', { text: problems.length ? t('health.problems', { n: problems.length }) : t('health.allOk') }),
-      problems.length ? h('ul', { testid: 'health-problems' }, problems.map((p) => h('li', { text: p }))) : null,
+      problems.length
+        ? h(
+            'ul',
+            { testid: 'health-problems' },
+            problems.map((p) => h('li', { text: p })),
+          )
+        : null,
     ),
     h('p', { class: 'sub', testid: 'health-updated' }),
     h(
       'div',
       { class: 'health-grid' },
-      section('health-cameras', 'health.cameras', camRows.some((r) => r.querySelector('.problem')), table('health-cameras-table', ['health.lane', 'health.state', 'health.fpsIn', 'health.fpsProcessed', 'health.lastFrame', 'health.restarts', 'health.dropped', 'health.lastError'], camRows)),
-      section('health-barriers', 'health.barriers', barRows.some((r) => r.querySelector('.problem')), table('health-barriers-table', ['health.lane', 'health.state', 'health.driver', 'health.port', 'health.lastError'], barRows)),
+      section(
+        'health-cameras',
+        'health.cameras',
+        camRows.some((r) => r.querySelector('.problem')),
+        table(
+          'health-cameras-table',
+          [
+            'health.lane',
+            'health.state',
+            'health.fpsIn',
+            'health.fpsProcessed',
+            'health.lastFrame',
+            'health.restarts',
+            'health.dropped',
+            'health.lastError',
+          ],
+          camRows,
+        ),
+      ),
+      section(
+        'health-barriers',
+        'health.barriers',
+        barRows.some((r) => r.querySelector('.problem')),
+        table(
+          'health-barriers-table',
+          ['health.lane', 'health.state', 'health.driver', 'health.port', 'health.lastError'],
+          barRows,
+        ),
+      ),
       section(
         'health-link',
         'health.link',
@@ -177,14 +236,34 @@ function render() {
           'dl',
           { class: 'kv-list' },
           h('dt', { text: t('health.state') }),
-          h('dd', { class: linkDown ? 'problem' : 'good', testid: 'health-link-state', text: link.configured === false ? t('health.notConfigured') : t(link.connected ? 'health.connected' : 'health.disconnected') }),
+          h('dd', {
+            class: linkDown ? 'problem' : 'good',
+            testid: 'health-link-state',
+            text:
+              link.configured === false
+                ? t('health.notConfigured')
+                : t(link.connected ? 'health.connected' : 'health.disconnected'),
+          }),
           h('dt', { text: t('health.outbox') }),
           h('dd', { testid: 'health-outbox', text: pending }),
           h('dt', { text: t('health.oldestPending') }),
-          h('dd', { class: outboxOld ? 'problem' : '', testid: 'health-oldest-pending', text: duration(link.oldestPendingAgeMs) }),
+          h('dd', {
+            class: outboxOld ? 'problem' : '',
+            testid: 'health-oldest-pending',
+            text: duration(link.oldestPendingAgeMs),
+          }),
         ),
       ),
-      section('health-lists', 'health.lists', listRows.some((r) => r.dataset['stale'] === 'true'), table('health-lists-table', ['health.listName', 'health.version', 'health.entries', 'health.age', 'health.state'], listRows)),
+      section(
+        'health-lists',
+        'health.lists',
+        listRows.some((r) => r.dataset['stale'] === 'true'),
+        table(
+          'health-lists-table',
+          ['health.listName', 'health.version', 'health.entries', 'health.age', 'health.state'],
+          listRows,
+        ),
+      ),
       section(
         'health-store',
         'health.store',
@@ -192,17 +271,43 @@ function render() {
         h(
           'div',
           { class: 'disk' },
-          h('div', { class: `meter${over || nearly ? ' problem' : ''}`, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': ratio === null ? 0 : Math.round(ratio * 100), 'aria-label': t('health.used') }, h('div', { class: `meter-fill w${ratio === null ? 0 : Math.min(100, Math.round(ratio * 20) * 5)}` })),
-          h('p', { testid: 'health-disk', text: `${t('health.used')}: ${bytes(st.usedBytes)} / ${t('health.quota')}: ${bytes(st.quotaBytes)}${ratio !== null ? ` (${Math.round(ratio * 100)}%)` : ''}` }),
+          h(
+            'div',
+            {
+              class: `meter${over || nearly ? ' problem' : ''}`,
+              role: 'meter',
+              'aria-valuemin': 0,
+              'aria-valuemax': 100,
+              'aria-valuenow': ratio === null ? 0 : Math.round(ratio * 100),
+              'aria-label': t('health.used'),
+            },
+            h('div', { class: `meter-fill w${ratio === null ? 0 : Math.min(100, Math.round(ratio * 20) * 5)}` }),
+          ),
+          h('p', {
+            testid: 'health-disk',
+            text: `${t('health.used')}: ${bytes(st.usedBytes)} / ${t('health.quota')}: ${bytes(st.quotaBytes)}${ratio !== null ? ` (${Math.round(ratio * 100)}%)` : ''}`,
+          }),
           over ? h('p', { class: 'problem', text: t('health.quotaExceeded') }) : null,
         ),
       ),
-      section('health-model', 'health.model', false, table('health-model-table', ['health.lane', 'health.latency'], modelRows)),
+      section(
+        'health-model',
+        'health.model',
+        false,
+        table('health-model-table', ['health.lane', 'health.latency'], modelRows),
+      ),
       section(
         'health-system',
         'health.system',
         false,
-        h('dl', { class: 'kv-list' }, h('dt', { text: t('health.software') }), h('dd', { text: snap.version || t('common.none') }), h('dt', { text: t('health.uptime') }), h('dd', { text: duration(snap.uptimeMs) })),
+        h(
+          'dl',
+          { class: 'kv-list' },
+          h('dt', { text: t('health.software') }),
+          h('dd', { text: snap.version || t('common.none') }),
+          h('dt', { text: t('health.uptime') }),
+          h('dd', { text: duration(snap.uptimeMs) }),
+        ),
       ),
     ),
   );

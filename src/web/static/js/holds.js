@@ -114,14 +114,30 @@ function buildItem(hold) {
     'article',
     { class: 'hold-item', testid: `hold-item-${id}`, 'data-hold-id': id },
     h('div', { class: 'hold-crop' }, parts.crop),
-    h('div', { class: 'hold-main' }, h('div', { class: 'hold-meta' }, parts.lane, parts.where, parts.age), parts.plate, parts.reason, parts.detail, parts.hints),
+    h(
+      'div',
+      { class: 'hold-main' },
+      h('div', { class: 'hold-meta' }, parts.lane, parts.where, parts.age),
+      parts.plate,
+      parts.reason,
+      parts.detail,
+      parts.hints,
+    ),
   );
   /** @type {HoldItem} */
   const it = { hold, ...parts, el, controls: null, busy: false, lastMessage: null, nearMiss: [] };
   if (canOperate()) {
     const inputId = `hold-reason-${id}`;
     const controls = {
-      input: h('textarea', { id: inputId, class: 'reason-input', rows: 2, maxlength: 500, required: true, testid: 'hold-reason-input', 'aria-describedby': `${inputId}-hint` }),
+      input: h('textarea', {
+        id: inputId,
+        class: 'reason-input',
+        rows: 2,
+        maxlength: 500,
+        required: true,
+        testid: 'hold-reason-input',
+        'aria-describedby': `${inputId}-hint`,
+      }),
       inputLabel: h('label', { for: inputId, id: `${inputId}-hint` }),
       confirm: h('button', { type: 'button', class: 'btn btn-go btn-large', testid: 'hold-confirm', disabled: true }),
       refuse: h('button', { type: 'button', class: 'btn btn-stop btn-large', testid: 'hold-refuse', disabled: true }),
@@ -130,7 +146,16 @@ function buildItem(hold) {
     controls.input.addEventListener('input', () => enableButtons(it, controls));
     controls.confirm.addEventListener('click', () => act(it, controls, 'confirm'));
     controls.refuse.addEventListener('click', () => act(it, controls, 'refuse'));
-    el.append(h('div', { class: 'hold-actions' }, controls.inputLabel, controls.input, h('div', { class: 'buttons' }, controls.confirm, controls.refuse), it.message));
+    el.append(
+      h(
+        'div',
+        { class: 'hold-actions' },
+        controls.inputLabel,
+        controls.input,
+        h('div', { class: 'buttons' }, controls.confirm, controls.refuse),
+        it.message,
+      ),
+    );
   } else {
     el.append(it.message);
   }
@@ -178,7 +203,8 @@ function updateItem(it, lang) {
 /** @param {HoldItem} it */
 function updateAge(it) {
   const created = it.hold.createdAt;
-  it.age.textContent = typeof created === 'number' ? t('holds.since', { age: duration(Math.max(0, Date.now() - created)) }) : '';
+  it.age.textContent =
+    typeof created === 'number' ? t('holds.since', { age: duration(Math.max(0, Date.now() - created)) }) : '';
 }
 
 /**
@@ -199,7 +225,9 @@ function enableButtons(it, c) {
 function detailOf(holdId) {
   let detail = details.get(holdId);
   if (!detail) {
-    detail = /** @type {Promise<EventDetailResponse | null>} */ (get(`/api/events/${encodeURIComponent(holdId)}`).catch(() => null));
+    detail = /** @type {Promise<EventDetailResponse | null>} */ (
+      get(`/api/events/${encodeURIComponent(holdId)}`).catch(() => null)
+    );
     details.set(holdId, detail);
   }
   return detail;
@@ -295,7 +323,10 @@ async function act(it, c, action) {
   enableButtons(it, c);
   (action === 'confirm' ? c.confirm : c.refuse).textContent = t('holds.sending');
   try {
-    await post(`/api/lanes/${encodeURIComponent(it.hold.laneId)}/holds/${encodeURIComponent(it.hold.holdId)}/${action}`, /** @satisfies {OperatorActionRequest} */ ({ reason }));
+    await post(
+      `/api/lanes/${encodeURIComponent(it.hold.laneId)}/holds/${encodeURIComponent(it.hold.holdId)}/${action}`,
+      /** @satisfies {OperatorActionRequest} */ ({ reason }),
+    );
     showMessage(it, { kind: 'ok', key: 'holds.done' });
     c.input.value = '';
   } catch (caught) {
@@ -343,11 +374,25 @@ function buildManual(laneId) {
   const parts = {
     name: h('strong', { class: 'manual-lane' }),
     label: h('label', { for: inputId }),
-    input: h('input', { id: inputId, type: 'text', class: 'reason-input', maxlength: 500, required: true, testid: 'manual-reason-input' }),
+    input: h('input', {
+      id: inputId,
+      type: 'text',
+      class: 'reason-input',
+      maxlength: 500,
+      required: true,
+      testid: 'manual-reason-input',
+    }),
     button: h('button', { type: 'button', class: 'btn btn-warn btn-large', testid: 'manual-open', disabled: true }),
     message: h('p', { class: 'action-message', testid: 'manual-message', role: 'status', hidden: true }),
   };
-  const el = h('div', { class: 'manual-row', testid: `manual-open-lane-${laneId}`, 'data-lane-id': laneId }, parts.name, h('div', { class: 'manual-field' }, parts.label, parts.input), parts.button, parts.message);
+  const el = h(
+    'div',
+    { class: 'manual-row', testid: `manual-open-lane-${laneId}`, 'data-lane-id': laneId },
+    parts.name,
+    h('div', { class: 'manual-field' }, parts.label, parts.input),
+    parts.button,
+    parts.message,
+  );
   /** @type {ManualRow} */
   const m = { laneId, ...parts, el, busy: false, lastMessage: null };
   m.input.addEventListener('input', () => (m.button.disabled = m.busy || m.input.value.trim().length < MIN_REASON));
@@ -374,7 +419,10 @@ async function manualOpen(m) {
   m.button.disabled = true;
   m.button.textContent = t('holds.sending');
   try {
-    await post(`/api/lanes/${encodeURIComponent(m.laneId)}/open`, /** @satisfies {OperatorActionRequest} */ ({ reason }));
+    await post(
+      `/api/lanes/${encodeURIComponent(m.laneId)}/open`,
+      /** @satisfies {OperatorActionRequest} */ ({ reason }),
+    );
     showMessage(m, { kind: 'ok', key: 'manual.done' });
     m.input.value = '';
   } catch (caught) {

@@ -43,8 +43,15 @@ export function locale() {
  * @returns {string}
  */
 export function t(key, params, fallback) {
-  let s = Object.prototype.hasOwnProperty.call(dict, key) ? /** @type {string} */ (dict[key]) : fallback !== undefined ? fallback : key;
-  if (params) s = s.replace(/\{(\w+)\}/g, (m, name) => (params[name] !== undefined && params[name] !== null ? String(params[name]) : m));
+  let s = Object.prototype.hasOwnProperty.call(dict, key)
+    ? /** @type {string} */ (dict[key])
+    : fallback !== undefined
+      ? fallback
+      : key;
+  if (params)
+    s = s.replace(/\{(\w+)\}/g, (m, name) =>
+      params[name] !== undefined && params[name] !== null ? String(params[name]) : m,
+    );
   return s;
 }
 
@@ -93,8 +100,11 @@ export function onLangChange(fn) {
 /** @param {ParentNode} root */
 export function applyI18n(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.getAttribute('data-i18n') ?? '');
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.setAttribute('placeholder', t(el.getAttribute('data-i18n-placeholder') ?? ''));
-  for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.getAttribute('data-i18n-aria-label') ?? ''));
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.setAttribute('title', t(el.getAttribute('data-i18n-title') ?? ''));
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]'))
+    el.setAttribute('placeholder', t(el.getAttribute('data-i18n-placeholder') ?? ''));
+  for (const el of root.querySelectorAll('[data-i18n-aria-label]'))
+    el.setAttribute('aria-label', t(el.getAttribute('data-i18n-aria-label') ?? ''));
+  for (const el of root.querySelectorAll('[data-i18n-title]'))
+    el.setAttribute('title', t(el.getAttribute('data-i18n-title') ?? ''));
   document.title = t('app.title');
 }

@@ -65,7 +65,8 @@ function syncCards() {
   }
   let none = grid.querySelector('[data-testid="lanes-empty"]');
   if (store.lanes.size === 0 && store.user) {
-    if (!none) grid.append(h('p', { class: 'empty', testid: 'lanes-empty', 'data-i18n': 'lane.none', text: t('lane.none') }));
+    if (!none)
+      grid.append(h('p', { class: 'empty', testid: 'lanes-empty', 'data-i18n': 'lane.none', text: t('lane.none') }));
   } else if (none) none.remove();
   if (!ticker && cards.size > 0) ticker = setInterval(tick, 1000);
 }
@@ -85,7 +86,14 @@ function buildCard(laneId) {
     title: h('h2', { class: 'lane-title' }),
     direction: h('span', { class: 'lane-direction' }),
     holdsBadge: h('span', { class: 'badge badge-amber', testid: `lane-holds-${laneId}`, hidden: true }),
-    canvas: h('canvas', { class: 'video-canvas', width: 640, height: 360, testid: `lane-video-${laneId}`, role: 'img', 'aria-label': t('lane.video') }),
+    canvas: h('canvas', {
+      class: 'video-canvas',
+      width: 640,
+      height: 360,
+      testid: `lane-video-${laneId}`,
+      role: 'img',
+      'aria-label': t('lane.video'),
+    }),
     videoStatus: h('p', { class: 'media-status', testid: `lane-video-status-${laneId}`, role: 'status' }),
     frame: h('img', { class: 'frame-img', testid: `lane-frame-${laneId}`, alt: t('lane.frame'), hidden: true }),
     noFrame: h('p', { class: 'media-status', testid: `lane-noframe-${laneId}`, text: t('lane.noFrame') }),
@@ -168,7 +176,8 @@ function updateCard(c) {
   }
 
   const loop = flow?.loop;
-  c.loop.textContent = loop === true ? t('lane.loopOccupied') : loop === false ? t('lane.loopFree') : t('lane.loopNone');
+  c.loop.textContent =
+    loop === true ? t('lane.loopOccupied') : loop === false ? t('lane.loopFree') : t('lane.loopNone');
   c.loop.dataset['loop'] = loop === true ? 'occupied' : loop === false ? 'free' : 'none';
 
   const cam = lane.camera;
@@ -243,7 +252,12 @@ function videoStatus(c) {
 }
 
 /** @type {Record<string, string | undefined>} the status line of each video state; none while playing */
-const VIDEO_STATUS_KEYS = { connecting: 'lane.videoConnecting', unavailable: 'lane.videoUnavailable', stalled: 'lane.videoStalled', noplayer: 'lane.videoNoPlayer' };
+const VIDEO_STATUS_KEYS = {
+  connecting: 'lane.videoConnecting',
+  unavailable: 'lane.videoUnavailable',
+  stalled: 'lane.videoStalled',
+  noplayer: 'lane.videoNoPlayer',
+};
 
 /** @param {Card} c */
 function renderVideoStatus(c) {

@@ -56,7 +56,9 @@ async function submit(ev) {
   button.disabled = true;
   button.textContent = t('login.busy');
   try {
-    const answer = /** @type {SessionResponse} */ (await post('/api/login', /** @satisfies {LoginRequest} */ ({ username, password })));
+    const answer = /** @type {SessionResponse} */ (
+      await post('/api/login', /** @satisfies {LoginRequest} */ ({ username, password }))
+    );
     lastError = null;
     renderError();
     passwordInput.value = '';
@@ -110,7 +112,9 @@ function renderError() {
     case 'no-users': {
       const cmd = commandIn(error.message);
       box.append(h('p', { text: t('login.error.no-users') }));
-      box.append(h('pre', { class: 'command', testid: 'login-no-users-command' }, h('code', { text: cmd || error.message })));
+      box.append(
+        h('pre', { class: 'command', testid: 'login-no-users-command' }, h('code', { text: cmd || error.message })),
+      );
       break;
     }
     case 'rate-limited': {

@@ -76,7 +76,16 @@ export function setLanes(list) {
  * @param {StreamMessages['lane']} message
  */
 export function applyLaneState({ laneId, state }) {
-  const prev = store.lanes.get(laneId) || { laneId, name: laneId, direction: '', flow: null, barrier: null, camera: null, reader: null, receivedAt: 0 };
+  const prev = store.lanes.get(laneId) || {
+    laneId,
+    name: laneId,
+    direction: '',
+    flow: null,
+    barrier: null,
+    camera: null,
+    reader: null,
+    receivedAt: 0,
+  };
   store.lanes.set(laneId, { ...prev, flow: state.flow, barrier: state.barrier, receivedAt: Date.now() });
   emit('lane', laneId);
 }
