@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider, type ListSource } from '../../src/lane/deciding/decider.js';
-import type { Hold } from '../../src/lane/flow/lane-machine.js';
+import type { Hold } from '../../src/lane/flow/lane-state.js';
 import { pendingHolds } from '../../src/lane/flow/pending-holds.js';
 import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';

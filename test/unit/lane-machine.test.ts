@@ -5,11 +5,8 @@ import {
   nextDeadline,
   restoredLaneState,
   stepLane,
-  type LaneEffect,
-  type LaneFlowSettings,
-  type LaneInput,
-  type LaneMachineState,
 } from '../../src/lane/flow/lane-machine.js';
+import type { LaneEffect, LaneFlowSettings, LaneInput, LaneMachineState } from '../../src/lane/flow/lane-state.js';
 
 const SETTINGS: LaneFlowSettings = {
   waitAlarmMs: 60_000,

@@ -1,5 +1,5 @@
 import type { OpenResult } from '../../barrier/types.js';
-import type { ActuationCause } from './lane-machine.js';
+import type { ActuationCause } from './lane-state.js';
 
 /**
  * The payloads of `barrier.actuation` events (docs/lanes.md, Events), for the lane controller

@@ -9,18 +9,8 @@ import type { EventType, StoredEvent, TransactionalSink } from '../../store/type
 import { requestedPayload, resultPayload, type NoAnswer } from './actuation-events.js';
 import type { LaneEvents } from '../events.js';
 import type { LaneDecider, LaneDecisionSettings, RecordedDecision } from '../deciding/decider.js';
-import {
-  admit,
-  nextDeadline,
-  restoredLaneState,
-  stepLane,
-  type Hold,
-  type LaneFlowSettings,
-  type LaneInput,
-  type LaneMachineState,
-  type LaneRefusal,
-  type LaneStep,
-} from './lane-machine.js';
+import { admit, nextDeadline, restoredLaneState, stepLane } from './lane-machine.js';
+import type { Hold, LaneFlowSettings, LaneInput, LaneMachineState, LaneRefusal, LaneStep } from './lane-state.js';
 import { laneSnapshot, type LaneSnapshot } from './lane-snapshot.js';
 import { errorMessage, StoreHealth } from './store-health.js';
 

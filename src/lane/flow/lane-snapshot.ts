@@ -1,5 +1,5 @@
 import type { BarrierStatus } from '../../barrier/types.js';
-import type { Hold, LaneMachineState, LanePhase } from './lane-machine.js';
+import type { Hold, LaneMachineState, LanePhase } from './lane-state.js';
 
 /** The lane as the page, the MQTT lane state and the `lane.holds` command show it. */
 export interface LaneSnapshot {

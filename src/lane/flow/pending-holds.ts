@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../../store/types.js';
-import type { Hold } from './lane-machine.js';
+import type { Hold } from './lane-state.js';
 
 /** The event types that create or resolve a hold: what `pendingHolds` needs from the store. */
 export const HOLD_EVENT_TYPES = ['decision', 'barrier.actuation', 'operator.action', 'vehicle'] as const;
