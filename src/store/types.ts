@@ -4,22 +4,9 @@
  * before it acts, and the uplink forwards from the outbox, never from memory.
  */
 
-/**
- * What happened at the gate. Later issues add payloads; the envelope stays the same.
- * `command` and `list`: a command or list push from central, accepted, applied or refused.
- * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
- * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
- */
-export type EventType =
-  | 'plate.read'
-  | 'decision'
-  | 'barrier.actuation'
-  | 'alarm'
-  | 'operator.action'
-  | 'vehicle'
-  | 'command'
-  | 'list'
-  | 'auth';
+import type { EventType } from '../domain/events.js';
+
+export type { EventType } from '../domain/events.js';
 
 /** An event as a producer hands it to the store. */
 export interface NewEvent {

@@ -1,23 +1,14 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events.js';
+
+export { EVENT_TYPES };
 
 /**
  * The schemas of what the gate itself publishes (events, a lane's state, health), part of the
- * wire contract (contract.ts, which re-exports them). They import nothing but zod: the status
- * page's API types are built on them (src/web/api-contract.ts) and are type-checked for the
- * browser, where Node's types do not exist (tsconfig.page.json).
+ * wire contract (contract.ts, which re-exports them). They import nothing but zod and
+ * src/domain: the status page's API types are built on them (src/web/api-contract.ts) and are
+ * type-checked for the browser, where Node's types do not exist (tsconfig.page.json).
  */
-
-export const EVENT_TYPES = [
-  'plate.read',
-  'decision',
-  'barrier.actuation',
-  'alarm',
-  'operator.action',
-  'vehicle',
-  'command',
-  'list',
-  'auth',
-] as const;
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const wholeNumber = () => z.number().int().nonnegative();

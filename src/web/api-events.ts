@@ -6,18 +6,7 @@ import type { StoredEvent } from '../store/types.js';
 import type { ApiEvent, EventDetailResponse, EventsResponse } from './api-contract.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, parseOrInvalid, sendBytes, sendJson, type Router } from './router.js';
-
-const EVENT_TYPES = [
-  'plate.read',
-  'decision',
-  'barrier.actuation',
-  'alarm',
-  'operator.action',
-  'vehicle',
-  'command',
-  'list',
-  'auth',
-] as const;
+import { EVENT_TYPES } from '../domain/events.js';
 
 const epochMs = z.coerce.number().int().nonnegative();
 const eventQuery = z.object({

@@ -1,0 +1,20 @@
+/**
+ * What happened at the gate: the `type` of every event, in the store, on the wire and on the
+ * page. Later issues add payloads; the envelope stays the same.
+ * `command` and `list`: a command or list push from central, accepted, applied or refused.
+ * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
+ * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
+ */
+export const EVENT_TYPES = [
+  'plate.read',
+  'decision',
+  'barrier.actuation',
+  'alarm',
+  'operator.action',
+  'vehicle',
+  'command',
+  'list',
+  'auth',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
