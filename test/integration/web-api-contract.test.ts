@@ -32,10 +32,10 @@ import {
 import { MemorySessionStore } from '../../src/web/auth/sessions.js';
 import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
 import { WebServer } from '../../src/web/http-server.js';
-import type { Role, User, UserDirectory } from '../../src/web/types.js';
 import { FakeBarrier } from '../helpers/fake-barrier.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { FakeUsers } from '../helpers/fake-users.js';
 
 // The page is type-checked against src/web/api-contract.ts, and the handlers build their answers
 // as its types; this test parses what a real server sends, on a real lane and store, with the
@@ -46,21 +46,6 @@ const LANE = 'entry-1';
 const ALLOWED = '29C12345';
 const NEAR_ALLOWED = '29C12346';
 const DENIED = '51F99999';
-
-class Users implements UserDirectory {
-  constructor(private readonly accounts: Record<string, { password: string; role: Role }>) {}
-  async verify(username: string, password: string): Promise<User | null> {
-    const a = this.accounts[username];
-    return a && a.password === password ? { username, role: a.role } : null;
-  }
-  get(username: string): User | undefined {
-    const a = this.accounts[username];
-    return a && { username, role: a.role };
-  }
-  count(): number {
-    return Object.keys(this.accounts).length;
-  }
-}
 
 function voted(text: string): VotedPlateRead {
   return {
@@ -174,7 +159,7 @@ beforeEach(async () => {
     { log: silentLogger },
     {
       gate,
-      users: new Users({ 'tran.thi.b': { password: 'operator-pass', role: 'operator' } }),
+      users: new FakeUsers({ 'tran.thi.b': { password: 'operator-pass', role: 'operator' } }),
       sessions: new MemorySessionStore(clock),
       limiter: new SlidingWindowLoginLimiter(clock),
     },

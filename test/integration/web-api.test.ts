@@ -22,26 +22,12 @@ import type { GateSnapshot } from '../../src/uplink/contract.js';
 import { pageView } from '../../src/gate/page-view.js';
 import { WebServer } from '../../src/web/http-server.js';
 import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
-import type { LiveVideo, Role, Session, SessionStore, User, UserDirectory } from '../../src/web/types.js';
+import type { LiveVideo, Session, SessionStore, User } from '../../src/web/types.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { FakeUsers } from '../helpers/fake-users.js';
 
 // A real WebServer on 127.0.0.1 with a real store and lane controller; the auth parts and the
 // live video are small fakes of the interfaces in src/web/types.ts.
-
-class FakeUsers implements UserDirectory {
-  constructor(private readonly accounts: Record<string, { password: string; role: Role }>) {}
-  async verify(username: string, password: string): Promise<User | null> {
-    const a = this.accounts[username];
-    return a && a.password === password ? { username, role: a.role } : null;
-  }
-  get(username: string): User | undefined {
-    const a = this.accounts[username];
-    return a && { username, role: a.role };
-  }
-  count(): number {
-    return Object.keys(this.accounts).length;
-  }
-}
 
 class FakeSessions implements SessionStore {
   private readonly sessions = new Map<string, Session>();
