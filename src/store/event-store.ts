@@ -4,6 +4,7 @@ import type { Database } from './database.js';
 import { StoreTransactions } from './transactions.js';
 import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from './types.js';
 import { UlidFactory } from './ulid.js';
+import type { DecisionAction } from '../domain/decisions.js';
 
 export interface EventStoreContext {
   clock: Clock;
@@ -37,7 +38,7 @@ export interface EventFilter {
   /** Canonical plate text, matched anywhere in the event's plate (`29C123` finds `29C12345`). */
   plate?: string;
   /** A decision's action: only decisions are returned. */
-  action?: 'open' | 'hold' | 'deny';
+  action?: DecisionAction;
   /** Epoch ms, inclusive. */
   from?: number;
   to?: number;

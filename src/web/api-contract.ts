@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECISION_ACTIONS } from '../domain/decisions.js';
 import { EVENT_TYPES, healthSchema, laneStateSchema, wholeNumber, wireEventSchema } from '../uplink/wire-schemas.js';
 
 /**
@@ -7,9 +8,9 @@ import { EVENT_TYPES, healthSchema, laneStateSchema, wholeNumber, wireEventSchem
  * the same types (JSDoc `import('../../api-contract.js')`, tsconfig.page.json): a change on one
  * side that the other does not follow fails `npm run typecheck`. Nothing here parses the
  * server's own answers at run time; a unit test parses the real handlers' output with these
- * schemas, so they cannot drift from what is sent (test/unit/web-api-contract.test.ts).
+ * schemas, so they cannot drift from what is sent (test/integration/web-api-contract.test.ts).
  *
- * Imports nothing but zod and the MQTT schemas of wire-schemas.ts: the page is checked for the
+ * Imports nothing but zod, src/domain and the MQTT schemas of wire-schemas.ts: the page is checked for the
  * browser, without Node's types. Lane state and health are the MQTT contract's own schemas.
  */
 
@@ -168,7 +169,7 @@ const decisionPlateSchema = z.object({
 export const eventPayloadSchemas = {
   'plate.read': plateReadSchema.omit({ lane: true, cropBytes: true }),
   decision: z.object({
-    action: z.enum(['open', 'hold', 'deny']),
+    action: z.enum(DECISION_ACTIONS),
     reason: z.string(),
     alarm: z.boolean(),
     detail: z.string(),
@@ -264,9 +265,9 @@ const listEntrySchema = z.object({
   pairedPlate: z.string().optional(),
 });
 
-/** The decision of the stream's `read`, as the lane made it (src/lane/decide.ts). */
+/** The decision of the stream's `read`, as the lane made it (src/lane/deciding/decide.ts). */
 export const streamDecisionSchema = z.object({
-  action: z.enum(['open', 'hold', 'deny']),
+  action: z.enum(DECISION_ACTIONS),
   reason: z.string(),
   alarm: z.boolean(),
   detail: z.string(),

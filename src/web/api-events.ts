@@ -6,6 +6,7 @@ import type { StoredEvent } from '../store/types.js';
 import type { ApiEvent, EventDetailResponse, EventsResponse } from './api-contract.js';
 import type { GateView } from './gate-view.js';
 import { HttpError, parseOrInvalid, sendBytes, sendJson, type Router } from './router.js';
+import { DECISION_ACTIONS } from '../domain/decisions.js';
 import { EVENT_TYPES } from '../domain/events.js';
 
 const epochMs = z.coerce.number().int().nonnegative();
@@ -13,7 +14,7 @@ const eventQuery = z.object({
   lane: z.string().min(1).optional(),
   type: z.enum(EVENT_TYPES).optional(),
   plate: z.string().max(32).optional(),
-  action: z.enum(['open', 'hold', 'deny']).optional(),
+  action: z.enum(DECISION_ACTIONS).optional(),
   from: epochMs.optional(),
   to: epochMs.optional(),
   before: z.string().min(1).max(64).optional(),

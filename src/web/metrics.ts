@@ -1,3 +1,4 @@
+import { DECISION_ACTIONS, type DecisionAction } from '../domain/decisions.js';
 import type { GateSnapshot, LaneState } from '../uplink/contract.js';
 import type { WebMetrics } from './web-counters.js';
 
@@ -10,14 +11,13 @@ const BARRIER_STATES: readonly NonNullable<LaneState['barrier']>['state'][] = [
   'unknown',
   'fault',
 ];
-const DECISION_ACTIONS = ['open', 'hold', 'deny'] as const;
 
 /** What a lane controller counts (LaneController.stats()), as far as the metrics need it. */
 export interface ControllerCounters {
   lane: string;
   actuations: number;
   alarms: number;
-  decisions: Record<(typeof DECISION_ACTIONS)[number], number>;
+  decisions: Record<DecisionAction, number>;
 }
 
 export interface MetricsInput {

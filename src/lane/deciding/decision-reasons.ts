@@ -2,8 +2,9 @@
  * Every reason a lane decides as it does, in the order decide() checks them (see
  * docs/decisions.md), with the action and alarm each one carries.
  */
-export const DECISION_ACTIONS = ['open', 'hold', 'deny'] as const;
-export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+import type { DecisionAction } from '../../domain/decisions.js';
+
+export type { DecisionAction } from '../../domain/decisions.js';
 
 export const DECISION_REASONS = [
   'deny-list',
