@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import { encodeLcus, hex } from './lcus.js';
 import { LinkError, SerialLink, type PortFactory } from './serial-link.js';
 import type { BarrierDriver, BarrierStatus, BarrierStatusListener, OpenResult } from './types.js';
+import { errorMessage } from '../core/error-message.js';
 
 export interface LcusDriverOptions {
   device: string;
@@ -125,7 +126,7 @@ export class LcusDriver implements BarrierDriver {
   }
 
   private failed(err: unknown, sent: string[]): OpenResult {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const reason = err instanceof LinkError && err.reason !== 'timeout' ? err.reason : 'error';
     if (reason === 'error' || sent.length > 0) {
       // Something other than the port failed, or the off frame could not be sent: the contact

@@ -20,6 +20,7 @@ import type {
   OpenFailure,
   OpenResult,
 } from './types.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** Discrete input numbers (0-based) of what is wired; leave out what is not. */
 export interface InputMapping {
@@ -193,7 +194,7 @@ export class ModbusRelayDriver implements BarrierDriver {
   /** The contact may be closed and its release is not confirmed: owed, and a fault until sent. */
   private owe(err: unknown): void {
     this.releaseOwed = true;
-    this.releaseFault = `coil ${this.opts.coil} may be held on (${err instanceof Error ? err.message : String(err)}): its off is sent as soon as the board answers`;
+    this.releaseFault = `coil ${this.opts.coil} may be held on (${errorMessage(err)}): its off is sent as soon as the board answers`;
     this.opts.log.error({ device: this.opts.device, err: this.releaseFault }, 'barrier fault');
     this.emit();
   }
@@ -257,7 +258,7 @@ export class ModbusRelayDriver implements BarrierDriver {
   }
 
   private failed(err: unknown, sent: string[]): OpenResult {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     let reason: OpenFailure = 'error';
     // Refused before anything was written: dropped. Once written, the board may have acted:
     // whatever failed after that is an error, never a clean refusal.

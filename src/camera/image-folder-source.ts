@@ -5,6 +5,7 @@ import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { LatestFrameSlot } from './latest-frame.js';
 import type { CameraState, CameraStats, Frame, FrameSource } from './types.js';
+import { errorMessage } from '../core/error-message.js';
 
 export interface ImageFolderSourceOptions {
   id: string;
@@ -125,7 +126,7 @@ export class ImageFolderSource implements FrameSource {
       this.state = 'streaming';
     } catch (err) {
       // One unreadable image should not end the demo: note it and go on with the next.
-      this.lastError = err instanceof Error ? err.message : String(err);
+      this.lastError = errorMessage(err);
       this.deps.log.warn({ path, err: this.lastError }, 'cannot decode image; skipping it');
     }
     if (this.stopped) return;

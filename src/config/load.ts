@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { formatConfigIssues } from './issues.js';
 import { configSchema, type Config } from './schema.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** A config file that cannot be used; `problems` holds one line per problem found. */
 export class ConfigError extends Error {
@@ -64,7 +65,7 @@ function readYaml(text: string, sourceName: string): unknown {
 const MAX_ALIAS_COUNT = 100;
 
 function thrownProblem(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (/excessive alias count/i.test(message)) {
     return `its aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} alias uses, counted with what they repeat); this looks like an alias bomb, not a configuration`;
   }

@@ -3,6 +3,7 @@ import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import type { Outbox, OutboxEntry, StoredEvent } from '../store/types.js';
 import type { MqttMessage, Publisher } from './publisher.js';
+import { errorMessage } from '../core/error-message.js';
 
 export interface DrainerOptions {
   /** The message for an event (topic and encoded payload). */
@@ -211,7 +212,7 @@ export class Drainer implements Service {
   }
 
   private noteError(err: unknown, details: object, msg: string): void {
-    this.counters.lastError = err instanceof Error ? err.message : String(err);
+    this.counters.lastError = errorMessage(err);
     this.ctx.log.warn({ ...details, err: this.counters.lastError }, msg);
   }
 }

@@ -12,7 +12,8 @@ import type { LaneDecider, LaneDecisionSettings, RecordedDecision } from '../dec
 import { admit, nextDeadline, restoredLaneState, stepLane } from './lane-machine.js';
 import type { Hold, LaneFlowSettings, LaneInput, LaneMachineState, LaneRefusal, LaneStep } from './lane-state.js';
 import { laneSnapshot, type LaneSnapshot } from './lane-snapshot.js';
-import { errorMessage, StoreHealth } from './store-health.js';
+import { errorMessage } from '../../core/error-message.js';
+import { StoreHealth } from './store-health.js';
 
 export const OPERATOR_SOURCES = ['central', 'page', 'cli'] as const;
 

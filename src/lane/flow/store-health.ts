@@ -1,9 +1,6 @@
 import type { Clock } from '../../core/clock.js';
+import { errorMessage } from '../../core/error-message.js';
 import type { Logger } from '../../core/log.js';
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export interface StoreHealthDeps {
   clock: Pick<Clock, 'now'>;
