@@ -11,3 +11,4 @@ export type { LogConfig } from './log.js';
 export type { HttpConfig } from './http.js';
 export type { StoreConfig } from './store.js';
 export type { MqttCommandsConfig, MqttConfig, MqttTlsConfig } from './mqtt.js';
+export type { YardConfig, YardClassConfig } from './yards.js';

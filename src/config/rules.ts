@@ -41,6 +41,8 @@ export function reservedLaneId(id: string): RuleProblem[] {
     return [{ path: [], message: `"${id}" is reserved for central's messages to the gate; choose another lane id` }];
   if (id === 'replies')
     return [{ path: [], message: '"replies" is reserved for the gate\'s replies to central; choose another lane id' }];
+  if (id === 'yards')
+    return [{ path: [], message: '"yards" is reserved for the state of the gate\'s yards; choose another lane id' }];
   return [];
 }
 
@@ -111,6 +113,56 @@ export function replyPrefixOverlap(config: {
       message: `${prefix} overlaps ${clash}, a topic of the gate's own: replies must go elsewhere`,
     },
   ];
+}
+
+/**
+ * A yard's lanes must be the gate's, and a lane starts (or ends) visits of one yard at most,
+ * so a passage never counts twice. A lane may end one yard's visits and start another's (a
+ * waiting yard in front of an inspection yard). Class ids are unique within their yard.
+ */
+export function yardProblems(
+  yards: readonly {
+    id: string;
+    entryLanes: readonly string[];
+    exitLanes: readonly string[];
+    classes: readonly { id: string }[];
+  }[],
+  laneIds: readonly string[],
+): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const yardIndex = new Map<string, number>();
+  const entryOf = new Map<string, string>();
+  const exitOf = new Map<string, string>();
+  yards.forEach((yard, y) => {
+    const first = yardIndex.get(yard.id);
+    if (first !== undefined)
+      problems.push({ path: [y, 'id'], message: `duplicate yard id "${yard.id}" (also used by yards[${first}])` });
+    else yardIndex.set(yard.id, y);
+    const check = (field: 'entryLanes' | 'exitLanes', owner: Map<string, string>, role: string) =>
+      yard[field].forEach((lane, i) => {
+        if (!laneIds.includes(lane))
+          problems.push({ path: [y, field, i], message: `no lane "${lane}" in lanes (lanes: ${laneIds.join(', ')})` });
+        const other = owner.get(lane);
+        if (other !== undefined)
+          problems.push({ path: [y, field, i], message: `lane "${lane}" is already the ${role} of yard "${other}"` });
+        else owner.set(lane, yard.id);
+      });
+    check('entryLanes', entryOf, 'entry');
+    check('exitLanes', exitOf, 'exit');
+    yard.entryLanes.forEach((lane, i) => {
+      if (yard.exitLanes.includes(lane))
+        problems.push({
+          path: [y, 'entryLanes', i],
+          message: `lane "${lane}" cannot be both an entry and an exit of one yard`,
+        });
+    });
+    const classIds = new Set<string>();
+    yard.classes.forEach((c, i) => {
+      if (classIds.has(c.id)) problems.push({ path: [y, 'classes', i, 'id'], message: `duplicate class id "${c.id}"` });
+      classIds.add(c.id);
+    });
+  });
+  return problems;
 }
 
 export function reportProblems(ctx: z.RefinementCtx, problems: readonly RuleProblem[]): void {

@@ -3,9 +3,10 @@ import { httpSchema } from './http.js';
 import { laneSchema } from './lane.js';
 import { logSchema } from './log.js';
 import { mqttSchema } from './mqtt.js';
-import { duplicateLaneIds, replyPrefixOverlap, reportProblems } from './rules.js';
+import { duplicateLaneIds, replyPrefixOverlap, reportProblems, yardProblems } from './rules.js';
 import { siteSchema } from './site.js';
 import { storeSchema } from './store.js';
+import { yardSchema } from './yards.js';
 
 export const configSchema = z
   .strictObject({
@@ -29,9 +30,18 @@ export const configSchema = z
         when: (payload) => Array.isArray(payload.value),
       })
       .describe('The lanes of this gate, at least one; lane ids must be unique.'),
+    yards: z
+      .array(yardSchema)
+      .default([])
+      .describe(
+        "The yards between this gate's lanes (docs/yard.md). All of a yard's lanes run in this daemon. Default: none.",
+      ),
   })
   // Only once the sections are valid: the rule reads site.id, the lane ids and the mqtt section.
   .superRefine((config, ctx) => {
+    const laneIds = config.lanes.map((l) => l.id);
+    for (const problem of yardProblems(config.yards, laneIds))
+      ctx.addIssue({ code: 'custom', path: ['yards', ...problem.path], message: problem.message });
     if (!config.mqtt) return;
     const { topicPrefix, central } = config.mqtt;
     reportProblems(

@@ -6,7 +6,8 @@ import type { Logger } from './log.js';
  * logged rather than breaking the emitter.
  */
 export class EventBus<Events extends Record<string, unknown>> {
-  private listeners = new Map<keyof Events, { owner: object; fn: (payload: never) => void }[]>();
+  // Keyed by any name, so a bus of more events can stand in where a part needs only some of them.
+  private listeners = new Map<PropertyKey, { owner: object; fn: (payload: never) => void }[]>();
 
   constructor(private readonly log: Logger) {}
 

@@ -4,6 +4,7 @@
  * `command` and `list`: a command or list push from central, accepted, applied or refused.
  * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
  * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
+ * `yard.*`: a vehicle entered or left a yard, stayed too long, or was called forward (src/yard).
  */
 export const EVENT_TYPES = [
   'plate.read',
@@ -15,6 +16,10 @@ export const EVENT_TYPES = [
   'command',
   'list',
   'auth',
+  'yard.entered',
+  'yard.left',
+  'yard.overstay',
+  'yard.call',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

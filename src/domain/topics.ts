@@ -25,6 +25,16 @@ export function healthTopic(prefix: string, siteId: string): string {
   return `${prefix}/${siteId}/health`;
 }
 
+/** One yard's occupancy, vehicles inside and holds waiting for room: retained, QoS 1, on every change (rate-limited). */
+export function yardStateTopic(prefix: string, siteId: string, yardId: string): string {
+  return `${prefix}/${siteId}/yards/${yardId}/state`;
+}
+
+/** Subscription to the state of every yard of one site, or of every site. */
+export function yardStateFilter(prefix: string, siteId?: string): string {
+  return `${prefix}/${siteId ?? '+'}/yards/+/state`;
+}
+
 /** Subscription to the events of every lane of one site, or of every site. */
 export function eventsFilter(prefix: string, siteId?: string): string {
   return `${prefix}/${siteId ?? '+'}/+/events`;
@@ -66,13 +76,14 @@ export function defaultReplyTopic(replyPrefix: string, kind: 'command' | 'list',
 }
 
 /**
- * Every topic the gate publishes on (events, lane state, status, health) and the filters it
+ * Every topic the gate publishes on (events, lane state, yard state, status, health) and the filters it
  * subscribes to (commands, lists): a reply must never land on one. Lanes by id, or `+` for any.
  */
 export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly string[] | '+'): string[] {
   const lanes = laneIds === '+' ? ['+'] : laneIds;
   return [
     ...lanes.flatMap((lane) => [eventsTopic(prefix, siteId, lane), laneStateTopic(prefix, siteId, lane)]),
+    yardStateFilter(prefix, siteId),
     statusTopic(prefix, siteId),
     healthTopic(prefix, siteId),
     commandsFilter(prefix, siteId),

@@ -40,6 +40,8 @@ import { UserStore } from '../web/auth/users.js';
 import { WebServer } from '../web/http-server.js';
 import { LiveVideoServer } from '../web/live-video.js';
 import { loadTlsFiles, TlsFileError, type TlsFiles } from '../web/tls-files.js';
+import type { YardEvents } from '../yard/events.js';
+import { YardService } from '../yard/yard-service.js';
 import { GateLog } from './gate-log.js';
 import { gateSnapshot } from './gate-snapshot.js';
 import { pageView } from './page-view.js';
@@ -73,10 +75,15 @@ export interface LaneParts {
 }
 
 /** The built gate: its parts, for the tests and the demo, and its lifecycle. */
+/** Everything the gate's parts tell each other: the lanes' events and the yards'. */
+export type GateEvents = LaneEvents & YardEvents;
+
 export interface Gate {
-  readonly bus: EventBus<LaneEvents>;
+  readonly bus: EventBus<GateEvents>;
   readonly store: Store;
   readonly lanes: readonly LaneParts[];
+  /** Null when the config has no yards. */
+  readonly yards: YardService | null;
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
   /** Null when the config turns the page off. */
@@ -120,13 +127,24 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   });
 
   // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
-  const bus = new EventBus<LaneEvents>(log.child({ module: 'bus' }));
+  const bus = new EventBus<GateEvents>(log.child({ module: 'bus' }));
   const recorder = new PlateReadRecorder({ bus, log }, store.events);
+  // The yards between the lanes: they shape the lanes' opens (the decider's guard) and release their holds.
+  const yards =
+    config.yards.length === 0
+      ? null
+      : new YardService(
+          { bus, log: log.child({ module: 'yard' }), clock },
+          { sink: store.events, records: store.yards, lanes: () => lanes.map((l) => l.controller) },
+          config.yards,
+        );
   const decider = new LaneDecider(
     { bus, log: log.child({ module: 'decider' }), clock },
-    { sink: store.events, lists: store.lists },
+    { sink: store.events, lists: store.lists, ...(yards && { guard: yards }) },
   );
-  const lanes = config.lanes.map((lane) => buildLane(lane, engineOf(lane), { clock, log, bus, store, decider }));
+  const lanes: LaneParts[] = config.lanes.map((lane) =>
+    buildLane(lane, engineOf(lane), { clock, log, bus, store, decider }),
+  );
   const readerOf = (laneId: string) => lanes.find((l) => l.id === laneId)?.reader;
   // One renderer for the page's pictures and the decisions' evidence (which bypasses its cache).
   const frames = new AnnotatedFrameRenderer(readerOf, clock);
@@ -211,6 +229,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     decider: decider.stats(),
     evidence: evidence.stats(),
     controllers: lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
+    yards: yards?.stats() ?? null,
     outboxPending: store.events.pendingCount(),
     retention: retention.stats(),
     uplink: uplink?.stats() ?? null,
@@ -231,6 +250,8 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     recorder,
     evidence,
     ...lanes.map((l) => l.controller),
+    // After the lanes it releases holds on, before the cameras whose reads make its passages.
+    ...(yards ? [yards] : []),
     ...lanes.flatMap((l) => [frameSourceService(l.id, l.camera), l.reader]),
     // The page opens once there is a gate to show, and closes before it goes.
     ...(web ? [web] : []),
@@ -242,6 +263,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     bus,
     store,
     lanes,
+    yards,
     uplink,
     web,
     start: () => lifecycle.start(),

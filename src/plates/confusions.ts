@@ -52,3 +52,17 @@ export function slotReadings(c: string, allowed: string): CharReading[] {
     .filter((alt) => allowed.includes(alt))
     .map((alt) => ({ char: alt, corrected: true }));
 }
+
+/**
+ * Every text one look-alike substitution away from `text` (O for 0 in one place, 8 for B in
+ * another...): what a read may be of a plate recorded differently. At most a few dozen for a
+ * plate, so a lookup by each is constant time however many plates are kept.
+ */
+export function lookAlikeVariants(text: string): string[] {
+  const chars = Array.from(text);
+  const variants: string[] = [];
+  chars.forEach((c, i) => {
+    for (const alt of lookAlikes(c)) variants.push([...chars.slice(0, i), alt, ...chars.slice(i + 1)].join(''));
+  });
+  return variants;
+}

@@ -138,6 +138,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'yards',
+    up(db) {
+      db.exec(`
+        -- The vehicles inside each yard now (src/yard): a row per open visit, written in the
+        -- transaction of its yard.entered event and deleted in that of its yard.left, so a
+        -- restart finds the yard as it was even after retention deleted the entry's event.
+        CREATE TABLE yard_visits (
+          visit_id       TEXT PRIMARY KEY,
+          yard_id        TEXT NOT NULL,
+          plate          TEXT,
+          display        TEXT,
+          paired_plate   TEXT,
+          vehicle_class  TEXT,
+          entered_at     INTEGER NOT NULL,
+          entry_lane     TEXT NOT NULL,
+          decision_id    TEXT,
+          overstay_level INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX yard_visits_yard ON yard_visits (yard_id, entered_at);
+        -- Vehicles called forward to the crossing, until used or expired.
+        CREATE TABLE yard_calls (
+          call_id    TEXT PRIMARY KEY,
+          yard_id    TEXT NOT NULL,
+          plate      TEXT NOT NULL,
+          called_at  INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          called_by  TEXT NOT NULL
+        );
+        CREATE INDEX yard_calls_yard ON yard_calls (yard_id, called_at);
+      `);
+    },
+  },
 ];
 
 /**

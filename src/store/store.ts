@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { StoreConfig } from '../config/store.js';
 import { Accounts } from './accounts.js';
+import { YardRecords } from './yard-records.js';
 import { CommandLog } from './command-log.js';
 import { openDatabase, type Database, type DatabaseOptions } from './database.js';
 import { EventStore } from './event-store.js';
@@ -48,6 +49,8 @@ export interface Store {
   readonly commandIds: CommandLog;
   /** The operators' page accounts (the `users` table). */
   readonly accounts: Accounts;
+  /** The vehicles inside the yards and the calls forward (src/yard). */
+  readonly yards: YardRecords;
   readonly frames: FrameFiles;
   /** One retention pass by age and quota (a RetentionService runs it periodically). */
   readonly retention: Retention;
@@ -81,6 +84,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       lists: new ListStore(db, ctx.clock, { ...(config.lists && { maxEntries: config.lists.maxEntries }) }),
       commandIds: new CommandLog(db),
       accounts: new Accounts(db),
+      yards: new YardRecords(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
       retention,
       close: () => db.close(),

@@ -121,6 +121,7 @@ lanes:
           flow: { waitAlarmMs: 120_000, passTimeoutMs: 20_000, cooldownMs: 10_000, boomCloseMs: 5000 },
         },
       ],
+      yards: [],
     };
     expect(config).toEqual(expected);
   });

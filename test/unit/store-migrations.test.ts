@@ -38,6 +38,8 @@ describe('migrate', () => {
       'outbox',
       'schema_migrations',
       'users',
+      'yard_calls',
+      'yard_visits',
     ]);
     expect(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all()).toEqual(
       MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: Date.UTC(2026, 4, 1) })),
@@ -69,7 +71,7 @@ describe('migrate', () => {
     const insert = db.prepare('INSERT INTO lists (name, version, received_at, entries) VALUES (?, ?, ?, ?)');
     insert.run('allow', 4, 1000, JSON.stringify([{ key: '29C12345', reason: 'permit' }, { key: '云A12345' }]));
     insert.run('deny', 2, 2000, '[]');
-    expect(migrate(db, new FakeClock())).toEqual([4]);
+    expect(migrate(db, new FakeClock())).toEqual([4, 5]);
     expect(db.prepare('SELECT name, version, received_at, entry_count FROM lists ORDER BY name').all()).toEqual([
       { name: 'allow', version: 4, received_at: 1000, entry_count: 2 },
       { name: 'deny', version: 2, received_at: 2000, entry_count: 0 },

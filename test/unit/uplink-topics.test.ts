@@ -41,6 +41,7 @@ describe('topics', () => {
       'p/s/a/state',
       'p/s/b/events',
       'p/s/b/state',
+      'p/s/yards/+/state',
       'p/s/status',
       'p/s/health',
       'p/s/commands/+',

@@ -6,7 +6,7 @@ import type { LANE_DIRECTIONS } from '../../config/lane.js';
 import type { VotedPlateRead } from '../../plates/voter.js';
 import type { EventSink, StoredEvent } from '../../store/types.js';
 import { decide, type Decision } from './decide.js';
-import { LANE_BUSY } from './decision-reasons.js';
+import { LANE_BUSY, type GateHoldReason } from './decision-reasons.js';
 import { decisionEvent } from './decision-event.js';
 import type { LaneEvents } from '../events.js';
 import { LiveListIndex, type ListFeed } from './list-index.js';
@@ -18,6 +18,24 @@ export interface LaneDecisionSettings {
   id: string;
   direction: (typeof LANE_DIRECTIONS)[number];
   rules: LaneDecisions;
+}
+
+/** The vehicle an `allowed` open would let through, as the gate's passage guard sees it. */
+export interface GuardedVehicle {
+  plate: string;
+  kind: string | null;
+  /** The allow entry's paired plate and yard class, when it names them. */
+  pairedPlate: string | null;
+  vehicleClass: string | null;
+}
+
+/**
+ * What the gate beyond the lane says about an `allowed` open (src/yard): null to let it go on,
+ * or the hold it becomes. Asked only for opens, synchronously, so no other lane's decision can
+ * come between the answer and the decision it shapes.
+ */
+export interface PassageGuard {
+  check(laneId: string, vehicle: GuardedVehicle): { reason: GateHoldReason; detail: string } | null;
 }
 
 export interface RecordedDecision {
@@ -38,7 +56,7 @@ export class LaneDecider {
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
-    private readonly deps: { sink: EventSink; lists: ListSource },
+    private readonly deps: { sink: EventSink; lists: ListSource; guard?: PassageGuard },
   ) {
     this.lists = new LiveListIndex(deps.lists, ctx.log);
   }
@@ -66,6 +84,15 @@ export class LaneDecider {
         detail: `another vehicle is at the barrier; the lists allow ${read.plate.display} (${decision.detail})`,
       };
     }
+    const guarded = decision.action === 'open' ? this.guarded(lane.id, read, decision) : null;
+    if (guarded) {
+      decision = {
+        ...decision,
+        action: 'hold',
+        reason: guarded.reason,
+        detail: `${guarded.detail}; the lists allow ${read.plate.display} (${decision.detail})`,
+      };
+    }
     const event = this.deps.sink.append({
       type: 'decision',
       laneId: lane.id,
@@ -74,6 +101,17 @@ export class LaneDecider {
     this.decided++;
     this.ctx.bus.emit('lane.decision', { laneId: lane.id, eventId: event.eventId, read, decision });
     return { decision, event };
+  }
+
+  private guarded(laneId: string, read: VotedPlateRead, decision: Decision) {
+    if (!this.deps.guard) return null;
+    const entry = decision.matched?.list === 'allow' ? decision.matched.entry : undefined;
+    return this.deps.guard.check(laneId, {
+      plate: read.plate.text,
+      kind: read.plate.kind,
+      pairedPlate: entry?.pairedPlate ?? null,
+      vehicleClass: entry?.vehicleClass ?? null,
+    });
   }
 
   stats() {

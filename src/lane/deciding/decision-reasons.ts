@@ -29,7 +29,14 @@ export type ReasonCode = (typeof DECISION_REASONS)[number];
  * barrier, since opening then would let whoever is in front through.
  */
 export const LANE_BUSY = 'lane-busy' as const;
-export type LaneReasonCode = ReasonCode | typeof LANE_BUSY;
+/**
+ * Not decide()'s either: the gate's yard (src/yard) turns an `allowed` open into one of these
+ * holds: at an entry lane when the yard has no place for the vehicle, at an exit lane that lets
+ * out only vehicles called forward when it was not called, or not yet its turn.
+ */
+export const GATE_HOLD_REASONS = ['yard-full', 'not-called'] as const;
+export type GateHoldReason = (typeof GATE_HOLD_REASONS)[number];
+export type LaneReasonCode = ReasonCode | typeof LANE_BUSY | GateHoldReason;
 
 /** Only a plate on the deny or watch list raises an alarm; a hold waits for the operator. */
 export const REASON_OUTCOME: Readonly<Record<ReasonCode, { action: DecisionAction; alarm: boolean }>> = {

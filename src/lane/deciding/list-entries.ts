@@ -40,6 +40,11 @@ export const allowEntrySchema = z
     pairedPlate: canonicalPlate()
       .optional()
       .describe("Canonical plate of the same vehicle's plate of the other country."),
+    vehicleClass: z
+      .string()
+      .regex(SLUG_PATTERN, { error: 'expected a class id (slug)' })
+      .optional()
+      .describe("The yard class the vehicle takes a place of (a yard's `classes[].id`); absent: from its plate kind."),
   })
   .refine((e) => e.validFrom === undefined || e.validUntil === undefined || e.validUntil > e.validFrom, {
     error: 'validUntil must be after validFrom',
@@ -61,6 +66,7 @@ export interface AllowEntry {
   lanes?: string[];
   direction?: (typeof LANE_DIRECTIONS)[number];
   pairedPlate?: string;
+  vehicleClass?: string;
 }
 
 /** A deny or watch entry. */
@@ -161,6 +167,7 @@ function pickAllow(e: z.infer<typeof allowEntrySchema>): AllowEntry {
     lanes: e.lanes,
     direction: e.direction,
     pairedPlate: e.pairedPlate,
+    vehicleClass: e.vehicleClass,
   });
 }
 

@@ -195,6 +195,18 @@ export class LaneController implements Service {
     return this.operatorAction('refuse', { type: 'refuse', holdId }, request, holdId);
   }
 
+  /**
+   * The gate lets the held vehicle at the barrier through by itself (the yard has room for it
+   * again, or it was called forward): one open, recorded with `cause` as every open is. False
+   * when `holdId` is not the vehicle at the barrier, or the store could not record the open.
+   */
+  releaseHold(holdId: string, cause: 'yard-room' | 'yard-call'): boolean {
+    const next = stepLane(this.state, { type: 'confirm', holdId, cause }, this.ctx.clock.monotonic(), this.flow);
+    if (next.refusal) return false;
+    this.carryOut(next);
+    return this.state.phase === 'opening' && this.actuation?.requested.payload.holdId === holdId;
+  }
+
   /** The operator opens the barrier by hand, whatever the lane is doing (except opening already). Throws LaneStoreError when it cannot be recorded. */
   manualOpen(request: OperatorRequest): OperatorResult {
     const holdId = this.state.phase === 'held' ? (this.state.holds[0]?.holdId ?? null) : null;

@@ -277,7 +277,10 @@ export function stepLane(state: LaneMachineState, input: LaneInput, now: number,
           `hold ${input.holdId} is not the vehicle at the barrier${state.vehicle?.display ? ` (${state.vehicle.display} is)` : ''}: resolve that one first`,
         );
       }
-      return { state: actuate('confirm', state.vehicle, input.holdId, { holds: state.holds.slice(1) }), effects };
+      return {
+        state: actuate(input.cause ?? 'confirm', state.vehicle, input.holdId, { holds: state.holds.slice(1) }),
+        effects,
+      };
     }
 
     case 'refuse': {

@@ -82,7 +82,12 @@ export type VehicleOutcome =
 
 export type LaneAlarm = 'tailgating' | 'barrier-not-opened' | 'vehicle-waiting';
 
-export type ActuationCause = 'decision' | 'confirm' | 'manual-open';
+/**
+ * Why the barrier was opened: the lane's own decision, an operator's confirm or manual open, or
+ * the gate releasing a held vehicle (`yard-room`: a place in the yard freed up; `yard-call`: the
+ * vehicle was called forward).
+ */
+export type ActuationCause = 'decision' | 'confirm' | 'manual-open' | 'yard-room' | 'yard-call';
 
 export type LaneEffect =
   | { kind: 'actuate'; cause: ActuationCause; holdId: string | null; decisionId: string | null; plate: string | null }
@@ -120,7 +125,8 @@ export type LaneInput =
     }
   /** The barrier's answer to the last actuate; `eventId` is the recorded result. */
   | { type: 'actuated'; ok: boolean; detail: string; eventId: string; at: number }
-  | { type: 'confirm'; holdId: string }
+  /** The held vehicle at the barrier goes through: an operator's confirm, or the gate's release (`cause`). */
+  | { type: 'confirm'; holdId: string; cause?: 'confirm' | 'yard-room' | 'yard-call' }
   | { type: 'refuse'; holdId: string }
   | { type: 'manual-open' }
   | { type: 'tick' };
