@@ -108,6 +108,7 @@ export class YardService implements Service, PassageGuard {
     for (const yard of this.yards.values()) {
       for (const visit of this.deps.records.openVisits(yard.config.id)) yard.book.enter(visit);
       for (const call of this.deps.records.openCalls(yard.config.id)) yard.book.call(call);
+      this.noteFullness(yard);
       this.ctx.log.info({ yard: yard.config.id, occupancy: yard.book.occupancy }, 'yard restored');
     }
     this.ctx.bus.on(this, 'lane.decision', (e) => this.onDecision(e));
@@ -590,22 +591,25 @@ export class YardService implements Service, PassageGuard {
     }
   }
 
-  private checkFull(yard: Yard, now: number): void {
-    const full = yard.book.occupancy >= yard.config.capacity;
-    if (!full) {
-      if (yard.fullSince !== null) this.changed(yard);
+  /** Follows the yard becoming full or not on every change, so a spell's start is exact and a short gap ends it. */
+  private noteFullness(yard: Yard): void {
+    if (yard.book.occupancy >= yard.config.capacity) yard.fullSince ??= this.ctx.clock.now();
+    else {
       yard.fullSince = null;
       yard.fullAlarmed = false;
-      return;
     }
-    yard.fullSince ??= now;
-    if (yard.fullAlarmed || now - yard.fullSince < yard.config.fullAlarmMinutes * 60_000) return;
+  }
+
+  private checkFull(yard: Yard, now: number): void {
+    if (yard.fullSince === null || yard.fullAlarmed) return;
+    if (now - yard.fullSince < yard.config.fullAlarmMinutes * 60_000) return;
     yard.fullAlarmed = true;
+    const since = new Date(yard.fullSince).toISOString();
     this.recordAutomatic('yard full alarm', () =>
       this.recordAlarm(
         'yard.full',
         GATE_LANE_ID,
-        `${yard.config.name} has been full (${yard.book.occupancy} of ${yard.config.capacity}) since ${new Date(yard.fullSince!).toISOString()}`,
+        `${yard.config.name} has been full (${yard.book.occupancy} of ${yard.config.capacity}) since ${since}`,
         {
           yardId: yard.config.id,
           occupancy: yard.book.occupancy,
@@ -754,6 +758,7 @@ export class YardService implements Service, PassageGuard {
   }
 
   private changed(yard: Yard): void {
+    this.noteFullness(yard);
     this.ctx.bus.emit('yard.changed', { yardId: yard.config.id });
   }
 

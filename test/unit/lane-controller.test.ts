@@ -181,6 +181,21 @@ describe('LaneController', () => {
     expect(controller.confirm(hold!.holdId, operator)).toMatchObject({ ok: false, refusal: { code: 'no-such-hold' } });
   });
 
+  it('the gate releases the held vehicle at the barrier: one open, recorded with its cause, no operator action', async () => {
+    const { controller, sim, tick, events, types } = await setUp();
+    controller.onRead(voted('29C99999'));
+    controller.onRead(voted('29C88888'));
+    const [first, second] = controller.snapshot().holds;
+    // Only the vehicle at the barrier can be let through.
+    expect(controller.releaseHold(second!.holdId, 'yard-room')).toBe(false);
+    expect(controller.releaseHold(first!.holdId, 'yard-room')).toBe(true);
+    await tick(600);
+    expect(types()).toEqual(['decision', 'decision', 'actuation:requested', 'actuation:result']);
+    expect(events()[2]!.payload).toMatchObject({ cause: 'yard-room', holdId: first!.holdId, plate: '29C99999' });
+    expect(sim!.writes().filter((w) => w[4] === 0xff)).toHaveLength(1);
+    expect(controller.releaseHold(first!.holdId, 'yard-room')).toBe(false);
+  });
+
   it('refusing a hold records it and ends the visit without touching the barrier', async () => {
     const { controller, sim, tick, types } = await setUp();
     controller.onRead(voted('29C99999'));

@@ -121,3 +121,51 @@ describe('LaneDecider', () => {
     expect(decisions.map((d) => d.decision.reason)).toEqual(['unknown-plate', 'allowed', 'lists-stale']);
   });
 });
+
+describe('LaneDecider with a passage guard (the yards)', () => {
+  function guarded(verdict: { reason: 'yard-full' | 'not-called'; detail: string } | null) {
+    const { clock, bus, outbox, lists, lane } = setUp();
+    lists.set('allow', 2, clock.now(), [{ key: '29C12345', pairedPlate: '云A12345', vehicleClass: 'truck' }]);
+    const asked: unknown[] = [];
+    const decider = new LaneDecider(
+      { bus, log: silentLogger, clock },
+      {
+        sink: outbox,
+        lists,
+        guard: {
+          check: (laneId, vehicle) => {
+            asked.push({ laneId, ...vehicle });
+            return verdict;
+          },
+        },
+      },
+    );
+    return { decider, lane, asked };
+  }
+
+  it('turns an allowed open into the hold the guard names, keeping why the lists allowed it', () => {
+    const { decider, lane, asked } = guarded({ reason: 'yard-full', detail: 'Bãi chờ is full (2 of 2 inside)' });
+    const { decision } = decider.decide(lane, voted('29C12345'));
+    expect(decision).toMatchObject({
+      action: 'hold',
+      reason: 'yard-full',
+      detail: 'Bãi chờ is full (2 of 2 inside); the lists allow 29C-123.45 (29C12345 is allowed)',
+    });
+    expect(asked).toEqual([
+      { laneId: 'entry-1', plate: '29C12345', kind: 'car', pairedPlate: '云A12345', vehicleClass: 'truck' },
+    ]);
+  });
+
+  it('is asked only about opens: refusals, holds and a busy lane stay as they are', () => {
+    const { decider, lane, asked } = guarded({ reason: 'yard-full', detail: 'full' });
+    expect(decider.decide(lane, voted('云A54321')).decision.reason).toBe('watch-list');
+    expect(decider.decide(lane, voted('30A99999')).decision.reason).toBe('unknown-plate');
+    expect(decider.decide(lane, voted('29C12345'), true).decision.reason).toBe('lane-busy');
+    expect(asked).toEqual([]);
+  });
+
+  it('lets the open go on when the guard has nothing against it', () => {
+    const { decider, lane } = guarded(null);
+    expect(decider.decide(lane, voted('29C12345')).decision).toMatchObject({ action: 'open', reason: 'allowed' });
+  });
+});
