@@ -57,11 +57,13 @@ export const yardSchema = z
         'Lanes whose passage ends a visit; a lane is the exit of at most one yard. Empty: visits end by `yard.correct` only (exits on another computer).',
       ),
     overstayMinutes: z
-      .union([z.number().positive(), z.array(z.number().positive()).min(1)])
+      .array(z.number().positive())
+      .min(1)
       .default([240])
-      .transform((v) => [...new Set(typeof v === 'number' ? [v] : v)].sort((a, b) => a - b))
+      // Ascending and without repeats, so a visit's overstay level counts the thresholds it crossed.
+      .transform((v) => [...new Set(v)].sort((a, b) => a - b))
       .describe(
-        'Dwell after which a vehicle inside raises `yard.overstay`, once per threshold: one number or a list (e.g. `[240, 480]`). Default 240.',
+        'Dwells (minutes) after which a vehicle inside raises `yard.overstay`, once per threshold, e.g. `[240, 480]`. Default [240].',
       ),
     fullAlarmMinutes: z
       .number()

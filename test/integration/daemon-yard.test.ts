@@ -54,7 +54,7 @@ async function boot(clock: FakeClock) {
     dataDir,
     lanes: [lane('in-1', 'entry'), lane('out-1', 'exit')],
     yards: [
-      { id: 'kth-yard', name: 'Bãi chờ', capacity: 1, entryLanes: ['in-1'], exitLanes: ['out-1'], overstayMinutes: 2 },
+      { id: 'kth-yard', name: 'Bãi chờ', capacity: 1, entryLanes: ['in-1'], exitLanes: ['out-1'], overstayMinutes: [2] },
     ],
   });
   const store = openStore(
