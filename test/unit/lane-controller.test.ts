@@ -196,6 +196,16 @@ describe('LaneController', () => {
     expect(controller.releaseHold(first!.holdId, 'yard-room')).toBe(false);
   });
 
+  it("a listener of the lane's records finds the lane already in the state the step took it to", async () => {
+    const { controller, bus } = await setUp();
+    const seen: string[] = [];
+    bus.on(seen, 'lane.recorded', ({ event }) => seen.push(`${event.type}:${controller.snapshot().phase}`));
+    controller.onRead(voted('29C99999'));
+    controller.refuse(controller.snapshot().holds[0]!.holdId, operator);
+    // The decision is the decider's (recorded before the lane steps); the refusal's records come after the step.
+    expect(seen).toEqual(['operator.action:idle', 'vehicle:idle']);
+  });
+
   it('refusing a hold records it and ends the visit without touching the barrier', async () => {
     const { controller, sim, tick, types } = await setUp();
     controller.onRead(voted('29C99999'));

@@ -280,8 +280,14 @@ export class LaneController implements Service {
     }
     try {
       return this.deps.sink.transaction(() => {
-        const audited = audit?.() ?? null;
         const opens: Actuation[] = [];
+        // Queued first, so the lane is in its new state before anyone hears of the step's
+        // records: a listener that acts on the lane (the yard releasing a hold) acts on it as it is.
+        this.deps.sink.afterCommit(() => {
+          this.store.works();
+          this.enter(next.state, opens, abandon);
+        });
+        const audited = audit?.() ?? null;
         for (const effect of next.effects) {
           if (effect.kind === 'alarm')
             this.recordAlarm(`lane.${effect.alarm}`, effect.detail, effect.plate, { phase: before });
@@ -304,10 +310,6 @@ export class LaneController implements Service {
             opens.push({ requested, startedAt: this.ctx.clock.monotonic(), settled: false });
           }
         }
-        this.deps.sink.afterCommit(() => {
-          this.store.works();
-          this.enter(next.state, opens, abandon);
-        });
         return audited;
       });
     } catch (err) {
