@@ -520,7 +520,8 @@ export class YardService implements Service, PassageGuard {
         const snap = lane.snapshot();
         const hold = snap.phase === 'held' ? snap.holds[0] : undefined;
         if (!hold || hold.reason !== 'not-called' || !hold.plate) continue;
-        if (yard.book.callFor(hold.plate)?.callId !== next.callId) continue;
+        const paired = this.candidates.get(hold.holdId)?.pairedPlate ?? null;
+        if (yard.book.callFor(hold.plate, paired)?.callId !== next.callId) continue;
         if (lane.releaseHold(hold.holdId, 'yard-call'))
           this.ctx.log.info({ yard: yard.config.id, lane: lane.laneId, plate: hold.plate }, 'called vehicle let out');
         return;
