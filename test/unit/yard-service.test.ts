@@ -360,6 +360,15 @@ describe('YardService: calls forward', () => {
     expect(rig.yard.state('kth-yard')!.calls).toEqual([]);
   });
 
+  it('lets out a held truck when central called it by its paired plate', async () => {
+    const rig = await setUp({ capacity: 5, callForward: { required: true, expiresMinutes: 30 } });
+    rig.pass('in-1', 'T2513579', { decisionId: rig.decide('in-1', 'T2513579').eventId });
+    const held = rig.decide('out-1', 'T2513579');
+    expect(held.payload).toMatchObject({ reason: 'not-called' });
+    rig.yard.call('kth-yard', '云A68420', operator);
+    expect(rig.exit.released).toEqual([{ holdId: held.eventId, cause: 'yard-call' }]);
+  });
+
   it('cancels a call, and refuses one for an unknown yard', async () => {
     const rig = await setUp();
     expect(rig.yard.cancelCall('kth-yard', '29C12345', operator)).toMatchObject({ ok: false, code: 'no-such-call' });
