@@ -54,7 +54,14 @@ async function boot(clock: FakeClock) {
     dataDir,
     lanes: [lane('in-1', 'entry'), lane('out-1', 'exit')],
     yards: [
-      { id: 'kth-yard', name: 'Bãi chờ', capacity: 1, entryLanes: ['in-1'], exitLanes: ['out-1'], overstayMinutes: [2] },
+      {
+        id: 'kth-yard',
+        name: 'Bãi chờ',
+        capacity: 1,
+        entryLanes: ['in-1'],
+        exitLanes: ['out-1'],
+        overstayMinutes: [2],
+      },
     ],
   });
   const store = openStore(
@@ -93,7 +100,10 @@ async function boot(clock: FakeClock) {
         'SELECT lane_id AS laneId, payload FROM events WHERE type = ? ORDER BY rowid',
       )
       .all(type)
-      .map((r) => ({ laneId: r.laneId, ...(JSON.parse(r.payload) as Record<string, unknown>) }));
+      .map((r): Record<string, unknown> => ({
+        laneId: r.laneId,
+        ...(JSON.parse(r.payload) as Record<string, unknown>),
+      }));
   return { gate, store, tick, arrive, driveOn, events };
 }
 
