@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECLARATION_MODES } from '../domain/declarations.js';
 import { PLATE_KINDS } from '../plates/kinds.js';
 import { integer, positiveMs } from './fields.js';
 
@@ -78,6 +79,12 @@ export const laneDecisionsSchema = z
       .default(true)
       .describe(
         'With stale lists, hold every read that is not on the deny or watch list (true), or decide from the stale lists (false).',
+      ),
+    declarations: z
+      .enum(DECLARATION_MODES)
+      .default('off')
+      .describe(
+        'Fee declarations (docs/postcheck.md): `required` holds a vehicle without a valid one (`not-declared`); `post-check` lets it through when nothing else refuses it and flags the passage for the check afterwards; `off` ignores them. Default off.',
       ),
     nearMissDistance: integer()
       .min(0)

@@ -77,22 +77,43 @@ export const commandRequestSchema = z
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 
 /** Canonical plate text as the gate reads it: `29C12345`, `云A12345` — no spaces, dashes or dots. */
-const PLATE_KEY = /^[0-9A-Z\u3400-\u9fff]+$/u;
+const PLATE_KEY = /^[0-9A-Z\u3400-\u9fff]{1,16}$/u;
+/** A list's key: a canonical plate, or a declaration's id (`declarations`). */
+const LIST_KEY = /^[0-9A-Za-z\u3400-\u9fff][0-9A-Za-z\u3400-\u9fff._:-]{0,63}$/u;
 const MAX_ENTRY_BYTES = 1024;
 
-const plateKey = () =>
-  z
-    .string()
-    .min(1)
-    .max(16)
-    .regex(PLATE_KEY, { error: 'expected canonical plate text: digits, capital letters and Chinese characters only' });
+const listKey = () =>
+  z.string().regex(LIST_KEY, {
+    error:
+      'expected a canonical plate (digits, capital letters, Chinese characters) or a declaration id (at most 64 characters)',
+  });
 
 export const listEntrySchema = z
-  .looseObject({ key: plateKey().describe('Canonical plate text, unique within the list.') })
+  .looseObject({
+    key: listKey().describe(
+      'Unique within the list: the canonical plate (allow, deny, watch) or the declaration id (declarations).',
+    ),
+  })
   .refine((entry) => Buffer.byteLength(JSON.stringify(entry)) <= MAX_ENTRY_BYTES, {
     error: `entry is larger than ${MAX_ENTRY_BYTES} bytes of JSON`,
   })
-  .describe('One entry: the plate and whatever central attaches to it (bounded to 1 KB of JSON).');
+  .describe('One entry: its key and whatever central attaches to it (bounded to 1 KB of JSON).');
+
+/**
+ * The keys of a push to a plate list (allow, deny, watch) that are not canonical plates, as
+ * `field.index.key: problem`; the declarations list is keyed by id and has none.
+ */
+export function plateKeyProblems(push: ListPush): string[] {
+  const message = 'expected canonical plate text: digits, capital letters and Chinese characters only, at most 16';
+  const keys: [string, string][] =
+    push.kind === 'full'
+      ? push.entries.map((e, i) => [`entries.${i}.key`, e.key])
+      : [
+          ...push.add.map((e, i): [string, string] => [`add.${i}.key`, e.key]),
+          ...push.remove.map((k, i): [string, string] => [`remove.${i}`, k]),
+        ];
+  return keys.filter(([, key]) => !PLATE_KEY.test(key)).map(([path]) => `${path}: ${message}`);
+}
 
 const listVersion = () => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
@@ -126,7 +147,7 @@ export const deltaListSchema = z
     fromVersion: listVersion().describe('The version this delta applies to; any other is a version-mismatch.'),
     toVersion: listVersion().describe('The version after the delta; greater than fromVersion.'),
     add: z.array(listEntrySchema).default([]).describe('Entries added, or replaced by key.'),
-    remove: z.array(plateKey()).default([]).describe('Keys removed.'),
+    remove: z.array(listKey()).default([]).describe('Keys removed.'),
   })
   .superRefine((delta, ctx) => {
     if (delta.toVersion <= delta.fromVersion)
@@ -147,7 +168,7 @@ export const deltaListSchema = z
 export const listPushSchema = z
   .discriminatedUnion('kind', [fullListSchema, deltaListSchema])
   .describe(
-    'A list push from central, on {prefix}/{site}/lists/{allow|deny|watch}, QoS 1; at most 256 KB; signed (user properties sig and kid).',
+    'A list push from central, on {prefix}/{site}/lists/{allow|deny|watch|declarations}, QoS 1; at most 256 KB; signed (user properties sig and kid).',
   );
 
 export type ListPush = z.infer<typeof listPushSchema>;

@@ -1,10 +1,16 @@
 import { ListTooLargeError, type DeltaResult, type ListEntry } from '../store/lists.js';
 import { type NewEvent } from '../store/types.js';
 import type { SignatureCheck } from './central-inbox.js';
-import { describeIssues, LIST_MAX_BYTES, listPushSchema, type ListPush } from './commands-contract.js';
+import {
+  describeIssues,
+  LIST_MAX_BYTES,
+  listPushSchema,
+  plateKeyProblems,
+  type ListPush,
+} from './commands-contract.js';
 import { echo, type InboundOutcome, type Refusal } from './inbound-outcome.js';
 import { GATE_LANE_ID } from '../domain/lanes.js';
-import { LIST_NAMES } from '../domain/lists.js';
+import { LIST_NAMES, PLATE_LISTS } from '../domain/lists.js';
 
 /** What the receiver needs of the store's ListStore. */
 export interface ListApplier {
@@ -62,6 +68,8 @@ export class ListReceiver {
     const parsed = listPushSchema.safeParse(json);
     if (!parsed.success) return refuse({ code: 'invalid', message: describeIssues(parsed.error) });
     push = parsed.data;
+    const badKeys = (PLATE_LISTS as readonly string[]).includes(name) ? plateKeyProblems(push) : [];
+    if (badKeys.length > 0) return refuse({ code: 'invalid', message: badKeys.slice(0, 5).join('; ') });
 
     try {
       if (push.kind === 'full') {

@@ -102,6 +102,7 @@ lanes:
             minConfidence: 0.85,
             listsMaxAgeMs: 86_400_000,
             failClosed: true,
+            declarations: 'off',
             nearMissDistance: 1,
           },
           barrier: {

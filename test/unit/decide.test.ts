@@ -25,12 +25,14 @@ const DAY = 24 * HOUR;
 const NOW = Date.parse('2026-03-10T10:00:00+07:00');
 const at = (local: string) => Date.parse(`2026-03-10T${local}:00+07:00`);
 
+type Name = 'allow' | 'deny' | 'watch' | 'declarations';
 interface Lists {
   allow?: ListEntry[];
   deny?: ListEntry[];
   watch?: ListEntry[];
+  declarations?: ListEntry[];
   /** When each list arrived; default an hour before NOW; null: never received. */
-  receivedAt?: Partial<Record<'allow' | 'deny' | 'watch', number | null>>;
+  receivedAt?: Partial<Record<Name, number | null>>;
 }
 
 const DEFAULT_ALLOW: ListEntry[] = [
@@ -40,14 +42,17 @@ const DEFAULT_ALLOW: ListEntry[] = [
 ];
 
 function lists(l: Lists = {}) {
-  const stored = (name: 'allow' | 'deny' | 'watch', entries: ListEntry[]) => {
+  const stored = (name: Name, entries: ListEntry[]) => {
     const receivedAt = l.receivedAt?.[name] === undefined ? NOW - HOUR : l.receivedAt[name];
-    return receivedAt === null ? undefined : { version: { allow: 11, deny: 12, watch: 13 }[name], receivedAt, entries };
+    return receivedAt === null
+      ? undefined
+      : { version: { allow: 11, deny: 12, watch: 13, declarations: 14 }[name], receivedAt, entries };
   };
   const { index, problems } = buildListIndex({
     allow: stored('allow', l.allow ?? DEFAULT_ALLOW),
     deny: stored('deny', l.deny ?? []),
     watch: stored('watch', l.watch ?? []),
+    declarations: stored('declarations', l.declarations ?? []),
   });
   expect(problems).toEqual([]);
   return index;
@@ -62,6 +67,8 @@ interface Case {
   rules?: Partial<LaneDecisions>;
   lane?: DecisionInput['lane'];
   now?: number;
+  /** Passages already made on each declaration. */
+  uses?: Record<string, number>;
   reason: ReasonCode;
 }
 
@@ -73,8 +80,25 @@ function run(c: Omit<Case, 'name' | 'reason'>): Decision {
     rules: { ...laneDecisionsSchema.parse({}), ...c.rules },
     lists: lists(c.lists),
     now: c.now ?? NOW,
+    declarationUses: (id) => c.uses?.[id] ?? 0,
   });
 }
+
+/** A fee declaration as central pushes it: one passage of a car, valid today. */
+const declared = (entry: Partial<ListEntry> = {}): ListEntry => ({
+  key: 'D-0001',
+  plate: '29C12345',
+  vehicleClass: 'car',
+  validFrom: at('00:00'),
+  validUntil: at('00:00') + DAY,
+  passages: 'one',
+  amount: 150_000,
+  feeRef: 'VNPAY-8812',
+  declaredAt: at('00:00') - HOUR,
+  ...entry,
+});
+const POST_CHECK: Partial<LaneDecisions> = { declarations: 'post-check' };
+const REQUIRED: Partial<LaneDecisions> = { declarations: 'required' };
 
 const permit = (entry: Partial<ListEntry>) => ({
   allow: [...DEFAULT_ALLOW.filter((e) => e.key !== '云AD12345'), { key: '云AD12345', reason: 'permit', ...entry }],
@@ -467,7 +491,148 @@ const CASES: Case[] = [
     rules: { hours: [{ from: '06:00', to: '22:00' }], timeZone: 'Asia/Ho_Chi_Minh' },
     reason: 'outside-hours',
   },
+
+  // Fee declarations (declarations.ts), by lane mode.
+  { name: 'declarations off: an undeclared allowed plate opens', lists: { declarations: [] }, reason: 'allowed' },
+  { name: 'post-check: declared opens', rules: POST_CHECK, lists: { declarations: [declared()] }, reason: 'declared' },
+  { name: 'post-check: undeclared opens, flagged', rules: POST_CHECK, reason: 'undeclared' },
+  {
+    name: 'post-check: an unlisted, undeclared plate opens, flagged (no unknown-plate)',
+    plate: VN_CAR_OFF_BY_ONE,
+    rules: POST_CHECK,
+    reason: 'undeclared',
+  },
+  {
+    name: 'post-check: an unlisted plate with a declaration opens',
+    plate: VN_CAR_OFF_BY_ONE,
+    rules: POST_CHECK,
+    lists: { declarations: [declared({ plate: '29C12346' })] },
+    reason: 'declared',
+  },
+  { name: 'required: undeclared is held', rules: REQUIRED, reason: 'not-declared' },
+  {
+    name: 'required: a one-passage declaration used already is held',
+    rules: REQUIRED,
+    lists: { declarations: [declared()] },
+    uses: { 'D-0001': 1 },
+    reason: 'declaration-used',
+  },
+  {
+    name: 'post-check: a one-passage declaration used already opens, flagged',
+    rules: POST_CHECK,
+    lists: { declarations: [declared()] },
+    uses: { 'D-0001': 1 },
+    reason: 'undeclared',
+  },
+  {
+    name: 'required: a many-passage declaration used already opens',
+    rules: REQUIRED,
+    lists: { declarations: [declared({ passages: 'many' })] },
+    uses: { 'D-0001': 3 },
+    reason: 'declared',
+  },
+  {
+    name: 'required: validFrom is inclusive',
+    rules: REQUIRED,
+    lists: { declarations: [declared({ validFrom: NOW })] },
+    reason: 'declared',
+  },
+  {
+    name: 'required: a declaration valid from a moment later is held',
+    rules: REQUIRED,
+    lists: { declarations: [declared({ validFrom: NOW + 1 })] },
+    reason: 'not-declared',
+  },
+  {
+    name: 'required: validUntil is exclusive',
+    rules: REQUIRED,
+    lists: { declarations: [declared({ validUntil: NOW })] },
+    reason: 'not-declared',
+  },
+  {
+    name: 'required: a Chinese truck declared under its Vietnamese plate, read by its Chinese plate, opens',
+    plate: CN_NEW_ENERGY,
+    others: [VN_TEMPORARY],
+    rules: REQUIRED,
+    lists: {
+      ...permit({ pairedPlate: 'T2912345' }),
+      declarations: [declared({ plate: 'T2912345', pairedPlate: '云AD12345' })],
+    },
+    reason: 'declared',
+  },
+  {
+    name: 'required: the deny list still wins over a declaration',
+    rules: REQUIRED,
+    lists: { deny: [{ key: '29C12345' }], declarations: [declared()] },
+    reason: 'deny-list',
+  },
+  {
+    name: 'required: an expired permit on the allow list still holds a declared plate',
+    rules: REQUIRED,
+    lists: { allow: [{ key: '29C12345', validUntil: NOW - 1 }], declarations: [declared()] },
+    reason: 'permit-expired',
+  },
+  {
+    name: 'post-check: a declarations list never received holds (failClosed)',
+    rules: POST_CHECK,
+    lists: { receivedAt: { declarations: null } },
+    reason: 'lists-stale',
+  },
+  {
+    name: 'declarations off: a declarations list never received is no matter',
+    lists: { receivedAt: { declarations: null } },
+    reason: 'allowed',
+  },
 ];
+
+describe('decide: fee declarations', () => {
+  it('flags a declaration for a car on a commercial plate, and a Chinese plate on a Vietnamese-only one', () => {
+    const commercial = parsePlate(['29C-123.45'], { color: 'yellow' });
+    expect(commercial.kind).toBe('commercial');
+    const decision = run({
+      plate: commercial,
+      rules: POST_CHECK,
+      lists: { declarations: [declared({ plate: commercial.text })] },
+    });
+    expect(decision).toMatchObject({
+      action: 'open',
+      reason: 'declared',
+      declaration: { id: 'D-0001' },
+      postcheck: [
+        { kind: 'class-mismatch', detail: `D-0001 was declared for a car; ${commercial.text} is a commercial plate` },
+      ],
+    });
+    const chinese = run({
+      plate: CN_ORDINARY,
+      rules: REQUIRED,
+      lists: { declarations: [declared({ plate: '云A12345', countries: ['VN'] })] },
+    });
+    expect(chinese).toMatchObject({ reason: 'declared', postcheck: [{ kind: 'country-mismatch' }] });
+  });
+
+  it('says what the post-check needs in the undeclared detail and flag', () => {
+    const expired = run({
+      rules: POST_CHECK,
+      lists: { declarations: [declared({ validUntil: NOW - HOUR })] },
+    });
+    expect(expired).toMatchObject({
+      reason: 'undeclared',
+      postcheck: [{ kind: 'undeclared' }],
+    });
+    expect(expired.detail).toContain('no valid fee declaration for 29C12345 (D-0001 expired 2026-03-10T02:00:00.000Z)');
+    expect(expired.detail).toContain('29C12345 is allowed (local)');
+    const used = run({ rules: POST_CHECK, lists: { declarations: [declared()] }, uses: { 'D-0001': 1 } });
+    expect(used).toMatchObject({ declaration: { id: 'D-0001' }, postcheck: [{ kind: 'declaration-used' }] });
+  });
+
+  it('uses a pass for many passages before a one-passage ticket', () => {
+    const decision = run({
+      rules: REQUIRED,
+      lists: { declarations: [declared({ key: 'D-ONE' }), declared({ key: 'D-MANY', passages: 'many' })] },
+    });
+    expect(decision.declaration?.id).toBe('D-MANY');
+  });
+});
 
 describe('decide: one row per rule and per precedence conflict', () => {
   it.each(CASES)('$name → $reason', (c) => {
@@ -492,7 +657,7 @@ describe('decide: what the result carries', () => {
       detail: '云A12345 is allowed (permit)',
       matched: { list: 'allow', entry: { key: '云A12345', reason: 'permit' } },
       hints: {},
-      listVersions: { allow: 11, deny: 12, watch: 13 },
+      listVersions: { allow: 11, deny: 12, watch: 13, declarations: 14 },
       staleLists: [],
     });
   });
@@ -561,7 +726,7 @@ describe('decide: what the result carries', () => {
   it('says which lists are stale and how old, and that a list was never received', () => {
     const decision = run({ lists: { receivedAt: { allow: NOW - DAY - 5, watch: null } } });
     expect(decision.staleLists).toEqual(['allow', 'watch']);
-    expect(decision.listVersions).toEqual({ allow: 11, deny: 12, watch: null });
+    expect(decision.listVersions).toEqual({ allow: 11, deny: 12, watch: null, declarations: 14 });
     expect(decision.detail).toBe(
       'the allow list (version 11) is 86400005 ms old; the watch list was never received; the limit is 86400000 ms',
     );
@@ -635,7 +800,7 @@ describe('decisionEvent', () => {
       votes: 5,
       otherPlates: ['T2912345'],
       matched: { list: 'allow', key: '云AD12345', reason: 'permit', pairedPlate: 'T2912345', validUntil: NOW + DAY },
-      listVersions: { allow: 11, deny: 12, watch: 13 },
+      listVersions: { allow: 11, deny: 12, watch: 13, declarations: 14 },
       staleLists: [],
     });
   });

@@ -18,6 +18,7 @@ describe('lane decisions config', () => {
       minConfidence: 0.85,
       listsMaxAgeMs: 86_400_000,
       failClosed: true,
+      declarations: 'off',
       nearMissDistance: 1,
     });
   });
@@ -43,6 +44,7 @@ describe('lane decisions config', () => {
       minConfidence: 0.85,
       listsMaxAgeMs: 86_400_000,
       failClosed: false,
+      declarations: 'off',
       nearMissDistance: 1,
     });
   });

@@ -75,7 +75,7 @@ describe('plateReadJson', () => {
 });
 
 describe('formatDecision', () => {
-  const base = { listVersions: { allow: 1, deny: 1, watch: 1 }, staleLists: [] };
+  const base = { listVersions: { allow: 1, deny: 1, watch: 1, declarations: null }, staleLists: [] };
   it('prints the action, the reason and its detail', () => {
     expect(
       formatDecision({

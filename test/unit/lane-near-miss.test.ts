@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListIndex } from '../../src/lane/deciding/list-entries.js';
+import { DeclarationIndex, type ListIndex } from '../../src/lane/deciding/list-entries.js';
 import { MAX_NEAR_MISSES, nearMisses } from '../../src/lane/deciding/near-miss.js';
 import { levenshtein } from '../../src/plates/similarity.js';
 
@@ -50,7 +50,8 @@ describe('nearMisses', () => {
       allow: new Map(all.slice(0, 2000).map((key) => [key, { key }])),
       deny: new Map(all.slice(2000, 2500).map((key) => [key, { key }])),
       watch: new Map(all.slice(2500).map((key) => [key, { key }])),
-      meta: { allow: null, deny: null, watch: null },
+      declarations: new DeclarationIndex(),
+      meta: { allow: null, deny: null, watch: null, declarations: null },
     };
     let found = 0;
     for (const read of plates(3400).slice(2900)) {

@@ -24,6 +24,7 @@ describe('buildListIndex', () => {
       allow: { version: 7, receivedAt: 5_000 },
       deny: { version: 2, receivedAt: 6_000 },
       watch: null,
+      declarations: null,
     });
   });
 

@@ -154,6 +154,7 @@ describe('CentralInbox', () => {
             { name: 'allow', version: null, entries: 0, receivedAt: null, ageMs: null },
             { name: 'deny', version: 2, entries: 2, receivedAt: clock.now() - 5000, ageMs: 5000 },
             { name: 'watch', version: null, entries: 0, receivedAt: null, ageMs: null },
+            { name: 'declarations', version: null, entries: 0, receivedAt: null, ageMs: null },
           ],
         },
       },

@@ -3,6 +3,7 @@ import {
   commandRequestSchema,
   describeIssues,
   listPushSchema,
+  plateKeyProblems,
   replySchema,
   timestampMs,
 } from '../../src/uplink/commands-contract.js';
@@ -68,9 +69,9 @@ describe('listPushSchema', () => {
     [{ kind: 'full', version: 2.5, entries: [] }, 'version: '],
     [{ kind: 'full', version: 1 }, 'entries: '],
     [{ kind: 'full', version: 1, entries: [{ key: '' }] }, 'entries.0.key: '],
-    [{ kind: 'full', version: 1, entries: [{ key: '29C 12345' }] }, 'entries.0.key: expected canonical plate text'],
-    [{ kind: 'full', version: 1, entries: [{ key: '29c12345' }] }, 'entries.0.key: expected canonical plate text'],
-    [{ kind: 'full', version: 1, entries: [{ key: 'A'.repeat(17) }] }, 'entries.0.key: '],
+    [{ kind: 'full', version: 1, entries: [{ key: '29C 12345' }] }, 'entries.0.key: expected a canonical plate'],
+    [{ kind: 'full', version: 1, entries: [{ key: '-D1' }] }, 'entries.0.key: '],
+    [{ kind: 'full', version: 1, entries: [{ key: 'A'.repeat(65) }] }, 'entries.0.key: '],
     [
       { kind: 'full', version: 1, entries: [{ key: 'A', note: 'x'.repeat(2000) }] },
       'entries.0: entry is larger than 1024 bytes',
@@ -87,6 +88,26 @@ describe('listPushSchema', () => {
     const result = listPushSchema.safeParse(input);
     expect(result.success).toBe(false);
     expect(describeIssues(result.error!)).toContain(problem);
+  });
+});
+
+describe('plateKeyProblems: the keys of the allow, deny and watch lists are canonical plates', () => {
+  it.each([
+    [{ kind: 'full', version: 1, entries: [{ key: '29c12345' }] }, ['entries.0.key: expected canonical plate text']],
+    [
+      { kind: 'full', version: 1, entries: [{ key: 'A'.repeat(17) }] },
+      ['entries.0.key: expected canonical plate text'],
+    ],
+    [{ kind: 'full', version: 1, entries: [{ key: '29C12345' }, { key: 'D-0001' }] }, ['entries.1.key: ']],
+    [
+      { kind: 'delta', fromVersion: 1, toVersion: 2, add: [{ key: 'x.1' }], remove: ['29C12345', 'D-2'] },
+      ['add.0.key: ', 'remove.1: '],
+    ],
+    [{ kind: 'full', version: 1, entries: [{ key: '云A12345' }, { key: '29C12345' }] }, []],
+  ])('%j', (input, problems) => {
+    const found = plateKeyProblems(listPushSchema.parse(input));
+    expect(found).toHaveLength(problems.length);
+    problems.forEach((p, i) => expect(found[i]).toContain(p));
   });
 });
 

@@ -95,6 +95,22 @@ describe('ListReceiver', () => {
     });
   });
 
+  it('takes declarations keyed by their id, and refuses a plate list keyed by anything but plates', () => {
+    const { lists, receiver } = setUp();
+    const declaration = { key: 'VNPAY-2026-0001', plate: '29C12345', vehicleClass: 'car', validUntil: 2, amount: 1 };
+    expect(receiver.handle('declarations', json({ kind: 'full', version: 1, entries: [declaration] })).reply).toEqual({
+      status: 'ok',
+      data: { list: 'declarations', version: 1 },
+    });
+    expect(lists.get('declarations')?.entries).toEqual([declaration]);
+    const refused = receiver.handle('allow', json({ kind: 'full', version: 1, entries: [{ key: 'VNPAY-2026-0001' }] }));
+    expect(refused.reply).toMatchObject({
+      status: 'error',
+      error: { code: 'invalid', message: expect.stringContaining('entries.0.key: expected canonical plate text') },
+    });
+    expect(lists.get('allow')).toBeUndefined();
+  });
+
   it('refuses a push that would make a list longer than store.lists.maxEntries as too-many-entries, changing nothing', () => {
     const store = temp.open(temp.make(), { config: { ...STORE_DEFAULTS, lists: { maxEntries: 2 } } }, new FakeClock());
     const real = new ListReceiver(store.lists);

@@ -3,7 +3,8 @@ import type { LANE_DIRECTIONS } from '../../config/lane.js';
 import type { ParsedPlate } from '../../plates/types.js';
 import { type DecisionAction, type LaneReasonCode, REASON_OUTCOME, type ReasonCode } from './decision-reasons.js';
 import { withinHours } from './hours.js';
-import type { AllowEntry, FlagEntry, ListIndex } from './list-entries.js';
+import type { AllowEntry, Declaration, FlagEntry, ListIndex } from './list-entries.js';
+import { declarationVerdict, type PostcheckFlag } from './declarations.js';
 import { type NearMiss, nearMisses } from './near-miss.js';
 import { LIST_NAMES, type ListName } from '../../domain/lists.js';
 
@@ -17,6 +18,8 @@ export interface DecisionInput {
   lists: ListIndex;
   /** Wall clock, ms since the epoch. */
   now: number;
+  /** How many passages have used a declaration already (the post-check's ledger); default none. */
+  declarationUses?: (id: string) => number;
 }
 
 export type MatchedEntry = { list: 'allow'; entry: AllowEntry } | { list: 'deny' | 'watch'; entry: FlagEntry };
@@ -31,6 +34,10 @@ export interface Decision {
   detail: string;
   /** The entry that decided (deny/watch), or the plate's allow entry when there is one. */
   matched?: MatchedEntry;
+  /** The fee declaration the passage uses, or the used-up one it tried (lanes with declarations on). */
+  declaration?: Declaration;
+  /** What the post-check must look at once the vehicle has passed (docs/postcheck.md). */
+  postcheck?: PostcheckFlag[];
   hints: { nearMiss?: NearMiss[] };
   /** The version of each list decided from; null: never received. */
   listVersions: Record<ListName, number | null>;
@@ -57,6 +64,9 @@ export interface Decision {
  * 13. a VN and a CN plate on the vehicle that no allow entry pairs          → hold `pairing-mismatch`
  * 14. otherwise                                                             → open `allowed`
  *
+ * With rules.declarations on, row 8 does not hold (the declaration decides for a vehicle with
+ * no allow entry), and the declaration rows of docs/decisions.md take the place of 14 (declarations.ts).
+ *
  * Refusals come first and match any read, whatever its confidence, because refusing is the
  * safe side. Opening needs an exact match: a near miss is only a hint on a hold.
  */
@@ -64,13 +74,21 @@ export function decide(input: DecisionInput): Decision {
   const { read, lane, rules, lists, now } = input;
   const plate = read.plate;
   const others = (input.otherReads ?? []).filter((p) => p.text !== '' && p.text !== plate.text);
-  const staleLists = LIST_NAMES.filter((name) => isStale(lists.meta[name], rules.listsMaxAgeMs, now));
+  // The declarations only count as a list the lane decides from when it uses them.
+  const staleLists = LIST_NAMES.filter((name) => name !== 'declarations' || rules.declarations !== 'off').filter(
+    (name) => isStale(lists.meta[name], rules.listsMaxAgeMs, now),
+  );
   const listVersions = Object.fromEntries(
     LIST_NAMES.map((name) => [name, lists.meta[name]?.version ?? null]),
   ) as Record<ListName, number | null>;
   const base = { listVersions, staleLists };
 
-  const result = (reason: ReasonCode, detail: string, matched?: MatchedEntry): Decision => {
+  const result = (
+    reason: ReasonCode,
+    detail: string,
+    matched?: MatchedEntry,
+    declared?: { declaration?: Declaration; flags: PostcheckFlag[] },
+  ): Decision => {
     const { action, alarm } = REASON_OUTCOME[reason];
     const nearMiss = action === 'hold' ? nearMisses(plate.text, lists, rules.nearMissDistance) : [];
     return {
@@ -79,6 +97,8 @@ export function decide(input: DecisionInput): Decision {
       alarm,
       detail,
       ...(matched ? { matched } : {}),
+      ...(declared?.declaration ? { declaration: declared.declaration } : {}),
+      ...(declared && declared.flags.length > 0 ? { postcheck: declared.flags } : {}),
       hints: nearMiss.length > 0 ? { nearMiss } : {},
       ...base,
     };
@@ -127,8 +147,26 @@ export function decide(input: DecisionInput): Decision {
     return result('outside-hours', `lane ${lane.id} opens ${hours} (${rules.timeZone})`);
   }
 
+  const declarations = rules.declarations;
+  const byDeclaration = (matched?: MatchedEntry, allowedDetail?: string): Decision => {
+    if (declarations === 'off') return result('allowed', allowedDetail!, matched);
+    const verdict = declarationVerdict({
+      plate,
+      others,
+      declarations: lists.declarations,
+      mode: declarations,
+      now,
+      uses: input.declarationUses ?? (() => 0),
+    });
+    const detail = allowedDetail ? `${verdict.detail}; ${allowedDetail}` : verdict.detail;
+    return result(verdict.reason, detail, matched, verdict);
+  };
+
   const allowed = allowEntryOf(plate, others, lists);
-  if (!allowed) return result('unknown-plate', `${plate.text} is not on the allow list`);
+  if (!allowed) {
+    if (declarations === 'off') return result('unknown-plate', `${plate.text} is not on the allow list`);
+    return byDeclaration();
+  }
   const { entry, key } = allowed;
   const matched: MatchedEntry = { list: 'allow', entry };
   if (entry.validFrom !== undefined && !(now >= entry.validFrom)) {
@@ -162,7 +200,7 @@ export function decide(input: DecisionInput): Decision {
       matched,
     );
   }
-  return result('allowed', `${key} is allowed${entry.reason ? ` (${entry.reason})` : ''}`, matched);
+  return byDeclaration(matched, `${key} is allowed${entry.reason ? ` (${entry.reason})` : ''}`);
 }
 
 /**

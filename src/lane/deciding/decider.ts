@@ -56,7 +56,13 @@ export class LaneDecider {
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger; clock: Clock },
-    private readonly deps: { sink: EventSink; lists: ListSource; guard?: PassageGuard },
+    private readonly deps: {
+      sink: EventSink;
+      lists: ListSource;
+      guard?: PassageGuard;
+      /** How many passages have used each fee declaration (the post-check's ledger). */
+      declarationUses?: (id: string) => number;
+    },
   ) {
     this.lists = new LiveListIndex(deps.lists, ctx.log);
   }
@@ -75,6 +81,7 @@ export class LaneDecider {
       rules: lane.rules,
       lists: this.lists.current(),
       now: this.ctx.clock.now(),
+      ...(this.deps.declarationUses && { declarationUses: this.deps.declarationUses }),
     });
     if (laneBusy && decision.action === 'open') {
       decision = {

@@ -32,6 +32,19 @@ export function decisionEvent(
     votes: read.votes,
     ...(otherReads.length > 0 ? { otherPlates: otherReads.map((p) => p.text) } : {}),
     ...(result.matched ? { matched: { list: result.matched.list, ...result.matched.entry } } : {}),
+    ...(result.declaration
+      ? {
+          declaration: {
+            id: result.declaration.id,
+            plate: result.declaration.plate,
+            vehicleClass: result.declaration.vehicleClass,
+            passages: result.declaration.passages,
+            validUntil: result.declaration.validUntil,
+            feeRef: result.declaration.feeRef,
+          },
+        }
+      : {}),
+    ...(result.postcheck ? { postcheck: result.postcheck } : {}),
     ...(result.hints.nearMiss ? { nearMiss: result.hints.nearMiss } : {}),
     listVersions: result.listVersions,
     staleLists: result.staleLists,

@@ -20,6 +20,10 @@ export const DECISION_REASONS = [
   'wrong-lane',
   'wrong-direction',
   'pairing-mismatch',
+  'not-declared',
+  'declaration-used',
+  'declared',
+  'undeclared',
   'allowed',
 ] as const;
 export type ReasonCode = (typeof DECISION_REASONS)[number];
@@ -38,7 +42,7 @@ export const GATE_HOLD_REASONS = ['yard-full', 'not-called'] as const;
 export type GateHoldReason = (typeof GATE_HOLD_REASONS)[number];
 export type LaneReasonCode = ReasonCode | typeof LANE_BUSY | GateHoldReason;
 
-/** Only a plate on the deny or watch list raises an alarm; a hold waits for the operator. */
+/** Only a plate on the deny or watch list raises an alarm; a hold waits for the operator. An open may still be flagged for the post-check. */
 export const REASON_OUTCOME: Readonly<Record<ReasonCode, { action: DecisionAction; alarm: boolean }>> = {
   'deny-list': { action: 'deny', alarm: true },
   'watch-list': { action: 'deny', alarm: true },
@@ -53,5 +57,10 @@ export const REASON_OUTCOME: Readonly<Record<ReasonCode, { action: DecisionActio
   'wrong-lane': { action: 'hold', alarm: false },
   'wrong-direction': { action: 'hold', alarm: false },
   'pairing-mismatch': { action: 'hold', alarm: false },
+  'not-declared': { action: 'hold', alarm: false },
+  'declaration-used': { action: 'hold', alarm: false },
+  declared: { action: 'open', alarm: false },
+  // Post-check: let through, and flagged for the check afterwards (docs/postcheck.md).
+  undeclared: { action: 'open', alarm: false },
   allowed: { action: 'open', alarm: false },
 };

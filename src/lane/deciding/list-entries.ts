@@ -77,6 +77,119 @@ export interface FlagEntry {
   validUntil?: number;
 }
 
+/** Vehicle classes a fee is declared for; the gate checks the plain mismatches against the plate's kind. */
+export const DECLARED_CLASSES = ['motorbike', 'car', 'bus', 'truck', 'trailer', 'other'] as const;
+export type DeclaredClass = (typeof DECLARED_CLASSES)[number];
+
+/** A declaration's id: what central's fee system calls it; the key of the `declarations` list. */
+export const DECLARATION_ID = /^[0-9A-Za-z][0-9A-Za-z._:-]{0,63}$/;
+
+export const declarationEntrySchema = z
+  .looseObject({
+    key: z
+      .string()
+      .regex(DECLARATION_ID, { error: 'expected a declaration id: letters, digits, . _ : - (at most 64)' }),
+    plate: canonicalPlate().describe('The declared vehicle’s canonical plate.'),
+    pairedPlate: canonicalPlate()
+      .optional()
+      .describe(
+        "A cross-border truck's plate of the other country: a passage under either plate uses the declaration.",
+      ),
+    vehicleClass: z.enum(DECLARED_CLASSES).describe('The class the fee was declared for.'),
+    countries: z
+      .array(z.enum(['VN', 'CN']))
+      .min(1)
+      .optional()
+      .describe('Plates of these countries only (a Vietnamese-only declaration: ["VN"]); absent: any.'),
+    validFrom: instant().optional().describe('Valid from this instant, inclusive; absent: from when it was declared.'),
+    validUntil: instant().describe('Valid until this instant, exclusive.'),
+    passages: z
+      .enum(['one', 'many'])
+      .default('one')
+      .describe('`one`: used up by the first passage; `many`: any number of passages within the validity.'),
+    amount: z.number().nonnegative().describe('The fee paid, in `currency`.'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, { error: 'expected an ISO 4217 code, e.g. VND' })
+      .default('VND'),
+    feeRef: text().describe("The payment's reference in the fee system."),
+    declaredAt: instant().describe('When the fee was declared.'),
+  })
+  .refine((d) => d.validFrom === undefined || d.validUntil > d.validFrom, {
+    error: 'validUntil must be after validFrom',
+    path: ['validUntil'],
+  });
+
+/** A fee declaration as decide() reads it. */
+export interface Declaration {
+  id: string;
+  plate: string;
+  pairedPlate?: string;
+  vehicleClass: DeclaredClass;
+  countries?: ('VN' | 'CN')[];
+  validFrom: number;
+  validUntil: number;
+  passages: 'one' | 'many';
+  amount: number;
+  currency: string;
+  feeRef: string;
+  declaredAt: number;
+}
+
+/**
+ * The declarations by id (the list's key) and by plate and paired plate (what a read finds
+ * them by), kept in step: the list index's clear/delete/set on it maintain both.
+ */
+export class DeclarationIndex {
+  private readonly byId = new Map<string, Declaration>();
+  private readonly byPlate = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Declaration | undefined {
+    return this.byId.get(id);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.byId.keys();
+  }
+
+  set(id: string, declaration: Declaration): void {
+    this.delete(id);
+    this.byId.set(id, declaration);
+    for (const plate of [declaration.plate, declaration.pairedPlate]) {
+      if (!plate) continue;
+      const ids = this.byPlate.get(plate) ?? new Set<string>();
+      ids.add(id);
+      this.byPlate.set(plate, ids);
+    }
+  }
+
+  delete(id: string): boolean {
+    const old = this.byId.get(id);
+    if (!old) return false;
+    this.byId.delete(id);
+    for (const plate of [old.plate, old.pairedPlate]) {
+      const ids = plate ? this.byPlate.get(plate) : undefined;
+      ids?.delete(id);
+      if (ids?.size === 0) this.byPlate.delete(plate!);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byPlate.clear();
+  }
+
+  /** The declarations naming `plate` as their plate or paired plate. */
+  forPlate(plate: string): Declaration[] {
+    return [...(this.byPlate.get(plate) ?? [])].map((id) => this.byId.get(id)!);
+  }
+}
+
 export interface ListMeta {
   version: number;
   receivedAt: number;
@@ -86,6 +199,7 @@ export interface ListIndex {
   allow: Map<string, AllowEntry>;
   deny: Map<string, FlagEntry>;
   watch: Map<string, FlagEntry>;
+  declarations: DeclarationIndex;
   /** Version and arrival of each list; null when the gate never received it. */
   meta: Record<ListName, ListMeta | null>;
 }
@@ -111,7 +225,13 @@ export function buildListIndex(lists: StoredLists): { index: ListIndex; problems
     ListName,
     ListMeta | null
   >;
-  const index: ListIndex = { allow: new Map(), deny: new Map(), watch: new Map(), meta };
+  const index: ListIndex = {
+    allow: new Map(),
+    deny: new Map(),
+    watch: new Map(),
+    declarations: new DeclarationIndex(),
+    meta,
+  };
   for (const name of LIST_NAMES) {
     for (const raw of lists[name]?.entries ?? []) {
       const problem = indexEntry(index, name, raw);
@@ -127,6 +247,17 @@ export function buildListIndex(lists: StoredLists): { index: ListIndex; problems
  * adds later, so the index follows the store without being built again.
  */
 export function indexEntry(index: ListIndex, name: ListName, raw: unknown): EntryProblem | null {
+  if (name === 'declarations') {
+    const parsed = declarationEntrySchema.safeParse(raw);
+    if (parsed.success) {
+      index.declarations.set(parsed.data.key, pickDeclaration(parsed.data));
+      return null;
+    }
+    // A declaration that does not parse covers nothing: the passage is seen as undeclared, and flagged.
+    const key = keyOf(raw);
+    index.declarations.delete(key);
+    return { list: name, key, effect: 'ignored', message: issuesText(parsed.error) };
+  }
   if (name === 'allow') {
     const parsed = allowEntrySchema.safeParse(raw);
     if (parsed.success) {
@@ -168,6 +299,23 @@ function pickAllow(e: z.infer<typeof allowEntrySchema>): AllowEntry {
     direction: e.direction,
     pairedPlate: e.pairedPlate,
     vehicleClass: e.vehicleClass,
+  });
+}
+
+function pickDeclaration(e: z.infer<typeof declarationEntrySchema>): Declaration {
+  return withoutUndefined({
+    id: e.key,
+    plate: e.plate,
+    pairedPlate: e.pairedPlate,
+    vehicleClass: e.vehicleClass,
+    countries: e.countries,
+    validFrom: e.validFrom ?? e.declaredAt,
+    validUntil: e.validUntil,
+    passages: e.passages,
+    amount: e.amount,
+    currency: e.currency,
+    feeRef: e.feeRef,
+    declaredAt: e.declaredAt,
   });
 }
 
