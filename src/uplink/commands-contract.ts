@@ -35,7 +35,7 @@ export const REFUSAL_CODES = [
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 /** Epoch ms, or an ISO 8601 date-time with an offset (`2026-01-01T08:00:00+07:00`). */
-const timestamp = () =>
+export const timestamp = () =>
   z
     .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
     .describe('Epoch ms, or ISO 8601 date-time with an offset or Z.');
@@ -80,7 +80,7 @@ export type CommandRequest = z.infer<typeof commandRequestSchema>;
 const PLATE_KEY = /^[0-9A-Z\u3400-\u9fff]+$/u;
 const MAX_ENTRY_BYTES = 1024;
 
-const plateKey = () =>
+export const plateKey = () =>
   z
     .string()
     .min(1)
