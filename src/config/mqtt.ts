@@ -56,7 +56,7 @@ export const mqttCommandsSchema = z
       .boolean()
       .default(false)
       .describe(
-        "Run the read-only commands (`ping`, `lists.status`, `outbox.status`, `lane.holds`) without a valid signature of central's. Off: every command must be signed. Never applies to commands that change or open anything, nor to list pushes.",
+        "Run the read-only commands (`ping`, `lists.status`, `outbox.status`, `lane.holds`, `yard.status`) without a valid signature of central's. Off: every command must be signed. Never applies to commands that change or open anything, nor to list pushes.",
       ),
   })
   .superRefine((commands, ctx) => reportProblems(ctx, actuatingAgeAboveMaxAge(commands)))
@@ -163,7 +163,7 @@ export const mqttSchema = z
     stateIntervalMs: positiveMs()
       .default(15_000)
       .describe(
-        'How often (ms) the retained health and lane-state snapshots are replaced while connected (also on every connect).',
+        'How often (ms) the retained health, lane-state and yard-state snapshots are replaced while connected (also on every connect).',
       ),
     commands: mqttCommandsSchema,
     central: mqttCentralSchema,

@@ -173,14 +173,19 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
           config: config.mqtt.commands,
           store,
           lanes: lanes.map((l) => l.controller),
+          yards,
         }),
       snapshot,
+      yards,
     },
   );
-  // Central sees a lane's phase, holds and barrier change without waiting for the interval.
+  // Central sees a lane's phase, holds and barrier, and a yard's occupancy, change without waiting for the interval.
   const stateChanges: Service = {
     name: 'state-changes',
-    start: async () => bus.on(stateChanges, 'lane.state', () => uplink?.state?.publishSoon()),
+    start: async () => {
+      bus.on(stateChanges, 'lane.state', () => uplink?.state?.publishSoon());
+      bus.on(stateChanges, 'yard.changed', (e) => uplink?.yardState?.changed(e.yardId));
+    },
     stop: async () => bus.removeAll(stateChanges),
   };
 
@@ -206,6 +211,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
               snapshot,
               listsMaxAgeMs: Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs)),
               clock,
+              yardMetrics: yards && (() => yards.stats()),
             }),
             users: new UserStore(store.accounts, clock),
             audit: new EventAuthAudit(store.events, webLog),

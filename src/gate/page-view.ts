@@ -6,6 +6,7 @@ import { LaneStoreError, type LaneController, type OperatorResult } from '../lan
 import type { Store } from '../store/store.js';
 import type { GateSnapshot } from '../uplink/contract.js';
 import type { GateView, OperatorActionResult, PageLane } from '../web/gate-view.js';
+import type { YardMetrics } from '../web/metrics.js';
 
 export interface PageViewParts {
   site: { id: string; name: string };
@@ -18,6 +19,8 @@ export interface PageViewParts {
   /** A list older than this (ms) is stale for the page: the least of the lanes' listsMaxAgeMs. */
   listsMaxAgeMs: number;
   clock: Clock;
+  /** The yards' stats (YardService.stats), for /metrics; null: the gate has no yards. */
+  yardMetrics?: (() => YardMetrics) | null;
 }
 
 /** The page's view of the gate (src/web/gate-view.ts) over the gate's parts. */
@@ -31,6 +34,7 @@ export function pageView(parts: PageViewParts): GateView {
     lanes: parts.lanes.map((l) => pageLane(l)),
     snapshot: () => parts.snapshot(),
     controllers: () => parts.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
+    yardMetrics: () => parts.yardMetrics?.() ?? null,
     link: () => {
       const oldest = store.events.oldestPendingTs();
       return {

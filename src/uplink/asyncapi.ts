@@ -10,7 +10,13 @@ import { smartgateVersion } from '../core/version.js';
  * subscribes), `publish` = central publishes to the gate.
  */
 
-const PLACEHOLDERS = { prefix: '{prefix}', siteId: '{siteId}', laneId: '{laneId}', name: '{name}' };
+const PLACEHOLDERS = {
+  prefix: '{prefix}',
+  siteId: '{siteId}',
+  laneId: '{laneId}',
+  yardId: '{yardId}',
+  name: '{name}',
+};
 
 const parameters = {
   prefix: {
@@ -23,6 +29,10 @@ const parameters = {
   },
   laneId: {
     description: 'lanes[].id within the gate (a slug); `gate` for site-level events.',
+    schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' },
+  },
+  yardId: {
+    description: 'yards[].id within the gate (a slug).',
     schema: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' },
   },
   name: { description: 'The command or list name.', schema: { type: 'string' } },
@@ -53,6 +63,7 @@ const TOPIC_ARGS: { [K in keyof typeof channels]: readonly string[] } = {
   status: [],
   laneState: [PLACEHOLDERS.laneId],
   health: [],
+  yardState: [PLACEHOLDERS.yardId],
   commands: [PLACEHOLDERS.name],
   lists: [PLACEHOLDERS.name],
 };

@@ -8,6 +8,7 @@ import { CommandRouter } from './command-router.js';
 import { gateCommands } from './gate-commands.js';
 import { laneCommands, type LaneControl } from './lane-commands.js';
 import { ListReceiver } from './list-receiver.js';
+import { yardCommands, type YardControl } from './yard-commands.js';
 import { smartgateVersion } from '../core/version.js';
 
 export interface CentralHandlerDeps {
@@ -19,6 +20,8 @@ export interface CentralHandlerDeps {
   store: { events: TransactionalSink & Outbox; lists: ListStore; commandIds: CommandLog };
   /** The lanes central's lane commands act on (hold.confirm, barrier.open...). */
   lanes?: readonly LaneControl[];
+  /** The yards central's yard commands act on (yard.call, yard.correct...); null: the gate has none. */
+  yards?: YardControl | null;
   /** Default: package.json's. */
   version?: string;
 }
@@ -35,6 +38,7 @@ export function centralHandlers(deps: CentralHandlerDeps): Pick<CentralInboxOpti
       outbox: store.events,
     }),
     ...laneCommands(deps.lanes ?? []),
+    ...yardCommands(deps.yards ?? null),
   };
   return {
     events: store.events,

@@ -35,7 +35,7 @@ export const REFUSAL_CODES = [
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 /** Epoch ms, or an ISO 8601 date-time with an offset (`2026-01-01T08:00:00+07:00`). */
-const timestamp = () =>
+export const timestamp = () =>
   z
     .union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })])
     .describe('Epoch ms, or ISO 8601 date-time with an offset or Z.');
@@ -87,6 +87,14 @@ const listKey = () =>
     error:
       'expected a canonical plate (digits, capital letters, Chinese characters) or a declaration id (at most 64 characters)',
   });
+
+/** A canonical plate, as a command's argument names one. */
+export const plateKey = () =>
+  z
+    .string()
+    .min(1)
+    .max(16)
+    .regex(PLATE_KEY, { error: 'expected canonical plate text: digits, capital letters and Chinese characters only' });
 
 export const listEntrySchema = z
   .looseObject({

@@ -7,6 +7,7 @@ import {
   laneStateSchema,
   wholeNumber,
   wireEventSchema,
+  yardStateSchema,
   type WireEvent,
 } from './wire-schemas.js';
 import {
@@ -18,6 +19,7 @@ import {
   laneStateTopic,
   listTopic,
   statusTopic,
+  yardStateTopic,
 } from '../domain/topics.js';
 
 /**
@@ -32,9 +34,11 @@ export {
   healthSchema,
   laneStateSchema,
   wireEventSchema,
+  yardStateSchema,
   type Health,
   type LaneState,
   type WireEvent,
+  type YardStateMessage,
 } from './wire-schemas.js';
 import type { Health, LaneState } from './wire-schemas.js';
 
@@ -122,6 +126,16 @@ export const channels = {
     retain: true,
     summary: "The gate's uptime and outbox backlog, retained and replaced periodically while connected.",
   },
+  yardState: {
+    topic: yardStateTopic,
+    direction: 'gate-to-central',
+    schema: yardStateSchema,
+    // Who is inside is worth the acknowledgement: a lost update would stand until the next interval.
+    qos: 1,
+    retain: true,
+    summary:
+      "One yard's occupancy, vehicles inside (with their dwell), holds waiting for room and calls forward, retained; replaced on changes (at most once a second per yard), on every connect and periodically while connected.",
+  },
   commands: {
     topic: commandTopic,
     direction: 'central-to-gate',
@@ -131,7 +145,7 @@ export const channels = {
     retain: false,
     reply: { schema: replySchema, defaultTopic: defaultReply('command'), qos: 1, retain: false },
     summary:
-      'A command to the gate by name (ping, lists.status, outbox.status, lane.holds, hold.confirm, hold.refuse, barrier.open), signed by central; refused with a code when unsigned, malformed, expired or replayed.',
+      'A command to the gate by name (ping, lists.status, outbox.status, lane.holds, hold.confirm, hold.refuse, barrier.open, yard.status, yard.call, yard.correct), signed by central; refused with a code when unsigned, malformed, expired or replayed.',
   },
   lists: {
     topic: listTopic,

@@ -12,7 +12,8 @@ export interface LaneControl {
   snapshot(): LaneSnapshot;
 }
 
-const operatorArgs = {
+/** Who asked and why, in every command that changes something: recorded in its audit event. */
+export const operatorArgs = {
   operator: z
     .string()
     .trim()

@@ -12,6 +12,7 @@ import type { MqttMessage } from './publisher.js';
 import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
 import type { GateSnapshot } from './contract.js';
 import { StatePublisher } from './state-publisher.js';
+import { YardStatePublisher, type YardStates } from './yard-state-publisher.js';
 import { smartgateVersion } from '../core/version.js';
 
 /**
@@ -39,6 +40,8 @@ export interface UplinkOptions {
   inbound?: Pick<CentralInboxOptions, 'events' | 'commands' | 'lists'> | undefined;
   /** The gate's health and lane states for the retained snapshot topics; without it none are published. */
   snapshot?: (() => GateSnapshot) | undefined;
+  /** The gate's yards, for their retained state topics; without them none are published. */
+  yards?: YardStates | null | undefined;
 }
 
 export interface UplinkStats extends DrainerStats {
@@ -57,6 +60,8 @@ export class Uplink implements Service {
   /** Central → gate: commands and list pushes; null without inbound handlers. */
   readonly inbox: CentralInbox | null;
   readonly state: StatePublisher | null;
+  /** Each yard's retained state; null without yards. Told of changes by yardState.changed(yardId). */
+  readonly yardState: YardStatePublisher | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -112,6 +117,14 @@ export class Uplink implements Service {
           snapshot: opts.snapshot,
         })
       : null;
+    this.yardState = opts.yards
+      ? new YardStatePublisher({ clock: ctx.clock, log }, this.connection, {
+          prefix: config.topicPrefix,
+          siteId,
+          intervalMs: config.stateIntervalMs,
+          yards: opts.yards,
+        })
+      : null;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -126,6 +139,7 @@ export class Uplink implements Service {
   async start(): Promise<void> {
     await this.drainer.start();
     await this.state?.start();
+    await this.yardState?.start();
     // Listening before connecting: messages queued in the session arrive right after CONNACK.
     await this.inbox?.start();
     await this.connection.start();
@@ -133,6 +147,7 @@ export class Uplink implements Service {
 
   /** Stops publishing, then says `stopped` and disconnects cleanly (so the Will is not sent). */
   async stop(): Promise<void> {
+    await this.yardState?.stop();
     await this.state?.stop();
     await this.drainer.stop();
     await this.connection.stop();

@@ -26,7 +26,11 @@ export const wireEventSchema = z
     seq: wholeNumber().describe('Per lane, +1 per event, persisted across restarts: a jump means events are missing.'),
     siteId: z.string().min(1).describe('The gate (config site.id).'),
     laneId: z.string().min(1).describe('The lane within the gate (config lanes[].id).'),
-    type: z.enum(EVENT_TYPES).describe('What happened; decides the shape of `payload`.'),
+    type: z
+      .enum(EVENT_TYPES)
+      .describe(
+        'What happened; decides the shape of `payload` (docs/mqtt.md#events; the yard.* events and yard alarms: docs/mqtt.md#yard-events).',
+      ),
     ts: wholeNumber().describe(
       "Wall-clock time of recording at the gate, ms since the epoch (the gate's clock, NTP-synced).",
     ),
@@ -146,3 +150,61 @@ export const healthSchema = z
   .describe("The gate's latest health, retained; replaced every mqtt.stateIntervalMs while connected.");
 
 export type Health = z.infer<typeof healthSchema>;
+
+const yardVehicleSchema = z.looseObject({
+  visitId: z.string().min(1).describe('Id of the `yard.entered` event that began the visit.'),
+  plate: z.string().nullable().describe('Canonical plate text; null for a vehicle that entered unread.'),
+  display: z.string().nullable().describe('The plate as written on it (29C-123.45).'),
+  pairedPlate: z.string().nullable().describe("The tractor's or trailer's plate from its allow entry, if any."),
+  vehicleClass: z.string().nullable().describe('The yard class it counts against (yards[].classes); null: none.'),
+  enteredAt: wholeNumber().describe('When it entered, ms since the epoch.'),
+  dwellMs: wholeNumber().describe('How long it has been inside, as of `ts`.'),
+  entryLaneId: z.string().min(1).describe('The lane it entered by; `gate` when an operator added it (yard.correct).'),
+  overstay: wholeNumber().describe('Overstay thresholds (yards[].overstayMinutes) reached; 0: none.'),
+  called: z.boolean().describe('Called forward (yard.call) and not yet gone.'),
+});
+
+export const yardStateSchema = z
+  .looseObject({
+    yardId: z.string().min(1).describe('The yard (config yards[].id).'),
+    name: z.string().describe('Its name (config yards[].name).'),
+    ts: wholeNumber().describe('When the gate took this state, ms since the epoch.'),
+    capacity: count().describe('Places in the yard, all classes together.'),
+    occupancy: count().describe('Vehicles inside.'),
+    reserved: count().describe('Places promised to vehicles being let in (opened for, or offered to the operator).'),
+    full: z.boolean().describe('No place left: occupancy and promised places reach the capacity.'),
+    fullSince: wholeNumber().nullable().describe('Since when the yard has been full; null when it is not.'),
+    classes: z
+      .array(z.looseObject({ id: z.string(), capacity: count(), occupancy: count() }))
+      .describe('Places and occupancy per vehicle class (yards[].classes).'),
+    overstayMinutes: z.array(z.number().positive()).describe('The overstay thresholds, ascending.'),
+    vehicles: z.array(yardVehicleSchema).describe('Vehicles inside, longest dwell first.'),
+    holds: z
+      .array(
+        z.looseObject({
+          laneId: z.string().min(1),
+          holdId: z.string().min(1).describe('The hold (as in the lane state); what hold.confirm takes.'),
+          plate: z.string().nullable(),
+          display: z.string().nullable(),
+          createdAt: wholeNumber(),
+          offered: z.boolean().describe('A place is kept for it (whenRoom: offer): the operator may let it in.'),
+        }),
+      )
+      .describe('Vehicles held yard-full at the entry lanes, oldest first.'),
+    calls: z
+      .array(
+        z.looseObject({
+          callId: z.string().min(1).describe('Id of the `yard.call` event that called it.'),
+          plate: z.string().min(1),
+          calledAt: wholeNumber(),
+          expiresAt: wholeNumber(),
+          calledBy: z.string().describe('The operator who called it.'),
+        }),
+      )
+      .describe('Vehicles called forward and not yet gone, in the order called.'),
+  })
+  .describe(
+    "One yard's occupancy, vehicles inside and vehicles waiting for room, retained; replaced within a second of a change (at most one a second), on every connect and every mqtt.stateIntervalMs while connected.",
+  );
+
+export type YardStateMessage = z.infer<typeof yardStateSchema>;

@@ -50,6 +50,7 @@ export function healthRoutes(router: Router, gate: GateView, web?: () => WebMetr
       controllers: gate.controllers(),
       uplinkConnected: gate.link().connected,
       web: web?.(),
+      yards: gate.yardMetrics?.() ?? null,
     });
     sendBytes(res, 200, METRICS_CONTENT_TYPE, text);
   });

@@ -3,7 +3,7 @@ import type { LaneEvents } from '../lane/events.js';
 import type { EventFilter, EventPage, ListedEvent } from '../store/event-store.js';
 import type { FrameRecord } from '../store/frame-files.js';
 import type { GateSnapshot } from '../uplink/contract.js';
-import type { ControllerCounters } from './metrics.js';
+import type { ControllerCounters, YardMetrics } from './metrics.js';
 
 /**
  * The gate as the page sees it: what the page reads and the three things an operator may do,
@@ -22,6 +22,8 @@ export interface GateView {
   /** Health and lane states, in the shapes central gets them (src/uplink/contract.ts). */
   snapshot(): GateSnapshot;
   controllers(): ControllerCounters[];
+  /** The yards' occupancy and counters for /metrics; absent or null: the gate has no yards. */
+  yardMetrics?(): YardMetrics | null;
   link(): LinkStatus;
   lists(): ListStatus[];
 }

@@ -20,6 +20,24 @@ export interface ControllerCounters {
   decisions: Record<DecisionAction, number>;
 }
 
+/** What the yards count and hold (YardService.stats()), as far as the metrics need it. */
+export interface YardMetrics {
+  entered: number;
+  left: number;
+  exitsWithoutEntry: number;
+  overstays: number;
+  /** Dwell of the vehicles that left: cumulative counts per bound of dwellBucketsS, their sum and count. */
+  dwell: { count: number; sumS: number; buckets: readonly number[] };
+  dwellBucketsS: readonly number[];
+  yards: readonly {
+    yardId: string;
+    capacity: number;
+    occupancy: number;
+    reserved: number;
+    classes: readonly { id: string; capacity: number; occupancy: number }[];
+  }[];
+}
+
 export interface MetricsInput {
   snapshot: GateSnapshot;
   controllers: readonly ControllerCounters[];
@@ -27,14 +45,17 @@ export interface MetricsInput {
   uplinkConnected: boolean;
   /** The page's own counters (logins, auth events, connections); absent: not served by a page. */
   web?: WebMetrics;
+  /** The yards' occupancy and counters; absent or null: the gate has no yards. */
+  yards?: YardMetrics | null;
 }
 
 type Labels = Record<string, string>;
 interface Family {
   name: string;
-  type: 'gauge' | 'counter';
+  type: 'gauge' | 'counter' | 'histogram';
   help: string;
-  samples: { labels: Labels; value: number }[];
+  /** `suffix`: a histogram's `_bucket`, `_sum` or `_count`. */
+  samples: { labels: Labels; value: number; suffix?: string }[];
 }
 
 /** The gate's metrics in the Prometheus text format 0.0.4 (names as in docs/web.md). Pure. */
@@ -191,7 +212,82 @@ export function renderMetrics(input: MetricsInput): string {
     );
   }
 
+  if (input.yards) yardFamilies(input.yards, family);
+
   return families.map(renderFamily).join('');
+}
+
+/** The yards' families: occupancy and places per yard and per class, passages, anomalies, and the dwell of those that left. */
+function yardFamilies(
+  stats: YardMetrics,
+  family: (name: string, type: Family['type'], help: string, samples: Family['samples']) => void,
+): void {
+  const perYard = (value: (yard: YardMetrics['yards'][number]) => number) =>
+    stats.yards.map((y) => ({ labels: { yard: y.yardId }, value: value(y) }));
+  const perClass = (value: (c: YardMetrics['yards'][number]['classes'][number]) => number) =>
+    stats.yards.flatMap((y) => y.classes.map((c) => ({ labels: { yard: y.yardId, class: c.id }, value: value(c) })));
+  family(
+    'smartgate_yard_occupancy',
+    'gauge',
+    'Vehicles inside the yard.',
+    perYard((y) => y.occupancy),
+  );
+  family(
+    'smartgate_yard_capacity',
+    'gauge',
+    'Places in the yard, all classes together.',
+    perYard((y) => y.capacity),
+  );
+  family(
+    'smartgate_yard_reserved',
+    'gauge',
+    'Places promised to vehicles being let in (opened for, or offered to the operator).',
+    perYard((y) => y.reserved),
+  );
+  // Per class in families of their own: summing a family over its samples must not count a vehicle twice.
+  family(
+    'smartgate_yard_class_occupancy',
+    'gauge',
+    'Vehicles inside the yard, per class.',
+    perClass((c) => c.occupancy),
+  );
+  family(
+    'smartgate_yard_class_capacity',
+    'gauge',
+    'Places in the yard for a class.',
+    perClass((c) => c.capacity),
+  );
+  family('smartgate_yard_entered_total', 'counter', 'Vehicles that entered a yard (all yards).', [
+    { labels: {}, value: stats.entered },
+  ]);
+  family('smartgate_yard_left_total', 'counter', 'Vehicles that left a yard (all yards).', [
+    { labels: {}, value: stats.left },
+  ]);
+  family('smartgate_yard_overstays_total', 'counter', 'Overstay thresholds reached (all yards).', [
+    { labels: {}, value: stats.overstays },
+  ]);
+  family(
+    'smartgate_yard_exits_without_entry_total',
+    'counter',
+    'Vehicles that left a yard with no entry of them on record (all yards).',
+    [{ labels: {}, value: stats.exitsWithoutEntry }],
+  );
+  const { dwell } = stats;
+  family(
+    'smartgate_yard_dwell_seconds',
+    'histogram',
+    'How long the vehicles that left a yard were inside (all yards).',
+    [
+      ...stats.dwellBucketsS.map((bound, i) => ({
+        suffix: '_bucket',
+        labels: { le: String(bound) },
+        value: dwell.buckets[i] ?? 0,
+      })),
+      { suffix: '_bucket', labels: { le: '+Inf' }, value: dwell.count },
+      { suffix: '_sum', labels: {}, value: dwell.sumS },
+      { suffix: '_count', labels: {}, value: dwell.count },
+    ],
+  );
 }
 
 function renderFamily(f: Family): string {
@@ -199,7 +295,7 @@ function renderFamily(f: Family): string {
     `# HELP ${f.name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`,
     `# TYPE ${f.name} ${f.type}`,
   ];
-  for (const s of f.samples) lines.push(`${f.name}${renderLabels(s.labels)} ${renderValue(s.value)}`);
+  for (const s of f.samples) lines.push(`${f.name}${s.suffix ?? ''}${renderLabels(s.labels)} ${renderValue(s.value)}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -47,7 +47,7 @@ beforeAll(async () => {
     extraConfig: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'smartgate.acl')}`],
   });
 
-  // The gate: two lanes on a still image (no vehicle, so no plate is read: the events below come from central's list push).
+  // The gate: two lanes with a yard between them, on a still image (no vehicle, so no plate is read: the events below come from central's list push).
   const images = join(dir, 'images');
   await mkdir(images);
   await sharp({ create: { width: 320, height: 240, channels: 3, background: '#404040' } })
@@ -67,6 +67,8 @@ mqtt:
 lanes:
   - { id: entry-1, direction: entry, camera: ${camera} }
   - { id: exit-1, direction: exit, camera: ${camera} }
+yards:
+  - { id: kth-yard, capacity: 10, entryLanes: [entry-1], exitLanes: [exit-1] }
 `,
   );
 }, 30_000);
@@ -95,7 +97,7 @@ async function connectAs(user: string): Promise<{ client: MqttClient; seen: IPub
 }
 
 describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon', () => {
-  it('lets central receive the retained status, health and each lane state, the events and the replies', async () => {
+  it('lets central receive the retained status, health, each lane and yard state, the events and the replies', async () => {
     gate = spawn(process.execPath, [builtCli(), 'run', '--config', join(dir, 'gate.yaml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -108,6 +110,7 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
       `smartgate/v1/${SITE}/health`,
       `smartgate/v1/${SITE}/entry-1/state`,
       `smartgate/v1/${SITE}/exit-1/state`,
+      `smartgate/v1/${SITE}/yards/kth-yard/state`,
     ];
     const probe = await connectAs('central');
     await probe.client.subscribeAsync('smartgate/v1/#', { qos: 1 });

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { asyncApiDocument, asyncApiYaml } from '../../src/uplink/asyncapi.js';
 import { commandRequestSchema, REFUSAL_CODES, replySchema } from '../../src/uplink/commands-contract.js';
-import { channels, healthSchema, laneStateSchema, statusSchema, wireEventSchema } from '../../src/uplink/contract.js';
+import {
+  channels,
+  healthSchema,
+  laneStateSchema,
+  statusSchema,
+  wireEventSchema,
+  yardStateSchema,
+} from '../../src/uplink/contract.js';
 
 const read = (path: string) => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -62,6 +69,10 @@ describe('docs/asyncapi.yaml', () => {
     expect(propertyNames(op('{prefix}/{siteId}/health').message.payload)).toEqual(fieldNames(healthSchema));
     expect(op('{prefix}/{siteId}/{laneId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/{laneId}/state').message.payload)).toEqual(fieldNames(laneStateSchema));
+    expect(op('{prefix}/{siteId}/yards/{yardId}/state').bindings.mqtt).toMatchObject({ qos: 1, retain: true });
+    expect(propertyNames(op('{prefix}/{siteId}/yards/{yardId}/state').message.payload)).toEqual(
+      fieldNames(yardStateSchema),
+    );
     expect(doc.channels['{prefix}/{siteId}/lists/{name}']!.publish).toBeDefined();
     // Requests carry central's signature as MQTT 5 user properties.
     const headers = (topic: string) => (op(topic).message as { headers?: JsonSchema }).headers;
@@ -81,6 +92,7 @@ describe('docs/mqtt.md', () => {
       '{prefix}/{site}/status',
       '{prefix}/{site}/health',
       '{prefix}/{site}/{lane}/state',
+      '{prefix}/{site}/yards/{yard}/state',
     ];
     for (const topic of [...topics, '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
       expect(doc, topic).toContain(`\`${topic}\``);
@@ -90,6 +102,7 @@ describe('docs/mqtt.md', () => {
       statusSchema,
       healthSchema,
       laneStateSchema,
+      yardStateSchema,
       commandRequestSchema,
       replySchema,
     ].flatMap(fieldNames);

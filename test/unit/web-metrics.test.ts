@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneState } from '../../src/uplink/contract.js';
-import { renderMetrics, type MetricsInput } from '../../src/web/metrics.js';
+import { renderMetrics, type MetricsInput, type YardMetrics } from '../../src/web/metrics.js';
+import { DWELL_BUCKETS_S } from '../../src/yard/yard-counters.js';
 import { WebCounters } from '../../src/web/web-counters.js';
 
 function lane(laneId: string, over: Partial<LaneState> = {}): LaneState {
@@ -151,6 +152,60 @@ describe('renderMetrics', () => {
       expect(lines).toContain(line);
     }
     expect(text).not.toContain('smartgate_logins_total');
+  });
+
+  it("adds the yards' occupancy, places, passages and dwell histogram when the gate has yards", () => {
+    const yards: YardMetrics = {
+      entered: 12,
+      left: 9,
+      exitsWithoutEntry: 1,
+      overstays: 2,
+      dwell: { count: 9, sumS: 12_600, buckets: [1, 3, 5, 7, 8, 9, 9, 9] },
+      dwellBucketsS: DWELL_BUCKETS_S,
+      yards: [
+        {
+          yardId: 'kth-yard',
+          capacity: 40,
+          occupancy: 3,
+          reserved: 1,
+          classes: [
+            { id: 'truck', capacity: 30, occupancy: 2 },
+            { id: 'car', capacity: 10, occupancy: 1 },
+          ],
+        },
+      ],
+    };
+    const rendered = renderMetrics({ ...input, yards });
+    const lines = rendered.split('\n');
+    for (const line of [
+      '# TYPE smartgate_yard_occupancy gauge',
+      'smartgate_yard_occupancy{yard="kth-yard"} 3',
+      'smartgate_yard_capacity{yard="kth-yard"} 40',
+      'smartgate_yard_reserved{yard="kth-yard"} 1',
+      'smartgate_yard_class_occupancy{yard="kth-yard",class="truck"} 2',
+      'smartgate_yard_class_occupancy{yard="kth-yard",class="car"} 1',
+      'smartgate_yard_class_capacity{yard="kth-yard",class="truck"} 30',
+      '# TYPE smartgate_yard_entered_total counter',
+      'smartgate_yard_entered_total 12',
+      'smartgate_yard_left_total 9',
+      'smartgate_yard_overstays_total 2',
+      'smartgate_yard_exits_without_entry_total 1',
+      '# TYPE smartgate_yard_dwell_seconds histogram',
+      'smartgate_yard_dwell_seconds_bucket{le="300"} 1',
+      'smartgate_yard_dwell_seconds_bucket{le="3600"} 7',
+      'smartgate_yard_dwell_seconds_bucket{le="86400"} 9',
+      'smartgate_yard_dwell_seconds_bucket{le="+Inf"} 9',
+      'smartgate_yard_dwell_seconds_sum 12600',
+      'smartgate_yard_dwell_seconds_count 9',
+    ]) {
+      expect(lines).toContain(line);
+    }
+    // Buckets in ascending order of their bound, as Prometheus reads them.
+    const bounds = lines.filter((l) => l.startsWith('smartgate_yard_dwell_seconds_bucket')).map((l) => l.split('"')[1]);
+    expect(bounds).toEqual([...DWELL_BUCKETS_S.map(String), '+Inf']);
+    for (const line of lines)
+      expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+|)$/);
+    expect(text).not.toContain('smartgate_yard_');
   });
 
   it('escapes label values', () => {
