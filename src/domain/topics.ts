@@ -25,7 +25,7 @@ export function healthTopic(prefix: string, siteId: string): string {
   return `${prefix}/${siteId}/health`;
 }
 
-/** One yard's occupancy, vehicles inside and holds waiting for room: retained, QoS 1, on every change (rate-limited). */
+/** One yard's occupancy, vehicles inside and holds waiting for room: retained, QoS 0, on every change (rate-limited). */
 export function yardStateTopic(prefix: string, siteId: string, yardId: string): string {
   return `${prefix}/${siteId}/yards/${yardId}/state`;
 }

@@ -130,8 +130,10 @@ export const channels = {
     topic: yardStateTopic,
     direction: 'gate-to-central',
     schema: yardStateSchema,
-    // Who is inside is worth the acknowledgement: a lost update would stand until the next interval.
-    qos: 1,
+    // QoS 0, like the lane state: a broker whose ACL does not yet allow the topic drops a refused
+    // QoS 1 publish by closing the link (Mosquitto over TLS), which would stall the outbox; a lost
+    // update is replaced at the next change or interval, and the yard events go through the outbox.
+    qos: 0,
     retain: true,
     summary:
       "One yard's occupancy, vehicles inside (with their dwell), holds waiting for room and calls forward, retained; replaced on changes (at most once a second per yard), on every connect and periodically while connected.",

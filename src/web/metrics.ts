@@ -22,12 +22,6 @@ export interface ControllerCounters {
 
 /** What the yards count and hold (YardService.stats()), as far as the metrics need it. */
 export interface YardMetrics {
-  entered: number;
-  left: number;
-  exitsWithoutEntry: number;
-  overstays: number;
-  /** Dwell of the vehicles that left: cumulative counts per bound of dwellBucketsS, their sum and count. */
-  dwell: { count: number; sumS: number; buckets: readonly number[] };
   dwellBucketsS: readonly number[];
   yards: readonly {
     yardId: string;
@@ -35,6 +29,12 @@ export interface YardMetrics {
     occupancy: number;
     reserved: number;
     classes: readonly { id: string; capacity: number; occupancy: number }[];
+    entered: number;
+    left: number;
+    exitsWithoutEntry: number;
+    overstays: number;
+    /** Dwell of the vehicles that left: cumulative counts per bound of dwellBucketsS, their sum and count. */
+    dwell: { count: number; sumS: number; buckets: readonly number[] };
   }[];
 }
 
@@ -257,36 +257,44 @@ function yardFamilies(
     'Places in the yard for a class.',
     perClass((c) => c.capacity),
   );
-  family('smartgate_yard_entered_total', 'counter', 'Vehicles that entered a yard (all yards).', [
-    { labels: {}, value: stats.entered },
-  ]);
-  family('smartgate_yard_left_total', 'counter', 'Vehicles that left a yard (all yards).', [
-    { labels: {}, value: stats.left },
-  ]);
-  family('smartgate_yard_overstays_total', 'counter', 'Overstay thresholds reached (all yards).', [
-    { labels: {}, value: stats.overstays },
-  ]);
+  family(
+    'smartgate_yard_entered_total',
+    'counter',
+    'Vehicles that entered the yard.',
+    perYard((y) => y.entered),
+  );
+  family(
+    'smartgate_yard_left_total',
+    'counter',
+    'Vehicles that left the yard.',
+    perYard((y) => y.left),
+  );
+  family(
+    'smartgate_yard_overstays_total',
+    'counter',
+    'Overstay thresholds reached.',
+    perYard((y) => y.overstays),
+  );
   family(
     'smartgate_yard_exits_without_entry_total',
     'counter',
-    'Vehicles that left a yard with no entry of them on record (all yards).',
-    [{ labels: {}, value: stats.exitsWithoutEntry }],
+    'Vehicles that left the yard with no entry of them on record.',
+    perYard((y) => y.exitsWithoutEntry),
   );
-  const { dwell } = stats;
   family(
     'smartgate_yard_dwell_seconds',
     'histogram',
-    'How long the vehicles that left a yard were inside (all yards).',
-    [
+    'How long the vehicles that left the yard were inside.',
+    stats.yards.flatMap((y) => [
       ...stats.dwellBucketsS.map((bound, i) => ({
         suffix: '_bucket',
-        labels: { le: String(bound) },
-        value: dwell.buckets[i] ?? 0,
+        labels: { yard: y.yardId, le: String(bound) },
+        value: y.dwell.buckets[i] ?? 0,
       })),
-      { suffix: '_bucket', labels: { le: '+Inf' }, value: dwell.count },
-      { suffix: '_sum', labels: {}, value: dwell.sumS },
-      { suffix: '_count', labels: {}, value: dwell.count },
-    ],
+      { suffix: '_bucket', labels: { yard: y.yardId, le: '+Inf' }, value: y.dwell.count },
+      { suffix: '_sum', labels: { yard: y.yardId }, value: y.dwell.sumS },
+      { suffix: '_count', labels: { yard: y.yardId }, value: y.dwell.count },
+    ]),
   );
 }
 

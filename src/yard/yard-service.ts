@@ -64,6 +64,7 @@ interface Yard {
   /** Wall time the yard became full, and whether that spell has been alarmed. */
   fullSince: number | null;
   fullAlarmed: boolean;
+  counters: YardCounters;
 }
 
 /**
@@ -80,7 +81,6 @@ export class YardService implements Service, PassageGuard {
   private readonly entryYard = new Map<string, Yard>();
   private readonly exitYard = new Map<string, Yard>();
   private readonly candidates = new Map<string, Candidate>();
-  private readonly counters = new YardCounters();
   private timer: Timer | null = null;
   /** A release's own lane.state must not start another release inside it. */
   private releasing = false;
@@ -97,6 +97,7 @@ export class YardService implements Service, PassageGuard {
         offered: new Set(),
         fullSince: null,
         fullAlarmed: false,
+        counters: new YardCounters(),
       };
       this.yards.set(config.id, yard);
       for (const lane of config.entryLanes) this.entryYard.set(lane, yard);
@@ -183,11 +184,14 @@ export class YardService implements Service, PassageGuard {
         expiresAt,
         calledBy: request.operator,
       });
+      // Inside a command's transaction, the book follows only once that commits.
+      this.deps.sink.afterCommit(() => {
+        yard.book.call({ callId: e.eventId, plate, calledAt: e.ts, expiresAt, calledBy: request.operator });
+        this.changed(yard);
+        this.letOutCalled(yard);
+      });
       return e;
     });
-    yard.book.call({ callId: event.eventId, plate, calledAt: event.ts, expiresAt, calledBy: request.operator });
-    this.changed(yard);
-    this.letOutCalled(yard);
     return { ok: true, event };
   }
 
@@ -197,9 +201,14 @@ export class YardService implements Service, PassageGuard {
     if (!yard) return this.noSuchYard(yardId);
     const call = yard.book.callFor(plate);
     if (!call) return { ok: false, code: 'no-such-call', message: `${plate} has no call forward in ${yardId}` };
-    const event = this.recordRequested(() => this.endCall(yard, call, 'cancelled', audit(request)));
-    this.changed(yard);
-    this.letOutCalled(yard);
+    const event = this.recordRequested(() => {
+      const e = this.endCall(yard, call, 'cancelled', audit(request));
+      this.deps.sink.afterCommit(() => {
+        this.changed(yard);
+        this.letOutCalled(yard);
+      });
+      return e;
+    });
     return { ok: true, event };
   }
 
@@ -230,9 +239,9 @@ export class YardService implements Service, PassageGuard {
         ...audit(request),
       });
       this.recordLeft(yard, visit, GATE_LANE_ID, { how: 'correction', operatorEventId: action.eventId });
+      this.deps.sink.afterCommit(() => this.afterLeft(yard, visit));
       return action;
     });
-    this.afterLeft(yard, visit);
     return { ok: true, event };
   }
 
@@ -262,7 +271,6 @@ export class YardService implements Service, PassageGuard {
       };
     const parsed = parsePlate([vehicle.plate]);
     const vehicleClass = vehicle.vehicleClass ?? vehicleClassOf(yard.config, { kind: parsed.kind, vehicleClass: null });
-    let visit: YardVisit | null = null;
     const event = this.recordRequested(() => {
       const action = this.record('operator.action', GATE_LANE_ID, {
         action: 'yard.add',
@@ -270,7 +278,7 @@ export class YardService implements Service, PassageGuard {
         plate: vehicle.plate,
         ...audit(request),
       });
-      visit = this.recordEntered(yard, GATE_LANE_ID, {
+      const visit = this.recordEntered(yard, GATE_LANE_ID, {
         plate: vehicle.plate,
         display: parsed.display,
         pairedPlate: null,
@@ -279,22 +287,24 @@ export class YardService implements Service, PassageGuard {
         enteredAt: vehicle.enteredAt ?? now,
         extra: { how: 'correction', operatorEventId: action.eventId },
       });
+      this.deps.sink.afterCommit(() => {
+        yard.book.enter(visit);
+        this.changed(yard);
+      });
       return action;
     });
-    yard.book.enter(visit!);
-    this.changed(yard);
     return { ok: true, event };
   }
 
   stats() {
     return {
-      ...this.counters.snapshot(),
       yards: [...this.yards.values()].map((y) => ({
         yardId: y.config.id,
         capacity: y.config.capacity,
         occupancy: y.book.occupancy,
         reserved: y.book.reserved,
         classes: y.config.classes.map((c) => ({ id: c.id, capacity: c.capacity, occupancy: y.book.occupancyOf(c.id) })),
+        ...y.counters.snapshot(),
       })),
       dwellBucketsS: DWELL_BUCKETS_S,
     };
@@ -414,7 +424,7 @@ export class YardService implements Service, PassageGuard {
         overstayLevel: 0,
       },
     );
-    this.counters.entered++;
+    yard.counters.entered++;
     this.changed(yard);
   }
 
@@ -425,7 +435,7 @@ export class YardService implements Service, PassageGuard {
     const known = decisionId ? this.candidates.get(decisionId) : undefined;
     const found = yard.book.find(plate, known?.pairedPlate ?? null);
     if (!found) {
-      this.counters.exitsWithoutEntry++;
+      yard.counters.exitsWithoutEntry++;
       this.recordAutomatic('yard exit', () =>
         this.recordAlarm(
           'yard.exit-without-entry',
@@ -437,7 +447,7 @@ export class YardService implements Service, PassageGuard {
       return;
     }
     const { visit, match } = found;
-    if (match === 'look-alike') this.counters.lookAlikeMatches++;
+    if (match === 'look-alike') yard.counters.lookAlikeMatches++;
     this.recordAutomatic('yard exit', () =>
       this.recordLeft(yard, visit, laneId, {
         how: 'lane',
@@ -454,7 +464,7 @@ export class YardService implements Service, PassageGuard {
     yard.book.leave(visit.visitId);
     const call = yard.book.callFor(visit.plate, visit.pairedPlate);
     if (call) yard.book.endCall(call.callId);
-    this.counters.left(this.ctx.clock.now() - visit.enteredAt);
+    yard.counters.left(this.ctx.clock.now() - visit.enteredAt);
     this.changed(yard);
     this.letInWhenRoom(yard);
     this.letOutCalled(yard);
@@ -572,7 +582,7 @@ export class YardService implements Service, PassageGuard {
       });
       // Once per threshold even if it could not be recorded: an alarm repeated every tick helps nobody.
       visit.overstayLevel = level;
-      this.counters.overstays++;
+      yard.counters.overstays++;
       this.ctx.log.warn({ yard: yard.config.id, plate: visit.plate, dwellMs, level }, 'yard overstay');
       this.changed(yard);
     }
@@ -714,8 +724,9 @@ export class YardService implements Service, PassageGuard {
 
   private recordAlarm(alarm: string, laneId: string, detail: string, extra: Record<string, unknown>): StoredEvent {
     const event = this.record('alarm', laneId, { alarm, detail, ...extra });
+    const yard = typeof extra.yardId === 'string' ? this.yards.get(extra.yardId) : undefined;
     this.deps.sink.afterCommit(() => {
-      this.counters.alarms++;
+      if (yard) yard.counters.alarms++;
       this.ctx.log.warn({ alarm, lane: laneId, detail }, 'yard alarm');
     });
     return event;

@@ -69,7 +69,7 @@ describe('docs/asyncapi.yaml', () => {
     expect(propertyNames(op('{prefix}/{siteId}/health').message.payload)).toEqual(fieldNames(healthSchema));
     expect(op('{prefix}/{siteId}/{laneId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/{laneId}/state').message.payload)).toEqual(fieldNames(laneStateSchema));
-    expect(op('{prefix}/{siteId}/yards/{yardId}/state').bindings.mqtt).toMatchObject({ qos: 1, retain: true });
+    expect(op('{prefix}/{siteId}/yards/{yardId}/state').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
     expect(propertyNames(op('{prefix}/{siteId}/yards/{yardId}/state').message.payload)).toEqual(
       fieldNames(yardStateSchema),
     );

@@ -75,15 +75,15 @@ function setUp() {
 }
 
 describe('YardStatePublisher', () => {
-  it("publishes every yard's state, retained at QoS 1, on connect, in the contract's shape; nothing while down", async () => {
+  it("publishes every yard's state, retained at QoS 0, on connect, in the contract's shape; nothing while down", async () => {
     const { publisher, states, sent } = setUp();
     await states.start();
     states.changed('kth-yard');
     expect(publisher.sent).toEqual([]);
     publisher.setConnected(true);
     expect(publisher.sent.map((s) => [s.message.topic, s.message.qos, s.message.retain])).toEqual([
-      ['smartgate/v1/mlt-kth/yards/kth-yard/state', 1, true],
-      ['smartgate/v1/mlt-kth/yards/bus-yard/state', 1, true],
+      ['smartgate/v1/mlt-kth/yards/kth-yard/state', 0, true],
+      ['smartgate/v1/mlt-kth/yards/bus-yard/state', 0, true],
     ]);
     const [state] = sent('kth-yard');
     expect(yardStateSchema.parse(state)).toMatchObject({

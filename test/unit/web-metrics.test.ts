@@ -156,11 +156,6 @@ describe('renderMetrics', () => {
 
   it("adds the yards' occupancy, places, passages and dwell histogram when the gate has yards", () => {
     const yards: YardMetrics = {
-      entered: 12,
-      left: 9,
-      exitsWithoutEntry: 1,
-      overstays: 2,
-      dwell: { count: 9, sumS: 12_600, buckets: [1, 3, 5, 7, 8, 9, 9, 9] },
       dwellBucketsS: DWELL_BUCKETS_S,
       yards: [
         {
@@ -172,6 +167,11 @@ describe('renderMetrics', () => {
             { id: 'truck', capacity: 30, occupancy: 2 },
             { id: 'car', capacity: 10, occupancy: 1 },
           ],
+          entered: 12,
+          left: 9,
+          exitsWithoutEntry: 1,
+          overstays: 2,
+          dwell: { count: 9, sumS: 12_600, buckets: [1, 3, 5, 7, 8, 9, 9, 9] },
         },
       ],
     };
@@ -186,22 +186,22 @@ describe('renderMetrics', () => {
       'smartgate_yard_class_occupancy{yard="kth-yard",class="car"} 1',
       'smartgate_yard_class_capacity{yard="kth-yard",class="truck"} 30',
       '# TYPE smartgate_yard_entered_total counter',
-      'smartgate_yard_entered_total 12',
-      'smartgate_yard_left_total 9',
-      'smartgate_yard_overstays_total 2',
-      'smartgate_yard_exits_without_entry_total 1',
+      'smartgate_yard_entered_total{yard="kth-yard"} 12',
+      'smartgate_yard_left_total{yard="kth-yard"} 9',
+      'smartgate_yard_overstays_total{yard="kth-yard"} 2',
+      'smartgate_yard_exits_without_entry_total{yard="kth-yard"} 1',
       '# TYPE smartgate_yard_dwell_seconds histogram',
-      'smartgate_yard_dwell_seconds_bucket{le="300"} 1',
-      'smartgate_yard_dwell_seconds_bucket{le="3600"} 7',
-      'smartgate_yard_dwell_seconds_bucket{le="86400"} 9',
-      'smartgate_yard_dwell_seconds_bucket{le="+Inf"} 9',
-      'smartgate_yard_dwell_seconds_sum 12600',
-      'smartgate_yard_dwell_seconds_count 9',
+      'smartgate_yard_dwell_seconds_bucket{yard="kth-yard",le="300"} 1',
+      'smartgate_yard_dwell_seconds_bucket{yard="kth-yard",le="3600"} 7',
+      'smartgate_yard_dwell_seconds_bucket{yard="kth-yard",le="86400"} 9',
+      'smartgate_yard_dwell_seconds_bucket{yard="kth-yard",le="+Inf"} 9',
+      'smartgate_yard_dwell_seconds_sum{yard="kth-yard"} 12600',
+      'smartgate_yard_dwell_seconds_count{yard="kth-yard"} 9',
     ]) {
       expect(lines).toContain(line);
     }
     // Buckets in ascending order of their bound, as Prometheus reads them.
-    const bounds = lines.filter((l) => l.startsWith('smartgate_yard_dwell_seconds_bucket')).map((l) => l.split('"')[1]);
+    const bounds = lines.filter((l) => l.startsWith('smartgate_yard_dwell_seconds_bucket')).map((l) => l.split('"')[3]);
     expect(bounds).toEqual([...DWELL_BUCKETS_S.map(String), '+Inf']);
     for (const line of lines)
       expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+|)$/);

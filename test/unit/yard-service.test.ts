@@ -413,6 +413,21 @@ describe('YardService: corrections', () => {
     });
   });
 
+  it("follows a command's transaction: a call or correction rolled back with it leaves the yard as it was", async () => {
+    const rig = await setUp({ capacity: 5 });
+    rig.pass('in-1', '29C12345', {});
+    expect(() =>
+      rig.store.events.transaction(() => {
+        rig.yard.call('kth-yard', '29C12345', operator);
+        rig.yard.markLeft('kth-yard', { plate: '29C12345' }, operator);
+        rig.yard.addVehicle('kth-yard', { plate: '30A11111' }, operator);
+        throw new Error('the command failed after');
+      }),
+    ).toThrow('the command failed after');
+    expect(rig.yard.state('kth-yard')).toMatchObject({ occupancy: 1, calls: [], vehicles: [{ plate: '29C12345' }] });
+    expect(rig.events('yard.call')).toEqual([]);
+  });
+
   it('does nothing and says so when the store cannot record a correction', async () => {
     const rig = await setUp();
     rig.pass('in-1', '29C12345', {});
