@@ -206,6 +206,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
               snapshot,
               listsMaxAgeMs: Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs)),
               clock,
+              yards,
             }),
             users: new UserStore(store.accounts, clock),
             audit: new EventAuthAudit(store.events, webLog),

@@ -616,7 +616,7 @@ function summary(e) {
         kv('detail.operator', p.operator),
         kv('detail.source', p.source ? tc('source.', p.source) : null),
         kv('detail.reason', p.reason),
-        p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
+        'holdReason' in p && p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
       ];
     }
     case 'vehicle':
