@@ -211,7 +211,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
               snapshot,
               listsMaxAgeMs: Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs)),
               clock,
-              yardMetrics: yards && (() => yards.stats()),
+              yards,
             }),
             users: new UserStore(store.accounts, clock),
             audit: new EventAuthAudit(store.events, webLog),

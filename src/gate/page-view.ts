@@ -6,11 +6,13 @@ import { LaneStoreError, type LaneController, type OperatorResult } from '../lan
 import type { Store } from '../store/store.js';
 import type { GateSnapshot } from '../uplink/contract.js';
 import type { GateView, OperatorActionResult, PageLane } from '../web/gate-view.js';
-import type { YardMetrics } from '../web/metrics.js';
+import type { YardEvents } from '../yard/events.js';
+import type { YardService } from '../yard/yard-service.js';
+import { pageYards } from './page-yards.js';
 
 export interface PageViewParts {
   site: { id: string; name: string };
-  bus: EventBus<LaneEvents>;
+  bus: EventBus<LaneEvents & YardEvents>;
   lanes: readonly { id: string; name: string; direction: string; controller: LaneController }[];
   store: Pick<Store, 'events' | 'lists' | 'frames'>;
   /** Whether an uplink is configured, and whether it is connected now. */
@@ -19,8 +21,8 @@ export interface PageViewParts {
   /** A list older than this (ms) is stale for the page: the least of the lanes' listsMaxAgeMs. */
   listsMaxAgeMs: number;
   clock: Clock;
-  /** The yards' stats (YardService.stats), for /metrics; null: the gate has no yards. */
-  yardMetrics?: (() => YardMetrics) | null;
+  /** Null or absent: the gate has no yards. */
+  yards?: YardService | null;
 }
 
 /** The page's view of the gate (src/web/gate-view.ts) over the gate's parts. */
@@ -32,9 +34,10 @@ export function pageView(parts: PageViewParts): GateView {
     events: store.events,
     eventFrames: store.frames,
     lanes: parts.lanes.map((l) => pageLane(l)),
+    yards: parts.yards ? pageYards(parts.yards, clock) : null,
     snapshot: () => parts.snapshot(),
     controllers: () => parts.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
-    yardMetrics: () => parts.yardMetrics?.() ?? null,
+    yardMetrics: () => parts.yards?.stats() ?? null,
     link: () => {
       const oldest = store.events.oldestPendingTs();
       return {

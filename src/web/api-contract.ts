@@ -95,6 +95,89 @@ export type OperatorActionRequest = z.input<typeof operatorActionRequestSchema>;
 export const operatorActionResponseSchema = z.object({ eventId: z.string().min(1) });
 export type OperatorActionResponse = z.infer<typeof operatorActionResponseSchema>;
 
+// ---- yards ----------------------------------------------------------------------------------
+
+/** One yard of GET /api/yards: src/yard/yard-state.ts's YardState (src/gate/page-view.ts is type-checked against it). */
+export const yardViewSchema = z.object({
+  yardId: z.string().min(1),
+  name: z.string(),
+  /** Wall time of this state. */
+  ts: z.number(),
+  capacity: wholeNumber(),
+  occupancy: wholeNumber(),
+  /** Places promised to vehicles on their way in. */
+  reserved: wholeNumber(),
+  full: z.boolean(),
+  fullSince: z.number().nullable(),
+  classes: z.array(z.object({ id: z.string(), capacity: wholeNumber(), occupancy: wholeNumber() })),
+  overstayMinutes: z.array(z.number()),
+  /** Inside now, longest dwell first. */
+  vehicles: z.array(
+    z.object({
+      /** The `yard.entered` event: GET /api/events/{visitId}/crop is the entry's plate crop. */
+      visitId: z.string().min(1),
+      plate: z.string().nullable(),
+      display: z.string().nullable(),
+      pairedPlate: z.string().nullable(),
+      vehicleClass: z.string().nullable(),
+      enteredAt: z.number(),
+      dwellMs: z.number().nonnegative(),
+      entryLaneId: z.string(),
+      /** Overstay thresholds reached (0: none). */
+      overstay: wholeNumber(),
+      called: z.boolean(),
+    }),
+  ),
+  /** Held `yard-full` at the entry lanes, oldest first; `offered`: a place is kept for it. */
+  holds: z.array(
+    z.object({
+      laneId: z.string(),
+      holdId: z.string(),
+      plate: z.string().nullable(),
+      display: z.string().nullable(),
+      createdAt: z.number(),
+      offered: z.boolean(),
+    }),
+  ),
+  /** Called forward, in the order called. */
+  calls: z.array(
+    z.object({
+      callId: z.string().min(1),
+      plate: z.string(),
+      calledAt: z.number(),
+      expiresAt: z.number(),
+      calledBy: z.string(),
+    }),
+  ),
+});
+export type YardView = z.infer<typeof yardViewSchema>;
+
+/** GET /api/yards: empty when the gate has no yards. */
+export const yardsResponseSchema = z.object({ yards: z.array(yardViewSchema) });
+export type YardsResponse = z.infer<typeof yardsResponseSchema>;
+
+const reasonSchema = operatorActionRequestSchema.shape.reason;
+/** A plate as the operator types it (`29C-123.45`, `云A·12345`); the server keeps letters and digits. */
+const typedPlateSchema = z.string().trim().min(2, 'at least 2 characters').max(32);
+
+/** POST /api/yards/:yardId/calls: call a vehicle forward to the crossing. */
+export const yardCallRequestSchema = z.object({ plate: typedPlateSchema, reason: reasonSchema });
+export type YardCallRequest = z.input<typeof yardCallRequestSchema>;
+
+/** POST /api/yards/:yardId/corrections: a vehicle marked as left, or one that came in unseen added. */
+export const yardCorrectionRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('mark-left'), visitId: z.string().min(1).max(64), reason: reasonSchema }),
+  z.object({
+    action: z.literal('add'),
+    plate: typedPlateSchema,
+    vehicleClass: z.string().min(1).max(64).optional(),
+    /** Wall time it came in, epoch ms; default now. */
+    enteredAt: z.number().int().nonnegative().optional(),
+    reason: reasonSchema,
+  }),
+]);
+export type YardCorrectionRequest = z.input<typeof yardCorrectionRequestSchema>;
+
 // ---- events ---------------------------------------------------------------------------------
 
 const wire = wireEventSchema.shape;
@@ -197,14 +280,69 @@ export const eventPayloadSchemas = {
   ]),
   /** A lane's alarm has a detail and a plate; the store's quota alarm (lane `gate`) its figures. */
   alarm: z.object({ alarm: z.string(), detail: z.string().optional() }),
-  'operator.action': z.object({
-    action: z.enum(['confirm', 'refuse', 'manual-open']),
-    holdReason: z.string().nullable(),
-    operator: z.string(),
-    reason: z.string(),
-    source: z.string(),
-  }),
+  /** A lane's (on a hold, or a manual open), or a yard's correction (lane `gate`). */
+  'operator.action': z.discriminatedUnion('action', [
+    z.object({
+      action: z.enum(['confirm', 'refuse', 'manual-open']),
+      holdReason: z.string().nullable(),
+      operator: z.string(),
+      reason: z.string(),
+      source: z.string(),
+    }),
+    z.object({
+      action: z.enum(['yard.mark-left', 'yard.add']),
+      yardId: z.string(),
+      plate: z.string().nullable(),
+      operator: z.string(),
+      reason: z.string(),
+      source: z.string(),
+    }),
+  ]),
   vehicle: z.object({ outcome: z.string(), decisionId: z.string().nullable(), durationMs: z.number() }),
+  /** `how`: `lane` (a passage), `correction` (an operator added it). */
+  'yard.entered': z.object({
+    yardId: z.string(),
+    plate: z.string().nullable(),
+    display: z.string().nullable(),
+    vehicleClass: z.string().nullable(),
+    enteredAt: z.number(),
+    occupancy: wholeNumber(),
+    capacity: wholeNumber(),
+    how: z.string(),
+    /** Let in by hand with no place free. */
+    overCapacity: z.boolean().optional(),
+  }),
+  /** `how`: `lane`, `correction` (marked left), `re-entered` (seen entering again); `match` how the exit's read matched it. */
+  'yard.left': z.object({
+    yardId: z.string(),
+    visitId: z.string(),
+    plate: z.string().nullable(),
+    display: z.string().nullable(),
+    dwellMs: z.number(),
+    occupancy: wholeNumber(),
+    capacity: wholeNumber(),
+    how: z.string(),
+    match: z.string().optional(),
+  }),
+  'yard.overstay': z.object({
+    yardId: z.string(),
+    visitId: z.string(),
+    plate: z.string().nullable(),
+    display: z.string().nullable(),
+    dwellMs: z.number(),
+    thresholdMinutes: z.number(),
+    level: wholeNumber(),
+  }),
+  /** A call forward made (`called`, by an operator or central), withdrawn (`cancelled`) or run out (`expired`). */
+  'yard.call': z.object({
+    yardId: z.string(),
+    action: z.enum(['called', 'cancelled', 'expired']),
+    plate: z.string(),
+    expiresAt: z.number().optional(),
+    operator: z.string().optional(),
+    reason: z.string().optional(),
+    source: z.string().optional(),
+  }),
 };
 
 export type EventPayloads = { [T in keyof typeof eventPayloadSchemas]: z.infer<(typeof eventPayloadSchemas)[T]> };
@@ -292,6 +430,8 @@ export const streamMessageSchemas = {
   }),
   /** Any event the lanes recorded. */
   record: z.object({ laneId: z.string().min(1), event: apiEventSchema }),
+  /** A yard's occupancy, vehicles, holds or calls changed (at most one a second per yard): GET /api/yards again. */
+  yard: z.object({ yardId: z.string().min(1) }),
   health: healthResponseSchema,
 };
 export type StreamMessages = { [K in keyof typeof streamMessageSchemas]: z.infer<(typeof streamMessageSchemas)[K]> };

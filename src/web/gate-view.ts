@@ -3,6 +3,8 @@ import type { LaneEvents } from '../lane/events.js';
 import type { EventFilter, EventPage, ListedEvent } from '../store/event-store.js';
 import type { FrameRecord } from '../store/frame-files.js';
 import type { GateSnapshot } from '../uplink/contract.js';
+import type { YardEvents } from '../yard/events.js';
+import type { YardView } from './api-contract.js';
 import type { ControllerCounters, YardMetrics } from './metrics.js';
 
 /**
@@ -13,12 +15,14 @@ import type { ControllerCounters, YardMetrics } from './metrics.js';
 export interface GateView {
   /** The gate (config `site`), for the page's header. */
   readonly site: { id: string; name: string };
-  /** The lanes' live events, for the page's event stream. */
-  readonly bus: EventBus<LaneEvents>;
+  /** The lanes' and yards' live events, for the page's event stream. */
+  readonly bus: EventBus<LaneEvents & YardEvents>;
   readonly events: PageEventLog;
   /** The events' evidence frames (a decision's frame of the vehicle); absent: no event has one. */
   readonly eventFrames?: PageEventFrames;
   readonly lanes: readonly PageLane[];
+  /** Absent or null: the gate has no yards. */
+  readonly yards?: PageYards | null;
   /** Health and lane states, in the shapes central gets them (src/uplink/contract.ts). */
   snapshot(): GateSnapshot;
   controllers(): ControllerCounters[];
@@ -79,4 +83,31 @@ export interface ListStatus {
   entries: number;
   ageMs: number | null;
   stale: boolean;
+}
+
+export type YardActionResult =
+  /** Recorded, and done: the event's id (the `yard.call`, or the correction's `operator.action`). */
+  | { ok: true; eventId: string }
+  /**
+   * invalid: a field the yard cannot take (the message names it); not-found: no such yard;
+   * conflict: the yard's state does not allow it now; store-failed: not recorded, so not done.
+   */
+  | { ok: false; code: 'invalid' | 'not-found' | 'conflict' | 'store-failed'; message: string };
+
+/** The gate's yards: their states, and what an operator may do to them (recorded with source `page`). */
+export interface PageYards {
+  states(): YardView[];
+  has(yardId: string): boolean;
+  /** Calls `plate` (canonical: letters and digits) forward to the crossing. */
+  call(yardId: string, plate: string, action: OperatorAction): YardActionResult;
+  /** Withdraws an open call, named by its id. */
+  cancelCall(yardId: string, callId: string, action: OperatorAction): YardActionResult;
+  /** A vehicle inside, named by its visit, marked as left. */
+  markLeft(yardId: string, visitId: string, action: OperatorAction): YardActionResult;
+  /** A vehicle that came in unseen (a lane down) added; `enteredAt` epoch ms, default now. */
+  addVehicle(
+    yardId: string,
+    vehicle: { plate: string; vehicleClass?: string | undefined; enteredAt?: number | undefined },
+    action: OperatorAction,
+  ): YardActionResult;
 }

@@ -12,6 +12,7 @@ import { healthRoutes, healthView } from './api-health.js';
 import { laneRoutes } from './api-lanes.js';
 import { operatorRoutes } from './api-operator.js';
 import { sessionRoutes } from './api-session.js';
+import { yardRoutes } from './api-yards.js';
 import type { AuthAudit, AuthRecord } from './auth/audit.js';
 import { CheckSlots } from './auth/check-slots.js';
 import { ConnectionLimiter } from './connection-limits.js';
@@ -140,6 +141,7 @@ export class WebServer implements Service {
     });
     laneRoutes(this.router, deps.gate, deps.frames);
     operatorRoutes(this.router, deps.gate);
+    yardRoutes(this.router, deps.gate);
     eventRoutes(this.router, deps.gate);
     healthRoutes(this.router, deps.gate, () => this.metrics());
     this.router.get('/api/stream', 'viewer', ({ res, session }) => this.stream.attach(res, session!.id));

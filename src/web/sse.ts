@@ -3,6 +3,7 @@ import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
 import type { LaneEvents } from '../lane/events.js';
 import { plateReadJson } from '../lane/reading/format-read.js';
+import type { YardEvents } from '../yard/events.js';
 import type { HealthResponse, StreamEventName, StreamMessages } from './api-contract.js';
 import { apiEvent } from './api-events.js';
 
@@ -14,6 +15,8 @@ export interface EventStreamOptions {
   pingIntervalMs?: number;
   /** A client with more than this many bytes not yet taken by its socket is dropped. */
   maxBufferedBytes?: number;
+  /** At most one `yard` message per yard this often (ms); the last change is always told. */
+  yardIntervalMs?: number;
 }
 
 /**
@@ -25,15 +28,23 @@ export class EventStreamHub {
   /** Each stream with the session it was opened with. */
   private readonly clients = new Map<ServerResponse, string>();
   private timers: NodeJS.Timeout[] = [];
+  /** Per yard: when its last `yard` message went (monotonic ms), and the one waiting to go. */
+  private readonly yardHints = new Map<string, { sentAt: number; timer: NodeJS.Timeout | null }>();
   private running = false;
   private dropped = 0;
   private readonly opts: Required<EventStreamOptions>;
 
   constructor(
-    private readonly ctx: { bus: EventBus<LaneEvents>; log: Logger },
+    private readonly ctx: { bus: EventBus<LaneEvents & YardEvents>; log: Logger },
     opts: EventStreamOptions,
   ) {
-    this.opts = { healthIntervalMs: 5000, pingIntervalMs: 15_000, maxBufferedBytes: 256 * 1024, ...opts };
+    this.opts = {
+      healthIntervalMs: 5000,
+      pingIntervalMs: 15_000,
+      maxBufferedBytes: 256 * 1024,
+      yardIntervalMs: 1000,
+      ...opts,
+    };
   }
 
   start(): void {
@@ -48,6 +59,7 @@ export class EventStreamHub {
       this.broadcast('read', { laneId, eventId, read: plateReadJson(laneId, read), decision }),
     );
     bus.on(this, 'lane.recorded', ({ laneId, event }) => this.broadcast('record', { laneId, event: apiEvent(event) }));
+    bus.on(this, 'yard.changed', ({ yardId }) => this.yardChanged(yardId));
     this.timers = [
       setInterval(() => {
         if (this.clients.size > 0) this.broadcast('health', this.opts.health());
@@ -63,6 +75,8 @@ export class EventStreamHub {
     this.ctx.bus.removeAll(this);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    for (const hint of this.yardHints.values()) if (hint.timer) clearTimeout(hint.timer);
+    this.yardHints.clear();
     for (const res of this.clients.keys()) res.end();
     this.clients.clear();
   }
@@ -96,6 +110,26 @@ export class EventStreamHub {
 
   stats() {
     return { clients: this.clients.size, dropped: this.dropped };
+  }
+
+  /**
+   * A yard changes with every passage, reservation and hold, and its state is large: the page
+   * is told which yard changed, at most once per yardIntervalMs, and fetches it (GET /api/yards).
+   */
+  private yardChanged(yardId: string): void {
+    if (this.clients.size === 0) return;
+    let hint = this.yardHints.get(yardId);
+    if (!hint) this.yardHints.set(yardId, (hint = { sentAt: -Infinity, timer: null }));
+    if (hint.timer) return; // the message waiting tells of this change too
+    const send = () => {
+      hint.timer = null;
+      hint.sentAt = performance.now();
+      this.broadcast('yard', { yardId });
+    };
+    const wait = hint.sentAt + this.opts.yardIntervalMs - performance.now();
+    if (wait <= 0) return send();
+    hint.timer = setTimeout(send, wait);
+    hint.timer.unref();
   }
 
   /** One message to every client; `data` is the contract's type of that message (api-contract.ts). */

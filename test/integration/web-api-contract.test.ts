@@ -6,7 +6,7 @@ import { flowSchema } from '../../src/config/flow.js';
 import { EventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import type { LaneEvents } from '../../src/lane/events.js';
+import type { GateEvents } from '../../src/gate/build-gate.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
 import { PlateReadRecorder } from '../../src/lane/reading/plate-read-recorder.js';
@@ -26,6 +26,7 @@ import {
   operatorActionResponseSchema,
   sessionResponseSchema,
   streamMessageSchemas,
+  yardsResponseSchema,
   type ApiEvent,
   type StreamEventName,
 } from '../../src/web/api-contract.js';
@@ -36,6 +37,8 @@ import { FakeBarrier } from '../helpers/fake-barrier.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 import { FakeUsers } from '../helpers/fake-users.js';
+import { yardSchema } from '../../src/config/yards.js';
+import { YardService } from '../../src/yard/yard-service.js';
 
 // The page is type-checked against src/web/api-contract.ts, and the handlers build their answers
 // as its types; this test parses what a real server sends, on a real lane and store, with the
@@ -46,6 +49,7 @@ const LANE = 'entry-1';
 const ALLOWED = '29C12345';
 const NEAR_ALLOWED = '29C12346';
 const DENIED = '51F99999';
+const YARD = 'kth-yard';
 
 function voted(text: string): VotedPlateRead {
   return {
@@ -79,9 +83,10 @@ function expectExactly<S extends z.ZodType>(schema: S, body: unknown, what: stri
 const temp = useTempDirs();
 let clock: FakeClock;
 let store: Store;
-let bus: EventBus<LaneEvents>;
+let bus: EventBus<GateEvents>;
 let controller: LaneController;
 let recorder: PlateReadRecorder;
+let yards: YardService;
 let server: WebServer;
 
 beforeEach(async () => {
@@ -90,10 +95,19 @@ beforeEach(async () => {
   store.lists.applyFull('allow', 3, [{ key: ALLOWED, reason: 'resident' }]);
   store.lists.applyFull('deny', 2, [{ key: DENIED, reason: 'stolen', source: 'border-guard' }]);
   store.lists.applyFull('watch', 1, []);
-  bus = new EventBus<LaneEvents>(silentLogger);
+  bus = new EventBus<GateEvents>(silentLogger);
   recorder = new PlateReadRecorder({ bus, log: silentLogger }, store.events);
   await recorder.start();
-  const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
+  // The lane is the entry of a yard, whose overstay comes after a minute.
+  yards = new YardService(
+    { bus, log: silentLogger, clock },
+    { sink: store.events, records: store.yards, lanes: () => [controller] },
+    [yardSchema.parse({ id: YARD, capacity: 5, entryLanes: [LANE], overstayMinutes: 1 })],
+  );
+  const decider = new LaneDecider(
+    { bus, log: silentLogger, clock },
+    { sink: store.events, lists: store.lists, guard: yards },
+  );
   controller = new LaneController(
     { bus, log: silentLogger, clock },
     { decider, sink: store.events, barrier: new FakeBarrier() },
@@ -107,6 +121,7 @@ beforeEach(async () => {
     },
   );
   await controller.start();
+  await yards.start();
   const snapshot = (): GateSnapshot => {
     const { barrier, ...flow } = controller.snapshot();
     return {
@@ -154,6 +169,7 @@ beforeEach(async () => {
     link: () => ({ configured: true, connected: false }),
     listsMaxAgeMs: 24 * 3600_000,
     clock,
+    yards,
   });
   server = new WebServer(
     { log: silentLogger },
@@ -170,6 +186,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await server.stop();
+  await yards.stop();
   await controller.stop();
   await recorder.stop();
 });
@@ -241,7 +258,7 @@ async function tick(ms: number): Promise<void> {
 }
 
 describe('the page API contract (src/web/api-contract.ts)', () => {
-  it('describes exactly what the server sends: sessions, lanes, events and their payloads, health, the stream, operator actions and errors', async () => {
+  it('describes exactly what the server sends: sessions, lanes, yards, events and their payloads, health, the stream, operator actions and errors', async () => {
     const login = await fetch(`${server.url}/api/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -279,7 +296,37 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
     await tick(3000);
     read('ZZ');
     await tick(3000);
-    await stream.until(() => count('read') === 4);
+    // The yard: a call forward, a vehicle added by hand that overstays, a call cancelled, a vehicle marked as left.
+    const post = async (path: string, body: unknown) => {
+      const answer = await call('POST', `/api/yards/${YARD}${path}`, { cookie, csrf }, body);
+      expect(answer.status, path).toBe(200);
+      return expectExactly(operatorActionResponseSchema, answer.body, `POST ${path}`);
+    };
+    const called = await post('/calls', { plate: ALLOWED, reason: 'papers ready' });
+    await post('/corrections', {
+      action: 'add',
+      plate: '云A·12345',
+      enteredAt: clock.now() - 120_000,
+      reason: 'lane was down',
+    });
+    await tick(6000);
+    const yard = expectExactly(
+      yardsResponseSchema,
+      (await call('GET', '/api/yards', { cookie })).body,
+      'GET /api/yards',
+    );
+    expect(yard.yards[0]!.vehicles.map((v) => [v.plate, v.overstay])).toEqual([
+      ['云A12345', 1],
+      [ALLOWED, 0],
+      [NEAR_ALLOWED, 0],
+    ]);
+    await post(`/calls/${called.eventId}/cancel`, { reason: 'driver not ready' });
+    await post('/corrections', {
+      action: 'mark-left',
+      visitId: yard.yards[0]!.vehicles[0]!.visitId,
+      reason: 'seen leaving',
+    });
+    await stream.until(() => count('read') === 4 && count('yard') > 0);
     await stream.stop();
 
     // Every message of the stream.
@@ -329,6 +376,15 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
       { status: 401, answer: await call('GET', '/api/lanes') },
       { status: 403, answer: await call('POST', '/api/logout', { cookie }, {}) },
       { status: 404, answer: await call('GET', '/api/events/nope', { cookie }) },
+      {
+        status: 404,
+        answer: await call(
+          'POST',
+          '/api/yards/nope/calls',
+          { cookie, csrf },
+          { plate: ALLOWED, reason: 'papers ready' },
+        ),
+      },
       { status: 405, answer: await call('POST', '/api/lanes', { cookie, csrf }, {}) },
       { status: 400, answer: await call('POST', `/api/lanes/${LANE}/open`, { cookie, csrf }, { reason: 'x' }) },
       {

@@ -12,7 +12,7 @@ import { flowSchema } from '../../src/config/flow.js';
 import { EventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import type { LaneEvents } from '../../src/lane/events.js';
+import type { GateEvents } from '../../src/gate/build-gate.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
 import { parsePlate } from '../../src/plates/parse.js';
@@ -90,7 +90,7 @@ interface Harness {
   server: WebServer;
   url: string;
   store: Store;
-  bus: EventBus<LaneEvents>;
+  bus: EventBus<GateEvents>;
   controller: LaneController;
   limiter: SlidingWindowLoginLimiter;
   liveVideo: FakeLiveVideo;
@@ -101,7 +101,7 @@ let h: Harness;
 beforeEach(async () => {
   const clock = new FakeClock(Date.UTC(2026, 10, 25, 3, 0, 0));
   const store = temp.open(temp.make(), {}, clock);
-  const bus = new EventBus<LaneEvents>(silentLogger);
+  const bus = new EventBus<GateEvents>(silentLogger);
   const decider = new LaneDecider({ bus, log: silentLogger, clock }, { sink: store.events, lists: store.lists });
   const barrierConfig = barrierSchema.parse({ driver: 'none' });
   const built = createBarrier(barrierConfig, { clock, log: silentLogger, onStatus: () => {} });
@@ -336,6 +336,25 @@ describe('web API: operator actions', () => {
     expect(detail.event.eventId).toBe(eventId);
     expect(detail.related.map((e) => e.type)).toContain('decision');
     expect((await fetch(`${h.url}/api/events?limit=500`, { headers: { Cookie: op.cookie } })).status).toBe(400);
+  });
+});
+
+describe('web API: a gate without yards', () => {
+  it('lists no yard, and has none to call from or correct (404)', async () => {
+    const viewer = await login('viewer', 'viewer-pass');
+    const res = await fetch(`${h.url}/api/yards`, { headers: { Cookie: viewer.cookie } });
+    expect(await res.json()).toEqual({ yards: [] });
+    const op = await login();
+    for (const [path, body] of [
+      ['/api/yards/kth-yard/calls', { plate: '29C12345', reason: 'papers ready' }],
+      ['/api/yards/kth-yard/corrections', { action: 'add', plate: '29C12345', reason: 'lane was down' }],
+    ] as const) {
+      const answer = await post(path, op.cookie, op.csrf, body);
+      expect(answer.status, path).toBe(404);
+      expect(await answer.json(), path).toEqual({
+        error: { code: 'not-found', message: 'no yard kth-yard: this gate has no yards' },
+      });
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import type { GroupProcess } from '../../src/camera/process-group.js';
 import { EventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
-import type { LaneEvents } from '../../src/lane/events.js';
+import type { GateEvents } from '../../src/gate/build-gate.js';
 import type { Store } from '../../src/store/store.js';
 import { EventAuthAudit } from '../../src/web/auth/audit.js';
 import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
@@ -95,7 +95,7 @@ interface Harness {
 async function start(options: Partial<WebServerOptions> = {}): Promise<Harness> {
   const clock = new FakeClock(Date.UTC(2026, 10, 25, 3, 0, 0));
   const store = temp.open(temp.make(), {}, clock);
-  const bus = new EventBus<LaneEvents>(silentLogger);
+  const bus = new EventBus<GateEvents>(silentLogger);
   const gate: GateView = {
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,

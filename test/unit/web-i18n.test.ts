@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../src/domain/events.js';
+import { DECISION_REASONS, GATE_HOLD_REASONS, LANE_BUSY } from '../../src/lane/deciding/decision-reasons.js';
 
 // The page's translations: Vietnamese first, Chinese and English, with the same keys.
 const STATIC = join(import.meta.dirname, '../../src/web/static');
@@ -27,6 +29,14 @@ describe('page translations', () => {
     const used = [...html.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(10);
     for (const key of used) expect(dictionaries.vi, key).toHaveProperty([key]);
+  });
+
+  it('name every event type and every reason a vehicle is held or let through for', () => {
+    const codes = [
+      ...EVENT_TYPES.map((type) => `event.type.${type}`),
+      ...[...DECISION_REASONS, LANE_BUSY, ...GATE_HOLD_REASONS].map((reason) => `reason.${reason}`),
+    ];
+    for (const key of codes) expect(dictionaries.vi, key).toHaveProperty([key]);
   });
 
   it('are real translations: Vietnamese with its diacritics, Chinese in Han characters', () => {

@@ -8,6 +8,7 @@ import { setLang, storedLang, t, onLangChange } from './i18n.js';
 import { initLanes, stopLanes } from './lanes.js';
 import { initLogin, showLogin } from './login.js';
 import { applyLaneState, emit, setLanes, store } from './state.js';
+import { initYard, refreshYards, resetYard } from './yard.js';
 
 /**
  * @typedef {import('../../api-contract.js').HealthResponse} HealthResponse
@@ -102,11 +103,18 @@ function openStream() {
       }
       fn(data);
     });
-  es.addEventListener('open', () => setLive(true));
+  let reconnect = false;
+  es.addEventListener('open', () => {
+    setLive(true);
+    // Reconnected: what changed in the yards meanwhile was not told (the first time, the session loaded them).
+    if (reconnect) refreshYards();
+    reconnect = true;
+  });
   listen('lane', applyLaneState);
   listen('read', onRead);
   listen('record', onRecord);
   listen('health', setHealth);
+  listen('yard', refreshYards);
   es.addEventListener('error', async () => {
     setLive(false);
     // EventSource does not show the status: ask whether the session is still alive.
@@ -164,7 +172,8 @@ async function enter(session) {
   } catch {
     /* ignore */
   }
-  selectTab(['lanes', 'holds', 'events', 'health'].includes(tab) ? tab : 'lanes');
+  // `yard` is hidden again (and left) once the yards are loaded, if the gate has none.
+  selectTab(['lanes', 'holds', 'yard', 'events', 'health'].includes(tab) ? tab : 'lanes');
 }
 
 /**
@@ -177,6 +186,7 @@ function leave(reason) {
   closeStream();
   stopLanes();
   resetEvents();
+  resetYard();
   store.user = null;
   setLanes([]);
   setCsrfToken(null);
@@ -218,6 +228,7 @@ async function boot() {
   initLanes();
   initHolds();
   initEvents();
+  initYard({ selectTab, currentTab });
   initHealth({ onGateName: (name) => ((store.gateName = name), renderHeader()) });
 
   try {

@@ -45,6 +45,31 @@ function append(el, children) {
 }
 
 /**
+ * Adds `children` to `el` as h() takes them (nothing, false and null are left out).
+ * @template {Element} E
+ * @param {E} el
+ * @param {...Children} children
+ * @returns {E}
+ */
+export function extend(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+/**
+ * Replaces `el`'s children with `children`, as h() takes them.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...Children} children
+ * @returns {E}
+ */
+export function replace(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
+/**
  * @template {Element} E
  * @param {E} el
  * @returns {E}

@@ -6,6 +6,7 @@ import { $, clear, h } from './dom.js';
 import { dateTime, duration, num, time, toMs } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { laneLabel, on, store } from './state.js';
+import { yardActionSummary, yardSummary } from './yard-events.js';
 
 /**
  * @typedef {import('../../api-contract.js').ApiEvent} ApiEvent
@@ -516,10 +517,11 @@ function renderRows() {
 let openDetail = null;
 
 /**
+ * Opens the detail of the vehicle of `eventId` (also from the yard's vehicles).
  * @param {string} eventId
  * @param {string} laneId
  */
-async function showDetail(eventId, laneId) {
+export async function showDetail(eventId, laneId) {
   openDetail = { eventId, laneId, data: null, error: false };
   $('[data-testid="event-detail-overlay"]').hidden = false;
   renderDetail(openDetail);
@@ -616,7 +618,8 @@ function summary(e) {
         kv('detail.operator', p.operator),
         kv('detail.source', p.source ? tc('source.', p.source) : null),
         kv('detail.reason', p.reason),
-        p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
+        'holdReason' in p && p.holdReason ? kv('events.col.decision', tc('reason.', p.holdReason)) : null,
+        ...yardActionSummary(p, kv),
       ];
     }
     case 'vehicle':
@@ -625,7 +628,7 @@ function summary(e) {
         kv('detail.duration', duration(e.payload.durationMs)),
       ];
     default:
-      return [JSON.stringify(e.payload)];
+      return yardSummary(e, kv) ?? [JSON.stringify(e.payload)];
   }
 }
 

@@ -74,3 +74,28 @@ export function toMs(v) {
   }
   return null;
 }
+
+/**
+ * How long a vehicle has been in the yard: as duration() under an hour, then hours and minutes
+ * ("5 h 07 min"), which a dwell of hours needs more than "5.1 h".
+ * @param {number | null | undefined} ms
+ */
+export function dwell(ms) {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 3_600_000) return duration(ms);
+  const min = Math.floor(ms / 60_000);
+  return t('unit.hmin', { h: Math.floor(min / 60), m: String(min % 60).padStart(2, '0') });
+}
+
+/**
+ * A round length of time exactly, for settings such as a yard's overstay thresholds: "4 h",
+ * "90 min" is "1 h 30 min" (duration() would say "4.0 h", "1.5 h").
+ * @param {number} total in minutes
+ */
+export function minutes(total) {
+  if (!Number.isFinite(total) || total < 1) return duration(total * 60_000);
+  const whole = Math.round(total);
+  const h = Math.floor(whole / 60);
+  const m = whole % 60;
+  if (h === 0) return t('unit.min', { n: m });
+  return m === 0 ? t('unit.h', { n: h }) : t('unit.hmin', { h, m: String(m).padStart(2, '0') });
+}

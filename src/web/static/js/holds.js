@@ -5,6 +5,7 @@ import { $, h } from './dom.js';
 import { duration } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { allHolds, canOperate, laneLabel, on, store } from './state.js';
+import { yardHoldNote } from './yard-events.js';
 
 /**
  * @typedef {import('../../api-contract.js').EventDetailResponse} EventDetailResponse
@@ -24,6 +25,7 @@ import { allHolds, canOperate, laneLabel, on, store } from './state.js';
  * @property {HTMLElement} age
  * @property {HTMLElement} reason
  * @property {HTMLElement} detail
+ * @property {HTMLElement} yard the yard's word on a `yard-full` hold
  * @property {HTMLElement} hints
  * @property {HTMLElement} message
  * @property {HoldControls | null} controls null for a viewer
@@ -54,6 +56,9 @@ export function initHolds() {
   on('lanes', sync);
   on('lane', sync);
   on('session', sync);
+  on('yards', () => {
+    for (const it of items.values()) updateYard(it);
+  });
   onLangChange(() => {
     for (const it of items.values()) updateItem(it, true);
     for (const m of manual.values()) updateManual(m);
@@ -107,6 +112,7 @@ function buildItem(hold) {
     age: h('span', { class: 'hold-age', testid: 'hold-age' }),
     reason: h('div', { class: 'hold-reason', testid: 'hold-reason' }),
     detail: h('div', { class: 'hold-detail', testid: 'hold-detail' }),
+    yard: h('div', { class: 'hold-yard', testid: 'hold-yard', hidden: true }),
     hints: h('div', { class: 'hints', testid: 'hold-hints', hidden: true }),
     message: h('p', { class: 'action-message', testid: 'hold-message', role: 'status', hidden: true }),
   };
@@ -121,6 +127,7 @@ function buildItem(hold) {
       parts.plate,
       parts.reason,
       parts.detail,
+      parts.yard,
       parts.hints,
     ),
   );
@@ -182,6 +189,7 @@ function updateItem(it, lang) {
   it.detail.textContent = hold.detail || '';
   it.crop.alt = t('holds.crop');
   updateAge(it);
+  updateYard(it);
   const c = it.controls;
   if (c) {
     c.inputLabel.textContent = t('holds.reasonLabel');
@@ -198,6 +206,17 @@ function updateItem(it, lang) {
     renderHints(it);
     if (it.lastMessage) showMessage(it, it.lastMessage);
   }
+}
+
+/**
+ * A vehicle held for room in a yard: how full it is, or that a place is kept for it now.
+ * @param {HoldItem} it
+ */
+function updateYard(it) {
+  const note = yardHoldNote(it.hold);
+  it.yard.hidden = !note;
+  it.yard.textContent = note ? note.text : '';
+  it.yard.dataset['kept'] = String(!!note?.kept);
 }
 
 /** @param {HoldItem} it */

@@ -1,5 +1,5 @@
 // What the page knows, shared by the views: the user, the lanes (GET /api/lanes, then SSE
-// `lane`), the latest health. Views subscribe to changes by topic.
+// `lane`), the latest health, the yards (GET /api/yards). Views subscribe to changes by topic.
 
 /**
  * @typedef {import('../../api-contract.js').ApiUser} ApiUser
@@ -7,9 +7,10 @@
  * @typedef {import('../../api-contract.js').Hold} Hold
  * @typedef {import('../../api-contract.js').LaneView} LaneView
  * @typedef {import('../../api-contract.js').StreamMessages} StreamMessages
+ * @typedef {import('../../api-contract.js').YardView} YardView
  * @typedef {LaneView & { receivedAt: number }} PageLane a lane as the page keeps it; receivedAt (Date.now()) ages its phaseAgeMs
  * @typedef {Hold & { laneId: string, atBarrier: boolean }} QueuedHold
- * @typedef {{ lanes: undefined, lane: string, tab: string, session: undefined }} Topics what each topic's subscribers get: `lane` the lane id, `tab` the tab's name
+ * @typedef {{ lanes: undefined, lane: string, tab: string, session: undefined, yards: undefined }} Topics what each topic's subscribers get: `lane` the lane id, `tab` the tab's name
  */
 
 export const store = {
@@ -21,6 +22,10 @@ export const store = {
   health: null,
   healthAt: 0,
   gateName: '',
+  /** @type {YardView[]} empty: the gate has no yards (or they are not loaded yet) */
+  yards: [],
+  /** When (Date.now()) the yards were loaded: ages their dwellMs. */
+  yardsAt: 0,
 };
 
 /** @type {Map<keyof Topics, Set<(data: any) => void>>} */
@@ -106,4 +111,11 @@ export function allHolds() {
   }
   out.sort((a, b) => (b.createdAt || 0) - (a.createdAt || 0));
   return out;
+}
+
+/** @param {YardView[]} list */
+export function setYards(list) {
+  store.yards = list;
+  store.yardsAt = Date.now();
+  emit('yards');
 }
