@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { DECISION_ACTIONS } from '../domain/decisions.js';
-import { EVENT_TYPES, healthSchema, laneStateSchema, wholeNumber, wireEventSchema } from '../uplink/wire-schemas.js';
+import {
+  EVENT_TYPES,
+  healthSchema,
+  laneStateSchema,
+  wholeNumber,
+  wireEventSchema,
+  yardStateSchema,
+} from '../uplink/wire-schemas.js';
 
 /**
  * The JSON of the status page's API (docs/web.md), written once as zod schemas. The handlers
@@ -97,59 +104,12 @@ export type OperatorActionResponse = z.infer<typeof operatorActionResponseSchema
 
 // ---- yards ----------------------------------------------------------------------------------
 
-/** One yard of GET /api/yards: src/yard/yard-state.ts's YardState (src/gate/page-view.ts is type-checked against it). */
-export const yardViewSchema = z.object({
-  yardId: z.string().min(1),
-  name: z.string(),
-  /** Wall time of this state. */
-  ts: z.number(),
-  capacity: wholeNumber(),
-  occupancy: wholeNumber(),
-  /** Places promised to vehicles on their way in. */
-  reserved: wholeNumber(),
-  full: z.boolean(),
-  fullSince: z.number().nullable(),
-  classes: z.array(z.object({ id: z.string(), capacity: wholeNumber(), occupancy: wholeNumber() })),
-  overstayMinutes: z.array(z.number()),
-  /** Inside now, longest dwell first. */
-  vehicles: z.array(
-    z.object({
-      /** The `yard.entered` event: GET /api/events/{visitId}/crop is the entry's plate crop. */
-      visitId: z.string().min(1),
-      plate: z.string().nullable(),
-      display: z.string().nullable(),
-      pairedPlate: z.string().nullable(),
-      vehicleClass: z.string().nullable(),
-      enteredAt: z.number(),
-      dwellMs: z.number().nonnegative(),
-      entryLaneId: z.string(),
-      /** Overstay thresholds reached (0: none). */
-      overstay: wholeNumber(),
-      called: z.boolean(),
-    }),
-  ),
-  /** Held `yard-full` at the entry lanes, oldest first; `offered`: a place is kept for it. */
-  holds: z.array(
-    z.object({
-      laneId: z.string(),
-      holdId: z.string(),
-      plate: z.string().nullable(),
-      display: z.string().nullable(),
-      createdAt: z.number(),
-      offered: z.boolean(),
-    }),
-  ),
-  /** Called forward, in the order called. */
-  calls: z.array(
-    z.object({
-      callId: z.string().min(1),
-      plate: z.string(),
-      calledAt: z.number(),
-      expiresAt: z.number(),
-      calledBy: z.string(),
-    }),
-  ),
-});
+/**
+ * One yard of GET /api/yards: the state central gets on MQTT (wire-schemas.ts, from
+ * src/yard/yard-state.ts's YardState), one schema for both. GET /api/events/{visitId}/crop is a
+ * vehicle's entry crop (its `yard.entered` event).
+ */
+export const yardViewSchema = yardStateSchema;
 export type YardView = z.infer<typeof yardViewSchema>;
 
 /** GET /api/yards: empty when the gate has no yards. */

@@ -102,7 +102,7 @@ beforeEach(async () => {
   yards = new YardService(
     { bus, log: silentLogger, clock },
     { sink: store.events, records: store.yards, lanes: () => [controller] },
-    [yardSchema.parse({ id: YARD, capacity: 5, entryLanes: [LANE], overstayMinutes: 1 })],
+    [yardSchema.parse({ id: YARD, capacity: 5, entryLanes: [LANE], overstayMinutes: [1] })],
   );
   const decider = new LaneDecider(
     { bus, log: silentLogger, clock },
