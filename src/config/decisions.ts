@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DECLARATION_MODES } from '../domain/declarations.js';
 import { PLATE_KINDS } from '../plates/kinds.js';
-import { integer, positiveMs } from './fields.js';
+import { integer, isTimeZone, positiveMs } from './fields.js';
 
 /** `HH:MM`, 00:00..23:59; `to` may also be 24:00, the end of the day. */
 const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
@@ -32,15 +32,6 @@ const hoursWindowSchema = z
   .describe("One window of opening hours in the lane's time zone.");
 
 export type HoursWindow = z.infer<typeof hoursWindowSchema>;
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * How a lane decides on a voted plate read (src/lane/deciding/decide.ts). One per lane, under

@@ -28,3 +28,13 @@ export const positiveMs = () => integer().positive();
 
 /** A whole number of pixels, ≥ 0. */
 export const pixels = () => integer().nonnegative();
+
+/** Whether `name` is an IANA time zone this Node knows (Asia/Ho_Chi_Minh, Asia/Shanghai...). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

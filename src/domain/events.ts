@@ -5,6 +5,7 @@
  * `vehicle`: a vehicle's visit at the lane ended (passed, left, refused...).
  * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
  * `yard.*`: a vehicle entered or left a yard, stayed too long, or was called forward (src/yard).
+ * `postcheck.flagged`: a vehicle passed without a valid fee declaration, or on one that does not fit it (src/postcheck).
  */
 export const EVENT_TYPES = [
   'plate.read',
@@ -20,6 +21,7 @@ export const EVENT_TYPES = [
   'yard.left',
   'yard.overstay',
   'yard.call',
+  'postcheck.flagged',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

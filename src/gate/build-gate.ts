@@ -40,6 +40,8 @@ import { UserStore } from '../web/auth/users.js';
 import { WebServer } from '../web/http-server.js';
 import { LiveVideoServer } from '../web/live-video.js';
 import { loadTlsFiles, TlsFileError, type TlsFiles } from '../web/tls-files.js';
+import type { PostcheckEvents } from '../postcheck/events.js';
+import { PostcheckService } from '../postcheck/postcheck-service.js';
 import type { YardEvents } from '../yard/events.js';
 import { YardService } from '../yard/yard-service.js';
 import { GateLog } from './gate-log.js';
@@ -75,8 +77,8 @@ export interface LaneParts {
 }
 
 /** The built gate: its parts, for the tests and the demo, and its lifecycle. */
-/** Everything the gate's parts tell each other: the lanes' events and the yards'. */
-export type GateEvents = LaneEvents & YardEvents;
+/** Everything the gate's parts tell each other: the lanes' events, the yards' and the post-check's. */
+export type GateEvents = LaneEvents & YardEvents & PostcheckEvents;
 
 export interface Gate {
   readonly bus: EventBus<GateEvents>;
@@ -84,6 +86,8 @@ export interface Gate {
   readonly lanes: readonly LaneParts[];
   /** Null when the config has no yards. */
   readonly yards: YardService | null;
+  /** Null when no lane decides on fee declarations. */
+  readonly postcheck: PostcheckService | null;
   /** Null when the config names no broker. */
   readonly uplink: Uplink | null;
   /** Null when the config turns the page off. */
@@ -138,9 +142,23 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
           { sink: store.events, records: store.yards, lanes: () => lanes.map((l) => l.controller) },
           config.yards,
         );
+  // The post-check's ledger of passages on lanes deciding on fee declarations: the deciders ask it how often a declaration was used.
+  const declarationModes = new Map(config.lanes.map((l) => [l.id, l.decisions.declarations] as const));
+  const postcheck = [...declarationModes.values()].every((mode) => mode === 'off')
+    ? null
+    : new PostcheckService(
+        { bus, log: log.child({ module: 'postcheck' }), clock },
+        { sink: store.events, records: store.postcheck },
+        { modes: declarationModes, timeZone: config.site.timeZone, retentionDays: config.store.retentionDays },
+      );
   const decider = new LaneDecider(
     { bus, log: log.child({ module: 'decider' }), clock },
-    { sink: store.events, lists: store.lists, ...(yards && { guard: yards }) },
+    {
+      sink: store.events,
+      lists: store.lists,
+      ...(yards && { guard: yards }),
+      ...(postcheck && { declarationUses: (id: string) => postcheck.usesOf(id) }),
+    },
   );
   const lanes: LaneParts[] = config.lanes.map((lane) =>
     buildLane(lane, engineOf(lane), { clock, log, bus, store, decider }),
@@ -236,6 +254,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     evidence: evidence.stats(),
     controllers: lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
     yards: yards?.stats() ?? null,
+    postcheck: postcheck?.stats() ?? null,
     outboxPending: store.events.pendingCount(),
     retention: retention.stats(),
     uplink: uplink?.stats() ?? null,
@@ -258,6 +277,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     ...lanes.map((l) => l.controller),
     // After the lanes it releases holds on, before the cameras whose reads make its passages.
     ...(yards ? [yards] : []),
+    ...(postcheck ? [postcheck] : []),
     ...lanes.flatMap((l) => [frameSourceService(l.id, l.camera), l.reader]),
     // The page opens once there is a gate to show, and closes before it goes.
     ...(web ? [web] : []),
@@ -270,6 +290,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     store,
     lanes,
     yards,
+    postcheck,
     uplink,
     web,
     start: () => lifecycle.start(),

@@ -172,6 +172,39 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'postcheck',
+    up(db) {
+      db.exec(`
+        -- One row per vehicle that passed a lane deciding on fee declarations (src/postcheck),
+        -- written in the transaction of the passage's post-check record: the ledger of what each
+        -- declaration was used for, and what the day's reconciliation reads. "day" is the
+        -- site's local date of the passage (site.timeZone).
+        CREATE TABLE postcheck_passages (
+          passage_id     TEXT PRIMARY KEY,
+          decision_id    TEXT,
+          lane_id        TEXT NOT NULL,
+          plate          TEXT,
+          passed_at      INTEGER NOT NULL,
+          day            TEXT NOT NULL,
+          status         TEXT NOT NULL CHECK (status IN ('declared', 'undeclared')),
+          declaration_id TEXT,
+          flags          TEXT NOT NULL CHECK (json_valid(flags)),
+          flag_event_id  TEXT,
+          confidence     REAL,
+          votes          INTEGER
+        );
+        CREATE INDEX postcheck_passages_day ON postcheck_passages (day, passed_at);
+        CREATE INDEX postcheck_passages_declaration ON postcheck_passages (declaration_id);
+        -- What a reader of the store alone needs to know of the site (smartgate reconcile).
+        CREATE TABLE site_meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /**

@@ -4,6 +4,7 @@ import type { Logger } from '../core/log.js';
 import type { StoreConfig } from '../config/store.js';
 import { Accounts } from './accounts.js';
 import { YardRecords } from './yard-records.js';
+import { PostcheckRecords } from './postcheck-records.js';
 import { CommandLog } from './command-log.js';
 import { openDatabase, type Database, type DatabaseOptions } from './database.js';
 import { EventStore } from './event-store.js';
@@ -51,6 +52,8 @@ export interface Store {
   readonly accounts: Accounts;
   /** The vehicles inside the yards and the calls forward (src/yard). */
   readonly yards: YardRecords;
+  /** The passages on lanes deciding on fee declarations, for the post-check (src/postcheck). */
+  readonly postcheck: PostcheckRecords;
   readonly frames: FrameFiles;
   /** One retention pass by age and quota (a RetentionService runs it periodically). */
   readonly retention: Retention;
@@ -85,6 +88,7 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       commandIds: new CommandLog(db),
       accounts: new Accounts(db),
       yards: new YardRecords(db),
+      postcheck: new PostcheckRecords(db),
       frames: new FrameFiles(db, dataDir, ctx.clock),
       retention,
       close: () => db.close(),

@@ -55,7 +55,7 @@ lanes:
       'gate.yaml',
     );
     const expected: Config = {
-      site: { id: 'mlt-kth', name: 'Gate' },
+      site: { id: 'mlt-kth', name: 'Gate', timeZone: 'Asia/Ho_Chi_Minh' },
       dataDir: './data',
       store: {
         synchronous: 'FULL',

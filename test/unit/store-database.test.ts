@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, StoreLockedError } from '../../src/store/database.js';
+import { openDatabase, openDatabaseReadOnly, StoreLockedError } from '../../src/store/database.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
 describe('openDatabase', () => {
@@ -50,5 +50,36 @@ describe('openDatabase', () => {
     first.close();
     const second = openDatabase(path, { busyTimeoutMs: 50 });
     second.close();
+  });
+
+  it('lets a reader in beside the writer: it sees what the writer committed and cannot write', () => {
+    const path = join(temp.make(), 'smartgate.db');
+    const writer = openDatabase(path);
+    try {
+      writer.exec('CREATE TABLE t (x INTEGER)');
+      writer.prepare('INSERT INTO t VALUES (?)').run(1);
+      const reader = openDatabaseReadOnly(path);
+      try {
+        expect(reader.prepare('SELECT x FROM t').all()).toEqual([{ x: 1 }]);
+        writer.prepare('INSERT INTO t VALUES (?)').run(2);
+        expect(reader.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 2 });
+        expect(() => reader.exec('INSERT INTO t VALUES (3)')).toThrow(/readonly/);
+      } finally {
+        reader.close();
+      }
+    } finally {
+      writer.close();
+    }
+  });
+
+  it('reads a database no writer has open, and names one that is not there', () => {
+    const path = join(temp.make(), 'smartgate.db');
+    const writer = openDatabase(path);
+    writer.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7)');
+    writer.close();
+    const reader = openDatabaseReadOnly(path);
+    expect(reader.prepare('SELECT x FROM t').get()).toEqual({ x: 7 });
+    reader.close();
+    expect(() => openDatabaseReadOnly(join(temp.make(), 'none.db'))).toThrow(/^no event database at /);
   });
 });
