@@ -35,6 +35,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
       'accounts of the status page: smartgate user add|passwd|remove|list --data-dir DIR [--username NAME] [--role R] [--password-stdin]',
     load: async () => (await import('./user.js')).userCommand,
   },
+  reconcile: {
+    summary:
+      "one day's post-check of fee declarations, beside the running daemon: smartgate reconcile --data-dir DIR [--day YYYY-MM-DD] [--format json|csv]",
+    load: async () => (await import('./reconcile.js')).reconcileCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

@@ -65,7 +65,8 @@ export class PostcheckService implements Service {
     });
     this.ctx.bus.on(this, 'lane.recorded', ({ laneId, event }) => {
       if (event.type !== 'vehicle' || !this.watches(laneId)) return;
-      if (event.payload.outcome === 'passed' || event.payload.outcome === 'passed-unconfirmed') this.passed(laneId, event);
+      if (event.payload.outcome === 'passed' || event.payload.outcome === 'passed-unconfirmed')
+        this.passed(laneId, event);
     });
     this.prune();
   }
@@ -193,7 +194,9 @@ export function passageVerdict(
     return {
       status: 'undeclared',
       declarationId: null,
-      flags: [{ kind: 'undeclared', detail: `${plate ?? 'a vehicle'} passed with no decision on record (opened by hand)` }],
+      flags: [
+        { kind: 'undeclared', detail: `${plate ?? 'a vehicle'} passed with no decision on record (opened by hand)` },
+      ],
     };
   }
   const flags = [...facts.flags];

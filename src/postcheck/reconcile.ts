@@ -8,8 +8,11 @@ import type { PassageRecord } from '../store/postcheck-records.js';
  * cover, and declarations that expired that day unused. Each flagged item carries its evidence.
  */
 
-/** A flagged passage and where its evidence is: the events (and so the crop and the annotated frame) by id. */
-export interface FlaggedPassage {
+/**
+ * A passage and where its evidence is: the events by id — the passage (`vehicle`), the decision
+ * (its annotated frame) and, when flagged, the `postcheck.flagged` event (its plate crop).
+ */
+export interface PassageItem {
   passageId: string;
   decisionId: string | null;
   /** The `postcheck.flagged` event; its crop is the plate read at the barrier. */
@@ -38,9 +41,19 @@ export interface Reconciliation {
     declarationsUsedTwice: number;
     expiredUnused: number;
   };
-  flagged: FlaggedPassage[];
+  /** Every passage of the day on its declaration, and every one without. */
+  declared: PassageItem[];
+  undeclared: PassageItem[];
+  /** Passages whose declaration does not fit the vehicle (class or country). */
+  mismatches: PassageItem[];
+  /** Every flagged passage (undeclared, declaration used up, mismatch), in order. */
+  flagged: PassageItem[];
   /** Declarations a passage of the day used beyond what they cover: every passage on them, oldest first. */
-  usedTwice: { declarationId: string; plate: string | null; passages: { passageId: string; passedAt: number; laneId: string }[] }[];
+  usedTwice: {
+    declarationId: string;
+    plate: string | null;
+    passages: { passageId: string; passedAt: number; laneId: string }[];
+  }[];
   /** Declarations whose validity ended in the day, never used. */
   expiredUnused: {
     declarationId: string;
@@ -67,22 +80,19 @@ export function reconcile(input: {
   passagesUsing: (declarationId: string) => readonly PassageRecord[];
 }): Reconciliation {
   const { passages } = input;
-  const flagged = passages
-    .filter((p) => p.flags.length > 0)
-    .map(
-      (p): FlaggedPassage => ({
-        passageId: p.passageId,
-        decisionId: p.decisionId,
-        flagEventId: p.flagEventId,
-        laneId: p.laneId,
-        plate: p.plate,
-        passedAt: p.passedAt,
-        declarationId: p.declarationId,
-        flags: p.flags,
-        confidence: p.confidence,
-        votes: p.votes,
-      }),
-    );
+  const items = passages.map((p): PassageItem => ({
+    passageId: p.passageId,
+    decisionId: p.decisionId,
+    flagEventId: p.flagEventId,
+    laneId: p.laneId,
+    plate: p.plate,
+    passedAt: p.passedAt,
+    declarationId: p.declarationId,
+    flags: p.flags,
+    confidence: p.confidence,
+    votes: p.votes,
+  }));
+  const flagged = items.filter((p) => p.flags.length > 0);
   const usedTwiceIds = [
     ...new Set(
       passages
@@ -125,6 +135,9 @@ export function reconcile(input: {
       declarationsUsedTwice: usedTwice.length,
       expiredUnused: expiredUnused.length,
     },
+    declared: items.filter((_, i) => passages[i]!.status === 'declared'),
+    undeclared: items.filter((_, i) => passages[i]!.status === 'undeclared'),
+    mismatches: items.filter((p) => p.flags.some((f) => MISMATCHES.has(f.kind))),
     flagged,
     usedTwice,
     expiredUnused,
