@@ -9,7 +9,6 @@ import { parsePlate } from '../../src/plates/parse.js';
 import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { dayReport } from '../../src/postcheck/day-report.js';
 import { PostcheckService } from '../../src/postcheck/postcheck-service.js';
-import type { Store } from '../../src/store/store.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
