@@ -33,7 +33,7 @@ function edit(text: string, from: string, to: string): string {
 describe('parseConfig', () => {
   it('accepts the example file', async () => {
     const config = await loadConfig(EXAMPLE);
-    expect(config.site).toEqual({ id: 'mlt-kth', name: 'Ma Lù Thàng – Kim Thủy Hà' });
+    expect(config.site).toEqual({ id: 'mlt-kth', name: 'Ma Lù Thàng – Kim Thủy Hà', timeZone: 'Asia/Ho_Chi_Minh' });
     expect(config.lanes.map((l) => [l.id, l.direction])).toEqual([
       ['entry-1', 'entry'],
       ['exit-1', 'exit'],
