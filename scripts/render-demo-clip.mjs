@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Renders the demo lane clip: synthetic Vietnamese and Chinese plates on simple vehicles that
-// drive up to the gate, stop ~2 s and leave, one every 5 s; the first and last frames are the
-// empty road, so the clip loops. Writes an H.264 MP4 (1280x720, 10 fps) and a sidecar JSON
-// with each vehicle's plate and time windows, which tests use as ground truth.
+// Renders the demo's lane clips: synthetic Vietnamese and Chinese plates on simple vehicles that
+// drive up to a barrier, stop ~2 s and leave, in 5 s slots; the first and last frames are the
+// empty road, so a clip loops. Two scenes, 45 s each so they stay in step when looped side by
+// side: `entry` (lane-1, the border gate: nine vehicles, one every 5 s) and `exit` (lane-2, the
+// exit of the yard behind it: four of those vehicles leaving, timed against lane-1's, see
+// docs/demo-clip.md). Writes an H.264 MP4 (1280x720, 10 fps) and a sidecar JSON with each
+// vehicle's plate and time windows, which tests use as ground truth.
 //
-//   node scripts/render-demo-clip.mjs [--out FILE.mp4] [--vehicles N] [--frames-dir DIR] [--every N] [--seed N]
+//   node scripts/render-demo-clip.mjs [--scene entry|exit] [--out FILE.mp4] [--vehicles N] [--frames-dir DIR] [--every N] [--seed N]
 //
 // Plain ESM JavaScript (no build needed); needs sharp and ffmpeg (/usr/bin/ffmpeg or on PATH).
 // Fonts by fontconfig name: "DejaVu Sans" (bold, squeezed) and "WenQuanYi Micro Hei" (CJK).
@@ -83,6 +86,31 @@ const VEHICLES = [
     second: { display: 'T25-135.79', country: 'VN', kind: 'temporary', layout: 'one-row', colour: 'white' },
   },
 ];
+// The exit of the yard: the vehicles lane-1 lets in (the allowed ones) leave again, each in its
+// 5 s slot (null: no vehicle), the whole 0.8 s later than lane-1's slots. Timed against lane-1's
+// clip, which starts with them (docs/demo-clip.md): the truck leaves just as lane-1 holds the blue
+// car for want of room, and the grey car leaves last, after its dwell raised the overstay alarm.
+const byPlate = (text) => VEHICLES.find((v) => v.plate && canonical(v.plate.display) === text);
+const SCENES = {
+  entry: { slots: VEHICLES, leadFrames: 0, seed: 20240611, clip: 'lane-1.mp4' },
+  exit: {
+    slots: [
+      null,
+      null,
+      byPlate('云A68420'),
+      byPlate('59P166480'),
+      byPlate('云A12345'),
+      null,
+      null,
+      byPlate('29C12345'),
+      null,
+    ],
+    leadFrames: 8,
+    seed: 20240612,
+    clip: 'lane-2.mp4',
+  },
+};
+
 // Two plates on one bumper, at one scale (the CN plate 200 px wide, the longer VN plate wider),
 // their centres this far either side of the body's plate centre.
 const PAIR_PX_PER_MM = 200 / 440,
@@ -92,19 +120,23 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
+    scene: { type: 'string', default: 'entry' },
     out: { type: 'string' },
-    vehicles: { type: 'string', default: String(VEHICLES.length) },
+    vehicles: { type: 'string' },
     'frames-dir': { type: 'string' },
     every: { type: 'string', default: '10' },
-    seed: { type: 'string', default: '20240611' },
+    seed: { type: 'string' },
   },
 });
-const out = resolve(values.out ?? positionals[0] ?? join(root, '.cache/demo/lane-1.mp4'));
-const count = Number(values.vehicles);
-if (!Number.isInteger(count) || count < 1 || count > VEHICLES.length)
-  fail(`--vehicles: expected 1..${VEHICLES.length}`);
+if (!Object.hasOwn(SCENES, values.scene)) fail(`--scene: expected ${Object.keys(SCENES).join(' or ')}`);
+const scene = SCENES[values.scene];
+const sceneVehicles = scene.slots.filter(Boolean).length;
+const out = resolve(values.out ?? positionals[0] ?? join(root, '.cache/demo', scene.clip));
+const count = Number(values.vehicles ?? sceneVehicles);
+if (!Number.isInteger(count) || count < 1 || count > sceneVehicles) fail(`--vehicles: expected 1..${sceneVehicles}`);
 const every = Math.max(1, Number(values.every) || 10);
-const random = mulberry32(Number(values.seed) >>> 0);
+const seed = Number(values.seed ?? scene.seed);
+const random = mulberry32(seed >>> 0);
 const ffmpegPath = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : 'ffmpeg';
 
 // ---------------------------------------------------------------------------------------------
@@ -268,23 +300,35 @@ async function renderVehicle(v) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The empty scene: sky, verges, a road converging to the horizon, lane lines, the stop line,
-// a gate-house on the left and a raised barrier on the right. No text, so nothing but the
-// plates can be read.
+// The empty scenes: sky, verges, a road converging to the horizon, lane lines, the stop line,
+// and around them the border gate (a gate-house on the left, a raised barrier on the right) or
+// the yard's exit (a fence, a shed, parked trailers, the barrier on the left). The road is the
+// same in both, so the vehicles stop at the same place. No text, so nothing but the plates can
+// be read.
 
-function backgroundSvg() {
-  const atBottom = (xb, y) => VP_X + (xb - VP_X) * ((y - HORIZON) / (H - HORIZON));
-  const K = (H - HORIZON) * 6; // y = HORIZON + K / Z: the frame's bottom is 6 m from the camera
-  const yAt = (z) => HORIZON + K / z;
-  const band = (xb, halfW, y0, y1, fill) => {
-    const hw = (y) => (halfW * (y - HORIZON)) / (H - HORIZON);
-    return `<polygon points="${atBottom(xb, y0) - hw(y0)},${y0} ${atBottom(xb, y0) + hw(y0)},${y0} ${atBottom(xb, y1) + hw(y1)},${y1} ${atBottom(xb, y1) - hw(y1)},${y1}" fill="${fill}"/>`;
-  };
+/** The road's perspective: x at the bottom of the frame → x at height y; depth z (m) → y. */
+const atBottom = (xb, y) => VP_X + (xb - VP_X) * ((y - HORIZON) / (H - HORIZON));
+const K = (H - HORIZON) * 6; // y = HORIZON + K / Z: the frame's bottom is 6 m from the camera
+const yAt = (z) => HORIZON + K / z;
+/** A strip along the road (centred on xb at the frame's bottom, halfW wide there) from y0 to y1. */
+function band(xb, halfW, y0, y1, fill) {
+  const hw = (y) => (halfW * (y - HORIZON)) / (H - HORIZON);
+  return `<polygon points="${atBottom(xb, y0) - hw(y0)},${y0} ${atBottom(xb, y0) + hw(y0)},${y0} ${atBottom(xb, y1) + hw(y1)},${y1} ${atBottom(xb, y1) - hw(y1)},${y1}" fill="${fill}"/>`;
+}
+
+/** The lane lines' dashes and the stop line. */
+function roadMarkings() {
   let dashes = '';
   for (let z = 4; z < 160; z += 9) {
     for (const xb of [190, 1090]) dashes += band(xb, 9, yAt(z + 3), Math.min(H, yAt(z)), '#e8e8e2');
   }
   const stopLine = `<polygon points="${atBottom(190, yAt(6.8))},${yAt(6.8)} ${atBottom(1090, yAt(6.8))},${yAt(6.8)} ${atBottom(1090, yAt(6.5))},${yAt(6.5)} ${atBottom(190, yAt(6.5))},${yAt(6.5)}" fill="#eeeeea"/>`;
+  return { dashes, stopLine };
+}
+
+/** lane-1: the border gate. */
+function backgroundSvg() {
+  const { dashes, stopLine } = roadMarkings();
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
     <defs>
       <linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#8fb9e0"/><stop offset="1" stop-color="#dde8ef"/></linearGradient>
@@ -315,6 +359,53 @@ function backgroundSvg() {
     ]
       .map(([x, y, r]) => `<ellipse cx="${x}" cy="${y - r * 0.6}" rx="${r}" ry="${r * 0.8}" fill="#4d6a3e"/>`)
       .join('')}
+  </svg>`;
+}
+
+/** lane-2: the exit of the yard, on an overcast day: a fenced concrete lot, a shed, trailers parked far off. */
+function yardExitSvg() {
+  const { dashes, stopLine } = roadMarkings();
+  // Fence posts along both sides, 2 m tall, every 6 m, joined by a top rail and a mesh strip.
+  let fence = '';
+  for (const xb of [-700, 1980]) {
+    const tops = [];
+    for (let z = 5; z < 150; z += 6) {
+      const y = yAt(z),
+        x = atBottom(xb, y),
+        h = 0.42 * (y - HORIZON);
+      fence += `<rect x="${x - 1 - h / 60}" y="${y - h}" width="${2 + h / 30}" height="${h}" fill="#5d6166"/>`;
+      tops.push(`${x},${y - h}`);
+    }
+    fence += `<polyline points="${tops.join(' ')}" fill="none" stroke="#5d6166" stroke-width="3"/>`;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
+    <defs>
+      <linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#aab6bf"/><stop offset="1" stop-color="#e3e6e8"/></linearGradient>
+      <linearGradient id="road" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#85878a"/><stop offset="1" stop-color="#57595c"/></linearGradient>
+      <linearGradient id="lot" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#bdb7a8"/><stop offset="1" stop-color="#98927f"/></linearGradient>
+    </defs>
+    <rect width="${W}" height="${HORIZON}" fill="url(#sky)"/>
+    <path d="M0 ${HORIZON} L0 170 Q200 150 420 172 Q700 160 900 176 Q1100 158 1280 168 L1280 ${HORIZON} Z" fill="#8e9a90"/>
+    <rect y="${HORIZON}" width="${W}" height="${H - HORIZON}" fill="url(#lot)"/>
+    ${band(LANE_X, 1160, HORIZON, H, '#a9a59a')}
+    ${band(LANE_X, 1040, HORIZON, H, 'url(#road)')}
+    ${band(-340, 7, HORIZON, H, '#f2f2ee')}${band(1620, 7, HORIZON, H, '#f2f2ee')}
+    ${dashes}${stopLine}
+    ${[
+      [760, 168, 150, '#b5473a'],
+      [915, 172, 130, '#3d6e8f'],
+      [1050, 166, 170, '#c9a227'],
+    ]
+      .map(([x, y, w, c]) => `<rect x="${x}" y="${y}" width="${w}" height="${HORIZON - y + 6}" fill="${c}"/>`)
+      .join('')}
+    <polygon points="0,96 300,128 300,318 0,352" fill="#c9c4b8"/>
+    <polygon points="0,80 318,120 300,128 0,96" fill="#6b737a"/>
+    <polygon points="120,206 230,218 230,326 120,338" fill="#6e665c"/>
+    ${fence}
+    <rect x="96" y="440" width="34" height="250" fill="#e6e2d8"/><rect x="96" y="430" width="34" height="40" fill="#d4a017"/>
+    <g transform="translate(113 452) rotate(-102)">${[0, 1, 2, 3, 4, 5, 6, 7].map((i) => `<rect x="${i * 55}" y="-9" width="55" height="18" fill="${i % 2 ? '#d4a017' : '#2b2b2b'}"/>`).join('')}</g>
+    <rect x="76" y="686" width="74" height="16" fill="#8d8a82"/>
+    <rect x="1206" y="230" width="10" height="470" fill="#70757a"/><rect x="1150" y="222" width="66" height="14" fill="#70757a"/>
   </svg>`;
 }
 
@@ -372,18 +463,22 @@ function frameSpan(slot, direction, spriteH, test) {
   const frames = [];
   for (let i = 0; i < SLOT * FPS; i++) {
     const pose = poseAt(direction, i / FPS, spriteH);
-    if (pose && test(pose)) frames.push(slot * SLOT * FPS + i);
+    if (pose && test(pose)) frames.push(scene.leadFrames + slot * SLOT * FPS + i);
   }
   return { start: frames[0] / FPS, end: frames.at(-1) / FPS, firstFrame: frames[0], lastFrame: frames.at(-1) };
 }
 
 async function main() {
   const started = performance.now();
-  const vehicles = VEHICLES.slice(0, count).map((v) => ({
-    ...v,
-    direction: v.body.endsWith('rear') ? 'away' : 'toward',
-  }));
-  const background = await sharp(Buffer.from(backgroundSvg())).removeAlpha().raw().toBuffer();
+  // The scene's first `count` vehicles, each with its slot; the clip ends after the last one's
+  // slot, or, with all of them, after the scene's last slot (45 s).
+  const vehicles = scene.slots
+    .flatMap((v, slot) => (v ? [{ ...v, slot, direction: v.body.endsWith('rear') ? 'away' : 'toward' }] : []))
+    .slice(0, count);
+  const slotsShown = count === sceneVehicles ? scene.slots.length : vehicles.at(-1).slot + 1;
+  const bySlot = new Map(vehicles.map((v, i) => [v.slot, i]));
+  const svg = values.scene === 'exit' ? yardExitSvg() : backgroundSvg();
+  const background = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer();
   // Asphalt texture: fixed speckle baked into the background.
   for (let i = 0; i < background.length; i += 3) {
     const n = gaussian() * 3;
@@ -396,7 +491,7 @@ async function main() {
   const noise = new Int8Array(W * H * 3 + spare);
   for (let i = 0; i < noise.length; i++) noise[i] = Math.round(gaussian() * 1.6);
 
-  const frames = vehicles.length * SLOT * FPS;
+  const frames = (count === sceneVehicles ? 0 : scene.leadFrames) + slotsShown * SLOT * FPS;
   mkdirSync(dirname(out), { recursive: true });
   if (values['frames-dir']) mkdirSync(values['frames-dir'], { recursive: true });
   const partial = `${out}.partial`;
@@ -453,9 +548,10 @@ async function main() {
   for (let f = 0; f < frames; f++) {
     const frame = Buffer.allocUnsafe(background.length);
     background.copy(frame);
-    const slot = Math.floor(f / (SLOT * FPS));
-    const sprite = sprites[slot];
-    const pose = poseAt(vehicles[slot].direction, (f % (SLOT * FPS)) / FPS, sprite.h);
+    const g = f - scene.leadFrames;
+    const i = g < 0 ? undefined : bySlot.get(Math.floor(g / (SLOT * FPS)));
+    const sprite = i === undefined ? null : sprites[i];
+    const pose = sprite && poseAt(vehicles[i].direction, (g % (SLOT * FPS)) / FPS, sprite.h);
     if (pose && pose.alpha > 0) {
       const { left, top } = placement(sprite, pose);
       const img = await scaled(sprite, pose.scale);
@@ -487,7 +583,8 @@ async function main() {
       {
         clip: basename(out),
         generator: 'scripts/render-demo-clip.mjs',
-        seed: Number(values.seed),
+        ...(values.scene === 'entry' ? {} : { scene: values.scene }),
+        seed,
         width: W,
         height: H,
         fps: FPS,
@@ -497,6 +594,7 @@ async function main() {
           const stoppedAt = placement(sprites[i], { scale: 1, bottom: STOP_Y });
           const box = sprites[i].plateBox;
           const second = sprites[i].secondBox;
+          const start = scene.leadFrames / FPS + v.slot * SLOT;
           return {
             index: i,
             body: v.body,
@@ -515,9 +613,14 @@ async function main() {
                 }
               : {}),
             ...(v.plate ? {} : { note: 'plate covered with mud: there is no correct read' }),
-            window: { start: i * SLOT, end: (i + 1) * SLOT },
-            visible: frameSpan(i, v.direction, sprites[i].h, (p) => p.alpha > 0 && placement(sprites[i], p).top < H),
-            stopped: frameSpan(i, v.direction, sprites[i].h, (p) => p.stopped),
+            window: { start, end: start + SLOT },
+            visible: frameSpan(
+              v.slot,
+              v.direction,
+              sprites[i].h,
+              (p) => p.alpha > 0 && placement(sprites[i], p).top < H,
+            ),
+            stopped: frameSpan(v.slot, v.direction, sprites[i].h, (p) => p.stopped),
             plateBoxWhenStopped: { x: stoppedAt.left + box.x, y: stoppedAt.top + box.y, w: box.w, h: box.h },
           };
         }),

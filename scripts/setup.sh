@@ -49,10 +49,13 @@ if [[ ! -f dist/cli/main.js ]] || [[ -n "$(find src -newer dist/cli/main.js -pri
   npm run --silent build >&2
 fi
 
-# The demo clip is rendered by the project's own script (synthetic plates): once, and again
-# when the script or its plate drawing changed since (a pull that added a vehicle).
-if [[ ! -f .cache/demo/lane-1.mp4 ]] || [[ scripts/render-demo-clip.mjs -nt .cache/demo/lane-1.mp4 ]] ||
-  [[ scripts/lib/plate-art.mjs -nt .cache/demo/lane-1.mp4 ]]; then
-  echo "setup: rendering the demo clip" >&2
-  node scripts/render-demo-clip.mjs --out .cache/demo/lane-1.mp4 >&2
-fi
+# The demo clips (lane-1 at the border gate, lane-2 at the yard's exit) are rendered by the
+# project's own script (synthetic plates): once, and again when the script or its plate drawing
+# changed since (a pull that added a vehicle).
+for scene in entry:lane-1 exit:lane-2; do
+  clip=".cache/demo/${scene#*:}.mp4"
+  if [[ ! -f $clip ]] || [[ scripts/render-demo-clip.mjs -nt $clip ]] || [[ scripts/lib/plate-art.mjs -nt $clip ]]; then
+    echo "setup: rendering the demo clip $clip" >&2
+    node scripts/render-demo-clip.mjs --scene "${scene%%:*}" --out "$clip" >&2
+  fi
+done

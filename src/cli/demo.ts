@@ -10,11 +10,13 @@ import { demoCentralKey, type DemoCentralKey } from '../demo/central-key.js';
 import { demoBrokerUsers, type BrokerUsers } from '../demo/broker-users.js';
 import { LocalBroker, LocalBrokerError } from '../demo/local-broker.js';
 import { DEMO_TRAFFIC_TIMINGS } from '../demo/demo-traffic.js';
+import { DEMO_YARD } from '../demo/demo-yard.js';
 import { runGate } from './run.js';
 import { helpRequested, printUsage } from './usage.js';
 
-const USAGE = `usage: smartgate demo [--clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]
-  --clip FILE         the lane's camera, looped (default: the rendered demo clip)
+const USAGE = `usage: smartgate demo [--clip FILE] [--exit-clip FILE] [--data-dir DIR] [--mqtt-url URL] [--http-port N] [--hold-seconds N] [--seconds N] [--log-level LEVEL]
+  --clip FILE         lane-1's camera (the entry), looped (default: the rendered demo clip)
+  --exit-clip FILE    lane-2's camera (the yard's exit), looped (default: the rendered exit clip)
   --data-dir DIR      events, accounts, and the embedded broker's data and passwords (default ./data/demo)
   --mqtt-url URL      central's broker, anonymous; without it the demo runs its own Mosquitto with accounts
   --http-port N       the status page (default 8080; a free port when 8080 is taken)
@@ -28,9 +30,12 @@ const DEMO_SITE = 'demo';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Rendered by scripts/render-demo-clip.mjs during set-up (`npm run demo` does it). */
 export const DEFAULT_DEMO_CLIP = join(repoRoot, '.cache/demo/lane-1.mp4');
+/** The same script's `--scene exit`: vehicles leaving the yard, timed against lane-1's clip. */
+export const DEFAULT_DEMO_EXIT_CLIP = join(repoRoot, '.cache/demo/lane-2.mp4');
 
 export interface DemoOptions {
   clip: string;
+  exitClip: string;
   dataDir: string;
   httpPort: number;
   logLevel: Config['log']['level'];
@@ -42,8 +47,26 @@ export interface DemoOptions {
   mqttCredentials?: { username: string; password: string };
 }
 
-/** The demo gate: site `demo`, one lane `lane-1` whose camera is the looping demo clip. */
+/**
+ * The demo gate: site `demo`, lane `lane-1` (entry) and lane `lane-2` (exit) whose cameras are
+ * the looping demo clips, and the yard between them. Both clips are 45 s and start together,
+ * so their vehicles stay in step (docs/demo-clip.md).
+ */
 export function demoConfig(opts: DemoOptions): Config {
+  const lane = (clip: string) => ({
+    camera: { url: pathToFileURL(clip).href, fps: 5, width: 1280, height: 720, loop: true },
+    // The clips' vehicles stop in the lower middle of the frame, in front of the barrier.
+    roi: { x: 240, y: 280, w: 800, h: 440 },
+    // The clips' encoder makes the empty road flicker by a few levels at every key frame, which the
+    // default threshold (4) takes for motion: reading every frame of two lanes is too much for 2 cores.
+    recognition: { motion: { threshold: 12 } },
+    // The clips bring the same vehicles back every 45 s: a new passage, not the last one's repeat.
+    voting: { repeatWindowMs: 20_000 },
+    // A simulated Modbus relay board with a boom and a loop behind it (DemoTraffic drives the loop).
+    barrier: { driver: 'simulator' },
+    // The clips bring a vehicle every 5 s at most: each visit is over well before the next.
+    flow: { waitAlarmMs: 30_000, passTimeoutMs: 4000, cooldownMs: 4000 },
+  });
   return configSchema.parse({
     site: { id: DEMO_SITE, name: 'smartgate demo gate' },
     dataDir: opts.dataDir,
@@ -59,19 +82,10 @@ export function demoConfig(opts: DemoOptions): Config {
         }
       : {}),
     lanes: [
-      {
-        id: 'lane-1',
-        name: 'Demo lane 1',
-        direction: 'entry',
-        camera: { url: pathToFileURL(opts.clip).href, fps: 5, width: 1280, height: 720, loop: true },
-        // The clip's vehicles stop in the lower middle of the frame, in front of the barrier.
-        roi: { x: 240, y: 280, w: 800, h: 440 },
-        // A simulated Modbus relay board with a boom and a loop behind it (DemoTraffic drives the loop).
-        barrier: { driver: 'simulator' },
-        // The clip brings a vehicle every 5 s: each visit is over well before the next.
-        flow: { waitAlarmMs: 30_000, passTimeoutMs: 4000, cooldownMs: 4000 },
-      },
+      { id: 'lane-1', name: 'Demo lane 1', direction: 'entry', ...lane(opts.clip) },
+      { id: 'lane-2', name: 'Demo lane 2 (yard exit)', direction: 'exit', ...lane(opts.exitClip) },
     ],
+    yards: [DEMO_YARD],
   });
 }
 
@@ -98,6 +112,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       args: argv,
       options: {
         clip: { type: 'string', default: DEFAULT_DEMO_CLIP },
+        'exit-clip': { type: 'string', default: DEFAULT_DEMO_EXIT_CLIP },
         'data-dir': { type: 'string', default: './data/demo' },
         'mqtt-url': { type: 'string' },
         'http-port': { type: 'string', default: '8080' },
@@ -130,6 +145,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
       `--clip: ${clip} not found; render it with \`node scripts/render-demo-clip.mjs\` (npm run demo does this)`,
     );
   }
+  const exitClip = resolve(values['exit-clip']);
+  if (!existsSync(exitClip)) {
+    problems.push(
+      `--exit-clip: ${exitClip} not found; render it with \`node scripts/render-demo-clip.mjs --scene exit\` (npm run demo does this)`,
+    );
+  }
   if (problems.length) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     return 2;
@@ -159,6 +180,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const mqttCredentials = users ? { username: users.gate.username, password: users.gate.password } : undefined;
     const config = demoConfig({
       clip,
+      exitClip,
       dataDir,
       httpPort,
       logLevel,
@@ -166,7 +188,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
       central,
       ...(mqttCredentials && { mqttCredentials }),
     });
-    console.log(`smartgate demo: lane-1 reads ${clip} (looping); events are recorded in ${dataDir}; Ctrl-C stops.`);
+    console.log(
+      `smartgate demo: lane-1 (entry) reads ${clip}, lane-2 (exit) reads ${exitClip} (looping); ${DEMO_YARD.id} between them has room for ${DEMO_YARD.capacity}; events are recorded in ${dataDir}; Ctrl-C stops.`,
+    );
     if (users) printBrokerAccounts(mqttUrl, brokerDir, users);
     else
       console.log(

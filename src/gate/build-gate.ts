@@ -13,6 +13,7 @@ import { SetupError } from '../core/setup-error.js';
 import { DemoConsole } from '../demo/demo-console.js';
 import { seedDemoLists } from '../demo/demo-lists.js';
 import { DEMO_TRAFFIC_TIMINGS, DemoTraffic } from '../demo/demo-traffic.js';
+import { DemoYard } from '../demo/demo-yard.js';
 import { LaneDecider } from '../lane/deciding/decider.js';
 import type { LaneEvents } from '../lane/events.js';
 import { LaneController } from '../lane/flow/lane-controller.js';
@@ -63,7 +64,7 @@ export interface GateOverrides {
   engine?: PlateFinder & PlateReader;
   /** The page listens on a free port when `http.port` is taken (the demo: 8080 may be in use). */
   httpFreePortIfBusy?: boolean;
-  /** The demo's parts: its lists, its simulated traffic on the loop, and its terminal output. */
+  /** The demo's parts: its lists, its yard's start, its simulated traffic on the loops, and its terminal output. */
   demo?: { dataDir: string; turnBackMs: number };
 }
 
@@ -278,10 +279,12 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     // After the lanes it releases holds on, before the cameras whose reads make its passages.
     ...(yards ? [yards] : []),
     ...(postcheck ? [postcheck] : []),
+    // The demo's yard as its clips begin, before their first vehicle.
+    ...(overrides.demo && yards ? [new DemoYard(yards)] : []),
     ...lanes.flatMap((l) => [frameSourceService(l.id, l.camera), l.reader]),
     // The page opens once there is a gate to show, and closes before it goes.
     ...(web ? [web] : []),
-    ...(overrides.demo ? demoServices(overrides.demo, { bus, clock, lanes, web }) : []),
+    ...(overrides.demo ? demoServices(overrides.demo, { bus, clock, lanes, web, yards }) : []),
   ];
   const lifecycle = serviceList(services, log);
 
@@ -352,7 +355,13 @@ function buildLane(
 /** The demo's traffic on its simulated loops, and its terminal output (started after the page, whose URL it prints). */
 function demoServices(
   demo: NonNullable<GateOverrides['demo']>,
-  parts: { bus: EventBus<LaneEvents>; clock: Clock; lanes: readonly LaneParts[]; web: WebServer | null },
+  parts: {
+    bus: EventBus<LaneEvents>;
+    clock: Clock;
+    lanes: readonly LaneParts[];
+    web: WebServer | null;
+    yards: YardService | null;
+  },
 ): Service[] {
   const simulators = new Map(
     parts.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : [])),
@@ -363,11 +372,12 @@ function demoServices(
       turnBackMs: demo.turnBackMs,
     }),
     new DemoConsole(
-      { bus: parts.bus },
+      { bus: parts.bus, clock: parts.clock },
       {
         pageUrl: () => parts.web?.url ?? null,
         dataDir: demo.dataDir,
         holdsWait: demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs,
+        yards: () => parts.yards?.states() ?? [],
       },
     ),
   ];

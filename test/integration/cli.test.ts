@@ -34,6 +34,7 @@ let vehicles: DemoVehicle[];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'smartgate-cli-'));
   ({ path: clip, vehicles } = await demoClip());
+  await demoClip('exit'); // the demo's lane-2
 });
 
 afterAll(async () => {
@@ -210,9 +211,18 @@ describe('smartgate demo', () => {
   });
 
   it('refuses bad options, naming each', async () => {
-    const { code, stderr } = await runCli(['demo', '--http-port', 'eighty', '--mqtt-url', 'http://x']);
+    const { code, stderr } = await runCli([
+      'demo',
+      '--http-port',
+      'eighty',
+      '--mqtt-url',
+      'http://x',
+      '--exit-clip',
+      join(dir, 'no-such-clip.mp4'),
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain('--http-port: expected a port number');
     expect(stderr).toContain('--mqtt-url: expected mqtt://');
+    expect(stderr).toContain(`--exit-clip: ${join(dir, 'no-such-clip.mp4')} not found`);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusSchema, wireEventSchema, type WireEvent } from '../../src/uplink/contract.js';
-import { builtCli, demoClip } from '../helpers/demo-clip.js';
+import { builtCli, demoClips } from '../helpers/demo-clip.js';
 import { processes, waitFor } from '../helpers/processes.js';
 
 // Issue 3, item 4: `smartgate demo` without --mqtt-url publishes to a broker of its own (the
@@ -18,7 +18,7 @@ const clients: MqttClient[] = [];
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  await demoClip();
+  await demoClips();
   dataDir = mkdtempSync(join(tmpdir(), 'smartgate-demo-broker-'));
 });
 
@@ -151,21 +151,26 @@ describe('smartgate demo without --mqtt-url', () => {
       expect(snooped).toEqual(['smartgate/v1/demo/commands/nothing-such']);
 
       expect(await demo.closed, out.stderr).toBe(0);
-      const printed = out.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d lane-1 /.test(l));
+      const printed = out.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d lane-[12] /.test(l));
       expect(printed.length).toBeGreaterThanOrEqual(1);
       expect(events.length).toBeGreaterThanOrEqual(1);
       // Each vehicle: its plate read, then the lane's decision on it, then what the lane did.
       const reads = events.filter((e) => e.type === 'plate.read');
       expect(reads.length).toBeLessThanOrEqual(printed.length);
-      const readsAndDecisions = events
-        .filter((e) => e.type === 'plate.read' || e.type === 'decision')
-        .map((e) => e.type);
-      expect(readsAndDecisions).toEqual(readsAndDecisions.map((_, i) => (i % 2 === 0 ? 'plate.read' : 'decision')));
+      for (const lane of ['lane-1', 'lane-2']) {
+        const readsAndDecisions = events
+          .filter((e) => e.laneId === lane && (e.type === 'plate.read' || e.type === 'decision'))
+          .map((e) => e.type);
+        expect(readsAndDecisions).toEqual(readsAndDecisions.map((_, i) => (i % 2 === 0 ? 'plate.read' : 'decision')));
+      }
       expect(events.find((e) => e.laneId === 'lane-1')?.type).toBe('plate.read');
       for (const e of events) expect(e).toMatchObject({ siteId: 'demo' });
-      // A fresh data dir: the lane's seq starts at 1 and has no gap.
-      const laneSeqs = events.filter((e) => e.laneId === 'lane-1').map((e) => e.seq);
-      expect(laneSeqs).toEqual(laneSeqs.map((_, i) => i + 1));
+      // A fresh data dir: each lane's seq starts at 1 and has no gap. (The gate's events, the
+      // yard's start, are published before this subscriber is there.)
+      for (const lane of ['lane-1', 'lane-2']) {
+        const laneSeqs = events.filter((e) => e.laneId === lane).map((e) => e.seq);
+        expect(laneSeqs, lane).toEqual(laneSeqs.map((_, i) => i + 1));
+      }
       expect(states[0]).toBe('online');
       expect(states).toContain('stopped'); // the uplink said goodbye before the broker went
       expect(foreign).toEqual([`smartgate/v1/other-site/commands/barrier.open`]); // central's own; nothing from the rogue

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Renders a short clip (2 vehicles, 10 s) with the real script and checks it with the real ffprobe.
+// Renders short clips with the real script and checks them with the real ffprobe: lane-1's
+// scene (2 vehicles, 10 s) and lane-2's, the yard's exit (its first vehicle, in its slot 0.8 s
+// later than lane-1's).
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../scripts/render-demo-clip.mjs', import.meta.url));
 const W = 1280,
@@ -21,6 +23,7 @@ interface Span {
 }
 interface Sidecar {
   clip: string;
+  scene?: string;
   width: number;
   height: number;
   fps: number;
@@ -30,6 +33,7 @@ interface Sidecar {
     index: number;
     direction: 'toward' | 'away';
     plate: { text: string; display: string; country: string; kind: string; layout: string; colour: string } | null;
+    secondPlate?: { text: string };
     window: { start: number; end: number };
     visible: Span;
     stopped: Span;
@@ -63,22 +67,22 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function probe(args: string[]) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', ...args, '-of', 'json', clip], {
+async function probe(args: string[], file = clip) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', ...args, '-of', 'json', file], {
     maxBuffer: 1 << 24,
   });
   return JSON.parse(stdout);
 }
 
 /** Decodes frame `n` of the clip to packed RGB. */
-async function frameAt(n: number): Promise<Buffer> {
+async function frameAt(n: number, file = clip): Promise<Buffer> {
   const { stdout } = await run(
     'ffmpeg',
     [
       '-v',
       'error',
       '-i',
-      clip,
+      file,
       '-vf',
       `select=eq(n\\,${n})`,
       '-frames:v',
@@ -212,5 +216,48 @@ describe('scripts/render-demo-clip.mjs', () => {
       stderr: expect.stringContaining('--vehicles'),
     });
     expect(existsSync(join(dir, 'bad.mp4'))).toBe(false);
+  });
+});
+
+describe('scripts/render-demo-clip.mjs --scene exit', () => {
+  let exitClip: string;
+  let exit: Sidecar;
+
+  beforeAll(async () => {
+    exitClip = join(dir, 'lane-2.mp4');
+    await run(process.execPath, [script, '--scene', 'exit', '--out', exitClip, '--vehicles', '1']);
+    exit = JSON.parse(await readFile(join(dir, 'lane-2.json'), 'utf8'));
+  });
+
+  it("puts its first vehicle, the truck leaving the yard, in slot 2, 0.8 s later than lane-1's slots", async () => {
+    expect(exit).toMatchObject({ clip: 'lane-2.mp4', scene: 'exit', width: W, height: H, fps: 10, frames: 158 });
+    const { streams } = await probe(['-show_entries', 'stream=width,height,r_frame_rate,nb_frames'], exitClip);
+    expect(streams[0]).toMatchObject({ width: W, height: H, r_frame_rate: '10/1', nb_frames: '158' });
+    expect(exit.vehicles).toHaveLength(1);
+    const [truck] = exit.vehicles;
+    expect(truck!.plate?.text).toBe('云A68420');
+    expect(truck!.secondPlate?.text).toBe('T2513579');
+    expect(truck!.window.start).toBeCloseTo(10.8, 6);
+    expect(truck!.window.end).toBeCloseTo(15.8, 6);
+    expect(truck!.stopped.firstFrame).toBeGreaterThan(108);
+    expect(truck!.stopped.lastFrame).toBeLessThan(158);
+  });
+
+  it('shows the empty road until then and after, and the plate while the truck is stopped', async () => {
+    const first = await frameAt(0, exitClip);
+    for (const n of [60, 107, 157]) expect(meanDiff(first, await frameAt(n, exitClip)), `frame ${n}`).toBeLessThan(4);
+    const [truck] = exit.vehicles;
+    const stopped = await frameAt(Math.round((truck!.stopped.firstFrame + truck!.stopped.lastFrame) / 2), exitClip);
+    expect(meanDiff(first, stopped, truck!.plateBoxWhenStopped)).toBeGreaterThan(30);
+  });
+
+  it("is another scene than lane-1's", async () => {
+    expect(meanDiff(await frameAt(0), await frameAt(0, exitClip))).toBeGreaterThan(10);
+  });
+
+  it('rejects a scene it does not have', async () => {
+    await expect(
+      run(process.execPath, [script, '--scene', 'parking', '--out', join(dir, 'bad.mp4')]),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--scene: expected entry or exit') });
   });
 });

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { storeSchema } from '../../src/config/store.js';
 import { openStore } from '../../src/store/store.js';
-import { builtCli, demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
+import { builtCli, demoClips, platesOf } from '../helpers/demo-clip.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -42,11 +42,13 @@ function run(args: string[], jsonStdout: boolean): Child {
 
 let broker: Mosquitto;
 let dataDir: string;
-let vehicles: DemoVehicle[];
+/** Both clips' plates: lane-1's at the gate, lane-2's leaving the yard. */
+let plates: string[];
 const children: Child[] = [];
 
 beforeAll(async () => {
-  ({ vehicles } = await demoClip());
+  const clips = await demoClips();
+  plates = platesOf([...clips.entry.vehicles, ...clips.exit.vehicles]);
   broker = await startMosquitto();
   dataDir = mkdtempSync(join(tmpdir(), 'smartgate-demo-mqtt-'));
 });
@@ -88,20 +90,27 @@ describe('smartgate demo with --mqtt-url', () => {
     tail.proc.kill('SIGTERM');
     expect(await tail.closed).toBe(0);
 
-    const seqs = tail.stdout.map((e) => e.seq);
-    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    // Each lane (and the gate, for the yard's start) numbers its own events.
+    for (const event of tail.stdout) expect(event).toMatchObject({ siteId: 'demo' });
+    const lanes = [...new Set(tail.stdout.map((e) => e.laneId as string))];
+    expect(lanes).toContain('lane-1');
+    for (const lane of lanes) expect(['lane-1', 'lane-2', 'gate']).toContain(lane);
+    for (const lane of lanes) {
+      const seqs = tail.stdout.filter((e) => e.laneId === lane).map((e) => e.seq);
+      expect(seqs, lane).toEqual(seqs.map((_, i) => i + 1));
+    }
     expect(tail.stderr).not.toMatch(/"notice":"gap"/);
-    // A truck's two plates are one vehicle, reported under whichever plate agreed first.
-    const plates = vehicles.flatMap((v) => [v.plate, v.secondPlate].flatMap((p) => (p ? [p.text] : [])));
     // Each vehicle: its plate read, then the lane's decision on it, then what the lane did about
-    // it (the barrier's actuation, alarms, how the visit ended).
-    for (const event of tail.stdout) expect(event).toMatchObject({ siteId: 'demo', laneId: 'lane-1' });
+    // it (the barrier's actuation, alarms, how the visit ended, the yard's entry or exit). A
+    // truck's two plates are one vehicle, reported under whichever plate agreed first.
     const readsAndDecisions = tail.stdout.filter((e) => e.type === 'plate.read' || e.type === 'decision');
     expect(readsAndDecisions.length).toBeGreaterThanOrEqual(2);
-    for (const [i, event] of readsAndDecisions.entries()) {
-      const payload = event.payload as { text?: string; plate?: { text: string } };
-      expect(event.type).toBe(i % 2 === 0 ? 'plate.read' : 'decision');
-      expect(plates).toContain(payload.text ?? payload.plate?.text);
+    for (const lane of lanes) {
+      for (const [i, event] of readsAndDecisions.filter((e) => e.laneId === lane).entries()) {
+        const payload = event.payload as { text?: string; plate?: { text: string } };
+        expect(event.type).toBe(i % 2 === 0 ? 'plate.read' : 'decision');
+        expect(plates).toContain(payload.text ?? payload.plate?.text);
+      }
     }
     const actuations = tail.stdout.filter(
       (e) => e.type === 'barrier.actuation' && (e.payload as { phase?: string }).phase === 'result',
