@@ -11,7 +11,9 @@ export const siteSchema = z
       .string()
       .refine(isTimeZone, { error: 'expected an IANA time zone, e.g. Asia/Ho_Chi_Minh' })
       .default('Asia/Ho_Chi_Minh')
-      .describe("IANA time zone of the site's days: the post-check reconciles passages per local day. Default Asia/Ho_Chi_Minh."),
+      .describe(
+        "IANA time zone of the site's days: the post-check reconciles passages per local day. Default Asia/Ho_Chi_Minh.",
+      ),
   })
   .describe('The border gate this computer serves.');
 

@@ -45,6 +45,7 @@ export function pageYards(yards: YardService, clock: Clock): PageYards {
           yardId,
           {
             plate: vehicle.plate,
+            ...(vehicle.pairedPlate !== undefined && { pairedPlate: vehicle.pairedPlate }),
             ...(vehicle.vehicleClass !== undefined && { vehicleClass: vehicle.vehicleClass }),
             ...(vehicle.enteredAt !== undefined && { enteredAt: vehicle.enteredAt }),
           },

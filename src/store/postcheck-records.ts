@@ -59,7 +59,9 @@ export class PostcheckRecords {
       uses: db.prepare<[], { declaration_id: string; n: number }>(
         'SELECT declaration_id, COUNT(*) AS n FROM postcheck_passages WHERE declaration_id IS NOT NULL GROUP BY declaration_id',
       ),
-      day: db.prepare<[string], PassageRow>('SELECT * FROM postcheck_passages WHERE day = ? ORDER BY passed_at, passage_id'),
+      day: db.prepare<[string], PassageRow>(
+        'SELECT * FROM postcheck_passages WHERE day = ? ORDER BY passed_at, passage_id',
+      ),
       usesOf: db.prepare<[string], PassageRow>(
         'SELECT * FROM postcheck_passages WHERE declaration_id = ? ORDER BY passed_at, passage_id',
       ),

@@ -40,6 +40,9 @@ const correctArgs = z
       .optional()
       .describe('mark-left: the visit, as listed in the yard state (or give plate).'),
     plate: plateKey().optional().describe('mark-left: the vehicle inside (or give visitId); add: required.'),
+    pairedPlate: plateKey()
+      .optional()
+      .describe("add: a cross-border truck's plate of the other country, so an exit read of either finds it."),
     vehicleClass: z
       .string()
       .max(64)
@@ -56,6 +59,7 @@ const correctArgs = z
       if (args.visitId !== undefined && args.plate !== undefined)
         issue('plate', 'mark-left takes visitId or plate, not both');
       if (args.vehicleClass !== undefined) issue('vehicleClass', 'only for add');
+      if (args.pairedPlate !== undefined) issue('pairedPlate', 'only for add');
       if (args.enteredAt !== undefined) issue('enteredAt', 'only for add');
     } else {
       if (args.plate === undefined) issue('plate', 'required for add');
@@ -121,7 +125,7 @@ export function yardCommands(yards: YardControl | null): CommandTable {
     }),
     'yard.correct': defineCommand({
       summary:
-        "Correct a yard's book: mark a vehicle inside as gone (mark-left, by visitId or plate) or add one that came in unseen (add: plate, vehicleClass, enteredAt), with operator and reason.",
+        "Correct a yard's book: mark a vehicle inside as gone (mark-left, by visitId or plate) or add one that came in unseen (add: plate, pairedPlate, vehicleClass, enteredAt), with operator and reason.",
       access: 'write',
       args: correctArgs,
       run: (args, ctx) => {
@@ -132,6 +136,7 @@ export function yardCommands(yards: YardControl | null): CommandTable {
         }
         const vehicle = {
           plate: args.plate!,
+          ...(args.pairedPlate !== undefined && { pairedPlate: args.pairedPlate }),
           ...(args.vehicleClass !== undefined && { vehicleClass: args.vehicleClass }),
           ...(args.enteredAt !== undefined && { enteredAt: timestampMs(args.enteredAt) }),
         };

@@ -130,6 +130,8 @@ export const yardCorrectionRequestSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('add'),
     plate: typedPlateSchema,
+    /** A cross-border truck's plate of the other country. */
+    pairedPlate: typedPlateSchema.optional(),
     vehicleClass: z.string().min(1).max(64).optional(),
     /** Wall time it came in, epoch ms; default now. */
     enteredAt: z.number().int().nonnegative().optional(),

@@ -43,7 +43,12 @@ export function yardRoutes(router: Router, gate: Pick<GateView, 'yards'>): void 
         ? yards.markLeft(yardId, body.visitId, action)
         : yards.addVehicle(
             yardId,
-            { plate: plateOf(body.plate), vehicleClass: body.vehicleClass, enteredAt: body.enteredAt },
+            {
+              plate: plateOf(body.plate),
+              ...(body.pairedPlate !== undefined && { pairedPlate: plateOf(body.pairedPlate) }),
+              vehicleClass: body.vehicleClass,
+              enteredAt: body.enteredAt,
+            },
             action,
           ),
     );

@@ -107,7 +107,12 @@ export interface PageYards {
   /** A vehicle that came in unseen (a lane down) added; `enteredAt` epoch ms, default now. */
   addVehicle(
     yardId: string,
-    vehicle: { plate: string; vehicleClass?: string | undefined; enteredAt?: number | undefined },
+    vehicle: {
+      plate: string;
+      pairedPlate?: string | undefined;
+      vehicleClass?: string | undefined;
+      enteredAt?: number | undefined;
+    },
     action: OperatorAction,
   ): YardActionResult;
 }

@@ -5,7 +5,7 @@ import type { YardBook } from './yard-book.js';
 /**
  * The yard's rules as pure functions over its book (yard-book.ts): which class a vehicle takes a
  * place of, whether an entry lane may let it in, whether an exit lane may let it out, and which
- * overstay thresholds a visit has crossed. Table-tested in test/unit/yard-rules.test.ts.
+ * overstay thresholds a visit has crossed. Table-tested in test/unit/yard-book.test.ts.
  */
 
 export type Verdict = { reason: GateHoldReason; detail: string } | null;

@@ -6,6 +6,7 @@ import type { Service } from '../core/service.js';
 import type { YardConfig } from '../config/yards.js';
 import { GATE_LANE_ID } from '../domain/lanes.js';
 import type { GuardedVehicle, PassageGuard } from '../lane/deciding/decider.js';
+import { otherPlateOf } from '../lane/deciding/list-entries.js';
 import type { LaneEvents } from '../lane/events.js';
 import type { LaneSnapshot } from '../lane/flow/lane-snapshot.js';
 import type { Hold } from '../lane/flow/lane-state.js';
@@ -248,7 +249,7 @@ export class YardService implements Service, PassageGuard {
   /** An operator's correction: a vehicle that came in unseen (a lane down) added, with when it came if known. */
   addVehicle(
     yardId: string,
-    vehicle: { plate: string; vehicleClass?: string; enteredAt?: number },
+    vehicle: { plate: string; pairedPlate?: string; vehicleClass?: string; enteredAt?: number },
     request: YardRequest,
   ): YardResult {
     const yard = this.yards.get(yardId);
@@ -262,7 +263,7 @@ export class YardService implements Service, PassageGuard {
         code: 'invalid',
         message: `vehicleClass: ${yardId} has no class "${vehicle.vehicleClass}" (classes: ${yard.config.classes.map((c) => c.id).join(', ') || 'none'})`,
       };
-    const inside = yard.book.find(vehicle.plate);
+    const inside = yard.book.find(vehicle.plate, vehicle.pairedPlate ?? null);
     if (inside && inside.match !== 'look-alike')
       return {
         ok: false,
@@ -281,7 +282,7 @@ export class YardService implements Service, PassageGuard {
       const visit = this.recordEntered(yard, GATE_LANE_ID, {
         plate: vehicle.plate,
         display: parsed.display,
-        pairedPlate: null,
+        pairedPlate: vehicle.pairedPlate ?? null,
         vehicleClass,
         decisionId: null,
         enteredAt: vehicle.enteredAt ?? now,
@@ -319,7 +320,7 @@ export class YardService implements Service, PassageGuard {
     const vehicle = {
       plate: e.read.plate.text,
       display: e.read.plate.display,
-      pairedPlate: matched?.pairedPlate ?? null,
+      pairedPlate: matched ? otherPlateOf(matched, e.read.plate.text) : null,
       vehicleClass: null as string | null,
       crop: e.read.crop,
     };

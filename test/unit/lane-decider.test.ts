@@ -156,6 +156,12 @@ describe('LaneDecider with a passage guard (the yards)', () => {
     ]);
   });
 
+  it("names the truck's other plate when the read is the plate its permit pairs", () => {
+    const { decider, lane, asked } = guarded(null);
+    decider.decide(lane, voted('云A12345', 0.95, ['29C12345']));
+    expect(asked).toMatchObject([{ plate: '云A12345', pairedPlate: '29C12345' }]);
+  });
+
   it('is asked only about opens: refusals, holds and a busy lane stay as they are', () => {
     const { decider, lane, asked } = guarded({ reason: 'yard-full', detail: 'full' });
     expect(decider.decide(lane, voted('云A54321')).decision.reason).toBe('watch-list');

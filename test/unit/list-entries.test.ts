@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildListIndex } from '../../src/lane/deciding/list-entries.js';
+import { buildListIndex, otherPlateOf } from '../../src/lane/deciding/list-entries.js';
 import type { StoredList } from '../../src/store/lists.js';
 
 const list = (entries: StoredList['entries'], version = 3, receivedAt = 1_000): StoredList => ({
@@ -97,5 +97,15 @@ describe('buildListIndex', () => {
       source: 'customs',
       validUntil: Date.parse('2026-02-01T00:00:00Z'),
     });
+  });
+});
+
+describe('otherPlateOf', () => {
+  it.each([
+    ['the read is the entry’s own plate', { key: 'T2513579', pairedPlate: '云A68420' }, 'T2513579', '云A68420'],
+    ['the entry was found through its pair', { key: 'T2513579', pairedPlate: '云A68420' }, '云A68420', 'T2513579'],
+    ['an entry with no pair', { key: '29C12345' }, '29C12345', null],
+  ])('%s', (_case, entry, read, other) => {
+    expect(otherPlateOf(entry, read)).toBe(other);
   });
 });

@@ -33,9 +33,11 @@ class FakeLane implements YardLane {
   }
 }
 
-function voted(text: string): VotedPlateRead {
+function voted(text: string, otherPlates: string[] = []): VotedPlateRead {
+  const parse = (t: string) => parsePlate([t], { countries: ['VN', 'CN'] });
   return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
+    ...(otherPlates.length > 0 ? { otherPlates: otherPlates.map(parse) } : {}),
+    plate: parse(text),
     confidence: 0.95,
     votes: 3,
     reads: 3,
@@ -61,7 +63,7 @@ interface Rig {
   yard: YardService;
   entry: FakeLane;
   exit: FakeLane;
-  decide(laneId: string, plate: string): StoredEvent;
+  decide(laneId: string, plate: string, otherPlates?: string[]): StoredEvent;
   pass(
     laneId: string,
     plate: string | null,
@@ -112,8 +114,8 @@ async function setUp(yard: Record<string, unknown> = {}, dir = temp.make()): Pro
     },
     entry,
     exit,
-    decide(laneId, plate) {
-      const { decision, event } = decider.decide({ id: laneId, direction: 'entry', rules }, voted(plate));
+    decide(laneId, plate, otherPlates = []) {
+      const { decision, event } = decider.decide({ id: laneId, direction: 'entry', rules }, voted(plate, otherPlates));
       // As the lane machine does: a hold comes to the barrier when the lane is free.
       if (decision.action === 'hold') {
         const lane = laneId === 'in-1' ? entry : exit;
@@ -208,6 +210,34 @@ describe('YardService: visits', () => {
       { plate: 'T2513579', readPlate: '云A68420', match: 'paired', flagged: false },
     ]);
     expect(rig.yard.state('kth-yard')!.occupancy).toBe(0);
+  });
+
+  it("keeps a truck's other plate when its Chinese plate is read first and the permit is under the Vietnamese one", async () => {
+    const rig = await setUp({ capacity: 5, callForward: { required: true, expiresMinutes: 30 } });
+    const entry = rig.decide('in-1', '云A68420', ['T2513579']);
+    expect(entry.payload).toMatchObject({ action: 'open', reason: 'allowed' });
+    rig.pass('in-1', '云A68420', { decisionId: entry.eventId });
+    expect(rig.events('yard.entered')[0]!.payload).toMatchObject({ plate: '云A68420', pairedPlate: 'T2513579' });
+    rig.yard.call('kth-yard', 'T2513579', operator);
+    expect(rig.yard.state('kth-yard')!.vehicles).toMatchObject([{ plate: '云A68420', called: true }]);
+    // Whichever plate the exit camera agrees on first, it is the called truck.
+    expect(
+      rig.yard.check('out-1', { plate: '云A68420', kind: null, pairedPlate: 'T2513579', vehicleClass: null }),
+    ).toBeNull();
+    rig.pass('out-1', 'T2513579', {});
+    expect(rig.events('yard.left')[0]!.payload).toMatchObject({
+      plate: '云A68420',
+      match: 'paired',
+      callId: expect.any(String),
+    });
+  });
+
+  it('adds a truck by hand under both plates', async () => {
+    const rig = await setUp({ capacity: 5 });
+    rig.yard.addVehicle('kth-yard', { plate: 'T2513579', pairedPlate: '云A68420' }, operator);
+    expect(rig.yard.addVehicle('kth-yard', { plate: '云A68420' }, operator)).toMatchObject({ code: 'already-inside' });
+    rig.pass('out-1', '云A68420', {});
+    expect(rig.events('yard.left')[0]!.payload).toMatchObject({ plate: 'T2513579', match: 'paired' });
   });
 
   it('alarms an exit with no entry on record, and an entry of a vehicle already inside', async () => {

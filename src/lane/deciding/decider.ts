@@ -9,6 +9,7 @@ import { decide, type Decision } from './decide.js';
 import { LANE_BUSY, type GateHoldReason } from './decision-reasons.js';
 import { decisionEvent } from './decision-event.js';
 import type { LaneEvents } from '../events.js';
+import { otherPlateOf } from './list-entries.js';
 import { LiveListIndex, type ListFeed } from './list-index.js';
 
 /** What the decider reads of the store's lists (the ListStore): each list once, then its changes. */
@@ -116,7 +117,7 @@ export class LaneDecider {
     return this.deps.guard.check(laneId, {
       plate: read.plate.text,
       kind: read.plate.kind,
-      pairedPlate: entry?.pairedPlate ?? null,
+      pairedPlate: entry ? otherPlateOf(entry, read.plate.text) : null,
       vehicleClass: entry?.vehicleClass ?? null,
     });
   }

@@ -69,6 +69,15 @@ export interface AllowEntry {
   vehicleClass?: string;
 }
 
+/**
+ * The vehicle's other plate, by the allow entry it was decided on: the entry's `pairedPlate`
+ * when the read is the entry's own plate, else the entry's own plate (the entry was found
+ * through the pair: a truck's permit listed under its other plate).
+ */
+export function otherPlateOf(entry: AllowEntry, readPlate: string): string | null {
+  return entry.key === readPlate ? (entry.pairedPlate ?? null) : entry.key;
+}
+
 /** A deny or watch entry. */
 export interface FlagEntry {
   key: string;

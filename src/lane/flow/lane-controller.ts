@@ -9,6 +9,7 @@ import type { EventType, StoredEvent, TransactionalSink } from '../../store/type
 import { requestedPayload, resultPayload, type NoAnswer } from './actuation-events.js';
 import type { LaneEvents } from '../events.js';
 import type { LaneDecider, LaneDecisionSettings, RecordedDecision } from '../deciding/decider.js';
+import { otherPlateOf } from '../deciding/list-entries.js';
 import { admit, nextDeadline, restoredLaneState, stepLane } from './lane-machine.js';
 import type { Hold, LaneFlowSettings, LaneInput, LaneMachineState, LaneRefusal, LaneStep } from './lane-state.js';
 import { laneSnapshot, type LaneSnapshot } from './lane-snapshot.js';
@@ -171,7 +172,7 @@ export class LaneController implements Service {
     const { decision, event } = recorded;
     this.decisions[decision.action]++;
     if (decision.alarm) this.alarm(`lane.${decision.reason}`, decision.detail, plate, { decisionId: event.eventId });
-    const matched = decision.matched?.list === 'allow' ? decision.matched.entry.pairedPlate : undefined;
+    const otherPlate = decision.matched?.list === 'allow' ? otherPlateOf(decision.matched.entry, plate) : null;
     this.step({
       type: 'decided',
       decisionId: event.eventId,
@@ -180,7 +181,7 @@ export class LaneController implements Service {
       detail: decision.detail,
       plate,
       display: read.plate.display,
-      pairedPlate: matched ?? null,
+      pairedPlate: otherPlate,
       at: event.ts,
     });
   }
