@@ -83,7 +83,14 @@ export function demoConfig(opts: DemoOptions): Config {
       : {}),
     lanes: [
       { id: 'lane-1', name: 'Demo lane 1', direction: 'entry', ...lane(opts.clip) },
-      { id: 'lane-2', name: 'Demo lane 2 (yard exit)', direction: 'exit', ...lane(opts.exitClip) },
+      {
+        id: 'lane-2',
+        name: 'Demo lane 2 (yard exit)',
+        direction: 'exit',
+        ...lane(opts.exitClip),
+        // The fee for the crossing is checked afterwards: undeclared vehicles leave, flagged (docs/postcheck.md).
+        decisions: { declarations: 'post-check' },
+      },
     ],
     yards: [DEMO_YARD],
   });

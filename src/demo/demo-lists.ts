@@ -1,4 +1,4 @@
-import type { ListStore } from '../store/lists.js';
+import type { ListEntry, ListStore } from '../store/lists.js';
 
 const DAY_MS = 86_400_000;
 
@@ -23,6 +23,34 @@ export function seedDemoLists(lists: Pick<ListStore, 'applyFull'>, now: number):
       validUntil: now + 7 * DAY_MS,
     },
   ]);
+  lists.applyFull('declarations', 1, demoDeclarations(now));
   lists.applyFull('deny', 1, []);
   lists.applyFull('watch', 1, [{ key: '云A54321', reason: 'customs inspection pending', source: 'customs' }]);
+}
+
+/**
+ * Fees declared for the crossing, as central would push them, for lane-2 (post-check): the truck
+ * and the grey car have a pass for many passages and leave clean; the motorbike's covers one
+ * passage, so its second loop through lane-2 is flagged `declaration-used`; the blue Chinese car
+ * has none and is flagged `undeclared`. Ids carry the demo's start, so a run never finds its
+ * one-passage declaration used by an earlier run on the same data directory.
+ */
+export function demoDeclarations(now: number): ListEntry[] {
+  const run = new Date(now).toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const declared = (id: string, plate: string, vehicleClass: string, passages: 'one' | 'many', amount: number) => ({
+    key: `DEMO-${run}-${id}`,
+    plate,
+    vehicleClass,
+    validFrom: now - DAY_MS,
+    validUntil: now + DAY_MS,
+    passages,
+    amount,
+    feeRef: `DEMO-FEE-${id}`,
+    declaredAt: now - DAY_MS,
+  });
+  return [
+    { ...declared('1', 'T2513579', 'truck', 'many', 2_000_000), pairedPlate: '云A68420' },
+    declared('2', '29C12345', 'car', 'many', 300_000),
+    declared('3', '59P166480', 'motorbike', 'one', 50_000),
+  ];
 }

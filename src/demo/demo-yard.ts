@@ -14,7 +14,7 @@ export const DEMO_YARD = {
   entryLanes: ['lane-1'],
   exitLanes: ['lane-2'],
   /** 24 s: only the car that stays longest in every loop reaches it (the others stay under 20 s). */
-  overstayMinutes: 0.4,
+  overstayMinutes: [0.4],
   whenRoom: 'open',
 } as const;
 

@@ -64,6 +64,10 @@ export function formatLaneRecord(event: StoredEvent): string | null {
       return `  ALARM ${p.alarm as string}: ${p.detail as string}`;
     case 'operator.action':
       return `  operator ${p.operator as string} (${p.source as string}): ${p.action as string}${p.holdId ? ` hold ${p.holdId as string}` : ''}: ${p.reason as string}`;
+    case 'postcheck.flagged': {
+      const flags = Array.isArray(p.flags) ? (p.flags as { kind: string; detail: string }[]) : [];
+      return `  POST-CHECK ${plate} passed ${p.status as string}, flagged ${flags.map((f) => `${f.kind} (${f.detail})`).join('; ')}`;
+    }
     default:
       return null;
   }
