@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ import { waitFor } from '../helpers/processes.js';
 // The demo's yard between lane-1 (entry) and lane-2 (exit), as `smartgate demo` plays it from
 // its two clips (docs/demo-clip.md has the timeline): it fills, the blue car is held
 // `yard-full`, the truck leaves through lane-2 and the held car is let in by itself, and the
-// car that stays longest raises `yard.overstay`. The demo runs until that overstay is printed.
+// car that stays longest raises `yard.overstay`; lane-2 lets the undeclared blue car out,
+// flagged for the post-check. The demo runs until that overstay is printed.
 
 interface Row {
   eventId: string;
@@ -121,5 +122,25 @@ describe('smartgate demo: the yard', () => {
 
     // The clips agree with each other: every vehicle leaving was seen coming in.
     expect(rows.filter((r) => r.type === 'alarm' && String(r.payload.alarm).startsWith('yard.'))).toEqual([]);
+
+    // Lane-2 checks fees afterwards (docs/postcheck.md): the truck leaves on its declaration, the
+    // blue car, which has none, leaves too and is flagged; the day's reconciliation lists it.
+    const truckOut = rows.find((r) => r.type === 'decision' && r.laneId === 'lane-2');
+    expect(truckOut?.payload).toMatchObject({ action: 'open', reason: 'declared' });
+    const flagged = rows.find((r) => r.type === 'postcheck.flagged');
+    expect(flagged).toMatchObject({
+      laneId: 'lane-2',
+      payload: { plate: '云A12345', flags: [{ kind: 'undeclared' }] },
+    });
+    const report = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
+      execFile(process.execPath, [builtCli(), 'reconcile', '--data-dir', dataDir, '--format', 'json'], (err, out) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout: out }),
+      ),
+    );
+    expect(report.code).toBe(0);
+    const undeclared = (JSON.parse(report.stdout) as { undeclared: { plate: string; passageId: string }[] }).undeclared;
+    expect(undeclared).toContainEqual(
+      expect.objectContaining({ plate: '云A12345', passageId: flagged!.payload.passageId as string }),
+    );
   }, 120_000);
 });
