@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusSchema, wireEventSchema, type WireEvent } from '../../src/uplink/contract.js';
+import { yardStateSchema } from '../../src/uplink/wire-schemas.js';
+import type { YardState } from '../../src/yard/yard-state.js';
 import { builtCli, demoClips } from '../helpers/demo-clip.js';
 import { processes, waitFor } from '../helpers/processes.js';
 
@@ -112,14 +114,22 @@ describe('smartgate demo without --mqtt-url', () => {
       const events: WireEvent[] = [];
       const states: string[] = [];
       const foreign: string[] = [];
+      const yardStates: YardState[] = [];
       central.on('message', (topic, payload) => {
         if (topic.startsWith('smartgate/v1/other-site/')) return void foreign.push(topic);
         const json = JSON.parse(payload.toString()) as unknown;
-        if (topic.endsWith('/status')) states.push(statusSchema.parse(json).state);
+        if (topic === 'smartgate/v1/demo/yards/demo-yard/state')
+          yardStates.push(yardStateSchema.parse(json) as YardState);
+        else if (topic.endsWith('/status')) states.push(statusSchema.parse(json).state);
         else if (topic.endsWith('/events')) events.push(wireEventSchema.parse(json));
       });
       await central.subscribeAsync(
-        ['smartgate/v1/demo/status', 'smartgate/v1/demo/+/events', 'smartgate/v1/other-site/#'],
+        [
+          'smartgate/v1/demo/status',
+          'smartgate/v1/demo/+/events',
+          'smartgate/v1/demo/yards/+/state',
+          'smartgate/v1/other-site/#',
+        ],
         { qos: 1 },
       );
 
@@ -171,6 +181,10 @@ describe('smartgate demo without --mqtt-url', () => {
         const laneSeqs = events.filter((e) => e.laneId === lane).map((e) => e.seq);
         expect(laneSeqs, lane).toEqual(laneSeqs.map((_, i) => i + 1));
       }
+      // The yard as central sees it: retained, with the vehicles inside, changing as they come and go.
+      expect(yardStates.length).toBeGreaterThanOrEqual(2);
+      expect(yardStates.some((y) => y.occupancy > 0 && y.vehicles.length === y.occupancy)).toBe(true);
+      expect(new Set(yardStates.map((y) => y.occupancy)).size).toBeGreaterThanOrEqual(2);
       expect(states[0]).toBe('online');
       expect(states).toContain('stopped'); // the uplink said goodbye before the broker went
       expect(foreign).toEqual([`smartgate/v1/other-site/commands/barrier.open`]); // central's own; nothing from the rogue
