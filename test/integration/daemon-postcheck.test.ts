@@ -9,8 +9,6 @@ import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { listTopic } from '../../src/domain/topics.js';
 import { buildGate, type Gate } from '../../src/gate/build-gate.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Reconciliation } from '../../src/postcheck/reconcile.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
@@ -18,6 +16,7 @@ import { centralSigner } from '../helpers/central-signer.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
+import { voted } from '../helpers/voted.js';
 
 // The daemon with one lane deciding on fee declarations in post-check mode: central pushes the
 // declarations over MQTT (signed), vehicles pass the lane (the simulated board's loop, reads put
@@ -41,20 +40,6 @@ afterEach(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   await broker?.dispose();
 });
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
-}
 
 function reconcileCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -6,10 +6,9 @@ import { configSchema } from '../../src/config/schema.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import { buildGate } from '../../src/gate/build-gate.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
+import { voted } from '../helpers/voted.js';
 
 // A daemon restarted on the same data directory holds again what its previous run left held:
 // the held vehicle is not forgotten (src/lane/flow/pending-holds.ts). Nothing is started: the lanes
@@ -23,20 +22,6 @@ afterEach(() => {
   for (const s of stores.splice(0)) if (s.db.open) s.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
-}
 
 /** One run of the daemon on `dataDir`: a fresh store (new boot id) and daemon, lanes built, nothing started. */
 async function boot(clock: FakeClock) {

@@ -5,12 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/core/log.js';
 import { buildGate, type Gate } from '../../src/gate/build-gate.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import type { PlateFinder, PlateReader } from '../../src/vision/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { settle } from '../helpers/fake-serial-port.js';
+import { voted } from '../helpers/voted.js';
 
 // The daemon with an entry lane, an exit lane and a yard of one place between them: each lane
 // has the simulated Modbus board behind the real driver, with its loop, on a fake clock. Reads
@@ -23,22 +22,6 @@ afterEach(async () => {
   for (const { gate, store } of running.splice(0)) await stop(gate, store);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-function voted(text: string, otherPlates: string[] = []): VotedPlateRead {
-  const parse = (t: string) => parsePlate([t], { countries: ['VN', 'CN'] });
-  return {
-    ...(otherPlates.length > 0 ? { otherPlates: otherPlates.map(parse) } : {}),
-    plate: parse(text),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
-}
 
 const lane = (id: string, direction: 'entry' | 'exit') => ({
   id,
@@ -86,7 +69,7 @@ async function boot(clock: FakeClock) {
   const arrive = async (laneId: string, plate: string, otherPlates: string[] = []) => {
     sim(laneId).setLoop(true);
     await tick(200);
-    gate.bus.emit('plate.read', { laneId, read: voted(plate, otherPlates) });
+    gate.bus.emit('plate.read', { laneId, read: voted(plate, { others: otherPlates }) });
     await tick(2000);
   };
   /** The vehicle on the loop drives on. */

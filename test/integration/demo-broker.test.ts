@@ -118,8 +118,7 @@ describe('smartgate demo without --mqtt-url', () => {
       central.on('message', (topic, payload) => {
         if (topic.startsWith('smartgate/v1/other-site/')) return void foreign.push(topic);
         const json = JSON.parse(payload.toString()) as unknown;
-        if (topic === 'smartgate/v1/demo/yards/demo-yard/state')
-          yardStates.push(yardStateSchema.parse(json));
+        if (topic === 'smartgate/v1/demo/yards/demo-yard/state') yardStates.push(yardStateSchema.parse(json));
         else if (topic.endsWith('/status')) states.push(statusSchema.parse(json).state);
         else if (topic.endsWith('/events')) events.push(wireEventSchema.parse(json));
       });

@@ -15,8 +15,6 @@ import { silentLogger } from '../../src/core/log.js';
 import type { GateEvents } from '../../src/gate/build-gate.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
 import type { GateSnapshot } from '../../src/uplink/contract.js';
 import { pageView } from '../../src/gate/page-view.js';
@@ -25,6 +23,7 @@ import { SlidingWindowLoginLimiter } from '../../src/web/auth/login-limiter.js';
 import type { LiveVideo, Session, SessionStore, User } from '../../src/web/types.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 import { FakeUsers } from '../helpers/fake-users.js';
+import { voted } from '../helpers/voted.js';
 
 // A real WebServer on 127.0.0.1 with a real store and lane controller; the auth parts and the
 // live video are small fakes of the interfaces in src/web/types.ts.
@@ -68,20 +67,6 @@ class FakeLiveVideo implements LiveVideo {
   stats() {
     return { lanes: [] };
   }
-}
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
 }
 
 const temp = useTempDirs();

@@ -11,11 +11,10 @@ import { LaneController } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider, type ListSource } from '../../src/lane/deciding/decider.js';
 import type { Hold } from '../../src/lane/flow/lane-state.js';
 import { pendingHolds } from '../../src/lane/flow/pending-holds.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { StoredList } from '../../src/store/lists.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
+import { voted } from '../helpers/voted.js';
 
 // The controller with the simulated Modbus board behind the real driver, all on a fake clock.
 
@@ -27,20 +26,6 @@ class Lists implements ListSource {
   onChange() {
     return () => {}; // the lists of these tests never change
   }
-}
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
 }
 
 const operator = { operator: 'nguyen.van.a', reason: 'documents checked at the window', source: 'page' as const };

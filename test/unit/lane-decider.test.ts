@@ -5,10 +5,9 @@ import { silentLogger } from '../../src/core/log.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneDecider, type ListSource } from '../../src/lane/deciding/decider.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { ListChangeListener, StoredList } from '../../src/store/lists.js';
 import { MemoryOutbox } from '../helpers/memory-outbox.js';
+import { voted } from '../helpers/voted.js';
 
 /** Lists as the store would hold them, changed by the test like central's pushes. */
 class Lists implements ListSource {
@@ -25,22 +24,6 @@ class Lists implements ListSource {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
-}
-
-function voted(text: string, confidence = 0.95, otherPlates: string[] = []): VotedPlateRead {
-  const parse = (t: string) => parsePlate([t], { countries: ['VN', 'CN'] });
-  return {
-    ...(otherPlates.length > 0 ? { otherPlates: otherPlates.map(parse) } : {}),
-    plate: parse(text),
-    confidence,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
 }
 
 function setUp() {
@@ -101,11 +84,11 @@ describe('LaneDecider', () => {
   it("decides on the vehicle's other plates too: a watch-listed one refuses, an unpaired one holds, a paired one opens", () => {
     const { clock, lists, decider, outbox, lane } = setUp();
     lists.set('allow', 2, clock.now(), [{ key: '29C12345' }, { key: 'T2912345', pairedPlate: '云A12345' }]);
-    const watched = decider.decide(lane, voted('29C12345', 0.95, ['云A54321']));
+    const watched = decider.decide(lane, voted('29C12345', { others: ['云A54321'] }));
     expect(watched.decision).toMatchObject({ action: 'deny', reason: 'watch-list', alarm: true });
     expect(watched.decision.detail).toContain('云A54321, read on the same vehicle as 29C12345');
-    expect(decider.decide(lane, voted('29C12345', 0.95, ['云A12345'])).decision.reason).toBe('pairing-mismatch');
-    const paired = decider.decide(lane, voted('T2912345', 0.95, ['云A12345']));
+    expect(decider.decide(lane, voted('29C12345', { others: ['云A12345'] })).decision.reason).toBe('pairing-mismatch');
+    const paired = decider.decide(lane, voted('T2912345', { others: ['云A12345'] }));
     expect(paired.decision).toMatchObject({ action: 'open', reason: 'allowed' });
     const payloads = outbox.pending(10).map((e) => e.event.payload);
     expect(payloads.map((p) => p.otherPlates)).toEqual([['云A54321'], ['云A12345'], ['云A12345']]);
@@ -158,7 +141,7 @@ describe('LaneDecider with a passage guard (the yards)', () => {
 
   it("names the truck's other plate when the read is the plate its permit pairs", () => {
     const { decider, lane, asked } = guarded(null);
-    decider.decide(lane, voted('云A12345', 0.95, ['29C12345']));
+    decider.decide(lane, voted('云A12345', { others: ['29C12345'] }));
     expect(asked).toMatchObject([{ plate: '云A12345', pairedPlate: '29C12345' }]);
   });
 

@@ -5,27 +5,12 @@ import type { Logger } from '../../src/core/log.js';
 import { laneDecisionsSchema } from '../../src/config/decisions.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { ListStore } from '../../src/store/lists.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { voted } from '../helpers/voted.js';
 
 // Issue 20, item 14: the lane decides from an index that follows the store's changes; a decision
 // never reads the stored lists nor builds the index again, and still sees every change at once.
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
-}
 
 describe("the lane's list index", () => {
   const temp = useTempDirs();

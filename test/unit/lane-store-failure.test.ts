@@ -8,13 +8,12 @@ import { silentLogger } from '../../src/core/log.js';
 import type { LaneEvents } from '../../src/lane/events.js';
 import { LaneController, LaneStoreError } from '../../src/lane/flow/lane-controller.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
 import type { EventType, NewEvent, TransactionalSink } from '../../src/store/types.js';
 import { FakeBarrier } from '../helpers/fake-barrier.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { voted } from '../helpers/voted.js';
 
 // A lane over a real store whose writes fail as a full disk makes them fail: the lane must
 // never open what it could not record, never stay in `opening`, and work again once the store does.
@@ -23,20 +22,6 @@ const LANE = 'entry-1';
 const ALLOWED = '29C12345';
 const OPENING_TIMEOUT_MS = 10_000;
 const operator = { operator: 'nguyen.van.a', reason: 'ambulance at the barrier', source: 'page' as const };
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
-}
 
 const full = () => new BetterSqlite3.SqliteError('database or disk is full', 'SQLITE_FULL');
 

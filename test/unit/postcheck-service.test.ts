@@ -5,13 +5,12 @@ import { silentLogger } from '../../src/core/log.js';
 import type { DeclarationMode } from '../../src/domain/declarations.js';
 import type { GateEvents } from '../../src/gate/build-gate.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import { dayReport } from '../../src/postcheck/day-report.js';
 import { PostcheckService } from '../../src/postcheck/postcheck-service.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { voted } from '../helpers/voted.js';
 
 // The post-check over a real store, with the real decider reading the declarations and the ledger.
 
@@ -22,21 +21,6 @@ const running: PostcheckService[] = [];
 afterEach(async () => {
   for (const s of running.splice(0)) await s.stop();
 });
-
-function voted(text: string): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 4,
-    reads: 4,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-    crop: CROP,
-  };
-}
 
 async function setUp(
   mode: DeclarationMode = 'post-check',
@@ -73,7 +57,8 @@ async function setUp(
     { sink: store.events, lists: store.lists, declarationUses: (id) => service.usesOf(id) },
   );
   const rules = laneDecisionsSchema.parse({ declarations: mode });
-  const decide = (plate: string) => decider.decide({ id: 'in-1', direction: 'entry', rules }, voted(plate));
+  const decide = (plate: string) =>
+    decider.decide({ id: 'in-1', direction: 'entry', rules }, voted(plate, { votes: 4, reads: 4, crop: CROP }));
   const pass = (decisionId: string | null, plate: string | null) => {
     const event = store.events.append({
       type: 'vehicle',

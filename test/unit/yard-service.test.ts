@@ -6,13 +6,12 @@ import { silentLogger } from '../../src/core/log.js';
 import type { GateEvents } from '../../src/gate/build-gate.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
 import type { Hold, LanePhase } from '../../src/lane/flow/lane-state.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { YardService, YardStoreError, YARD_TICK_MS, type YardLane } from '../../src/yard/yard-service.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
+import { voted } from '../helpers/voted.js';
 
 // The yard over a real store, with the real decider asking it, and lanes that only hold and release.
 
@@ -31,22 +30,6 @@ class FakeLane implements YardLane {
     this.phase = 'opening';
     return true;
   }
-}
-
-function voted(text: string, otherPlates: string[] = []): VotedPlateRead {
-  const parse = (t: string) => parsePlate([t], { countries: ['VN', 'CN'] });
-  return {
-    ...(otherPlates.length > 0 ? { otherPlates: otherPlates.map(parse) } : {}),
-    plate: parse(text),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: 0,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-  };
 }
 
 const temp = useTempDirs();
@@ -115,7 +98,10 @@ async function setUp(yard: Record<string, unknown> = {}, dir = temp.make()): Pro
     entry,
     exit,
     decide(laneId, plate, otherPlates = []) {
-      const { decision, event } = decider.decide({ id: laneId, direction: 'entry', rules }, voted(plate, otherPlates));
+      const { decision, event } = decider.decide(
+        { id: laneId, direction: 'entry', rules },
+        voted(plate, { others: otherPlates }),
+      );
       // As the lane machine does: a hold comes to the barrier when the lane is free.
       if (decision.action === 'hold') {
         const lane = laneId === 'in-1' ? entry : exit;
