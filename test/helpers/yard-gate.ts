@@ -9,8 +9,6 @@ import type { GateEvents } from '../../src/gate/build-gate.js';
 import { pageView } from '../../src/gate/page-view.js';
 import { LaneDecider } from '../../src/lane/deciding/decider.js';
 import { LaneController } from '../../src/lane/flow/lane-controller.js';
-import { parsePlate } from '../../src/plates/parse.js';
-import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
 import type { TransactionalSink } from '../../src/store/types.js';
 import type { GateSnapshot } from '../../src/uplink/contract.js';
@@ -39,22 +37,6 @@ export interface YardGate {
   /** While true, the yard's appends fail as on a full disk. */
   storeFails: { now: boolean };
   stop(): Promise<void>;
-}
-
-/** A voted read of `text`, as a lane's reader hands it over. */
-export function voted(text: string, at = 0): VotedPlateRead {
-  return {
-    plate: parsePlate([text], { countries: ['VN', 'CN'] }),
-    confidence: 0.95,
-    votes: 3,
-    reads: 3,
-    box: { x: 0, y: 0, w: 10, h: 5 },
-    frameAt: at,
-    firstSeenAt: 0,
-    lastSeenAt: 0,
-    trigger: 'agreed',
-    crop: Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
-  };
 }
 
 /**

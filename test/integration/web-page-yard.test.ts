@@ -8,7 +8,11 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { STORE_DEFAULTS } from '../helpers/store-fixtures.js';
-import { OPERATOR, startYardGate, VIEWER, voted, YARD_ID, type YardGate } from '../helpers/yard-gate.js';
+import { OPERATOR, startYardGate, VIEWER, YARD_ID, type YardGate } from '../helpers/yard-gate.js';
+import { voted } from '../helpers/voted.js';
+
+/** The smallest JPEG the crop route serves. */
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 
 // The yard tab in Debian's headless Chromium (driven by playwright-core), on a real web server,
 // YardService, lanes and store: a full yard of three, one vehicle past its overstay, one held
@@ -61,7 +65,7 @@ beforeAll(async () => {
   ] as const)
     expect(gate.yards.addVehicle(YARD_ID, { plate, enteredAt: now - minutes * MINUTE }, setUp).ok).toBe(true);
   // The yard is full: an allowed vehicle at the entry is held for room.
-  gate.entry.onRead(voted('29H55555', now));
+  gate.entry.onRead(voted('29H55555', { frameAt: now, crop: JPEG }));
   await settle();
   expect(gate.entry.snapshot().holds.map((h) => h.reason)).toEqual(['yard-full']);
 

@@ -3,7 +3,11 @@ import type { YardsResponse } from '../../src/web/api-contract.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { settle } from '../helpers/fake-serial-port.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
-import { OPERATOR, startYardGate, VIEWER, voted, YARD_ID, type YardGate } from '../helpers/yard-gate.js';
+import { OPERATOR, startYardGate, VIEWER, YARD_ID, type YardGate } from '../helpers/yard-gate.js';
+import { voted } from '../helpers/voted.js';
+
+/** The smallest JPEG the crop route serves. */
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 import type { Store } from '../../src/store/store.js';
 
 // The yard's page API on a real web server, YardService, lanes and store: who may do what,
@@ -70,7 +74,7 @@ describe('GET /api/yards', () => {
       200,
     );
     // Full: an allowed vehicle at the entry is held for room.
-    gate.entry.onRead(voted('29H55555'));
+    gate.entry.onRead(voted('29H55555', { crop: JPEG }));
     await settle();
 
     const [yard, ...others] = await yards(await login(VIEWER));
