@@ -1,6 +1,5 @@
 import type { EventBus } from '../core/bus.js';
 import type { Clock, Timer } from '../core/clock.js';
-import { errorMessage } from '../core/error-message.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import type { YardConfig } from '../config/yards.js';
@@ -12,12 +11,15 @@ import type { LaneSnapshot } from '../lane/flow/lane-snapshot.js';
 import type { Hold } from '../lane/flow/lane-state.js';
 import { parsePlate } from '../plates/parse.js';
 import type { YardRecords } from '../store/yard-records.js';
-import type { EventType, StoredEvent, TransactionalSink } from '../store/types.js';
-import { YardBook, type YardCall, type YardVisit } from './yard-book.js';
+import type { StoredEvent, TransactionalSink } from '../store/types.js';
+import { YardBook, type YardVisit } from './yard-book.js';
 import type { YardEvents } from './events.js';
 import { entryVerdict, exitVerdict, overstayLevel, vehicleClassOf, type Verdict } from './yard-rules.js';
 import { yardState, type YardState } from './yard-state.js';
 import { DWELL_BUCKETS_S, YardCounters } from './yard-counters.js';
+import { YardRecorder } from './yard-recorder.js';
+
+export { YardStoreError } from './yard-recorder.js';
 
 /** What the yard needs of a lane (the LaneController): its holds, and letting a held vehicle through. */
 export interface YardLane {
@@ -36,14 +38,6 @@ export interface YardRequest {
 
 export type YardRefusalCode = 'no-such-yard' | 'not-inside' | 'already-inside' | 'no-such-call' | 'invalid';
 export type YardResult = { ok: true; event: StoredEvent } | { ok: false; code: YardRefusalCode; message: string };
-
-/** A correction or call the store could not record: nothing of it was done. */
-export class YardStoreError extends Error {
-  override readonly name = 'YardStoreError';
-  constructor(cause: unknown) {
-    super(`the event store could not record it, so nothing was done: ${errorMessage(cause)}`, { cause });
-  }
-}
 
 /** What the decision said about a vehicle, kept until its passage (bounded: most end within minutes). */
 interface Candidate {
@@ -82,6 +76,7 @@ export class YardService implements Service, PassageGuard {
   private readonly entryYard = new Map<string, Yard>();
   private readonly exitYard = new Map<string, Yard>();
   private readonly candidates = new Map<string, Candidate>();
+  private readonly recorder: YardRecorder;
   private timer: Timer | null = null;
   /** A release's own lane.state must not start another release inside it. */
   private releasing = false;
@@ -91,6 +86,7 @@ export class YardService implements Service, PassageGuard {
     private readonly deps: { sink: TransactionalSink; records: YardRecords; lanes: () => readonly YardLane[] },
     configs: readonly YardConfig[],
   ) {
+    this.recorder = new YardRecorder(ctx, deps);
     for (const config of configs) {
       const yard: Yard = {
         config,
@@ -168,8 +164,8 @@ export class YardService implements Service, PassageGuard {
     const now = this.ctx.clock.now();
     const expiresAt = now + yard.config.callForward.expiresMinutes * 60_000;
     const inside = yard.book.find(plate) !== null;
-    const event = this.recordRequested(() => {
-      const e = this.record('yard.call', GATE_LANE_ID, {
+    const event = this.recorder.requested(() => {
+      const e = this.recorder.record('yard.call', GATE_LANE_ID, {
         yardId,
         action: 'called',
         plate,
@@ -202,8 +198,8 @@ export class YardService implements Service, PassageGuard {
     if (!yard) return this.noSuchYard(yardId);
     const call = yard.book.callFor(plate);
     if (!call) return { ok: false, code: 'no-such-call', message: `${plate} has no call forward in ${yardId}` };
-    const event = this.recordRequested(() => {
-      const e = this.endCall(yard, call, 'cancelled', audit(request));
+    const event = this.recorder.requested(() => {
+      const e = this.recorder.callEnded(yard, call, 'cancelled', audit(request));
       this.deps.sink.afterCommit(() => {
         this.changed(yard);
         this.letOutCalled(yard);
@@ -231,15 +227,15 @@ export class YardService implements Service, PassageGuard {
         code: 'not-inside',
         message: `no vehicle ${target.visitId ?? target.plate ?? '(neither visitId nor plate given)'} inside ${yardId}`,
       };
-    const event = this.recordRequested(() => {
-      const action = this.record('operator.action', GATE_LANE_ID, {
+    const event = this.recorder.requested(() => {
+      const action = this.recorder.record('operator.action', GATE_LANE_ID, {
         action: 'yard.mark-left',
         yardId,
         visitId: visit.visitId,
         plate: visit.plate,
         ...audit(request),
       });
-      this.recordLeft(yard, visit, GATE_LANE_ID, { how: 'correction', operatorEventId: action.eventId });
+      this.recorder.left(yard, visit, GATE_LANE_ID, { how: 'correction', operatorEventId: action.eventId });
       this.deps.sink.afterCommit(() => this.afterLeft(yard, visit));
       return action;
     });
@@ -272,14 +268,14 @@ export class YardService implements Service, PassageGuard {
       };
     const parsed = parsePlate([vehicle.plate]);
     const vehicleClass = vehicle.vehicleClass ?? vehicleClassOf(yard.config, { kind: parsed.kind, vehicleClass: null });
-    const event = this.recordRequested(() => {
-      const action = this.record('operator.action', GATE_LANE_ID, {
+    const event = this.recorder.requested(() => {
+      const action = this.recorder.record('operator.action', GATE_LANE_ID, {
         action: 'yard.add',
         yardId,
         plate: vehicle.plate,
         ...audit(request),
       });
-      const visit = this.recordEntered(yard, GATE_LANE_ID, {
+      const visit = this.recorder.entered(yard, GATE_LANE_ID, {
         plate: vehicle.plate,
         display: parsed.display,
         pairedPlate: vehicle.pairedPlate ?? null,
@@ -389,17 +385,18 @@ export class YardService implements Service, PassageGuard {
     const previous = plate ? yard.book.find(plate, known?.pairedPlate ?? null) : null;
     const already = previous && previous.match !== 'look-alike' ? previous.visit : null;
     let visit: YardVisit | null = null;
-    this.recordAutomatic('yard entry', () => {
+    this.recorder.automatic('yard entry', () => {
       if (already) {
-        this.recordAlarm(
+        this.recorder.alarm(
+          yard,
           'yard.already-inside',
           laneId,
           `${plate} entered ${yard.config.name} again; it was inside since ${new Date(already.enteredAt).toISOString()} (visit ${already.visitId}), which ends unseen`,
           { yardId: yard.config.id, plate, visitId: already.visitId },
         );
-        this.recordLeft(yard, already, laneId, { how: 're-entered', vehicleEventId: vehicleEvent.eventId });
+        this.recorder.left(yard, already, laneId, { how: 're-entered', vehicleEventId: vehicleEvent.eventId });
       }
-      visit = this.recordEntered(yard, laneId, {
+      visit = this.recorder.entered(yard, laneId, {
         plate,
         display: known?.display ?? parsed?.display ?? null,
         pairedPlate: known?.pairedPlate ?? null,
@@ -437,8 +434,9 @@ export class YardService implements Service, PassageGuard {
     const found = yard.book.find(plate, known?.pairedPlate ?? null);
     if (!found) {
       yard.counters.exitsWithoutEntry++;
-      this.recordAutomatic('yard exit', () =>
-        this.recordAlarm(
+      this.recorder.automatic('yard exit', () =>
+        this.recorder.alarm(
+          yard,
           'yard.exit-without-entry',
           laneId,
           `${plate ?? 'a vehicle without a read plate'} left ${yard.config.name}, and no entry of it is on record`,
@@ -449,8 +447,8 @@ export class YardService implements Service, PassageGuard {
     }
     const { visit, match } = found;
     if (match === 'look-alike') yard.counters.lookAlikeMatches++;
-    this.recordAutomatic('yard exit', () =>
-      this.recordLeft(yard, visit, laneId, {
+    this.recorder.automatic('yard exit', () =>
+      this.recorder.left(yard, visit, laneId, {
         how: 'lane',
         readPlate: plate,
         match,
@@ -567,8 +565,8 @@ export class YardService implements Service, PassageGuard {
       const level = overstayLevel(thresholds, now - visit.enteredAt);
       if (level <= visit.overstayLevel) continue;
       const dwellMs = now - visit.enteredAt;
-      this.recordAutomatic('overstay', () => {
-        this.record('yard.overstay', GATE_LANE_ID, {
+      this.recorder.automatic('overstay', () => {
+        this.recorder.record('yard.overstay', GATE_LANE_ID, {
           yardId: yard.config.id,
           visitId: visit.visitId,
           plate: visit.plate,
@@ -593,7 +591,7 @@ export class YardService implements Service, PassageGuard {
     let expired = false;
     for (const call of [...yard.book.openCalls()]) {
       if (call.expiresAt > now) continue;
-      this.recordAutomatic('call expiry', () => this.endCall(yard, call, 'expired', {}));
+      this.recorder.automatic('call expiry', () => this.recorder.callEnded(yard, call, 'expired', {}));
       yard.book.endCall(call.callId);
       expired = true;
     }
@@ -617,8 +615,9 @@ export class YardService implements Service, PassageGuard {
     if (now - yard.fullSince < yard.config.fullAlarmMinutes * 60_000) return;
     yard.fullAlarmed = true;
     const since = new Date(yard.fullSince).toISOString();
-    this.recordAutomatic('yard full alarm', () =>
-      this.recordAlarm(
+    this.recorder.automatic('yard full alarm', () =>
+      this.recorder.alarm(
+        yard,
         'yard.full',
         GATE_LANE_ID,
         `${yard.config.name} has been full (${yard.book.occupancy} of ${yard.config.capacity}) since ${since}`,
@@ -630,139 +629,6 @@ export class YardService implements Service, PassageGuard {
         },
       ),
     );
-  }
-
-  // --- records ---------------------------------------------------------------------------
-
-  private recordEntered(
-    yard: Yard,
-    laneId: string,
-    v: {
-      plate: string | null;
-      display: string | null;
-      pairedPlate: string | null;
-      vehicleClass: string | null;
-      decisionId: string | null;
-      enteredAt: number;
-      crop?: Buffer | undefined;
-      extra: Record<string, unknown>;
-    },
-  ): YardVisit {
-    const event = this.deps.sink.append({
-      type: 'yard.entered',
-      laneId,
-      payload: {
-        yardId: yard.config.id,
-        plate: v.plate,
-        display: v.display,
-        pairedPlate: v.pairedPlate,
-        vehicleClass: v.vehicleClass,
-        decisionId: v.decisionId,
-        enteredAt: v.enteredAt,
-        occupancy: yard.book.occupancy + 1,
-        capacity: yard.config.capacity,
-        ...v.extra,
-      },
-      ...(v.crop ? { crop: v.crop } : {}),
-    });
-    this.announce(laneId, event);
-    const visit: YardVisit = {
-      visitId: event.eventId,
-      plate: v.plate,
-      display: v.display,
-      pairedPlate: v.pairedPlate,
-      vehicleClass: v.vehicleClass,
-      enteredAt: v.enteredAt,
-      entryLaneId: laneId,
-      decisionId: v.decisionId,
-      overstayLevel: 0,
-    };
-    this.deps.records.addVisit({ ...visit, yardId: yard.config.id });
-    return visit;
-  }
-
-  private recordLeft(yard: Yard, visit: YardVisit, laneId: string, extra: Record<string, unknown>): StoredEvent {
-    const now = this.ctx.clock.now();
-    const call = yard.book.callFor(visit.plate, visit.pairedPlate);
-    const event = this.record('yard.left', laneId, {
-      yardId: yard.config.id,
-      visitId: visit.visitId,
-      plate: visit.plate,
-      display: visit.display,
-      pairedPlate: visit.pairedPlate,
-      vehicleClass: visit.vehicleClass,
-      entryLaneId: visit.entryLaneId,
-      enteredAt: visit.enteredAt,
-      dwellMs: Math.max(0, now - visit.enteredAt),
-      occupancy: Math.max(0, yard.book.occupancy - 1),
-      capacity: yard.config.capacity,
-      ...(call ? { callId: call.callId } : {}),
-      ...extra,
-    });
-    this.deps.records.endVisit(visit.visitId);
-    if (call) this.deps.records.endCall(call.callId);
-    return event;
-  }
-
-  private endCall(
-    yard: Yard,
-    call: YardCall,
-    action: 'cancelled' | 'expired',
-    extra: Record<string, unknown>,
-  ): StoredEvent {
-    const event = this.record('yard.call', GATE_LANE_ID, {
-      yardId: yard.config.id,
-      action,
-      callId: call.callId,
-      plate: call.plate,
-      calledAt: call.calledAt,
-      ...extra,
-    });
-    this.deps.records.endCall(call.callId);
-    this.deps.sink.afterCommit(() => yard.book.endCall(call.callId));
-    return event;
-  }
-
-  private recordAlarm(alarm: string, laneId: string, detail: string, extra: Record<string, unknown>): StoredEvent {
-    const event = this.record('alarm', laneId, { alarm, detail, ...extra });
-    const yard = typeof extra.yardId === 'string' ? this.yards.get(extra.yardId) : undefined;
-    this.deps.sink.afterCommit(() => {
-      if (yard) yard.counters.alarms++;
-      this.ctx.log.warn({ alarm, lane: laneId, detail }, 'yard alarm');
-    });
-    return event;
-  }
-
-  private record(type: EventType, laneId: string, payload: Record<string, unknown>): StoredEvent {
-    const event = this.deps.sink.append({ type, laneId, payload });
-    this.announce(laneId, event);
-    return event;
-  }
-
-  /** The page's event stream and the gate's log hear of yard events as of the lanes' (once committed). */
-  private announce(laneId: string, event: StoredEvent): void {
-    this.deps.sink.afterCommit(() => this.ctx.bus.emit('lane.recorded', { laneId, event }));
-  }
-
-  /** An operator's or central's request: recorded in one transaction, or refused whole (YardStoreError). */
-  private recordRequested(fn: () => StoredEvent): StoredEvent {
-    try {
-      return this.deps.sink.transaction(fn);
-    } catch (err) {
-      throw new YardStoreError(err);
-    }
-  }
-
-  /** Something that happened on the road: recorded in one transaction, or logged as not recorded (it happened anyway). */
-  private recordAutomatic(what: string, fn: () => void): void {
-    try {
-      this.deps.sink.transaction(fn);
-    } catch (err) {
-      this.ctx.log.error(
-        { err: errorMessage(err), what, recorded: false },
-        'yard: the event store failed; not recorded',
-      );
-    }
   }
 
   private remember(decisionId: string, candidate: Candidate): void {
