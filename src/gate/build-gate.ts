@@ -227,6 +227,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
                 id: l.id,
                 name: config.lanes[i]!.name ?? l.id,
                 direction: config.lanes[i]!.direction,
+                declarations: config.lanes[i]!.decisions.declarations,
                 controller: l.controller,
               })),
               store,

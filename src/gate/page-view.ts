@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { DeclarationMode } from '../domain/declarations.js';
 import type { EventBus } from '../core/bus.js';
 import { LIST_NAMES } from '../domain/lists.js';
 import type { LaneEvents } from '../lane/events.js';
@@ -16,7 +17,14 @@ import type { PostcheckDays } from './postcheck-days.js';
 export interface PageViewParts {
   site: { id: string; name: string };
   bus: EventBus<LaneEvents & YardEvents & PostcheckEvents>;
-  lanes: readonly { id: string; name: string; direction: string; controller: LaneController }[];
+  lanes: readonly {
+    id: string;
+    name: string;
+    direction: string;
+    /** decisions.declarations; absent: off. */
+    declarations?: DeclarationMode;
+    controller: LaneController;
+  }[];
   store: Pick<Store, 'events' | 'lists' | 'frames'>;
   /** Whether an uplink is configured, and whether it is connected now. */
   link(): { configured: boolean; connected: boolean };
@@ -89,6 +97,7 @@ function pageLane(lane: PageViewParts['lanes'][number]): PageLane {
     id: lane.id,
     name: lane.name,
     direction: lane.direction,
+    declarations: lane.declarations ?? 'off',
     confirm: (holdId, action) => act(() => controller.confirm(holdId, { ...action, source: 'page' })),
     refuse: (holdId, action) => act(() => controller.refuse(holdId, { ...action, source: 'page' })),
     open: (action) => act(() => controller.manualOpen({ ...action, source: 'page' })),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECLARATION_MODES } from '../domain/declarations.js';
 import { DECISION_ACTIONS } from '../domain/decisions.js';
 import {
   EVENT_TYPES,
@@ -79,6 +80,8 @@ export const laneViewSchema = z.object({
   laneId: z.string().min(1),
   name: z.string(),
   direction: z.string(),
+  /** How the lane treats fee declarations (decisions.declarations); the page shows the post-check when one is not `off`. */
+  declarations: z.enum(DECLARATION_MODES),
   flow: flow.nullable(),
   barrier,
   camera: camera.nullable(),

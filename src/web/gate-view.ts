@@ -1,4 +1,5 @@
 import type { EventBus } from '../core/bus.js';
+import type { DeclarationMode } from '../domain/declarations.js';
 import type { LaneEvents } from '../lane/events.js';
 import type { PostcheckEvents } from '../postcheck/events.js';
 import type { EventFilter, EventPage, ListedEvent } from '../store/event-store.js';
@@ -68,6 +69,8 @@ export interface PageLane {
   readonly id: string;
   readonly name: string;
   readonly direction: string;
+  /** How it treats fee declarations (decisions.declarations); absent: off. */
+  readonly declarations?: DeclarationMode;
   confirm(holdId: string, action: OperatorAction): OperatorActionResult;
   refuse(holdId: string, action: OperatorAction): OperatorActionResult;
   open(action: OperatorAction): OperatorActionResult;

@@ -69,9 +69,10 @@ export function declaration(id: string, plate: string, now: number, fields: Reco
   };
 }
 
-/** A small JPEG with the plate written on it, as a lane's crop. */
+/** A small JPEG with `text` written across it: a lane's plate crop, or its frame of the decision. */
 async function plateJpeg(text: string, width: number, height: number): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#f4f4f4"/><text x="50%" y="60%" font-size="${Math.round(height / 2.5)}" text-anchor="middle" font-family="sans-serif" fill="#111">${text}</text></svg>`;
+  const size = Math.round(Math.min(height / 2.5, (width * 1.6) / text.length));
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#f4f4f4"/><text x="50%" y="60%" font-size="${size}" text-anchor="middle" font-family="sans-serif" fill="#111">${text}</text></svg>`;
   return sharp(Buffer.from(svg)).jpeg().toBuffer();
 }
 
@@ -168,6 +169,7 @@ export async function startPostcheckGate(
           id: c.laneId,
           name: names[c.laneId as keyof typeof names],
           direction: c.laneId.startsWith('entry') ? 'entry' : 'exit',
+          declarations: modes.get(c.laneId) ?? 'off',
           controller: c,
         })),
         snapshot,

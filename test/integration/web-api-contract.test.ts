@@ -177,7 +177,7 @@ beforeEach(async () => {
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     store,
-    lanes: [{ id: LANE, name: 'Làn vào 1', direction: 'entry', controller }],
+    lanes: [{ id: LANE, name: 'Làn vào 1', direction: 'entry', declarations: 'required', controller }],
     snapshot,
     link: () => ({ configured: true, connected: false }),
     listsMaxAgeMs: 24 * 3600_000,
