@@ -29,7 +29,7 @@ export const wireEventSchema = z
     type: z
       .enum(EVENT_TYPES)
       .describe(
-        'What happened; decides the shape of `payload` (docs/mqtt.md#events; the yard.* events and yard alarms: docs/mqtt.md#yard-events).',
+        'What happened; decides the shape of `payload` (docs/mqtt.md#events; the yard.* events and yard alarms: docs/mqtt.md#yard-events; postcheck.flagged: docs/mqtt.md#post-check).',
       ),
     ts: wholeNumber().describe(
       "Wall-clock time of recording at the gate, ms since the epoch (the gate's clock, NTP-synced).",
