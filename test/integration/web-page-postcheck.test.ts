@@ -283,7 +283,7 @@ describe('the post-check tab in Chromium', () => {
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // As if the page was last left on the post-check tab (it remembers the tab for the session).
-    await context.addInitScript(() => sessionStorage.setItem('smartgate.tab', 'postcheck'));
+    await context.addInitScript({ content: "sessionStorage.setItem('smartgate.tab', 'postcheck');" });
     try {
       const other = await context.newPage();
       const asked: string[] = [];
