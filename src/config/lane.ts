@@ -16,7 +16,7 @@ const laneFields = z.strictObject({
   id: slug()
     .superRefine((id, ctx) => reportProblems(ctx, reservedLaneId(id)))
     .describe(
-      'Short stable id of the lane (slug), unique within the site, e.g. `kth-in`; `gate`, `commands` and `lists` are reserved.',
+      'Short stable id of the lane (slug), unique within the site, e.g. `kth-in`; `gate`, `commands`, `lists`, `replies`, `yards` and `postcheck` are reserved.',
     ),
   name: nonEmptyString().optional().describe('Human-readable name of the lane. Default: the id.'),
   direction: z.enum(LANE_DIRECTIONS).describe('Traffic direction through the gate: entry or exit.'),

@@ -43,6 +43,13 @@ export function reservedLaneId(id: string): RuleProblem[] {
     return [{ path: [], message: '"replies" is reserved for the gate\'s replies to central; choose another lane id' }];
   if (id === 'yards')
     return [{ path: [], message: '"yards" is reserved for the state of the gate\'s yards; choose another lane id' }];
+  if (id === 'postcheck')
+    return [
+      {
+        path: [],
+        message: '"postcheck" is reserved for the summary of the gate\'s post-check; choose another lane id',
+      },
+    ];
   return [];
 }
 

@@ -29,6 +29,7 @@ pattern write smartgate/v1/%u/health
 pattern write smartgate/v1/%u/+/events
 pattern write smartgate/v1/%u/+/state
 pattern write smartgate/v1/%u/yards/+/state
+pattern write smartgate/v1/%u/postcheck/summary
 pattern write smartgate/v1/%u/replies/#
 pattern read smartgate/v1/%u/commands/#
 pattern read smartgate/v1/%u/lists/#

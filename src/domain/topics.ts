@@ -30,6 +30,14 @@ export function yardStateTopic(prefix: string, siteId: string, yardId: string): 
   return `${prefix}/${siteId}/yards/${yardId}/state`;
 }
 
+/**
+ * The post-check of the site's current local day (fee declarations: totals and the latest flagged
+ * passages): retained, QoS 0, on every change (rate-limited) and periodically.
+ */
+export function postcheckSummaryTopic(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/postcheck/summary`;
+}
+
 /** Subscription to the state of every yard of one site, or of every site. */
 export function yardStateFilter(prefix: string, siteId?: string): string {
   return `${prefix}/${siteId ?? '+'}/yards/+/state`;
@@ -76,7 +84,7 @@ export function defaultReplyTopic(replyPrefix: string, kind: 'command' | 'list',
 }
 
 /**
- * Every topic the gate publishes on (events, lane state, yard state, status, health) and the filters it
+ * Every topic the gate publishes on (events, lane state, yard state, post-check summary, status, health) and the filters it
  * subscribes to (commands, lists): a reply must never land on one. Lanes by id, or `+` for any.
  */
 export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly string[] | '+'): string[] {
@@ -84,6 +92,7 @@ export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly 
   return [
     ...lanes.flatMap((lane) => [eventsTopic(prefix, siteId, lane), laneStateTopic(prefix, siteId, lane)]),
     yardStateFilter(prefix, siteId),
+    postcheckSummaryTopic(prefix, siteId),
     statusTopic(prefix, siteId),
     healthTopic(prefix, siteId),
     commandsFilter(prefix, siteId),

@@ -48,6 +48,7 @@ import { YardService } from '../yard/yard-service.js';
 import { GateLog } from './gate-log.js';
 import { gateSnapshot } from './gate-snapshot.js';
 import { pageView } from './page-view.js';
+import { postcheckDays } from './postcheck-days.js';
 
 /**
  * What a caller may give the gate instead of what the config says. The daemon gives none; the
@@ -152,6 +153,8 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
         { sink: store.events, records: store.postcheck },
         { modes: declarationModes, timeZone: config.site.timeZone, retentionDays: config.store.retentionDays },
       );
+  // Its days as central's summary and the page read them, from the store.
+  const days = postcheck ? postcheckDays(store, config.site.timeZone, clock) : null;
   const decider = new LaneDecider(
     { bus, log: log.child({ module: 'decider' }), clock },
     {
@@ -196,14 +199,16 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
         }),
       snapshot,
       yards,
+      postcheck: days && { today: () => days.report(days.today()) },
     },
   );
-  // Central sees a lane's phase, holds and barrier, and a yard's occupancy, change without waiting for the interval.
+  // Central sees a lane's phase, holds and barrier, a yard's occupancy and the post-check change without waiting for the interval.
   const stateChanges: Service = {
     name: 'state-changes',
     start: async () => {
       bus.on(stateChanges, 'lane.state', () => uplink?.state?.publishSoon());
       bus.on(stateChanges, 'yard.changed', (e) => uplink?.yardState?.changed(e.yardId));
+      bus.on(stateChanges, 'postcheck.changed', () => uplink?.postcheckSummary?.changed());
     },
     stop: async () => bus.removeAll(stateChanges),
   };
@@ -223,6 +228,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
                 id: l.id,
                 name: config.lanes[i]!.name ?? l.id,
                 direction: config.lanes[i]!.direction,
+                declarations: config.lanes[i]!.decisions.declarations,
                 controller: l.controller,
               })),
               store,
@@ -231,6 +237,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
               listsMaxAgeMs: Math.min(...config.lanes.map((l) => l.decisions.listsMaxAgeMs)),
               clock,
               yards,
+              postcheck: postcheck && days && { days, stats: () => postcheck.stats() },
             }),
             users: new UserStore(store.accounts, clock),
             audit: new EventAuthAudit(store.events, webLog),

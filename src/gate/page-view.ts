@@ -1,19 +1,30 @@
 import type { Clock } from '../core/clock.js';
+import type { DeclarationMode } from '../domain/declarations.js';
 import type { EventBus } from '../core/bus.js';
 import { LIST_NAMES } from '../domain/lists.js';
 import type { LaneEvents } from '../lane/events.js';
+import type { PostcheckEvents } from '../postcheck/events.js';
 import { LaneStoreError, type LaneController, type OperatorResult } from '../lane/flow/lane-controller.js';
 import type { Store } from '../store/store.js';
 import type { GateSnapshot } from '../uplink/contract.js';
-import type { GateView, OperatorActionResult, PageLane } from '../web/gate-view.js';
+import type { GateView, OperatorActionResult, PageLane, PagePostcheck } from '../web/gate-view.js';
+import type { PostcheckMetrics } from '../web/metrics.js';
 import type { YardEvents } from '../yard/events.js';
 import type { YardService } from '../yard/yard-service.js';
 import { pageYards } from './page-yards.js';
+import type { PostcheckDays } from './postcheck-days.js';
 
 export interface PageViewParts {
   site: { id: string; name: string };
-  bus: EventBus<LaneEvents & YardEvents>;
-  lanes: readonly { id: string; name: string; direction: string; controller: LaneController }[];
+  bus: EventBus<LaneEvents & YardEvents & PostcheckEvents>;
+  lanes: readonly {
+    id: string;
+    name: string;
+    direction: string;
+    /** decisions.declarations; absent: off. */
+    declarations?: DeclarationMode;
+    controller: LaneController;
+  }[];
   store: Pick<Store, 'events' | 'lists' | 'frames'>;
   /** Whether an uplink is configured, and whether it is connected now. */
   link(): { configured: boolean; connected: boolean };
@@ -23,6 +34,8 @@ export interface PageViewParts {
   clock: Clock;
   /** Null or absent: the gate has no yards. */
   yards?: YardService | null;
+  /** Null or absent: no lane decides on fee declarations. */
+  postcheck?: { days: PostcheckDays; stats(): PostcheckMetrics } | null;
 }
 
 /** The page's view of the gate (src/web/gate-view.ts) over the gate's parts. */
@@ -38,6 +51,8 @@ export function pageView(parts: PageViewParts): GateView {
     snapshot: () => parts.snapshot(),
     controllers: () => parts.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
     yardMetrics: () => parts.yards?.stats() ?? null,
+    postcheck: parts.postcheck ? pagePostcheck(parts.postcheck.days) : null,
+    postcheckMetrics: () => parts.postcheck?.stats() ?? null,
     link: () => {
       const oldest = store.events.oldestPendingTs();
       return {
@@ -59,6 +74,11 @@ export function pageView(parts: PageViewParts): GateView {
   };
 }
 
+/** The post-check's days as the page reads them; the reconciliation is type-checked against the page's contract. */
+function pagePostcheck(days: PostcheckDays): PagePostcheck {
+  return { today: () => days.today(), report: (day) => days.report(day), csv: (day) => days.csv(day) };
+}
+
 /** A lane's operator actions, as the page's results: refusals and store failures are answers, not exceptions. */
 function pageLane(lane: PageViewParts['lanes'][number]): PageLane {
   const { controller } = lane;
@@ -77,6 +97,7 @@ function pageLane(lane: PageViewParts['lanes'][number]): PageLane {
     id: lane.id,
     name: lane.name,
     direction: lane.direction,
+    declarations: lane.declarations ?? 'off',
     confirm: (holdId, action) => act(() => controller.confirm(holdId, { ...action, source: 'page' })),
     refuse: (holdId, action) => act(() => controller.refuse(holdId, { ...action, source: 'page' })),
     open: (action) => act(() => controller.manualOpen({ ...action, source: 'page' })),

@@ -39,6 +39,11 @@ export class PostcheckService implements Service {
   private timer: Timer | null = null;
   private counters = { passages: 0, declared: 0, undeclared: 0, flagged: 0, notRecorded: 0 };
   private readonly flagCounts = new Map<string, number>();
+  /** Per lane on declarations, for the metrics: passages by status, flags by kind. */
+  private readonly laneCounts = new Map<
+    string,
+    { declared: number; undeclared: number; flags: Record<string, number> }
+  >();
 
   constructor(
     private readonly ctx: { bus: EventBus<LaneEvents & PostcheckEvents>; log: Logger; clock: Clock },
@@ -53,7 +58,10 @@ export class PostcheckService implements Service {
       /** Passages older than this many days are pruned from the ledger. */
       retentionDays: number;
     },
-  ) {}
+  ) {
+    for (const [laneId, mode] of settings.modes)
+      if (mode !== 'off') this.laneCounts.set(laneId, { declared: 0, undeclared: 0, flags: {} });
+  }
 
   async start(): Promise<void> {
     this.deps.records.setTimeZone(this.settings.timeZone);
@@ -83,7 +91,11 @@ export class PostcheckService implements Service {
   }
 
   stats() {
-    return { ...this.counters, flags: Object.fromEntries(this.flagCounts) };
+    return {
+      ...this.counters,
+      flags: Object.fromEntries(this.flagCounts),
+      lanes: [...this.laneCounts].map(([laneId, c]) => ({ laneId, ...c, flags: { ...c.flags } })),
+    };
   }
 
   private watches(laneId: string): boolean {
@@ -151,6 +163,11 @@ export class PostcheckService implements Service {
     this.counters[status]++;
     if (flags.length > 0) this.counters.flagged++;
     for (const f of flags) this.flagCounts.set(f.kind, (this.flagCounts.get(f.kind) ?? 0) + 1);
+    const lane = this.laneCounts.get(laneId);
+    if (lane) {
+      lane[status]++;
+      for (const f of flags) lane.flags[f.kind] = (lane.flags[f.kind] ?? 0) + 1;
+    }
     this.ctx.bus.emit('postcheck.changed', { day: passage.day });
   }
 

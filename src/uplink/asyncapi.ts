@@ -64,6 +64,7 @@ const TOPIC_ARGS: { [K in keyof typeof channels]: readonly string[] } = {
   laneState: [PLACEHOLDERS.laneId],
   health: [],
   yardState: [PLACEHOLDERS.yardId],
+  postcheckSummary: [],
   commands: [PLACEHOLDERS.name],
   lists: [PLACEHOLDERS.name],
 };

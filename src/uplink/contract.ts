@@ -5,6 +5,7 @@ import {
   EVENT_TYPES,
   healthSchema,
   laneStateSchema,
+  postcheckSummarySchema,
   wholeNumber,
   wireEventSchema,
   yardStateSchema,
@@ -18,6 +19,7 @@ import {
   healthTopic,
   laneStateTopic,
   listTopic,
+  postcheckSummaryTopic,
   statusTopic,
   yardStateTopic,
 } from '../domain/topics.js';
@@ -33,10 +35,13 @@ export {
   EVENT_TYPES,
   healthSchema,
   laneStateSchema,
+  postcheckSummarySchema,
+  postcheckTotalsSchema,
   wireEventSchema,
   yardStateSchema,
   type Health,
   type LaneState,
+  type PostcheckSummaryMessage,
   type WireEvent,
   type YardStateMessage,
 } from './wire-schemas.js';
@@ -137,6 +142,17 @@ export const channels = {
     retain: true,
     summary:
       "One yard's occupancy, vehicles inside (with their dwell), holds waiting for room and calls forward, retained; replaced on changes (at most once a second per yard), on every connect and periodically while connected.",
+  },
+  postcheckSummary: {
+    topic: postcheckSummaryTopic,
+    direction: 'gate-to-central',
+    schema: postcheckSummarySchema,
+    // QoS 0 retained, like the yard state: the flagged passages themselves go through the outbox
+    // as `postcheck.flagged` events; a lost summary is replaced at the next passage or interval.
+    qos: 0,
+    retain: true,
+    summary:
+      "The post-check of fee declarations for the site's current local day: its totals and the latest flagged passages, retained; replaced a few seconds after a passage (at most one every 5 s), on every connect and periodically while connected. Only on a gate with a lane deciding on declarations.",
   },
   commands: {
     topic: commandTopic,

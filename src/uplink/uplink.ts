@@ -11,6 +11,7 @@ import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
 import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
 import type { GateSnapshot } from './contract.js';
+import { PostcheckSummaryPublisher, type PostcheckToday } from './postcheck-summary-publisher.js';
 import { StatePublisher } from './state-publisher.js';
 import { YardStatePublisher, type YardStates } from './yard-state-publisher.js';
 import { smartgateVersion } from '../core/version.js';
@@ -42,6 +43,8 @@ export interface UplinkOptions {
   snapshot?: (() => GateSnapshot) | undefined;
   /** The gate's yards, for their retained state topics; without them none are published. */
   yards?: YardStates | null | undefined;
+  /** The post-check's current day, for its retained summary; without it none is published. */
+  postcheck?: PostcheckToday | null | undefined;
 }
 
 export interface UplinkStats extends DrainerStats {
@@ -62,6 +65,8 @@ export class Uplink implements Service {
   readonly state: StatePublisher | null;
   /** Each yard's retained state; null without yards. Told of changes by yardState.changed(yardId). */
   readonly yardState: YardStatePublisher | null;
+  /** The post-check's retained summary; null without a lane on declarations. Told of passages by changed(). */
+  readonly postcheckSummary: PostcheckSummaryPublisher | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -125,6 +130,14 @@ export class Uplink implements Service {
           yards: opts.yards,
         })
       : null;
+    this.postcheckSummary = opts.postcheck
+      ? new PostcheckSummaryPublisher({ clock: ctx.clock, log }, this.connection, {
+          prefix: config.topicPrefix,
+          siteId,
+          intervalMs: config.stateIntervalMs,
+          postcheck: opts.postcheck,
+        })
+      : null;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -140,6 +153,7 @@ export class Uplink implements Service {
     await this.drainer.start();
     await this.state?.start();
     await this.yardState?.start();
+    await this.postcheckSummary?.start();
     // Listening before connecting: messages queued in the session arrive right after CONNACK.
     await this.inbox?.start();
     await this.connection.start();
@@ -147,6 +161,7 @@ export class Uplink implements Service {
 
   /** Stops publishing, then says `stopped` and disconnects cleanly (so the Will is not sent). */
   async stop(): Promise<void> {
+    await this.postcheckSummary?.stop();
     await this.yardState?.stop();
     await this.state?.stop();
     await this.drainer.stop();

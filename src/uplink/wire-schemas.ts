@@ -29,7 +29,7 @@ export const wireEventSchema = z
     type: z
       .enum(EVENT_TYPES)
       .describe(
-        'What happened; decides the shape of `payload` (docs/mqtt.md#events; the yard.* events and yard alarms: docs/mqtt.md#yard-events).',
+        'What happened; decides the shape of `payload` (docs/mqtt.md#events; the yard.* events and yard alarms: docs/mqtt.md#yard-events; postcheck.flagged: docs/mqtt.md#post-check).',
       ),
     ts: wholeNumber().describe(
       "Wall-clock time of recording at the gate, ms since the epoch (the gate's clock, NTP-synced).",
@@ -208,3 +208,54 @@ export const yardStateSchema = z
   );
 
 export type YardStateMessage = z.infer<typeof yardStateSchema>;
+
+/** A day's post-check totals, as the summary on MQTT and the page's reconciliation give them. */
+export const postcheckTotalsSchema = z.looseObject({
+  passages: count().describe('Vehicles that passed a lane deciding on fee declarations.'),
+  declared: count().describe('Passages on a valid fee declaration.'),
+  undeclared: count().describe('Passages without one (or on one used up).'),
+  flagged: count().describe('Passages flagged for the check afterwards (undeclared, declaration used up, mismatch).'),
+  mismatches: count().describe("Passages whose declaration does not fit the vehicle's class or country."),
+  declarationsUsedTwice: count().describe('Declarations for one passage that a passage of the day used again.'),
+  expiredUnused: count().describe(
+    'Declarations whose validity ends in the day that no passage used (so far, for today).',
+  ),
+});
+
+export const postcheckSummarySchema = z
+  .looseObject({
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .describe("The site's local date the summary is of (site.timeZone), YYYY-MM-DD: today at the gate."),
+    timeZone: z.string().min(1).describe('The IANA time zone the day is counted in (site.timeZone).'),
+    from: wholeNumber().describe('The first instant of the day, ms since the epoch.'),
+    to: wholeNumber().describe("The first instant of the next day, ms since the epoch (the day's end, exclusive)."),
+    ts: wholeNumber().describe('When the gate composed the summary, ms since the epoch.'),
+    totals: postcheckTotalsSchema,
+    flagged: z
+      .array(
+        z.looseObject({
+          passageId: z.string().min(1).describe("The passage's `vehicle` event."),
+          flagEventId: z
+            .string()
+            .nullable()
+            .describe('Its `postcheck.flagged` event (with the evidence); null if it could not be recorded.'),
+          laneId: z.string().min(1),
+          plate: z.string().nullable().describe('Canonical plate text; null when the vehicle passed unread.'),
+          passedAt: wholeNumber().describe('When it passed, ms since the epoch.'),
+          declarationId: z.string().nullable().describe('The declaration it passed on, or the used-up one it tried.'),
+          flags: z
+            .array(z.string())
+            .describe('What it was flagged for: undeclared, declaration-used, class-mismatch, country-mismatch.'),
+        }),
+      )
+      .describe(
+        'The latest flagged passages of the day, newest first, at most 100 (`totals.flagged` counts them all); the full list and its evidence are in `smartgate reconcile` and on the page.',
+      ),
+  })
+  .describe(
+    "The post-check of fee declarations for the site's current day, retained; replaced within a few seconds of a passage (at most one every 5 s), on every connect and every mqtt.stateIntervalMs while connected.",
+  );
+
+export type PostcheckSummaryMessage = z.infer<typeof postcheckSummarySchema>;

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { DECLARATION_MODES } from '../domain/declarations.js';
 import { DECISION_ACTIONS } from '../domain/decisions.js';
 import {
   EVENT_TYPES,
   healthSchema,
   laneStateSchema,
+  postcheckTotalsSchema,
   wholeNumber,
   wireEventSchema,
   yardStateSchema,
@@ -78,6 +80,8 @@ export const laneViewSchema = z.object({
   laneId: z.string().min(1),
   name: z.string(),
   direction: z.string(),
+  /** How the lane treats fee declarations (decisions.declarations); the page shows the post-check when one is not `off`. */
+  declarations: z.enum(DECLARATION_MODES),
   flow: flow.nullable(),
   barrier,
   camera: camera.nullable(),
@@ -139,6 +143,70 @@ export const yardCorrectionRequestSchema = z.discriminatedUnion('action', [
   }),
 ]);
 export type YardCorrectionRequest = z.input<typeof yardCorrectionRequestSchema>;
+
+// ---- post-check ------------------------------------------------------------------------------
+
+const postcheckFlagSchema = z.object({
+  /** undeclared, declaration-used, class-mismatch, country-mismatch (src/domain/declarations.ts). */
+  kind: z.string(),
+  detail: z.string(),
+});
+
+/**
+ * A passage of the post-check and where its evidence is, by event id: `passageId` the `vehicle`
+ * event, `decisionId` the decision (GET /api/events/{decisionId}/frame: its annotated frame),
+ * `flagEventId` the `postcheck.flagged` event (GET /api/events/{flagEventId}/crop: the plate).
+ */
+export const postcheckPassageSchema = z.object({
+  passageId: z.string().min(1),
+  decisionId: z.string().nullable(),
+  flagEventId: z.string().nullable(),
+  laneId: z.string().min(1),
+  plate: z.string().nullable(),
+  passedAt: wholeNumber(),
+  declarationId: z.string().nullable(),
+  flags: z.array(postcheckFlagSchema),
+  confidence: z.number().nullable(),
+  votes: wholeNumber().nullable(),
+});
+export type PostcheckPassage = z.infer<typeof postcheckPassageSchema>;
+
+/** GET /api/postcheck?day=: one local day's post-check (src/postcheck/reconcile.ts's Reconciliation). */
+export const postcheckResponseSchema = z.object({
+  /** The site's local date, YYYY-MM-DD, in `timeZone` (site.timeZone). */
+  day: z.string(),
+  timeZone: z.string(),
+  /** The day's instants, [from, to). */
+  from: wholeNumber(),
+  to: wholeNumber(),
+  totals: postcheckTotalsSchema,
+  declared: z.array(postcheckPassageSchema),
+  undeclared: z.array(postcheckPassageSchema),
+  mismatches: z.array(postcheckPassageSchema),
+  /** Every flagged passage of the day, oldest first. */
+  flagged: z.array(postcheckPassageSchema),
+  /** Declarations a passage of the day used beyond what they cover, with every passage on them. */
+  usedTwice: z.array(
+    z.object({
+      declarationId: z.string(),
+      plate: z.string().nullable(),
+      passages: z.array(z.object({ passageId: z.string(), passedAt: wholeNumber(), laneId: z.string() })),
+    }),
+  ),
+  /** Declarations whose validity ends in the day, unused. */
+  expiredUnused: z.array(
+    z.object({
+      declarationId: z.string(),
+      plate: z.string(),
+      vehicleClass: z.string(),
+      validUntil: wholeNumber(),
+      amount: z.number(),
+      currency: z.string(),
+      feeRef: z.string(),
+    }),
+  ),
+});
+export type PostcheckResponse = z.infer<typeof postcheckResponseSchema>;
 
 // ---- events ---------------------------------------------------------------------------------
 
@@ -305,6 +373,22 @@ export const eventPayloadSchemas = {
     reason: z.string().optional(),
     source: z.string().optional(),
   }),
+  /**
+   * A passage flagged for the post-check (src/postcheck): `passageId` its `vehicle` event,
+   * `decisionId` the decision it passed on (null: opened by hand); the event's crop is the plate.
+   */
+  'postcheck.flagged': z.object({
+    passageId: z.string(),
+    decisionId: z.string().nullable(),
+    plate: z.string().nullable(),
+    passedAt: z.number(),
+    day: z.string(),
+    status: z.string(),
+    declarationId: z.string().nullable(),
+    flags: z.array(postcheckFlagSchema),
+    confidence: z.number().nullable(),
+    votes: z.number().nullable(),
+  }),
 };
 
 export type EventPayloads = { [T in keyof typeof eventPayloadSchemas]: z.infer<(typeof eventPayloadSchemas)[T]> };
@@ -365,6 +449,22 @@ const listEntrySchema = z.object({
   pairedPlate: z.string().optional(),
 });
 
+/** A fee declaration as the lane decided on it (src/lane/deciding/list-entries.ts). */
+const streamDeclarationSchema = z.object({
+  id: z.string(),
+  plate: z.string(),
+  pairedPlate: z.string().optional(),
+  vehicleClass: z.string(),
+  countries: z.array(z.string()).optional(),
+  validFrom: z.number(),
+  validUntil: z.number(),
+  passages: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  feeRef: z.string(),
+  declaredAt: z.number(),
+});
+
 /** The decision of the stream's `read`, as the lane made it (src/lane/deciding/decide.ts). */
 export const streamDecisionSchema = z.object({
   action: z.enum(DECISION_ACTIONS),
@@ -373,6 +473,10 @@ export const streamDecisionSchema = z.object({
   detail: z.string(),
   /** The entry that decided (deny, watch), or the plate's allow entry. */
   matched: z.object({ list: z.string(), entry: listEntrySchema }).optional(),
+  /** On a lane deciding on fee declarations: the declaration the passage uses, or the used-up one it tried. */
+  declaration: streamDeclarationSchema.optional(),
+  /** What the post-check will flag the passage for, if it passes. */
+  postcheck: z.array(postcheckFlagSchema).optional(),
   hints: z.object({ nearMiss: z.array(nearMissSchema).optional() }),
   /** The version of each list decided from; null: never received. */
   listVersions: z.record(z.string(), z.number().int().nullable()),
@@ -394,6 +498,8 @@ export const streamMessageSchemas = {
   record: z.object({ laneId: z.string().min(1), event: apiEventSchema }),
   /** A yard's occupancy, vehicles, holds or calls changed (at most one a second per yard): GET /api/yards again. */
   yard: z.object({ yardId: z.string().min(1) }),
+  /** A passage was added to the post-check of `day` (the site's local date): GET /api/postcheck?day= again. */
+  postcheck: z.object({ day: z.string() }),
   health: healthResponseSchema,
 };
 export type StreamMessages = { [K in keyof typeof streamMessageSchemas]: z.infer<(typeof streamMessageSchemas)[K]> };

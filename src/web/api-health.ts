@@ -51,6 +51,7 @@ export function healthRoutes(router: Router, gate: GateView, web?: () => WebMetr
       uplinkConnected: gate.link().connected,
       web: web?.(),
       yards: gate.yardMetrics?.() ?? null,
+      postcheck: gate.postcheckMetrics?.() ?? null,
     });
     sendBytes(res, 200, METRICS_CONTENT_TYPE, text);
   });

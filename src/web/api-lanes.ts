@@ -5,11 +5,15 @@ import { HttpError, sendBytes, sendJson, type Router } from './router.js';
 import type { AnnotatedFrames } from './types.js';
 
 /** One lane as GET /api/lanes shows it: its name and direction with the MQTT lane state's parts. */
-export function laneView(lane: Pick<PageLane, 'id' | 'name' | 'direction'>, state: LaneState | undefined): LaneView {
+export function laneView(
+  lane: Pick<PageLane, 'id' | 'name' | 'direction' | 'declarations'>,
+  state: LaneState | undefined,
+): LaneView {
   return {
     laneId: lane.id,
     name: lane.name,
     direction: lane.direction,
+    declarations: lane.declarations ?? 'off',
     flow: state?.flow ?? null,
     barrier: state?.barrier ?? null,
     camera: state?.camera ?? null,

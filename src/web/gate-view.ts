@@ -1,11 +1,13 @@
 import type { EventBus } from '../core/bus.js';
+import type { DeclarationMode } from '../domain/declarations.js';
 import type { LaneEvents } from '../lane/events.js';
+import type { PostcheckEvents } from '../postcheck/events.js';
 import type { EventFilter, EventPage, ListedEvent } from '../store/event-store.js';
 import type { FrameRecord } from '../store/frame-files.js';
 import type { GateSnapshot } from '../uplink/contract.js';
 import type { YardEvents } from '../yard/events.js';
-import type { YardView } from './api-contract.js';
-import type { ControllerCounters, YardMetrics } from './metrics.js';
+import type { PostcheckResponse, YardView } from './api-contract.js';
+import type { ControllerCounters, PostcheckMetrics, YardMetrics } from './metrics.js';
 
 /**
  * The gate as the page sees it: what the page reads and the three things an operator may do,
@@ -15,19 +17,23 @@ import type { ControllerCounters, YardMetrics } from './metrics.js';
 export interface GateView {
   /** The gate (config `site`), for the page's header. */
   readonly site: { id: string; name: string };
-  /** The lanes' and yards' live events, for the page's event stream. */
-  readonly bus: EventBus<LaneEvents & YardEvents>;
+  /** The lanes', yards' and post-check's live events, for the page's event stream. */
+  readonly bus: EventBus<LaneEvents & YardEvents & PostcheckEvents>;
   readonly events: PageEventLog;
   /** The events' evidence frames (a decision's frame of the vehicle); absent: no event has one. */
   readonly eventFrames?: PageEventFrames;
   readonly lanes: readonly PageLane[];
   /** Absent or null: the gate has no yards. */
   readonly yards?: PageYards | null;
+  /** Absent or null: no lane decides on fee declarations. */
+  readonly postcheck?: PagePostcheck | null;
   /** Health and lane states, in the shapes central gets them (src/uplink/contract.ts). */
   snapshot(): GateSnapshot;
   controllers(): ControllerCounters[];
   /** The yards' occupancy and counters for /metrics; absent or null: the gate has no yards. */
   yardMetrics?(): YardMetrics | null;
+  /** The post-check's counters for /metrics; absent or null: no lane decides on fee declarations. */
+  postcheckMetrics?(): PostcheckMetrics | null;
   link(): LinkStatus;
   lists(): ListStatus[];
 }
@@ -63,6 +69,8 @@ export interface PageLane {
   readonly id: string;
   readonly name: string;
   readonly direction: string;
+  /** How it treats fee declarations (decisions.declarations); absent: off. */
+  readonly declarations?: DeclarationMode;
   confirm(holdId: string, action: OperatorAction): OperatorActionResult;
   refuse(holdId: string, action: OperatorAction): OperatorActionResult;
   open(action: OperatorAction): OperatorActionResult;
@@ -115,4 +123,14 @@ export interface PageYards {
     },
     action: OperatorAction,
   ): YardActionResult;
+}
+
+/** The post-check of fee declarations by the site's local day (src/postcheck). */
+export interface PagePostcheck {
+  /** The site's local date now, YYYY-MM-DD (site.timeZone). */
+  today(): string;
+  /** One local day's reconciliation; `day` is a real date YYYY-MM-DD. */
+  report(day: string): PostcheckResponse;
+  /** Its flagged passages as CSV (RFC 4180), one row per passage. */
+  csv(day: string): string;
 }

@@ -11,6 +11,7 @@ import { eventRoutes } from './api-events.js';
 import { healthRoutes, healthView } from './api-health.js';
 import { laneRoutes } from './api-lanes.js';
 import { operatorRoutes } from './api-operator.js';
+import { postcheckRoutes } from './api-postcheck.js';
 import { sessionRoutes } from './api-session.js';
 import { yardRoutes } from './api-yards.js';
 import type { AuthAudit, AuthRecord } from './auth/audit.js';
@@ -142,6 +143,7 @@ export class WebServer implements Service {
     laneRoutes(this.router, deps.gate, deps.frames);
     operatorRoutes(this.router, deps.gate);
     yardRoutes(this.router, deps.gate);
+    postcheckRoutes(this.router, deps.gate);
     eventRoutes(this.router, deps.gate);
     healthRoutes(this.router, deps.gate, () => this.metrics());
     this.router.get('/api/stream', 'viewer', ({ res, session }) => this.stream.attach(res, session!.id));

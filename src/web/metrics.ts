@@ -1,3 +1,4 @@
+import { POSTCHECK_FLAGS } from '../domain/declarations.js';
 import { DECISION_ACTIONS, type DecisionAction } from '../domain/decisions.js';
 import type { GateSnapshot, LaneState } from '../uplink/contract.js';
 import type { WebMetrics } from './web-counters.js';
@@ -38,6 +39,20 @@ export interface YardMetrics {
   }[];
 }
 
+/** What the post-check counts (PostcheckService.stats()), as far as the metrics need it. */
+export interface PostcheckMetrics {
+  /** Passages that could not be written to the ledger (the store failed). */
+  notRecorded: number;
+  /** Every lane deciding on fee declarations, with its passages since start. */
+  lanes: readonly {
+    laneId: string;
+    declared: number;
+    undeclared: number;
+    /** Flagged passages by flag kind (a passage may have two). */
+    flags: Readonly<Record<string, number>>;
+  }[];
+}
+
 export interface MetricsInput {
   snapshot: GateSnapshot;
   controllers: readonly ControllerCounters[];
@@ -47,6 +62,8 @@ export interface MetricsInput {
   web?: WebMetrics;
   /** The yards' occupancy and counters; absent or null: the gate has no yards. */
   yards?: YardMetrics | null;
+  /** The post-check's counters; absent or null: no lane decides on fee declarations. */
+  postcheck?: PostcheckMetrics | null;
 }
 
 type Labels = Record<string, string>;
@@ -213,6 +230,7 @@ export function renderMetrics(input: MetricsInput): string {
   }
 
   if (input.yards) yardFamilies(input.yards, family);
+  if (input.postcheck) postcheckFamilies(input.postcheck, family);
 
   return families.map(renderFamily).join('');
 }
@@ -295,6 +313,35 @@ function yardFamilies(
       { suffix: '_sum', labels: { yard: y.yardId }, value: y.dwell.sumS },
       { suffix: '_count', labels: { yard: y.yardId }, value: y.dwell.count },
     ]),
+  );
+}
+
+/** The post-check's families: passages by status and flags by kind, per lane, every kind present (0 until seen). */
+function postcheckFamilies(
+  stats: PostcheckMetrics,
+  family: (name: string, type: Family['type'], help: string, samples: Family['samples']) => void,
+): void {
+  family(
+    'smartgate_postcheck_passages_total',
+    'counter',
+    'Passages on lanes deciding on fee declarations, by status: declared (on a valid declaration) or undeclared.',
+    stats.lanes.flatMap((l) => [
+      { labels: { lane: l.laneId, status: 'declared' }, value: l.declared },
+      { labels: { lane: l.laneId, status: 'undeclared' }, value: l.undeclared },
+    ]),
+  );
+  const kinds = [...new Set([...POSTCHECK_FLAGS, ...stats.lanes.flatMap((l) => Object.keys(l.flags))])];
+  family(
+    'smartgate_postcheck_flagged_total',
+    'counter',
+    'Passages flagged for the post-check, by flag kind (a passage with two flags counts under both).',
+    stats.lanes.flatMap((l) => kinds.map((kind) => ({ labels: { lane: l.laneId, kind }, value: l.flags[kind] ?? 0 }))),
+  );
+  family(
+    'smartgate_postcheck_not_recorded_total',
+    'counter',
+    'Passages the post-check could not write to its ledger (the store failed): missing from the reconciliation.',
+    [{ labels: {}, value: stats.notRecorded }],
   );
 }
 

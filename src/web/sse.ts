@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EventBus } from '../core/bus.js';
 import type { Logger } from '../core/log.js';
 import type { LaneEvents } from '../lane/events.js';
+import type { PostcheckEvents } from '../postcheck/events.js';
 import { plateReadJson } from '../lane/reading/format-read.js';
 import type { YardEvents } from '../yard/events.js';
 import type { HealthResponse, StreamEventName, StreamMessages } from './api-contract.js';
@@ -17,6 +18,8 @@ export interface EventStreamOptions {
   maxBufferedBytes?: number;
   /** At most one `yard` message per yard this often (ms); the last change is always told. */
   yardIntervalMs?: number;
+  /** At most one `postcheck` message per day this often (ms); the last change is always told. */
+  postcheckIntervalMs?: number;
 }
 
 /**
@@ -28,14 +31,14 @@ export class EventStreamHub {
   /** Each stream with the session it was opened with. */
   private readonly clients = new Map<ServerResponse, string>();
   private timers: NodeJS.Timeout[] = [];
-  /** Per yard: when its last `yard` message went (monotonic ms), and the one waiting to go. */
-  private readonly yardHints = new Map<string, { sentAt: number; timer: NodeJS.Timeout | null }>();
+  /** Per yard or day: when its last hint went (monotonic ms), and the one waiting to go. */
+  private readonly hints = new Map<string, { sentAt: number; timer: NodeJS.Timeout | null }>();
   private running = false;
   private dropped = 0;
   private readonly opts: Required<EventStreamOptions>;
 
   constructor(
-    private readonly ctx: { bus: EventBus<LaneEvents & YardEvents>; log: Logger },
+    private readonly ctx: { bus: EventBus<LaneEvents & YardEvents & PostcheckEvents>; log: Logger },
     opts: EventStreamOptions,
   ) {
     this.opts = {
@@ -43,6 +46,7 @@ export class EventStreamHub {
       pingIntervalMs: 15_000,
       maxBufferedBytes: 256 * 1024,
       yardIntervalMs: 1000,
+      postcheckIntervalMs: 2000,
       ...opts,
     };
   }
@@ -59,7 +63,12 @@ export class EventStreamHub {
       this.broadcast('read', { laneId, eventId, read: plateReadJson(laneId, read), decision }),
     );
     bus.on(this, 'lane.recorded', ({ laneId, event }) => this.broadcast('record', { laneId, event: apiEvent(event) }));
-    bus.on(this, 'yard.changed', ({ yardId }) => this.yardChanged(yardId));
+    bus.on(this, 'yard.changed', ({ yardId }) =>
+      this.hint(`yard:${yardId}`, this.opts.yardIntervalMs, () => this.broadcast('yard', { yardId })),
+    );
+    bus.on(this, 'postcheck.changed', ({ day }) =>
+      this.hint(`postcheck:${day}`, this.opts.postcheckIntervalMs, () => this.broadcast('postcheck', { day })),
+    );
     this.timers = [
       setInterval(() => {
         if (this.clients.size > 0) this.broadcast('health', this.opts.health());
@@ -75,8 +84,8 @@ export class EventStreamHub {
     this.ctx.bus.removeAll(this);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const hint of this.yardHints.values()) if (hint.timer) clearTimeout(hint.timer);
-    this.yardHints.clear();
+    for (const hint of this.hints.values()) if (hint.timer) clearTimeout(hint.timer);
+    this.hints.clear();
     for (const res of this.clients.keys()) res.end();
     this.clients.clear();
   }
@@ -113,22 +122,24 @@ export class EventStreamHub {
   }
 
   /**
-   * A yard changes with every passage, reservation and hold, and its state is large: the page
-   * is told which yard changed, at most once per yardIntervalMs, and fetches it (GET /api/yards).
+   * A yard changes with every passage, reservation and hold, and its state is large; a day's
+   * post-check with every passage, and its report reads the whole day: the page is told what
+   * changed (`key`), at most once per `intervalMs`, and fetches it (GET /api/yards,
+   * GET /api/postcheck). The last change is always told.
    */
-  private yardChanged(yardId: string): void {
+  private hint(key: string, intervalMs: number, send: () => void): void {
     if (this.clients.size === 0) return;
-    let hint = this.yardHints.get(yardId);
-    if (!hint) this.yardHints.set(yardId, (hint = { sentAt: -Infinity, timer: null }));
+    let hint = this.hints.get(key);
+    if (!hint) this.hints.set(key, (hint = { sentAt: -Infinity, timer: null }));
     if (hint.timer) return; // the message waiting tells of this change too
-    const send = () => {
+    const go = () => {
       hint.timer = null;
       hint.sentAt = performance.now();
-      this.broadcast('yard', { yardId });
+      send();
     };
-    const wait = hint.sentAt + this.opts.yardIntervalMs - performance.now();
-    if (wait <= 0) return send();
-    hint.timer = setTimeout(send, wait);
+    const wait = hint.sentAt + intervalMs - performance.now();
+    if (wait <= 0) return go();
+    hint.timer = setTimeout(go, wait);
     hint.timer.unref();
   }
 

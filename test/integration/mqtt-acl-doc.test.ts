@@ -47,7 +47,7 @@ beforeAll(async () => {
     extraConfig: ['allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'smartgate.acl')}`],
   });
 
-  // The gate: two lanes with a yard between them, on a still image (no vehicle, so no plate is read: the events below come from central's list push).
+  // The gate: two lanes with a yard between them, on a still image (no vehicle, so no plate is read: the events below come from central's list push); the entry lane decides on fee declarations, so the gate has a post-check summary.
   const images = join(dir, 'images');
   await mkdir(images);
   await sharp({ create: { width: 320, height: 240, channels: 3, background: '#404040' } })
@@ -65,7 +65,7 @@ mqtt:
   password: ${PASSWORDS[SITE]}
   central: { keys: [{ id: ${CENTRAL.kid}, publicKey: "${CENTRAL.keys[0]!.publicKey}" }] }
 lanes:
-  - { id: entry-1, direction: entry, camera: ${camera} }
+  - { id: entry-1, direction: entry, camera: ${camera}, decisions: { declarations: post-check } }
   - { id: exit-1, direction: exit, camera: ${camera} }
 yards:
   - { id: kth-yard, capacity: 10, entryLanes: [entry-1], exitLanes: [exit-1] }
@@ -97,7 +97,7 @@ async function connectAs(user: string): Promise<{ client: MqttClient; seen: IPub
 }
 
 describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon', () => {
-  it('lets central receive the retained status, health, each lane and yard state, the events and the replies', async () => {
+  it('lets central receive the retained status, health, each lane and yard state, the post-check summary, the events and the replies', async () => {
     gate = spawn(process.execPath, [builtCli(), 'run', '--config', join(dir, 'gate.yaml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,6 +111,7 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
       `smartgate/v1/${SITE}/entry-1/state`,
       `smartgate/v1/${SITE}/exit-1/state`,
       `smartgate/v1/${SITE}/yards/kth-yard/state`,
+      `smartgate/v1/${SITE}/postcheck/summary`,
     ];
     const probe = await connectAs('central');
     await probe.client.subscribeAsync('smartgate/v1/#', { qos: 1 });

@@ -15,6 +15,8 @@ import type { VotedPlateRead } from '../../src/plates/voter.js';
 import type { Store } from '../../src/store/store.js';
 import type { GateSnapshot } from '../../src/uplink/contract.js';
 import { pageView } from '../../src/gate/page-view.js';
+import { postcheckDays } from '../../src/gate/postcheck-days.js';
+import { PostcheckService } from '../../src/postcheck/postcheck-service.js';
 import {
   errorResponseSchema,
   eventDetailResponseSchema,
@@ -24,6 +26,7 @@ import {
   healthzResponseSchema,
   lanesResponseSchema,
   operatorActionResponseSchema,
+  postcheckResponseSchema,
   sessionResponseSchema,
   streamMessageSchemas,
   yardsResponseSchema,
@@ -39,6 +42,7 @@ import { useTempDirs } from '../helpers/store-fixtures.js';
 import { FakeUsers } from '../helpers/fake-users.js';
 import { yardSchema } from '../../src/config/yards.js';
 import { YardService } from '../../src/yard/yard-service.js';
+import { declaration } from '../helpers/postcheck-gate.js';
 
 // The page is type-checked against src/web/api-contract.ts, and the handlers build their answers
 // as its types; this test parses what a real server sends, on a real lane and store, with the
@@ -87,6 +91,7 @@ let bus: EventBus<GateEvents>;
 let controller: LaneController;
 let recorder: PlateReadRecorder;
 let yards: YardService;
+let postcheck: PostcheckService;
 let server: WebServer;
 
 beforeEach(async () => {
@@ -95,6 +100,8 @@ beforeEach(async () => {
   store.lists.applyFull('allow', 3, [{ key: ALLOWED, reason: 'resident' }]);
   store.lists.applyFull('deny', 2, [{ key: DENIED, reason: 'stolen', source: 'border-guard' }]);
   store.lists.applyFull('watch', 1, []);
+  // The lane requires a fee declaration: the allowed vehicle has one, the near miss none (held, let through, flagged).
+  store.lists.applyFull('declarations', 1, [declaration('D-1', ALLOWED, clock.now())]);
   bus = new EventBus<GateEvents>(silentLogger);
   recorder = new PlateReadRecorder({ bus, log: silentLogger }, store.events);
   await recorder.start();
@@ -104,15 +111,20 @@ beforeEach(async () => {
     { sink: store.events, records: store.yards, lanes: () => [controller] },
     [yardSchema.parse({ id: YARD, capacity: 5, entryLanes: [LANE], overstayMinutes: [1] })],
   );
+  postcheck = new PostcheckService(
+    { bus, log: silentLogger, clock },
+    { sink: store.events, records: store.postcheck },
+    { modes: new Map([[LANE, 'required']]), timeZone: 'Asia/Ho_Chi_Minh', retentionDays: 90 },
+  );
   const decider = new LaneDecider(
     { bus, log: silentLogger, clock },
-    { sink: store.events, lists: store.lists, guard: yards },
+    { sink: store.events, lists: store.lists, guard: yards, declarationUses: (id) => postcheck.usesOf(id) },
   );
   controller = new LaneController(
     { bus, log: silentLogger, clock },
     { decider, sink: store.events, barrier: new FakeBarrier() },
     {
-      lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({}) },
+      lane: { id: LANE, direction: 'entry', rules: laneDecisionsSchema.parse({ declarations: 'required' }) },
       flow: flowSchema.parse({ passTimeoutMs: 4000, cooldownMs: 1000 }),
       barrierDriver: 'lcus',
       loopWired: false,
@@ -122,6 +134,7 @@ beforeEach(async () => {
   );
   await controller.start();
   await yards.start();
+  await postcheck.start();
   const snapshot = (): GateSnapshot => {
     const { barrier, ...flow } = controller.snapshot();
     return {
@@ -164,12 +177,13 @@ beforeEach(async () => {
     site: { id: 'mlt-kth', name: 'Ma Lù Thàng' },
     bus,
     store,
-    lanes: [{ id: LANE, name: 'Làn vào 1', direction: 'entry', controller }],
+    lanes: [{ id: LANE, name: 'Làn vào 1', direction: 'entry', declarations: 'required', controller }],
     snapshot,
     link: () => ({ configured: true, connected: false }),
     listsMaxAgeMs: 24 * 3600_000,
     clock,
     yards,
+    postcheck: { days: postcheckDays(store, 'Asia/Ho_Chi_Minh', clock), stats: () => postcheck.stats() },
   });
   server = new WebServer(
     { log: silentLogger },
@@ -186,6 +200,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await server.stop();
+  await postcheck.stop();
   await yards.stop();
   await controller.stop();
   await recorder.stop();
@@ -258,7 +273,7 @@ async function tick(ms: number): Promise<void> {
 }
 
 describe('the page API contract (src/web/api-contract.ts)', () => {
-  it('describes exactly what the server sends: sessions, lanes, yards, events and their payloads, health, the stream, operator actions and errors', async () => {
+  it('describes exactly what the server sends: sessions, lanes, yards, the post-check, events and their payloads, health, the stream, operator actions and errors', async () => {
     const login = await fetch(`${server.url}/api/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -326,7 +341,7 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
       visitId: yard.yards[0]!.vehicles[0]!.visitId,
       reason: 'seen leaving',
     });
-    await stream.until(() => count('read') === 4 && count('yard') > 0);
+    await stream.until(() => count('read') === 4 && count('yard') > 0 && count('postcheck') > 0);
     await stream.stop();
 
     // Every message of the stream.
@@ -368,6 +383,14 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
     );
 
     expectExactly(lanesResponseSchema, (await call('GET', '/api/lanes', { cookie })).body, 'GET /api/lanes');
+    // The post-check: the allowed vehicle passed on its declaration, the near miss was let through without one.
+    const day = expectExactly(
+      postcheckResponseSchema,
+      (await call('GET', '/api/postcheck', { cookie })).body,
+      'GET /api/postcheck',
+    );
+    expect(day.totals).toMatchObject({ passages: 2, declared: 1, undeclared: 1, flagged: 1 });
+    expect(day.flagged).toEqual([expect.objectContaining({ plate: NEAR_ALLOWED, flagEventId: expect.any(String) })]);
     expectExactly(healthResponseSchema, (await call('GET', '/api/health', { cookie })).body, 'GET /api/health');
     expectExactly(healthzResponseSchema, (await call('GET', '/healthz')).body, 'GET /healthz');
 
@@ -386,6 +409,7 @@ describe('the page API contract (src/web/api-contract.ts)', () => {
         ),
       },
       { status: 405, answer: await call('POST', '/api/lanes', { cookie, csrf }, {}) },
+      { status: 400, answer: await call('GET', '/api/postcheck?day=2026-13-01', { cookie }) },
       { status: 400, answer: await call('POST', `/api/lanes/${LANE}/open`, { cookie, csrf }, { reason: 'x' }) },
       {
         status: 409,

@@ -42,6 +42,15 @@ describe('reservedLaneId', () => {
         { path: [], message: '"lists" is reserved for central\'s messages to the gate; choose another lane id' },
       ],
     },
+    {
+      id: 'postcheck',
+      problems: [
+        {
+          path: [],
+          message: '"postcheck" is reserved for the summary of the gate\'s post-check; choose another lane id',
+        },
+      ],
+    },
     { id: 'gate-1', problems: [] },
     { id: 'entry-1', problems: [] },
   ])('$id', ({ id, problems }) => {

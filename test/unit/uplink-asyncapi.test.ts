@@ -8,6 +8,8 @@ import {
   channels,
   healthSchema,
   laneStateSchema,
+  postcheckSummarySchema,
+  postcheckTotalsSchema,
   statusSchema,
   wireEventSchema,
   yardStateSchema,
@@ -73,6 +75,10 @@ describe('docs/asyncapi.yaml', () => {
     expect(propertyNames(op('{prefix}/{siteId}/yards/{yardId}/state').message.payload)).toEqual(
       fieldNames(yardStateSchema),
     );
+    expect(op('{prefix}/{siteId}/postcheck/summary').bindings.mqtt).toMatchObject({ qos: 0, retain: true });
+    expect(propertyNames(op('{prefix}/{siteId}/postcheck/summary').message.payload)).toEqual(
+      fieldNames(postcheckSummarySchema),
+    );
     expect(doc.channels['{prefix}/{siteId}/lists/{name}']!.publish).toBeDefined();
     // Requests carry central's signature as MQTT 5 user properties.
     const headers = (topic: string) => (op(topic).message as { headers?: JsonSchema }).headers;
@@ -93,6 +99,7 @@ describe('docs/mqtt.md', () => {
       '{prefix}/{site}/health',
       '{prefix}/{site}/{lane}/state',
       '{prefix}/{site}/yards/{yard}/state',
+      '{prefix}/{site}/postcheck/summary',
     ];
     for (const topic of [...topics, '{prefix}/{site}/commands/{name}', '{prefix}/{site}/lists/{list}']) {
       expect(doc, topic).toContain(`\`${topic}\``);
@@ -103,6 +110,8 @@ describe('docs/mqtt.md', () => {
       healthSchema,
       laneStateSchema,
       yardStateSchema,
+      postcheckSummarySchema,
+      postcheckTotalsSchema,
       commandRequestSchema,
       replySchema,
     ].flatMap(fieldNames);

@@ -12,6 +12,7 @@ import {
   listTopic,
   parseEventsTopic,
   parseInboundTopic,
+  postcheckSummaryTopic,
   statusFilter,
   statusTopic,
   topicMatches,
@@ -23,6 +24,7 @@ describe('topics', () => {
     expect(DEFAULT_TOPIC_PREFIX).toBe('smartgate/v1');
     expect(eventsTopic('smartgate/v1', 'mlt-kth', 'entry-1')).toBe('smartgate/v1/mlt-kth/entry-1/events');
     expect(statusTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/status');
+    expect(postcheckSummaryTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/postcheck/summary');
   });
 
   it('builds the command and list topics, their filters and the default reply topic', () => {
@@ -42,6 +44,7 @@ describe('topics', () => {
       'p/s/b/events',
       'p/s/b/state',
       'p/s/yards/+/state',
+      'p/s/postcheck/summary',
       'p/s/status',
       'p/s/health',
       'p/s/commands/+',

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { POSTCHECK_FLAGS } from '../../src/domain/declarations.js';
 import { EVENT_TYPES } from '../../src/domain/events.js';
+import { DECLARED_CLASSES } from '../../src/lane/deciding/list-entries.js';
 import { DECISION_REASONS, GATE_HOLD_REASONS, LANE_BUSY } from '../../src/lane/deciding/decision-reasons.js';
 
 // The page's translations: Vietnamese first, Chinese and English, with the same keys.
@@ -35,6 +37,14 @@ describe('page translations', () => {
     const codes = [
       ...EVENT_TYPES.map((type) => `event.type.${type}`),
       ...[...DECISION_REASONS, LANE_BUSY, ...GATE_HOLD_REASONS].map((reason) => `reason.${reason}`),
+    ];
+    for (const key of codes) expect(dictionaries.vi, key).toHaveProperty([key]);
+  });
+
+  it('name every post-check flag and every class a fee is declared for', () => {
+    const codes = [
+      ...POSTCHECK_FLAGS.map((kind) => `postcheck.flag.${kind}`),
+      ...DECLARED_CLASSES.map((c) => `vehicleClass.${c}`),
     ];
     for (const key of codes) expect(dictionaries.vi, key).toHaveProperty([key]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LaneState } from '../../src/uplink/contract.js';
-import { renderMetrics, type MetricsInput, type YardMetrics } from '../../src/web/metrics.js';
+import { renderMetrics, type MetricsInput, type PostcheckMetrics, type YardMetrics } from '../../src/web/metrics.js';
 import { DWELL_BUCKETS_S } from '../../src/yard/yard-counters.js';
 import { WebCounters } from '../../src/web/web-counters.js';
 
@@ -206,6 +206,43 @@ describe('renderMetrics', () => {
     for (const line of lines)
       expect(line).toMatch(/^(# (HELP|TYPE) smartgate_\w+ .+|smartgate_\w+(\{(\w+="[^"]*",?)+\})? -?[\d.e+-]+|)$/);
     expect(text).not.toContain('smartgate_yard_');
+  });
+
+  it("adds the post-check's passages by status and flags by kind, per lane on declarations, every kind from 0", () => {
+    const postcheck: PostcheckMetrics = {
+      notRecorded: 1,
+      lanes: [
+        { laneId: 'entry-1', declared: 40, undeclared: 3, flags: { undeclared: 2, 'class-mismatch': 1 } },
+        // A kind a later gate adds is counted under its own name.
+        { laneId: 'exit-1', declared: 0, undeclared: 1, flags: { 'declaration-used': 1, 'plate-swap': 1 } },
+      ],
+    };
+    const lines = renderMetrics({ ...input, postcheck }).split('\n');
+    const family = (name: string) => lines.filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    expect(lines).toContain('# TYPE smartgate_postcheck_passages_total counter');
+    expect(family('smartgate_postcheck_passages_total')).toEqual([
+      'smartgate_postcheck_passages_total{lane="entry-1",status="declared"} 40',
+      'smartgate_postcheck_passages_total{lane="entry-1",status="undeclared"} 3',
+      'smartgate_postcheck_passages_total{lane="exit-1",status="declared"} 0',
+      'smartgate_postcheck_passages_total{lane="exit-1",status="undeclared"} 1',
+    ]);
+    expect(lines).toContain('# TYPE smartgate_postcheck_flagged_total counter');
+    expect(family('smartgate_postcheck_flagged_total')).toEqual([
+      'smartgate_postcheck_flagged_total{lane="entry-1",kind="undeclared"} 2',
+      'smartgate_postcheck_flagged_total{lane="entry-1",kind="declaration-used"} 0',
+      'smartgate_postcheck_flagged_total{lane="entry-1",kind="class-mismatch"} 1',
+      'smartgate_postcheck_flagged_total{lane="entry-1",kind="country-mismatch"} 0',
+      'smartgate_postcheck_flagged_total{lane="entry-1",kind="plate-swap"} 0',
+      'smartgate_postcheck_flagged_total{lane="exit-1",kind="undeclared"} 0',
+      'smartgate_postcheck_flagged_total{lane="exit-1",kind="declaration-used"} 1',
+      'smartgate_postcheck_flagged_total{lane="exit-1",kind="class-mismatch"} 0',
+      'smartgate_postcheck_flagged_total{lane="exit-1",kind="country-mismatch"} 0',
+      'smartgate_postcheck_flagged_total{lane="exit-1",kind="plate-swap"} 1',
+    ]);
+    expect(family('smartgate_postcheck_not_recorded_total')).toEqual(['smartgate_postcheck_not_recorded_total 1']);
+    // None on a gate without a lane on declarations.
+    expect(renderMetrics({ ...input, postcheck: null })).not.toContain('smartgate_postcheck_');
+    expect(text).not.toContain('smartgate_postcheck_');
   });
 
   it('escapes label values', () => {

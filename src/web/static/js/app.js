@@ -7,6 +7,7 @@ import { initHolds } from './holds.js';
 import { setLang, storedLang, t, onLangChange } from './i18n.js';
 import { initLanes, stopLanes } from './lanes.js';
 import { initLogin, showLogin } from './login.js';
+import { initPostcheck, onPostcheckChanged, postcheckReconnected, resetPostcheck } from './postcheck.js';
 import { applyLaneState, emit, setLanes, store } from './state.js';
 import { initYard, refreshYards, resetYard } from './yard.js';
 
@@ -106,8 +107,11 @@ function openStream() {
   let reconnect = false;
   es.addEventListener('open', () => {
     setLive(true);
-    // Reconnected: what changed in the yards meanwhile was not told (the first time, the session loaded them).
-    if (reconnect) refreshYards();
+    // Reconnected: what changed in the yards and the post-check meanwhile was not told (the first time, the session loaded them).
+    if (reconnect) {
+      refreshYards();
+      postcheckReconnected();
+    }
     reconnect = true;
   });
   listen('lane', applyLaneState);
@@ -115,6 +119,7 @@ function openStream() {
   listen('record', onRecord);
   listen('health', setHealth);
   listen('yard', refreshYards);
+  listen('postcheck', onPostcheckChanged);
   es.addEventListener('error', async () => {
     setLive(false);
     // EventSource does not show the status: ask whether the session is still alive.
@@ -172,8 +177,8 @@ async function enter(session) {
   } catch {
     /* ignore */
   }
-  // `yard` is hidden again (and left) once the yards are loaded, if the gate has none.
-  selectTab(['lanes', 'holds', 'yard', 'events', 'health'].includes(tab) ? tab : 'lanes');
+  // `yard` and `postcheck` are hidden again (and left) once loaded, if the gate has no yards or no lane on declarations.
+  selectTab(['lanes', 'holds', 'yard', 'postcheck', 'events', 'health'].includes(tab) ? tab : 'lanes');
 }
 
 /**
@@ -187,6 +192,7 @@ function leave(reason) {
   stopLanes();
   resetEvents();
   resetYard();
+  resetPostcheck();
   store.user = null;
   setLanes([]);
   setCsrfToken(null);
@@ -229,6 +235,7 @@ async function boot() {
   initHolds();
   initEvents();
   initYard({ selectTab, currentTab });
+  initPostcheck({ selectTab, currentTab });
   initHealth({ onGateName: (name) => ((store.gateName = name), renderHeader()) });
 
   try {

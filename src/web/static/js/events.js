@@ -6,6 +6,7 @@ import { $, clear, h } from './dom.js';
 import { dateTime, duration, num, time, toMs } from './format.js';
 import { onLangChange, t, tc } from './i18n.js';
 import { laneLabel, on, store } from './state.js';
+import { forgetPostcheck, notePostcheck, postcheckBadge, postcheckSummary } from './postcheck-events.js';
 import { yardActionSummary, yardSummary } from './yard-events.js';
 
 /**
@@ -104,6 +105,7 @@ export function resetEvents() {
   vehicleByDecision.clear();
   actuationByDecision.clear();
   decisionOfRequest.clear();
+  forgetPostcheck();
   const body = $('[data-testid="events-body"]');
   if (body) clear(body);
 }
@@ -204,15 +206,17 @@ async function companions(page, gen) {
       return [];
     }
   };
-  const [reads, vehicles, acts] = await Promise.all([
+  const [reads, vehicles, acts, flagged] = await Promise.all([
     eventsOf('plate.read'),
     eventsOf('vehicle'),
     eventsOf('barrier.actuation'),
+    eventsOf('postcheck.flagged'),
   ]);
   if (gen !== generation) return;
   for (const e of reads) addRead(e);
   for (const e of acts.slice().reverse()) addRecord(e);
   for (const e of vehicles) addRecord(e);
+  for (const e of flagged) addRecord(e);
   for (const r of page) attachCrop(r);
 }
 
@@ -248,6 +252,7 @@ function attachCrop(r) {
 
 /** @param {PageEvent} e */
 function addRecord(e) {
+  if (notePostcheck(e)) return;
   if (e.type === 'vehicle' && e.payload.decisionId) vehicleByDecision.set(e.payload.decisionId, e.payload);
   if (e.type === 'barrier.actuation') {
     const p = e.payload;
@@ -365,7 +370,8 @@ export function onRecord(msg) {
   const e = pageEvent(msg.event);
   addRead(e);
   addRecord(e);
-  if (loadedOnce && (e.type === 'vehicle' || e.type === 'barrier.actuation')) renderRows();
+  if (loadedOnce && (e.type === 'vehicle' || e.type === 'barrier.actuation' || e.type === 'postcheck.flagged'))
+    renderRows();
   if (openDetail && e.laneId === openDetail.laneId) refreshDetail();
 }
 
@@ -491,6 +497,7 @@ function renderRows() {
         outcome.length
           ? outcome.map((o, i) => h('div', { class: o.bad ? 'bad' : i ? 'sub' : '', text: o.text }))
           : t('outcome.none'),
+        postcheckBadge(r.eventId),
       ),
       h('td', {
         class: r.delivered ? 'delivered' : 'pending',
@@ -628,7 +635,7 @@ function summary(e) {
         kv('detail.duration', duration(e.payload.durationMs)),
       ];
     default:
-      return yardSummary(e, kv) ?? [JSON.stringify(e.payload)];
+      return yardSummary(e, kv) ?? postcheckSummary(e, kv) ?? [JSON.stringify(e.payload)];
   }
 }
 

@@ -85,6 +85,7 @@ export function applyLaneState({ laneId, state }) {
     laneId,
     name: laneId,
     direction: '',
+    declarations: /** @type {const} */ ('off'),
     flow: null,
     barrier: null,
     camera: null,
