@@ -64,7 +64,7 @@ export async function reconcileCommand(argv: string[]): Promise<number> {
       );
     const timeZone = values['time-zone'] ?? new PostcheckRecords(db).timeZone() ?? DEFAULT_TIME_ZONE;
     const day = values.day ?? localDay(Date.now(), timeZone);
-    const report = dayReport(db, day, timeZone);
+    const report = dayReport(db, day, timeZone, Date.now());
     process.stdout.write(values.format === 'csv' ? reconciliationCsv(report) : `${JSON.stringify(report, null, 2)}\n`);
     return 0;
   } finally {

@@ -28,7 +28,7 @@ export function postcheckDays(store: Pick<Store, 'db' | 'lists'>, timeZone: stri
     if (cached?.key !== key) cached = { key, declarations: list ? storedDeclarations(store.db) : [] };
     return cached.declarations;
   };
-  const report = (day: string) => dayReport(store.db, day, timeZone, declarations());
+  const report = (day: string) => dayReport(store.db, day, timeZone, clock.now(), declarations());
   return {
     today: () => localDay(clock.now(), timeZone),
     report,

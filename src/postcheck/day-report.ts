@@ -14,6 +14,8 @@ export function dayReport(
   db: Database,
   day: string,
   timeZone: string,
+  /** Wall clock now: a declaration is expired unused only once its validity has ended. */
+  now: number,
   declarations: Iterable<Declaration> = storedDeclarations(db),
 ): Reconciliation {
   const records = new PostcheckRecords(db);
@@ -21,6 +23,7 @@ export function dayReport(
     day,
     timeZone,
     window: dayWindow(day, timeZone),
+    now,
     passages: records.passagesOf(day),
     declarations,
     passagesUsing: (id) => records.passagesUsing(id),

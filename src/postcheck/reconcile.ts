@@ -54,7 +54,7 @@ export interface Reconciliation {
     plate: string | null;
     passages: { passageId: string; passedAt: number; laneId: string }[];
   }[];
-  /** Declarations whose validity ended in the day, never used. */
+  /** Declarations whose validity ended in the day (by now, for today), never used. */
   expiredUnused: {
     declarationId: string;
     plate: string;
@@ -72,6 +72,8 @@ export function reconcile(input: {
   day: string;
   timeZone: string;
   window: { from: number; to: number };
+  /** Wall clock now: of today, only what has expired by now counts as expired. */
+  now: number;
   /** The day's passages. */
   passages: readonly PassageRecord[];
   /** The declarations the gate holds now. */
@@ -109,7 +111,7 @@ export function reconcile(input: {
     };
   });
   const expiredUnused = [...input.declarations]
-    .filter((d) => d.validUntil > input.window.from && d.validUntil <= input.window.to)
+    .filter((d) => d.validUntil > input.window.from && d.validUntil <= Math.min(input.window.to, input.now))
     .filter((d) => input.passagesUsing(d.id).length === 0)
     .sort((a, b) => a.validUntil - b.validUntil || a.id.localeCompare(b.id))
     .map((d) => ({

@@ -26,7 +26,7 @@ export interface YardStatePublisherOptions {
 const onTheWire = (state: YardState): YardStateMessage => state;
 
 /**
- * Publishes each yard's state, retained at QoS 1: soon after a change (changed(), coalesced per
+ * Publishes each yard's state, retained at QoS 0: soon after a change (changed(), coalesced per
  * yard to at most one a second, always ending with the latest state), on every connect, and
  * every `intervalMs` while connected. Nothing is queued while the link is down: on the next
  * connect every yard goes out anew, and the yard's events go through the outbox.

@@ -105,6 +105,8 @@ describe('reconcile', () => {
     day: '2026-12-04',
     timeZone: HANOI,
     window,
+    // The day is over: everything that expired in it counts.
+    now: window.to + 1,
     passages,
     declarations: [
       declaration({ id: 'DEC-1' }),
@@ -149,6 +151,22 @@ describe('reconcile', () => {
       },
     ]);
     expect(report.expiredUnused.map((d) => d.declarationId)).toEqual(['DEC-5']);
+  });
+
+  it('counts as expired today only what has expired by now', () => {
+    const today = reconcile({
+      day: '2026-12-04',
+      timeZone: HANOI,
+      window,
+      now: window.from + 3_600_000,
+      passages: [],
+      declarations: [
+        declaration({ id: 'GONE', validUntil: window.from + 60_000 }),
+        declaration({ id: 'LATER', validUntil: window.from + 7_200_000 }),
+      ],
+      passagesUsing: () => [],
+    });
+    expect(today.expiredUnused.map((d) => d.declarationId)).toEqual(['GONE']);
   });
 
   it('writes the flagged passages as CSV a spreadsheet cannot mistake for formulas', () => {

@@ -109,7 +109,7 @@ describe('PostcheckService', () => {
       },
     });
     expect(store.events.getCrop(flagged!.eventId)).toEqual(CROP);
-    const report = dayReport(store.db, '2026-12-04', 'Asia/Ho_Chi_Minh');
+    const report = dayReport(store.db, '2026-12-04', 'Asia/Ho_Chi_Minh', Date.UTC(2026, 11, 4, 12, 0));
     expect(report.totals).toMatchObject({
       passages: 2,
       declared: 1,

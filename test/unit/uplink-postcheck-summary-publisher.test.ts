@@ -45,6 +45,7 @@ function fakePostcheck(clock: FakeClock) {
       day,
       timeZone: TZ,
       window: dayWindow(day, TZ),
+      now: clock.now(),
       passages: passages.filter((p) => p.day === day),
       declarations: [],
       passagesUsing: () => [],
