@@ -240,7 +240,8 @@ describe('the status page in Chromium, on the demo', () => {
       text.includes('T25-135.79') && text.includes('云A68420'),
     ]).toContain(true);
     // Decided on the permit listed under the temporary plate, paired with the Chinese plate:
-    // opened, or held as lane-busy when this test's long holds keep an earlier vehicle at the barrier.
+    // opened (at lane-2 on its declared fee too), or held as lane-busy when this test's long
+    // holds keep an earlier vehicle at the barrier.
     const res = await page.request.get(`${pageUrl}/api/events?type=decision&limit=50`);
     const { events } = (await res.json()) as {
       events: { payload: { reason: string; detail: string; otherPlates?: string[] } }[];
@@ -248,7 +249,7 @@ describe('the status page in Chromium, on the demo', () => {
     const decision = events.find((e) =>
       e.payload.otherPlates?.some((p) => p === 'T2513579' || p === '云A68420'),
     )!.payload;
-    expect(['allowed', 'lane-busy']).toContain(decision.reason);
+    expect(['allowed', 'declared', 'lane-busy']).toContain(decision.reason);
     expect(decision.detail).toMatch(/T2513579(, paired with 云A68420,)? is allowed \(permit\)/);
   });
 
