@@ -99,6 +99,9 @@ describe('the post-check summary over MQTT, with the gate as the daemon builds i
     store.lists.applyFull('declarations', 1, [declaration('D-1', '29A11111', Date.now())]);
     gate = await buildGate(config, { clock: systemClock, log: silentLogger, store, engine: UNUSED_ENGINE });
     await gate.start();
+    // The gate has published before the newcomer subscribes (on a busy machine the gate may
+    // connect later than the test's client, and a live message is not the retained one).
+    await waitFor(() => (gate?.uplink?.postcheckSummary?.stats().published ?? 0) >= 1, 15_000, 'the first summary');
 
     const client = await connect('central-postcheck-test');
     const summaries: { summary: PostcheckSummaryMessage; retained: boolean }[] = [];
