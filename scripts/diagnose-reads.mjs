@@ -378,7 +378,7 @@ function candidate(image, q, rows, colourBox) {
       })),
     ),
     summary: {
-      raw: raw.rows.join('|'),
+      rows: raw.rows.join('|'),
       grammar: res.plate.valid ? res.plate.text : `rejected (${res.plate.reason})`,
       substitutions: res.substitutions,
       confidence: round(res.confidence),
