@@ -25,6 +25,10 @@ const PYTHON: [string, string, number][] = [
   ['cn-ccpd-crops', 'images/0003.jpg', 3874065418],
   ['cn-ccpd-crops', 'images/0000.jpg', 829977993],
   ['openalpr-endtoend', 'br/AYO9034.jpg', 4136976570],
+  // The sets added for issue 24 follow the same rule.
+  ['cn-easypr-crops', 'images/easypr_crop_0000.jpg', 2127213930],
+  ['cn-hyperlpr-tollgate', 'images/hyperlpr_0000.jpg', 1454088798],
+  ['vn-car-plates', 'images/pbl4_0001.jpg', 2202735754],
   // Hashed as UTF-8, as Python's str.encode('utf-8').
   ['cn-ccpd-crops', 'images/京A12345.jpg', 1231183699],
 ];
