@@ -259,10 +259,13 @@ describe('the status page in Chromium, on the demo', () => {
     async () => {
       await page.getByTestId('tab-holds').click();
       // The demo clip's expired permit (25C-012.34) is held at the barrier about 17 s into the clip.
-      const atBarrier = page.locator('[data-testid^="hold-item-"][data-at-barrier="true"]').first();
-      await atBarrier.waitFor({ state: 'visible', timeout: 90_000 });
+      // Picked by its plate and then by its hold id: the yard lets a `yard-full` hold in by itself,
+      // so the first hold at the barrier may go while the operator types.
+      const expired = page.locator('[data-testid^="hold-item-"][data-at-barrier="true"]', { hasText: '25C-012.34' });
+      await expired.first().waitFor({ state: 'visible', timeout: 90_000 });
       await shot('holds');
-      const holdId = (await atBarrier.getAttribute('data-testid'))!.slice('hold-item-'.length);
+      const holdId = (await expired.first().getAttribute('data-testid'))!.slice('hold-item-'.length);
+      const atBarrier = page.getByTestId(`hold-item-${holdId}`);
       const reason = 'giấy phép gia hạn, đã kiểm tra bản giấy';
       expect(await atBarrier.getByTestId('hold-confirm').isDisabled()).toBe(true); // a reason is required
       await atBarrier.getByTestId('hold-reason-input').fill(reason);
