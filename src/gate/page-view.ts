@@ -47,7 +47,7 @@ export function pageView(parts: PageViewParts): GateView {
     events: store.events,
     eventFrames: store.frames,
     lanes: parts.lanes.map((l) => pageLane(l)),
-    yards: parts.yards ? pageYards(parts.yards, clock) : null,
+    yards: parts.yards ? pageYards(parts.yards) : null,
     snapshot: () => parts.snapshot(),
     controllers: () => parts.lanes.map((l) => ({ lane: l.id, ...l.controller.stats() })),
     yardMetrics: () => parts.yards?.stats() ?? null,

@@ -1,22 +1,22 @@
-import type { Clock } from '../core/clock.js';
 import type { OperatorAction, PageYards, YardActionResult } from '../web/gate-view.js';
 import { YardStoreError, type YardRefusalCode, type YardResult, type YardService } from '../yard/yard-service.js';
 
 /**
- * How the page answers the yard's refusals: an unknown yard is not found; the rest depend on
- * what is in the yard now (a vehicle that left meanwhile, a call already used or made), as a
- * lane's refusals do.
+ * How the page answers the yard's refusals: an unknown yard is not found; a field the yard
+ * cannot take is bad input; the rest depend on what is in the yard now (a vehicle that left
+ * meanwhile, a call already used or made), as a lane's refusals do.
  */
-const PAGE_CODE: Readonly<Record<YardRefusalCode, 'not-found' | 'conflict'>> = {
+const PAGE_CODE: Readonly<Record<YardRefusalCode, 'not-found' | 'conflict' | 'invalid'>> = {
   'no-such-yard': 'not-found',
   'not-inside': 'conflict',
   'already-inside': 'conflict',
   'no-such-call': 'conflict',
-  invalid: 'conflict',
+  'already-called': 'conflict',
+  invalid: 'invalid',
 };
 
 /** The page's view of the yards (src/web/gate-view.ts) over the YardService, as the logged-in operator from the page. */
-export function pageYards(yards: YardService, clock: Clock): PageYards {
+export function pageYards(yards: YardService): PageYards {
   const request = (action: OperatorAction) => ({ ...action, source: 'page' as const });
   return {
     // Type-checks the yard's state against the page's API contract (YardView).
@@ -29,18 +29,8 @@ export function pageYards(yards: YardService, clock: Clock): PageYards {
       return answer(() => yards.cancelCall(yardId, call.plate, request(action)));
     },
     markLeft: (yardId, visitId, action) => answer(() => yards.markLeft(yardId, { visitId }, request(action))),
-    addVehicle: (yardId, vehicle, action) => {
-      // The fields the yard would refuse, refused here as bad input naming the field.
-      const state = yards.state(yardId);
-      if (vehicle.vehicleClass !== undefined && state && !state.classes.some((c) => c.id === vehicle.vehicleClass))
-        return {
-          ok: false,
-          code: 'invalid',
-          message: `vehicleClass: ${yardId} has no class "${vehicle.vehicleClass}" (classes: ${state.classes.map((c) => c.id).join(', ') || 'none'})`,
-        };
-      if (vehicle.enteredAt !== undefined && vehicle.enteredAt > clock.now())
-        return { ok: false, code: 'invalid', message: 'enteredAt: must not be in the future' };
-      return answer(() =>
+    addVehicle: (yardId, vehicle, action) =>
+      answer(() =>
         yards.addVehicle(
           yardId,
           {
@@ -51,8 +41,7 @@ export function pageYards(yards: YardService, clock: Clock): PageYards {
           },
           request(action),
         ),
-      );
-    },
+      ),
   };
 }
 

@@ -87,10 +87,10 @@ export function yardCommands(yards: YardControl | null): CommandTable {
    * entry time is `invalid` and named by the yard; what the yard's state does not allow now (not
    * inside, already inside, no call, already called) is a `conflict`.
    */
-  const answer = (result: YardResult, invalid: 'invalid' | 'conflict') => {
+  const answer = (result: YardResult) => {
     if (result.ok) return { eventId: result.event.eventId };
     if (result.code === 'no-such-yard') throw new CommandRefused('invalid', `yardId: ${result.message}`);
-    throw new CommandRefused(result.code === 'invalid' ? invalid : 'conflict', result.message);
+    throw new CommandRefused(result.code === 'invalid' ? 'invalid' : 'conflict', result.message);
   };
   return {
     'yard.status': defineCommand({
@@ -116,10 +116,9 @@ export function yardCommands(yards: YardControl | null): CommandTable {
       args: callArgs,
       run: (args, ctx) => {
         const request = fromCentral(args, ctx);
-        if (args.cancel === true) return answer(control.cancelCall(args.yardId, args.plate, request), 'conflict');
-        // The only `invalid` of a call is a vehicle already called: the yard's state, not the arguments.
+        if (args.cancel === true) return answer(control.cancelCall(args.yardId, args.plate, request));
         const result = control.call(args.yardId, args.plate, request);
-        const data = answer(result, 'conflict');
+        const data = answer(result);
         return { ...data, expiresAt: result.ok ? result.event.payload.expiresAt : null };
       },
     }),
@@ -132,7 +131,7 @@ export function yardCommands(yards: YardControl | null): CommandTable {
         const request = fromCentral(args, ctx);
         if (args.action === 'mark-left') {
           const target = args.visitId !== undefined ? { visitId: args.visitId } : { plate: args.plate! };
-          return answer(control.markLeft(args.yardId, target, request), 'invalid');
+          return answer(control.markLeft(args.yardId, target, request));
         }
         const vehicle = {
           plate: args.plate!,
@@ -140,7 +139,7 @@ export function yardCommands(yards: YardControl | null): CommandTable {
           ...(args.vehicleClass !== undefined && { vehicleClass: args.vehicleClass }),
           ...(args.enteredAt !== undefined && { enteredAt: timestampMs(args.enteredAt) }),
         };
-        return answer(control.addVehicle(args.yardId, vehicle, request), 'invalid');
+        return answer(control.addVehicle(args.yardId, vehicle, request));
       },
     }),
   };

@@ -36,7 +36,9 @@ export interface YardRequest {
   commandId?: string;
 }
 
-export type YardRefusalCode = 'no-such-yard' | 'not-inside' | 'already-inside' | 'no-such-call' | 'invalid';
+/** `invalid`: a field the yard cannot take (the message names it); the others: what the yard's state does not allow now. */
+export type YardRefusalCode =
+  'no-such-yard' | 'not-inside' | 'already-inside' | 'no-such-call' | 'already-called' | 'invalid';
 export type YardResult = { ok: true; event: StoredEvent } | { ok: false; code: YardRefusalCode; message: string };
 
 /** What the decision said about a vehicle, kept until its passage (bounded: most end within minutes). */
@@ -160,7 +162,11 @@ export class YardService implements Service, PassageGuard {
     if (!yard) return this.noSuchYard(yardId);
     const existing = yard.book.callFor(plate);
     if (existing)
-      return { ok: false, code: 'invalid', message: `${plate} was already called forward (call ${existing.callId})` };
+      return {
+        ok: false,
+        code: 'already-called',
+        message: `${plate} was already called forward (call ${existing.callId})`,
+      };
     const now = this.ctx.clock.now();
     const expiresAt = now + yard.config.callForward.expiresMinutes * 60_000;
     const inside = yard.book.find(plate) !== null;

@@ -361,7 +361,7 @@ describe('YardService: calls forward', () => {
     expect(rig.yard.call('kth-yard', '30A11111', operator)).toMatchObject({ ok: true });
     // 30A11111 is held at the barrier but 29C12345 was called first.
     expect(rig.exit.released).toEqual([]);
-    expect(rig.yard.call('kth-yard', '30A11111', operator)).toMatchObject({ ok: false, code: 'invalid' });
+    expect(rig.yard.call('kth-yard', '30A11111', operator)).toMatchObject({ ok: false, code: 'already-called' });
     rig.clock.advance(61_000);
     expect(rig.events('yard.call').map((e) => e.payload.action)).toEqual(['called', 'called', 'expired', 'expired']);
     expect(rig.yard.state('kth-yard')!.calls).toEqual([]);
