@@ -1,3 +1,5 @@
+import { zonedParts } from '../core/zoned-time.js';
+
 /**
  * The site's local days (site.timeZone): a passage belongs to the day on the gate's wall clock,
  * and a day is the span of instants between two local midnights (23 or 25 hours across a DST
@@ -8,10 +10,8 @@ const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The local date of `ms` in `timeZone`, as YYYY-MM-DD. */
 export function localDay(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(ms))
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  const { year, month, day } = zonedParts(ms, timeZone);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** Whether `day` is a real calendar date written YYYY-MM-DD. */
@@ -43,25 +43,6 @@ function localMidnight(day: string, timeZone: string): number {
 
 /** The zone's offset from UTC at instant `ms` (local minus UTC), ms. */
 function offsetMs(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-    .formatToParts(new Date(ms))
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - (ms - (ms % 1000));
+  const p = zonedParts(ms, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - (ms - (ms % 1000));
 }

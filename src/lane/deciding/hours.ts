@@ -1,21 +1,9 @@
 import { type HoursWindow, minutesOfDay } from '../../config/decisions.js';
-
-/** One formatter per zone: building one costs far more than formatting with it. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
+import { zonedParts } from '../../core/zoned-time.js';
 
 /** Minutes since local midnight at `now` (epoch ms) in the IANA `timeZone`. */
 export function localMinutes(now: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, format);
-  }
-  let hour = 0;
-  let minute = 0;
-  for (const part of format.formatToParts(now)) {
-    if (part.type === 'hour') hour = Number(part.value);
-    else if (part.type === 'minute') minute = Number(part.value);
-  }
+  const { hour, minute } = zonedParts(now, timeZone);
   return hour * 60 + minute;
 }
 
