@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../core/clock.js';
+import { Coalescer } from '../core/coalescer.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import type { Reconciliation } from '../postcheck/reconcile.js';
@@ -57,9 +58,8 @@ export function postcheckSummary(r: Reconciliation, ts: number): PostcheckSummar
 export class PostcheckSummaryPublisher implements Service {
   readonly name = 'uplink-postcheck-summary';
   private timer: Timer | null = null;
-  private pending: Timer | null = null;
-  /** When (monotonic ms) the summary last went out. */
-  private lastSentAt: number | null = null;
+  /** Passages, at most one summary every POSTCHECK_SUMMARY_MIN_INTERVAL_MS. */
+  private readonly changes: Coalescer<'summary'>;
   private unsubscribe: (() => void) | null = null;
   private published = 0;
 
@@ -67,7 +67,9 @@ export class PostcheckSummaryPublisher implements Service {
     private readonly ctx: { clock: Clock; log: Logger },
     private readonly publisher: Publisher,
     private readonly opts: PostcheckSummaryPublisherOptions,
-  ) {}
+  ) {
+    this.changes = new Coalescer(ctx.clock, POSTCHECK_SUMMARY_MIN_INTERVAL_MS);
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = this.publisher.onConnectionChange((connected) => {
@@ -79,9 +81,9 @@ export class PostcheckSummaryPublisher implements Service {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    for (const timer of [this.timer, this.pending]) if (timer) this.ctx.clock.clearTimeout(timer);
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
     this.timer = null;
-    this.pending = null;
+    this.changes.clear();
   }
 
   /**
@@ -89,15 +91,8 @@ export class PostcheckSummaryPublisher implements Service {
    * stack is done, and no sooner than POSTCHECK_SUMMARY_MIN_INTERVAL_MS after the last one.
    */
   changed(): void {
-    if (!this.unsubscribe || !this.publisher.connected || this.pending) return;
-    const wait =
-      this.lastSentAt === null
-        ? 0
-        : Math.max(0, this.lastSentAt + POSTCHECK_SUMMARY_MIN_INTERVAL_MS - this.ctx.clock.monotonic());
-    this.pending = this.ctx.clock.setTimeout(() => {
-      this.pending = null;
-      this.publish();
-    }, wait);
+    if (!this.unsubscribe || !this.publisher.connected) return;
+    this.changes.request('summary', () => this.publish());
   }
 
   stats() {
@@ -116,7 +111,7 @@ export class PostcheckSummaryPublisher implements Service {
     }
     const { postcheckSummary: channel } = channels;
     const topic = channel.topic(this.opts.prefix, this.opts.siteId);
-    this.lastSentAt = this.ctx.clock.monotonic();
+    this.changes.sent('summary');
     this.publisher.publish(
       { topic, payload: JSON.stringify(summary), qos: channel.qos, retain: channel.retain },
       (err) => {

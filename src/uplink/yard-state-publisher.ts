@@ -1,4 +1,5 @@
 import type { Clock, Timer } from '../core/clock.js';
+import { Coalescer } from '../core/coalescer.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
 import type { YardState } from '../yard/yard-state.js';
@@ -34,10 +35,8 @@ const onTheWire = (state: YardState): YardStateMessage => state;
 export class YardStatePublisher implements Service {
   readonly name = 'uplink-yard-state';
   private timer: Timer | null = null;
-  /** Per yard: a change waiting for its turn. */
-  private readonly pending = new Map<string, Timer>();
-  /** Per yard: when (monotonic ms) its state last went out. */
-  private readonly lastSentAt = new Map<string, number>();
+  /** Per yard: its changes, at most one message a second. */
+  private readonly changes: Coalescer<string>;
   private unsubscribe: (() => void) | null = null;
   private published = 0;
   /** A broker's refusal was logged on this connection: once is enough to point at the ACL. */
@@ -47,7 +46,9 @@ export class YardStatePublisher implements Service {
     private readonly ctx: { clock: Clock; log: Logger },
     private readonly publisher: Publisher,
     private readonly opts: YardStatePublisherOptions,
-  ) {}
+  ) {
+    this.changes = new Coalescer(ctx.clock, YARD_STATE_MIN_INTERVAL_MS);
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = this.publisher.onConnectionChange((connected) => {
@@ -63,8 +64,7 @@ export class YardStatePublisher implements Service {
     this.unsubscribe = null;
     if (this.timer) this.ctx.clock.clearTimeout(this.timer);
     this.timer = null;
-    for (const timer of this.pending.values()) this.ctx.clock.clearTimeout(timer);
-    this.pending.clear();
+    this.changes.clear();
   }
 
   /**
@@ -73,16 +73,8 @@ export class YardStatePublisher implements Service {
    * them), and no sooner than YARD_STATE_MIN_INTERVAL_MS after the last one.
    */
   changed(yardId: string): void {
-    if (!this.unsubscribe || !this.publisher.connected || this.pending.has(yardId)) return;
-    const last = this.lastSentAt.get(yardId);
-    const wait = last === undefined ? 0 : Math.max(0, last + YARD_STATE_MIN_INTERVAL_MS - this.ctx.clock.monotonic());
-    this.pending.set(
-      yardId,
-      this.ctx.clock.setTimeout(() => {
-        this.pending.delete(yardId);
-        this.publish(yardId);
-      }, wait),
-    );
+    if (!this.unsubscribe || !this.publisher.connected) return;
+    this.changes.request(yardId, (id) => this.publish(id));
   }
 
   stats() {
@@ -106,7 +98,7 @@ export class YardStatePublisher implements Service {
     if (!state) return;
     const { yardState } = channels;
     const topic = yardState.topic(this.opts.prefix, this.opts.siteId, yardId);
-    this.lastSentAt.set(yardId, this.ctx.clock.monotonic());
+    this.changes.sent(yardId);
     this.publisher.publish(
       { topic, payload: JSON.stringify(onTheWire(state)), qos: yardState.qos, retain: yardState.retain },
       (err) => {
