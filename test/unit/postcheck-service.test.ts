@@ -159,4 +159,14 @@ describe('PostcheckService', () => {
       flags: [{ kind: 'undeclared' }],
     });
   });
+
+  it('lets a passage the store cannot record go, logs it, and still counts the use', async () => {
+    const { decide, pass, events, store, service } = await setUp('required');
+    store.db.exec('DROP TABLE postcheck_passages');
+    expect(() => pass(decide('29C12345').event.eventId, '29C12345')).not.toThrow();
+    expect(service.stats()).toMatchObject({ passages: 1, notRecorded: 1 });
+    expect(events('postcheck.flagged')).toEqual([]);
+    // The declaration was used on the road, recorded or not: it is not good for a second passage.
+    expect(decide('29C12345').decision).toMatchObject({ action: 'hold', reason: 'declaration-used' });
+  });
 });
