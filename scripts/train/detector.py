@@ -367,6 +367,8 @@ def main():
     ap.add_argument('--scenes', action='append', default=[], help='a scenes.mjs folder (repeatable)')
     ap.add_argument('--frames', action='append', default=[], help='a labels.tsv folder of real frames with boxes')
     ap.add_argument('--frames-repeat', type=int, default=2, help='real frames appear this many times per epoch')
+    ap.add_argument('--repeat', action='append', default=[], metavar='NAME=N',
+                    help='this --frames folder appears N times per epoch instead (a small set of another camera)')
     ap.add_argument('--work', required=True)
     ap.add_argument('--epochs', type=int, default=24)
     ap.add_argument('--batch', type=int, default=32)
@@ -389,10 +391,18 @@ def main():
     for d in args.scenes:
         tr, va, st = load_scenes(d, args.val_percent, store_scale)
         train += tr; val_by_source[st['name']] = va; provenance.append(st)
+    try:
+        repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
+    except ValueError:
+        sys.exit(f'--repeat: expected NAME=N, got {args.repeat}')
+    unknown = sorted(set(repeat) - {os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.frames})
+    if unknown:
+        sys.exit(f"--repeat: no --frames folder is named {', '.join(unknown)}")
     for d in args.frames:
         tr, va, st = load_frames(d, args.val_percent, store_scale)
-        train += tr * args.frames_repeat; val_by_source[st['name']] = va
-        st['repeat'] = args.frames_repeat; provenance.append(st)
+        times = repeat.get(st['name'], args.frames_repeat)
+        train += tr * times; val_by_source[st['name']] = va
+        st['repeat'] = times; provenance.append(st)
     for st in provenance:
         print(f"data {st['name']} ({st['kind']}): train {st['train']}, val {st['val']}", flush=True)
     print(f'loaded in {time.time() - t_load:.1f} s', flush=True)

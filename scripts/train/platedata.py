@@ -64,6 +64,23 @@ def _truthy(v):
     return str(v).strip().lower() in ('true', '1', 'yes')
 
 
+def _layout_lines(rec):
+    """vn-car-plates' `layout` column: `1row` / `2row`."""
+    layout = rec.get('layout', '').strip().lower()
+    return {'1row': '1', '2row': '2'}.get(layout, '')
+
+
+_VN_TWO_ROWS = re.compile(r"^(\d\d[A-Z]{1,2}\d??)(\d{4,5})$")
+
+
+def vn_two_rows(plate):
+    """The rows of a two-row Vietnamese plate whose label gives only the text: province and
+    series on top (`51F`, `51LD`, `59P1`), the 4 or 5 digits of the number below. None when the
+    text does not split that way."""
+    m = _VN_TWO_ROWS.match(plate)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def row_label(rec):
     """`ROW1|ROW2` text for a record, or (None, reason)."""
     plate = normalise(rec.get('plate', ''))
@@ -73,8 +90,10 @@ def row_label(rec):
     if rows_col and '|' in rows_col:
         rows = [normalise(r) for r in rows_col.split('|')]
     else:
-        n_lines = rec.get('lines') or (rows_col if rows_col.strip().isdigit() else '')
+        n_lines = rec.get('lines') or (rows_col if rows_col.strip().isdigit() else '') or _layout_lines(rec)
         display = rec.get('display', '').strip()
+        if not display and n_lines.strip() == '2':
+            display = ' '.join(vn_two_rows(plate) or ())
         parts = [normalise(p) for p in display.split()] if display else [plate]
         parts = [p for p in parts if p]
         if n_lines.strip() == '1':
@@ -211,14 +230,19 @@ def tilted(im, box, angle):
     return big, (cx - bw / 2, cy - bh / 2, bw, bh)
 
 
-def augment(s, rng, tilted_share=0.0):
+def augment(s, rng, tilted_share=0.0, invert_share=0.0, cut_in_share=0.0):
     """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
     rotation and shear (in `tilted_share` of draws a tilt of 6-11 degrees instead, see `tilted`), low resolution (down and up again, or left small as a far plate is),
     blur, JPEG, contrast/brightness, polarity kept (the model sees dark-on-light and
-    light-on-dark plates in the data)."""
+    light-on-dark plates in the data; `invert_share` of draws inverted besides). In `cut_in_share`
+    of draws the box lies inside the plate, as a detector quad on an unfamiliar plate may."""
     x, y, w, h = s.box
-    dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
-    dy0, dy1 = rng.uniform(-0.06, 0.10) * h, rng.uniform(-0.06, 0.10) * h
+    if rng.random() < cut_in_share:
+        dx0, dx1 = rng.uniform(-0.08, 0.0) * w, rng.uniform(-0.08, 0.0) * w
+        dy0, dy1 = rng.uniform(-0.14, 0.0) * h, rng.uniform(-0.14, 0.0) * h
+    else:
+        dx0, dx1 = rng.uniform(-0.06, 0.08) * w, rng.uniform(-0.06, 0.08) * w
+        dy0, dy1 = rng.uniform(-0.06, 0.10) * h, rng.uniform(-0.06, 0.10) * h
     im = s.img
     r_tilt = rng.random()
     if r_tilt < tilted_share:  # a tilted plate in its upright box, as many of CCPD's crops are
@@ -249,6 +273,8 @@ def augment(s, rng, tilted_share=0.0):
     if rng.random() < 0.25:  # camera JPEG: blocks and ringing around the strokes
         im = jpeg(im, int(rng.uniform(20, 75)))
     x_in = to_input(im)
+    if rng.random() < invert_share:  # luma inverted: light-on-dark characters become dark-on-light
+        x_in = -x_in
     c = rng.uniform(0.6, 1.3)
     b = rng.uniform(-0.25, 0.25)
     x_in = x_in * c + b

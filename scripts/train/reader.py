@@ -143,10 +143,12 @@ def with_swapped_province(s, rng, swap):
     return pool.swap(s, rng)
 
 
-def make_batch(samples, rng, train, swap=None, tilted=0.0):
+def make_batch(samples, rng, train, swap=None, tilted=0.0, invert=None, cut_in=0.0):
     if train and swap:
         samples = [with_swapped_province(s, rng, swap) for s in samples]
-    xs = [pd.augment(s, rng, tilted) if train else pd.to_input(pd.plain_crop(s)) for s in samples]
+    invert = invert or {}
+    xs = [pd.augment(s, rng, tilted, invert.get(s.folder, 0.0), cut_in) if train else pd.to_input(pd.plain_crop(s))
+          for s in samples]
     x = torch.from_numpy(np.stack(xs))
     per_row = []
     for part in (0, 1):  # top-row targets, then bottom-row targets
@@ -276,6 +278,15 @@ def main():
     ap.add_argument('--donor-jitter', action='store_true',
                     help='with --province-swap: move each edge of a pasted province character by up to 8 %% and '
                          'blur a third of them, so a province with one donor is not one image (province_swap.py)')
+    ap.add_argument('--invert', action='append', default=[], metavar='NAME=SHARE',
+                    help='show this share (0-1) of a folder\'s training crops with their luma inverted: a blue '
+                         'plate\'s light-on-dark characters as a yellow plate\'s dark-on-light ones')
+    ap.add_argument('--cut-in', type=float, default=0.0, metavar='SHARE',
+                    help='in this share of draws cut the box into the plate, up to 8 %% of the width per side and '
+                         '14 %% of the height at top and bottom, as a detector quad lying inside the plate does')
+    ap.add_argument('--keep-heldout-plates', action='store_true',
+                    help='keep training images whose plate text is also a held-out image\'s (by default they are '
+                         'dropped: video frames of one plate, or one crop copied into two sets, would leak)')
     ap.add_argument('--tilted', type=float, default=0.0, metavar='SHARE',
                     help='share (0-0.3) of training draws tilted by 6-11 degrees in their upright box '
                          '(platedata.tilted); the rest keep the small rotation')
@@ -301,15 +312,22 @@ def main():
     torch.set_num_threads(args.threads)
     repeat = {k: int(v) for k, v in (r.split('=', 1) for r in args.repeat)}
     val_share = {k: int(v) for k, v in (r.split('=', 1) for r in args.val)}
-    swap_share = {}
-    for r in args.province_swap:
-        name, _, v = r.partition('=')
-        try:
-            swap_share[name] = float(v)
-        except ValueError:
-            swap_share[name] = -1.0
-        if not 0.0 <= swap_share[name] <= 1.0:
-            sys.exit(f'--province-swap {r}: expected NAME=SHARE with SHARE between 0 and 1')
+    def shares(flag, values):
+        out = {}
+        for r in values:
+            name, _, v = r.partition('=')
+            try:
+                out[name] = float(v)
+            except ValueError:
+                out[name] = -1.0
+            if not 0.0 <= out[name] <= 1.0:
+                sys.exit(f'{flag} {r}: expected NAME=SHARE with SHARE between 0 and 1')
+        return out
+
+    invert_share = shares('--invert', args.invert)
+    if not 0.0 <= args.cut_in <= 0.5:
+        sys.exit(f'--cut-in {args.cut_in}: expected a share between 0 and 0.5')
+    swap_share = shares('--province-swap', args.province_swap)
     if not 0.0 <= args.tilted <= 0.3:
         sys.exit(f'--tilted {args.tilted}: expected a share between 0 and 0.3')
     if not (args.ema == 0.0 or 0.9 <= args.ema < 1.0):
@@ -332,7 +350,8 @@ def main():
                      f'--hidden {init_hidden}: pass those')
         init = {'model': os.path.basename(args.init), 'sha256': sha256(args.init)}
     folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
-    for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share)):
+    for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share),
+                        ('--invert', invert_share)):
         unknown = sorted(set(names) - set(folders))
         if unknown:
             sys.exit(f"{flag}: no --data folder is named {', '.join(unknown)} (folders: {', '.join(folders)})")
@@ -341,19 +360,36 @@ def main():
     set_seed(args.seed)
     t_load = time.time()
     train, val_by_folder, provenance, swap = [], {}, [], {}
+    loaded = []
     for d in args.data:
         name = os.path.basename(os.path.abspath(d).rstrip('/'))
         tr, va, st = pd.load_folder(d, val_share.get(name, args.val_percent))
+        loaded.append((d, name, tr, va, st))
+    # A plate held out anywhere is not trained on anywhere: pbl4's car plates come as several video
+    # frames each, and some vn-car-plates crops are byte copies of vn-crops-silver's.
+    held_plates = set() if args.keep_heldout_plates else {s.label.replace(pd.ROW_BREAK, '') for *_, va, _ in loaded for s in va}
+    for i, (d, name, tr, va, st) in enumerate(loaded):
+        kept = [s for s in tr if s.label.replace(pd.ROW_BREAK, '') not in held_plates]
+        if len(kept) < len(tr):
+            st['skipped']['plate held out'] = len(tr) - len(kept)
+            st['train'] = len(kept)
+        loaded[i] = (d, name, kept, va, st)
+    # One donor pool over every swapped folder: EasyPR's provinces serve CCPD's crops and back.
+    donor_samples = [s for _, name, tr, _, _ in loaded if name in swap_share for s in tr]
+    pool = province_swap.DonorPool(donor_samples, jitter=args.donor_jitter) if swap_share else None
+    for d, name, tr, va, st in loaded:
         st['val_percent'] = val_share.get(name, args.val_percent)
         st['licence'] = pd.licence_note(d)
         st['synthetic'] = pd.generator_note(d)
         st['repeat'] = repeat.get(st['name'], 1)
+        if name in invert_share:
+            st['invert'] = invert_share[name]
         train += tr * st['repeat']
         if name in swap_share:
-            pool = province_swap.DonorPool(tr, jitter=args.donor_jitter)
             swap[name] = (swap_share[name], pool)
             donors = {p: len(v) for p, v in pool.by_province.items()}
-            st['province_swap'] = {'share': swap_share[name], 'donors': donors, 'donor_jitter': args.donor_jitter}
+            st['province_swap'] = {'share': swap_share[name], 'donors': donors, 'donor_jitter': args.donor_jitter,
+                                   'pool': sorted(swap_share)}
             print(f"province swap {name}: donors " + ' '.join(f'{p}{n}' for p, n in donors.items()), flush=True)
         val_by_folder[st['name']] = va
         provenance.append(st)
@@ -409,6 +445,7 @@ def main():
         print('before training: ' + ' '.join(f"{k}: exact {v['exact']}" for k, v in start.items()), flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
+              'invert': invert_share, 'cut_in': args.cut_in, 'keep_heldout_plates': args.keep_heldout_plates,
               'ema': args.ema, 'init': init, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     for epoch in range(state['epoch'], args.epochs):
@@ -426,7 +463,7 @@ def main():
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, total_steps, args.lr, warmup)
             x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True,
-                                    swap, args.tilted)
+                                    swap, args.tilted, invert_share, args.cut_in)
             logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
