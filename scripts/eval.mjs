@@ -4,7 +4,7 @@
 //
 //   npm run eval [-- --datasets DIR] [--scorer FILE] [--set NAME]... [--limit N]
 //                [--engine ppocr,platenet] [--synth-per-kind N] [--no-synth] [--min-char-confidence F]
-//                [--heldout-only]
+//                [--heldout-only] [--models-dir DIR] [--second-read] [--out DIR]
 //
 // For each set and engine: runs `smartgate recognize --jsonl --engine E` once over every labelled
 // image (with --plate-crops for crop sets) into .cache/eval/<set>.<engine>.jsonl, then scores
@@ -25,6 +25,10 @@
 // --set picks sets by name (`synthetic` for the synthetic one); --limit N reads only the first N
 // images of each set and of each synthetic kind, so its held-out figure covers the held-out images
 // among those (about a fifth): a quick check, not the figures to report.
+//
+// --models-dir DIR evaluates platenet's models from DIR (a training run's export) instead of models/;
+// --second-read has platenet read each plate twice and keep only what both reads agree on
+// (src/vision/platenet/second-opinion.ts); --out DIR writes there instead of .cache/eval.
 //
 // --min-char-confidence F passes the same floor on the weakest character to every engine instead
 // of each engine's own default; 0 records every read, which scripts/sweep-char-floor.mjs needs.
@@ -58,6 +62,9 @@ try {
       'no-synth': { type: 'boolean', default: false },
       'heldout-only': { type: 'boolean', default: false },
       'min-char-confidence': { type: 'string' },
+      'models-dir': { type: 'string' },
+      'second-read': { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   }));
 } catch (err) {
@@ -104,7 +111,8 @@ if (!haveDatasets)
     `eval: no datasets at ${values.datasets}; the real sets are skipped (put ../shared/datasets beside the repo, or pass --datasets DIR)`,
   );
 
-const outDir = join(root, '.cache/eval');
+const outDir = values.out ? resolve(values.out) : join(root, '.cache/eval');
+const modelsDir = values['models-dir'] ? resolve(values['models-dir']) : join(root, 'models');
 mkdirSync(outDir, { recursive: true });
 const status = Object.fromEntries(await Promise.all(engines.map(async (e) => [e, await engineStatus(e)])));
 for (const s of Object.values(status))
@@ -380,7 +388,8 @@ async function engineStatus(name) {
   const floor = minCharConfidence ?? DEFAULT_MIN_CHAR_CONFIDENCE[name];
   const s = { name, ok: true, reason: null, minCharConfidence: floor, models: [], missing: [], warnings: [] };
   if (name === 'ppocr') return s; // its models ship in an npm package (models/README.md)
-  for (const file of ['models/plate-reader.onnx', 'models/plate-detector.onnx']) {
+  for (const name of ['plate-reader.onnx', 'plate-detector.onnx']) {
+    const file = relative(root, join(modelsDir, name));
     if (!existsSync(join(root, file))) {
       s.missing.push(file);
       continue;
@@ -478,6 +487,8 @@ async function recognize(engine, list, countries, crops, out) {
     '--engine',
     engine,
     ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]),
+    ...(engine === 'platenet' && values['models-dir'] ? ['--models-dir', modelsDir] : []),
+    ...(engine === 'platenet' && values['second-read'] ? ['--second-read'] : []),
     '--from',
     list,
   ];

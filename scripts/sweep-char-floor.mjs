@@ -4,7 +4,7 @@
 // become no-reads, and the shared scorer scores what is left, on the same splits as eval.
 //
 //   npm run eval -- --engine platenet --min-char-confidence 0     # records every read
-//   node scripts/sweep-char-floor.mjs [--engine platenet] [--floors 0,0.3,0.5,0.7]
+//   node scripts/sweep-char-floor.mjs [--engine platenet] [--floors 0,0.3,0.5,0.7] [--eval-dir DIR]
 //
 // It reads what that eval run left in .cache/eval (summary.json, <set>.<engine>.jsonl and the
 // split's labels) and reads no image itself. A floor drops a crop's best read; the engine itself
@@ -18,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { runProcess } from './lib/run-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const evalDir = join(root, '.cache/eval');
 
 let values;
 try {
@@ -27,11 +26,14 @@ try {
       engine: { type: 'string', default: 'platenet' },
       floors: { type: 'string', default: '0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9' },
       scorer: { type: 'string', default: resolve(root, '../shared/tools/score-plates.mjs') },
+      'eval-dir': { type: 'string', default: join(root, '.cache/eval') },
     },
   }));
 } catch (err) {
   fail(err.message);
 }
+// Where that eval run wrote (its --out).
+const evalDir = resolve(values['eval-dir']);
 const floors = values.floors.split(',').map(Number);
 if (!floors.length || floors.some((f) => !(f >= 0 && f <= 1)))
   fail('--floors: expected numbers from 0 to 1, comma-separated');

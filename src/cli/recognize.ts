@@ -12,7 +12,7 @@ import type { Country } from '../plates/types.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
-  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--from LIST|-] IMAGE...';
+  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--second-read] [--from LIST|-] IMAGE...';
 
 /**
  * onnxruntime-node 1.30 crashes (SIGSEGV) while creating a session when the process's command
@@ -37,6 +37,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
         'min-char-confidence': { type: 'string' },
         engine: { type: 'string', default: 'ppocr' },
         'models-dir': { type: 'string' },
+        'second-read': { type: 'boolean' },
         from: { type: 'string' },
       },
     });
@@ -70,20 +71,26 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     bad.length ||
     !inUnit(minConfidence) ||
     !inUnit(minCharConfidence) ||
-    !isEngineName(engineName)
+    !isEngineName(engineName) ||
+    (values['second-read'] && engineName !== 'platenet')
   ) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
     if (!inUnit(minConfidence)) console.error('--min-confidence: expected a number from 0 to 1');
     if (!inUnit(minCharConfidence)) console.error('--min-char-confidence: expected a number from 0 to 1');
     if (!isEngineName(engineName))
       console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
+    else if (values['second-read'] && engineName !== 'platenet')
+      console.error(`--second-read: only the platenet engine reads a plate twice (--engine ${engineName})`);
     console.error(USAGE);
     return 2;
   }
   const opts = { countries: countries as Country[], minConfidence, minCharConfidence, withCrops: false };
   let engine: RecognitionEngine;
   try {
-    engine = await createEngine(engineName, values['models-dir'] ? { modelsDir: values['models-dir'] } : {});
+    engine = await createEngine(engineName, {
+      ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
+      ...(values['second-read'] ? { secondRead: true } : {}),
+    });
   } catch (err) {
     if (!(err instanceof ModelIntegrityError)) throw err;
     console.error(err.message);

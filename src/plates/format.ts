@@ -1,5 +1,5 @@
 import { slotReadings } from './confusions.js';
-import type { Country, PlateKind } from './types.js';
+import type { Country, PlateColour, PlateKind } from './types.js';
 
 /**
  * One plate format as a fixed sequence of character slots. The grammars are lists of these;
@@ -27,6 +27,8 @@ export interface PlateFormat {
   /** A reason when the fitted text breaks a rule slots cannot express (unknown province code). */
   readonly check?: (text: string) => string | null;
   readonly describe: (text: string) => { kind: PlateKind; display: string };
+  /** The only background colours the format is printed in; absent: any. */
+  readonly colours?: readonly PlateColour[];
 }
 
 /** One way to read the text in a format: the fitted text and how many characters were corrected. */

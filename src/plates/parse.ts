@@ -1,18 +1,20 @@
 import { CN_FORMATS } from './cn.js';
 import { layoutMismatch, matchFormat, type FormatMatch, type PlateFormat, type Reading } from './format.js';
 import { normalisePlateText, separatorPositions } from './normalise.js';
-import type { Country, ParsedPlate, PlateKind, RowLayout } from './types.js';
+import type { Country, ParsedPlate, PlateColour, PlateKind, RowLayout } from './types.js';
 import { VN_FORMATS } from './vn.js';
 
-export type PlateColour = 'white' | 'yellow' | 'blue' | 'red';
+export type { PlateColour } from './types.js';
 
 export interface ParsePlateOptions {
   /** Grammars to try; both by default. */
   countries?: readonly Country[];
   /**
    * Background colour, when a classifier knows it. Vietnamese only: yellow makes a car
-   * `commercial`, blue makes a car or motorbike `state`. Red adds nothing: military plates
-   * have their own text format, and a civilian text on red is a misread the text cannot fix.
+   * `commercial`, blue makes a car or motorbike `state`. A format printed only in some colours
+   * (military plates: red) does not match a plate known to be another colour: a Chinese plate
+   * read without its province character looks like a military one. A civilian text on red is
+   * a misread the text cannot fix, so red adds nothing to the civilian formats.
    */
   color?: PlateColour;
   /**
@@ -64,7 +66,10 @@ export function parsePlate(rows: readonly string[], opts: ParsePlateOptions = {}
   const countries = opts.countries ?? ALL_COUNTRIES;
   const rowLengths = normRows.map((r) => [...r].length);
   const separators = separatorPositions(raw);
-  const matches = countries.flatMap((c) => FORMATS[c]).map((f) => matchFormat(text, f));
+  const matches = countries
+    .flatMap((c) => FORMATS[c])
+    .filter((f) => !opts.color || !f.colours || f.colours.includes(opts.color))
+    .map((f) => matchFormat(text, f));
   const candidates: Candidate[] = matches
     .flatMap((m, order) =>
       m.ok

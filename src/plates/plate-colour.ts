@@ -1,5 +1,5 @@
 import type { Box, RgbImage } from '../core/image.js';
-import type { PlateColour } from './parse.js';
+import type { PlateColour } from './types.js';
 
 /** Samples taken across the box at most; enough for a majority, cheap in the hot path. */
 const MAX_SAMPLES = 1024;

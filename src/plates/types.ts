@@ -9,6 +9,9 @@ export type PlateKind = VnPlateKind | CnPlateKind;
 
 export type RowLayout = 'one-row' | 'two-row';
 
+/** A plate's background colour, as src/plates/plate-colour.ts estimates it. */
+export type PlateColour = 'white' | 'yellow' | 'blue' | 'red';
+
 /** The result of applying the plate grammars to raw OCR text. */
 export interface ParsedPlate {
   /** True when a grammar accepted the text. */

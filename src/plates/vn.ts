@@ -229,6 +229,7 @@ const militaryFormat: PlateFormat = {
   ],
   oneRow: true,
   twoRowSplits: [2],
+  colours: ['red'],
   describe: (t) => ({ kind: 'military', display: `${t.slice(0, 2)}-${t.slice(2, 4)}-${t.slice(4)}` }),
 };
 

@@ -23,13 +23,17 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models', import.m
  */
 export async function createEngine(
   name: EngineName,
-  opts: { modelsDir?: string; threads?: number } = {},
+  opts: { modelsDir?: string; threads?: number; secondRead?: boolean } = {},
 ): Promise<RecognitionEngine> {
   if (!isEngineName(name))
     throw new Error(`unknown recognition engine "${String(name)}" (expected ${ENGINE_NAMES.join(' or ')})`);
   const threads = opts.threads ?? 1;
   if (name === 'ppocr') return PpOcrEngine.create({ threads });
-  return PlateNetEngine.create({ modelsDir: opts.modelsDir ?? DEFAULT_MODELS_DIR, threads });
+  return PlateNetEngine.create({
+    modelsDir: opts.modelsDir ?? DEFAULT_MODELS_DIR,
+    threads,
+    ...(opts.secondRead !== undefined ? { secondRead: opts.secondRead } : {}),
+  });
 }
 
 /** What one lane asks for: `recognition.engine` and `recognition.modelsDir` of its config. */

@@ -78,6 +78,20 @@ describe('parsePlate: Vietnamese formats', () => {
   ] as const)('colour %s makes %j a %s plate', (color, rows, kind) => {
     expect(parsePlate(rows, { color }).kind).toBe(kind);
   });
+
+  // A blue Chinese plate read without its province character (浙F8S901 as T8S901, corrected to
+  // TB5901) fits the military format: only a plate that may be red can be read as one.
+  it.each([
+    [undefined, true],
+    ['red', true],
+    ['blue', false],
+    ['white', false],
+    ['yellow', false],
+  ] as const)('a military text on a %s plate is valid: %s', (color, valid) => {
+    const plate = parsePlate(['TB5901'], { countries: ['VN'], ...(color ? { color } : {}) });
+    expect(plate.valid).toBe(valid);
+    if (valid) expect(plate.kind).toBe('military');
+  });
 });
 
 describe('parsePlate: Vietnamese look-alike corrections', () => {

@@ -25,6 +25,7 @@ import { toRegion } from './plate-region.js';
 import { decodePlateRows } from './reader-decode.js';
 import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
 import { ScratchPool } from './scratch.js';
+import { agreeOrAbstain, SECOND_READ_MARGIN } from './second-opinion.js';
 
 export interface PlateNetOptions {
   /** The folder holding plate-detector.onnx, plate-reader.onnx and their manifests. */
@@ -34,6 +35,11 @@ export interface PlateNetOptions {
   detection: DetectorDecodeOptions;
   /** A plate whose two-row probability reaches this gets two row boxes (the reader decides the text's rows itself). */
   twoRowThreshold: number;
+  /**
+   * Read each plate a second time from its quad pushed out by SECOND_READ_MARGIN, in the same
+   * batch; a character counts only where both reads agree (second-opinion.ts).
+   */
+  secondRead: boolean;
 }
 
 /**
@@ -54,7 +60,13 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
   ) {}
 
   static async create(overrides: Partial<PlateNetOptions> & { modelsDir: string }): Promise<PlateNetEngine> {
-    const opts: PlateNetOptions = { threads: 1, detection: defaultDetectorDecode, twoRowThreshold: 0.5, ...overrides };
+    const opts: PlateNetOptions = {
+      threads: 1,
+      detection: defaultDetectorDecode,
+      twoRowThreshold: 0.5,
+      secondRead: false,
+      ...overrides,
+    };
     // Throws ModelIntegrityError before any session exists.
     const detector = loadVerifiedModel(join(opts.modelsDir, DETECTOR_FILE), detectorManifestSchema);
     const reader = loadVerifiedModel(join(opts.modelsDir, READER_FILE), readerManifestSchema);
@@ -123,10 +135,14 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
       if (!quads.has(key)) quads.set(key, { corners, index: quads.size });
       return key;
     });
-    const decoded = await this.readQuads(
-      image,
-      [...quads.values()].map((q) => q.corners),
-    );
+    const first = [...quads.values()].map((q) => q.corners);
+    if (!this.opts.secondRead) {
+      const decoded = await this.readQuads(image, first);
+      return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
+    }
+    // One batch: each quad as cut, then each pushed out.
+    const both = await this.readQuads(image, [...first, ...first.map((q) => expandQuad(q, SECOND_READ_MARGIN))]);
+    const decoded = first.map((_, i) => agreeOrAbstain(both[i]!, both[i + first.length]!));
     return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
   }
 
