@@ -488,7 +488,7 @@ async function recognize(engine, list, countries, crops, out) {
     engine,
     ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]),
     ...(engine === 'platenet' && values['models-dir'] ? ['--models-dir', modelsDir] : []),
-    ...(engine === 'platenet' && values['second-read'] ? ['--second-read'] : []),
+    ...(engine === 'platenet' && values['second-read'] ? ['--second-read', 'on'] : []),
     '--from',
     list,
   ];

@@ -4,15 +4,15 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
-import { minCharConfidenceOf } from '../config/recognition.js';
-import { ENGINE_NAMES, isEngineName } from '../vision/engine-names.js';
+import { minCharConfidenceOf, secondReadOf } from '../config/recognition.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES_WITH_SECOND_READ, isEngineName } from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../lane/reading/plate-reading.js';
 import type { Country } from '../plates/types.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
-  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--second-read] [--from LIST|-] IMAGE...';
+  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--second-read on|off] [--from LIST|-] IMAGE...';
 
 /**
  * onnxruntime-node 1.30 crashes (SIGSEGV) while creating a session when the process's command
@@ -35,9 +35,9 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
         countries: { type: 'string', default: 'VN,CN' },
         'min-confidence': { type: 'string', default: '0.6' },
         'min-char-confidence': { type: 'string' },
-        engine: { type: 'string', default: 'ppocr' },
+        engine: { type: 'string', default: DEFAULT_ENGINE },
         'models-dir': { type: 'string' },
-        'second-read': { type: 'boolean' },
+        'second-read': { type: 'string' },
         from: { type: 'string' },
       },
     });
@@ -66,21 +66,30 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     values['min-char-confidence'] ?? (isEngineName(engineName) ? minCharConfidenceOf({ engine: engineName }) : 0),
   );
   const inUnit = (v: number) => v >= 0 && v <= 1;
+  // on / off, else the engine's own default; null for anything else.
+  const secondRead =
+    values['second-read'] === undefined
+      ? isEngineName(engineName) && secondReadOf({ engine: engineName })
+      : (({ on: true, off: false } as Record<string, boolean>)[values['second-read']] ?? null);
   if (
     images.length === 0 ||
     bad.length ||
     !inUnit(minConfidence) ||
     !inUnit(minCharConfidence) ||
     !isEngineName(engineName) ||
-    (values['second-read'] && engineName !== 'platenet')
+    secondRead === null ||
+    (secondRead && !ENGINES_WITH_SECOND_READ.includes(engineName))
   ) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
     if (!inUnit(minConfidence)) console.error('--min-confidence: expected a number from 0 to 1');
     if (!inUnit(minCharConfidence)) console.error('--min-char-confidence: expected a number from 0 to 1');
     if (!isEngineName(engineName))
       console.error(`--engine: unknown engine "${engineName}" (expected ${ENGINE_NAMES.join(' or ')})`);
-    else if (values['second-read'] && engineName !== 'platenet')
-      console.error(`--second-read: only the platenet engine reads a plate twice (--engine ${engineName})`);
+    else if (secondRead === null) console.error(`--second-read: expected on or off, got ${values['second-read']}`);
+    else if (secondRead)
+      console.error(
+        `--second-read: only ${ENGINES_WITH_SECOND_READ.join(', ')} reads a plate twice (--engine ${engineName})`,
+      );
     console.error(USAGE);
     return 2;
   }
@@ -89,7 +98,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   try {
     engine = await createEngine(engineName, {
       ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
-      ...(values['second-read'] ? { secondRead: true } : {}),
+      secondRead: secondRead ?? false,
     });
   } catch (err) {
     if (!(err instanceof ModelIntegrityError)) throw err;

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DEFAULT_MIN_CHAR_CONFIDENCE, ENGINE_NAMES } from '../vision/engine-names.js';
+import {
+  DEFAULT_ENGINE,
+  DEFAULT_MIN_CHAR_CONFIDENCE,
+  DEFAULT_SECOND_READ,
+  ENGINE_NAMES,
+  ENGINES_WITH_SECOND_READ,
+} from '../vision/engine-names.js';
+import type { EngineChoice } from '../vision/engines.js';
 
 export const COUNTRIES = ['VN', 'CN'] as const;
 
@@ -34,7 +41,7 @@ export const recognitionSchema = z
   .strictObject({
     engine: z
       .enum(ENGINE_NAMES)
-      .default('ppocr')
+      .default(DEFAULT_ENGINE)
       .describe(
         "Recognition engine: ppocr (PaddleOCR PP-OCRv4 text detector and recogniser) or platenet (the project's own plate detector and reader, models/plate-*.onnx). " +
           'The default stays ppocr until platenet beats it on every benchmark set.',
@@ -60,6 +67,12 @@ export const recognitionSchema = z
       .describe(
         "Plate reads with a character below this probability (0..1) are ignored: a misread is usually one doubtful character. Default: the engine's own (ppocr 0; platenet 0.5, chosen on held-out data: docs/training.md).",
       ),
+    secondRead: z
+      .boolean()
+      .optional()
+      .describe(
+        "platenet only: read each plate a second time from a crop pushed out by 5 % and count a character only where both reads agree, so a read that depends on where the corners fell is held rather than trusted. Default: the engine's own (docs/benchmarks.md).",
+      ),
     motion: motionSchema,
     countries: z
       .array(z.enum(COUNTRIES))
@@ -68,10 +81,30 @@ export const recognitionSchema = z
       .describe('Plate grammars to accept: VN (Vietnam), CN (China).'),
   })
   .prefault({})
+  .superRefine((r, ctx) => {
+    if (r.secondRead && !ENGINES_WITH_SECOND_READ.includes(r.engine))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secondRead'],
+        message: `only ${ENGINES_WITH_SECOND_READ.join(', ')} can read a plate twice; engine is ${r.engine}`,
+      });
+  })
   .describe('Plate recognition settings.');
 
 export type RecognitionConfig = z.infer<typeof recognitionSchema>;
 export type MotionConfig = z.infer<typeof motionSchema>;
+
+/** The engine a lane asks for, with its engine's defaults filled in. */
+export function engineChoiceOf(
+  recognition: Pick<RecognitionConfig, 'engine' | 'modelsDir' | 'secondRead'>,
+): EngineChoice {
+  return { engine: recognition.engine, modelsDir: recognition.modelsDir, secondRead: secondReadOf(recognition) };
+}
+
+/** Whether a lane's engine reads each plate twice: the configured choice, else its engine's own default. */
+export function secondReadOf(recognition: Pick<RecognitionConfig, 'engine' | 'secondRead'>): boolean {
+  return recognition.secondRead ?? DEFAULT_SECOND_READ[recognition.engine];
+}
 
 /** The character floor a lane reads with: the configured one, else its engine's own default. */
 export function minCharConfidenceOf(recognition: Pick<RecognitionConfig, 'engine' | 'minCharConfidence'>): number {

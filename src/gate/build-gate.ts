@@ -4,7 +4,7 @@ import { createFrameSource } from '../camera/factory.js';
 import { liveStreams } from '../camera/live-stream.js';
 import type { FrameSource } from '../camera/types.js';
 import type { Config, LaneConfig } from '../config/index.js';
-import { minCharConfidenceOf, motionGateOf } from '../config/recognition.js';
+import { engineChoiceOf, minCharConfidenceOf, motionGateOf } from '../config/recognition.js';
 import { EventBus } from '../core/bus.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/log.js';
@@ -115,7 +115,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
 
   // What the config points at, checked before anything is opened: models, then TLS files.
   const engines = overrides.engine ? null : await loadEngines(config);
-  const engineOf = (lane: LaneConfig) => overrides.engine ?? engines!.forChoice(lane.recognition);
+  const engineOf = (lane: LaneConfig) => overrides.engine ?? engines!.forChoice(engineChoiceOf(lane.recognition));
   let tls: TlsFiles | undefined;
   let store: Store;
   try {
@@ -393,7 +393,7 @@ function demoServices(
 /** The engines the lanes name, checked against their manifests: a model that is not what it says is a setup error. */
 async function loadEngines(config: Config): Promise<EngineSet> {
   try {
-    return await createEngines(config.lanes.map((l) => l.recognition));
+    return await createEngines(config.lanes.map((l) => engineChoiceOf(l.recognition)));
   } catch (err) {
     if (err instanceof ModelIntegrityError) throw new SetupError('recognition', err.message);
     throw err;

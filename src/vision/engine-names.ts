@@ -6,6 +6,9 @@ export const ENGINE_NAMES = ['ppocr', 'platenet'] as const;
 
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
+/** The engine a lane and `smartgate recognize` use when none is named. */
+export const DEFAULT_ENGINE: EngineName = 'ppocr';
+
 export function isEngineName(name: string): name is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(name);
 }
@@ -17,3 +20,11 @@ export function isEngineName(name: string): name is EngineName {
  * one CCPD plate. ppocr keeps 0: its sweep shows any useful floor costing many GreenParking reads.
  */
 export const DEFAULT_MIN_CHAR_CONFIDENCE: Readonly<Record<EngineName, number>> = { ppocr: 0, platenet: 0.5 };
+
+/**
+ * Whether an engine reads each plate a second time from a slightly larger crop and keeps only what
+ * both reads agree on (`recognition.secondRead` when the config leaves it out). Only platenet can;
+ * see src/vision/platenet/second-opinion.ts.
+ */
+export const DEFAULT_SECOND_READ: Readonly<Record<EngineName, boolean>> = { ppocr: false, platenet: false };
+export const ENGINES_WITH_SECOND_READ: readonly EngineName[] = ['platenet'];

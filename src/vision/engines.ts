@@ -40,6 +40,8 @@ export async function createEngine(
 export interface EngineChoice {
   engine: EngineName;
   modelsDir?: string | undefined;
+  /** platenet: read each plate twice (second-opinion.ts). */
+  secondRead?: boolean | undefined;
 }
 
 /** The engines a daemon's lanes ask for: one per distinct choice, shared by the lanes making it. */
@@ -59,7 +61,11 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
     for (const choice of choices) {
       const key = choiceKey(choice);
       if (engines.has(key)) continue;
-      const opts = { ...(choice.modelsDir ? { modelsDir: choice.modelsDir } : {}), ...(threads ? { threads } : {}) };
+      const opts = {
+        ...(choice.modelsDir ? { modelsDir: choice.modelsDir } : {}),
+        ...(threads ? { threads } : {}),
+        ...(choice.secondRead !== undefined ? { secondRead: choice.secondRead } : {}),
+      };
       engines.set(key, await createEngine(choice.engine, opts));
     }
   } catch (err) {
@@ -81,4 +87,6 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
 
 /** ppocr's models come from its package, so its models folder does not make another engine. */
 const choiceKey = (c: EngineChoice) =>
-  c.engine === 'ppocr' ? 'ppocr' : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}`;
+  c.engine === 'ppocr'
+    ? 'ppocr'
+    : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}${c.secondRead ? ':second-read' : ''}`;

@@ -103,6 +103,15 @@ describe('smartgate recognize --engine', () => {
     expect(stderr).toContain('--min-char-confidence: expected a number from 0 to 1');
   });
 
+  it('refuses --second-read with an engine that cannot read twice, or a value other than on/off, with exit 2', async () => {
+    const ppocr = await run(['recognize', '--engine', 'ppocr', '--second-read', 'on', 'x.png']);
+    expect(ppocr.code).toBe(2);
+    expect(ppocr.stderr).toContain('--second-read: only platenet reads a plate twice (--engine ppocr)');
+    const maybe = await run(['recognize', '--engine', 'platenet', '--second-read', 'maybe', 'x.png']);
+    expect(maybe.code).toBe(2);
+    expect(maybe.stderr).toContain('--second-read: expected on or off, got maybe');
+  });
+
   it('reads with platenet and prints the same JSON line shape', async () => {
     const still = join(dir, 'still.png');
     await promisify(execFile)('/usr/bin/ffmpeg', [
@@ -123,6 +132,10 @@ describe('smartgate recognize --engine', () => {
     const line = JSON.parse(stdout);
     expect(Object.keys(line)).toEqual(['image', 'plates', 'rejected', 'ms']);
     expect(line.image).toBe(still);
+    // Read twice, the demo's clean plate is still read: both reads agree on it.
+    const twice = await run(['recognize', '--jsonl', '--engine', 'platenet', '--second-read', 'on', still]);
+    expect(twice.code).toBe(0);
+    expect(JSON.parse(twice.stdout).plates.map((p: { text: string }) => p.text)).toEqual(['29C12345']);
   });
 
   it('refuses models that are not what their manifests say, with exit 2', async () => {

@@ -291,6 +291,15 @@ lanes:
       problems: ['lanes[1].camera.backoff.maxMs: must be at least initialMs (5000)'],
     },
     {
+      name: 'a second read asked of an engine that cannot read twice',
+      text: edit(
+        BASE,
+        '    direction: exit\n',
+        '    direction: exit\n    recognition: { engine: ppocr, secondRead: true }\n',
+      ),
+      problems: ['lanes[1].recognition.secondRead: only platenet can read a plate twice; engine is ppocr'],
+    },
+    {
       name: 'an empty file',
       text: '# nothing here yet\n',
       problems: ['site: required', 'lanes: required'],
