@@ -125,6 +125,8 @@ function totalsOf(vehicles) {
     right: count('right'),
     wrong: count('wrong'),
     missed: count('missed'),
+    // Decisions after a vehicle's first: fragments or misreads of it, decided as vehicles of their own.
+    extraDecisions: vehicles.reduce((n, v) => n + v.extraDecisions, 0),
     msFromReadable: spread(times),
     msFromReadableRight: spread(rightTimes),
   };
@@ -273,6 +275,6 @@ export function formatReport(report) {
     `| all | ${t.vehicles} | ${t.right} | ${t.wrong} | ${t.missed} |`,
     '',
     `first readable frame → decision, median / p95: ${ms(t.msFromReadable)}; decided right only: ${ms(t.msFromReadableRight)}`,
-    `decisions on no vehicle of the track: ${report.unattributed.length}; frames in ${report.lane.camera.framesIn}, dropped ${report.lane.camera.framesDropped}, read ${report.lane.reader.inferences}, skipped (no motion) ${report.lane.reader.framesSkippedNoMotion}`,
+    `extra decisions (after a vehicle's first): ${t.extraDecisions}; decisions on no vehicle of the track: ${report.unattributed.length}; frames in ${report.lane.camera.framesIn}, dropped ${report.lane.camera.framesDropped}, read ${report.lane.reader.inferences}, skipped (no motion) ${report.lane.reader.framesSkippedNoMotion}`,
   ].join('\n');
 }

@@ -15,7 +15,7 @@ const TYPES = [
   { synth: 'cn-yellow-two-row', body: 'truck-rear' },
   { synth: 'vn-private', where: (s) => s.kind === 'motorbike' && !s.display.includes('MĐ'), body: 'bike-rear' },
   { synth: 'cn-new-energy', where: (s) => s.colour === 'green', body: 'car-front' },
-  // A van's square two-row plate (`29C` over `123.45`): the grammar's car plate, printed in two rows.
+  // A square two-row plate on a box body (`29C` over `123.45`): the grammar's car plate, printed in two rows.
   {
     synth: 'vn-private',
     where: (s) => s.kind === 'car' && /^\d\d[A-Z]-/.test(s.display),
