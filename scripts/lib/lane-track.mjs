@@ -125,6 +125,8 @@ function totalsOf(vehicles) {
     right: count('right'),
     wrong: count('wrong'),
     missed: count('missed'),
+    // The reading apart from the flow: first decisions on the vehicle's own plate, whatever the action.
+    plateRight: vehicles.filter((v) => v.decided?.plateRight).length,
     // Decisions after a vehicle's first: fragments or misreads of it, decided as vehicles of their own.
     extraDecisions: vehicles.reduce((n, v) => n + v.extraDecisions, 0),
     msFromReadable: spread(times),
@@ -275,6 +277,6 @@ export function formatReport(report) {
     `| all | ${t.vehicles} | ${t.right} | ${t.wrong} | ${t.missed} |`,
     '',
     `first readable frame → decision, median / p95: ${ms(t.msFromReadable)}; decided right only: ${ms(t.msFromReadableRight)}`,
-    `extra decisions (after a vehicle's first): ${t.extraDecisions}; decisions on no vehicle of the track: ${report.unattributed.length}; frames in ${report.lane.camera.framesIn}, dropped ${report.lane.camera.framesDropped}, read ${report.lane.reader.inferences}, skipped (no motion) ${report.lane.reader.framesSkippedNoMotion}`,
+    `first decisions on the vehicle's own plate: ${t.plateRight}; extra decisions (after a vehicle's first): ${t.extraDecisions}; decisions on no vehicle of the track: ${report.unattributed.length}; frames in ${report.lane.camera.framesIn}, dropped ${report.lane.camera.framesDropped}, read ${report.lane.reader.inferences}, skipped (no motion) ${report.lane.reader.framesSkippedNoMotion}`,
   ].join('\n');
 }
