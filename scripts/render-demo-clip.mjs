@@ -4,12 +4,15 @@
 // empty road, so a clip loops. Two scenes, 45 s each so they stay in step when looped side by
 // side: `entry` (lane-1, the border gate: nine vehicles, one every 5 s) and `exit` (lane-2, the
 // exit of the yard behind it: four of those vehicles leaving, timed against lane-1's, see
-// docs/demo-clip.md). Writes an H.264 MP4 (1280x720, 10 fps) and a sidecar JSON with each
-// vehicle's plate and time windows, which tests use as ground truth.
+// docs/demo-clip.md). A third, `track`, is the lane test track of `npm run bench:lane`: 35
+// vehicles with seeded plates (scripts/lib/track-vehicles.mjs), each under a harder condition
+// (scripts/lib/clip-conditions.mjs). Writes an H.264 MP4 (1280x720, 10 fps) and a sidecar JSON
+// with each vehicle's plate and time windows, which tests use as ground truth.
 //
-//   node scripts/render-demo-clip.mjs [--scene entry|exit] [--out FILE.mp4] [--vehicles N] [--frames-dir DIR] [--every N] [--seed N]
+//   node scripts/render-demo-clip.mjs [--scene entry|exit|track] [--out FILE.mp4] [--vehicles N] [--frames-dir DIR] [--every N] [--seed N]
 //
-// Plain ESM JavaScript (no build needed); needs sharp and ffmpeg (/usr/bin/ffmpeg or on PATH).
+// Plain ESM JavaScript (no build needed, except `track`, whose plate texts come from the built
+// grammar); needs sharp and ffmpeg (/usr/bin/ffmpeg or on PATH).
 // Fonts by fontconfig name: "DejaVu Sans" (bold, squeezed) and "WenQuanYi Micro Hei" (CJK).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,7 +21,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { clamp, gaussianFrom, mulberry32, plateSvg, renderPlate } from './lib/plate-art.mjs';
+import {
+  CONDITION_NOTES,
+  frameEffects,
+  plateOverlay,
+  plateTilt,
+  treatBackground,
+  treatSprite,
+} from './lib/clip-conditions.mjs';
+import { clamp, gaussianFrom, mulberry32, plateSvg, renderPlate, smallestCharMm } from './lib/plate-art.mjs';
+import { TRACK_VEHICLES, trackVehicles } from './lib/track-vehicles.mjs';
 
 const W = 1280,
   H = 720,
@@ -109,7 +121,11 @@ const SCENES = {
     seed: 20240612,
     clip: 'lane-2.mp4',
   },
+  // The lane test track: its vehicles are made from the seed (trackVehicles), on lane-1's road.
+  track: { slots: null, leadFrames: 0, seed: 20261204, clip: 'track.mp4' },
 };
+/** A plate counts as readable once its smallest characters are this tall, wholly in the frame. */
+const MIN_CHAR_PX = 12;
 
 // Two plates on one bumper, at one scale (the CN plate 200 px wide, the longer VN plate wider),
 // their centres this far either side of the body's plate centre.
@@ -130,12 +146,16 @@ const { values, positionals } = parseArgs({
 });
 if (!Object.hasOwn(SCENES, values.scene)) fail(`--scene: expected ${Object.keys(SCENES).join(' or ')}`);
 const scene = SCENES[values.scene];
-const sceneVehicles = scene.slots.filter(Boolean).length;
+const isTrack = values.scene === 'track';
+// The track has as many vehicles as asked for (up to 63, every plate type under every condition).
+const sceneVehicles = isTrack ? Number(values.vehicles ?? TRACK_VEHICLES) : scene.slots.filter(Boolean).length;
 const out = resolve(values.out ?? positionals[0] ?? join(root, '.cache/demo', scene.clip));
 const count = Number(values.vehicles ?? sceneVehicles);
-if (!Number.isInteger(count) || count < 1 || count > sceneVehicles) fail(`--vehicles: expected 1..${sceneVehicles}`);
+const most = isTrack ? 63 : sceneVehicles;
+if (!Number.isInteger(count) || count < 1 || count > most) fail(`--vehicles: expected 1..${most}`);
 const every = Math.max(1, Number(values.every) || 10);
 const seed = Number(values.seed ?? scene.seed);
+if (isTrack) scene.slots = await trackVehicles(seed, count);
 const random = mulberry32(seed >>> 0);
 const ffmpegPath = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : 'ffmpeg';
 
@@ -273,8 +293,10 @@ async function renderVehicle(v) {
   const layers = [],
     boxes = [];
   for (const mount of mounts) {
-    const plate = await renderPlate(mount.spec, mount.width, { mud: !v.plate, random });
-    const tilt = (random() - 0.5) * 2.4; // degrees: cameras are never quite square to a plate
+    const condition = v.condition ?? 'clean';
+    const overlay = plateOverlay(condition, plateSvg(mount.spec).mm, random);
+    const plate = await renderPlate(mount.spec, mount.width, { mud: !v.plate, random, overlay });
+    const tilt = plateTilt(condition, random); // degrees: cameras are never quite square to a plate
     const tilted = await sharp(plate.png)
       .rotate(tilt, { background: { r: 0, g: 0, b: 0, alpha: 0 } })
       .png()
@@ -296,6 +318,7 @@ async function renderVehicle(v) {
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
+  treatSprite({ data, w: body.w, h: body.h }, v.condition ?? 'clean', boxes);
   return { data, w: body.w, h: body.h, plateBox: boxes[0], secondBox: boxes[1] };
 }
 
@@ -545,11 +568,20 @@ async function main() {
 
   const offsets = Array.from({ length: frames }, () => Math.floor(random() * (spare / 3)) * 3);
   offsets[frames - 1] = offsets[0]; // the last frame is the first one again: a seamless loop
+  // The track's conditions hold for a vehicle's whole slot; their randomness has its own stream,
+  // so the other scenes stay as they were rendered before the track existed.
+  const effects = isTrack ? frameEffects(W, H, mulberry32((seed ^ 0xc0d17) >>> 0)) : null;
+  const roads = new Map();
+  const roadFor = (condition) => {
+    if (!roads.has(condition)) roads.set(condition, treatBackground(background, condition));
+    return roads.get(condition);
+  };
   for (let f = 0; f < frames; f++) {
-    const frame = Buffer.allocUnsafe(background.length);
-    background.copy(frame);
     const g = f - scene.leadFrames;
     const i = g < 0 ? undefined : bySlot.get(Math.floor(g / (SLOT * FPS)));
+    const condition = (i !== undefined && vehicles[i].condition) || 'clean';
+    const frame = Buffer.allocUnsafe(background.length);
+    roadFor(condition).copy(frame);
     const sprite = i === undefined ? null : sprites[i];
     const pose = sprite && poseAt(vehicles[i].direction, (g % (SLOT * FPS)) / FPS, sprite.h);
     if (pose && pose.alpha > 0) {
@@ -561,6 +593,7 @@ async function main() {
     const pixels = new Uint8ClampedArray(frame.buffer, frame.byteOffset, frame.length);
     const off = offsets[f];
     for (let i = 0; i < pixels.length; i++) pixels[i] += noise[off + i];
+    effects?.apply(pixels, condition);
     if (!ffmpeg.stdin.write(frame)) await once(ffmpeg.stdin, 'drain');
     if (values['frames-dir'] && f % every === 0) {
       await sharp(frame, { raw: { width: W, height: H, channels: 3 } })
@@ -590,6 +623,7 @@ async function main() {
         fps: FPS,
         frames,
         durationSeconds: frames / FPS,
+        ...(isTrack ? { conditions: CONDITION_NOTES, minCharPx: MIN_CHAR_PX } : {}),
         vehicles: vehicles.map((v, i) => {
           const stoppedAt = placement(sprites[i], { scale: 1, bottom: STOP_Y });
           const box = sprites[i].plateBox;
@@ -613,6 +647,7 @@ async function main() {
                 }
               : {}),
             ...(v.plate ? {} : { note: 'plate covered with mud: there is no correct read' }),
+            ...(v.condition ? { condition: v.condition } : {}),
             window: { start, end: start + SLOT },
             visible: frameSpan(
               v.slot,
@@ -621,6 +656,7 @@ async function main() {
               (p) => p.alpha > 0 && placement(sprites[i], p).top < H,
             ),
             stopped: frameSpan(v.slot, v.direction, sprites[i].h, (p) => p.stopped),
+            readable: v.plate ? frameSpan(v.slot, v.direction, sprites[i].h, (p) => readable(v, sprites[i], p)) : null,
             plateBoxWhenStopped: { x: stoppedAt.left + box.x, y: stoppedAt.top + box.y, w: box.w, h: box.h },
           };
         }),
@@ -634,6 +670,27 @@ async function main() {
   console.log(
     `render-demo-clip: wrote ${out} (${frames} frames, ${frames / FPS} s, ${vehicles.length} vehicles) and ${sidecar} in ${seconds} s`,
   );
+}
+
+/**
+ * Whether every plate of the vehicle can be read at this pose: the vehicle wholly faded in, each
+ * plate wholly in the frame with its smallest characters at least MIN_CHAR_PX tall.
+ */
+function readable(v, sprite, pose) {
+  if (pose.alpha < 1) return false;
+  const { left, top } = placement(sprite, pose);
+  const plates = [
+    [v.plate, sprite.plateBox],
+    [v.second, sprite.secondBox],
+  ].filter(([spec]) => spec);
+  return plates.every(([spec, box]) => {
+    const x = left + box.x * pose.scale,
+      y = top + box.y * pose.scale,
+      w = box.w * pose.scale,
+      h = box.h * pose.scale;
+    const charPx = (smallestCharMm(spec) * w) / plateSvg(spec).mm[0];
+    return x >= 0 && y >= 0 && x + w <= W && y + h <= H && charPx >= MIN_CHAR_PX;
+  });
 }
 
 /** Plate text as the grammars write it: letters, digits and CJK only (`29C12345`, `云A12345`). */

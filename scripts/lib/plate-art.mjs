@@ -183,6 +183,16 @@ export function plateSvg({ display, country, layout, colour, accent }) {
   return { svg, mm };
 }
 
+/**
+ * Height in mm of the plate's smallest characters, as plateSvg prints them: how large a plate must
+ * be in a frame before it can be read (the demo clip's `readable` window).
+ */
+export function smallestCharMm({ display, country, layout }) {
+  if (country === 'VN' && layout === 'one-row') return 80;
+  if (country === 'VN') return display.includes(' ') ? 50 : 58; // motorbike, square
+  return layout === 'two-row' ? 58 : 90;
+}
+
 /** Brown splashes over most of the characters: the plate is there but cannot be read. */
 export function mudSvg([wmm, hmm], random) {
   let blobs = '';
@@ -205,14 +215,16 @@ export async function rasterisePlate(svg, mm, layers = []) {
 
 /**
  * The demo clip's plate: an RGBA PNG `widthPx` wide at the real aspect, slightly blurred,
- * unevenly lit and with sensor noise; `mud` covers it with unreadable splashes.
+ * unevenly lit and with sensor noise; `mud` covers it with unreadable splashes, `overlay` (an
+ * SVG over the plate's mm viewBox, e.g. the track's dirt) is drawn on it.
  */
-export async function renderPlate(spec, widthPx, { mud = false, random }) {
+export async function renderPlate(spec, widthPx, { mud = false, random, overlay = null }) {
   const { svg, mm } = plateSvg(spec);
   const w = Math.round(widthPx),
     h = Math.round((widthPx * mm[1]) / mm[0]);
   let layers = [];
   if (mud) layers = [{ input: Buffer.from(mudSvg(mm, random)), top: 0, left: 0 }];
+  if (overlay) layers.push({ input: Buffer.from(overlay), top: 0, left: 0 });
   const base = await rasterisePlate(svg, mm, layers);
   const { data } = await sharp(base)
     .resize(w, h)
