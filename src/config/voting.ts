@@ -24,6 +24,12 @@ export const votingSchema = z
       .describe(
         "Frames in which a plate of the other country (VN beside CN) must be read beside a vehicle's plate to count as that vehicle's second plate, decided with it.",
       ),
+    minReadsUnreadable: integer()
+      .min(1)
+      .default(3)
+      .describe(
+        'Reads a vehicle whose plate the grammar never accepted needs before it is held as unreadable; fewer is a glimpse (a plate at the edge of the view, frames the reader abstained on), dropped.',
+      ),
   })
   .prefault({})
   .describe('How the reads of one vehicle are voted into one plate.');

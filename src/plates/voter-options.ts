@@ -22,6 +22,12 @@ export interface VoterOptions {
    * before it is that vehicle's (reported as `otherPlates`, not as a vehicle). Default 2.
    */
   companionFrames?: number;
+  /**
+   * Reads a track none of whose texts the grammar accepted needs before it is reported as a
+   * vehicle (held `unreadable`); with fewer it is a glimpse — a plate at the edge of the view,
+   * far away, or a frame the reader abstained on — and is dropped unreported. Default 3.
+   */
+  minReadsUnreadable?: number;
   /** Open tracks kept at most; the stalest is closed to make room. Default 32. */
   maxOpenTracks?: number;
   /** Distinct texts tallied per track; the weakest loser is dropped. Default 16. */
@@ -41,6 +47,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
     vehicleGapMs: o.vehicleGapMs ?? 3000,
     repeatWindowMs: o.repeatWindowMs ?? 60_000,
     companionFrames: o.companionFrames ?? 2,
+    minReadsUnreadable: o.minReadsUnreadable ?? 3,
     maxOpenTracks: o.maxOpenTracks ?? 32,
     maxTextsPerTrack: o.maxTextsPerTrack ?? 16,
     maxRemembered: o.maxRemembered ?? 512,
@@ -57,6 +64,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
   check(resolved.repeatWindowMs >= 0, 'repeatWindowMs must be ≥ 0');
   check(resolved.maxTrackMs === undefined || resolved.maxTrackMs > 0, 'maxTrackMs must be > 0');
   check(positiveInt(resolved.companionFrames), 'companionFrames must be an integer ≥ 1');
+  check(positiveInt(resolved.minReadsUnreadable), 'minReadsUnreadable must be an integer ≥ 1');
   check(positiveInt(resolved.maxOpenTracks), 'maxOpenTracks must be an integer ≥ 1');
   check(positiveInt(resolved.maxTextsPerTrack), 'maxTextsPerTrack must be an integer ≥ 1');
   check(

@@ -85,7 +85,11 @@ interface Track {
  * - A track is reported once: when its winner has minVotes exactly agreeing reads (`agreed`),
  *   else with whatever it has when the vehicle leaves (`left`) or the track times out
  *   (`timeout`). Single-read and invalid winners are reported too: dropping them here would
- *   hide a vehicle, so the consumer judges by votes, confidence and `plate.valid`.
+ *   hide a vehicle, so the consumer judges by votes, confidence and `plate.valid`. Except a
+ *   glimpse: a track with no valid read and fewer than minReadsUnreadable reads (a plate at the
+ *   edge of the view, or frames the reader abstained on) is dropped, so an engine that abstains
+ *   rather than guesses does not make a vehicle of every doubtful frame. A vehicle that stops
+ *   at the barrier is read in many frames.
  * - A plate seen again within repeatWindowMs of its last sighting is the same vehicle and is
  *   not reported again; nor is a weakly read (< minVotes) text similar to it, a misread.
  *   A similar text read minVotes times is a different vehicle.
@@ -272,7 +276,8 @@ export class PlateVoter {
     track.closed = true;
     for (const other of track.seenWith.keys()) other.seenWith.delete(track);
     if (track.state === 'open') this.decide(track, this.finalChoice(track), trigger, out);
-    this.remember(track.identity!, track.lastSeenMono);
+    // A glimpse has no identity: nothing later is taken for its repeat.
+    if (track.identity !== undefined) this.remember(track.identity, track.lastSeenMono);
   }
 
   /** Reports the track's choice unless it repeats a vehicle already reported. */
@@ -280,6 +285,11 @@ export class PlateVoter {
     // A weak track that is merely similar to a recent plate is a misread of it; a track whose
     // reads agree on a different text is a different vehicle (fleets have neighbouring numbers).
     const strong = choice.votes >= this.opts.minVotes;
+    // Only a closing track: one still open may yet be read right.
+    if (trigger !== 'agreed' && !choice.plate.valid && track.reads < this.opts.minReadsUnreadable) {
+      track.state = 'suppressed';
+      return;
+    }
     if (this.fragmentOfOpenTrack(choice.plate, track)) {
       // Remembered under its own text, not the open track's, which is still to be reported.
       track.state = 'suppressed';

@@ -94,7 +94,14 @@ lanes:
             motion: { enabled: true, threshold: 4, minChangedFraction: 0.002, holdMs: 2000 },
             countries: ['VN', 'CN'],
           },
-          voting: { minVotes: 3, similarity: 0.75, vehicleGapMs: 3000, repeatWindowMs: 60_000, companionFrames: 2 },
+          voting: {
+            minVotes: 3,
+            similarity: 0.75,
+            vehicleGapMs: 3000,
+            repeatWindowMs: 60_000,
+            companionFrames: 2,
+            minReadsUnreadable: 3,
+          },
           decisions: {
             kindsAllowed: [...VN_PLATE_KINDS, ...CN_PLATE_KINDS],
             hours: [{ from: '00:00', to: '24:00' }],
@@ -142,6 +149,7 @@ lanes:
       vehicleGapMs: 3000,
       repeatWindowMs: 60_000,
       companionFrames: 2,
+      minReadsUnreadable: 3,
     });
     expect(config.lanes[0]!.recognition.motion).toEqual({
       enabled: false,
