@@ -5,7 +5,7 @@
 // --every-seconds. From the built code (npm run build first); run alone, on an idle machine.
 //
 //   node scripts/soak.mjs [--minutes 60] [--every-seconds 30] [--engine ppocr|platenet]
-//                         [--clip FILE] [--json FILE]
+//                         [--clip FILE] [--json FILE] [--plain-node]
 //
 // Without --engine the lane takes the configured default (`recognition.engine`), which is what
 // the issue's figure is about. Prints the samples as they come and a summary: RSS after the first
@@ -34,6 +34,7 @@ try {
       engine: { type: 'string' },
       clip: { type: 'string', default: join(root, '.cache/demo/lane-1.mp4') },
       json: { type: 'string' },
+      'plain-node': { type: 'boolean', default: false },
     },
   }));
 } catch (err) {
@@ -73,7 +74,11 @@ writeFileSync(
   }),
 );
 
-const daemon = spawn(process.execPath, [cli, 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+// Started as the installed command is, through its #! line (src/cli/main.ts: the runtime's
+// memory settings); --plain-node runs `node dist/cli/main.js` without them, for comparison.
+const daemon = values['plain-node']
+  ? spawn(process.execPath, [cli, 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+  : spawn(cli, ['run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
 daemon.stderr.on('data', (d) => {
   stderr = (stderr + d).slice(-4000);
@@ -101,6 +106,7 @@ const warm = samples.find((s) => s.seconds >= 60) ?? samples[0];
 const last = samples.at(-1);
 const summary = {
   engine: values.engine ?? 'default',
+  started: values['plain-node'] ? 'node dist/cli/main.js' : 'dist/cli/main.js (its #! line)',
   minutes,
   clip: values.clip,
   rssMbAfterFirstMinute: warm.rssMb,
@@ -113,7 +119,9 @@ const summary = {
 console.log(
   `\nengine ${summary.engine}, ${minutes} min: RSS ${summary.rssMbAfterFirstMinute.toFixed(0)} MB after the first minute, ` +
     `${summary.rssMbAtEnd.toFixed(0)} MB at the end, ${summary.rssMbMax.toFixed(0)} MB at most` +
-    (summary.growthMbPerHour === null ? '' : `, ${summary.growthMbPerHour.toFixed(1)} MB an hour from the first minute`),
+    (summary.growthMbPerHour === null
+      ? ''
+      : `, ${summary.growthMbPerHour.toFixed(1)} MB an hour from the first minute`),
 );
 if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);
 
