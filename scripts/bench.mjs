@@ -65,8 +65,9 @@ const ROIS = { 'lane ROI 800x440': { x: 240, y: 280, w: 800, h: 440 }, 'whole fr
 const BASELINE = 'ppocr';
 const CHALLENGER = 'platenet';
 const PLATENET_MODELS = ['models/plate-detector.onnx', 'models/plate-reader.onnx'];
-// Issue 6's done-when for platenet: per 1280x720 frame, in the same run as ppocr.
-const TARGET = { medianMs: 15, speedup: 5 };
+// Issue 24's done-when for platenet: per 1280x720 frame, in the same run as ppocr (issue 6 asked
+// for 15 ms and 5x; the hot path's own aim is 8 ms).
+const TARGET = { medianMs: 10, speedup: 10 };
 
 const ENGINES = [BASELINE, CHALLENGER];
 const wanted = values.engine
