@@ -5,7 +5,8 @@
 // decided right, decided wrong or missed, and the time from the first frame in which its plates
 // are readable to the decision; then totals, per condition, and the median and p95 of that time.
 //
-//   npm run bench:lane [-- --engine ppocr|platenet] [--clip FILE.mp4] [--vehicles N] [--json FILE]
+//   npm run bench:lane [-- --engine ppocr|platenet] [--models-dir DIR] [--second-read on|off]
+//                      [--clip FILE.mp4] [--vehicles N] [--json FILE]
 //
 // The clip plays in real time (35 vehicles: about 3 minutes). Loopback only: no broker, no page.
 import { execFileSync } from 'node:child_process';
@@ -23,6 +24,8 @@ try {
   ({ values } = parseArgs({
     options: {
       engine: { type: 'string' },
+      'models-dir': { type: 'string' },
+      'second-read': { type: 'string' },
       clip: { type: 'string' },
       // A shorter track (its first N vehicles), rendered to its own file: a quick look.
       vehicles: { type: 'string' },
@@ -34,6 +37,14 @@ try {
   fail(err.message);
 }
 if (values.engine !== undefined && !ENGINES.includes(values.engine)) fail(`--engine: expected ${ENGINES.join(' or ')}`);
+if (values['second-read'] !== undefined && !['on', 'off'].includes(values['second-read']))
+  fail('--second-read: expected on or off');
+// Only the lane's own recognition settings: whatever is not given is the config's default.
+const recognition = {
+  ...(values.engine ? { engine: values.engine } : {}),
+  ...(values['models-dir'] ? { modelsDir: resolve(values['models-dir']) } : {}),
+  ...(values['second-read'] ? { secondRead: values['second-read'] === 'on' } : {}),
+};
 const vehicles = values.vehicles === undefined ? undefined : Number(values.vehicles);
 if (vehicles !== undefined && !(Number.isInteger(vehicles) && vehicles >= 1)) fail('--vehicles: expected a count');
 if (!existsSync(join(root, 'dist/gate/build-gate.js'))) fail('dist/ is missing: run npm run build first');
@@ -62,7 +73,7 @@ const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8'));
 console.error(
   `bench-lane: playing ${sidecar.vehicles.length} vehicles (${sidecar.durationSeconds} s) through the lane${values.engine ? ` with ${values.engine}` : ''}`,
 );
-const report = await runLaneTrack({ clip, sidecar, engine: values.engine, logLevel: values['log-level'] });
+const report = await runLaneTrack({ clip, sidecar, recognition, logLevel: values['log-level'] });
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,

@@ -154,10 +154,11 @@ export function spread(values) {
 
 /**
  * Plays the clip (`sidecar` is its JSON) once through a lane and returns the score and what the
- * lane counted. `engine`: ppocr or platenet; default the config's. Bounded: the clip's length
+ * lane counted. `recognition`: the lane's recognition settings (engine, modelsDir, secondRead),
+ * each the config's default when left out. Bounded: the clip's length
  * plus `graceMs`.
  */
-export async function runLaneTrack({ clip, sidecar, engine, logLevel = 'error', graceMs = 60_000 }) {
+export async function runLaneTrack({ clip, sidecar, recognition = {}, logLevel = 'error', graceMs = 60_000 }) {
   const { configSchema } = await load('config/index.js');
   const { buildGate } = await load('gate/build-gate.js');
   const { DemoTraffic } = await load('demo/demo-traffic.js');
@@ -183,7 +184,7 @@ export async function runLaneTrack({ clip, sidecar, engine, logLevel = 'error', 
         },
         roi: ROI,
         // The demo lanes' motion threshold: the clips' encoder flickers past the default 4 (docs/lanes.md).
-        recognition: { ...(engine ? { engine } : {}), motion: { threshold: 12 } },
+        recognition: { ...recognition, motion: { threshold: 12 } },
         barrier: { driver: 'simulator' },
         // The demo lanes' flow: a vehicle every 5 s has passed or turned back before the next.
         flow: { waitAlarmMs: 30_000, passTimeoutMs: 4000, cooldownMs: 4000 },
@@ -242,6 +243,7 @@ export async function runLaneTrack({ clip, sidecar, engine, logLevel = 'error', 
   }));
   return {
     engine: lane.recognition.engine,
+    recognition: { modelsDir: lane.recognition.modelsDir ?? null, secondRead: lane.recognition.secondRead ?? null },
     clip: sidecar.clip,
     seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
     ...scoreTrack(sidecar, decisions),

@@ -5,7 +5,7 @@ import {
   quadArea,
   type InputMapping,
 } from '../../src/vision/platenet/detector-decode.js';
-import { letterbox, writeLetterboxed } from '../../src/vision/platenet/detector-input.js';
+import { letterbox, shrinkIntoLetterbox } from '../../src/vision/platenet/detector-input.js';
 
 const STRIDE = 4;
 const GRID_W = 80; // 320 / 4
@@ -59,14 +59,59 @@ describe('letterbox', () => {
   });
 
   it('writes planar RGB / 255 at the top-left and 0.5 elsewhere', () => {
-    const rgb = Uint8Array.from([255, 0, 51, 0, 255, 102]); // two pixels, 2x1
-    const out = writeLetterboxed(rgb, { w: 2, h: 1, scaleX: 1, scaleY: 1 }, 4, 2, new Float32Array(24).fill(9));
+    // A 2x1 ROI at its own size: each input pixel is its frame pixel.
+    const image = { width: 3, height: 1, data: Buffer.from([9, 9, 9, 255, 0, 51, 0, 255, 102]) };
+    const roi = { x: 1, y: 0, w: 2, h: 1 };
+    const out = shrinkIntoLetterbox(
+      image,
+      roi,
+      { w: 2, h: 1, scaleX: 1, scaleY: 1 },
+      4,
+      2,
+      new Float32Array(24).fill(9),
+    );
     const plane = 8;
     expect([out[0], out[1], out[2]]).toEqual([1, 0, 0.5]);
     expect([out[plane], out[plane + 1]]).toEqual([0, 1]);
     expect(out[2 * plane]).toBeCloseTo(0.2);
     expect(out[2 * plane + 1]).toBeCloseTo(0.4);
     expect([...out.subarray(4, 8), ...out.subarray(plane + 4, plane + 8)]).toEqual(Array(8).fill(0.5)); // second row padded
+  });
+
+  it('averages every frame pixel of each 4 x 4 block of a 4x shrink', () => {
+    // 8x8 grey frame, value = x + 8 * y: block (0,0) holds x 0-3, y 0-3, mean 1.5 + 8 * 1.5 = 13.5.
+    const data = Buffer.alloc(8 * 8 * 3);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) data.fill(x + 8 * y, (y * 8 + x) * 3, (y * 8 + x) * 3 + 3);
+    const lb = letterbox(8, 8, 2, 2);
+    const out = shrinkIntoLetterbox(
+      { width: 8, height: 8, data },
+      { x: 0, y: 0, w: 8, h: 8 },
+      lb,
+      2,
+      2,
+      new Float32Array(12),
+    );
+    expect(out[0]).toBeCloseTo(13.5 / 255, 6);
+    expect(out[3]).toBeCloseTo((13.5 + 4 + 32) / 255, 6); // block (1,1): x 4-7, y 4-7
+  });
+
+  it('averages each block of a 2x shrink of an ROI inside the frame', () => {
+    // 6x4 grey frame, value = 10 * x + y; the ROI is its columns 2-5. Shrunk 2x to 2x2, input
+    // pixel (0,0) is frame pixels x 2-3, y 0-1: 20, 30, 21, 31, mean 25.5.
+    const data = Buffer.alloc(6 * 4 * 3);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) data.fill(10 * x + y, (y * 6 + x) * 3, (y * 6 + x) * 3 + 3);
+    const lb = letterbox(4, 4, 2, 2);
+    const out = shrinkIntoLetterbox(
+      { width: 6, height: 4, data },
+      { x: 2, y: 0, w: 4, h: 4 },
+      lb,
+      2,
+      2,
+      new Float32Array(12),
+    );
+    expect(out[0]).toBeCloseTo(25.5 / 255, 6);
+    expect(out[3]).toBeCloseTo(47.5 / 255, 6); // (1,1): x 4-5, y 2-3: 42, 52, 43, 53
+    expect(out[4 + 1]).toBeCloseTo(out[1]!, 6); // green plane equals red on grey
   });
 });
 

@@ -11,7 +11,7 @@ import {
   type DetectedPlate,
   type DetectorDecodeOptions,
 } from './detector-decode.js';
-import { letterbox, scaleRoi, writeLetterboxed } from './detector-input.js';
+import { letterbox, shrinkIntoLetterbox } from './detector-input.js';
 import type { Point } from './homography.js';
 import {
   DETECTOR_FILE,
@@ -95,10 +95,9 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
     const { width: inW, height: inH } = this.detManifest.input_size;
     const stride = this.detManifest.stride;
     const lb = letterbox(roi.w, roi.h, inW, inH);
-    const rgb = await scaleRoi(image, roi, lb);
     const input = this.scratch.take(3 * inW * inH);
     try {
-      writeLetterboxed(rgb, lb, inW, inH, input);
+      shrinkIntoLetterbox(image, roi, lb, inW, inH, input);
       const tensor = new ort.Tensor('float32', input, [1, 3, inH, inW]);
       const out = (await this.det.run({ [this.detManifest.input.name]: tensor }))[this.detManifest.output.name]!;
       const [, channels, gridH, gridW] = out.dims as [number, number, number, number];
