@@ -25,7 +25,7 @@ export const SETS = [
     crops: true,
     countries: 'VN',
     split: 'hash',
-    note: 'one- and two-row car plate crops (`layout`). pbl4_* are several video frames per plate, so the image split puts frames of one plate on both sides; most vito_* images are also in vn-crops-silver, byte for byte, and the current reader trained on 80 % of that set: its held-out figure here is flattered',
+    note: 'one- and two-row car plate crops (`layout`). pbl4_* are several video frames per plate, so the image split puts frames of one plate on both sides; most vito_* images are also in vn-crops-silver, byte for byte. Readers trained since 2026-12-05 drop every training image whose plate is held out in any set (docs/training.md, Data), so neither leaks into their figure here',
   },
   {
     name: 'vn-crops-silver',
