@@ -143,7 +143,6 @@ const manifest = {
 writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`${setName}: ${written} boxes written to ${outDir}; skipped ${JSON.stringify(skipped)}`);
 
-
 /** The box pushed out by `ex` of its width per side and `ey` of its height, kept in the frame. */
 function expandBox(box, ex, ey, frame) {
   const x0 = Math.max(0, box.x - box.w * ex);

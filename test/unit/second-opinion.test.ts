@@ -5,9 +5,9 @@ import { agreeOrAbstain } from '../../src/vision/platenet/second-opinion.js';
 /** Rows from `"59P1|66480"`, every character at `p` unless `ps` names one per character. */
 function rows(text: string, p = 0.9, ps: number[] = []): DecodedChar[][] {
   let k = 0;
-  return text.split('|').map((row) =>
-    [...row].map((char) => ({ char, p: ps[k++] ?? p, alternatives: [{ char: '8', p: 0.05 }] })),
-  );
+  return text
+    .split('|')
+    .map((row) => [...row].map((char) => ({ char, p: ps[k++] ?? p, alternatives: [{ char: '8', p: 0.05 }] })));
 }
 const text = (r: DecodedChar[][]) => r.map((row) => row.map((c) => c.char).join('')).join('|');
 const probs = (r: DecodedChar[][]) => r.flat().map((c) => c.p);
@@ -43,7 +43,13 @@ describe('agreeOrAbstain', () => {
       p: [0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7],
     },
     { name: 'two empty reads stay empty', first: [], second: [], text: '', p: [] },
-    { name: 'an empty second read zeroes the first', first: rows('51F1', 0.9), second: [], text: '51F1', p: [0, 0, 0, 0] },
+    {
+      name: 'an empty second read zeroes the first',
+      first: rows('51F1', 0.9),
+      second: [],
+      text: '51F1',
+      p: [0, 0, 0, 0],
+    },
   ];
   for (const c of cases)
     it(c.name, () => {
