@@ -156,14 +156,21 @@ describe('LaneReader', () => {
     expect(reads[0]!.read.otherPlates?.map((p) => [p.text, p.kind])).toEqual([['T2912345', 'temporary']]);
   });
 
-  it('reports a plate the grammar rejects, flagged with its raw text, when the vehicle leaves', async () => {
+  it('reports a plate the grammar rejects, flagged with its raw text, once its reads agree', async () => {
+    const { reads, feed } = setup();
+    await feed(30, 3);
+    await feed(0, 10);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.read.trigger).toBe('agreed');
+    expect(reads[0]!.read.plate).toMatchObject({ valid: false, raw: '12345' });
+    expect(reads[0]!.read.plate.reason).toMatch(/5 characters/);
+  });
+
+  it('drops a plate the grammar rejects when read in fewer than minReadsUnreadable frames (a glimpse)', async () => {
     const { reads, feed } = setup();
     await feed(30, 2);
     await feed(0, 10);
-    expect(reads).toHaveLength(1);
-    expect(reads[0]!.read.trigger).toBe('left');
-    expect(reads[0]!.read.plate).toMatchObject({ valid: false, raw: '12345' });
-    expect(reads[0]!.read.plate.reason).toMatch(/5 characters/);
+    expect(reads).toEqual([]);
   });
 
   it('ignores text that does not look like a plate at all', async () => {
