@@ -5,6 +5,7 @@ import {
   quadArea,
   type InputMapping,
 } from '../../src/vision/platenet/detector-decode.js';
+import type { Box } from '../../src/core/image.js';
 import { letterbox, shrinkIntoLetterbox } from '../../src/vision/platenet/detector-input.js';
 
 const STRIDE = 4;
@@ -78,37 +79,26 @@ describe('letterbox', () => {
     expect([...out.subarray(4, 8), ...out.subarray(plane + 4, plane + 8)]).toEqual(Array(8).fill(0.5)); // second row padded
   });
 
+  /** A grey `w` x `h` frame whose pixel (x, y) is `value(x, y)`, shrunk into a 2x2 input. */
+  function shrunkGrey(w: number, h: number, value: (x: number, y: number) => number, roi: Box) {
+    const data = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) data.fill(value(x, y), (y * w + x) * 3, (y * w + x) * 3 + 3);
+    const lb = letterbox(roi.w, roi.h, 2, 2);
+    return shrinkIntoLetterbox({ width: w, height: h, data }, roi, lb, 2, 2, new Float32Array(12));
+  }
+
   it('averages every frame pixel of each 4 x 4 block of a 4x shrink', () => {
-    // 8x8 grey frame, value = x + 8 * y: block (0,0) holds x 0-3, y 0-3, mean 1.5 + 8 * 1.5 = 13.5.
-    const data = Buffer.alloc(8 * 8 * 3);
-    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) data.fill(x + 8 * y, (y * 8 + x) * 3, (y * 8 + x) * 3 + 3);
-    const lb = letterbox(8, 8, 2, 2);
-    const out = shrinkIntoLetterbox(
-      { width: 8, height: 8, data },
-      { x: 0, y: 0, w: 8, h: 8 },
-      lb,
-      2,
-      2,
-      new Float32Array(12),
-    );
+    // value = x + 8 * y: block (0,0) holds x 0-3, y 0-3, mean 1.5 + 8 * 1.5 = 13.5.
+    const out = shrunkGrey(8, 8, (x, y) => x + 8 * y, { x: 0, y: 0, w: 8, h: 8 });
     expect(out[0]).toBeCloseTo(13.5 / 255, 6);
     expect(out[3]).toBeCloseTo((13.5 + 4 + 32) / 255, 6); // block (1,1): x 4-7, y 4-7
   });
 
   it('averages each block of a 2x shrink of an ROI inside the frame', () => {
-    // 6x4 grey frame, value = 10 * x + y; the ROI is its columns 2-5. Shrunk 2x to 2x2, input
-    // pixel (0,0) is frame pixels x 2-3, y 0-1: 20, 30, 21, 31, mean 25.5.
-    const data = Buffer.alloc(6 * 4 * 3);
-    for (let y = 0; y < 4; y++) for (let x = 0; x < 6; x++) data.fill(10 * x + y, (y * 6 + x) * 3, (y * 6 + x) * 3 + 3);
-    const lb = letterbox(4, 4, 2, 2);
-    const out = shrinkIntoLetterbox(
-      { width: 6, height: 4, data },
-      { x: 2, y: 0, w: 4, h: 4 },
-      lb,
-      2,
-      2,
-      new Float32Array(12),
-    );
+    // value = 10 * x + y; the ROI is columns 2-5 of a 6x4 frame. Input pixel (0,0) is frame
+    // pixels x 2-3, y 0-1: 20, 30, 21, 31, mean 25.5.
+    const out = shrunkGrey(6, 4, (x, y) => 10 * x + y, { x: 2, y: 0, w: 4, h: 4 });
     expect(out[0]).toBeCloseTo(25.5 / 255, 6);
     expect(out[3]).toBeCloseTo(47.5 / 255, 6); // (1,1): x 4-5, y 2-3: 42, 52, 43, 53
     expect(out[4 + 1]).toBeCloseTo(out[1]!, 6); // green plane equals red on grey
