@@ -164,6 +164,7 @@ export async function runLaneTrack({ clip, sidecar, recognition = {}, logLevel =
   const { DemoTraffic } = await load('demo/demo-traffic.js');
   const { systemClock } = await load('core/clock.js');
   const { createLogger } = await load('core/log.js');
+  const { secondReadOf } = await load('config/recognition.js');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-bench-lane-'));
   const config = configSchema.parse({
@@ -243,7 +244,8 @@ export async function runLaneTrack({ clip, sidecar, recognition = {}, logLevel =
   }));
   return {
     engine: lane.recognition.engine,
-    recognition: { modelsDir: lane.recognition.modelsDir ?? null, secondRead: lane.recognition.secondRead ?? null },
+    // What the lane ran with, the engine's defaults filled in.
+    recognition: { modelsDir: lane.recognition.modelsDir ?? null, secondRead: secondReadOf(lane.recognition) },
     clip: sidecar.clip,
     seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
     ...scoreTrack(sidecar, decisions),

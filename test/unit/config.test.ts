@@ -308,6 +308,11 @@ lanes:
       problems: ['lanes[1].recognition.secondRead: only platenet can read a plate twice; engine is ppocr'],
     },
     {
+      name: 'a glimpse threshold of no reads',
+      text: edit(BASE, '    direction: exit\n', '    direction: exit\n    voting: { minReadsUnreadable: 0 }\n'),
+      problems: ['lanes[1].voting.minReadsUnreadable: must be at least 1'],
+    },
+    {
       name: 'an empty file',
       text: '# nothing here yet\n',
       problems: ['site: required', 'lanes: required'],
