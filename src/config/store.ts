@@ -46,6 +46,12 @@ export const storeSchema = z
     retentionIntervalMs: positiveMs()
       .default(3_600_000)
       .describe('How often (ms) retention and the quota are enforced; also once at start-up.'),
+    checkpointIntervalMs: positiveMs()
+      .default(900_000)
+      .describe(
+        'How often (ms) the gate signs the heads of its evidence chains (a chain.checkpoint event, docs/evidence.md) ' +
+          'when something was recorded since the last one; also at every start and shutdown.',
+      ),
     lists: storeListsSchema,
   })
   .prefault({})

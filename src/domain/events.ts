@@ -6,6 +6,8 @@
  * `auth`: a login, failed login, lock-out or logout on the page, or an account change (src/web/auth/audit.ts).
  * `yard.*`: a vehicle entered or left a yard, stayed too long, or was called forward (src/yard).
  * `postcheck.flagged`: a vehicle passed without a valid fee declaration, or on one that does not fit it (src/postcheck).
+ * `evidence.frame`: an event's evidence frame was stored, with its hash (src/store/frame-files.ts).
+ * `chain.checkpoint`: the gate signed the heads of every lane's evidence chain (docs/evidence.md).
  */
 export const EVENT_TYPES = [
   'plate.read',
@@ -22,6 +24,8 @@ export const EVENT_TYPES = [
   'yard.overstay',
   'yard.call',
   'postcheck.flagged',
+  'evidence.frame',
+  'chain.checkpoint',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

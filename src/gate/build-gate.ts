@@ -26,6 +26,8 @@ import { parsePlate } from '../plates/parse.js';
 import { StoreLockedError } from '../store/database.js';
 import { SchemaTooNewError } from '../store/migrations.js';
 import { RetentionService } from '../store/retention-service.js';
+import { CheckpointService } from '../store/checkpoint-service.js';
+import { loadOrCreateGateKey, type GateKey } from '../evidence/gate-key.js';
 import { recordStoreAlarm } from '../store/store-alarm.js';
 import { openStore, type Store } from '../store/store.js';
 import { centralHandlers } from '../uplink/central-handlers.js';
@@ -131,6 +133,12 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     intervalMs: config.store.retentionIntervalMs,
     onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
   });
+  // The chain heads signed at start, periodically and at shutdown (docs/evidence.md).
+  const checkpoints =
+    store.checkpoints &&
+    new CheckpointService({ clock, log: log.child({ module: 'store' }) }, store.checkpoints, {
+      intervalMs: config.store.checkpointIntervalMs,
+    });
 
   // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
   const bus = new EventBus<GateEvents>(log.child({ module: 'bus' }));
@@ -265,6 +273,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     postcheck: postcheck?.stats() ?? null,
     outboxPending: store.events.pendingCount(),
     retention: retention.stats(),
+    checkpoints: checkpoints?.stats() ?? null,
     uplink: uplink?.stats() ?? null,
   });
 
@@ -276,6 +285,9 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     ...(overrides.store ? [] : [resource('store', async () => store.close())]),
     retention,
     ...(uplink ? [uplink] : []),
+    // Stopped after the lanes, so its shutdown checkpoint covers their last events, and before
+    // the uplink, which forwards it.
+    ...(checkpoints ? [checkpoints] : []),
     stateChanges,
     new GateLog({ bus, log }, stats),
     // Listeners in this order: a read is recorded, then decided and acted on. Evidence stops
@@ -403,12 +415,31 @@ async function loadEngines(config: Config): Promise<EngineSet> {
 function openGateStore(config: Config, clock: Clock, log: Logger): Store {
   try {
     mkdirSync(config.dataDir, { recursive: true });
-    return openStore({ clock, log }, { dataDir: config.dataDir, siteId: config.site.id, config: config.store });
+    const gateKey = openGateKey(config.dataDir, log);
+    return openStore(
+      { clock, log },
+      { dataDir: config.dataDir, siteId: config.site.id, config: config.store, gateKey },
+    );
   } catch (err) {
     if (err instanceof StoreLockedError || err instanceof SchemaTooNewError)
       throw new SetupError('dataDir', err.message);
     throw err;
   }
+}
+
+/** The gate's signing key, made on the first start (src/evidence/gate-key.ts). */
+function openGateKey(dataDir: string, log: Logger): GateKey {
+  let outcome;
+  try {
+    outcome = loadOrCreateGateKey(dataDir);
+  } catch (err) {
+    throw new SetupError('dataDir', (err as Error).message);
+  }
+  const { key, created, permissionsFixed } = outcome;
+  if (created) log.info({ keyId: key.keyId }, 'gate key created: give central its public key (smartgate key show)');
+  if (permissionsFixed)
+    log.warn({ keyId: key.keyId }, 'the gate key file could be read by others; made private (0600)');
+  return key;
 }
 
 /** The page's certificate and key, read now: a file that cannot be used stops the start, naming its field. */

@@ -4,6 +4,8 @@ import type { Database } from './database.js';
 import { StoreTransactions } from './transactions.js';
 import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from './types.js';
 import { UlidFactory } from './ulid.js';
+import { canonicalJson } from '../evidence/canonical-json.js';
+import { CHAIN_VERSION, chainFieldsFor, type ChainFields } from '../evidence/chain.js';
 import type { DecisionAction } from '../domain/decisions.js';
 
 export interface EventStoreContext {
@@ -29,6 +31,10 @@ interface EventRow {
   mono_at: number;
   payload: string;
   has_crop: number;
+  payload_hash: string | null;
+  crop_hash: string | null;
+  prev_hash: string | null;
+  chain_hash: string | null;
 }
 
 /** What the status page may filter the event list by (docs/web.md, GET /api/events). */
@@ -78,11 +84,12 @@ interface ListedRow extends EventRow {
 }
 
 const EVENT_COLUMNS = `o.outbox_id, e.event_id, e.boot_id, e.seq, e.site_id, e.lane_id, e.type, e.ts, e.mono_at, e.payload,
-  e.crop IS NOT NULL AS has_crop`;
+  e.crop IS NOT NULL AS has_crop, e.payload_hash, e.crop_hash, e.prev_hash, e.chain_hash`;
 
 /**
- * Events and their outbox in SQLite. `append` writes the event, its lane's next seq and its
- * outbox row in one transaction, so a crash leaves all three or none; the uplink reads the
+ * Events and their outbox in SQLite. `append` writes the event with its link in the lane's
+ * evidence chain (src/evidence/chain.ts), the lane's next seq and chain head, and its outbox
+ * row in one transaction, so a crash leaves all of them or none; the uplink reads the
  * outbox in order and marks what the broker acknowledged. `transaction` groups appends with
  * any other write of the store (see Transactions); the append listeners run after the commit.
  */
@@ -102,13 +109,19 @@ export class EventStore implements EventSink, Outbox, Transactions {
   ) {
     this.ids = new UlidFactory(ctx.clock);
     this.sql = {
-      nextSeq: db.prepare<[string], { last_seq: number }>(
-        `INSERT INTO lane_seq (lane_id, last_seq) VALUES (?, 1)
-         ON CONFLICT (lane_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq`,
+      laneHead: db.prepare<[string], { last_seq: number; head_hash: string | null }>(
+        'SELECT last_seq, head_hash FROM lane_seq WHERE lane_id = ?',
+      ),
+      // A new lane's chain starts at its first event (chain_from 1).
+      moveHead: db.prepare<[string, number, string]>(
+        `INSERT INTO lane_seq (lane_id, last_seq, head_hash, chain_from) VALUES (?, ?, ?, 1)
+         ON CONFLICT (lane_id) DO UPDATE SET last_seq = excluded.last_seq, head_hash = excluded.head_hash`,
       ),
       insertEvent: db.prepare(
-        `INSERT INTO events (event_id, boot_id, seq, site_id, lane_id, type, ts, mono_at, payload, crop)
-         VALUES (@eventId, @bootId, @seq, @siteId, @laneId, @type, @ts, @monoAt, @payload, @crop)`,
+        `INSERT INTO events (event_id, boot_id, seq, site_id, lane_id, type, ts, mono_at, payload, crop,
+           payload_hash, crop_hash, prev_hash, chain_hash)
+         VALUES (@eventId, @bootId, @seq, @siteId, @laneId, @type, @ts, @monoAt, @payload, @crop,
+           @payloadHash, @cropHash, @prevHash, @chainHash)`,
       ),
       insertOutbox: db.prepare<[string]>('INSERT INTO outbox (event_id) VALUES (?)'),
       pending: db.prepare<[number, number], EventRow>(
@@ -146,10 +159,13 @@ export class EventStore implements EventSink, Outbox, Transactions {
       ),
     };
     this.appendTx = db.transaction((event: StoredEvent, payload: string, crop: Buffer | null) => {
-      const seq = this.sql.nextSeq.get(event.laneId)!.last_seq;
-      this.sql.insertEvent.run({ ...event, seq, payload, crop });
+      const head = this.sql.laneHead.get(event.laneId);
+      const seq = (head?.last_seq ?? 0) + 1;
+      const chain = chainFieldsFor({ ...event, seq }, payload, crop, head?.head_hash ?? null);
+      this.sql.moveHead.run(event.laneId, seq, chain.chainHash);
+      this.sql.insertEvent.run({ ...event, seq, payload, crop, ...chain });
       const outboxId = Number(this.sql.insertOutbox.run(event.eventId).lastInsertRowid);
-      return { seq, outboxId };
+      return { seq, outboxId, chain };
     });
     this.markTx = db.transaction((outboxIds: readonly number[], at: number) => {
       let changed = 0;
@@ -184,9 +200,11 @@ export class EventStore implements EventSink, Outbox, Transactions {
       monoAt: this.ctx.clock.monotonic(),
       payload: JSON.parse(payload) as Record<string, unknown>,
       hasCrop: event.crop !== undefined,
+      chain: null,
     };
-    const { seq } = this.appendTx.immediate(stored, payload, event.crop ?? null);
+    const { seq, chain } = this.appendTx.immediate(stored, payload, event.crop ?? null);
     stored.seq = seq;
+    stored.chain = chain;
     // Inside a transaction the row is not the outbox's until it commits (and never if it rolls back).
     this.tx.afterCommit(() => {
       for (const listener of this.listeners) {
@@ -335,14 +353,17 @@ export class EventStore implements EventSink, Outbox, Transactions {
   }
 }
 
-/** JSON text of the payload; refuses what JSON would silently change or cannot write. */
+/**
+ * The payload's canonical JSON (src/evidence/canonical-json.ts), stored as it is hashed; refuses
+ * what JSON would silently change or cannot write.
+ */
 function serialisePayload(event: NewEvent): string {
   const { payload } = event;
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new TypeError(`${event.type} event for lane ${event.laneId}: payload must be an object`);
   }
   try {
-    return JSON.stringify(payload);
+    return canonicalJson(payload);
   } catch (err) {
     throw new TypeError(
       `${event.type} event for lane ${event.laneId}: payload is not JSON-serialisable: ${(err as Error).message}`,
@@ -375,6 +396,18 @@ function toEntry(row: EventRow): OutboxEntry {
       monoAt: row.mono_at,
       payload: JSON.parse(row.payload) as Record<string, unknown>,
       hasCrop: row.has_crop === 1,
+      chain: chainOf(row),
     },
+  };
+}
+
+function chainOf(row: EventRow): ChainFields | null {
+  if (row.chain_hash === null || row.payload_hash === null) return null;
+  return {
+    v: CHAIN_VERSION,
+    payloadHash: row.payload_hash,
+    cropHash: row.crop_hash,
+    prevHash: row.prev_hash,
+    chainHash: row.chain_hash,
   };
 }

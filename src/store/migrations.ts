@@ -205,6 +205,39 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'evidence chain',
+    up(db) {
+      db.exec(`
+        -- The evidence chain (src/evidence, docs/evidence.md): each event's hashes, written in
+        -- its own insert. Events recorded before this version have none.
+        ALTER TABLE events ADD COLUMN payload_hash TEXT;
+        ALTER TABLE events ADD COLUMN crop_hash TEXT;
+        ALTER TABLE events ADD COLUMN prev_hash TEXT;
+        ALTER TABLE events ADD COLUMN chain_hash TEXT;
+        -- Each lane's chain head, moved with last_seq; chain_from is the seq of the lane's first
+        -- chained event (after the events of an older version, or 1).
+        ALTER TABLE lane_seq ADD COLUMN head_hash TEXT;
+        ALTER TABLE lane_seq ADD COLUMN chain_from INTEGER NOT NULL DEFAULT 1;
+        UPDATE lane_seq SET chain_from = last_seq + 1;
+        -- The SHA-256 of a frame file, taken before it is written; its evidence.frame event
+        -- carries the same hash into the chain.
+        ALTER TABLE frames ADD COLUMN sha256 TEXT;
+        -- Seqs of a lane that retention deleted, from..to, with the chain hash of the last of
+        -- them (the next kept event links to it), signed by the gate key. Adjacent ranges are merged.
+        CREATE TABLE chain_pruned (
+          lane_id   TEXT NOT NULL,
+          from_seq  INTEGER NOT NULL,
+          to_seq    INTEGER NOT NULL,
+          last_hash TEXT NOT NULL,
+          key_id    TEXT NOT NULL,
+          signature TEXT NOT NULL,
+          PRIMARY KEY (lane_id, from_seq)
+        );
+      `);
+    },
+  },
 ];
 
 /**

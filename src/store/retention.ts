@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { Database } from './database.js';
 import { measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { FRAMES_DIR, TEMP_MARK } from './frame-files.js';
+import type { ChainPruning, DeletedLink } from './chain-pruning.js';
 
 export interface RetentionPolicy {
   /** Delivered events older than this are deleted with their images. */
@@ -67,6 +68,8 @@ export class Retention {
     private readonly dataDir: string,
     private readonly clock: Pick<Clock, 'now'>,
     private readonly policy: RetentionPolicy,
+    /** Keeps the chain verifiable across the events deleted (signed ranges). */
+    private readonly pruning: ChainPruning,
   ) {
     const delivered = 'JOIN outbox o ON o.event_id = e.event_id AND o.delivered_at IS NOT NULL';
     this.sql = {
@@ -88,7 +91,9 @@ export class Retention {
       ),
       deleteFrame: db.prepare<[string]>('DELETE FROM frames WHERE event_id = ?'),
       dropCrop: db.prepare<[string]>('UPDATE events SET crop = NULL WHERE event_id = ?'),
-      deleteEvent: db.prepare<[string]>('DELETE FROM events WHERE event_id = ?'),
+      deleteEvent: db.prepare<[string], DeletedLink>(
+        'DELETE FROM events WHERE event_id = ? RETURNING lane_id, seq, chain_hash',
+      ),
     };
   }
 
@@ -109,7 +114,7 @@ export class Retention {
     for (;;) {
       const batch = this.sql.expired.all(cutoff, BATCH);
       counts.frames += await this.deleteFrameFiles(batch, touchedDirs);
-      this.db.transaction(() => batch.forEach((c) => this.sql.deleteEvent.run(c.event_id)))();
+      this.deleteEvents(batch);
       counts.events += batch.length;
       if (batch.length < BATCH) return counts;
     }
@@ -137,9 +142,7 @@ export class Retention {
       freed += crops.bytes;
       const events =
         freed < excess
-          ? await this.takeOldest(this.sql.oldestEvents, excess - freed, (batch) =>
-              this.inTransaction(batch, this.sql.deleteEvent),
-            )
+          ? await this.takeOldest(this.sql.oldestEvents, excess - freed, (batch) => this.deleteEvents(batch))
           : NONE;
       byQuota.frames += frames.count;
       byQuota.crops += crops.count;
@@ -170,6 +173,14 @@ export class Retention {
       count += batch.length;
       if (freed >= bytes || candidates.length < BATCH) return { count, bytes: freed };
     }
+  }
+
+  /** Deletes the events and, in the same transaction, records the chain's signed ranges over them. */
+  private deleteEvents(batch: Candidate[]): void {
+    this.db.transaction(() => {
+      const deleted = batch.flatMap((c) => this.sql.deleteEvent.all(c.event_id));
+      this.pruning.record(deleted);
+    })();
   }
 
   private inTransaction(batch: Candidate[], statement: { run(eventId: string): unknown }): void {

@@ -12,6 +12,9 @@ import { FrameFiles } from './frame-files.js';
 import { ListStore } from './lists.js';
 import { migrate } from './migrations.js';
 import { Retention } from './retention.js';
+import { ChainPruning } from './chain-pruning.js';
+import { ChainCheckpoints } from './chain-checkpoints.js';
+import type { GateKey } from '../evidence/gate-key.js';
 import { UlidFactory } from './ulid.js';
 
 export const DATABASE_FILE = 'smartgate.db';
@@ -33,10 +36,15 @@ export interface StoreOptions {
   /** The site events are recorded under; SITE_NOT_YET_KNOWN for a command without a config. */
   siteId: string;
   /** The `store` config section; without `lists`, their defaults. */
-  config: Omit<StoreConfig, 'lists'> & Partial<Pick<StoreConfig, 'lists'>>;
+  config: Omit<StoreConfig, 'lists' | 'checkpointIntervalMs'> & Partial<Pick<StoreConfig, 'lists'>>;
   /** Default: a new ULID, so boot ids sort by start time. */
   bootId?: string;
   busyTimeoutMs?: DatabaseOptions['busyTimeoutMs'];
+  /**
+   * The gate key (src/evidence/gate-key.ts): the daemon's, to sign what retention deletes from
+   * the chain. A command without it may record events; retention then refuses to delete chained ones.
+   */
+  gateKey?: GateKey;
 }
 
 /** Everything the daemon needs from the store, over one database connection. */
@@ -57,6 +65,8 @@ export interface Store {
   readonly frames: FrameFiles;
   /** One retention pass by age and quota (a RetentionService runs it periodically). */
   readonly retention: Retention;
+  /** Signs the chain heads (a CheckpointService runs it); null without the gate key. */
+  readonly checkpoints: ChainCheckpoints | null;
   close(): void;
 }
 
@@ -76,21 +86,28 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       if (claimed > 0) log.info({ claimed, siteId }, "events recorded before the site was known are now the site's");
     }
     const bootId = options.bootId ?? new UlidFactory(ctx.clock).next();
-    const retention = new Retention(db, dataDir, ctx.clock, {
-      retentionDays: config.retentionDays,
-      quotaBytes: config.quotaMb * 1024 * 1024,
-    });
+    const retention = new Retention(
+      db,
+      dataDir,
+      ctx.clock,
+      { retentionDays: config.retentionDays, quotaBytes: config.quotaMb * 1024 * 1024 },
+      new ChainPruning(db, options.gateKey ?? null),
+    );
+    const events = new EventStore(db, { clock: ctx.clock, log }, { siteId, bootId });
     return {
       db,
       bootId,
-      events: new EventStore(db, { clock: ctx.clock, log }, { siteId, bootId }),
+      events,
       lists: new ListStore(db, ctx.clock, { ...(config.lists && { maxEntries: config.lists.maxEntries }) }),
       commandIds: new CommandLog(db),
       accounts: new Accounts(db),
       yards: new YardRecords(db),
       postcheck: new PostcheckRecords(db),
-      frames: new FrameFiles(db, dataDir, ctx.clock),
+      frames: new FrameFiles(db, dataDir, ctx.clock, events),
       retention,
+      checkpoints: options.gateKey
+        ? new ChainCheckpoints(db, events, ctx.clock, { siteId, key: options.gateKey })
+        : null,
       close: () => db.close(),
     };
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 
 import type { EventType } from '../domain/events.js';
+import type { ChainFields } from '../evidence/chain.js';
 
 export type { EventType } from '../domain/events.js';
 
@@ -36,6 +37,8 @@ export interface StoredEvent {
   payload: Record<string, unknown>;
   /** Whether a crop BLOB is stored with the event. */
   hasCrop: boolean;
+  /** Its link in the lane's evidence chain (docs/evidence.md); null for events of an older version. */
+  chain: ChainFields | null;
 }
 
 /** Records events; each append is one transaction with its outbox row, durable on return. */

@@ -184,7 +184,7 @@ export interface PublishContext {
   monotonicNow: number;
 }
 
-/** The stored envelope as central receives it: without monoAt/hasCrop, with ageMs. */
+/** The stored envelope as central receives it: without monoAt/hasCrop, with ageMs and the chain fields. */
 export function toWireEvent(event: StoredEvent, now: PublishContext): WireEvent {
   // monoAt is meaningful only within the boot that recorded it.
   const ageMs = event.bootId === now.bootId ? Math.max(0, Math.round(now.monotonicNow - event.monoAt)) : null;
@@ -198,6 +198,7 @@ export function toWireEvent(event: StoredEvent, now: PublishContext): WireEvent 
     ts: event.ts,
     ageMs,
     payload: event.payload,
+    chain: event.chain && { ...event.chain },
   };
 }
 

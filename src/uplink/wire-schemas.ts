@@ -13,6 +13,24 @@ export { EVENT_TYPES };
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const wholeNumber = () => z.number().int().nonnegative();
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const sha256Hex = () => z.string().regex(SHA256_HEX);
+
+/** The chain fields of an event (src/evidence/chain.ts: ChainFields). */
+export const chainFieldsSchema = z
+  .looseObject({
+    v: z.literal(1).describe('Version of the chain rules.'),
+    payloadHash: sha256Hex().describe("SHA-256 (lowercase hex) of the payload's canonical JSON (docs/evidence.md)."),
+    cropHash: sha256Hex().nullable().describe("SHA-256 of the plate crop's JPEG bytes; null when the event has none."),
+    prevHash: sha256Hex()
+      .nullable()
+      .describe("The chain hash of the lane's previous event; null for the lane's first chained event."),
+    chainHash: sha256Hex().describe(
+      'SHA-256 of the canonical JSON of {v, eventId, bootId, seq, laneId, type, ts, payloadHash, cropHash, prevHash}.',
+    ),
+  })
+  .describe('A link of the evidence chain.');
+
 export const wireEventSchema = z
   .looseObject({
     eventId: z
@@ -40,6 +58,12 @@ export const wireEventSchema = z
         'How long (ms, monotonic) the event waited at the gate before this publish; null when it was recorded by an earlier boot.',
       ),
     payload: z.record(z.string(), z.unknown()).describe('Body of the event, specific to `type`.'),
+    chain: chainFieldsSchema
+      .nullable()
+      .optional()
+      .describe(
+        "The event's link in its lane's evidence chain (docs/evidence.md); null for events recorded by a version before the chain.",
+      ),
   })
   .describe('One gate event, published once per attempt at QoS 1 (at-least-once: de-duplicate by eventId).');
 

@@ -58,6 +58,7 @@ export class MemoryOutbox implements Outbox, EventSink, Transactions {
       monoAt: this.clock.monotonic(),
       payload: structuredClone(event.payload),
       hasCrop: event.crop !== undefined,
+      chain: null,
     };
     this.entries.push({ outboxId: this.nextOutboxId++, event: stored });
     this.tx.afterCommit(() => {

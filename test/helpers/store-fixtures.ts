@@ -6,12 +6,14 @@ import { FakeClock } from './fake-clock.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { StoreConfig } from '../../src/config/store.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
+import { loadOrCreateGateKey } from '../../src/evidence/gate-key.js';
 
 export const STORE_DEFAULTS: StoreConfig = {
   synchronous: 'FULL',
   retentionDays: 90,
   quotaMb: 10240,
   retentionIntervalMs: 3_600_000,
+  checkpointIntervalMs: 900_000,
   lists: { maxEntries: 200_000 },
 };
 
@@ -35,7 +37,8 @@ export function useTempDirs(): {
     open(dir, options = {}, clock = new FakeClock()) {
       const store = openStore(
         { clock, log: silentLogger },
-        { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, ...options },
+        // The daemon's gate key, so retention may prune the chain as the daemon's does.
+        { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS, gateKey: loadOrCreateGateKey(dir).key, ...options },
       );
       stores.push(store);
       return store;

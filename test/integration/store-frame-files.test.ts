@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,13 @@ describe('frame files', () => {
       path: `frames/2026-07-14/${event.eventId}.jpg`,
       bytes: 5000,
       createdAt: clock.now(),
+      sha256: createHash('sha256').update(jpeg(5000)).digest('hex'),
     });
+    // The hash goes into the lane's chain with an evidence.frame event.
+    expect(store.events.pending(10).map((e) => [e.event.type, e.event.laneId, e.event.payload])).toEqual([
+      ['plate.read', 'entry-1', {}],
+      ['evidence.frame', 'entry-1', { eventId: event.eventId, path: record.path, bytes: 5000, sha256: record.sha256 }],
+    ]);
     expect(readFileSync(join(dir, record.path))).toEqual(jpeg(5000));
     expect(store.frames.get(event.eventId)).toEqual(record);
     expect(store.frames.absolutePath(record)).toBe(join(dir, record.path));

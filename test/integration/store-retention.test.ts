@@ -11,6 +11,8 @@ import {
   type RetentionResult,
 } from '../../src/store/retention.js';
 import { RetentionService } from '../../src/store/retention-service.js';
+import { ChainPruning } from '../../src/store/chain-pruning.js';
+import { loadOrCreateGateKey } from '../../src/evidence/gate-key.js';
 import { recordStoreAlarm } from '../../src/store/store-alarm.js';
 import type { Store } from '../../src/store/store.js';
 import type { StoredEvent } from '../../src/store/types.js';
@@ -34,7 +36,10 @@ const idleResult: RetentionResult = {
 describe('retention', () => {
   const temp = useTempDirs();
 
-  /** Events 1..total on lane entry-1, each with a crop and a frame file; the first `delivered` are delivered. */
+  /**
+   * Events 1..total on lane entry-1, each with a crop and a frame file (and so an evidence.frame
+   * event after it); the first `delivered` are delivered, with their frames' events.
+   */
   async function gate(total: number, delivered: number) {
     const dir = temp.make();
     const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -51,9 +56,16 @@ describe('retention', () => {
       events.push(event);
       clock.advance(1000);
     }
-    if (delivered > 0) store.events.markDelivered(store.events.pending(delivered).map((e) => e.outboxId));
+    // Each event is followed in the outbox by the evidence.frame event of its frame file.
+    if (delivered > 0) store.events.markDelivered(store.events.pending(delivered * 2).map((e) => e.outboxId));
     const retention = (policy: Partial<RetentionPolicy>) =>
-      new Retention(store.db, dir, clock, { retentionDays: 90, quotaBytes: 1024 ** 4, ...policy });
+      new Retention(
+        store.db,
+        dir,
+        clock,
+        { retentionDays: 90, quotaBytes: 1024 ** 4, ...policy },
+        new ChainPruning(store.db, loadOrCreateGateKey(dir).key),
+      );
     return { dir, clock, store, events, retention };
   }
 
@@ -79,13 +91,13 @@ describe('retention', () => {
     store.events.markDelivered([store.events.get(recent.eventId)!.outboxId]);
 
     const result = await retention({ retentionDays: 90 }).run();
-    expect(result.byAge).toEqual({ frames: 2, crops: 0, events: 2 });
+    expect(result.byAge).toEqual({ frames: 2, crops: 0, events: 4 }); // and their frames' evidence.frame events
     expect(result.byQuota).toEqual({ frames: 0, crops: 0, events: 0 });
     expect(result.alarm).toBeNull();
     expect(survivors(store, dir, [...events, recent])).toEqual({ frames: [3, 4], crops: [3, 4], events: [3, 4, 5] });
-    expect(store.events.pendingCount()).toBe(2);
-    // Seq goes on after the lane's oldest events are gone.
-    expect(store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} }).seq).toBe(6);
+    expect(store.events.pendingCount()).toBe(4); // 3, 4 and their frames' events
+    // Seq goes on after the lane's oldest events are gone (5 reads, 4 frames' events so far).
+    expect(store.events.append({ type: 'plate.read', laneId: 'entry-1', payload: {} }).seq).toBe(10);
   });
 
   it('keeps everything younger than the retention age', async () => {
@@ -114,7 +126,7 @@ describe('retention', () => {
       .run(event.eventId, 'frames/2026-01-01/missing.jpg');
     store.events.markDelivered(store.events.pending(10).map((e) => e.outboxId));
     clock.advance(100 * DAY);
-    expect((await retention({ retentionDays: 90 }).run()).byAge).toEqual({ frames: 2, crops: 0, events: 2 });
+    expect((await retention({ retentionDays: 90 }).run()).byAge).toEqual({ frames: 2, crops: 0, events: 3 });
     expect(readdirSync(join(dir, 'frames'))).toEqual([]);
   });
 
@@ -147,9 +159,10 @@ describe('retention', () => {
     it('deletes every delivered event before giving up, never an undelivered one, and reports the quota exceeded', async () => {
       const { dir, store, events, retention } = await gate(10, 6);
       const result = await retention({ quotaBytes: 64 * KB }).run();
-      expect(result.byQuota).toEqual({ frames: 6, crops: 6, events: 6 });
+      expect(result.byQuota).toEqual({ frames: 6, crops: 6, events: 12 }); // 6 and their frames' events
       expect(survivors(store, dir, events)).toEqual({ frames: all(10, 7), crops: all(10, 7), events: all(10, 7) });
-      expect(store.events.pending(10).map((e) => e.event.payload.n)).toEqual(all(10, 7));
+      const pendingReads = store.events.pending(20).filter((e) => e.event.type === 'plate.read');
+      expect(pendingReads.map((e) => e.event.payload.n)).toEqual(all(10, 7));
       expect(result).toMatchObject({ quotaExceeded: true, alarm: 'quota-exceeded', quotaBytes: 64 * KB });
       expect(result.usage.totalBytes).toBeGreaterThan(64 * KB);
       expect(result.usage.framesBytes).toBe(4 * FRAME_BYTES);
@@ -176,13 +189,13 @@ describe('retention', () => {
       clock.advance(0);
       await vi.waitFor(() => expect(service.stats().runs).toBe(1));
       expect(alarms.map(([a]) => a)).toEqual(['quota-exceeded']);
-      expect(alarms[0]![1].byQuota).toEqual({ frames: 2, crops: 2, events: 2 });
+      expect(alarms[0]![1].byQuota).toEqual({ frames: 2, crops: 2, events: 4 });
 
       clock.advance(60_000);
       await vi.waitFor(() => expect(service.stats().runs).toBe(2));
       expect(alarms).toHaveLength(1); // still exceeded: the same episode
 
-      expect(service.stats()).toMatchObject({ deletedFrames: 2, deletedCrops: 2, deletedEvents: 2 });
+      expect(service.stats()).toMatchObject({ deletedFrames: 2, deletedCrops: 2, deletedEvents: 4 });
 
       await service.stop();
       expect(clock.pendingTimers()).toBe(0);
@@ -206,7 +219,7 @@ describe('retention', () => {
         laneId: 'gate',
         payload: { alarm: 'store.quota-exceeded', quotaBytes: 64 * KB, quotaExceeded: true },
       });
-      expect(alarms[0]!.event.payload.deletedByQuota).toEqual({ frames: 2, crops: 2, events: 2 });
+      expect(alarms[0]!.event.payload.deletedByQuota).toEqual({ frames: 2, crops: 2, events: 4 });
     });
 
     it('alarms once when the quota starts biting, and again after it was fine in between', async () => {

@@ -62,6 +62,7 @@ lanes:
         retentionDays: 90,
         quotaMb: 10240,
         retentionIntervalMs: 3_600_000,
+        checkpointIntervalMs: 900_000,
         lists: { maxEntries: 200_000 },
       },
       log: { level: 'info' },

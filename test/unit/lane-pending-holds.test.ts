@@ -20,6 +20,7 @@ function ev(
     monoAt: n,
     payload,
     hasCrop: false,
+    chain: null,
   };
 }
 const decision = (id: string, action: 'open' | 'hold' | 'deny', text: string, reason = 'unknown-plate') =>

@@ -25,6 +25,7 @@ describe('store config', () => {
       retentionDays: 90,
       quotaMb: 10240,
       retentionIntervalMs: 3_600_000,
+      checkpointIntervalMs: 900_000,
       lists: { maxEntries: 200_000 },
     });
   });
@@ -35,6 +36,7 @@ describe('store config', () => {
       retentionDays: 90,
       quotaMb: 2048,
       retentionIntervalMs: 3_600_000,
+      checkpointIntervalMs: 900_000,
       lists: { maxEntries: 200_000 },
     });
   });
@@ -44,6 +46,7 @@ describe('store config', () => {
     ['retentionDays: 0', 'store.retentionDays: must be at least 1'],
     ['quotaMb: 1.5', 'store.quotaMb: expected an integer, got 1.5'],
     ['retentionIntervalMs: 0', 'store.retentionIntervalMs: must be greater than 0'],
+    ['checkpointIntervalMs: -5', 'store.checkpointIntervalMs: must be greater than 0'],
     ['vacuum: true', 'store: unknown key "vacuum"'],
     ['lists: { maxEntries: 0 }', 'store.lists.maxEntries: must be at least 1'],
   ])('refuses %s', (field, problem) => {

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../src/evidence/chain.js';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { NewEvent } from '../../src/store/types.js';
@@ -32,7 +33,15 @@ describe('EventStore', () => {
       monoAt: 1500,
       payload: { plate: '29C12345' },
       hasCrop: false,
+      chain: {
+        v: 1,
+        payloadHash: sha256Hex('{"plate":"29C12345"}'),
+        cropHash: null,
+        prevHash: null,
+        chainHash: stored.chain!.chainHash,
+      },
     });
+    expect(stored.chain!.chainHash).toMatch(/^[0-9a-f]{64}$/);
     expect(store.events.get(stored.eventId)).toEqual({ outboxId: 1, event: stored });
   });
 

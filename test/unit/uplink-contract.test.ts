@@ -13,6 +13,7 @@ const stored: StoredEvent = {
   monoAt: 1_000.4,
   payload: { plate: '24A12345' },
   hasCrop: true,
+  chain: null,
 };
 
 describe('toWireEvent', () => {
@@ -28,8 +29,23 @@ describe('toWireEvent', () => {
       ts: stored.ts,
       ageMs: 2500,
       payload: { plate: '24A12345' },
+      chain: null,
     });
     expect(wireEventSchema.parse(wire)).toEqual(wire);
+  });
+
+  it('carries the chain fields as stored', () => {
+    const chain = {
+      v: 1 as const,
+      payloadHash: 'a'.repeat(64),
+      cropHash: null,
+      prevHash: 'b'.repeat(64),
+      chainHash: 'c'.repeat(64),
+    };
+    const wire = toWireEvent({ ...stored, chain }, { bootId: 'boot-a', monotonicNow: 0 });
+    expect(wire.chain).toEqual(chain);
+    expect(wireEventSchema.parse(wire)).toEqual(wire);
+    expect(wireEventSchema.safeParse({ ...wire, chain: { ...chain, chainHash: 'not a hash' } }).success).toBe(false);
   });
 
   it('has no age for an event of an earlier boot (its monotonic time means nothing now)', () => {

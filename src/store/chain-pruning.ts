@@ -1,0 +1,87 @@
+import type { GateKey } from '../evidence/gate-key.js';
+import { signPrunedRange, type PrunedRange } from '../evidence/checkpoint.js';
+import type { Database } from './database.js';
+
+/** An event retention deleted, as its chain needs to remember it. */
+export interface DeletedLink {
+  lane_id: string;
+  seq: number;
+  chain_hash: string | null;
+}
+
+interface PrunedRow {
+  lane_id: string;
+  from_seq: number;
+  to_seq: number;
+  last_hash: string;
+}
+
+/**
+ * Keeps a lane's chain verifiable after retention deleted some of its events: the deleted seqs
+ * are kept as signed ranges (`chain_pruned`), each with the chain hash of its last event, which
+ * the next kept event links to. Runs in the transaction of the deletion; adjacent ranges are
+ * merged, so a lane pruned from its oldest end keeps one row.
+ */
+export class ChainPruning {
+  private readonly sql;
+
+  constructor(
+    db: Database,
+    private readonly key: GateKey | null,
+  ) {
+    this.sql = {
+      endingAt: db.prepare<[string, number], PrunedRow>(
+        'SELECT lane_id, from_seq, to_seq, last_hash FROM chain_pruned WHERE lane_id = ? AND to_seq = ?',
+      ),
+      startingAt: db.prepare<[string, number], PrunedRow>(
+        'SELECT lane_id, from_seq, to_seq, last_hash FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
+      ),
+      remove: db.prepare<[string, number]>('DELETE FROM chain_pruned WHERE lane_id = ? AND from_seq = ?'),
+      insert: db.prepare(
+        `INSERT INTO chain_pruned (lane_id, from_seq, to_seq, last_hash, key_id, signature)
+         VALUES (@laneId, @fromSeq, @toSeq, @lastHash, @keyId, @signature)`,
+      ),
+    };
+  }
+
+  /** Whether chained events may be deleted: only a process holding the gate key can sign their ranges. */
+  get canPrune(): boolean {
+    return this.key !== null;
+  }
+
+  /** Records the chained ones among `deleted` (events of older versions have no chain to keep). */
+  record(deleted: readonly DeletedLink[]): void {
+    const chained = deleted.filter((d): d is DeletedLink & { chain_hash: string } => d.chain_hash !== null);
+    if (chained.length === 0) return;
+    if (!this.key) throw new Error('deleting chained events needs the gate key, to sign what was deleted');
+    for (const run of consecutiveRuns(chained)) this.merge(run, this.key);
+  }
+
+  private merge(run: PrunedRange, key: GateKey): void {
+    const before = this.sql.endingAt.get(run.laneId, run.fromSeq - 1);
+    const after = this.sql.startingAt.get(run.laneId, run.toSeq + 1);
+    if (before) this.sql.remove.run(before.lane_id, before.from_seq);
+    if (after) this.sql.remove.run(after.lane_id, after.from_seq);
+    const merged: PrunedRange = {
+      laneId: run.laneId,
+      fromSeq: before?.from_seq ?? run.fromSeq,
+      toSeq: after?.to_seq ?? run.toSeq,
+      lastHash: after?.last_hash ?? run.lastHash,
+    };
+    this.sql.insert.run({ ...merged, keyId: key.keyId, signature: signPrunedRange(merged, key.privateKey) });
+  }
+}
+
+/** Groups deleted links into runs of consecutive seqs per lane. */
+export function consecutiveRuns(links: readonly (DeletedLink & { chain_hash: string })[]): PrunedRange[] {
+  const sorted = [...links].sort((a, b) => (a.lane_id < b.lane_id ? -1 : a.lane_id > b.lane_id ? 1 : a.seq - b.seq));
+  const runs: PrunedRange[] = [];
+  for (const link of sorted) {
+    const last = runs.at(-1);
+    if (last && last.laneId === link.lane_id && last.toSeq + 1 === link.seq) {
+      last.toSeq = link.seq;
+      last.lastHash = link.chain_hash;
+    } else runs.push({ laneId: link.lane_id, fromSeq: link.seq, toSeq: link.seq, lastHash: link.chain_hash });
+  }
+  return runs;
+}
