@@ -3,14 +3,18 @@
 // append rate with synchronous FULL and NORMAL, and how fast the uplink's drain loop
 // (pending + markDelivered) empties an outbox. Prints a Markdown table.
 //
-//   node scripts/bench-store.mjs [--events 100000] [--batch 500] [--dir DIR]
+//   node scripts/bench-store.mjs [--events 100000] [--batch 500] [--dir DIR] [--baseline DIST] [--rounds 3]
 //
 // DIR (default: the system temp directory) should be on the disk the daemon's dataDir uses:
 // FULL costs one fsync per event, so the figures are the disk's as much as the code's.
+// --baseline DIST: the `dist` folder of another build (an earlier commit, built in a worktree;
+// docs/benchmarks.md shows how): its appends are timed in the same run, alternating with this
+// build's, `--rounds` times each, and the table gives the median of each and their ratio.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = new URL('../', import.meta.url);
@@ -27,8 +31,14 @@ const { values } = parseArgs({
     events: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '500' },
     dir: { type: 'string', default: tmpdir() },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
+const ROUNDS = Number(values.rounds);
+const baselineStore = values.baseline
+  ? await import(pathToFileURL(resolve(values.baseline, 'store/store.js')).href)
+  : null;
 const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
 const CROP_EVENTS = Math.max(1, Math.round(EVENTS / 10));
@@ -44,10 +54,10 @@ const payload = (i) => ({
   i,
 });
 
-function withStore(synchronous, fn) {
+function withStore(synchronous, fn, open = openStore) {
   const dir = mkdtempSync(join(values.dir, 'smartgate-bench-'));
   const config = { synchronous, retentionDays: 90, quotaMb: 1024 * 1024, retentionIntervalMs: 3_600_000 };
-  const store = openStore({ clock: systemClock, log: silentLogger }, { dataDir: dir, siteId: 'bench', config });
+  const store = open({ clock: systemClock, log: silentLogger }, { dataDir: dir, siteId: 'bench', config });
   try {
     return fn(store);
   } finally {
@@ -116,6 +126,47 @@ for (const synchronous of ['FULL', 'NORMAL']) {
   });
 }
 
+// This build against the baseline's, alternating so that both see the same machine.
+const comparisons = [];
+if (baselineStore) {
+  const appendRate = (synchronous, open, crop) =>
+    withStore(
+      synchronous,
+      (store) => {
+        const count = crop ? CROP_EVENTS : EVENTS;
+        const seconds = timed(() => {
+          for (let i = 0; i < count; i++)
+            store.events.append({
+              type: 'plate.read',
+              laneId: LANES[i % LANES.length],
+              payload: payload(i),
+              ...(crop ? { crop: CROP } : {}),
+            });
+        });
+        return count / seconds;
+      },
+      open,
+    );
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const synchronous of ['FULL', 'NORMAL']) {
+    for (const crop of [false, true]) {
+      const base = [];
+      const chained = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        base.push(appendRate(synchronous, baselineStore.openStore, crop));
+        chained.push(appendRate(synchronous, openStore, crop));
+      }
+      comparisons.push([
+        crop ? 'append with an 8 KB crop' : 'append',
+        synchronous,
+        Math.round(median(base)).toLocaleString('en'),
+        Math.round(median(chained)).toLocaleString('en'),
+        `${((median(chained) / median(base) - 1) * 100).toFixed(1)} %`,
+      ]);
+    }
+  }
+}
+
 const fsType = (() => {
   try {
     return execFileSync('df', ['--output=fstype', values.dir], { encoding: 'utf8' }).trim().split('\n').at(-1);
@@ -130,3 +181,9 @@ console.log(
 console.log('| operation | synchronous | events | seconds | events/s |');
 console.log('|---|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (comparisons.length > 0) {
+  console.log(`\nAgainst ${values.baseline}, median of ${ROUNDS} alternating rounds, events/s:\n`);
+  console.log('| operation | synchronous | baseline | this build | change |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of comparisons) console.log(`| ${r.join(' | ')} |`);
+}

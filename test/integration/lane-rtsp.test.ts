@@ -147,12 +147,17 @@ describe('lane on a real RTSP camera', () => {
     expect(reads.map((e) => [e.event.laneId, e.event.payload.text, e.event.hasCrop])).toEqual(
       lane.voted.map((v) => ['lane-1', v.read.plate.text, true]),
     );
-    expect(recorded.map((e) => [e.event.type, e.event.payload.action])).toEqual(
+    const laneRecords = recorded.filter((e) => e.event.type !== 'evidence.frame');
+    expect(laneRecords.map((e) => [e.event.type, e.event.payload.action])).toEqual(
       lane.voted.flatMap(() => [
         ['plate.read', undefined],
         ['decision', 'hold'],
       ]),
     );
+    // A decision's evidence frame enters the chain once its file is on disk, after the decision.
+    const decisionIds = recorded.filter((e) => e.event.type === 'decision').map((e) => e.event.eventId);
+    for (const frame of recorded.filter((e) => e.event.type === 'evidence.frame'))
+      expect(decisionIds).toContain(frame.event.payload.eventId);
     expect(recorded.map((e) => e.event.seq)).toEqual(recorded.map((_, i) => i + 1));
   }, 180_000); // a 45 s clip, read on two cores shared with the other test files
 
