@@ -8,55 +8,88 @@
  * what is stored and hashed); it refuses a BigInt or a cycle, naming where it was found.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$', new Set());
+  try {
+    return write(value, []);
+  } catch (err) {
+    if (err instanceof Unwritable) throw new CanonicalJsonError(`$${err.path.join('')}: ${err.message}`);
+    throw err;
+  }
 }
 
 export class CanonicalJsonError extends TypeError {
   override readonly name = 'CanonicalJsonError';
 }
 
-function write(value: unknown, path: string, open: Set<object>): string {
+/** Raised where a value cannot be written; each level it passes adds its key, so no path is built unless needed. */
+class Unwritable extends Error {
+  readonly path: string[] = [];
+}
+
+// On the append path of every event: strings are concatenated, not joined, and the path of a
+// member is built only when something under it cannot be written.
+function write(value: unknown, open: object[]): string {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function')
     value = (value as { toJSON(key: string): unknown }).toJSON('');
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       return JSON.stringify(value); // 'null' for NaN and ±Infinity
     case 'bigint':
-      throw new CanonicalJsonError(`${path}: a BigInt has no JSON form`);
+      throw new Unwritable('a BigInt has no JSON form');
     case 'object':
       break;
     default:
-      throw new CanonicalJsonError(`${path}: a ${typeof value} has no JSON form`);
+      throw new Unwritable(`a ${typeof value} has no JSON form`);
   }
   if (value === null) return 'null';
-  if (open.has(value)) throw new CanonicalJsonError(`${path}: refers back to itself`);
-  open.add(value);
+  if (open.includes(value)) throw new Unwritable('refers back to itself');
+  open.push(value);
   let text: string;
   if (Array.isArray(value)) {
     // As JSON.stringify: an array keeps its length, so what has no JSON form becomes null.
-    text = `[${value.map((item: unknown, i) => (skipped(item) ? 'null' : write(item, `${path}[${i}]`, open))).join(',')}]`;
+    text = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (i > 0) text += ',';
+      text += skipped(item) ? 'null' : member(item, `[${i}]`, open);
+    }
+    text += ']';
   } else {
-    const members: string[] = [];
-    for (const key of Object.keys(value).sort(byCodeUnits)) {
+    text = '{';
+    let first = true;
+    // The default sort compares UTF-16 code units, which is RFC 8785's order.
+    for (const key of Object.keys(value).sort()) {
       const item = (value as Record<string, unknown>)[key];
       if (skipped(item)) continue;
-      members.push(`${JSON.stringify(key)}:${write(item, `${path}.${key}`, open)}`);
+      text += `${first ? '' : ','}${quote(key)}:${member(item, `.${key}`, open)}`;
+      first = false;
     }
-    text = `{${members.join(',')}}`;
+    text += '}';
   }
-  open.delete(value);
+  open.pop();
   return text;
+}
+
+function member(item: unknown, step: string, open: object[]): string {
+  try {
+    return write(item, open);
+  } catch (err) {
+    if (err instanceof Unwritable) err.path.unshift(step);
+    throw err;
+  }
+}
+
+/** Printable ASCII without `"` or `\\`: written as it is, inside quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** A JSON string as JSON.stringify writes it; most names and values need no escape, and skip its call. */
+function quote(text: string): string {
+  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
 function skipped(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
-}
-
-/** RFC 8785 orders names by UTF-16 code units: what `<` on JS strings compares. */
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

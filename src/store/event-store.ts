@@ -37,6 +37,9 @@ interface EventRow {
   chain_hash: string | null;
 }
 
+/** An event's envelope before the append gives it its seq and chain fields. */
+type Recording = Pick<StoredEvent, 'eventId' | 'bootId' | 'siteId' | 'laneId' | 'type' | 'ts' | 'monoAt'>;
+
 /** What the status page may filter the event list by (docs/web.md, GET /api/events). */
 export interface EventFilter {
   laneId?: string;
@@ -117,11 +120,28 @@ export class EventStore implements EventSink, Outbox, Transactions {
         `INSERT INTO lane_seq (lane_id, last_seq, head_hash, chain_from) VALUES (?, ?, ?, 1)
          ON CONFLICT (lane_id) DO UPDATE SET last_seq = excluded.last_seq, head_hash = excluded.head_hash`,
       ),
-      insertEvent: db.prepare(
+      // Positional parameters: on every append, cheaper than named ones.
+      insertEvent: db.prepare<
+        [
+          string,
+          string,
+          number,
+          string,
+          string,
+          string,
+          number,
+          number,
+          string,
+          Buffer | null,
+          string,
+          string | null,
+          string | null,
+          string,
+        ]
+      >(
         `INSERT INTO events (event_id, boot_id, seq, site_id, lane_id, type, ts, mono_at, payload, crop,
            payload_hash, crop_hash, prev_hash, chain_hash)
-         VALUES (@eventId, @bootId, @seq, @siteId, @laneId, @type, @ts, @monoAt, @payload, @crop,
-           @payloadHash, @cropHash, @prevHash, @chainHash)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertOutbox: db.prepare<[string]>('INSERT INTO outbox (event_id) VALUES (?)'),
       pending: db.prepare<[number, number], EventRow>(
@@ -158,14 +178,34 @@ export class EventStore implements EventSink, Outbox, Transactions {
          ORDER BY e.event_id LIMIT 200`,
       ),
     };
-    this.appendTx = db.transaction((event: StoredEvent, payload: string, crop: Buffer | null) => {
-      const head = this.sql.laneHead.get(event.laneId);
+    this.appendTx = db.transaction((e: Recording, payload: string, crop: Buffer | null) => {
+      const head = this.sql.laneHead.get(e.laneId);
       const seq = (head?.last_seq ?? 0) + 1;
-      const chain = chainFieldsFor({ ...event, seq }, payload, crop, head?.head_hash ?? null);
-      this.sql.moveHead.run(event.laneId, seq, chain.chainHash);
-      this.sql.insertEvent.run({ ...event, seq, payload, crop, ...chain });
-      const outboxId = Number(this.sql.insertOutbox.run(event.eventId).lastInsertRowid);
-      return { seq, outboxId, chain };
+      const chain = chainFieldsFor(
+        { eventId: e.eventId, bootId: e.bootId, seq, laneId: e.laneId, type: e.type, ts: e.ts },
+        payload,
+        crop,
+        head?.head_hash ?? null,
+      );
+      this.sql.moveHead.run(e.laneId, seq, chain.chainHash);
+      this.sql.insertEvent.run(
+        e.eventId,
+        e.bootId,
+        seq,
+        e.siteId,
+        e.laneId,
+        e.type,
+        e.ts,
+        e.monoAt,
+        payload,
+        crop,
+        chain.payloadHash,
+        chain.cropHash,
+        chain.prevHash,
+        chain.chainHash,
+      );
+      this.sql.insertOutbox.run(e.eventId);
+      return { seq, chain };
     });
     this.markTx = db.transaction((outboxIds: readonly number[], at: number) => {
       let changed = 0;
@@ -189,22 +229,23 @@ export class EventStore implements EventSink, Outbox, Transactions {
   append(event: NewEvent): StoredEvent {
     if (!event.laneId) throw new Error(`event of type ${event.type} has no laneId`);
     const payload = serialisePayload(event);
-    const stored: StoredEvent = {
+    const recording: Recording = {
       eventId: this.ids.next(),
       bootId: this.identity.bootId,
-      seq: 0,
       siteId: this.identity.siteId,
       laneId: event.laneId,
       type: event.type,
       ts: this.ctx.clock.now(),
       monoAt: this.ctx.clock.monotonic(),
+    };
+    const { seq, chain } = this.appendTx.immediate(recording, payload, event.crop ?? null);
+    const stored: StoredEvent = {
+      ...recording,
+      seq,
       payload: JSON.parse(payload) as Record<string, unknown>,
       hasCrop: event.crop !== undefined,
-      chain: null,
+      chain,
     };
-    const { seq, chain } = this.appendTx.immediate(stored, payload, event.crop ?? null);
-    stored.seq = seq;
-    stored.chain = chain;
     // Inside a transaction the row is not the outbox's until it commits (and never if it rolls back).
     this.tx.afterCommit(() => {
       for (const listener of this.listeners) {

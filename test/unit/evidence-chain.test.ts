@@ -4,6 +4,8 @@ import { canonicalJson } from '../../src/evidence/canonical-json.js';
 import {
   chainFieldsFor,
   chainHashOf,
+  chainRecord,
+  chainRecordText,
   checkEventFields,
   describeFault,
   sha256Hex,
@@ -47,6 +49,15 @@ describe('the chain record', () => {
       prevHash: 'ab'.repeat(32),
       chainHash: sha256Hex(record),
     });
+  });
+
+  it.each<[string, ChainEnvelope, Parameters<typeof chainRecordText>[1]]>([
+    ['an ordinary event', envelope, fields],
+    ['no crop, first link', envelope, { ...fields, cropHash: null, prevHash: null }],
+    ['ids that need escaping', { ...envelope, bootId: 'a"b\\c', laneId: 'cổng-1 入口' }, fields],
+    ['large numbers', { ...envelope, seq: 2 ** 40, ts: 4_102_444_800_000 }, fields],
+  ])('writes the record by hand exactly as the general canonical form: %s', (_name, e, links) => {
+    expect(chainRecordText(e, links)).toBe(canonicalJson(chainRecord(e, links)));
   });
 
   it('has null for no crop and for the first link', () => {
