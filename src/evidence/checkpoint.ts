@@ -9,7 +9,8 @@ import { signBody, verifyBody } from './signatures.js';
  * checkpoint. Recorded under the gate's own lane, on start, periodically and on every shutdown.
  */
 
-export const CHECKPOINT_REASONS = ['start', 'periodic', 'shutdown'] as const;
+/** `retention`: recorded after retention deleted events, naming where each lane's kept part now starts. */
+export const CHECKPOINT_REASONS = ['start', 'periodic', 'shutdown', 'retention'] as const;
 export type CheckpointReason = (typeof CHECKPOINT_REASONS)[number];
 
 export interface ChainHead {
@@ -26,6 +27,11 @@ export interface CheckpointBody {
   at: number;
   /** Every chained lane's head; the gate lane's is the head before this checkpoint. */
   heads: Record<string, ChainHead>;
+  /**
+   * With reason `retention`: the ranges of seqs retention has deleted, as they stand after this
+   * run (merged with earlier ones): where each lane's kept part starts.
+   */
+  pruned?: PrunedRange[];
 }
 
 export interface CheckpointPayload extends CheckpointBody {
@@ -39,7 +45,7 @@ export function signCheckpoint(body: CheckpointBody, privateKey: KeyObject): Che
 
 /** Reads a checkpoint payload (from the store or the wire); null when it is not one. */
 export function parseCheckpoint(payload: Record<string, unknown>): CheckpointPayload | null {
-  const { reason, siteId, keyId, at, heads, signature } = payload;
+  const { reason, siteId, keyId, at, heads, signature, pruned } = payload;
   if (!CHECKPOINT_REASONS.includes(reason as CheckpointReason)) return null;
   if (typeof siteId !== 'string' || typeof keyId !== 'string' || typeof signature !== 'string') return null;
   if (typeof at !== 'number' || typeof heads !== 'object' || heads === null || Array.isArray(heads)) return null;
@@ -47,14 +53,27 @@ export function parseCheckpoint(payload: Record<string, unknown>): CheckpointPay
     const { seq, chainHash } = (head ?? {}) as Partial<ChainHead>;
     if (typeof seq !== 'number' || !Number.isInteger(seq) || !isHash(chainHash)) return null;
   }
+  if (pruned !== undefined && (!Array.isArray(pruned) || !pruned.every(isPrunedRange))) return null;
   return {
     reason: reason as CheckpointReason,
     siteId,
     keyId,
     at,
     heads: heads as Record<string, ChainHead>,
+    ...(pruned !== undefined && { pruned: pruned as PrunedRange[] }),
     signature,
   };
+}
+
+function isPrunedRange(value: unknown): value is PrunedRange {
+  const r = (value ?? {}) as Partial<PrunedRange>;
+  return (
+    typeof r.laneId === 'string' &&
+    Number.isInteger(r.fromSeq) &&
+    Number.isInteger(r.toSeq) &&
+    r.fromSeq! <= r.toSeq! &&
+    isHash(r.lastHash)
+  );
 }
 
 /** Whether the signature is the gate key's over everything else in the payload. */

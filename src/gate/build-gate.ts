@@ -132,6 +132,14 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   const retention = new RetentionService({ clock, log: log.child({ module: 'store' }) }, store.retention, {
     intervalMs: config.store.retentionIntervalMs,
     onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
+    // What retention deleted from the chain, signed and forwarded: central learns where each lane's kept part starts.
+    onPruned: (result) => {
+      try {
+        store.checkpoints?.record('retention', result.pruned);
+      } catch (err) {
+        log.error({ err }, 'retention checkpoint not recorded');
+      }
+    },
   });
   // The chain heads signed at start, periodically and at shutdown (docs/evidence.md).
   const checkpoints =

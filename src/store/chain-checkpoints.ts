@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { GATE_LANE_ID } from '../domain/lanes.js';
-import { signCheckpoint, type ChainHead, type CheckpointReason } from '../evidence/checkpoint.js';
+import { signCheckpoint, type ChainHead, type CheckpointReason, type PrunedRange } from '../evidence/checkpoint.js';
 import type { GateKey } from '../evidence/gate-key.js';
 import type { Database } from './database.js';
 import type { StoredEvent, TransactionalSink } from './types.js';
@@ -29,10 +29,18 @@ export class ChainCheckpoints {
     return Object.fromEntries(this.heads.all().map((r) => [r.lane_id, { seq: r.last_seq, chainHash: r.head_hash }]));
   }
 
-  record(reason: CheckpointReason): StoredEvent {
+  /** `pruned`: with reason `retention`, the ranges the run deleted (RetentionResult.pruned). */
+  record(reason: CheckpointReason, pruned?: PrunedRange[]): StoredEvent {
     const { siteId, key } = this.identity;
     return this.sink.transaction(() => {
-      const body = { reason, siteId, keyId: key.keyId, at: this.clock.now(), heads: this.currentHeads() };
+      const body = {
+        reason,
+        siteId,
+        keyId: key.keyId,
+        at: this.clock.now(),
+        heads: this.currentHeads(),
+        ...(pruned && { pruned }),
+      };
       return this.sink.append({
         type: 'chain.checkpoint',
         laneId: GATE_LANE_ID,

@@ -49,15 +49,19 @@ export class ChainPruning {
     return this.key !== null;
   }
 
-  /** Records the chained ones among `deleted` (events of older versions have no chain to keep). */
-  record(deleted: readonly DeletedLink[]): void {
+  /**
+   * Records the chained ones among `deleted` (events of older versions have no chain to keep);
+   * returns the ranges as they now stand, merged with their neighbours.
+   */
+  record(deleted: readonly DeletedLink[]): PrunedRange[] {
     const chained = deleted.filter((d): d is DeletedLink & { chain_hash: string } => d.chain_hash !== null);
-    if (chained.length === 0) return;
-    if (!this.key) throw new Error('deleting chained events needs the gate key, to sign what was deleted');
-    for (const run of consecutiveRuns(chained)) this.merge(run, this.key);
+    if (chained.length === 0) return [];
+    const key = this.key;
+    if (!key) throw new Error('deleting chained events needs the gate key, to sign what was deleted');
+    return consecutiveRuns(chained).map((run) => this.merge(run, key));
   }
 
-  private merge(run: PrunedRange, key: GateKey): void {
+  private merge(run: PrunedRange, key: GateKey): PrunedRange {
     const before = this.sql.endingAt.get(run.laneId, run.fromSeq - 1);
     const after = this.sql.startingAt.get(run.laneId, run.toSeq + 1);
     if (before) this.sql.remove.run(before.lane_id, before.from_seq);
@@ -69,6 +73,7 @@ export class ChainPruning {
       lastHash: after?.last_hash ?? run.lastHash,
     };
     this.sql.insert.run({ ...merged, keyId: key.keyId, signature: signPrunedRange(merged, key.privateKey) });
+    return merged;
   }
 }
 

@@ -15,6 +15,8 @@ export interface RetentionServiceOptions {
    * so a caller that records an `alarm` event adds one per episode, not one per interval.
    */
   onAlarm?: (alarm: RetentionAlarm, result: RetentionResult) => void;
+  /** Called after a run that deleted chained events (the daemon records a `retention` checkpoint). */
+  onPruned?: (result: RetentionResult) => void;
 }
 
 export interface RetentionStats {
@@ -107,6 +109,7 @@ export class RetentionService implements Service {
       this.ctx.log.warn(summary, 'store quota reached: deleted delivered data before its retention age');
     else if (result.byAge.events > 0) this.ctx.log.info(summary, 'retention deleted expired delivered events');
 
+    if (result.pruned.length > 0) this.options.onPruned?.(result);
     if (result.alarm !== null && result.alarm !== this.lastAlarm) this.options.onAlarm?.(result.alarm, result);
     this.lastAlarm = result.alarm;
   }

@@ -5,6 +5,7 @@ import type { Database } from './database.js';
 import { measureDiskUsage, type DiskUsage } from './disk-usage.js';
 import { FRAMES_DIR, TEMP_MARK } from './frame-files.js';
 import type { ChainPruning, DeletedLink } from './chain-pruning.js';
+import type { PrunedRange } from '../evidence/checkpoint.js';
 
 export interface RetentionPolicy {
   /** Delivered events older than this are deleted with their images. */
@@ -37,6 +38,8 @@ export interface RetentionResult {
   quotaBytes: number;
   quotaExceeded: boolean;
   alarm: RetentionAlarm | null;
+  /** The chain's pruned ranges this run wrote or grew, as they now stand (docs/evidence.md#retention). */
+  pruned: PrunedRange[];
 }
 
 const DAY_MS = 86_400_000;
@@ -62,6 +65,8 @@ interface Candidate {
 export class Retention {
   private readonly sql;
   private sweptTempFiles = false;
+  /** This run's pruned ranges by lane and first seq: a range grown twice in a run is reported once. */
+  private pruned = new Map<string, PrunedRange>();
 
   constructor(
     private readonly db: Database,
@@ -98,6 +103,7 @@ export class Retention {
   }
 
   async run(): Promise<RetentionResult> {
+    this.pruned = new Map();
     await this.sweepTempFilesOnce();
     const touchedDirs = new Set<string>();
     const byAge = await this.deleteExpired(touchedDirs);
@@ -105,7 +111,8 @@ export class Retention {
     await this.removeEmptyDateDirs(touchedDirs);
     const enforced = byQuota.frames + byQuota.crops + byQuota.events > 0;
     const alarm = quotaExceeded ? 'quota-exceeded' : enforced ? 'quota-enforced' : null;
-    return { byAge, byQuota, usage, quotaBytes: this.policy.quotaBytes, quotaExceeded, alarm };
+    const pruned = [...this.pruned.values()];
+    return { byAge, byQuota, usage, quotaBytes: this.policy.quotaBytes, quotaExceeded, alarm, pruned };
   }
 
   private async deleteExpired(touchedDirs: Set<string>): Promise<DeletedCounts> {
@@ -179,7 +186,13 @@ export class Retention {
   private deleteEvents(batch: Candidate[]): void {
     this.db.transaction(() => {
       const deleted = batch.flatMap((c) => this.sql.deleteEvent.all(c.event_id));
-      this.pruning.record(deleted);
+      for (const range of this.pruning.record(deleted)) {
+        // A range merged into an earlier one of this run replaces it (same lane, lower start).
+        for (const [key, seen] of this.pruned)
+          if (seen.laneId === range.laneId && seen.fromSeq >= range.fromSeq && seen.toSeq <= range.toSeq)
+            this.pruned.delete(key);
+        this.pruned.set(`${range.laneId}\u0000${range.fromSeq}`, range);
+      }
     })();
   }
 

@@ -157,14 +157,25 @@ describe('the evidence chain in the store', () => {
       [1, 3, events[2]!.chain!.chainHash],
     ]);
     clock.advance(2 * DAY);
-    await store.retention.run();
+    const second = await store.retention.run();
     const [row] = prunedRows(store);
+    expect(second.pruned).toEqual([{ laneId: 'entry-1', fromSeq: 1, toSeq: 5, lastHash: events[4]!.chain!.chainHash }]);
     expect(prunedRows(store)).toHaveLength(1);
     expect(row).toMatchObject({ lane_id: 'entry-1', from_seq: 1, to_seq: 5, last_hash: events[4]!.chain!.chainHash });
     expect(events[5]!.chain!.prevHash).toBe(row!.last_hash);
     expect(row!.key_id).toBe(key.keyId);
     const range = { laneId: row!.lane_id, fromSeq: row!.from_seq, toSeq: row!.to_seq, lastHash: row!.last_hash };
     expect(prunedRangeSignatureValid(range, row!.signature, key.publicKey)).toBe(true);
+    // The run reports the range as it now stands, for the daemon's `retention` checkpoint.
+    const third = await store.retention.run();
+    expect(third.pruned).toEqual([]);
+    clock.advance(DAY);
+    const fourth = await store.retention.run();
+    expect(fourth.pruned).toEqual([]); // 6 is not delivered: nothing more goes
+    const checkpoint = parseCheckpoint(store.checkpoints!.record('retention', [range]).payload)!;
+    expect(checkpoint).toMatchObject({ reason: 'retention', pruned: [range] });
+    expect(checkpointSignatureValid(checkpoint, key.publicKey)).toBe(true);
+    expect(checkpointSignatureValid({ ...checkpoint, pruned: [{ ...range, toSeq: 4 }] }, key.publicKey)).toBe(false);
   });
 
   it('refuses to delete chained events without the gate key, deleting nothing', async () => {

@@ -31,6 +31,7 @@ const idleResult: RetentionResult = {
   quotaBytes: 1,
   quotaExceeded: false,
   alarm: null,
+  pruned: [],
 };
 
 describe('retention', () => {
