@@ -100,11 +100,15 @@ export function describeAuditFault(fault: AuditFault): string {
 export function summariseAudit(counts: AuditCounts): string {
   const c = counts;
   return (
-    `${c.events} events checked on ${c.lanes} ${c.lanes === 1 ? 'lane' : 'lanes'}, ` +
-    `${c.checkpoints} checkpoints verified, ${c.frames} frames, ${c.crops} crops; ` +
-    `pruned by retention: ${c.prunedEvents} events, ${c.prunedCrops} crops, ${c.prunedFrames} frames; ` +
-    `unchained (older version): ${c.unchainedEvents} events, ${c.unchainedFrames} frames`
+    `${n(c.events, 'event')} checked on ${n(c.lanes, 'lane')}, ${n(c.checkpoints, 'checkpoint')} verified, ` +
+    `${n(c.frames, 'frame')}, ${n(c.crops, 'crop')}; ` +
+    `pruned by retention: ${n(c.prunedEvents, 'event')}, ${n(c.prunedCrops, 'crop')}, ${n(c.prunedFrames, 'frame')}; ` +
+    `unchained (older version): ${n(c.unchainedEvents, 'event')}, ${n(c.unchainedFrames, 'frame')}`
   );
+}
+
+function n(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 interface LaneRow {
@@ -336,8 +340,9 @@ class ChainAudit {
       if (range && !before && range.from_seq > lane.last_seq)
         throw new Found({ ...prunedAt(range), problem: `it lies beyond the lane's last seq, ${lane.last_seq}` });
       if (!range || range.from_seq > cursor) {
-        const gap = `seqs ${cursor}..${range ? Math.min(upTo, range.from_seq - 1) : upTo}`;
-        const problem = `${gap} are missing, with no signed record of retention deleting them`;
+        const end = range ? Math.min(upTo, range.from_seq - 1) : upTo;
+        const gap = end === cursor ? `seq ${cursor} is` : `seqs ${cursor}..${end} are`;
+        const problem = `${gap} missing, with no signed record of retention deleting them`;
         if (before) throw new Found({ ...where(before), problem: `${problem} (just before it)` });
         throw new Found({
           kind: 'lane',

@@ -137,7 +137,7 @@ describe('the chain audit (smartgate verify)', () => {
     });
     expect(faultOf(dir)).toMatchObject({
       ...eventAt(decisions[2]!),
-      problem: 'seqs 4..4 are missing, with no signed record of retention deleting them (just before it)',
+      problem: 'seq 4 is missing, with no signed record of retention deleting them (just before it)',
     });
   });
 
