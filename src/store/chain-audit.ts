@@ -132,6 +132,8 @@ interface EventRow {
   crop_hash: string | null;
   prev_hash: string | null;
   chain_hash: string | null;
+  /** 1 when central has it (outbox delivered_at set); only in a lane's walk. */
+  delivered?: number | null;
 }
 
 interface PrunedRow {
@@ -153,7 +155,7 @@ interface FrameRow {
 
 /** What an evidence.frame event says of a frame file. */
 interface FrameEvidence {
-  eventId: string;
+  row: EventRow;
   path: unknown;
   sha256: unknown;
 }
@@ -211,15 +213,18 @@ class ChainAudit {
       unchained: db.prepare<[string, number, number], { n: number }>(
         'SELECT COUNT(*) AS n FROM events WHERE lane_id = ? AND seq >= ? AND seq < ?',
       ),
+      // Types that came with the chain cannot have been recorded by a version before it.
       chainedBelowStart: db.prepare<[string, number, number], EventRow>(
         `SELECT * FROM events WHERE lane_id = ? AND seq >= ? AND seq < ?
-           AND (payload_hash IS NOT NULL OR crop_hash IS NOT NULL OR prev_hash IS NOT NULL OR chain_hash IS NOT NULL)
+           AND (payload_hash IS NOT NULL OR crop_hash IS NOT NULL OR prev_hash IS NOT NULL OR chain_hash IS NOT NULL
+             OR type IN ('chain.checkpoint', 'evidence.frame'))
          ORDER BY seq LIMIT 1`,
       ),
       laneEvents: db.prepare<[string, number], EventRow>(
         `SELECT event_id, boot_id, seq, site_id, lane_id, type, ts, payload, crop,
-           payload_hash, crop_hash, prev_hash, chain_hash
-         FROM events WHERE lane_id = ? AND seq >= ? ORDER BY seq`,
+           payload_hash, crop_hash, prev_hash, chain_hash,
+           (SELECT o.delivered_at IS NOT NULL FROM outbox o WHERE o.event_id = e.event_id) AS delivered
+         FROM events e WHERE lane_id = ? AND seq >= ? ORDER BY seq`,
       ),
       eventAt: db.prepare<[string, number], { event_id: string; chain_hash: string | null }>(
         'SELECT event_id, chain_hash FROM events WHERE lane_id = ? AND seq = ?',
@@ -227,6 +232,9 @@ class ChainAudit {
       frames: db.prepare<[], FrameRow>(
         `SELECT f.event_id, f.path, f.sha256, e.lane_id, e.seq FROM frames f
          LEFT JOIN events e ON e.event_id = f.event_id ORDER BY f.path`,
+      ),
+      undelivered: db.prepare<[string], { event_id: string }>(
+        'SELECT event_id FROM outbox WHERE event_id = ? AND delivered_at IS NULL',
       ),
       frameRow: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM frames WHERE event_id = ?'),
     };
@@ -241,6 +249,10 @@ class ChainAudit {
         for (const row of this.checkpoints) this.checkCheckpoint(row);
         return this.checkFrames();
       });
+      if (this.counts.checkpoints === 0 && this.counts.events > 0)
+        this.warnings.push(
+          "no signed checkpoint among the events checked: their hashes and links hold, but nothing the gate signed vouches for them (a store rewritten whole would pass); compare with central's copy",
+        );
       // A frame file gone since the snapshot: retention deletes the file, then its row.
       for (const row of missing) {
         if (this.sql.frameRow.get(row.event_id)!.n === 0) this.counts.prunedFrames++;
@@ -320,7 +332,7 @@ class ChainAudit {
       if (chained)
         throw new Found({
           ...where(chained),
-          problem: `it carries chain hashes, but lies before its lane's chain start (lane_seq.chain_from ${chainFrom}): was the start moved?`,
+          problem: `it ${chained.chain_hash === null && chained.payload_hash === null ? `is of a type that came with the chain (${chained.type})` : 'carries chain hashes'}, but lies before its lane's chain start (lane_seq.chain_from ${chainFrom}): was the start moved?`,
         });
     }
     // With --from in the middle of the chain, the first event's link is taken as given.
@@ -391,6 +403,11 @@ class ChainAudit {
       };
       const fault = checkEventFields(envelope, payload, fields, cropGone ? undefined : row.crop);
       if (fault) throw new Found({ ...where(row), problem: describeFault(fault) });
+      if (cropGone && row.delivered !== 1)
+        throw new Found({
+          ...where(row),
+          problem: 'its plate crop is gone, but retention never drops the crop of an event central has not received',
+        });
       if (!(given && first) && fields.prevHash !== prev)
         throw new Found({
           ...where(row),
@@ -425,7 +442,7 @@ class ChainAudit {
     const p = payload as Record<string, unknown>;
     if (row.type === 'chain.checkpoint') this.checkpoints.push(row);
     else if (row.type === 'evidence.frame' && typeof p.eventId === 'string')
-      this.frameEvidence.set(p.eventId, { eventId: row.event_id, path: p.path, sha256: p.sha256 });
+      this.frameEvidence.set(p.eventId, { row: { ...row, crop: null }, path: p.path, sha256: p.sha256 });
   }
 
   private checkRange(range: PrunedRow): void {
@@ -540,12 +557,20 @@ class ChainAudit {
       if (evidence.sha256 !== row.sha256 || evidence.path !== row.path)
         throw new Found({
           ...at,
-          problem: `its frames row does not match its evidence.frame event ${evidence.eventId} (which records ${typeof evidence.sha256 === 'string' ? short(evidence.sha256) : 'no hash'} at ${String(evidence.path)})`,
+          problem: `its frames row does not match its evidence.frame event ${evidence.row.event_id} (which records ${typeof evidence.sha256 === 'string' ? short(evidence.sha256) : 'no hash'} at ${String(evidence.path)})`,
         });
       this.counts.frames++;
     }
-    // Frames the chain recorded that are gone with their rows: retention deleted them.
-    this.counts.prunedFrames += this.frameEvidence.size;
+    // Frames the chain recorded that are gone with their rows: retention's doing, which deletes
+    // only the frames of events central has received (or of events it deleted).
+    for (const [eventId, evidence] of this.frameEvidence) {
+      if (this.sql.undelivered.get(eventId))
+        throw new Found({
+          ...where(evidence.row),
+          problem: `the frame it records (${String(evidence.path)}) is gone, but retention never deletes the frame of an event central has not received (${eventId})`,
+        });
+      this.counts.prunedFrames++;
+    }
     return missing;
   }
 }

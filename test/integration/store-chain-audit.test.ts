@@ -115,7 +115,11 @@ describe('the chain audit (smartgate verify)', () => {
       problem: expect.stringMatching(/missing/),
     });
 
-    tamper(dir, (db) => db.prepare('DELETE FROM frames WHERE event_id = ?').run(missing.eventId)); // as retention would
+    tamper(dir, (db) => {
+      // As retention would, once central has the event.
+      db.prepare('UPDATE outbox SET delivered_at = 1 WHERE event_id = ?').run(missing.eventId);
+      db.prepare('DELETE FROM frames WHERE event_id = ?').run(missing.eventId);
+    });
     const other = Buffer.alloc(512, 0x66);
     writeFileSync(join(dir, `frames/2026-01-01/${replaced.eventId}.jpg`), other);
     tamper(dir, (db) =>
@@ -125,6 +129,28 @@ describe('the chain audit (smartgate verify)', () => {
       kind: 'file',
       eventId: replaced.eventId,
       problem: expect.stringMatching(/^its frames row does not match its evidence\.frame event/),
+    });
+  });
+
+  it('catches a crop or frame deleted from an event central has not received: retention never does that', async () => {
+    const { dir, reads, decisions } = await chainGate(temp);
+    tamper(dir, (db) => db.prepare('UPDATE events SET crop = NULL WHERE event_id = ?').run(reads[1]!.eventId));
+    expect(faultOf(dir)).toMatchObject({
+      ...eventAt(reads[1]!),
+      problem: 'its plate crop is gone, but retention never drops the crop of an event central has not received',
+    });
+    tamper(dir, (db) => db.prepare('UPDATE outbox SET delivered_at = 1 WHERE event_id = ?').run(reads[1]!.eventId));
+    expect(audit(dir)).toMatchObject({ ok: true, counts: { crops: 5, prunedCrops: 1 } });
+
+    const path = `frames/2026-01-01/${decisions[1]!.eventId}.jpg`;
+    unlinkSync(join(dir, path));
+    tamper(dir, (db) => db.prepare('DELETE FROM frames WHERE event_id = ?').run(decisions[1]!.eventId));
+    expect(faultOf(dir)).toMatchObject({
+      kind: 'event',
+      laneId: 'exit-1',
+      seq: 3,
+      type: 'evidence.frame',
+      problem: `the frame it records (${path}) is gone, but retention never deletes the frame of an event central has not received (${decisions[1]!.eventId})`,
     });
   });
 
@@ -252,7 +278,8 @@ describe('the chain audit (smartgate verify)', () => {
 
   it("catches a lane's chain start moved up to pass chained events off as an older version's", async () => {
     const { dir, reads } = await chainGate(temp);
-    tamper(dir, (db) => db.prepare(`UPDATE lane_seq SET chain_from = 4 WHERE lane_id = 'entry-1'`).run());
+    // Seq 3 of entry-1 is the evidence.frame event of its first decision; 1 and 2 go "unchained".
+    tamper(dir, (db) => db.prepare(`UPDATE lane_seq SET chain_from = 3 WHERE lane_id = 'entry-1'`).run());
     expect(faultOf(dir)).toMatchObject({
       ...eventAt(reads[0]!),
       problem: expect.stringMatching(/^it carries chain hashes, but lies before its lane's chain start/),
@@ -260,14 +287,33 @@ describe('the chain audit (smartgate verify)', () => {
     tamper(dir, (db) =>
       db
         .prepare(
-          `UPDATE events SET payload_hash = NULL, crop_hash = NULL, prev_hash = NULL, chain_hash = NULL WHERE lane_id = 'entry-1' AND seq < 4`,
+          `UPDATE events SET payload_hash = NULL, crop_hash = NULL, prev_hash = NULL, chain_hash = NULL WHERE lane_id = 'entry-1' AND seq < 3`,
         )
         .run(),
     );
     expect(faultOf(dir)).toMatchObject({
-      ...eventAt(reads[2]!),
+      kind: 'event',
+      laneId: 'entry-1',
+      seq: 3,
+      type: 'evidence.frame',
       problem: expect.stringMatching(
-        /^its link to the previous event is broken: .* its lane's chain begins at seq 4, so it should link to nothing$/,
+        /^its link to the previous event is broken: .* its lane's chain begins at seq 3, so it should link to nothing$/,
+      ),
+    });
+  });
+
+  it('catches checkpoints passed off as events of a version before the chain', async () => {
+    const { dir, checkpoints } = await chainGate(temp);
+    tamper(dir, (db) => {
+      db.prepare(
+        `UPDATE events SET payload_hash = NULL, crop_hash = NULL, prev_hash = NULL, chain_hash = NULL WHERE lane_id = 'gate'`,
+      ).run();
+      db.prepare(`UPDATE lane_seq SET chain_from = 3, head_hash = NULL WHERE lane_id = 'gate'`).run();
+    });
+    expect(faultOf(dir)).toMatchObject({
+      ...eventAt(checkpoints[0]!),
+      problem: expect.stringMatching(
+        /^it is of a type that came with the chain \(chain\.checkpoint\), but lies before/,
       ),
     });
   });
@@ -412,7 +458,11 @@ describe('the chain audit (smartgate verify)', () => {
     const again = temp.open(dir);
     again.events.append({ type: 'plate.read', laneId: 'entry-1', payload: { text: 'B' } });
     again.close();
-    expect(audit(dir)).toMatchObject({ ok: true, counts: { events: 1, unchainedEvents: 1, lanes: 1 } });
+    expect(audit(dir)).toMatchObject({
+      ok: true,
+      counts: { events: 1, unchainedEvents: 1, lanes: 1 },
+      warnings: [expect.stringMatching(/^no signed checkpoint among the events checked/)],
+    });
     rmSync(join(dir, 'gate-key.pub'));
     expect(audit(dir, { publicKey: null }).ok).toBe(true); // nothing signed to check
   });
