@@ -207,6 +207,31 @@ describe('the chain audit (smartgate verify)', () => {
     });
   });
 
+  it('still catches a forged pruned range after retention deleted the events next to it (it is not signed over)', async () => {
+    const gate = await chainGate(temp);
+    tamper(gate.dir, (db) => {
+      const seq4 = db.prepare(`SELECT chain_hash FROM events WHERE lane_id = 'entry-1' AND seq = 4`).get() as {
+        chain_hash: string;
+      };
+      db.exec(`DELETE FROM outbox WHERE event_id IN (SELECT event_id FROM events WHERE lane_id = 'entry-1' AND seq IN (3, 4));
+               DELETE FROM events WHERE lane_id = 'entry-1' AND seq IN (3, 4)`);
+      db.prepare(`INSERT INTO chain_pruned VALUES ('entry-1', 3, 4, ?, 'forged', 'AAAA')`).run(seq4.chain_hash);
+    });
+    // Retention deletes what is old: entry-1's seqs 1, 2 among them, just before the forged range.
+    const store = temp.open(gate.dir, {}, gate.clock);
+    store.events.markDelivered(store.events.pending(100).map((e) => e.outboxId));
+    gate.clock.advance(91 * DAY);
+    await store.retention.run();
+    const ranges = store.db.prepare(`SELECT from_seq, to_seq FROM chain_pruned WHERE lane_id = 'entry-1'`).all();
+    store.close();
+    expect(ranges).toEqual([
+      { from_seq: 1, to_seq: 2 },
+      { from_seq: 3, to_seq: 4 },
+      { from_seq: 5, to_seq: 9 },
+    ]);
+    expect(faultOf(gate.dir)).toMatchObject({ kind: 'pruned', laneId: 'entry-1', fromSeq: 3, toSeq: 4 });
+  });
+
   it('catches a lane whose head was changed in lane_seq', async () => {
     const { dir } = await chainGate(temp);
     tamper(dir, (db) => db.prepare(`UPDATE lane_seq SET head_hash = ? WHERE lane_id = 'exit-1'`).run('0'.repeat(64)));
