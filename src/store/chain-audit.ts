@@ -336,7 +336,7 @@ class ChainAudit {
         });
     }
     // With --from in the middle of the chain, the first event's link is taken as given.
-    const given = start > chainFrom;
+    const given = this.options.from !== undefined && start > chainFrom;
     let cursor = given ? start : chainFrom;
     let prev: string | null = null;
     let prevFrom = `its lane's chain begins at seq ${chainFrom}, so it should link to nothing`;
