@@ -10,7 +10,7 @@ const USAGE = `usage: smartgate key show --data-dir DIR [--json]
 Prints the gate's public key (DIR/${GATE_PUBLIC_KEY_FILE}): one line of base64, as central's copy
 of it is written, its key id (named in every checkpoint) and its PEM form. The private key
 (DIR/${GATE_KEY_FILE}) is never read.
-exit 0: printed; 1: no key in DIR yet; 2: bad options`;
+exit 0: printed; 1: no key in DIR yet (or no DIR); 2: bad options`;
 
 const ACTIONS = ['show'] as const;
 
@@ -34,7 +34,13 @@ export async function keyCommand(argv: string[]): Promise<number> {
     );
   const dataDir = values['data-dir'];
   if (!dataDir) return fail("--data-dir: required (the daemon's dataDir)");
-  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) return fail(`--data-dir: no directory ${dataDir}`);
+  if (!existsSync(dataDir)) {
+    process.stderr.write(
+      `smartgate key: no gate key: ${dataDir} does not exist (the daemon makes it, and the key, on its first start)\n`,
+    );
+    return 1;
+  }
+  if (!statSync(dataDir).isDirectory()) return fail(`--data-dir: ${dataDir} is not a directory`);
 
   let key: GatePublicKey;
   try {

@@ -161,12 +161,19 @@ describe('smartgate verify', () => {
 describe('smartgate key show', () => {
   const temp = useTempDirs();
 
-  it('exits 1 saying so when the data directory has no key yet', async () => {
-    const run = await runCli(['key', 'show', '--data-dir', temp.make()]);
+  it('exits 1 saying so when the data directory has no key yet, or is not there yet', async () => {
+    const dir = temp.make();
+    const run = await runCli(['key', 'show', '--data-dir', dir]);
     expect(run).toMatchObject({
       code: 1,
       stdout: '',
       stderr: expect.stringMatching(/^smartgate key: no gate key in /),
+    });
+    const none = await runCli(['key', 'show', '--data-dir', join(dir, 'not-yet')]);
+    expect(none).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/^smartgate key: no gate key: .* does not exist/),
     });
   });
 
