@@ -45,6 +45,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
       "one day's post-check of fee declarations, beside the running daemon: smartgate reconcile --data-dir DIR [--day YYYY-MM-DD] [--format json|csv]",
     load: async () => (await import('./reconcile.js')).reconcileCommand,
   },
+  verify: {
+    summary:
+      "check the gate's records against its evidence chain, beside the running daemon: smartgate verify --data-dir DIR [--from EVENT_ID|YYYY-MM-DD] [--public-key FILE_OR_TEXT] [--json]",
+    load: async () => (await import('./verify.js')).verifyCommand,
+  },
+  key: {
+    summary: "the gate's public key, to give central: smartgate key show --data-dir DIR [--json]",
+    load: async () => (await import('./key.js')).keyCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

@@ -1,5 +1,5 @@
 import type { GateKey } from '../evidence/gate-key.js';
-import { signPrunedRange, type PrunedRange } from '../evidence/checkpoint.js';
+import { prunedRangeSignatureValid, signPrunedRange, type PrunedRange } from '../evidence/checkpoint.js';
 import type { Database } from './database.js';
 
 /** An event retention deleted, as its chain needs to remember it. */
@@ -14,6 +14,7 @@ interface PrunedRow {
   from_seq: number;
   to_seq: number;
   last_hash: string;
+  signature: string;
 }
 
 /**
@@ -31,10 +32,10 @@ export class ChainPruning {
   ) {
     this.sql = {
       endingAt: db.prepare<[string, number], PrunedRow>(
-        'SELECT lane_id, from_seq, to_seq, last_hash FROM chain_pruned WHERE lane_id = ? AND to_seq = ?',
+        'SELECT lane_id, from_seq, to_seq, last_hash, signature FROM chain_pruned WHERE lane_id = ? AND to_seq = ?',
       ),
       startingAt: db.prepare<[string, number], PrunedRow>(
-        'SELECT lane_id, from_seq, to_seq, last_hash FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
+        'SELECT lane_id, from_seq, to_seq, last_hash, signature FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
       ),
       remove: db.prepare<[string, number]>('DELETE FROM chain_pruned WHERE lane_id = ? AND from_seq = ?'),
       insert: db.prepare(
@@ -62,8 +63,11 @@ export class ChainPruning {
   }
 
   private merge(run: PrunedRange, key: GateKey): PrunedRange {
-    const before = this.sql.endingAt.get(run.laneId, run.fromSeq - 1);
-    const after = this.sql.startingAt.get(run.laneId, run.toSeq + 1);
+    // Only a neighbour the gate itself signed is merged: signing over a range someone inserted
+    // by hand would pass their deletion off as retention's. Such a one is left for verify to find.
+    const signed = (row: PrunedRow | undefined) => (row && signatureValid(row, key) ? row : undefined);
+    const before = signed(this.sql.endingAt.get(run.laneId, run.fromSeq - 1));
+    const after = signed(this.sql.startingAt.get(run.laneId, run.toSeq + 1));
     if (before) this.sql.remove.run(before.lane_id, before.from_seq);
     if (after) this.sql.remove.run(after.lane_id, after.from_seq);
     const merged: PrunedRange = {
@@ -75,6 +79,11 @@ export class ChainPruning {
     this.sql.insert.run({ ...merged, keyId: key.keyId, signature: signPrunedRange(merged, key.privateKey) });
     return merged;
   }
+}
+
+function signatureValid(row: PrunedRow, key: GateKey): boolean {
+  const range = { laneId: row.lane_id, fromSeq: row.from_seq, toSeq: row.to_seq, lastHash: row.last_hash };
+  return prunedRangeSignatureValid(range, row.signature, key.publicKey);
 }
 
 /** Groups deleted links into runs of consecutive seqs per lane. */
