@@ -40,6 +40,8 @@ export interface GateKeyOutcome {
   created: boolean;
   /** The private key file could be read by others, and was made private again. */
   permissionsFixed: boolean;
+  /** `gate-key.pub` did not hold the private key's public half, and was written again. */
+  publicKeyFixed: boolean;
 }
 
 /**
@@ -49,7 +51,8 @@ export interface GateKeyOutcome {
  */
 export function loadOrCreateGateKey(dataDir: string): GateKeyOutcome {
   const path = join(dataDir, GATE_KEY_FILE);
-  if (!existsSync(path)) return { key: createGateKey(dataDir), created: true, permissionsFixed: false };
+  if (!existsSync(path))
+    return { key: createGateKey(dataDir), created: true, permissionsFixed: false, publicKeyFixed: false };
   let permissionsFixed = false;
   if ((statSync(path).mode & 0o077) !== 0) {
     chmodSync(path, 0o600);
@@ -65,8 +68,16 @@ export function loadOrCreateGateKey(dataDir: string): GateKeyOutcome {
     );
   }
   const key: GateKey = { privateKey, ...publicPart(createPublicKey(privateKey)) };
-  writePublicKeyIfMissing(dataDir, key.publicKeyText);
-  return { key, created: false, permissionsFixed };
+  // `key show` and `verify` read the public file: one that is not this key's would have them
+  // vouch for a key the gate does not sign with.
+  const publicKeyFixed = !publicFileHolds(dataDir, key.publicKeyText);
+  if (publicKeyFixed) writePublicKeyIfMissing(dataDir, key.publicKeyText, true);
+  return { key, created: false, permissionsFixed, publicKeyFixed };
+}
+
+function publicFileHolds(dataDir: string, text: string): boolean {
+  const path = join(dataDir, GATE_PUBLIC_KEY_FILE);
+  return existsSync(path) && readFileSync(path, 'utf8').trim() === text;
 }
 
 function createGateKey(dataDir: string): GateKey {

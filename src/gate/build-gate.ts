@@ -443,7 +443,7 @@ function openGateKey(dataDir: string, log: Logger): GateKey {
   } catch (err) {
     throw new SetupError('dataDir', (err as Error).message);
   }
-  const { key, created, permissionsFixed } = outcome;
+  const { key, created, permissionsFixed, publicKeyFixed } = outcome;
   if (created) log.info({ keyId: key.keyId }, 'gate key created: give central its public key (smartgate key show)');
   if (permissionsFixed)
     log.warn({ keyId: key.keyId }, 'the gate key file could be read by others; made private (0600)');
