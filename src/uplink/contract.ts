@@ -121,10 +121,9 @@ export const channels = {
     topic: gateKeyTopic,
     direction: 'gate-to-central',
     schema: gateKeySchema,
-    // QoS 0 like the other retained topics added after the first ACLs: a broker whose ACL does
-    // not allow the topic yet closes a TLS link on a refused QoS 1 publish (docs/mqtt-security.md),
-    // which would stop the outbox; a lost key message is replaced on the next connect.
-    qos: 0,
+    // QoS 1: a refusal is answered (PUBACK 135) before Mosquitto closes the link, so a gate whose
+    // broker ACL lacks the topic stops sending it (GateKeyPublisher) instead of losing every connection.
+    qos: 1,
     retain: true,
     summary:
       "The gate's public key, which signs its evidence chain's checkpoints; retained, published on every connect.",

@@ -5,11 +5,12 @@ import type { MqttConfig } from '../config/index.js';
 import type { Outbox } from '../store/types.js';
 import { CentralInbox, type CentralInboxOptions } from './central-inbox.js';
 import { CentralKeys } from './central-signature.js';
-import { channels, gateKeyMessage, statusMessage, toWireEvent, type StatusState } from './contract.js';
+import { channels, statusMessage, toWireEvent, type StatusState } from './contract.js';
 import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
-import { defaultReplyPrefix, eventsTopic, gateKeyTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
+import { GateKeyPublisher } from './gate-key-publisher.js';
+import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
 import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { GateSnapshot } from './contract.js';
 import { PostcheckSummaryPublisher, type PostcheckToday } from './postcheck-summary-publisher.js';
@@ -61,7 +62,6 @@ export interface UplinkStats extends DrainerStats {
  */
 export class Uplink implements Service {
   readonly name = 'uplink';
-  private readonly log: Logger;
   readonly connection: MqttConnection;
   readonly drainer: Drainer;
   /** Central → gate: commands and list pushes; null without inbound handlers. */
@@ -71,8 +71,8 @@ export class Uplink implements Service {
   readonly yardState: YardStatePublisher | null;
   /** The post-check's retained summary; null without a lane on declarations. Told of passages by changed(). */
   readonly postcheckSummary: PostcheckSummaryPublisher | null;
-  private readonly keyMessage: (() => MqttMessage) | null;
-  private unsubscribeKey: (() => void) | null = null;
+  /** The gate's public key, retained; null without the gate key. */
+  readonly gateKey: GateKeyPublisher | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -144,16 +144,13 @@ export class Uplink implements Service {
           postcheck: opts.postcheck,
         })
       : null;
-    const gateKey = opts.gateKey;
-    this.keyMessage = gateKey
-      ? () => ({
-          topic: gateKeyTopic(config.topicPrefix, siteId),
-          payload: JSON.stringify(gateKeyMessage(gateKey, ctx.clock.now())),
-          qos: channels.gateKey.qos,
-          retain: channels.gateKey.retain,
+    this.gateKey = opts.gateKey
+      ? new GateKeyPublisher({ clock: ctx.clock, log }, this.connection, {
+          prefix: config.topicPrefix,
+          siteId,
+          key: opts.gateKey,
         })
       : null;
-    this.log = log;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -166,17 +163,9 @@ export class Uplink implements Service {
   }
 
   async start(): Promise<void> {
-    // Registered first: on a connect the key goes out before the drainer's events, so a consumer
-    // that subscribed to both has it for the first checkpoint.
-    const keyMessage = this.keyMessage;
-    if (keyMessage)
-      this.unsubscribeKey = this.connection.onConnectionChange((connected) => {
-        if (!connected) return;
-        const message = keyMessage();
-        this.connection.publish(message, (err) => {
-          if (err) this.log.warn({ err, topic: message.topic }, 'gate key not published');
-        });
-      });
+    // First: on a connect the key goes out before the drainer's events, so a consumer that
+    // subscribed to both has it for the first checkpoint.
+    await this.gateKey?.start();
     await this.drainer.start();
     await this.state?.start();
     await this.yardState?.start();
@@ -194,8 +183,7 @@ export class Uplink implements Service {
     await this.drainer.stop();
     await this.connection.stop();
     await this.inbox?.stop();
-    this.unsubscribeKey?.();
-    this.unsubscribeKey = null;
+    await this.gateKey?.stop();
   }
 
   stats(): UplinkStats {

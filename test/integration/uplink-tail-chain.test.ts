@@ -1,10 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
-import { silentLogger } from '../../src/core/log.js';
+import { silentLogger, type Logger } from '../../src/core/log.js';
 import { generateSigningKeyPair } from '../../src/core/signing-key.js';
 import { mqttSchema } from '../../src/config/mqtt.js';
 import { eventsTopic } from '../../src/domain/topics.js';
@@ -17,6 +20,7 @@ import type { StoredEvent } from '../../src/store/types.js';
 import { toWireEvent, type WireEvent } from '../../src/uplink/contract.js';
 import { Uplink } from '../../src/uplink/uplink.js';
 import { builtCli } from '../helpers/demo-clip.js';
+import { confBlockAfter } from '../helpers/doc-blocks.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
@@ -95,21 +99,27 @@ const plate = (laneId: string, text: string) =>
   store.events.append({ type: 'plate.read', laneId, payload: { plate: text, confidence: 0.93 } });
 
 /** The gate's real uplink forwards the store until nothing is pending, then stops. */
-async function forward(): Promise<void> {
+async function forward(
+  login: { username?: string; password?: string } = {},
+  log: Logger = silentLogger,
+): Promise<{ published: number; refused: boolean }> {
+  const config = mqttSchema.parse({ url: broker.url, backoff: { initialMs: 100, maxMs: 500 }, ...login })!;
   uplink = new Uplink(
-    { clock: systemClock, log: silentLogger },
+    { clock: systemClock, log },
     {
       siteId: SITE,
       bootId: store.bootId,
       outbox: store.events,
       gateKey: store.gateKey,
-      config: { ...mqttSchema.parse({ url: broker.url, backoff: { initialMs: 100, maxMs: 500 } })!, url: broker.url },
+      config: { ...config, url: broker.url },
     },
   );
   await uplink.start();
   await waitFor(() => uplink!.stats().pending === 0 && uplink!.stats().inFlight === 0, 10_000, 'the outbox forwarded');
+  const key = uplink.gateKey!.stats();
   await uplink.stop();
   uplink = undefined;
+  return key;
 }
 
 const wire = (event: StoredEvent): WireEvent => toWireEvent(event, { bootId: store.bootId, monotonicNow: 0 });
@@ -243,5 +253,34 @@ describe('smartgate tail and the evidence chain', () => {
     );
     expect(code).toBe(2);
     expect(stderr).toContain('--gate-key');
+  });
+
+  it('stops sending its key to a broker whose ACL lacks the key topic, and forwards its events', async () => {
+    // The ACL of docs/mqtt-security.md before the key line: Mosquitto refuses the key and closes
+    // the link (with max_queued_messages 0, as central's broker must have it), on every connect.
+    await broker.dispose();
+    const page = readFileSync(new URL('../../docs/mqtt-security.md', import.meta.url), 'utf8');
+    const acl = confBlockAfter(page, '## 3. ACLs').replace('pattern write smartgate/v1/%u/key\n', '');
+    expect(acl).not.toContain('/key');
+    await writeFile(join(dir, 'acl'), acl);
+    await writeFile(join(dir, 'passwd'), '');
+    await promisify(execFile)('mosquitto_passwd', ['-b', join(dir, 'passwd'), SITE, 'gate-secret']);
+    broker = await startMosquitto({
+      extraConfig: ['allow_anonymous false', `password_file ${join(dir, 'passwd')}`, `acl_file ${join(dir, 'acl')}`],
+    });
+    const errors: string[] = [];
+    const log: Logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_obj, msg) => errors.push(msg ?? ''),
+      child: () => log,
+    };
+    for (let i = 0; i < 5; i++) plate('entry-1', `24A1000${i}`);
+
+    const key = await forward({ username: SITE, password: 'gate-secret' }, log);
+    expect(key).toEqual({ published: 0, refused: true });
+    expect(store.events.pendingCount()).toBe(0);
+    expect(errors).toEqual([expect.stringContaining("the broker refused the gate's key")]);
   });
 });
