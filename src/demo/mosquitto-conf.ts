@@ -26,6 +26,7 @@ topic write smartgate/v1/+/lists/#
 # only, and receives only its own commands and lists.
 pattern write smartgate/v1/%u/status
 pattern write smartgate/v1/%u/health
+pattern write smartgate/v1/%u/key
 pattern write smartgate/v1/%u/+/events
 pattern write smartgate/v1/%u/+/state
 pattern write smartgate/v1/%u/yards/+/state

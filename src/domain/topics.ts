@@ -15,6 +15,26 @@ export function statusTopic(prefix: string, siteId: string): string {
   return `${prefix}/${siteId}/status`;
 }
 
+/**
+ * The gate's public key (the one its evidence chain's checkpoints are signed with): retained,
+ * published on every connect, so a consumer learns it on subscribing (docs/mqtt.md#evidence-chain).
+ */
+export function gateKeyTopic(prefix: string, siteId: string): string {
+  return `${prefix}/${siteId}/key`;
+}
+
+/** Subscription to the public key of one site, or of every site. */
+export function gateKeyFilter(prefix: string, siteId?: string): string {
+  return `${prefix}/${siteId ?? '+'}/key`;
+}
+
+/** The site of a key topic under `prefix`, or null for any other topic. */
+export function parseGateKeyTopic(prefix: string, topic: string): string | null {
+  if (!topic.startsWith(`${prefix}/`)) return null;
+  const levels = topic.slice(prefix.length + 1).split('/');
+  return levels.length === 2 && levels[1] === 'key' && levels[0] ? levels[0] : null;
+}
+
 /** One lane's latest state (camera and reader counters): retained, QoS 0, replaced periodically. */
 export function laneStateTopic(prefix: string, siteId: string, laneId: string): string {
   return `${prefix}/${siteId}/${laneId}/state`;
@@ -84,7 +104,7 @@ export function defaultReplyTopic(replyPrefix: string, kind: 'command' | 'list',
 }
 
 /**
- * Every topic the gate publishes on (events, lane state, yard state, post-check summary, status, health) and the filters it
+ * Every topic the gate publishes on (events, lane state, yard state, post-check summary, status, health, key) and the filters it
  * subscribes to (commands, lists): a reply must never land on one. Lanes by id, or `+` for any.
  */
 export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly string[] | '+'): string[] {
@@ -95,6 +115,7 @@ export function gateOwnTopics(prefix: string, siteId: string, laneIds: readonly 
     postcheckSummaryTopic(prefix, siteId),
     statusTopic(prefix, siteId),
     healthTopic(prefix, siteId),
+    gateKeyTopic(prefix, siteId),
     commandsFilter(prefix, siteId),
     listsFilter(prefix, siteId),
   ];

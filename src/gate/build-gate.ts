@@ -201,6 +201,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
       siteId: config.site.id,
       bootId: store.bootId,
       outbox: store.events,
+      gateKey: store.gateKey,
       config: config.mqtt,
       inbound:
         config.mqtt &&

@@ -14,7 +14,7 @@ import { migrate } from './migrations.js';
 import { Retention } from './retention.js';
 import { ChainPruning } from './chain-pruning.js';
 import { ChainCheckpoints } from './chain-checkpoints.js';
-import type { GateKey } from '../evidence/gate-key.js';
+import type { GateKey, GatePublicKey } from '../evidence/gate-key.js';
 import { UlidFactory } from './ulid.js';
 
 export const DATABASE_FILE = 'smartgate.db';
@@ -67,6 +67,8 @@ export interface Store {
   readonly retention: Retention;
   /** Signs the chain heads (a CheckpointService runs it); null without the gate key. */
   readonly checkpoints: ChainCheckpoints | null;
+  /** The public half of the gate key, for the uplink to publish; null without the gate key. */
+  readonly gateKey: GatePublicKey | null;
   close(): void;
 }
 
@@ -107,6 +109,13 @@ export function openStore(ctx: StoreContext, options: StoreOptions): Store {
       retention,
       checkpoints: options.gateKey
         ? new ChainCheckpoints(db, events, ctx.clock, { siteId, key: options.gateKey })
+        : null,
+      gateKey: options.gateKey
+        ? {
+            publicKey: options.gateKey.publicKey,
+            publicKeyText: options.gateKey.publicKeyText,
+            keyId: options.gateKey.keyId,
+          }
         : null,
       close: () => db.close(),
     };

@@ -61,6 +61,7 @@ function parametersOf(topic: string) {
 const TOPIC_ARGS: { [K in keyof typeof channels]: readonly string[] } = {
   events: [PLACEHOLDERS.laneId],
   status: [],
+  gateKey: [],
   laneState: [PLACEHOLDERS.laneId],
   health: [],
   yardState: [PLACEHOLDERS.yardId],

@@ -3,6 +3,7 @@ import type { EventType, StoredEvent } from '../store/types.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
 import {
   EVENT_TYPES,
+  gateKeySchema,
   healthSchema,
   laneStateSchema,
   postcheckSummarySchema,
@@ -16,6 +17,7 @@ import {
   defaultReplyPrefix,
   defaultReplyTopic,
   eventsTopic,
+  gateKeyTopic,
   healthTopic,
   laneStateTopic,
   listTopic,
@@ -33,19 +35,21 @@ import {
 
 export {
   EVENT_TYPES,
+  gateKeySchema,
   healthSchema,
   laneStateSchema,
   postcheckSummarySchema,
   postcheckTotalsSchema,
   wireEventSchema,
   yardStateSchema,
+  type GateKeyMessage,
   type Health,
   type LaneState,
   type PostcheckSummaryMessage,
   type WireEvent,
   type YardStateMessage,
 } from './wire-schemas.js';
-import type { Health, LaneState } from './wire-schemas.js';
+import type { GateKeyMessage, Health, LaneState } from './wire-schemas.js';
 
 // Fails to compile when the store's EventType and this list drift apart.
 const sameTypes: [EventType, (typeof EVENT_TYPES)[number]] extends [(typeof EVENT_TYPES)[number], EventType]
@@ -112,6 +116,17 @@ export const channels = {
     qos: 1,
     retain: true,
     summary: 'Availability of one gate: online on every connect, stopped on clean shutdown, offline as the Last Will.',
+  },
+  gateKey: {
+    topic: gateKeyTopic,
+    direction: 'gate-to-central',
+    schema: gateKeySchema,
+    // QoS 1: a refusal is answered (PUBACK 135) before Mosquitto closes the link, so a gate whose
+    // broker ACL lacks the topic stops sending it (GateKeyPublisher) instead of losing every connection.
+    qos: 1,
+    retain: true,
+    summary:
+      "The gate's public key, which signs its evidence chain's checkpoints; retained, published on every connect.",
   },
   laneState: {
     topic: laneStateTopic,
@@ -213,6 +228,11 @@ export function parseWireEvent(raw: string | Buffer): { event: WireEvent } | { p
   const result = wireEventSchema.safeParse(json);
   if (result.success) return { event: result.data };
   return { problems: result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) };
+}
+
+/** The key topic's payload for a gate key (src/evidence/gate-key.ts: GatePublicKey). */
+export function gateKeyMessage(key: { keyId: string; publicKeyText: string }, ts: number): GateKeyMessage {
+  return { keyId: key.keyId, publicKey: key.publicKeyText, algorithm: 'Ed25519', ts };
 }
 
 export function statusMessage(state: StatusState, bootId: string, version: string, ts: number): StatusMessage {

@@ -9,7 +9,9 @@ import { channels, statusMessage, toWireEvent, type StatusState } from './contra
 import { Drainer, type DrainerStats } from './drainer.js';
 import { MqttConnection, type MqttConnectionStats } from './mqtt-connection.js';
 import type { MqttMessage } from './publisher.js';
+import { GateKeyPublisher } from './gate-key-publisher.js';
 import { defaultReplyPrefix, eventsTopic, gateOwnTopics, statusTopic } from '../domain/topics.js';
+import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { GateSnapshot } from './contract.js';
 import { PostcheckSummaryPublisher, type PostcheckToday } from './postcheck-summary-publisher.js';
 import { StatePublisher } from './state-publisher.js';
@@ -33,6 +35,8 @@ export interface UplinkOptions {
   /** This process's boot id (the store's): in the status messages and for events' ageMs. */
   bootId: string;
   outbox: Outbox;
+  /** The gate key's public half, published retained on every connect; without it none is. */
+  gateKey?: GatePublicKey | null | undefined;
   /** The mqtt config section; the uplink exists only when it has a url. */
   config: MqttConfig & { url: string };
   /** Default: package.json's. */
@@ -67,6 +71,8 @@ export class Uplink implements Service {
   readonly yardState: YardStatePublisher | null;
   /** The post-check's retained summary; null without a lane on declarations. Told of passages by changed(). */
   readonly postcheckSummary: PostcheckSummaryPublisher | null;
+  /** The gate's public key, retained; null without the gate key. */
+  readonly gateKey: GateKeyPublisher | null;
 
   constructor(ctx: UplinkContext, opts: UplinkOptions) {
     const log = ctx.log.child({ module: 'uplink' });
@@ -138,6 +144,13 @@ export class Uplink implements Service {
           postcheck: opts.postcheck,
         })
       : null;
+    this.gateKey = opts.gateKey
+      ? new GateKeyPublisher({ clock: ctx.clock, log }, this.connection, {
+          prefix: config.topicPrefix,
+          siteId,
+          key: opts.gateKey,
+        })
+      : null;
     this.drainer = new Drainer({ clock: ctx.clock, log }, opts.outbox, this.connection, {
       maxInFlight: config.maxInFlight,
       encode: (event) => ({
@@ -150,6 +163,9 @@ export class Uplink implements Service {
   }
 
   async start(): Promise<void> {
+    // First: on a connect the key goes out before the drainer's events, so a consumer that
+    // subscribed to both has it for the first checkpoint.
+    await this.gateKey?.start();
     await this.drainer.start();
     await this.state?.start();
     await this.yardState?.start();
@@ -167,6 +183,7 @@ export class Uplink implements Service {
     await this.drainer.stop();
     await this.connection.stop();
     await this.inbox?.stop();
+    await this.gateKey?.stop();
   }
 
   stats(): UplinkStats {

@@ -69,6 +69,27 @@ export const wireEventSchema = z
 
 export type WireEvent = z.infer<typeof wireEventSchema>;
 
+export const gateKeySchema = z
+  .looseObject({
+    keyId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .describe(
+        "Id of the key: the first 16 hex digits of the SHA-256 of its DER; the `keyId` of the gate's checkpoints.",
+      ),
+    publicKey: z
+      .string()
+      .min(1)
+      .describe('The Ed25519 public key, one line of base64 SPKI DER (as `smartgate key show` prints it).'),
+    algorithm: z.literal('Ed25519').describe('Signature algorithm of the key.'),
+    ts: wholeNumber().describe('When the gate composed the message, ms since the epoch.'),
+  })
+  .describe(
+    "The public key the gate signs its evidence chain's checkpoints with (docs/evidence.md). Compare it with the key given out of band (`smartgate key show` at the gate): the broker account that publishes it could publish another.",
+  );
+
+export type GateKeyMessage = z.infer<typeof gateKeySchema>;
+
 const count = () => wholeNumber();
 
 export const laneStateSchema = z

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readGatePublicKey } from '../../src/evidence/gate-key.js';
 import { centralSigner } from '../helpers/central-signer.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { confBlockAfter } from '../helpers/doc-blocks.js';
@@ -97,7 +98,7 @@ async function connectAs(user: string): Promise<{ client: MqttClient; seen: IPub
 }
 
 describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon', () => {
-  it('lets central receive the retained status, health, each lane and yard state, the post-check summary, the events and the replies', async () => {
+  it('lets central receive the retained status, health, key, each lane and yard state, the post-check summary, the events and the replies', async () => {
     gate = spawn(process.execPath, [builtCli(), 'run', '--config', join(dir, 'gate.yaml')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -108,6 +109,7 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
     const retained = [
       `smartgate/v1/${SITE}/status`,
       `smartgate/v1/${SITE}/health`,
+      `smartgate/v1/${SITE}/key`,
       `smartgate/v1/${SITE}/entry-1/state`,
       `smartgate/v1/${SITE}/exit-1/state`,
       `smartgate/v1/${SITE}/yards/kth-yard/state`,
@@ -137,6 +139,13 @@ describe('the ACL of docs/mqtt-security.md, on Mosquitto, with the gate daemon',
       state: string;
     };
     expect(status.state).toBe('online');
+    // The key the gate made in its data directory, for central to check the chain's checkpoints with.
+    const key = JSON.parse(central.seen.find((p) => p.topic === `smartgate/v1/${SITE}/key`)!.payload.toString()) as {
+      keyId: string;
+      publicKey: string;
+    };
+    const made = readGatePublicKey(join(dir, 'data'));
+    expect(key).toMatchObject({ algorithm: 'Ed25519', keyId: made.keyId, publicKey: made.publicKeyText });
 
     // Central pushes a list, signed: the gate replies under its reply prefix, and records the push
     // as an event on gate/events.

@@ -6,6 +6,7 @@ import { asyncApiDocument, asyncApiYaml } from '../../src/uplink/asyncapi.js';
 import { commandRequestSchema, REFUSAL_CODES, replySchema } from '../../src/uplink/commands-contract.js';
 import {
   channels,
+  gateKeySchema,
   healthSchema,
   laneStateSchema,
   postcheckSummarySchema,
@@ -62,6 +63,8 @@ describe('docs/asyncapi.yaml', () => {
       retain: false,
     });
     expect(op('{prefix}/{siteId}/status').bindings.mqtt).toMatchObject({ qos: channels.status.qos, retain: true });
+    expect(op('{prefix}/{siteId}/key').bindings.mqtt).toMatchObject({ qos: channels.gateKey.qos, retain: true });
+    expect(propertyNames(op('{prefix}/{siteId}/key').message.payload)).toEqual(fieldNames(gateKeySchema));
     expect(propertyNames(op('{prefix}/{siteId}/commands/{name}').message.payload)).toEqual(
       fieldNames(commandRequestSchema),
     );
@@ -97,6 +100,7 @@ describe('docs/mqtt.md', () => {
       '{prefix}/{site}/{lane}/events',
       '{prefix}/{site}/status',
       '{prefix}/{site}/health',
+      '{prefix}/{site}/key',
       '{prefix}/{site}/{lane}/state',
       '{prefix}/{site}/yards/{yard}/state',
       '{prefix}/{site}/postcheck/summary',
@@ -108,6 +112,7 @@ describe('docs/mqtt.md', () => {
       wireEventSchema,
       statusSchema,
       healthSchema,
+      gateKeySchema,
       laneStateSchema,
       yardStateSchema,
       postcheckSummarySchema,

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/store/types.js';
-import { channels, parseWireEvent, statusSchema, toWireEvent, wireEventSchema } from '../../src/uplink/contract.js';
+import { generateSigningKeyPair } from '../../src/core/signing-key.js';
+import { gatePublicKeyFromText } from '../../src/evidence/gate-key.js';
+import {
+  channels,
+  gateKeyMessage,
+  gateKeySchema,
+  parseWireEvent,
+  statusSchema,
+  toWireEvent,
+  wireEventSchema,
+} from '../../src/uplink/contract.js';
 
 const stored: StoredEvent = {
   eventId: '01JABCDEFGHJKMNPQRSTVWXYZ0',
@@ -90,5 +100,20 @@ describe('status schema and channels', () => {
     expect(channels.events).toMatchObject({ qos: 1, retain: false });
     expect(channels.status).toMatchObject({ qos: 1, retain: true });
     expect(channels.events.topic('p', 's', 'l')).toBe('p/s/l/events');
+  });
+
+  it("carries the gate's public key as its one-line text and id, retained", () => {
+    const key = gatePublicKeyFromText(generateSigningKeyPair().publicKeyText);
+    const message = gateKeyMessage(key, 1_767_225_600_000);
+    expect(gateKeySchema.parse(message)).toEqual({
+      keyId: key.keyId,
+      publicKey: key.publicKeyText,
+      algorithm: 'Ed25519',
+      ts: 1_767_225_600_000,
+    });
+    expect(gatePublicKeyFromText(message.publicKey).keyId).toBe(key.keyId);
+    expect(gateKeySchema.safeParse({ ...message, algorithm: 'RSA' }).success).toBe(false);
+    expect(channels.gateKey).toMatchObject({ retain: true });
+    expect(channels.gateKey.topic('p', 's')).toBe('p/s/key');
   });
 });

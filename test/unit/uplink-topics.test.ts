@@ -7,10 +7,13 @@ import {
   defaultReplyTopic,
   eventsFilter,
   eventsTopic,
+  gateKeyFilter,
+  gateKeyTopic,
   gateOwnTopics,
   listsFilter,
   listTopic,
   parseEventsTopic,
+  parseGateKeyTopic,
   parseInboundTopic,
   postcheckSummaryTopic,
   statusFilter,
@@ -25,6 +28,20 @@ describe('topics', () => {
     expect(eventsTopic('smartgate/v1', 'mlt-kth', 'entry-1')).toBe('smartgate/v1/mlt-kth/entry-1/events');
     expect(statusTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/status');
     expect(postcheckSummaryTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/postcheck/summary');
+  });
+
+  it("builds the gate key's topic and filter, and reads the site back from the topic", () => {
+    expect(gateKeyTopic('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/key');
+    expect(gateKeyFilter('smartgate/v1')).toBe('smartgate/v1/+/key');
+    expect(gateKeyFilter('smartgate/v1', 'mlt-kth')).toBe('smartgate/v1/mlt-kth/key');
+    expect(parseGateKeyTopic('smartgate/v1', 'smartgate/v1/mlt-kth/key')).toBe('mlt-kth');
+    for (const topic of [
+      'smartgate/v1/mlt-kth/key/events',
+      'smartgate/v1/mlt-kth/status',
+      'other/mlt-kth/key',
+      'smartgate/v1//key',
+    ])
+      expect(parseGateKeyTopic('smartgate/v1', topic), topic).toBeNull();
   });
 
   it('builds the command and list topics, their filters and the default reply topic', () => {
@@ -47,6 +64,7 @@ describe('topics', () => {
       'p/s/postcheck/summary',
       'p/s/status',
       'p/s/health',
+      'p/s/key',
       'p/s/commands/+',
       'p/s/lists/+',
     ]);
