@@ -136,6 +136,6 @@ const RULES = [
   "- A lane's `roi` lies inside its camera frame: `x + w ≤ camera.width` and `y + h ≤ camera.height`.",
   '- `camera.backoff.maxMs` is at least `camera.backoff.initialMs`.',
   '- `mqtt.commands.actuatingMaxAgeMs` is at most `mqtt.commands.maxAgeMs`.',
-  "- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes' events and state, its yards' state, its post-check summary, its status, health, commands and lists); the lane ids `gate`, `commands`, `lists`, `replies`, `yards` and `postcheck` are reserved.",
+  "- `mqtt.central.replyPrefix` (or its default) does not overlap a topic the gate publishes or subscribes to (its lanes' events and state, its yards' state, its post-check summary, its status, health, key, commands and lists); the lane ids `gate`, `commands`, `lists`, `replies`, `yards` and `postcheck` are reserved.",
   '',
 ];
