@@ -3,13 +3,13 @@
 // append rate with synchronous FULL and NORMAL, and how fast the uplink's drain loop
 // (pending + markDelivered) empties an outbox. Prints a Markdown table.
 //
-//   node scripts/bench-store.mjs [--events 100000] [--batch 500] [--dir DIR] [--baseline DIST] [--rounds 3]
+//   node scripts/bench-store.mjs [--events 100000] [--batch 500] [--dir DIR] [--baseline DIST]
 //
 // DIR (default: the system temp directory) should be on the disk the daemon's dataDir uses:
 // FULL costs one fsync per event, so the figures are the disk's as much as the code's.
 // --baseline DIST: the `dist` folder of another build (an earlier commit, built in a worktree;
-// docs/benchmarks.md shows how): its appends are timed in the same run, alternating with this
-// build's, `--rounds` times each, and the table gives the median of each and their ratio.
+// docs/benchmarks.md shows how): its store and this build's are opened side by side and
+// appended to in alternating chunks, and the table gives both rates and their ratio.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -32,10 +32,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     dir: { type: 'string', default: tmpdir() },
     baseline: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
   },
 });
-const ROUNDS = Number(values.rounds);
 const baselineStore = values.baseline
   ? await import(pathToFileURL(resolve(values.baseline, 'store/store.js')).href)
   : null;
@@ -126,42 +124,46 @@ for (const synchronous of ['FULL', 'NORMAL']) {
   });
 }
 
-// This build against the baseline's, alternating so that both see the same machine.
+// This build against the baseline's: both stores open side by side, appending in alternating
+// chunks (who goes first alternates too), so that both see the same disk and the same load.
 const comparisons = [];
 if (baselineStore) {
-  const appendRate = (synchronous, open, crop) =>
-    withStore(
+  const CHUNK = 500;
+  const compare = (synchronous, crop) => {
+    const count = crop ? CROP_EVENTS : EVENTS;
+    return withStore(
       synchronous,
-      (store) => {
-        const count = crop ? CROP_EVENTS : EVENTS;
-        const seconds = timed(() => {
-          for (let i = 0; i < count; i++)
-            store.events.append({
-              type: 'plate.read',
-              laneId: LANES[i % LANES.length],
-              payload: payload(i),
-              ...(crop ? { crop: CROP } : {}),
-            });
-        });
-        return count / seconds;
-      },
-      open,
+      (base) =>
+        withStore(synchronous, (chained) => {
+          const seconds = [0, 0];
+          const stores = [base, chained];
+          for (let start = 0, round = 0; start < count; start += CHUNK, round++) {
+            for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
+              seconds[which] += timed(() => {
+                for (let i = start; i < Math.min(start + CHUNK, count); i++)
+                  stores[which].events.append({
+                    type: 'plate.read',
+                    laneId: LANES[i % LANES.length],
+                    payload: payload(i),
+                    ...(crop ? { crop: CROP } : {}),
+                  });
+              });
+            }
+          }
+          return seconds.map((s) => count / s);
+        }),
+      baselineStore.openStore,
     );
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  };
   for (const synchronous of ['FULL', 'NORMAL']) {
     for (const crop of [false, true]) {
-      const base = [];
-      const chained = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        base.push(appendRate(synchronous, baselineStore.openStore, crop));
-        chained.push(appendRate(synchronous, openStore, crop));
-      }
+      const [base, chained] = compare(synchronous, crop);
       comparisons.push([
         crop ? 'append with an 8 KB crop' : 'append',
         synchronous,
-        Math.round(median(base)).toLocaleString('en'),
-        Math.round(median(chained)).toLocaleString('en'),
-        `${((median(chained) / median(base) - 1) * 100).toFixed(1)} %`,
+        Math.round(base).toLocaleString('en'),
+        Math.round(chained).toLocaleString('en'),
+        `${((chained / base - 1) * 100).toFixed(1)} %`,
       ]);
     }
   }
@@ -182,7 +184,7 @@ console.log('| operation | synchronous | events | seconds | events/s |');
 console.log('|---|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 if (comparisons.length > 0) {
-  console.log(`\nAgainst ${values.baseline}, median of ${ROUNDS} alternating rounds, events/s:\n`);
+  console.log(`\nAgainst ${values.baseline}, side by side in alternating chunks, events/s:\n`);
   console.log('| operation | synchronous | baseline | this build | change |');
   console.log('|---|---|---:|---:|---:|');
   for (const r of comparisons) console.log(`| ${r.join(' | ')} |`);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli, demoClip, type DemoVehicle } from '../helpers/demo-clip.js';
 import { ffmpegChildrenOf, inGroups, waitFor } from '../helpers/processes.js';
@@ -208,6 +209,32 @@ describe('smartgate demo', () => {
     // The simulated barrier opens for them, and the simulated loop sees them pass.
     expect(stdout).toMatch(/barrier: open \(open limit after \d+\.\d s\)/);
     expect(stdout).toMatch(/29C12345: passed after \d+\.\d s/);
+  });
+
+  it('leaves records smartgate verify passes, and names an event whose payload was then changed', async () => {
+    const data = join(dir, 'demo-evidence');
+    const demo = await runCli(['demo', '--seconds', '12', '--data-dir', data, '--http-port', '0']);
+    expect(demo.code, demo.stderr).toBe(0);
+    const clean = await runCli(['verify', '--data-dir', data, '--json']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    // Signed at start and at shutdown, at least; and the decisions' frames are in the chain.
+    const counts = (JSON.parse(clean.stdout) as { counts: { events: number; checkpoints: number; frames: number } })
+      .counts;
+    expect(counts.checkpoints).toBeGreaterThanOrEqual(2);
+    expect(counts.frames).toBeGreaterThanOrEqual(1);
+
+    // Someone with the disk rewrites a decision's plate in SQLite.
+    const db = new BetterSqlite3(join(data, 'smartgate.db'));
+    const { event_id: changed } = db
+      .prepare(`SELECT event_id FROM events WHERE type = 'decision' ORDER BY seq LIMIT 1`)
+      .get() as { event_id: string };
+    db.prepare(`UPDATE events SET payload = json_set(payload, '$.plate.text', '29C99999') WHERE event_id = ?`).run(
+      changed,
+    );
+    db.close();
+    const tampered = await runCli(['verify', '--data-dir', data]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout + tampered.stderr).toContain(changed);
   });
 
   it('refuses bad options, naming each', async () => {
