@@ -16,6 +16,7 @@ import {
 } from '../evidence/checkpoint.js';
 import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { Database } from './database.js';
+import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /**
  * `smartgate verify`'s auditor (docs/evidence.md#smartgate-verify): re-reads a store and its frame
@@ -481,6 +482,14 @@ class ChainAudit {
       throw new Found({
         ...at,
         problem: `it was signed for site ${checkpoint.siteId}, but is stored as site ${row.site_id}`,
+      });
+    // The gate lane's signed head is the checkpoint's own place in the chain: a signed payload
+    // copied from elsewhere (an older checkpoint replayed as a new one) names another place.
+    const own = checkpoint.heads[GATE_LANE_ID];
+    if (own ? own.seq !== row.seq - 1 || own.chainHash !== row.prev_hash : row.prev_hash !== null)
+      throw new Found({
+        ...at,
+        problem: `its signed head of lane ${GATE_LANE_ID} is not the event before it: a signed checkpoint was copied here from another place`,
       });
     for (const [laneId, head] of Object.entries(checkpoint.heads)) this.checkHead(row, laneId, head);
     this.counts.checkpoints++;

@@ -46,7 +46,7 @@ export type ChainNotice =
       eventId: string;
       siteId: string;
       seq: number;
-      reason: 'malformed' | 'wrong-site' | 'unknown-key' | 'bad-signature';
+      reason: 'malformed' | 'wrong-site' | 'unknown-key' | 'bad-signature' | 'misplaced';
       keyId: string | null;
       detail: string;
     }
@@ -320,6 +320,19 @@ export class ChainFollower {
           'bad-signature',
           checkpoint.keyId,
           `the signature is not key ${key.keyId}'s over the checkpoint`,
+        ),
+      ];
+    // The gate lane's signed head is the checkpoint's own place: an older signed payload replayed
+    // as a new event names another.
+    const own = checkpoint.heads[GATE_LANE_ID];
+    const prevHash = event.chain?.prevHash ?? null;
+    if (own ? own.seq !== event.seq - 1 || own.chainHash !== prevHash : prevHash !== null)
+      return [
+        invalid(
+          event,
+          'misplaced',
+          checkpoint.keyId,
+          `its signed head of lane ${GATE_LANE_ID} is not the event before it (seq ${event.seq - 1}): copied from another place`,
         ),
       ];
     this.checkpointsVerified++;

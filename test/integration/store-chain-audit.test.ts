@@ -265,6 +265,21 @@ describe('the chain audit (smartgate verify)', () => {
     });
   });
 
+  it('catches a signed checkpoint copied in as a new event: its own signed head is not the event before it', async () => {
+    const { dir, clock, checkpoints } = await chainGate(temp);
+    const store = temp.open(dir, {}, clock);
+    const replayed = store.events.append({
+      type: 'chain.checkpoint',
+      laneId: 'gate',
+      payload: checkpoints[0]!.payload,
+    });
+    store.close();
+    expect(faultOf(dir)).toMatchObject({
+      ...eventAt(replayed),
+      problem: expect.stringMatching(/^its signed head of lane gate is not the event before it/),
+    });
+  });
+
   it("catches an event rewritten with its lane re-hashed to fit, by the checkpoint's signed head", async () => {
     const { dir, reads, checkpoints } = await chainGate(temp);
     const target = reads[1]!; // exit-1 seq 1

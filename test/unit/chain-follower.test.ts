@@ -50,8 +50,10 @@ function checkpoint(
   key: GateKey = GATE,
   body: Partial<{ siteId: string; keyId: string }> = {},
 ): WireEvent {
+  // As the gate signs it: the gate lane's head is the event before the checkpoint.
+  const withOwn = previous ? { gate: headOf(previous), ...heads } : heads;
   const signed = signCheckpoint(
-    { reason: 'periodic', siteId: SITE, keyId: key.keyId, at: 1_767_225_700_000, heads, ...body },
+    { reason: 'periodic', siteId: SITE, keyId: key.keyId, at: 1_767_225_700_000, heads: withOwn, ...body },
     key.privateKey,
   );
   return event('gate', (previous?.seq ?? 0) + 1, previous?.chain?.chainHash ?? null, { ...signed }, 'chain.checkpoint');
@@ -170,6 +172,15 @@ describe('ChainFollower', () => {
     // Received after: the event is checked when it comes.
     expect(kinds(run([a1!, a2!, a3!, g1, forged]))).toEqual(['checkpoint-mismatch']);
     expect(kinds(run([a1!, a2!, a3!, g1, a4!]))).toEqual([]);
+  });
+
+  it('reports a signed checkpoint replayed as a later event: its own signed head is not the event before it', () => {
+    const g2 = checkpoint(g1, { 'entry-1': headOf(a4!) });
+    // g1's signed payload again, chained after g2 as a new event would be.
+    const replayed = event('gate', 3, g2.chain!.chainHash, g1.payload, 'chain.checkpoint');
+    expect(run([...clean, g2, replayed])).toEqual([
+      expect.objectContaining({ notice: 'checkpoint-invalid', eventId: replayed.eventId, reason: 'misplaced' }),
+    ]);
   });
 
   it('learns the key from the key topic, checking the checkpoints that came first', () => {
