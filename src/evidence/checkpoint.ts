@@ -60,7 +60,7 @@ export function parseCheckpoint(payload: Record<string, unknown>): CheckpointPay
     keyId,
     at,
     heads: heads as Record<string, ChainHead>,
-    ...(pruned !== undefined && { pruned: pruned as PrunedRange[] }),
+    ...(pruned !== undefined && { pruned }),
     signature,
   };
 }

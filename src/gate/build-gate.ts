@@ -448,6 +448,8 @@ function openGateKey(dataDir: string, log: Logger): GateKey {
   if (created) log.info({ keyId: key.keyId }, 'gate key created: give central its public key (smartgate key show)');
   if (permissionsFixed)
     log.warn({ keyId: key.keyId }, 'the gate key file could be read by others; made private (0600)');
+  if (publicKeyFixed)
+    log.warn({ keyId: key.keyId }, "gate-key.pub was missing or not the gate key's public half; written again");
   return key;
 }
 
