@@ -105,3 +105,23 @@ export function prunedRangeSignatureValid(range: PrunedRange, signature: string,
 function prunedBody(range: PrunedRange): PrunedRange {
   return { laneId: range.laneId, fromSeq: range.fromSeq, toSeq: range.toSeq, lastHash: range.lastHash };
 }
+
+/** A crop or frame file retention dropped from an event it keeps (`images_pruned`), signed like a range. */
+export interface PrunedImage {
+  eventId: string;
+  kind: 'crop' | 'frame';
+  /** The image's hash as the chain recorded it (the event's cropHash, the evidence.frame event's sha256). */
+  sha256: string;
+}
+
+export function signPrunedImage(image: PrunedImage, privateKey: KeyObject): string {
+  return signBody('prunedImage', prunedImageBody(image), privateKey);
+}
+
+export function prunedImageSignatureValid(image: PrunedImage, signature: string, publicKey: KeyObject): boolean {
+  return verifyBody('prunedImage', prunedImageBody(image), signature, publicKey);
+}
+
+function prunedImageBody(image: PrunedImage): PrunedImage {
+  return { eventId: image.eventId, kind: image.kind, sha256: image.sha256 };
+}

@@ -8,6 +8,7 @@ import { canonicalJson } from './canonical-json.js';
 export const SIGNATURE_TAGS = {
   checkpoint: 'smartgate-checkpoint-v1',
   pruned: 'smartgate-pruned-v1',
+  prunedImage: 'smartgate-pruned-image-v1',
 } as const;
 
 export type SignatureKind = keyof typeof SIGNATURE_TAGS;

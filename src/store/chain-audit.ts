@@ -11,11 +11,19 @@ import {
 import {
   checkpointSignatureValid,
   parseCheckpoint,
+  prunedImageSignatureValid,
   prunedRangeSignatureValid,
   type ChainHead,
+  type PrunedImage,
 } from '../evidence/checkpoint.js';
 import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { Database } from './database.js';
+
+interface PrunedImageRow {
+  sha256: string;
+  key_id: string;
+  signature: string;
+}
 import { GATE_LANE_ID } from '../domain/lanes.js';
 
 /**
@@ -238,7 +246,34 @@ class ChainAudit {
         'SELECT event_id FROM outbox WHERE event_id = ? AND delivered_at IS NULL',
       ),
       frameRow: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM frames WHERE event_id = ?'),
+      eventExists: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE event_id = ?'),
+      // Schema 8; a store of schema 7 has none (and no image was dropped with a record).
+      prunedImage: db
+        .prepare<[], { n: number }>(
+          "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'images_pruned'",
+        )
+        .get()!.n
+        ? db.prepare<[string, string], PrunedImageRow>(
+            'SELECT sha256, key_id, signature FROM images_pruned WHERE event_id = ? AND kind = ?',
+          )
+        : { get: () => undefined },
     };
+  }
+
+  /**
+   * Whether retention recorded dropping this image, with the hash the chain has for it and the
+   * gate key's signature; the fault's wording when not.
+   */
+  private prunedImageProblem(image: PrunedImage): string | null {
+    const row = this.sql.prunedImage.get(image.eventId, image.kind);
+    const what = image.kind === 'crop' ? 'its plate crop is gone' : `the frame it records is gone`;
+    if (!row) return `${what}, and retention recorded no such deletion: it was removed by other means`;
+    if (row.sha256 !== image.sha256)
+      return `${what}; retention's record of dropping it names another image (${short(row.sha256)}, the chain has ${short(image.sha256)})`;
+    const key = this.options.publicKey;
+    if (!key || row.key_id !== key.keyId || !prunedImageSignatureValid(image, row.signature, key.publicKey))
+      return `${what}; retention's record of dropping it is not signed by the gate key: it was forged`;
+    return null;
   }
 
   run(): AuditReport {
@@ -409,6 +444,9 @@ class ChainAudit {
           ...where(row),
           problem: 'its plate crop is gone, but retention never drops the crop of an event central has not received',
         });
+      const cropProblem =
+        cropGone && this.prunedImageProblem({ eventId: row.event_id, kind: 'crop', sha256: row.crop_hash! });
+      if (cropProblem) throw new Found({ ...where(row), problem: cropProblem });
       if (!(given && first) && fields.prevHash !== prev)
         throw new Found({
           ...where(row),
@@ -578,6 +616,11 @@ class ChainAudit {
           ...where(evidence.row),
           problem: `the frame it records (${String(evidence.path)}) is gone, but retention never deletes the frame of an event central has not received (${eventId})`,
         });
+      // The frame of an event retention deleted went with it; that of a kept one needs its record.
+      const frameProblem =
+        this.sql.eventExists.get(eventId)!.n > 0 &&
+        this.prunedImageProblem({ eventId, kind: 'frame', sha256: String(evidence.sha256) });
+      if (frameProblem) throw new Found({ ...where(evidence.row), problem: frameProblem });
       this.counts.prunedFrames++;
     }
     return missing;

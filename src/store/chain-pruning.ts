@@ -1,5 +1,11 @@
 import type { GateKey } from '../evidence/gate-key.js';
-import { prunedRangeSignatureValid, signPrunedRange, type PrunedRange } from '../evidence/checkpoint.js';
+import {
+  prunedRangeSignatureValid,
+  signPrunedImage,
+  signPrunedRange,
+  type PrunedImage,
+  type PrunedRange,
+} from '../evidence/checkpoint.js';
 import type { Database } from './database.js';
 
 /** An event retention deleted, as its chain needs to remember it. */
@@ -38,6 +44,10 @@ export class ChainPruning {
         'SELECT lane_id, from_seq, to_seq, last_hash, signature FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
       ),
       remove: db.prepare<[string, number]>('DELETE FROM chain_pruned WHERE lane_id = ? AND from_seq = ?'),
+      insertImage: db.prepare(
+        `INSERT OR REPLACE INTO images_pruned (event_id, kind, sha256, key_id, signature)
+         VALUES (@eventId, @kind, @sha256, @keyId, @signature)`,
+      ),
       insert: db.prepare(
         `INSERT INTO chain_pruned (lane_id, from_seq, to_seq, last_hash, key_id, signature)
          VALUES (@laneId, @fromSeq, @toSeq, @lastHash, @keyId, @signature)`,
@@ -60,6 +70,21 @@ export class ChainPruning {
     const key = this.key;
     if (!key) throw new Error('deleting chained events needs the gate key, to sign what was deleted');
     return consecutiveRuns(chained).map((run) => this.merge(run, key));
+  }
+
+  /**
+   * Records a crop or frame file dropped from a kept event, with the hash the chain has for it;
+   * one without a hash (recorded before the chain) needs no record.
+   */
+  recordImage(image: Omit<PrunedImage, 'sha256'> & { sha256: string | null }): void {
+    if (image.sha256 === null) return;
+    if (!this.key) throw new Error('dropping chained images needs the gate key, to sign what was dropped');
+    const signed: PrunedImage = { eventId: image.eventId, kind: image.kind, sha256: image.sha256 };
+    this.sql.insertImage.run({
+      ...signed,
+      keyId: this.key.keyId,
+      signature: signPrunedImage(signed, this.key.privateKey),
+    });
   }
 
   private merge(run: PrunedRange, key: GateKey): PrunedRange {

@@ -238,6 +238,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'images pruned',
+    up(db) {
+      db.exec(`
+        -- Crops and frame files that retention dropped from events it keeps, each with its hash,
+        -- signed by the gate key: a crop or frame gone without such a row was not retention's
+        -- doing (docs/evidence.md#retention). Goes with its event.
+        CREATE TABLE images_pruned (
+          event_id  TEXT NOT NULL REFERENCES events (event_id) ON DELETE CASCADE,
+          kind      TEXT NOT NULL CHECK (kind IN ('crop', 'frame')),
+          sha256    TEXT NOT NULL,
+          key_id    TEXT NOT NULL,
+          signature TEXT NOT NULL,
+          PRIMARY KEY (event_id, kind)
+        );
+      `);
+    },
+  },
 ];
 
 /**

@@ -94,8 +94,12 @@ export class Retention {
         `SELECT e.event_id, NULL AS path, length(e.payload) + ${EVENT_ROW_OVERHEAD} AS bytes FROM events e ${delivered}
          WHERE NOT EXISTS (SELECT 1 FROM frames f WHERE f.event_id = e.event_id) ORDER BY o.outbox_id LIMIT ?`,
       ),
-      deleteFrame: db.prepare<[string]>('DELETE FROM frames WHERE event_id = ?'),
-      dropCrop: db.prepare<[string]>('UPDATE events SET crop = NULL WHERE event_id = ?'),
+      deleteFrame: db.prepare<[string], { sha256: string | null }>(
+        'DELETE FROM frames WHERE event_id = ? RETURNING sha256',
+      ),
+      dropCrop: db.prepare<[string], { crop_hash: string | null }>(
+        'UPDATE events SET crop = NULL WHERE event_id = ? RETURNING crop_hash',
+      ),
       deleteEvent: db.prepare<[string], DeletedLink>(
         'DELETE FROM events WHERE event_id = ? RETURNING lane_id, seq, chain_hash',
       ),
@@ -142,9 +146,7 @@ export class Retention {
       freed += frames.bytes;
       const crops =
         freed < excess
-          ? await this.takeOldest(this.sql.oldestCrops, excess - freed, (batch) =>
-              this.inTransaction(batch, this.sql.dropCrop),
-            )
+          ? await this.takeOldest(this.sql.oldestCrops, excess - freed, (batch) => this.dropCrops(batch))
           : NONE;
       freed += crops.bytes;
       const events =
@@ -196,8 +198,13 @@ export class Retention {
     })();
   }
 
-  private inTransaction(batch: Candidate[], statement: { run(eventId: string): unknown }): void {
-    this.db.transaction(() => batch.forEach((c) => statement.run(c.event_id)))();
+  /** Drops the crops of kept events, recording each (signed) so the chain tells it from a deletion by hand. */
+  private dropCrops(batch: Candidate[]): void {
+    this.db.transaction(() => {
+      for (const c of batch)
+        for (const { crop_hash } of this.sql.dropCrop.all(c.event_id))
+          this.pruning.recordImage({ eventId: c.event_id, kind: 'crop', sha256: crop_hash });
+    })();
   }
 
   /** Unlinks the candidates' frame files, then their rows; returns how many frames there were. */
@@ -208,7 +215,11 @@ export class Retention {
       await unlinkIfPresent(absolute); // a crash between row and file leaves no file
       touchedDirs.add(dirname(absolute));
     }
-    this.inTransaction(withFrames, this.sql.deleteFrame);
+    this.db.transaction(() => {
+      for (const c of withFrames)
+        for (const { sha256 } of this.sql.deleteFrame.all(c.event_id))
+          this.pruning.recordImage({ eventId: c.event_id, kind: 'frame', sha256 });
+    })();
     return withFrames.length;
   }
 

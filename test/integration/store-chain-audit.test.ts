@@ -139,7 +139,34 @@ describe('the chain audit (smartgate verify)', () => {
       ...eventAt(reads[1]!),
       problem: 'its plate crop is gone, but retention never drops the crop of an event central has not received',
     });
+    // Delivered, it still needs retention's signed record of dropping it.
     tamper(dir, (db) => db.prepare('UPDATE outbox SET delivered_at = 1 WHERE event_id = ?').run(reads[1]!.eventId));
+    expect(faultOf(dir)).toMatchObject({
+      ...eventAt(reads[1]!),
+      problem: 'its plate crop is gone, and retention recorded no such deletion: it was removed by other means',
+    });
+    tamper(dir, (db) =>
+      db
+        .prepare(`INSERT INTO images_pruned (event_id, kind, sha256, key_id, signature) VALUES (?, 'crop', ?, ?, ?)`)
+        .run(
+          reads[1]!.eventId,
+          reads[1]!.chain!.cropHash,
+          readGatePublicKey(dir).keyId,
+          Buffer.alloc(64).toString('base64'),
+        ),
+    );
+    expect(faultOf(dir)).toMatchObject({
+      ...eventAt(reads[1]!),
+      problem: "its plate crop is gone; retention's record of dropping it is not signed by the gate key: it was forged",
+    });
+    tamper(dir, (db) => {
+      db.prepare('DELETE FROM images_pruned').run();
+      new ChainPruning(db, loadOrCreateGateKey(dir).key).recordImage({
+        eventId: reads[1]!.eventId,
+        kind: 'crop',
+        sha256: reads[1]!.chain!.cropHash,
+      });
+    });
     expect(audit(dir)).toMatchObject({ ok: true, counts: { crops: 5, prunedCrops: 1 } });
 
     const path = `frames/2026-01-01/${decisions[1]!.eventId}.jpg`;
@@ -151,6 +178,11 @@ describe('the chain audit (smartgate verify)', () => {
       seq: 3,
       type: 'evidence.frame',
       problem: `the frame it records (${path}) is gone, but retention never deletes the frame of an event central has not received (${decisions[1]!.eventId})`,
+    });
+    tamper(dir, (db) => db.prepare('UPDATE outbox SET delivered_at = 1 WHERE event_id = ?').run(decisions[1]!.eventId));
+    expect(faultOf(dir)).toMatchObject({
+      type: 'evidence.frame',
+      problem: 'the frame it records is gone, and retention recorded no such deletion: it was removed by other means',
     });
   });
 
@@ -392,7 +424,17 @@ describe('the chain audit (smartgate verify)', () => {
       // A byte over: the oldest delivered frame goes; its evidence.frame event stays.
       const usage = (await retention(1024 ** 4).run()).usage;
       expect((await retention(usage.totalBytes - 1).run()).byQuota.frames).toBeGreaterThan(0);
-      store.db.prepare('UPDATE events SET crop = NULL WHERE event_id = ?').run(gate.reads[5]!.eventId); // as quota does
+      // A crop dropped as quota drops one: with its signed record.
+      store.db.transaction(() => {
+        const { crop_hash } = store.db
+          .prepare('UPDATE events SET crop = NULL WHERE event_id = ? RETURNING crop_hash')
+          .get(gate.reads[5]!.eventId) as { crop_hash: string };
+        new ChainPruning(store.db, loadOrCreateGateKey(gate.dir).key).recordImage({
+          eventId: gate.reads[5]!.eventId,
+          kind: 'crop',
+          sha256: crop_hash,
+        });
+      })();
       store.close();
       expect(audit(gate.dir)).toMatchObject({ ok: true, counts: { prunedCrops: 1, prunedFrames: expect.any(Number) } });
       expect(audit(gate.dir).counts.prunedFrames).toBeGreaterThan(0);

@@ -33,6 +33,7 @@ describe('migrate', () => {
       'command_ids',
       'events',
       'frames',
+      'images_pruned',
       'lane_seq',
       'list_entries',
       'lists',
@@ -74,7 +75,7 @@ describe('migrate', () => {
     const insert = db.prepare('INSERT INTO lists (name, version, received_at, entries) VALUES (?, ?, ?, ?)');
     insert.run('allow', 4, 1000, JSON.stringify([{ key: '29C12345', reason: 'permit' }, { key: '云A12345' }]));
     insert.run('deny', 2, 2000, '[]');
-    expect(migrate(db, new FakeClock())).toEqual([4, 5, 6, 7]);
+    expect(migrate(db, new FakeClock())).toEqual([4, 5, 6, 7, 8]);
     expect(db.prepare('SELECT name, version, received_at, entry_count FROM lists ORDER BY name').all()).toEqual([
       { name: 'allow', version: 4, received_at: 1000, entry_count: 2 },
       { name: 'deny', version: 2, received_at: 2000, entry_count: 0 },
