@@ -1,13 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CHAIN_VERSION,
-  checkEventFields,
-  describeFault,
-  isHash,
-  sha256Hex,
-  type ChainFields,
-} from '../evidence/chain.js';
+import { checkEventFields, describeFault, isHash, sha256Hex } from '../evidence/chain.js';
 import {
   checkpointSignatureValid,
   parseCheckpoint,
@@ -18,6 +11,7 @@ import {
 } from '../evidence/checkpoint.js';
 import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { Database } from './database.js';
+import { chainFieldsOf } from './chain-columns.js';
 
 interface PrunedImageRow {
   sha256: string;
@@ -427,7 +421,7 @@ class ChainAudit {
       } catch {
         throw new Found({ ...where(row), problem: 'its payload is not JSON' });
       }
-      // A crop gone with its hash kept is retention's doing (crops go before events, by quota).
+      // A crop gone with its hash kept must be retention's doing, recorded in images_pruned.
       const cropGone = row.crop === null && row.crop_hash !== null;
       const envelope = {
         eventId: row.event_id,
@@ -625,17 +619,6 @@ class ChainAudit {
     }
     return missing;
   }
-}
-
-function chainFieldsOf(row: EventRow): ChainFields | null {
-  if (row.payload_hash === null || row.chain_hash === null) return null;
-  return {
-    v: CHAIN_VERSION,
-    payloadHash: row.payload_hash,
-    cropHash: row.crop_hash,
-    prevHash: row.prev_hash,
-    chainHash: row.chain_hash,
-  };
 }
 
 function where(row: EventRow) {

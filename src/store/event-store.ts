@@ -1,11 +1,12 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Database } from './database.js';
+import { chainFieldsOf } from './chain-columns.js';
 import { StoreTransactions } from './transactions.js';
 import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from './types.js';
 import { UlidFactory } from './ulid.js';
 import { canonicalJson } from '../evidence/canonical-json.js';
-import { CHAIN_VERSION, chainFieldsFor, type ChainFields } from '../evidence/chain.js';
+import { chainFieldsFor } from '../evidence/chain.js';
 import type { DecisionAction } from '../domain/decisions.js';
 
 export interface EventStoreContext {
@@ -437,18 +438,7 @@ function toEntry(row: EventRow): OutboxEntry {
       monoAt: row.mono_at,
       payload: JSON.parse(row.payload) as Record<string, unknown>,
       hasCrop: row.has_crop === 1,
-      chain: chainOf(row),
+      chain: chainFieldsOf(row),
     },
-  };
-}
-
-function chainOf(row: EventRow): ChainFields | null {
-  if (row.chain_hash === null || row.payload_hash === null) return null;
-  return {
-    v: CHAIN_VERSION,
-    payloadHash: row.payload_hash,
-    cropHash: row.crop_hash,
-    prevHash: row.prev_hash,
-    chainHash: row.chain_hash,
   };
 }
