@@ -240,8 +240,15 @@ export class EventStore implements EventSink, Outbox, Transactions {
       monoAt: this.ctx.clock.monotonic(),
     };
     const { seq, chain } = this.appendTx.immediate(recording, payload, event.crop ?? null);
+    // Written out, not spread: this runs on every append.
     const stored: StoredEvent = {
-      ...recording,
+      eventId: recording.eventId,
+      bootId: recording.bootId,
+      siteId: recording.siteId,
+      laneId: recording.laneId,
+      type: recording.type,
+      ts: recording.ts,
+      monoAt: recording.monoAt,
       seq,
       payload: JSON.parse(payload) as Record<string, unknown>,
       hasCrop: event.crop !== undefined,
