@@ -58,15 +58,20 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,
   },
+  version: {
+    summary: "print smartgate's version, as MQTT and the status page show it: smartgate version (or --version)",
+    load: async () => (await import('./version.js')).versionCommand,
+  },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
-  return `usage: smartgate COMMAND [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return `usage: smartgate COMMAND [options]\n       smartgate --version\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  const name = first === '--version' ? 'version' : first;
   if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());
     return 0;

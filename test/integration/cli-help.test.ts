@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtCli } from '../helpers/demo-clip.js';
 
@@ -70,6 +71,15 @@ describe('smartgate COMMAND --help', () => {
       stdout: '',
       stderr: expect.stringContaining('usage: smartgate COMMAND'),
     });
+  });
+
+  // Issue 26, item 5: the version a technician reads is package.json's, the one MQTT and the
+  // page show (test/integration/web-page.test.ts compares the three on a running demo).
+  it('prints the version from package.json for --version and version, exit 0', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['version']])
+      expect({ args, ...(await runCli(args)) }).toEqual({ args, code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    expect((await runCli(['--help'])).stdout).toContain('smartgate --version');
   });
 
   it('tail refuses both --password and --password-file, or a password file it cannot read, naming the option', async () => {

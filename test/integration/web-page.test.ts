@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '../../src/core/loopback.js';
-import { parseWireEvent, type WireEvent } from '../../src/uplink/contract.js';
+import { parseWireEvent, statusSchema, type WireEvent } from '../../src/uplink/contract.js';
 import { builtCli, demoClip } from '../helpers/demo-clip.js';
 import { waitFor } from '../helpers/processes.js';
 
@@ -33,9 +33,10 @@ const published: WireEvent[] = [];
 /** What the page logged as an error, and what it threw, from the first load on. */
 const pageErrors: string[] = [];
 
-function cli(args: string[], input?: string) {
+function cli(args: string[], input?: string): string {
   const r = spawnSync(process.execPath, [builtCli(), ...args], { input, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`smartgate ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  return r.stdout;
 }
 
 async function shot(name: string): Promise<void> {
@@ -205,6 +206,26 @@ describe('the status page in Chromium, on the demo', () => {
     await page.getByTestId('tab-health').click();
     await page.getByTestId('health-panel').waitFor({ state: 'visible' });
     await shot('health');
+  });
+
+  // Issue 26, item 5: one version, wherever a technician or central reads it.
+  it('shows the version `smartgate --version` prints, as the retained MQTT status does', async () => {
+    const printed = cli(['--version']).trim();
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(printed).toBe(pkg.version);
+
+    const status = new Promise<unknown>((resolve) =>
+      central.on('message', (topic, payload) => {
+        if (topic === 'smartgate/v1/demo/status') resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    await central.subscribeAsync('smartgate/v1/demo/status', { qos: 1 }); // retained: delivered at once
+    expect(statusSchema.parse(await status)).toMatchObject({ state: 'online', version: printed });
+
+    const health = (await (await page.request.get(`${pageUrl}/api/health`)).json()) as { health: { version: string } };
+    expect(health.health.version).toBe(printed);
+    // The health tab (open since the last test) shows what the API gave it.
+    expect(await page.getByTestId('health-version').innerText()).toBe(printed);
   });
 
   it('has logged no error since it loaded: the policy refuses nothing the page uses, the live video included', () => {

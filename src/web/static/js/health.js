@@ -304,7 +304,7 @@ function render() {
           'dl',
           { class: 'kv-list' },
           h('dt', { text: t('health.software') }),
-          h('dd', { text: snap.version || t('common.none') }),
+          h('dd', { text: snap.version || t('common.none'), testid: 'health-version' }),
           h('dt', { text: t('health.uptime') }),
           h('dd', { text: duration(snap.uptimeMs) }),
         ),
