@@ -54,6 +54,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: "the gate's public key, to give central: smartgate key show --data-dir DIR [--json]",
     load: async () => (await import('./key.js')).keyCommand,
   },
+  backup: {
+    summary:
+      'a consistent copy of the store and the gate key, beside the running daemon: smartgate backup --data-dir DIR --to FILE [--force]',
+    load: async () => (await import('./backup.js')).backupCommand,
+  },
+  restore: {
+    summary: 'put a backup back, with the daemon stopped: smartgate restore --data-dir DIR --from FILE [--force]',
+    load: async () => (await import('./restore.js')).restoreCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

@@ -104,9 +104,10 @@ export function openDatabaseReadOnly(
 /**
  * The writer's lock: an exclusive SQLite lock (an OS file lock, so it goes when the process
  * dies) on `{path}.lock`, held until the returned connection closes. SQLITE_BUSY after the busy
- * timeout means another process holds it.
+ * timeout means another process holds it. `smartgate restore` takes it too, so it never replaces
+ * the store under a running daemon.
  */
-function takeWriterLock(path: string, busyTimeoutMs: number): BetterSqlite3.Database {
+export function takeWriterLock(path: string, busyTimeoutMs: number): BetterSqlite3.Database {
   let lock: BetterSqlite3.Database;
   try {
     lock = new BetterSqlite3(`${path}.lock`, { timeout: busyTimeoutMs });
