@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { backupStore, BackupError, type BackupResult } from '../store/backup.js';
+import { backupStore, BackupError, describeCounts, type BackupResult } from '../store/backup.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate backup --data-dir DIR --to FILE [--force]
@@ -43,7 +43,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const { store } = result;
   const lines = [
     `backed up ${values['data-dir']} to ${result.file} (${formatBytes(result.bytes)}), checked: integrity ok`,
-    `  store: schema version ${store.schemaVersion}, ${store.events} events, ${store.undelivered} not yet delivered to central` +
+    `  store: schema version ${store.schemaVersion}, ${describeCounts(store)} to central` +
       (store.newestEventAt === null ? '' : `, newest ${new Date(store.newestEventAt).toISOString()}`),
     result.keyId
       ? `  gate key: ${result.files.join(', ')} (key id ${result.keyId})`

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { BackupError } from '../store/backup.js';
+import { BackupError, describeCounts } from '../store/backup.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { restoreStore, type RestoreResult } from '../store/restore.js';
 import { helpRequested, printUsage } from './usage.js';
@@ -50,7 +50,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       (info ? ` (backup made ${new Date(info.madeAt).toISOString()} by smartgate ${info.smartgateVersion})` : ''),
     `  store: schema version ${store.schemaVersion}` +
       (store.schemaVersion < known ? ` (the daemon brings it up to ${known} when it starts)` : '') +
-      `, ${store.events} events, ${store.undelivered} not yet delivered: the daemon sends them when it starts`,
+      `, ${describeCounts(store)}: the daemon sends them when it starts`,
     result.restoredFiles.length > 0
       ? `  gate key: ${result.restoredFiles.join(', ')} restored (key id ${result.keyId})`
       : result.keyId

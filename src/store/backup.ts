@@ -242,6 +242,11 @@ export function summarise(db: Database): StoreSummary {
   };
 }
 
+/** "1 event, 0 not yet delivered", as the commands print a summary. */
+export function describeCounts(summary: Pick<StoreSummary, 'events' | 'undelivered'>): string {
+  return `${summary.events} event${summary.events === 1 ? '' : 's'}, ${summary.undelivered} not yet delivered`;
+}
+
 /** fsync of a file or a directory (for a rename in it to survive a power cut). */
 export function fsyncFile(path: string): void {
   const fd = openSync(path, 'r');

@@ -22,6 +22,7 @@ import {
   backedUpFiles,
   backupInfo,
   BackupError,
+  describeCounts,
   fsyncFile,
   integrityProblems,
   summarise,
@@ -187,12 +188,15 @@ function inTheWay(dataDir: string, files: CheckedBackup['files']): { what: strin
   return found;
 }
 
+/**
+ * Read-write, though it only reads: the caller holds the writer's lock, and a read-only connection
+ * to a WAL store would leave an empty -wal and -shm behind it.
+ */
 function describeStore(path: string): string {
   try {
-    const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const db = new BetterSqlite3(path, { fileMustExist: true });
     try {
-      const s = summarise(db);
-      return `${s.events} events, ${s.undelivered} not yet delivered`;
+      return describeCounts(summarise(db));
     } finally {
       db.close();
     }
