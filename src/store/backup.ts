@@ -232,7 +232,7 @@ export function integrityProblems(db: Database): string[] {
 export function summarise(db: Database): StoreSummary {
   if (!hasTable(db, 'schema_migrations') || !hasTable(db, 'events') || !hasTable(db, 'outbox'))
     throw new Error('not a smartgate store (no schema_migrations, events or outbox table)');
-  const count = (sql: string) => (db.prepare<[], { n: number }>(sql).get()?.n ?? 0) as number;
+  const count = (sql: string) => db.prepare<[], { n: number }>(sql).get()?.n ?? 0;
   const newest = db.prepare<[], { ts: number | null }>('SELECT MAX(ts) AS ts FROM events').get();
   return {
     schemaVersion: schemaVersion(db),

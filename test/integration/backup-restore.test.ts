@@ -84,8 +84,8 @@ function start(args: string[]): Lines {
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   procs.push(proc);
   const lines: Lines = { proc, out: [], err: [], exited: new Promise((r) => proc.once('close', (code) => r(code))) };
-  collect(proc.stdout!, lines.out);
-  collect(proc.stderr!, lines.err);
+  collect(proc.stdout, lines.out);
+  collect(proc.stderr, lines.err);
   return lines;
 }
 
