@@ -273,10 +273,8 @@ describe('restore, then the daemon starts: the outbox carries on', () => {
       'tail subscribed',
     );
     const received = () => tail.out.map((l) => JSON.parse(l) as WireEvent);
-    const duplicates = () =>
-      tail.err
-        .map((l) => JSON.parse(l) as { notice: string; eventId?: string })
-        .filter((n) => n.notice === 'duplicate');
+    const notices = () => tail.err.map((l) => JSON.parse(l) as Record<string, unknown> & { notice: string });
+    const duplicates = () => notices().filter((n) => n.notice === 'duplicate');
 
     // The gate as it ran before: its store, its key and its uplink to the broker.
     const gate = temp.make();
@@ -317,9 +315,11 @@ describe('restore, then the daemon starts: the outbox carries on', () => {
     expect(backup).toMatchObject({ code: 0, stderr: '' });
     expect(backup.stdout).toContain('7 events, 3 not yet delivered to central');
 
-    // The gate carries on: central comes back and gets the three; then the gate's disk is lost.
+    // The gate carries on: it signs its chain (the first event of its gate lane, recorded after the
+    // backup, so lost with the disk), central comes back and gets all four; then the disk is lost.
+    const lost = store.checkpoints!.record('periodic');
     await connect();
-    await waitFor(() => store.events.pendingCount() === 0 && received().length === 7, 15_000, 'all seven delivered');
+    await waitFor(() => store.events.pendingCount() === 0 && received().length === 8, 15_000, 'all eight delivered');
     await uplink!.stop();
     uplink = undefined;
     store.close();
@@ -358,6 +358,12 @@ lanes:
     expect(daemon.proc.exitCode).toBeNull();
     daemon.proc.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+    // tail's notices go to stderr, a pipe of their own: let them all arrive.
+    await waitFor(
+      () => duplicates().length >= undelivered.length && notices().some((n) => n.notice === 'seq-reset'),
+      10_000,
+      "tail's notices of the re-sent events and the gate lane's new start",
+    ).catch(() => undefined); // the expectations below say what is missing
 
     // Re-sent: exactly the three the backup had as undelivered (central had them: duplicates by eventId).
     expect(
@@ -368,7 +374,12 @@ lanes:
     // On central's output every event once, the gate's seven among them.
     const ids = received().map((e) => e.eventId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.slice(0, 7)).toEqual([...delivered, ...undelivered].map((e) => e.eventId));
+    expect(ids.slice(0, 8)).toEqual([...delivered, ...undelivered, lost].map((e) => e.eventId));
+    // The restored gate lane starts again at the lost checkpoint's seq, under a new boot.
+    expect(restarted()).toMatchObject({ laneId: lost.laneId, seq: lost.seq });
+    expect(notices().filter((n) => n.notice === 'seq-reset')).toEqual([
+      expect.objectContaining({ laneId: lost.laneId, lastSeq: lost.seq, seq: lost.seq, previousBootId: store.bootId }),
+    ]);
     // Signed with the gate's own key, restored with the store.
     expect(restarted()!.payload).toMatchObject({ keyId: gateKey.keyId, reason: 'start' });
 
