@@ -45,8 +45,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
     `backed up ${values['data-dir']} to ${result.file} (${formatBytes(result.bytes)}), checked: integrity ok`,
     `  store: schema version ${store.schemaVersion}, ${describeCounts(store)} to central` +
       (store.newestEventAt === null ? '' : `, newest ${new Date(store.newestEventAt).toISOString()}`),
-    result.keyId
-      ? `  gate key: ${result.files.join(', ')} (key id ${result.keyId})`
+    result.files.length > 0
+      ? `  gate key: ${result.files.join(', ')} (key id ${result.keyId ?? 'unreadable'})`
       : '  gate key: none in the data directory (the daemon makes one on its first start)',
     `  not in it: frame files; copy them with rsync -a ${values['data-dir']}/frames/ DEST/frames/`,
   ];

@@ -52,7 +52,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       (store.schemaVersion < known ? ` (the daemon brings it up to ${known} when it starts)` : '') +
       `, ${describeCounts(store)}: the daemon sends them when it starts`,
     result.restoredFiles.length > 0
-      ? `  gate key: ${result.restoredFiles.join(', ')} restored (key id ${result.keyId})`
+      ? `  gate key: ${result.restoredFiles.join(', ')} restored (key id ${result.keyId ?? 'unreadable'})`
       : result.keyId
         ? `  gate key: key id ${result.keyId}, as it was in ${dataDir}`
         : '  gate key: none in the backup nor in the data directory: the daemon makes a new one, which central must be given (smartgate key show)',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { GATE_KEY_FILE, GATE_PUBLIC_KEY_FILE, gatePublicKeyFromText } from '../evidence/gate-key.js';
+import { GATE_KEY_FILE, GATE_PUBLIC_KEY_FILE, gatePublicKeyFromText, keyIdOf } from '../evidence/gate-key.js';
 import { smartgateVersion } from '../core/version.js';
 import { openDatabaseReadOnly, type Database } from './database.js';
 import { schemaVersion } from './migrations.js';
@@ -62,7 +62,7 @@ export interface BackupResult {
   file: string;
   bytes: number;
   store: StoreSummary;
-  /** The key id of the gate key in the backup; null when the data directory had none. */
+  /** The key id of the gate key in the backup; null when it has none, or none that reads. */
   keyId: string | null;
   files: string[];
 }
@@ -127,14 +127,7 @@ export async function backupStore(options: BackupOptions): Promise<BackupResult>
     fsyncFile(temp);
     renameSync(temp, to);
     fsyncFile(dirname(to));
-    const publicKey = files.find((f) => f.name === GATE_PUBLIC_KEY_FILE);
-    return {
-      file: to,
-      bytes: statSync(to).size,
-      store,
-      keyId: publicKey ? gatePublicKeyFromText(publicKey.content.toString('utf8')).keyId : null,
-      files: files.map((f) => f.name),
-    };
+    return { file: to, bytes: statSync(to).size, store, keyId: keyIdOfFiles(files), files: files.map((f) => f.name) };
   } catch (err) {
     if (existsSync(temp)) unlinkSync(temp);
     throw err;
@@ -181,6 +174,19 @@ function readKeyFiles(dataDir: string): BackedUpFile[] {
     }
   }
   return files;
+}
+
+/** The key id of the backed-up key: from the public file, else the private one; null if neither reads. */
+function keyIdOfFiles(files: BackedUpFile[]): string | null {
+  const text = (name: string) => files.find((f) => f.name === name)?.content.toString('utf8');
+  try {
+    const publicText = text(GATE_PUBLIC_KEY_FILE);
+    if (publicText !== undefined) return gatePublicKeyFromText(publicText).keyId;
+    const privateText = text(GATE_KEY_FILE);
+    return privateText === undefined ? null : keyIdOf(createPublicKey(privateText));
+  } catch {
+    return null;
+  }
 }
 
 function addBackupTables(db: Database, files: BackedUpFile[], info: BackupInfo): void {
