@@ -6,10 +6,15 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../core/clock.js';
 import { silentLogger } from '../core/log.js';
 import { storeSchema } from '../config/store.js';
-import { StoreLockedError } from '../store/database.js';
-import { EventStore } from '../store/event-store.js';
-import { DATABASE_FILE, openStore, SITE_NOT_YET_KNOWN, type Store } from '../store/store.js';
-import { EventAuthAudit, type AuthAudit } from '../web/auth/audit.js';
+import {
+  openCommandStore,
+  SchemaMismatchError,
+  StoreReplacedError,
+  type CommandStore,
+} from '../store/command-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { DATABASE_FILE, SITE_NOT_YET_KNOWN } from '../store/store.js';
+import { authEvent, type AuthRecord } from '../web/auth/audit.js';
 import { passwordProblem } from '../web/auth/passwords.js';
 import { isRole, usernameProblem, UserError, UserStore } from '../web/auth/users.js';
 import { ROLES } from '../web/types.js';
@@ -21,7 +26,7 @@ const USAGE = `usage: smartgate user ACTION --data-dir DIR [options]
   remove --username NAME                      delete an account
   list                                        the accounts: username, role, created
 options:
-  --data-dir DIR      the daemon's dataDir (the accounts are in DIR/${DATABASE_FILE}); stop the daemon first
+  --data-dir DIR      the daemon's dataDir (the accounts are in DIR/${DATABASE_FILE}); the daemon may be running
   --password-stdin    read the password from the first line of stdin instead of asking twice on the terminal`;
 
 const ACTIONS = ['add', 'passwd', 'remove', 'list'] as const;
@@ -90,9 +95,10 @@ export function parseUserArgs(args: string[]): Options {
 }
 
 /**
- * `smartgate user`: the accounts of the operators' page, on the gate computer. Opens the
- * daemon's database itself, which the daemon holds locked while it runs: stop it first.
- * Exit 0 done, 2 bad options or input, 1 anything else (database locked, unreadable).
+ * `smartgate user`: the accounts of the operators' page, on the gate computer. Works whether the
+ * daemon runs or not (src/store/command-store.ts): each change and its `auth` event are one
+ * transaction, which a running daemon's page sees at once.
+ * Exit 0 done, 2 bad options or input, 1 anything else (a store of another version, unreadable).
  */
 export async function userCommand(args: string[]): Promise<number> {
   if (helpRequested(args)) return printUsage(USAGE);
@@ -110,26 +116,29 @@ export async function userCommand(args: string[]): Promise<number> {
     return 2;
   }
 
-  let store: Store;
+  let store: CommandStore;
   try {
-    store = openStore(
+    store = openCommandStore(
       { clock: systemClock, log: silentLogger },
-      { dataDir: options.dataDir, siteId: SITE_NOT_YET_KNOWN, config: storeSchema.parse({}), busyTimeoutMs: 1000 },
+      { dataDir: options.dataDir, config: storeSchema.parse({}) },
     );
   } catch (err) {
-    const message =
-      err instanceof StoreLockedError
-        ? `${err.path} is in use, most likely by the running daemon: stop the daemon first, then run this again`
-        : (err as Error).message;
-    process.stderr.write(`smartgate user: ${message}\n`);
+    process.stderr.write(`smartgate user: ${(err as Error).message}\n`);
     return 1;
   }
   try {
-    return await runAction(new UserStore(store.accounts, systemClock), auditOf(store), options);
+    const users = new UserStore(store.accounts, systemClock, { transaction: (fn) => store.transaction(fn) });
+    return await runAction(users, recorder(store), options, store.besideWriter);
   } catch (err) {
-    if (!(err instanceof UserError || err instanceof UsageError)) throw err;
-    process.stderr.write(`smartgate user: ${err.message}\n`);
-    return 2;
+    if (err instanceof UserError || err instanceof UsageError) {
+      process.stderr.write(`smartgate user: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof SchemaMismatchError || err instanceof StoreReplacedError || err instanceof NoSiteError) {
+      process.stderr.write(`smartgate user: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   } finally {
     store.close();
   }
@@ -147,39 +156,47 @@ function checkInputs(options: Options): string | undefined {
   return undefined;
 }
 
-/** Sessions live in the daemon's memory; it had to be stopped for this command, which ended them. */
-const sessionsEnded = (username: string) =>
-  `${username} has no session left: sessions live only in the daemon's memory, and stopping the daemon (needed for this command) ended them`;
-
-/**
- * Account changes are recorded as `auth` events like the page's logins, and reach central with
- * the daemon's next connection. This command has no config, so they are recorded under the site
- * of the newest event in the store (the daemon's site.id); in a store that has none yet, under
- * SITE_NOT_YET_KNOWN, which the daemon replaces by its site.id when it opens the store.
- */
-function auditOf(store: Store): AuthAudit {
-  const newest = store.db
-    .prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1')
-    .get();
-  const events = newest
-    ? new EventStore(
-        store.db,
-        { clock: systemClock, log: silentLogger },
-        { siteId: newest.site_id, bootId: store.bootId },
-      )
-    : store.events;
-  const log = {
-    ...silentLogger,
-    // The change itself is made: say that only its record is missing.
-    error: (obj: object | string) =>
-      process.stderr.write(
-        `smartgate user: warning: the change was made, but not recorded as an event: ${String(typeof obj === 'string' ? obj : (obj as { err?: unknown }).err)}\n`,
-      ),
-  };
-  return new EventAuthAudit(events, log);
+/** What happens to the user's sessions of the page, which live only in the daemon's memory. */
+function sessionsEnded(username: string, besideDaemon: boolean): string {
+  return besideDaemon
+    ? `The running daemon ends the page sessions of ${username} at their next request (open views within 10 s)`
+    : `${username} has no page session: sessions live only in the daemon's memory, and the daemon is not running`;
 }
 
-async function runAction(users: UserStore, audit: AuthAudit, options: Options): Promise<number> {
+/** Beside a running daemon, a store with no event yet: the site to record under is not known. */
+class NoSiteError extends Error {}
+
+/**
+ * Records an account change as an `auth` event, like the page's logins, inside the change's
+ * transaction: if it cannot be recorded, the change is undone. The events reach central with the
+ * daemon's uplink. This command has no config, so they are recorded under the site of the newest
+ * event in the store (the daemon's site.id); in a store that has none yet, under
+ * SITE_NOT_YET_KNOWN, which the daemon replaces by its site.id when it next opens the store.
+ */
+function recorder(store: CommandStore): (entry: AuthRecord) => void {
+  let events: EventStore | undefined;
+  return (entry) => {
+    if (!events) {
+      const newest = store.db
+        .prepare<[], { site_id: string }>('SELECT site_id FROM events ORDER BY rowid DESC LIMIT 1')
+        .get();
+      // A running daemon does not claim events of an unknown site: they would never reach central.
+      if (!newest && store.besideWriter)
+        throw new NoSiteError(
+          'the running daemon has recorded no event yet, so the site of this change is not known: try again in a minute; nothing was changed',
+        );
+      events = store.events(newest?.site_id ?? SITE_NOT_YET_KNOWN);
+    }
+    events.append(authEvent(entry));
+  };
+}
+
+async function runAction(
+  users: UserStore,
+  record: (entry: AuthRecord) => void,
+  options: Options,
+  besideDaemon: boolean,
+): Promise<number> {
   const { username } = options;
   switch (options.action) {
     case 'list': {
@@ -197,25 +214,29 @@ async function runAction(users: UserStore, audit: AuthAudit, options: Options): 
     case 'add': {
       // Refused before asking for a password that would be thrown away.
       users.checkAvailable(username);
-      const user = await users.add(username, options.role, await readPassword(options.passwordStdin));
-      audit.record({ action: 'user-added', username: user.username, role: user.role, source: 'cli' });
-      process.stdout.write(`added ${user.username} (${user.role})\n`);
+      const user = await users.add(username, options.role, await readPassword(options.passwordStdin), (added) =>
+        record({ action: 'user-added', username: added.username, role: added.role, source: 'cli' }),
+      );
+      process.stdout.write(
+        `added ${user.username} (${user.role})${besideDaemon ? ': the page takes it at once' : ''}\n`,
+      );
       return 0;
     }
     case 'passwd': {
       users.existing(username);
-      await users.setPassword(username, await readPassword(options.passwordStdin));
-      audit.record({ action: 'password-changed', username, source: 'cli' });
+      await users.setPassword(username, await readPassword(options.passwordStdin), () =>
+        record({ action: 'password-changed', username, source: 'cli' }),
+      );
       process.stdout.write(
-        `password of ${username} changed. ${sessionsEnded(username)}; the new password is needed from the next login.\n`,
+        `password of ${username} changed. ${sessionsEnded(username, besideDaemon)}; the new password is needed from the next login.\n`,
       );
       return 0;
     }
     case 'remove': {
-      const { role } = users.existing(username);
-      users.remove(username);
-      audit.record({ action: 'user-removed', username, role, source: 'cli' });
-      process.stdout.write(`removed ${username}. ${sessionsEnded(username)}.\n`);
+      users.remove(username, (removed) =>
+        record({ action: 'user-removed', username, role: removed.role, source: 'cli' }),
+      );
+      process.stdout.write(`removed ${username}. ${sessionsEnded(username, besideDaemon)}.\n`);
       return 0;
     }
   }

@@ -232,6 +232,7 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
 
   // The operators' page.
   const webLog = log.child({ module: 'web' });
+  const users = new UserStore(store.accounts, clock);
   const web =
     config.http.enabled === false
       ? null
@@ -256,9 +257,12 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
               yards,
               postcheck: postcheck && days && { days, stats: () => postcheck.stats() },
             }),
-            users: new UserStore(store.accounts, clock),
+            users,
             audit: new EventAuthAudit(store.events, webLog),
-            sessions: new MemorySessionStore(clock),
+            // Accounts change beside the running daemon (`smartgate user`): a session lasts as long as its account does.
+            sessions: new MemorySessionStore(clock, {
+              accountCurrent: (s) => users.accountVersion(s.user.username) === s.accountVersion,
+            }),
             limiter: new SlidingWindowLoginLimiter(clock),
             liveVideo: new LiveVideoServer(
               liveStreams(

@@ -102,6 +102,33 @@ export function openDatabaseReadOnly(
 }
 
 /**
+ * Opens an existing WAL database to write a few transactions beside the process that holds the
+ * writer's lock (a command beside the running daemon): no lock file, no journal-mode switch, no
+ * migration. SQLite's own locking serialises the two writers; each write must be an IMMEDIATE
+ * transaction, so it waits (busyTimeoutMs) for the other's instead of failing half-way.
+ */
+export function openDatabaseBesideWriter(path: string, options: Partial<DatabaseOptions> = {}): Database {
+  const { synchronous = 'FULL', busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS } = options;
+  let db: Database;
+  try {
+    db = new BetterSqlite3(path, { fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (err) {
+    throw new Error(`cannot open the event database ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    const journal = db.pragma('journal_mode', { simple: true });
+    if (journal !== 'wal') throw new Error(`${path}: not in WAL mode (journal_mode is ${String(journal)})`);
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
  * The writer's lock: an exclusive SQLite lock (an OS file lock, so it goes when the process
  * dies) on `{path}.lock`, held until the returned connection closes. SQLITE_BUSY after the busy
  * timeout means another process holds it. `smartgate restore` takes it too, so it never replaces

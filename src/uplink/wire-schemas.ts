@@ -40,7 +40,9 @@ export const wireEventSchema = z
     bootId: z
       .string()
       .min(1)
-      .describe('Id of the daemon process that recorded the event; new on every start of the gate software.'),
+      .describe(
+        'Id of the gate process that recorded the event: the daemon, new on every start of the gate software, or a `smartgate user` command (its auth events).',
+      ),
     seq: wholeNumber().describe('Per lane, +1 per event, persisted across restarts: a jump means events are missing.'),
     siteId: z.string().min(1).describe('The gate (config site.id).'),
     laneId: z.string().min(1).describe('The lane within the gate (config lanes[].id).'),

@@ -10,7 +10,7 @@ import {
   type CookieOptions,
 } from './auth-middleware.js';
 import { HttpError, readJsonBody, sendJson, type Router } from './router.js';
-import type { LoginLimiter, SessionStore, User, UserDirectory } from './types.js';
+import type { LoginLimiter, SessionStore, UserDirectory, VerifiedUser } from './types.js';
 import type { LoginResult } from './web-counters.js';
 
 export interface SessionApiDeps {
@@ -42,7 +42,7 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
     // A login replaces the session the browser had, if any.
     const previous = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     if (previous) deps.sessions.destroy(previous);
-    const session = deps.sessions.create(user);
+    const session = deps.sessions.create({ username: user.username, role: user.role }, user.accountVersion);
     deps.countLogin('success');
     deps.audit({ action: 'login', username: user.username, role: user.role, source: 'page', address });
     sendJson(
@@ -71,7 +71,12 @@ export function sessionRoutes(router: Router, deps: SessionApiDeps): void {
  * another check under way, 503 when the gate is checking as many passwords as it allows at once,
  * 401 for a wrong username or password. The attempt is counted before the slow hash starts.
  */
-async function checkPassword(deps: SessionApiDeps, address: string, username: string, password: string): Promise<User> {
+async function checkPassword(
+  deps: SessionApiDeps,
+  address: string,
+  username: string,
+  password: string,
+): Promise<VerifiedUser> {
   const start = deps.limiter.begin(address, username);
   if (!start.allowed) {
     deps.countLogin('rate-limited');
@@ -91,7 +96,7 @@ async function checkPassword(deps: SessionApiDeps, address: string, username: st
       'Retry-After': '1',
     });
   }
-  let user: User | null;
+  let user: VerifiedUser | null;
   try {
     user = await deps.users.verify(username, password);
   } catch (err) {

@@ -20,12 +20,27 @@ export interface User {
   role: Role;
 }
 
-/** Local accounts (src/web/auth/users.ts, in the gate's SQLite store). */
+/** A user whose password was just checked, with the version of the account checked. */
+export interface VerifiedUser extends User {
+  /** UserDirectory.accountVersion of the account at the check. */
+  accountVersion: string;
+}
+
+/**
+ * Local accounts (src/web/auth/users.ts, in the gate's SQLite store). Read from the store on every
+ * call, never cached: `smartgate user` changes them beside the running daemon.
+ */
 export interface UserDirectory {
   /** The user when the password is right; null otherwise (unknown user or wrong password: same cost, same answer). */
-  verify(username: string, password: string): Promise<User | null>;
+  verify(username: string, password: string): Promise<VerifiedUser | null>;
   get(username: string): User | undefined;
   count(): number;
+  /**
+   * An opaque value that changes when the account is removed, added again, gets a new password
+   * or another role; undefined when there is no such account. A session lives only as long as
+   * its account's version is the one it logged in with.
+   */
+  accountVersion(username: string): string | undefined;
 }
 
 export interface Session {
@@ -37,10 +52,13 @@ export interface Session {
   /** Monotonic ms. */
   createdAt: number;
   lastSeenAt: number;
+  /** The account's version at login (UserDirectory.accountVersion), when the directory gave one. */
+  accountVersion?: string;
 }
 
 export interface SessionStore {
-  create(user: User): Session;
+  /** `accountVersion`: the account's at login (VerifiedUser.accountVersion). */
+  create(user: User, accountVersion?: string): Session;
   /** The live session (and marks it used), or undefined when unknown or expired. */
   get(id: string): Session | undefined;
   destroy(id: string): void;

@@ -1,12 +1,12 @@
-import type { Role, User, UserDirectory } from '../../src/web/types.js';
+import type { Role, User, UserDirectory, VerifiedUser } from '../../src/web/types.js';
 
 /** Accounts in memory, plain passwords: for the web server's tests, which are not about hashing. */
 export class FakeUsers implements UserDirectory {
   constructor(private readonly accounts: Record<string, { password: string; role: Role }>) {}
 
-  async verify(username: string, password: string): Promise<User | null> {
+  async verify(username: string, password: string): Promise<VerifiedUser | null> {
     const a = this.accounts[username];
-    return a && a.password === password ? { username, role: a.role } : null;
+    return a && a.password === password ? { username, role: a.role, accountVersion: 'v1' } : null;
   }
 
   get(username: string): User | undefined {
@@ -16,5 +16,9 @@ export class FakeUsers implements UserDirectory {
 
   count(): number {
     return Object.keys(this.accounts).length;
+  }
+
+  accountVersion(username: string): string | undefined {
+    return this.accounts[username] && 'v1';
   }
 }

@@ -111,11 +111,11 @@ describe('smartgate user', () => {
 
     // Only the first line is the password; the login would use exactly it.
     await withUsers(dir, async (users) => {
-      expect(await users.verify('tran.thi.b', 'a long passphrase')).toEqual({
+      expect(await users.verify('tran.thi.b', 'a long passphrase')).toMatchObject({
         username: 'tran.thi.b',
         role: 'operator',
       });
-      expect(await users.verify('admin', 'another passphrase')).toEqual({ username: 'admin', role: 'admin' });
+      expect(await users.verify('admin', 'another passphrase')).toMatchObject({ username: 'admin', role: 'admin' });
     });
   });
 
@@ -131,7 +131,7 @@ describe('smartgate user', () => {
     );
     expect(passwd.code).toBe(0);
     expect(passwd.stdout).toContain('password of tran.thi.b changed');
-    expect(passwd.stdout).toContain("sessions live only in the daemon's memory");
+    expect(passwd.stdout).toContain("sessions live only in the daemon's memory, and the daemon is not running");
     await withUsers(dir, async (users) => {
       expect(await users.verify('tran.thi.b', 'a long passphrase')).toBeNull();
       expect(await users.verify('tran.thi.b', 'a new long passphrase')).not.toBeNull();
@@ -139,7 +139,7 @@ describe('smartgate user', () => {
 
     const remove = await runCli(['remove', '--data-dir', dir, '--username', 'tran.thi.b']);
     expect(remove.code).toBe(0);
-    expect(remove.stdout).toMatch(/^removed tran\.thi\.b\. tran\.thi\.b has no session left/);
+    expect(remove.stdout).toMatch(/^removed tran\.thi\.b\. tran\.thi\.b has no page session/);
     expect((await runCli(['list', '--data-dir', dir])).stdout).toBe(
       'no users yet: create one with smartgate user add\n',
     );
@@ -286,23 +286,78 @@ describe('smartgate user', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('says to stop the daemon first when the database is held (exit 1)', async () => {
+  it('writes beside the process holding the store (the daemon), which sees the account at once', async () => {
     const dir = freshDir();
     const daemonStore = openStore(
       { clock: new FakeClock(), log: silentLogger },
       { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS },
     );
     try {
+      const users = new UserStore(daemonStore.accounts, new FakeClock());
+      // A daemon that has recorded nothing yet: the site of the change is not known, so nothing is written.
+      const early = await runCli(
+        ['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'],
+        'a long passphrase\n',
+      );
+      expect(early.code).toBe(1);
+      expect(early.stderr).toContain('the running daemon has recorded no event yet');
+      expect(users.count()).toBe(0);
+
+      daemonStore.events.append({ type: 'alarm', laneId: 'gate', payload: { alarm: 'test' } });
+      const add = await runCli(
+        ['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'],
+        'a long passphrase\n',
+      );
+      expect(add).toMatchObject({ code: 0, stderr: '', stdout: 'added tran (viewer): the page takes it at once\n' });
+      expect(await users.verify('tran', 'a long passphrase')).toMatchObject({ username: 'tran', role: 'viewer' });
+      const remove = await runCli(['remove', '--data-dir', dir, '--username', 'tran']);
+      expect(remove.code).toBe(0);
+      expect(remove.stdout).toContain('The running daemon ends the page sessions of tran at their next request');
+      expect(users.count()).toBe(0);
+      // Both changes recorded on the daemon's chain, in order after its own event.
+      const events = daemonStore.db
+        .prepare(
+          "SELECT type, seq, site_id AS siteId, boot_id AS bootId FROM events WHERE lane_id = 'gate' ORDER BY seq",
+        )
+        .all() as { type: string; seq: number; siteId: string; bootId: string }[];
+      expect(events.map((e) => [e.type, e.seq, e.siteId])).toEqual([
+        ['alarm', 1, 'mlt-kth'],
+        ['auth', 2, 'mlt-kth'],
+        ['auth', 3, 'mlt-kth'],
+      ]);
+      // Each run of the command is a process of its own, not the daemon's boot.
+      expect(new Set(events.map((e) => e.bootId)).size).toBe(3);
+    } finally {
+      daemonStore.close();
+    }
+  });
+
+  it.each([
+    ['newer', "INSERT INTO schema_migrations (version, name, applied_at) VALUES (1000, 'from the future', 0)"],
+    ['older', 'DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)'],
+  ])('refuses to write beside a daemon whose store has a %s schema (exit 1), and changes nothing', async (_, sql) => {
+    const dir = freshDir();
+    const daemonStore = openStore(
+      { clock: new FakeClock(), log: silentLogger },
+      { dataDir: dir, siteId: 'mlt-kth', config: STORE_DEFAULTS },
+    );
+    try {
+      daemonStore.events.append({ type: 'alarm', laneId: 'gate', payload: { alarm: 'test' } });
+      daemonStore.db.exec(sql);
+      const found = (daemonStore.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number })
+        .v;
       const { code, stderr } = await runCli(
         ['add', '--data-dir', dir, '--username', 'tran', '--role', 'viewer', '--password-stdin'],
         'a long passphrase\n',
       );
       expect(code).toBe(1);
-      expect(stderr).toContain('stop the daemon first');
+      expect(stderr).toContain(`has schema version ${found}, but this smartgate writes version`);
+      expect(stderr).toContain('the daemon running on it is of another smartgate version');
+      expect(new UserStore(daemonStore.accounts, new FakeClock()).count()).toBe(0);
+      expect(daemonStore.events.pendingCount()).toBe(1);
     } finally {
       daemonStore.close();
     }
-    await withUsers(dir, (users) => expect(users.count()).toBe(0));
   });
 
   it('on a terminal, asks for the password twice without showing it', async () => {

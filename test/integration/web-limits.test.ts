@@ -19,7 +19,7 @@ import type { GateView } from '../../src/web/gate-view.js';
 import { WebServer, type WebServerOptions } from '../../src/web/http-server.js';
 import { liveStreams } from '../../src/camera/live-stream.js';
 import { LiveVideoServer } from '../../src/web/live-video.js';
-import type { Role, User, UserDirectory } from '../../src/web/types.js';
+import type { Role, User, UserDirectory, VerifiedUser } from '../../src/web/types.js';
 import { builtCli } from '../helpers/demo-clip.js';
 import { waitFor } from '../helpers/processes.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
@@ -46,7 +46,7 @@ class CountingUsers implements UserDirectory {
     this.open();
     this.gate = null;
   }
-  async verify(username: string, password: string): Promise<User | null> {
+  async verify(username: string, password: string): Promise<VerifiedUser | null> {
     this.checks++;
     this.pending++;
     try {
@@ -55,7 +55,7 @@ class CountingUsers implements UserDirectory {
       this.pending--;
     }
     const role = this.accounts[username];
-    return role && password === PASSWORD ? { username, role } : null;
+    return role && password === PASSWORD ? { username, role, accountVersion: 'v1' } : null;
   }
   get(username: string): User | undefined {
     const role = this.accounts[username];
@@ -63,6 +63,9 @@ class CountingUsers implements UserDirectory {
   }
   count(): number {
     return Object.keys(this.accounts).length;
+  }
+  accountVersion(username: string): string | undefined {
+    return this.accounts[username] && 'v1';
   }
 }
 

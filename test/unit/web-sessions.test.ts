@@ -129,4 +129,43 @@ describe('MemorySessionStore', () => {
   it.each([0, -1, Number.NaN])('refuses an idle timeout of %s', (idleTimeoutMs) => {
     expect(() => new MemorySessionStore(new FakeClock(), { idleTimeoutMs })).toThrow(RangeError);
   });
+
+  it('ends a session whose account changed since its login, on its next use or at the next prune, and tells the listeners', () => {
+    const clock = new FakeClock();
+    const versions = new Map<string, string>([
+      [tran.username, 'v1'],
+      [le.username, 'v1'],
+    ]);
+    const sessions = new MemorySessionStore(clock, {
+      accountCurrent: (s) => versions.get(s.user.username) === s.accountVersion,
+    });
+    const ended: string[] = [];
+    sessions.onEnd((id) => ended.push(id));
+    const a = sessions.create(tran, 'v1');
+    const b = sessions.create(le, 'v1');
+    expect(a.accountVersion).toBe('v1');
+    expect(sessions.get(a.id)).toBeDefined();
+    // A new password (or the account removed and added again): another version.
+    versions.set(tran.username, 'v2');
+    expect(sessions.get(a.id)).toBeUndefined();
+    // Removed: no version at all; an open stream of it ends at the sweep, without a request.
+    versions.delete(le.username);
+    expect(sessions.prune()).toBe(1);
+    expect(ended).toEqual([a.id, b.id]);
+    expect(sessions.size()).toBe(0);
+  });
+
+  it('keeps a session at prune when the account check fails (its next use checks again)', () => {
+    let failing = true;
+    const sessions = new MemorySessionStore(new FakeClock(), {
+      accountCurrent: () => {
+        if (failing) throw new Error('disk I/O error');
+        return false;
+      },
+    });
+    const { id } = sessions.create(tran, 'v1');
+    expect(sessions.prune()).toBe(0);
+    failing = false;
+    expect(sessions.get(id)).toBeUndefined();
+  });
 });

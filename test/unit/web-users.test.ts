@@ -42,7 +42,12 @@ describe('UserStore', () => {
   });
 
   it.each([
-    ['the right password', 'tran.thi.b', PASSWORD, { username: 'tran.thi.b', role: 'operator' }],
+    [
+      'the right password',
+      'tran.thi.b',
+      PASSWORD,
+      { username: 'tran.thi.b', role: 'operator', accountVersion: `${START}:${START}:operator` },
+    ],
     ['a wrong password', 'tran.thi.b', 'a long passphrasf', null],
     ['an unknown user', 'le.van.c', PASSWORD, null],
     ['a username in another case', 'Tran.Thi.B', PASSWORD, null],
@@ -130,7 +135,7 @@ describe('UserStore', () => {
     clock.advance(3_600_000);
     await users.setPassword('tran.thi.b', 'a new long passphrase');
     expect(await users.verify('tran.thi.b', PASSWORD)).toBeNull();
-    expect(await users.verify('tran.thi.b', 'a new long passphrase')).toEqual({
+    expect(await users.verify('tran.thi.b', 'a new long passphrase')).toMatchObject({
       username: 'tran.thi.b',
       role: 'operator',
     });
@@ -158,12 +163,50 @@ describe('UserStore', () => {
     expect(() => users.remove('tran.thi.b')).toThrow('username: no user "tran.thi.b"');
   });
 
+  it('gives each account a version that a new password, a removal or adding it again changes', async () => {
+    const { clock, users } = setup();
+    await users.add('tran.thi.b', 'operator', PASSWORD);
+    const first = users.accountVersion('tran.thi.b');
+    expect(first).toBeDefined();
+    expect(users.accountVersion('tran.thi.b')).toBe(first);
+    clock.advance(1);
+    await users.setPassword('tran.thi.b', 'a new long passphrase');
+    const second = users.accountVersion('tran.thi.b');
+    expect(second).not.toBe(first);
+    users.remove('tran.thi.b');
+    expect(users.accountVersion('tran.thi.b')).toBeUndefined();
+    clock.advance(1);
+    await users.add('tran.thi.b', 'viewer', PASSWORD);
+    expect([first, second]).not.toContain(users.accountVersion('tran.thi.b'));
+  });
+
+  it('runs each change and what the caller records of it in one transaction: a failed record undoes the change', async () => {
+    const { store, clock } = setup();
+    const users = new UserStore(store.accounts, clock, {
+      cost: COST,
+      transaction: (fn) => store.events.transaction(fn),
+    });
+    const recorded: string[] = [];
+    await users.add('tran.thi.b', 'operator', PASSWORD, (u) => recorded.push(`added ${u.username} ${u.role}`));
+    const fail = () => {
+      throw new Error('disk full');
+    };
+    await expect(users.add('le.van.c', 'viewer', PASSWORD, fail)).rejects.toThrow('disk full');
+    expect(users.get('le.van.c')).toBeUndefined();
+    await expect(users.setPassword('tran.thi.b', 'a new long passphrase', fail)).rejects.toThrow('disk full');
+    expect(await users.verify('tran.thi.b', PASSWORD)).not.toBeNull();
+    expect(() => users.remove('tran.thi.b', fail)).toThrow('disk full');
+    expect(users.get('tran.thi.b')).toBeDefined();
+    users.remove('tran.thi.b', (u) => recorded.push(`removed ${u.username} ${u.role}`));
+    expect(recorded).toEqual(['added tran.thi.b operator', 'removed tran.thi.b operator']);
+  });
+
   it('keeps the accounts in the database file, across a reopen', async () => {
     const { dir, store, users } = setup();
     await users.add('tran.thi.b', 'admin', PASSWORD);
     store.close();
     const reopened = new UserStore(temp.open(dir).accounts, new FakeClock(), { cost: COST });
-    expect(await reopened.verify('tran.thi.b', PASSWORD)).toEqual({ username: 'tran.thi.b', role: 'admin' });
+    expect(await reopened.verify('tran.thi.b', PASSWORD)).toMatchObject({ username: 'tran.thi.b', role: 'admin' });
   });
 
   it("upgrades a hash made with the old cost to OWASP's (the default) at the next login, keeping updatedAt", async () => {
@@ -183,10 +226,17 @@ describe('UserStore', () => {
 
     expect(await users.verify('tran.thi.b', 'a wrong passphrase')).toBeNull();
     expect(hashOf()).toBe(old); // the password is not known: nothing to rehash
-    expect(await users.verify('tran.thi.b', PASSWORD)).toEqual({ username: 'tran.thi.b', role: 'operator' });
+    const version = users.accountVersion('tran.thi.b');
+    expect(await users.verify('tran.thi.b', PASSWORD)).toEqual({
+      username: 'tran.thi.b',
+      role: 'operator',
+      accountVersion: version,
+    });
     expect(hashOf()).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(await users.verify('tran.thi.b', PASSWORD)).not.toBeNull();
     expect(users.list()[0]).toMatchObject({ createdAt: START, updatedAt: START });
+    // A stronger hash of the same password is no change of the account: its sessions go on.
+    expect(users.accountVersion('tran.thi.b')).toBe(version);
   });
 
   it('the table itself refuses a role that does not exist', () => {

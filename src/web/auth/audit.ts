@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/log.js';
-import { type EventSink } from '../../store/types.js';
+import type { EventSink, NewEvent } from '../../store/types.js';
 import type { Role } from '../types.js';
 import { GATE_LANE_ID } from '../../domain/lanes.js';
 
@@ -40,6 +40,12 @@ export interface AuthAudit {
   record(entry: AuthRecord): void;
 }
 
+/** The `auth` event of an entry, on lane `gate`: the entry's fields that are set. */
+export function authEvent(entry: AuthRecord): NewEvent {
+  const payload: Record<string, unknown> = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
+  return { type: 'auth', laneId: GATE_LANE_ID, payload };
+}
+
 /** Records into the gate's event store (lane `gate`), and logs the same line. */
 export class EventAuthAudit implements AuthAudit {
   constructor(
@@ -48,13 +54,11 @@ export class EventAuthAudit implements AuthAudit {
   ) {}
 
   record(entry: AuthRecord): void {
-    const payload: Record<string, unknown> = Object.fromEntries(
-      Object.entries(entry).filter(([, v]) => v !== undefined),
-    );
+    const event = authEvent(entry);
     const quiet = entry.action === 'login' || entry.action === 'logout';
-    this.log[quiet ? 'info' : 'warn']({ event: 'auth', ...payload }, `auth: ${entry.action}`);
+    this.log[quiet ? 'info' : 'warn']({ event: 'auth', ...event.payload }, `auth: ${entry.action}`);
     try {
-      this.sink.append({ type: 'auth', laneId: GATE_LANE_ID, payload });
+      this.sink.append(event);
     } catch (err) {
       // A full or locked database must not turn a login into a 500: the log line above stays.
       this.log.error({ err, action: entry.action }, 'auth event not recorded');

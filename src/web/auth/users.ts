@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { AccountRow, AccountTable } from '../../store/accounts.js';
-import { ROLES, type Role, type User, type UserDirectory } from '../types.js';
+import { ROLES, type Role, type User, type UserDirectory, type VerifiedUser } from '../types.js';
 import {
   DEFAULT_SCRYPT_COST,
   hashPassword,
@@ -34,7 +34,15 @@ export interface UserRecord extends User {
 export interface UserStoreOptions {
   /** The scrypt cost of new hashes, and the least a stored hash may have before a login replaces it. Default: OWASP's (passwords.ts). */
   cost?: ScryptCost;
+  /**
+   * Runs each change of an account, with what the caller records of it, in one transaction of
+   * the store (the CLI: the change and its `auth` event, both or neither). Default: no transaction.
+   */
+  transaction?: <T>(fn: () => T) => T;
 }
+
+/** Called inside the change's transaction; throwing undoes the change. */
+export type RecordChange<T> = (changed: T) => void;
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
@@ -54,6 +62,7 @@ export function usernameProblem(username: string): string | undefined {
 /** The page's local accounts: names, roles and password hashes checked here, kept in the store's account table. */
 export class UserStore implements UserDirectory {
   private readonly cost: ScryptCost;
+  private readonly transaction: <T>(fn: () => T) => T;
   /**
    * Verified against when the username is unknown, so that an unknown user costs one scrypt at
    * the store's cost like a wrong password does, and the answer time does not tell which
@@ -68,6 +77,7 @@ export class UserStore implements UserDirectory {
     options: UserStoreOptions = {},
   ) {
     this.cost = { ...(options.cost ?? DEFAULT_SCRYPT_COST) };
+    this.transaction = options.transaction ?? ((fn) => fn());
     this.dummyHash = [
       'scrypt',
       this.cost.N,
@@ -78,30 +88,45 @@ export class UserStore implements UserDirectory {
     ].join('$');
   }
 
-  async add(username: string, role: string, password: string): Promise<User> {
+  async add(username: string, role: string, password: string, record?: RecordChange<User>): Promise<User> {
     this.checkAvailable(username);
     if (!isRole(role)) throw new UserError('role', `must be one of ${ROLES.join(', ')}, got "${role}"`);
     checkPassword(password);
     const hash = await hashPassword(password, this.cost);
-    // Checked again by the primary key: another add may have run while the hash was computed.
-    try {
-      this.accounts.insert({ username, role, passwordHash: hash, at: this.clock.now() });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') this.checkAvailable(username);
-      throw err;
-    }
-    return { username, role };
+    const user: User = { username, role };
+    this.transaction(() => {
+      // Checked again by the primary key: another add may have run while the hash was computed.
+      try {
+        this.accounts.insert({ username, role, passwordHash: hash, at: this.clock.now() });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') this.checkAvailable(username);
+        throw err;
+      }
+      record?.(user);
+    });
+    return user;
   }
 
-  async setPassword(username: string, password: string): Promise<void> {
+  async setPassword(username: string, password: string, record?: RecordChange<UserRecord>): Promise<void> {
     this.existing(username);
     checkPassword(password);
     const hash = await hashPassword(password, this.cost);
-    if (!this.accounts.setPasswordHash(username, hash, this.clock.now())) throw unknownUser(username);
+    this.transaction(() => {
+      // The account as it is now: it may have been removed while the hash was computed.
+      const user = this.existing(username);
+      if (!this.accounts.setPasswordHash(username, hash, this.clock.now())) throw unknownUser(username);
+      record?.(user);
+    });
   }
 
-  remove(username: string): void {
-    if (!this.accounts.remove(username)) throw unknownUser(username);
+  /** Removes the account; returns it as it was. */
+  remove(username: string, record?: RecordChange<UserRecord>): UserRecord {
+    return this.transaction(() => {
+      const user = this.existing(username);
+      if (!this.accounts.remove(username)) throw unknownUser(username);
+      record?.(user);
+      return user;
+    });
   }
 
   list(): UserRecord[] {
@@ -117,7 +142,7 @@ export class UserStore implements UserDirectory {
     return this.accounts.count();
   }
 
-  async verify(username: string, password: string): Promise<User | null> {
+  async verify(username: string, password: string): Promise<VerifiedUser | null> {
     const row = this.accounts.get(username);
     const matches = await verifyPassword(password, row?.passwordHash ?? this.dummyHash);
     const user = toRecord(row)[0];
@@ -127,7 +152,13 @@ export class UserStore implements UserDirectory {
       // the password was changed meanwhile (then the row is not the one verified).
       this.accounts.rehash(row.username, row.passwordHash, await hashPassword(password, this.cost));
     }
-    return { username: user.username, role: user.role };
+    // The version of the row verified: a change made while the hash was checked ends the session.
+    return { username: user.username, role: user.role, accountVersion: versionOf(user) };
+  }
+
+  accountVersion(username: string): string | undefined {
+    const user = toRecord(this.accounts.get(username))[0];
+    return user && versionOf(user);
   }
 
   /** The user, or a UserError naming the username when there is none. */
@@ -142,6 +173,14 @@ export class UserStore implements UserDirectory {
     checkUsername(username);
     if (this.accounts.get(username)) throw new UserError('username', `"${username}" already exists`);
   }
+}
+
+/**
+ * Changes when the account is removed (and added again), its password is changed or its role is
+ * not the same; a stronger hash of the same password (rehash) keeps `updatedAt`, so it does not.
+ */
+function versionOf(user: UserRecord): string {
+  return `${user.createdAt}:${user.updatedAt}:${user.role}`;
 }
 
 function checkUsername(username: string): void {
