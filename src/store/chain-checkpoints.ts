@@ -31,21 +31,28 @@ export class ChainCheckpoints {
 
   /** `pruned`: with reason `retention`, the ranges the run deleted (RetentionResult.pruned). */
   record(reason: CheckpointReason, pruned?: PrunedRange[]): StoredEvent {
+    return this.recordWithHeads(reason, pruned).event;
+  }
+
+  /**
+   * Records a checkpoint and returns, with it, every lane's head right after it (its own among
+   * them), read in the same transaction: what the next periodic checkpoint compares with, so an
+   * event another process appends just after is not mistaken for part of this one.
+   */
+  recordWithHeads(
+    reason: CheckpointReason,
+    pruned?: PrunedRange[],
+  ): { event: StoredEvent; heads: Record<string, ChainHead> } {
     const { siteId, key } = this.identity;
     return this.sink.transaction(() => {
-      const body = {
-        reason,
-        siteId,
-        keyId: key.keyId,
-        at: this.clock.now(),
-        heads: this.currentHeads(),
-        ...(pruned && { pruned }),
-      };
-      return this.sink.append({
+      const heads = this.currentHeads();
+      const body = { reason, siteId, keyId: key.keyId, at: this.clock.now(), heads, ...(pruned && { pruned }) };
+      const event = this.sink.append({
         type: 'chain.checkpoint',
         laneId: GATE_LANE_ID,
         payload: { ...signCheckpoint(body, key.privateKey) },
       });
+      return { event, heads: { ...heads, [GATE_LANE_ID]: { seq: event.seq, chainHash: event.chain!.chainHash } } };
     });
   }
 }

@@ -46,15 +46,15 @@ export class CheckpointService implements Service {
 
   private schedule(): void {
     this.timer = this.ctx.clock.setTimeout(() => {
-      if (JSON.stringify(this.checkpoints.currentHeads()) !== this.lastHeads) this.record('periodic');
+      if (JSON.stringify(sortedByLane(this.checkpoints.currentHeads())) !== this.lastHeads) this.record('periodic');
       this.schedule();
     }, this.options.intervalMs);
   }
 
   private record(reason: CheckpointReason): void {
     try {
-      const event = this.checkpoints.record(reason);
-      this.lastHeads = JSON.stringify(this.checkpoints.currentHeads());
+      const { event, heads } = this.checkpoints.recordWithHeads(reason);
+      this.lastHeads = JSON.stringify(sortedByLane(heads));
       this.counters = {
         ...this.counters,
         recorded: this.counters.recorded + 1,
@@ -66,4 +66,9 @@ export class CheckpointService implements Service {
       this.ctx.log.error({ err, reason }, 'chain checkpoint not recorded');
     }
   }
+}
+
+/** The heads in lane order, so two readings of the same heads compare equal as text. */
+function sortedByLane<T>(heads: Record<string, T>): [string, T][] {
+  return Object.entries(heads).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
