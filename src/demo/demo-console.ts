@@ -26,8 +26,9 @@ const INDENT = '         ';
  * What the demo prints on its terminal: where the page is, then each vehicle's voted read, what
  * the lane decided, and what the barrier and the vehicle did — the lines of the README — and
  * the yard's occupancy as vehicles come and go, its overstays, and the held vehicles it lets
- * in. Lines about a lane other than the one whose read is just above say which lane. Started
- * after the page, so its URL is known.
+ * in. Lines about a lane other than the one whose read is just above say which lane. It
+ * listens from before the cameras start to after the readers stop, so the reads they flush on
+ * the way out are printed too; `announce` prints the page's URL once the page listens.
  */
 export class DemoConsole implements Service {
   readonly name = 'demo-console';
@@ -42,19 +43,8 @@ export class DemoConsole implements Service {
     this.write = opts.write ?? ((line) => console.log(line));
   }
 
+  /** Listens from before the cameras start until after the readers have flushed their last votes. */
   async start(): Promise<void> {
-    const url = this.opts.pageUrl();
-    if (url) {
-      this.write(`status page: ${url}/`);
-      this.write(
-        `log in with an account of the demo's data directory; create one (with the demo stopped) with: npx smartgate user add --data-dir ${this.opts.dataDir} --username NAME --role operator`,
-      );
-      if (!this.opts.holdsWait)
-        this.write(
-          'held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60',
-        );
-    }
-    for (const yard of this.opts.yards?.() ?? []) this.write(formatYardState(yard, this.ctx.clock.now()));
     this.ctx.bus.on(this, 'lane.decision', ({ laneId, read, decision }) => {
       this.lastLane = laneId;
       this.write(`${formatPlateRead(laneId, read)}\n${INDENT}${formatDecision(decision)}`);
@@ -71,6 +61,22 @@ export class DemoConsole implements Service {
 
   async stop(): Promise<void> {
     this.ctx.bus.removeAll(this);
+  }
+
+  /** Where the page is and how to log in, and the yards as they are: once the page listens. */
+  announce(): void {
+    const url = this.opts.pageUrl();
+    if (url) {
+      this.write(`status page: ${url}/`);
+      this.write(
+        `log in with an account of the demo's data directory; create one (the demo may keep running) with: npx smartgate user add --data-dir ${this.opts.dataDir} --username NAME --role operator`,
+      );
+      if (!this.opts.holdsWait)
+        this.write(
+          'held vehicles turn back after a few seconds; to confirm them from the page, give them time: --hold-seconds 60',
+        );
+    }
+    for (const yard of this.opts.yards?.() ?? []) this.write(formatYardState(yard, this.ctx.clock.now()));
   }
 
   private lineOf(laneId: string, event: StoredEvent): string | null {

@@ -293,6 +293,17 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
   // Started in this order, stopped in reverse: the readers flush their last votes while the
   // recorder and the lane controllers still listen, the uplink forwards until the lanes are
   // quiet, and the store closes last.
+  const demoConsole =
+    overrides.demo &&
+    new DemoConsole(
+      { bus, clock },
+      {
+        pageUrl: () => web?.url ?? null,
+        dataDir: overrides.demo.dataDir,
+        holdsWait: overrides.demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs,
+        yards: () => yards?.states() ?? [],
+      },
+    );
   const services: Service[] = [
     ...(engines ? [resource('engines', () => engines.close())] : []),
     ...(overrides.store ? [] : [resource('store', async () => store.close())]),
@@ -313,10 +324,12 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     ...(postcheck ? [postcheck] : []),
     // The demo's yard as its clips begin, before their first vehicle.
     ...(overrides.demo && yards ? [new DemoYard(yards)] : []),
+    // The demo's terminal: stopped after the readers, so the votes they flush are printed too.
+    ...(demoConsole ? [demoConsole] : []),
     ...lanes.flatMap((l) => [frameSourceService(l.id, l.camera), l.reader]),
     // The page opens once there is a gate to show, and closes before it goes.
     ...(web ? [web] : []),
-    ...(overrides.demo ? demoServices(overrides.demo, { bus, clock, lanes, web, yards }) : []),
+    ...(overrides.demo && demoConsole ? demoServices(overrides.demo, { bus, clock, lanes }, demoConsole) : []),
   ];
   const lifecycle = serviceList(services, log);
 
@@ -384,16 +397,11 @@ function buildLane(
   return { id: lane.id, camera, reader, controller, barrier };
 }
 
-/** The demo's traffic on its simulated loops, and its terminal output (started after the page, whose URL it prints). */
+/** The demo's traffic on its simulated loops, and its console's announcement (after the page, whose URL it prints). */
 function demoServices(
   demo: NonNullable<GateOverrides['demo']>,
-  parts: {
-    bus: EventBus<LaneEvents>;
-    clock: Clock;
-    lanes: readonly LaneParts[];
-    web: WebServer | null;
-    yards: YardService | null;
-  },
+  parts: { bus: EventBus<LaneEvents>; clock: Clock; lanes: readonly LaneParts[] },
+  console: DemoConsole,
 ): Service[] {
   const simulators = new Map(
     parts.lanes.flatMap((l) => (l.barrier?.simulator ? [[l.id, l.barrier.simulator] as const] : [])),
@@ -403,15 +411,7 @@ function demoServices(
       ...DEMO_TRAFFIC_TIMINGS,
       turnBackMs: demo.turnBackMs,
     }),
-    new DemoConsole(
-      { bus: parts.bus, clock: parts.clock },
-      {
-        pageUrl: () => parts.web?.url ?? null,
-        dataDir: demo.dataDir,
-        holdsWait: demo.turnBackMs > DEMO_TRAFFIC_TIMINGS.turnBackMs,
-        yards: () => parts.yards?.states() ?? [],
-      },
-    ),
+    { name: 'demo-announce', start: async () => console.announce(), stop: async () => {} },
   ];
 }
 
