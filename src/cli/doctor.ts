@@ -23,7 +23,7 @@ const USAGE = `usage: smartgate doctor --config FILE [--snapshots DIR] [--json]
   --config FILE     the daemon's config
   --snapshots DIR   where each camera's frame is saved as LANE.jpg (default: a new temp folder)
   --json            the results as JSON on stdout
-exit: 0 every check ok, 1 a warning, 2 a failure, 64 bad options`;
+exit: 0 every check ok, 1 a warning and no failure, 3 a failure, 2 bad options`;
 
 /** The checks a valid config asks for: the site-wide ones, and per lane its camera and board. */
 export function checksFor(config: Config, configPath: string): Check[] {

@@ -1,13 +1,13 @@
 import type { CheckResult, Severity } from './types.js';
 
 /**
- * `smartgate doctor`'s exit codes: the worst result decides. Bad options are EXIT_USAGE, apart
- * from all three, so a script never takes a typo for a verdict on the site.
+ * `smartgate doctor`'s exit codes: the worst result decides. Bad options exit 2, as with every
+ * smartgate command, so a failure is 3: a script never takes a typo for a verdict on the site.
  */
 export const EXIT_OK = 0;
 export const EXIT_WARN = 1;
-export const EXIT_FAIL = 2;
-export const EXIT_USAGE = 64;
+export const EXIT_USAGE = 2;
+export const EXIT_FAIL = 3;
 
 const RANK: Record<Severity, number> = { ok: 0, warn: 1, fail: 2 };
 
@@ -16,7 +16,7 @@ export function worstSeverity(results: readonly CheckResult[]): Severity {
   return results.reduce<Severity>((worst, r) => (RANK[r.severity] > RANK[worst] ? r.severity : worst), 'ok');
 }
 
-/** 0 every check ok, 1 a warning and no failure, 2 any failure. */
+/** 0 every check ok, 1 a warning and no failure, 3 any failure. */
 export function exitCodeFor(results: readonly CheckResult[]): number {
   const worst = worstSeverity(results);
   return worst === 'fail' ? EXIT_FAIL : worst === 'warn' ? EXIT_WARN : EXIT_OK;

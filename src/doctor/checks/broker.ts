@@ -6,9 +6,11 @@ import { fail, ok, warn, type Check, type CheckResult } from '../types.js';
 
 const TIMEOUT_MS = 15_000;
 
-/** MQTT 5 CONNACK reason codes a site can do something about. */
-const BAD_LOGIN = new Set([134, 4]); // bad user name or password (v5, v3)
-const NOT_AUTHORIZED = new Set([135, 5]);
+/**
+ * CONNACK reason codes of a refused login: MQTT 5 bad user name or password (134) and not
+ * authorized (135, which Mosquitto answers to a wrong password too), and their MQTT 3 codes.
+ */
+const LOGIN_REFUSED = new Set([134, 135, 4, 5]);
 
 /**
  * Central's broker, logged in to as the uplink does (URL, username, password, TLS files), then
@@ -89,17 +91,11 @@ function connectOnce(
 
 function brokerProblem(name: string, url: string, user: string, err: Error & { code?: number | string }): CheckResult {
   const code = err.code;
-  if (typeof code === 'number' && BAD_LOGIN.has(code))
+  if (typeof code === 'number' && LOGIN_REFUSED.has(code))
     return fail(
       name,
-      `${url}: the broker refused the login ${user}: bad user name or password`,
-      "correct mqtt.username and mqtt.password to the account central's broker has for this gate",
-    );
-  if (typeof code === 'number' && NOT_AUTHORIZED.has(code))
-    return fail(
-      name,
-      `${url}: the broker does not let ${mqttConfigUser(user)} connect (not authorized)`,
-      'ask central to allow this account on the broker (its ACL), or give mqtt.username and mqtt.password',
+      `${url}: the broker refused the login ${user}: ${err.message.replace(/^Connection refused: /i, '').toLowerCase()}`,
+      "correct mqtt.username and mqtt.password to the account central's broker has for this gate; if they are right, ask central to allow the account",
     );
   const message = err.message;
   if (code === 'ECONNREFUSED')
@@ -117,8 +113,4 @@ function brokerProblem(name: string, url: string, user: string, err: Error & { c
       "set mqtt.tls.ca to the CA that signed the broker's certificate, and use the host name the certificate names",
     );
   return fail(name, `${url}: ${message}`, 'check mqtt.url, the login and the TLS files');
-}
-
-function mqttConfigUser(user: string): string {
-  return user === 'anonymously' ? 'an anonymous client' : user.replace(/^as /, '');
 }
