@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -196,6 +197,25 @@ describe('smartgate doctor', () => {
     expect(byName['broker']!.severity).toBe('ok');
     expect(report.exitCode).toBe(3);
     expect(run.code).toBe(3);
+  }, 120_000);
+
+  it('fails a Modbus board that does not answer, and warns of a port another program holds', async () => {
+    const silent = new PtyPair(join(dir, 'silent'));
+    await mkdir(silent.dir);
+    await silent.start();
+    // What a running daemon does to its board's port: holds it, locked.
+    const holder = new SerialPort({ path: lcusPty.a, baudRate: 9600, autoOpen: false });
+    await new Promise<void>((resolve, reject) => holder.open((err) => (err ? reject(err) : resolve())));
+    try {
+      const run = await doctor(['--config', await config('silent', { modbusDevice: silent.a })]);
+      expect(run.stdout).toMatch(/^fail serial lane-1: .* no answer from Modbus address 1 at 9600 baud/m);
+      expect(run.stdout).toContain("fix: check the board's power, the A/B wires");
+      expect(run.stdout).toMatch(/^warn serial lane-2: .*in use by another program$/m);
+      expect(run.code).toBe(3);
+    } finally {
+      await new Promise<void>((resolve) => holder.close(() => resolve()));
+      await silent.stop();
+    }
   }, 120_000);
 
   it('fails the clock when it is not synchronised', async () => {
