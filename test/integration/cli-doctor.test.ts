@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer, type AddressInfo } from 'node:net';
 import { SerialPort } from 'serialport';
+import { cameraCheck } from '../../src/doctor/checks/camera.js';
+import { configSchema } from '../../src/config/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -217,6 +220,41 @@ describe('smartgate doctor', () => {
       await silent.stop();
     }
   }, 120_000);
+
+  it('fails a camera that accepts the connection and never answers, within its own limit', async () => {
+    const server = createServer(() => {}); // holds every connection, says nothing
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const config = configSchema.parse({
+        site: { id: 'site-a', name: 'A' },
+        lanes: [
+          {
+            id: 'lane-9',
+            name: 'L',
+            direction: 'entry',
+            camera: { url: `rtsp://127.0.0.1:${port}/lane` },
+            roi: { x: 0, y: 0, w: 10, h: 10 },
+          },
+        ],
+      });
+      const check = cameraCheck(config.lanes[0]!);
+      const result = await check.run({
+        config,
+        configPath: 'gate.yaml',
+        snapshotDir: dir,
+        signal: new AbortController().signal,
+      });
+      expect(result).toMatchObject({
+        name: 'camera lane-9',
+        severity: 'fail',
+        detail: `rtsp://127.0.0.1:${port}/lane: no frame: no frame within 15 s`,
+        fix: expect.stringContaining('nothing answered'),
+      });
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 
   it('fails the clock when it is not synchronised', async () => {
     const run = await doctor(['--config', await config('no-ntp')], 'no');

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -8,6 +9,8 @@ import type { LaneConfig } from '../../config/index.js';
 import { fail, ok, type Check } from '../types.js';
 
 const TIMEOUT_MS = 20_000;
+/** ffmpeg's own limit, inside the check's: a camera that never answers gets its own words. */
+const FRAME_WAIT_MS = 15_000;
 
 /**
  * A lane's camera delivers frames: ffmpeg reads it as the daemon does (same input options) and
@@ -36,6 +39,7 @@ export function cameraCheck(lane: LaneConfig): Check {
         input = { kind: 'clip', path, loop: false };
       } else input = { kind: 'rtsp', url };
       const snapshot = join(snapshotDir, `${lane.id}.jpg`);
+      await rm(snapshot, { force: true }); // never a stale one from an earlier run
       const started = performance.now();
       const result = await grabFrame(input, snapshot, signal);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -54,6 +58,8 @@ function cameraFix(error: string, laneId: string): string {
     return `the camera refused the login: correct user:password in lanes[${laneId}].camera.url`;
   if (/404|not found/i.test(error))
     return `the camera has no such stream: correct the path in lanes[${laneId}].camera.url (see the camera's manual)`;
+  if (/no frame within/.test(error))
+    return `nothing answered: check the camera's address and port in lanes[${laneId}].camera.url, that it is powered, and that this computer reaches it (ping it)`;
   return `check the camera is powered and on the network (ping it), and lanes[${laneId}].camera.url`;
 }
 
@@ -71,8 +77,14 @@ function grabFrame(
     child.on('error', (err) =>
       resolve({ ok: false, error: signal.aborted ? 'timed out' : redactCredentials(err.message) }),
     );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ ok: false, error: `no frame within ${FRAME_WAIT_MS / 1000} s` });
+    }, FRAME_WAIT_MS);
     child.on('close', (code) => {
-      if (code === 0) return resolve({ ok: true });
+      clearTimeout(timer);
+      if (code === 0 && existsSync(out)) return resolve({ ok: true });
+      if (code === 0) return resolve({ ok: false, error: 'the stream ended before its first frame' });
       // ffmpeg starts its line with the input's URL, already shown beside the error.
       const last = (stderr.trim().split('\n').pop() ?? '').replace(/^\S+:\/\/\S*: /, '');
       resolve({ ok: false, error: redactCredentials(last || `ffmpeg exited ${code}`) });
