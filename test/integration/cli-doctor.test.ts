@@ -17,7 +17,7 @@ import { ModbusSimulatorPort } from '../helpers/modbus-simulator-port.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { PtyPair } from '../helpers/pty-pair.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
-import { makeTestPki, type TestPki } from '../helpers/test-pki.js';
+import { makeCa, makeTestPki, type TestPki } from '../helpers/test-pki.js';
 import { freeLoopbackPort } from '../../src/core/loopback.js';
 
 // Issue 26, item 2: `smartgate doctor` against real parts: a GStreamer RTSP server playing the
@@ -57,6 +57,8 @@ function doctor(args: string[], ntp = 'yes'): Promise<Run> {
 
 interface Overrides {
   password?: string;
+  brokerUrl?: string;
+  ca?: string;
   cameraUrl?: string;
   modbusDevice?: string;
 }
@@ -76,10 +78,10 @@ async function config(name: string, o: Overrides = {}): Promise<string> {
     dataDir: join(dir, 'data'),
     store: { quotaMb: 50 },
     mqtt: {
-      url: `mqtts://127.0.0.1:${broker.port}`,
+      url: o.brokerUrl ?? `mqtts://127.0.0.1:${broker.port}`,
       username: 'site-a',
       password: o.password ?? PASSWORD,
-      tls: { ca: pki.ca.cert },
+      tls: { ca: o.ca ?? pki.ca.cert },
       central: {
         keys: [{ id: 'central-1', publicKey: 'MCowBQYDK2VwAyEAKrvoXa1rdPDwCmZuL0CjZcrTWM/1WB4HCPA3CsunShY=' }],
       },
@@ -174,6 +176,23 @@ describe('smartgate doctor', () => {
     );
     expect(run.stdout).toContain('fix: correct mqtt.username and mqtt.password');
     expect(run.code).toBe(3);
+  }, 120_000);
+
+  it('fails the broker on a certificate its CA does not sign, and on a port nothing serves, saying what to correct', async () => {
+    const other = await makeCa(dir, 'other-ca');
+    const wrongCa = await doctor(['--config', await config('wrong-ca', { ca: other.cert }), '--json']);
+    const tls = (JSON.parse(wrongCa.stdout) as { checks: { name: string }[] }).checks.find((c) => c.name === 'broker');
+    expect(tls).toMatchObject({
+      severity: 'fail',
+      detail: expect.stringMatching(/^mqtts:\/\/127\.0\.0\.1:\d+: TLS: /),
+      fix: expect.stringContaining('mqtt.tls.ca'),
+    });
+    const closed = `mqtts://127.0.0.1:${await freeLoopbackPort()}`;
+    const refused = await doctor(['--config', await config('refused', { brokerUrl: closed })]);
+    expect(refused.stdout).toContain(
+      `fail broker: ${closed}: connection refused\n     fix: check the host and port in mqtt.url`,
+    );
+    expect(refused.code).toBe(3);
   }, 120_000);
 
   it('fails a camera nothing serves and a serial device that is not there; the rest still ok', async () => {
