@@ -1,9 +1,12 @@
+import { copyFileSync, readdirSync, truncateSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema, type Config } from '../../src/config/index.js';
 import { diskCheck } from '../../src/doctor/checks/disk.js';
+import { modelsCheck } from '../../src/doctor/checks/models.js';
 import { outboxCheck } from '../../src/doctor/checks/outbox.js';
+import { DEFAULT_MODELS_DIR } from '../../src/vision/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
 
@@ -69,6 +72,38 @@ describe('doctor: outbox', () => {
         store.close();
       }
     }
+  });
+});
+
+describe('doctor: models', () => {
+  const platenet = (modelsDir?: string) =>
+    configFor(dirs.make(), {
+      lanes: [
+        {
+          id: 'lane-1',
+          name: 'L',
+          direction: 'entry',
+          camera: { url: 'rtsp://127.0.0.1:1/x' },
+          roi: { x: 0, y: 0, w: 10, h: 10 },
+          recognition: { engine: 'platenet', modelsDir },
+        },
+      ],
+    });
+
+  it('passes the shipped models, and fails a model that is not the one its manifest describes', async () => {
+    expect(await run(modelsCheck(), platenet())).toMatchObject({
+      severity: 'ok',
+      detail: '2 files of platenet match their manifests and pins',
+    });
+    const copy = dirs.make();
+    for (const file of readdirSync(DEFAULT_MODELS_DIR)) copyFileSync(join(DEFAULT_MODELS_DIR, file), join(copy, file));
+    truncateSync(join(copy, 'plate-reader.onnx'), 1000);
+    const result = await run(modelsCheck(), platenet(copy));
+    expect(result).toMatchObject({
+      severity: 'fail',
+      detail: expect.stringContaining(`${join(copy, 'plate-reader.onnx')}: not the model`),
+      fix: expect.stringContaining('reinstall smartgate'),
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadVerifiedModel, readVerifiedModel, ModelIntegrityError } from '../../vision/model-manifest.js';
-import { DEFAULT_MODELS_DIR } from '../../vision/engines.js';
 import { defaultModelPaths, PPOCR_PINS } from '../../vision/ppocr/models.js';
 import {
   DETECTOR_FILE,
@@ -9,6 +9,9 @@ import {
   readerManifestSchema,
 } from '../../vision/platenet/manifests.js';
 import { fail, ok, type Check } from '../types.js';
+
+/** engines.ts's DEFAULT_MODELS_DIR, found the same way, without loading the ONNX runtime it imports. */
+const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 
 /**
  * The models every lane's engine loads, checked as the daemon checks them at start (size and
@@ -35,7 +38,7 @@ export function modelsCheck(): Check {
               files.push(paths[part]);
             }
           } else {
-            const dir = modelsDir ?? DEFAULT_MODELS_DIR;
+            const dir = modelsDir ?? SHIPPED_MODELS_DIR;
             loadVerifiedModel(join(dir, DETECTOR_FILE), detectorManifestSchema);
             loadVerifiedModel(join(dir, READER_FILE), readerManifestSchema);
             files.push(join(dir, DETECTOR_FILE), join(dir, READER_FILE));
