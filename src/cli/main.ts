@@ -63,6 +63,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<(argv: str
     summary: 'put a backup back, with the daemon stopped: smartgate restore --data-dir DIR --from FILE [--force]',
     load: async () => (await import('./restore.js')).restoreCommand,
   },
+  doctor: {
+    summary:
+      'check a site before and after go-live (config, models, cameras, relay boards, broker, clock, disk, outbox): smartgate doctor --config FILE [--snapshots DIR] [--json]',
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
   'check-config': {
     summary: 'validate a config file: smartgate check-config FILE',
     load: async () => (await import('./check-config.js')).checkConfigCommand,
