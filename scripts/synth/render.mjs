@@ -4,7 +4,7 @@
 // (grey, high contrast, bloom of the retro-reflective background), blur (focus, motion), sensor
 // noise and JPEG. Every sample returns what was applied as a short `augment` string.
 import sharp from 'sharp';
-import { clamp, gaussianFrom, mulberry32, plateSvg } from '../lib/plate-art.mjs';
+import { clamp, gaussianFrom, glyphs, mulberry32, plateSvg, spread } from '../lib/plate-art.mjs';
 import { sampleSeed } from './specs.mjs';
 import { warpOnto } from './warp.mjs';
 
@@ -25,10 +25,40 @@ export const AUGMENT_RATES = {
   jpeg: 0.5,
 };
 
+/**
+ * The plate's SVG and size in mm (plate-art's `plateSvg`), and with a `sign` in the spec
+ * (specs.mjs, `cn-yellow-sign`) the sign under it: a yellow board with black text or the text
+ * painted on the vehicle, its lower part cut off where `visible` ends. The space around the sign
+ * is transparent, so the vehicle's paint shows there.
+ */
+export function drawnPlate(spec) {
+  const drawn = plateSvg(spec);
+  const sign = spec.sign;
+  if (!sign) return drawn;
+  const [pw, ph] = drawn.mm;
+  const sw = sign.width * pw,
+    sh = sign.height;
+  const sx = (pw - sw) / 2 + sign.offset * pw,
+    sy = ph + sign.gap;
+  const height = Math.round(sy + sh * sign.visible);
+  const chars = [...sign.text];
+  const pad = sh * 0.12;
+  const capH = Math.min(sh * 0.62, ((sw - 2 * pad) / chars.length) * 0.8);
+  const cells = spread(chars, sx + pad, sx + sw - pad, capH * 0.15, capH * 1.1);
+  const ink = sign.board ? '#121212' : sign.ink;
+  const board = sign.board
+    ? `<rect x="${f2(sx)}" y="${f2(sy)}" width="${f2(sw)}" height="${f2(sh)}" rx="4" fill="#f0bf1a" stroke="#121212" stroke-width="2"/>`
+    : '';
+  const text = glyphs(chars, cells, sy + sh / 2 + capH / 2, capH, ink);
+  const inner = drawn.svg.replace(/^<svg[^>]*>/, '').replace(/<\/svg>\s*$/, '');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${pw} ${height}" width="${pw * 2}" height="${height * 2}">${inner}${board}${text}</svg>`;
+  return { svg, mm: [pw, height] };
+}
+
 /** Output size of the crop for a spec: `size` [w, h] or the plate's size at `pxPerMm`. */
 export function cropSize(spec, size, pxPerMm = NATIVE_PX_PER_MM) {
   if (size) return size;
-  const { mm } = plateSvg(spec);
+  const { mm } = drawnPlate(spec);
   return [Math.round(mm[0] * pxPerMm), Math.round(mm[1] * pxPerMm)];
 }
 
@@ -70,7 +100,7 @@ export async function renderCrop(spec, { seed, index, size, pxPerMm = NATIVE_PX_
   const random = mulberry32(sampleSeed(seed, index, 1));
   const gauss = () => gaussianFrom(random);
   const [W, H] = cropSize(spec, size, pxPerMm);
-  const { svg, mm } = plateSvg(spec);
+  const { svg, mm } = drawnPlate(spec);
   const on = (name) => augment && random() < AUGMENT_RATES[name];
   const applied = [];
   const clean = !augment || random() < AUGMENT_RATES.clean;

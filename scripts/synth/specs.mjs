@@ -77,7 +77,13 @@ export const SYNTH_KINDS = {
   'cn-police': { country: 'CN', weight: 1, kinds: ['police'] },
   'cn-hong-kong-macau': { country: 'CN', weight: 1, kinds: ['hong-kong-macau'] },
   'cn-embassy': { country: 'CN', weight: 1, kinds: ['embassy'] },
+  // Drawn only when asked for by name (`--kinds cn-yellow-sign`), so the default and `cn` runs of
+  // a seed keep their specs: a yellow truck plate over a sign (危险品, 超限), labelled as the plate.
+  'cn-yellow-sign': { country: 'CN', weight: 3, kinds: ['ordinary'], optIn: true },
 };
+
+/** The kinds a run draws when `--kinds` names none (and that `vn` / `cn` stand for). */
+export const DEFAULT_KINDS = Object.keys(SYNTH_KINDS).filter((k) => !SYNTH_KINDS[k].optIn);
 
 /**
  * Plates the generator does not make because the grammar does not accept them yet (or has no
@@ -301,6 +307,32 @@ function cnNewEnergy(random) {
   };
 }
 
+/** Texts of the signs hung or painted under a Chinese truck's plate. */
+export const SIGN_TEXTS = ['危险品', '超限'];
+
+/**
+ * A sign under the plate: a yellow board with black text (70 %) or the text painted on the
+ * vehicle, `width` of the plate's width, `height` and `gap` in mm, `offset` of the plate's width
+ * off centre, and `visible`, the share of its height inside the crop (a detector's quad that
+ * reached down over the sign takes some or all of it). Why: the reader took a yellow truck plate
+ * over a 危险品 board, cut with it, for a two-row plate and read the board as its second row.
+ */
+function signUnder(random) {
+  return {
+    text: weighted(random, [
+      [SIGN_TEXTS[0], 2],
+      [SIGN_TEXTS[1], 1],
+    ]),
+    board: chance(random, 0.7),
+    ink: pick(random, ['#121212', '#121212', '#c41e24']),
+    width: 0.45 + random() * 0.35,
+    height: 60 + random() * 50,
+    gap: random() * 25,
+    offset: (random() - 0.5) * 0.2,
+    visible: 0.45 + random() * 0.55,
+  };
+}
+
 function cnEmbassy(random) {
   const mission = digits(random, 3),
     vehicle = digits(random, 3);
@@ -337,6 +369,13 @@ const MAKERS = {
     colour: 'black',
   }),
   'cn-embassy': (r) => ({ ...cnEmbassy(r), kind: 'embassy', layout: 'one-row', colour: 'black', accent: '使' }),
+  'cn-yellow-sign': (r) => ({
+    ...cnOrdinaryText(r),
+    kind: 'ordinary',
+    layout: 'one-row',
+    colour: 'yellow',
+    sign: signUnder(r),
+  }),
 };
 
 /** Seed for sample `index` of a run seeded `seed`, and `stream` (0 spec, 1 rendering). */
@@ -350,16 +389,19 @@ export function sampleSeed(seed, index, stream = 0) {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Parses a `--kinds` list (comma-separated synth kinds, `vn`/`cn` for a whole country); all by default. */
+/**
+ * Parses a `--kinds` list (comma-separated synth kinds, `vn`/`cn` for a whole country's default
+ * kinds); the default kinds when empty. Opt-in kinds only by name.
+ */
 export function resolveKinds(list) {
-  if (!list) return Object.keys(SYNTH_KINDS);
+  if (!list) return [...DEFAULT_KINDS];
   const out = new Set();
   for (const k of list
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
     if (k === 'vn' || k === 'cn') {
-      for (const [name, v] of Object.entries(SYNTH_KINDS)) if (v.country === k.toUpperCase()) out.add(name);
+      for (const [name, v] of Object.entries(SYNTH_KINDS)) if (v.country === k.toUpperCase() && !v.optIn) out.add(name);
     } else if (SYNTH_KINDS[k]) out.add(k);
     else throw new Error(`unknown kind ${k} (known: vn, cn, ${Object.keys(SYNTH_KINDS).join(', ')})`);
   }
@@ -370,7 +412,7 @@ export function resolveKinds(list) {
  * Spec `index` of a run: a synth kind drawn by weight among `kinds`, then its text. Each spec
  * depends only on (seed, index), so a run can be resumed or split.
  */
-export function makeSpec(seed, index, kinds = Object.keys(SYNTH_KINDS)) {
+export function makeSpec(seed, index, kinds = DEFAULT_KINDS) {
   const random = mulberry32(sampleSeed(seed, index, 0));
   const synthKind = weighted(
     random,

@@ -25,9 +25,22 @@ interface Spec {
   layout: RowLayout;
   colour: string;
   hint?: PlateColour;
+  sign?: Sign;
+}
+interface Sign {
+  text: string;
+  board: boolean;
+  width: number;
+  height: number;
+  gap: number;
+  offset: number;
+  visible: number;
 }
 interface SpecsModule {
-  SYNTH_KINDS: Record<string, { country: Country; weight: number; kinds: PlateKind[] }>;
+  SYNTH_KINDS: Record<string, { country: Country; weight: number; kinds: PlateKind[]; optIn?: boolean }>;
+  DEFAULT_KINDS: string[];
+  SIGN_TEXTS: string[];
+  resolveKinds(list?: string): string[];
   VN_PROVINCES: string[];
   CN_PROVINCES: string[];
   makeSpec(seed: number, index: number, kinds?: string[]): Spec;
@@ -41,7 +54,9 @@ interface RenderModule {
 // Imported by URL so the type checker leaves the JavaScript modules alone.
 const specsModule = new URL('../../scripts/synth/specs.mjs', import.meta.url).href;
 const renderModule = new URL('../../scripts/synth/render.mjs', import.meta.url).href;
-const { SYNTH_KINDS, VN_PROVINCES, CN_PROVINCES, makeSpec } = (await import(specsModule)) as SpecsModule;
+const { SYNTH_KINDS, DEFAULT_KINDS, SIGN_TEXTS, VN_PROVINCES, CN_PROVINCES, makeSpec, resolveKinds } = (await import(
+  specsModule
+)) as SpecsModule;
 const { renderCrop } = (await import(renderModule)) as RenderModule;
 
 const SEED = 20261125;
@@ -69,7 +84,7 @@ describe('synthetic plate specs', () => {
 
   it('cover every kind, province code and province character', () => {
     const synthKinds = new Set(specs.map((s) => s.synthKind));
-    expect([...synthKinds].sort()).toEqual(Object.keys(SYNTH_KINDS).sort());
+    expect([...synthKinds].sort()).toEqual([...DEFAULT_KINDS].sort());
     const kinds = new Set(specs.map((s) => `${s.country} ${s.kind}`));
     for (const [, k] of Object.entries(SYNTH_KINDS))
       for (const kind of k.kinds) expect(kinds).toContain(`${k.country} ${kind}`);
@@ -109,6 +124,50 @@ describe('synthetic plate specs', () => {
     );
     const onlyCn = Array.from({ length: 200 }, (_, i) => makeSpec(SEED, i, ['cn-new-energy', 'cn-trailer']));
     expect(new Set(onlyCn.map((s) => s.synthKind))).toEqual(new Set(['cn-new-energy', 'cn-trailer']));
+  });
+});
+
+describe('yellow truck plates over a sign (cn-yellow-sign)', () => {
+  const signed = Array.from({ length: 300 }, (_, i) => makeSpec(SEED, i, ['cn-yellow-sign']));
+
+  it('are drawn only when named, so the default and `cn` runs of a seed keep their specs', () => {
+    expect(SYNTH_KINDS['cn-yellow-sign']?.optIn).toBe(true);
+    expect(DEFAULT_KINDS).not.toContain('cn-yellow-sign');
+    expect(resolveKinds()).toEqual(DEFAULT_KINDS);
+    expect(resolveKinds('cn')).not.toContain('cn-yellow-sign');
+    expect(resolveKinds('cn,cn-yellow-sign')).toContain('cn-yellow-sign');
+    expect(specs.some((s) => s.sign)).toBe(false);
+  });
+
+  it('are one-row yellow plates labelled with the plate alone, every sign text among them', () => {
+    for (const s of signed) {
+      expect(s.rows).toHaveLength(1);
+      expect([s.layout, s.colour, s.kind]).toEqual(['one-row', 'yellow', 'ordinary']);
+      expect(parsePlate(s.rows).text).toBe(s.text);
+      expect(SIGN_TEXTS).toContain(s.sign!.text);
+      expect(s.text).not.toContain(s.sign!.text[0]);
+      expect(s.sign!.visible).toBeGreaterThan(0.4);
+      expect(s.sign!.visible).toBeLessThanOrEqual(1);
+    }
+    expect(new Set(signed.map((s) => s.sign!.text))).toEqual(new Set(SIGN_TEXTS));
+    expect(new Set(signed.map((s) => s.sign!.board))).toEqual(new Set([true, false]));
+  });
+
+  it('give a crop taller than the plate: the sign below it', async () => {
+    const spec = signed[0]!;
+    const crop = await renderCrop(spec, { seed: SEED, index: 0, augment: false });
+    const plateOnly = await renderCrop({ ...spec, sign: undefined }, { seed: SEED, index: 0, augment: false });
+    expect(crop.width).toBe(plateOnly.width);
+    expect(crop.height).toBeGreaterThan(plateOnly.height * 1.2);
+    // Below the plate, the sign's ink (a board's black text or painted text) darkens some pixels.
+    const { data, info } = await sharp(crop.png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let dark = 0;
+    for (let y = plateOnly.height + 2; y < info.height; y++)
+      for (let x = 0; x < info.width; x++) {
+        const i = (y * info.width + x) * 3;
+        if (data[i]! + data[i + 1]! + data[i + 2]! < 200) dark++;
+      }
+    expect(dark).toBeGreaterThan(20);
   });
 });
 
