@@ -34,16 +34,19 @@ export function notifyPlan(env: NodeJS.ProcessEnv, pid: number): NotifyPlan {
 /** Sends one message (e.g. `READY=1`); resolves when it was sent, rejects when it could not be. */
 export type Notify = (assignment: string) => Promise<void>;
 
-export const systemdNotify: Notify = (assignment) =>
-  new Promise((resolve, reject) => {
-    const child = spawn('systemd-notify', [assignment], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`systemd-notify ${assignment}: exit ${code} ${stderr.trim()}`)),
-    );
-  });
+/** Runs systemd-notify with `env`, the environment that names systemd's socket (NOTIFY_SOCKET). */
+export const systemdNotify =
+  (env: NodeJS.ProcessEnv): Notify =>
+  (assignment) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('systemd-notify', [assignment], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`systemd-notify ${assignment}: exit ${code} ${stderr.trim()}`)),
+      );
+    });
 
 export interface ServiceNotifier {
   /** The gate is up: READY=1, then the watchdog's pings. */
@@ -56,7 +59,7 @@ export interface ServiceNotifier {
 export function serviceNotifier(
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  notify: Notify = systemdNotify,
+  notify: Notify = systemdNotify(env),
 ): ServiceNotifier {
   const plan = notifyPlan(env, process.pid);
   let timer: NodeJS.Timeout | undefined;
