@@ -124,4 +124,11 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
     const verified = await run('systemd-analyze', ['verify', '--man=no', `--root=${root}`, 'smartgate.service'], dir);
     expect(verified).toMatchObject({ code: 0, stderr: '' });
   });
+
+  it("keeps the unit's hardening: systemd-analyze security rates its exposure 2.5 or less (OK)", async () => {
+    const unit = join(root, 'etc/systemd/system/smartgate.service');
+    const rated = await run('systemd-analyze', ['security', '--offline=yes', '--threshold=25', unit], dir);
+    expect(rated.code, rated.stdout.split('\n').slice(-3).join('\n')).toBe(0);
+    expect(rated.stdout).toMatch(/Overall exposure level for smartgate\.service: [0-2]\.\d OK/);
+  });
 });
