@@ -18,6 +18,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # Headless Chromium for the status page's browser tests (driven by playwright-core, which
   # never downloads a browser of its own); socat makes the PTY pairs of the barrier tests.
   packages+=(chromium socat)
+  # systemd-analyze verifies the installed unit, systemd-notify sends the watchdog's pings
+  # (test/integration/install.test.ts, service-notify.test.ts); PID 1 need not be systemd.
+  packages+=(systemd)
 fi
 
 missing=()

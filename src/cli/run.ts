@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../core/log.js';
 import { SetupError } from '../core/setup-error.js';
 import { buildGate, type Gate, type GateOverrides } from '../gate/build-gate.js';
 import { runUntilSignal } from './lifecycle.js';
+import { serviceNotifier } from './service-notify.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = 'usage: smartgate run --config FILE';
@@ -52,13 +53,16 @@ export async function runGate(
   try {
     const gate: Gate = await buildGate(config, { ...overrides, log });
     const until = seconds ? new Promise((r) => setTimeout(r, seconds * 1000).unref()) : undefined;
+    // Under systemd (packaging/smartgate.service): ready once up, then the watchdog's pings.
+    const notifier = serviceNotifier(log);
     return await runUntilSignal(
       {
         start: async () => {
           await gate.start();
           if (gate.web) log.info({ page: `${gate.web.url}/` }, `page: ${gate.web.url}/`);
+          notifier.ready();
         },
-        stop: () => gate.stop(),
+        stop: () => (notifier.stop(), gate.stop()),
       },
       log,
       until,

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Installs a smartgate release tarball (made by `npm pack`) as a systemd service:
+#
+#   scripts/install.sh --tarball smartgate-X.Y.Z.tgz [--root DIR]
+#
+#   /opt/smartgate                        the package and its production dependencies
+#   /usr/local/bin/smartgate              the command
+#   /etc/smartgate/gate.yaml              from config/gate.example.yaml, only when there is none
+#   /etc/systemd/system/smartgate.service packaging/smartgate.service (replaced on upgrade)
+#   the smartgate system user             only when DIR is / and run as root
+#   /var/lib/smartgate                    made by systemd at the first start (StateDirectory=)
+#
+# --root DIR installs under DIR instead of / (a scratch root: tests, images). Dependencies come
+# from the release's npm-shrinkwrap.json, from npm's cache when they are there (--prefer-offline).
+# An upgrade replaces /opt/smartgate whole and keeps /etc/smartgate and /var/lib/smartgate.
+set -euo pipefail
+
+usage() {
+  echo "usage: $0 --tarball FILE [--root DIR]" >&2
+  exit 2
+}
+
+tarball=''
+root='/'
+while (($#)); do
+  case "$1" in
+    --tarball) tarball="${2:-}" && shift 2 || usage ;;
+    --root) root="${2:-}" && shift 2 || usage ;;
+    -h | --help) usage ;;
+    *) usage ;;
+  esac
+done
+[[ -n $tarball && -n $root ]] || usage
+[[ -f $tarball ]] || { echo "install: no such tarball: $tarball" >&2; exit 2; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "install: needs Node.js 20 or 22 and npm" >&2; exit 1; }
+tarball="$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")"
+root="$(mkdir -p "$root" && cd "$root" && pwd)"
+r="${root%/}" # prefix of every installed path: empty for /
+
+say() { echo "install: $*" >&2; }
+
+# 1. The package, into a new directory first: a failed install leaves the old one in place.
+app="$r/opt/smartgate"
+new="$app.new.$$"
+trap 'rm -rf "$new"' EXIT
+mkdir -p "$new"
+tar -xzf "$tarball" -C "$new" --strip-components=1 --no-same-owner
+[[ -f $new/npm-shrinkwrap.json && -f $new/dist/cli/main.js ]] ||
+  { echo "install: $tarball is not a smartgate release (no npm-shrinkwrap.json or dist/)" >&2; exit 2; }
+# onnxruntime-node's install step would download optional GPU libraries; the gate runs on CPU.
+printf 'onnxruntime-node-install=skip\n' >"$new/.npmrc"
+# The native modules are built for this Node.js ABI: a reinstall with the same dependencies and
+# Node.js keeps the ones in place (better-sqlite3 compiles for a minute or more when offline).
+abi="$(node -p 'process.platform + "-" + process.arch + "-node-abi-" + process.versions.modules')"
+if [[ -d $app/node_modules && $(cat "$app/node_modules/.smartgate-abi" 2>/dev/null) == "$abi" ]] &&
+  cmp -s "$app/npm-shrinkwrap.json" "$new/npm-shrinkwrap.json"; then
+  say "same dependencies and Node.js as installed: keeping them"
+  cp -a "$app/node_modules" "$new/node_modules"
+else
+  say "installing the production dependencies in $app"
+  # --ignore-scripts keeps npm from running the package's own `prepare` (a build from sources the
+  # release does not ship); `npm rebuild` then runs the dependencies' install steps (native modules).
+  (cd "$new" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >&2)
+  (cd "$new" && npm rebuild --loglevel=error >&2)
+  echo "$abi" >"$new/node_modules/.smartgate-abi"
+fi
+rm -rf "$app.old"
+[[ -d $app ]] && mv "$app" "$app.old"
+mv "$new" "$app"
+rm -rf "$app.old"
+trap - EXIT
+
+# 2. The command: a relative link, so it works under a scratch root as under /.
+mkdir -p "$r/usr/local/bin"
+ln -sfn ../../../opt/smartgate/dist/cli/main.js "$r/usr/local/bin/smartgate"
+
+# 3. The configuration: never overwritten; the example's dataDir becomes the service's state directory.
+mkdir -p "$r/etc/smartgate"
+if [[ -e $r/etc/smartgate/gate.yaml ]]; then
+  say "keeping $r/etc/smartgate/gate.yaml"
+else
+  sed -E 's|^dataDir: \./data +# .*$|dataDir: /var/lib/smartgate            # event store and plate images (systemd: StateDirectory=smartgate)|' \
+    "$app/config/gate.example.yaml" >"$r/etc/smartgate/gate.yaml"
+  grep -q '^dataDir: /var/lib/smartgate ' "$r/etc/smartgate/gate.yaml" ||
+    { echo "install: could not set dataDir in gate.yaml" >&2; exit 1; }
+  chmod 0640 "$r/etc/smartgate/gate.yaml"
+  say "wrote $r/etc/smartgate/gate.yaml from the example: edit it before starting the service"
+fi
+
+# 4. The unit.
+mkdir -p "$r/etc/systemd/system"
+install -m 0644 "$app/packaging/smartgate.service" "$r/etc/systemd/system/smartgate.service"
+
+# 5. The user and systemd: only on the real system.
+if [[ -n $r || $(id -u) -ne 0 ]]; then
+  say "not creating the smartgate user (root is $root, or not run as root)"
+else
+  if ! getent passwd smartgate >/dev/null; then
+    useradd --system --user-group --home-dir /var/lib/smartgate --no-create-home \
+      --shell /usr/sbin/nologin --comment 'smartgate border gate agent' smartgate
+    say "created the smartgate system user"
+  fi
+  # The daemon reads its config (it may hold the broker's password); only root writes it.
+  chgrp smartgate /etc/smartgate/gate.yaml
+  if [[ -d /run/systemd/system ]]; then
+    systemctl daemon-reload
+    say "next: edit /etc/smartgate/gate.yaml, then: systemctl enable --now smartgate"
+  fi
+fi
+say "installed smartgate $("$app/dist/cli/main.js" --version) in $app"
