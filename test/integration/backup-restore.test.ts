@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import type { WireEvent } from '../../src/uplink/contract.js';
 import { Uplink } from '../../src/uplink/uplink.js';
 import { chainGate } from '../helpers/chain-gate.js';
 import { builtCli } from '../helpers/demo-clip.js';
+import { expectFreshBuild, runCli } from '../helpers/cli-run.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/processes.js';
 import { useTempDirs } from '../helpers/store-fixtures.js';
@@ -26,39 +27,14 @@ import { useTempDirs } from '../helpers/store-fixtures.js';
 const WRITER = fileURLToPath(new URL('../helpers/store-crash-child.mjs', import.meta.url));
 const SITE = 'mlt-kth';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [builtCli(), ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
-
-/** The built commands must be newer than their sources, or these tests would run old code. */
-function expectFreshBuild(): void {
-  const root = new URL('../..', import.meta.url).pathname;
-  for (const [source, built] of [
+beforeAll(() => {
+  builtCli();
+  expectFreshBuild([
     ['src/cli/backup.ts', 'dist/cli/backup.js'],
     ['src/cli/restore.ts', 'dist/cli/restore.js'],
     ['src/store/backup.ts', 'dist/store/backup.js'],
     ['src/store/restore.ts', 'dist/store/restore.js'],
-  ] as const) {
-    const stale =
-      !existsSync(join(root, built)) || statSync(join(root, built)).mtimeMs < statSync(join(root, source)).mtimeMs;
-    if (stale) throw new Error(`${built} is older than ${source}: run npm run build`);
-  }
-}
-
-beforeAll(() => {
-  builtCli();
-  expectFreshBuild();
+  ]);
 });
 
 const procs: ChildProcess[] = [];

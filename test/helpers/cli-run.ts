@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtCli } from './demo-clip.js';
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built `smartgate` in a child process, as a user runs it: its exit code and output. */
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [builtCli(), ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+/** Each built file must be newer than its source, or a test of the built CLI would run old code. */
+export function expectFreshBuild(pairs: readonly (readonly [source: string, built: string])[]): void {
+  const root = new URL('../..', import.meta.url).pathname;
+  for (const [source, built] of pairs) {
+    const stale =
+      !existsSync(join(root, built)) || statSync(join(root, built)).mtimeMs < statSync(join(root, source)).mtimeMs;
+    if (stale) throw new Error(`${built} is older than ${source}: run npm run build`);
+  }
+}
