@@ -94,9 +94,8 @@ export class Retention {
         `SELECT e.event_id, NULL AS path, length(e.payload) + ${EVENT_ROW_OVERHEAD} AS bytes FROM events e ${delivered}
          WHERE NOT EXISTS (SELECT 1 FROM frames f WHERE f.event_id = e.event_id) ORDER BY o.outbox_id LIMIT ?`,
       ),
-      deleteFrame: db.prepare<[string], { sha256: string | null }>(
-        'DELETE FROM frames WHERE event_id = ? RETURNING sha256',
-      ),
+      frameHash: db.prepare<[string], { sha256: string | null }>('SELECT sha256 FROM frames WHERE event_id = ?'),
+      deleteFrame: db.prepare<[string]>('DELETE FROM frames WHERE event_id = ?'),
       dropCrop: db.prepare<[string], { crop_hash: string | null }>(
         'UPDATE events SET crop = NULL WHERE event_id = ? RETURNING crop_hash',
       ),
@@ -207,19 +206,25 @@ export class Retention {
     })();
   }
 
-  /** Unlinks the candidates' frame files, then their rows; returns how many frames there were. */
+  /**
+   * Records the candidates' frames as dropped (signed), unlinks their files, then deletes their
+   * rows; returns how many frames there were. In this order a crash part-way leaves rows whose
+   * files are gone but whose dropping is recorded (verify accepts them; the next run clears the
+   * rows), never a file the database does not know.
+   */
   private async deleteFrameFiles(batch: Candidate[], touchedDirs: Set<string>): Promise<number> {
     const withFrames = batch.filter((c): c is Candidate & { path: string } => c.path !== null);
-    for (const { path } of withFrames) {
-      const absolute = join(this.dataDir, path);
-      await unlinkIfPresent(absolute); // a crash between row and file leaves no file
-      touchedDirs.add(dirname(absolute));
-    }
     this.db.transaction(() => {
       for (const c of withFrames)
-        for (const { sha256 } of this.sql.deleteFrame.all(c.event_id))
+        for (const { sha256 } of this.sql.frameHash.all(c.event_id))
           this.pruning.recordImage({ eventId: c.event_id, kind: 'frame', sha256 });
     })();
+    for (const { path } of withFrames) {
+      const absolute = join(this.dataDir, path);
+      await unlinkIfPresent(absolute);
+      touchedDirs.add(dirname(absolute));
+    }
+    this.db.transaction(() => withFrames.forEach((c) => this.sql.deleteFrame.run(c.event_id)))();
     return withFrames.length;
   }
 

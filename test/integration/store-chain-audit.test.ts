@@ -186,6 +186,28 @@ describe('the chain audit (smartgate verify)', () => {
     });
   });
 
+  it('passes a frame whose dropping retention recorded but whose row it did not get to (a run interrupted)', async () => {
+    const { dir, decisions } = await chainGate(temp);
+    const target = decisions[0]!;
+    const path = `frames/2026-01-01/${target.eventId}.jpg`;
+    tamper(dir, (db) => {
+      const { sha256 } = db.prepare('SELECT sha256 FROM frames WHERE event_id = ?').get(target.eventId) as {
+        sha256: string;
+      };
+      new ChainPruning(db, loadOrCreateGateKey(dir).key).recordImage({
+        eventId: target.eventId,
+        kind: 'frame',
+        sha256,
+      });
+    });
+    unlinkSync(join(dir, path));
+    const report = audit(dir);
+    expect(report).toMatchObject({ ok: true, counts: { prunedFrames: 1, frames: 5 } });
+    expect(report.warnings).toContainEqual(
+      expect.stringContaining(`frame file ${path} (of event ${target.eventId}) was dropped by retention`),
+    );
+  });
+
   it('names the break where an event was deleted from the middle of a lane', async () => {
     const { dir, reads, decisions } = await chainGate(temp);
     const gone = reads[2]!; // entry-1 seq 4; its decision (seq 5) follows
