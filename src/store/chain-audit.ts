@@ -11,7 +11,7 @@ import {
 } from '../evidence/checkpoint.js';
 import type { GatePublicKey } from '../evidence/gate-key.js';
 import type { Database } from './database.js';
-import { chainFieldsOf } from './chain-columns.js';
+import { chainFieldsOf, prunedRangeOf, type ChainColumns, type PrunedRow } from './chain-columns.js';
 
 interface PrunedImageRow {
   sha256: string;
@@ -121,7 +121,7 @@ interface LaneRow {
   chain_from: number;
 }
 
-interface EventRow {
+interface EventRow extends ChainColumns {
   event_id: string;
   boot_id: string;
   seq: number;
@@ -131,21 +131,8 @@ interface EventRow {
   ts: number;
   payload: string;
   crop: Buffer | null;
-  payload_hash: string | null;
-  crop_hash: string | null;
-  prev_hash: string | null;
-  chain_hash: string | null;
   /** 1 when central has it (outbox delivered_at set); only in a lane's walk. */
   delivered?: number | null;
-}
-
-interface PrunedRow {
-  lane_id: string;
-  from_seq: number;
-  to_seq: number;
-  last_hash: string;
-  key_id: string;
-  signature: string;
 }
 
 interface FrameRow {
@@ -492,8 +479,7 @@ class ChainAudit {
       throw new Found({ ...at, problem: 'its signature cannot be checked: no gate public key (give --public-key)' });
     if (range.key_id !== key.keyId)
       throw new Found({ ...at, problem: `it was signed by key ${range.key_id}, not by the gate key ${key.keyId}` });
-    const signed = { laneId: range.lane_id, fromSeq: range.from_seq, toSeq: range.to_seq, lastHash: range.last_hash };
-    if (!prunedRangeSignatureValid(signed, range.signature, key.publicKey))
+    if (!prunedRangeSignatureValid(prunedRangeOf(range), range.signature, key.publicKey))
       throw new Found({
         ...at,
         problem:

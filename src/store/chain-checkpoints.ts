@@ -52,7 +52,7 @@ export class ChainCheckpoints {
         laneId: GATE_LANE_ID,
         payload: { ...signCheckpoint(body, key.privateKey) },
       });
-      return { event, heads: { ...heads, [GATE_LANE_ID]: { seq: event.seq, chainHash: event.chain!.chainHash } } };
+      return { event, heads: this.currentHeads() };
     });
   }
 }

@@ -1,4 +1,5 @@
 import { CHAIN_VERSION, type ChainFields } from '../evidence/chain.js';
+import type { PrunedRange } from '../evidence/checkpoint.js';
 
 /** The chain's columns of an `events` row (schema 7); all NULL for an event of an older version. */
 export interface ChainColumns {
@@ -18,4 +19,19 @@ export function chainFieldsOf(row: ChainColumns): ChainFields | null {
     prevHash: row.prev_hash,
     chainHash: row.chain_hash,
   };
+}
+
+/** A row of `chain_pruned` (schema 7): seqs retention deleted, signed by the gate key. */
+export interface PrunedRow {
+  lane_id: string;
+  from_seq: number;
+  to_seq: number;
+  last_hash: string;
+  key_id: string;
+  signature: string;
+}
+
+/** The range a `chain_pruned` row records, as its signature covers it. */
+export function prunedRangeOf(row: PrunedRow): PrunedRange {
+  return { laneId: row.lane_id, fromSeq: row.from_seq, toSeq: row.to_seq, lastHash: row.last_hash };
 }

@@ -7,20 +7,13 @@ import {
   type PrunedRange,
 } from '../evidence/checkpoint.js';
 import type { Database } from './database.js';
+import { prunedRangeOf, type PrunedRow } from './chain-columns.js';
 
 /** An event retention deleted, as its chain needs to remember it. */
 export interface DeletedLink {
   lane_id: string;
   seq: number;
   chain_hash: string | null;
-}
-
-interface PrunedRow {
-  lane_id: string;
-  from_seq: number;
-  to_seq: number;
-  last_hash: string;
-  signature: string;
 }
 
 /**
@@ -38,10 +31,10 @@ export class ChainPruning {
   ) {
     this.sql = {
       endingAt: db.prepare<[string, number], PrunedRow>(
-        'SELECT lane_id, from_seq, to_seq, last_hash, signature FROM chain_pruned WHERE lane_id = ? AND to_seq = ?',
+        'SELECT lane_id, from_seq, to_seq, last_hash, key_id, signature FROM chain_pruned WHERE lane_id = ? AND to_seq = ?',
       ),
       startingAt: db.prepare<[string, number], PrunedRow>(
-        'SELECT lane_id, from_seq, to_seq, last_hash, signature FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
+        'SELECT lane_id, from_seq, to_seq, last_hash, key_id, signature FROM chain_pruned WHERE lane_id = ? AND from_seq = ?',
       ),
       remove: db.prepare<[string, number]>('DELETE FROM chain_pruned WHERE lane_id = ? AND from_seq = ?'),
       insertImage: db.prepare(
@@ -107,8 +100,7 @@ export class ChainPruning {
 }
 
 function signatureValid(row: PrunedRow, key: GateKey): boolean {
-  const range = { laneId: row.lane_id, fromSeq: row.from_seq, toSeq: row.to_seq, lastHash: row.last_hash };
-  return prunedRangeSignatureValid(range, row.signature, key.publicKey);
+  return prunedRangeSignatureValid(prunedRangeOf(row), row.signature, key.publicKey);
 }
 
 /** Groups deleted links into runs of consecutive seqs per lane. */

@@ -46,7 +46,7 @@ export class CheckpointService implements Service {
 
   private schedule(): void {
     this.timer = this.ctx.clock.setTimeout(() => {
-      if (JSON.stringify(sortedByLane(this.checkpoints.currentHeads())) !== this.lastHeads) this.record('periodic');
+      if (JSON.stringify(this.checkpoints.currentHeads()) !== this.lastHeads) this.record('periodic');
       this.schedule();
     }, this.options.intervalMs);
   }
@@ -54,7 +54,7 @@ export class CheckpointService implements Service {
   private record(reason: CheckpointReason): void {
     try {
       const { event, heads } = this.checkpoints.recordWithHeads(reason);
-      this.lastHeads = JSON.stringify(sortedByLane(heads));
+      this.lastHeads = JSON.stringify(heads);
       this.counters = {
         ...this.counters,
         recorded: this.counters.recorded + 1,
@@ -66,9 +66,4 @@ export class CheckpointService implements Service {
       this.ctx.log.error({ err, reason }, 'chain checkpoint not recorded');
     }
   }
-}
-
-/** The heads in lane order, so two readings of the same heads compare equal as text. */
-function sortedByLane<T>(heads: Record<string, T>): [string, T][] {
-  return Object.entries(heads).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Database } from './database.js';
-import { chainFieldsOf } from './chain-columns.js';
+import { chainFieldsOf, type ChainColumns } from './chain-columns.js';
 import { StoreTransactions } from './transactions.js';
 import type { EventSink, EventType, NewEvent, Outbox, OutboxEntry, StoredEvent, Transactions } from './types.js';
 import { UlidFactory } from './ulid.js';
@@ -20,7 +20,7 @@ export interface EventStoreIdentity {
   bootId: string;
 }
 
-interface EventRow {
+interface EventRow extends ChainColumns {
   outbox_id: number;
   event_id: string;
   boot_id: string;
@@ -32,10 +32,6 @@ interface EventRow {
   mono_at: number;
   payload: string;
   has_crop: number;
-  payload_hash: string | null;
-  crop_hash: string | null;
-  prev_hash: string | null;
-  chain_hash: string | null;
 }
 
 /** An event's envelope before the append gives it its seq and chain fields. */
