@@ -5,7 +5,7 @@ import { createLogger } from '../core/log.js';
 import { SLUG_PATTERN } from '../config/fields.js';
 import { gatePublicKeyFromText, type GatePublicKey } from '../evidence/gate-key.js';
 import { ChainFollower, type ChainNotice, type ChainSummary } from '../uplink/chain-follower.js';
-import { gateKeySchema, parseWireEvent } from '../uplink/contract.js';
+import { parseGateKeyMessage, parseWireEvent } from '../uplink/contract.js';
 import { MqttConnection } from '../uplink/mqtt-connection.js';
 import { TailTracker, type TailNotice } from '../uplink/tail-tracker.js';
 import {
@@ -106,7 +106,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
   connection.onMessage((topic, payload) => {
     const keySite = parseGateKeyTopic(prefix, topic);
     if (keySite !== null) {
-      const key = readKeyMessage(payload);
+      const key = parseGateKeyMessage(payload);
       if ('problems' in key) return notify({ notice: 'invalid', topic, problems: key.problems });
       for (const notice of follower.learnKey(keySite, key)) notify(notice);
       return;
@@ -148,26 +148,4 @@ function gateKeyOption(value: string, problems: string[]): GatePublicKey | null 
     problems.push(`--gate-key: expected a file with the gate's public key, or the key (${(err as Error).message})`);
     return null;
   }
-}
-
-/** A key topic's payload, with its key parsed and its id checked against the key. */
-function readKeyMessage(raw: Buffer): GatePublicKey | { problems: string[] } {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString());
-  } catch (err) {
-    return { problems: [`not JSON: ${(err as Error).message}`] };
-  }
-  const result = gateKeySchema.safeParse(json);
-  if (!result.success)
-    return { problems: result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) };
-  let key: GatePublicKey;
-  try {
-    key = gatePublicKeyFromText(result.data.publicKey);
-  } catch (err) {
-    return { problems: [`publicKey: ${(err as Error).message}`] };
-  }
-  if (key.keyId !== result.data.keyId)
-    return { problems: [`keyId: ${result.data.keyId} is not the id of publicKey (${key.keyId})`] };
-  return key;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventType, StoredEvent } from '../store/types.js';
+import { gatePublicKeyFromText, type GatePublicKey } from '../evidence/gate-key.js';
 import { commandRequestSchema, listPushSchema, replySchema } from './commands-contract.js';
 import {
   EVENT_TYPES,
@@ -233,6 +234,28 @@ export function parseWireEvent(raw: string | Buffer): { event: WireEvent } | { p
 /** The key topic's payload for a gate key (src/evidence/gate-key.ts: GatePublicKey). */
 export function gateKeyMessage(key: { keyId: string; publicKeyText: string }, ts: number): GateKeyMessage {
   return { keyId: key.keyId, publicKey: key.publicKeyText, algorithm: 'Ed25519', ts };
+}
+
+/** A key topic's payload, with its key parsed and its id checked against the key. */
+export function parseGateKeyMessage(raw: Buffer): GatePublicKey | { problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString());
+  } catch (err) {
+    return { problems: [`not JSON: ${(err as Error).message}`] };
+  }
+  const result = gateKeySchema.safeParse(json);
+  if (!result.success)
+    return { problems: result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) };
+  let key: GatePublicKey;
+  try {
+    key = gatePublicKeyFromText(result.data.publicKey);
+  } catch (err) {
+    return { problems: [`publicKey: ${(err as Error).message}`] };
+  }
+  if (key.keyId !== result.data.keyId)
+    return { problems: [`keyId: ${result.data.keyId} is not the id of publicKey (${key.keyId})`] };
+  return key;
 }
 
 export function statusMessage(state: StatusState, bootId: string, version: string, ts: number): StatusMessage {

@@ -6,6 +6,7 @@ import {
   channels,
   gateKeyMessage,
   gateKeySchema,
+  parseGateKeyMessage,
   parseWireEvent,
   statusSchema,
   toWireEvent,
@@ -115,5 +116,33 @@ describe('status schema and channels', () => {
     expect(gateKeySchema.safeParse({ ...message, algorithm: 'RSA' }).success).toBe(false);
     expect(channels.gateKey).toMatchObject({ retain: true });
     expect(channels.gateKey.topic('p', 's')).toBe('p/s/key');
+  });
+});
+
+describe('parseGateKeyMessage (what tail takes from a key topic)', () => {
+  const key = gatePublicKeyFromText(generateSigningKeyPair().publicKeyText);
+  const other = gatePublicKeyFromText(generateSigningKeyPair().publicKeyText);
+  const message = gateKeyMessage(key, 1_767_225_600_000);
+
+  it('reads the key the gate publishes', () => {
+    const parsed = parseGateKeyMessage(Buffer.from(JSON.stringify(message)));
+    expect(parsed).toMatchObject({ keyId: key.keyId, publicKeyText: key.publicKeyText });
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['not JSON', '{"keyId":', /^not JSON/],
+    ['a JSON array', '[]', /^\(payload\)/],
+    ['no public key', JSON.stringify({ ...message, publicKey: undefined }), /^publicKey/],
+    ['a public key that is not one', JSON.stringify({ ...message, publicKey: 'AAAA' }), /^publicKey: /],
+    [
+      "another key's id",
+      JSON.stringify({ ...message, keyId: other.keyId }),
+      new RegExp(`^keyId: ${other.keyId} is not the id of publicKey`),
+    ],
+    ['a megabyte of junk', 'x'.repeat(1024 * 1024), /^not JSON/],
+  ])('refuses %s, saying which field', (_name, raw, problem) => {
+    const parsed = parseGateKeyMessage(Buffer.from(raw));
+    expect(parsed).toHaveProperty('problems');
+    expect((parsed as { problems: string[] }).problems[0]).toMatch(problem);
   });
 });
