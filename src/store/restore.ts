@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { GATE_KEY_FILE, GATE_PUBLIC_KEY_FILE, gatePublicKeyFromText } from '../evidence/gate-key.js';
+import { GATE_KEY_FILE, readGatePublicKey } from '../evidence/gate-key.js';
 import {
   BACKUP_FILES_TABLE,
   BACKUP_INFO_TABLE,
@@ -250,12 +250,10 @@ function writeFileAtomically(path: string, content: Buffer, mode: number): void 
 }
 
 function keyIdIn(dataDir: string): string | null {
-  const path = join(dataDir, GATE_PUBLIC_KEY_FILE);
-  if (!existsSync(path)) return null;
   try {
-    return gatePublicKeyFromText(readFileSync(path, 'utf8')).keyId;
+    return readGatePublicKey(dataDir).keyId;
   } catch {
-    return null;
+    return null; // no key there, or one that does not read
   }
 }
 
