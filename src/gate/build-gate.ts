@@ -128,25 +128,19 @@ export async function buildGate(config: Config, overrides: GateOverrides = {}): 
     throw err;
   }
   if (overrides.demo) seedDemoLists(store.lists, clock.now());
-  // Old and delivered data deleted by age and under the quota; a quota that bites is an alarm event.
-  const retention = new RetentionService({ clock, log: log.child({ module: 'store' }) }, store.retention, {
-    intervalMs: config.store.retentionIntervalMs,
-    onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
-    // What retention deleted from the chain, signed and forwarded: central learns where each lane's kept part starts.
-    onPruned: (result) => {
-      try {
-        store.checkpoints?.record('retention', result.pruned);
-      } catch (err) {
-        log.error({ err }, 'retention checkpoint not recorded');
-      }
-    },
-  });
-  // The chain heads signed at start, periodically and at shutdown (docs/evidence.md).
+  // The chain heads signed at start, periodically, after retention and at shutdown (docs/evidence.md).
   const checkpoints =
     store.checkpoints &&
     new CheckpointService({ clock, log: log.child({ module: 'store' }) }, store.checkpoints, {
       intervalMs: config.store.checkpointIntervalMs,
     });
+  // Old and delivered data deleted by age and under the quota; a quota that bites is an alarm event.
+  const retention = new RetentionService({ clock, log: log.child({ module: 'store' }) }, store.retention, {
+    intervalMs: config.store.retentionIntervalMs,
+    onAlarm: (alarm, result) => recordStoreAlarm(store.events, log, alarm, result),
+    // What retention deleted from the chain, signed and forwarded: central learns where each lane's kept part starts.
+    onPruned: (result) => checkpoints?.recordRetention(result.pruned),
+  });
 
   // The lanes: camera → reader → (recorder, decider) → controller → barrier, joined by the bus.
   const bus = new EventBus<GateEvents>(log.child({ module: 'bus' }));

@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Service } from '../core/service.js';
-import type { CheckpointReason } from '../evidence/checkpoint.js';
+import type { CheckpointReason, PrunedRange } from '../evidence/checkpoint.js';
 import type { ChainCheckpoints } from './chain-checkpoints.js';
 
 export interface CheckpointStats {
@@ -13,7 +13,7 @@ export interface CheckpointStats {
 
 /**
  * Signs the chain heads on start, every `intervalMs` when something was recorded since the last
- * checkpoint, and on stop (stopped after the lanes, so the shutdown checkpoint covers their last
+ * checkpoint, after retention deleted events, and on stop (stopped after the lanes, so the shutdown checkpoint covers their last
  * events). A failure is logged and counted; the lanes go on.
  */
 export class CheckpointService implements Service {
@@ -40,6 +40,11 @@ export class CheckpointService implements Service {
     this.record('shutdown');
   }
 
+  /** After retention deleted events: a checkpoint naming the pruned ranges (RetentionResult.pruned). */
+  recordRetention(pruned: PrunedRange[]): void {
+    this.record('retention', pruned);
+  }
+
   stats(): CheckpointStats {
     return { ...this.counters };
   }
@@ -51,9 +56,9 @@ export class CheckpointService implements Service {
     }, this.options.intervalMs);
   }
 
-  private record(reason: CheckpointReason): void {
+  private record(reason: CheckpointReason, pruned?: PrunedRange[]): void {
     try {
-      const { event, heads } = this.checkpoints.recordWithHeads(reason);
+      const { event, heads } = this.checkpoints.recordWithHeads(reason, pruned);
       this.lastHeads = JSON.stringify(heads);
       this.counters = {
         ...this.counters,

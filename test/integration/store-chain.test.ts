@@ -133,10 +133,13 @@ describe('the evidence chain in the store', () => {
     store.events.append(read('entry-1', 'A'));
     clock.advance(60_000);
     expect(reasons()).toEqual(['start', 'periodic']);
+    const range = { laneId: 'entry-1', fromSeq: 1, toSeq: 1, lastHash: 'ab'.repeat(32) };
+    service.recordRetention([range]);
+    expect(store.events.pending(100).at(-1)!.event.payload).toMatchObject({ reason: 'retention', pruned: [range] });
     await service.stop();
-    expect(reasons()).toEqual(['start', 'periodic', 'shutdown']);
+    expect(reasons()).toEqual(['start', 'periodic', 'retention', 'shutdown']);
     expect(clock.pendingTimers()).toBe(0);
-    expect(service.stats()).toMatchObject({ recorded: 3, failed: 0, lastReason: 'shutdown' });
+    expect(service.stats()).toMatchObject({ recorded: 4, failed: 0, lastReason: 'shutdown' });
   });
 
   it('keeps what retention deleted as signed ranges, merged as they grow, that the next kept event links to', async () => {
