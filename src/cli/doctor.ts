@@ -9,6 +9,7 @@ import { configCheck } from '../doctor/checks/config.js';
 import { diskCheck } from '../doctor/checks/disk.js';
 import { modelsCheck } from '../doctor/checks/models.js';
 import { outboxCheck } from '../doctor/checks/outbox.js';
+import { runtimeCheck } from '../doctor/checks/runtime.js';
 import { serialCheck } from '../doctor/checks/serial.js';
 import { exitCodeFor, EXIT_USAGE, formatReport, jsonReport } from '../doctor/report.js';
 import { runChecks } from '../doctor/run-checks.js';
@@ -18,7 +19,7 @@ import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate doctor --config FILE [--snapshots DIR] [--json]
   checks a site before and after go-live, one line per check with what to do:
-  config, models, each lane's camera (a snapshot saved) and relay board, the broker login,
+  config, the Node.js runtime, models, each lane's camera (a snapshot saved) and relay board, the broker login,
   the clock's NTP sync, disk space for the store's quota, and the outbox's oldest event
   --config FILE     the daemon's config
   --snapshots DIR   where each camera's frame is saved as LANE.jpg (default: a new temp folder)
@@ -27,7 +28,7 @@ exit: 0 every check ok, 1 a warning and no failure, 3 a failure, 2 bad options`;
 
 /** The checks a valid config asks for: the site-wide ones, and per lane its camera and board. */
 export function checksFor(config: Config, configPath: string): Check[] {
-  const checks: Check[] = [modelsCheck()];
+  const checks: Check[] = [runtimeCheck(), modelsCheck()];
   for (const lane of config.lanes) checks.push(cameraCheck(lane));
   for (const lane of config.lanes) {
     if (lane.barrier.driver === 'lcus' || lane.barrier.driver === 'modbus') checks.push(serialCheck(lane, configPath));
