@@ -42,7 +42,8 @@ rm -rf "$tree"
 mkdir -p "$tree/.cache"
 for entry in * .npmrc; do
   case "$entry" in
-    node_modules) ;;
+    # node_modules is linked below; a demo's data and coverage reports are no part of a test run.
+    node_modules | data | coverage) ;;
     *) cp -a "$entry" "$tree/" ;;
   esac
 done
