@@ -100,19 +100,21 @@ else
   (cd "$new" && "${node_env[@]}" npm rebuild --loglevel=error >&2)
   echo "$abi" >"$new/node_modules/.smartgate-abi"
 fi
-# 2. The command the unit and the technician run: the release's code on the chosen Node.js. It
-# finds the release from its own path, so it works under a scratch root as under /.
+# 2. The command the unit and the technician run: the release's code on the chosen Node.js. That
+# Node.js goes first on PATH and dist/cli/main.js starts through its own #! line, which sets the
+# daemon's memory options (MALLOC_ARENA_MAX, V8's semi-spaces). The launcher finds the release
+# from its own path, so it works under a scratch root as under /.
 mkdir -p "$new/bin"
 if [[ $node_choice == lts ]]; then
-  launch='"$app/node/bin/node"'
+  node_path='$app/node/bin'
 else
-  launch="'$node_bin'"
+  node_path="$(dirname "$node_bin")"
 fi
 cat >"$new/bin/smartgate" <<LAUNCHER
 #!/bin/sh
 # smartgate on the Node.js it was installed with (scripts/install.sh --node $node_choice).
 app="\$(dirname "\$(dirname "\$(readlink -f "\$0")")")"
-exec $launch "\$app/dist/cli/main.js" "\$@"
+PATH="$node_path:\$PATH" exec "\$app/dist/cli/main.js" "\$@"
 LAUNCHER
 chmod 0755 "$new/bin/smartgate"
 

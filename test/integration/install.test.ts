@@ -175,6 +175,14 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
         const first = await unit();
         expect(first).toMatchObject({ NRestarts: '0' });
 
+        // On the pinned Node.js, started through dist/cli/main.js's #! line with its memory options.
+        const cmdline = (await machine.exec(['cat', `/proc/${first.MainPID}/cmdline`])).stdout.split('\0');
+        expect(cmdline.slice(0, 3)).toEqual(['node', '--max-semi-space-size=2', '/opt/smartgate/dist/cli/main.js']);
+        const exe = await machine.exec(['readlink', `/proc/${first.MainPID}/exe`]);
+        expect(exe.stdout.trim()).toBe('/opt/smartgate/node/bin/node');
+        const environ = (await machine.exec(['cat', `/proc/${first.MainPID}/environ`])).stdout.split('\0');
+        expect(environ).toContain('MALLOC_ARENA_MAX=2');
+
         // Its own user, no capabilities, no new privileges, the syscall filter on.
         const status = (await machine.exec(['cat', `/proc/${first.MainPID}/status`])).stdout;
         expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
@@ -264,7 +272,7 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
       expect(system.stderr).toContain(`on Node.js ${process.version}`);
       await expect(lstat(join(root, 'opt/smartgate/node'))).rejects.toThrow();
       const launcher = await readFile(join(root, 'opt/smartgate/bin/smartgate'), 'utf8');
-      expect(launcher).toContain(`exec '${process.execPath}' `);
+      expect(launcher).toContain(`PATH="${dirname(process.execPath)}:$PATH" exec "$app/dist/cli/main.js" "$@"`);
       expect(await run(join(root, 'usr/local/bin/smartgate'), ['--version'], dir)).toMatchObject({
         code: 0,
         stdout: `${version}\n`,
