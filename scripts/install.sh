@@ -102,8 +102,8 @@ else
 fi
 # 2. The command the unit and the technician run: the release's code on the chosen Node.js. That
 # Node.js goes first on PATH and dist/cli/main.js starts through its own #! line, which sets the
-# daemon's memory options (MALLOC_ARENA_MAX, V8's semi-spaces). The launcher finds the release
-# from its own path, so it works under a scratch root as under /.
+# daemon's memory options (glibc's malloc, V8's semi-spaces). The launcher finds the release from
+# its own path, so it works under a scratch root as under /.
 mkdir -p "$new/bin"
 if [[ $node_choice == lts ]]; then
   node_path='$app/node/bin'

@@ -1,9 +1,12 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2
 // The daemon's memory on a 2-core gate computer (docs/benchmarks.md, "Memory over an hour"):
 // glibc gives every thread that allocates its own malloc arena (onnxruntime's, libvips' and
 // libuv's threads), which two arenas bound; V8's young generation keeps two 2 MB semi-spaces
-// instead of up to 16 MB each. Together about 60 MB less resident. `smartgate` (the installed
-// command, `npm run demo`) starts through this line; `node dist/cli/main.js` does not.
+// instead of up to 16 MB each. Together about 60 MB less resident. A fixed mmap threshold keeps
+// glibc from raising it to the size of the freed 2.7 MB frame buffers, which then land in the
+// heap and leave it fragmented (10-15 MB more on Node.js 24; docs/benchmarks.md, "Node.js 24
+// against 20"). `smartgate` (the installed command, `npm run demo`) starts through this line;
+// `node dist/cli/main.js` does not.
 /**
  * The `smartgate` command: one subcommand per job. Each lives in its own module and is loaded
  * only when asked for, so `check-config` does not load the ONNX runtime.
