@@ -142,8 +142,9 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
     expect(checked.stdout).toContain(': ok,');
   });
 
-  it.skipIf(whyNoContainer() !== undefined)(
-    'starts under a real systemd (systemd-nspawn): ready, reads plates under its sandbox, takes an account while it runs, restarted after a crash and by its watchdog, stops cleanly',
+  const noContainer = whyNoContainer();
+  it.skipIf(noContainer !== undefined)(
+    `starts under a real systemd (systemd-nspawn): ready, reads plates under its sandbox, takes an account while it runs, restarted after a crash and by its watchdog, stops cleanly${noContainer ? ` (skipped here: ${noContainer})` : ''}`,
     async () => {
       const clip = await demoClip();
       const machine = await SystemdContainer.boot({
