@@ -47,7 +47,8 @@ function doctor(args: string[], ntp = 'yes'): Promise<Run> {
     execFile(
       process.execPath,
       [builtCli(), 'doctor', ...args],
-      { timeout: 90_000, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_NTP: ntp } },
+      // TMPDIR: the snapshot folder doctor makes without --snapshots goes in the test's own dir.
+      { timeout: 90_000, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_NTP: ntp, TMPDIR: dir } },
       (err, stdout, stderr) => {
         const code = err ? (err as { code?: number }).code : 0;
         resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
