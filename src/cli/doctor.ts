@@ -19,8 +19,9 @@ import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate doctor --config FILE [--snapshots DIR] [--json]
   checks a site before and after go-live, one line per check with what to do:
-  config, the Node.js runtime, models, each lane's camera (a snapshot saved) and relay board, the broker login,
-  the clock's NTP sync, disk space for the store's quota, and the outbox's oldest event
+  config, the Node.js runtime, models, each lane's camera (a snapshot saved) and relay board,
+  the broker login, the clock's NTP sync, disk space for the store's quota, and the outbox's
+  oldest event
   --config FILE     the daemon's config
   --snapshots DIR   where each camera's frame is saved as LANE.jpg (default: a new temp folder)
   --json            the results as JSON on stdout

@@ -1,30 +1,15 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { runCommand, type CliRun } from './cli-run.js';
 
 // A machine booted by the real systemd, for the installed unit: systemd-nspawn boots this
 // computer's own /usr (read-only) under a root of the test's making, holding the installed
 // release, a copy of this computer's /etc with no services enabled but smartgate, and its own
 // network namespace (loopback only). Needs root and systemd-nspawn (systemd-container); PID 1 of
 // the host need not be systemd.
-
-export interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], input?: string): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 60_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code ?? -1) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
 
 /** Why a container cannot be booted here, or undefined when it can. */
 export function whyNoContainer(): string | undefined {
@@ -97,7 +82,7 @@ export class SystemdContainer {
       await writeFile(join(root, path), content);
     }
     // The system user, as install.sh makes it on a real root.
-    const user = await run('useradd', [
+    const user = await runCommand('useradd', [
       '--root',
       root,
       '--system',
@@ -161,14 +146,14 @@ export class SystemdContainer {
   }
 
   /** Runs a command inside the machine (its namespaces, its root), as root. */
-  async exec(command: string[], input?: string): Promise<Ran> {
+  async exec(command: string[], input?: string): Promise<CliRun> {
     let pid: number;
     try {
       pid = await this.pid1();
     } catch (err) {
       return { code: -1, stdout: '', stderr: (err as Error).message };
     }
-    return run('nsenter', ['--target', String(pid), '--all', '--', ...command], input);
+    return runCommand('nsenter', ['--target', String(pid), '--all', '--', ...command], { input });
   }
 
   /** A unit's properties, as `systemctl show` gives them. */

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand, type CliRun } from '../helpers/cli-run.js';
 import { demoClip } from '../helpers/demo-clip.js';
 import { SystemdContainer, whyNoContainer } from '../helpers/systemd-container.js';
 
@@ -31,25 +31,9 @@ const PACKED_FROM = [
 ];
 const MINUTES = 60_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: string[], cwd: string): Promise<Run> {
-  return runWith(file, args, cwd, {});
-}
-
-function runWith(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const options = { cwd, env: { ...process.env, ...env }, timeout: 8 * MINUTES, maxBuffer: 16 << 20 };
-    execFile(file, args, options, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: unknown }).code ?? -1) : 0;
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-  });
-}
+/** A command of the install, given time for npm ci and a native build. */
+const run = (file: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<CliRun> =>
+  runCommand(file, args, { cwd, env, timeoutMs: 8 * MINUTES });
 
 /** packaging/node/package.json: the Node.js and npm a release installs. */
 interface Pins {
@@ -59,7 +43,7 @@ interface Pins {
 let dir: string;
 let root: string;
 let tarball: string;
-let installed: Run;
+let installed: CliRun;
 const version = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 
 beforeAll(async () => {
@@ -77,7 +61,7 @@ beforeAll(async () => {
   const pinned = (JSON.parse(await readFile(join(REPO, 'packaging/node/package.json'), 'utf8')) as Pins).dependencies;
   const cached = await run('npm', ['cache', 'add', ...Object.entries(pinned).map(([name, v]) => `${name}@${v}`)], dir);
   expect(cached.code, cached.stderr).toBe(0);
-  installed = await runWith('bash', [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root], dir, {
+  installed = await run('bash', [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root], dir, {
     npm_config_offline: 'true',
   });
 }, 12 * MINUTES);
@@ -285,7 +269,7 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
       await writeFile(join(oldNode, 'node'), '#!/bin/sh\ncase "$1" in --version) echo v18.19.0;; *) exit 1;; esac\n', {
         mode: 0o755,
       });
-      const refused = await runWith(
+      const refused = await run(
         'bash',
         [join(REPO, 'scripts/install.sh'), '--tarball', tarball, '--root', root, '--node', 'system'],
         dir,
