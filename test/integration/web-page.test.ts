@@ -30,6 +30,13 @@ let browser: Browser;
 let page: Page;
 let central: MqttClient;
 const published: WireEvent[] = [];
+/**
+ * For the test's own requests beside the page (page.request). Its agent keeps connections
+ * alive and may reuse one just as the server closes it after 5 s idle (node's keepAliveTimeout):
+ * the request then fails with ECONNRESET before the server read it. Chromium resends such a
+ * request by itself; playwright's request context only when asked to.
+ */
+const RESEND_ON_RESET = { maxRetries: 2 } as const;
 /** What the page logged as an error, and what it threw, from the first load on. */
 const pageErrors: string[] = [];
 
@@ -222,7 +229,9 @@ describe('the status page in Chromium, on the demo', () => {
     await central.subscribeAsync('smartgate/v1/demo/status', { qos: 1 }); // retained: delivered at once
     expect(statusSchema.parse(await status)).toMatchObject({ state: 'online', version: printed });
 
-    const health = (await (await page.request.get(`${pageUrl}/api/health`)).json()) as { health: { version: string } };
+    const health = (await (await page.request.get(`${pageUrl}/api/health`, RESEND_ON_RESET)).json()) as {
+      health: { version: string };
+    };
     expect(health.health.version).toBe(printed);
     // The health tab (open since the last test) shows what the API gave it.
     expect(await page.getByTestId('health-version').innerText()).toBe(printed);
@@ -263,7 +272,7 @@ describe('the status page in Chromium, on the demo', () => {
     // Decided on the permit listed under the temporary plate, paired with the Chinese plate:
     // opened (at lane-2 on its declared fee too), or held as lane-busy when this test's long
     // holds keep an earlier vehicle at the barrier.
-    const res = await page.request.get(`${pageUrl}/api/events?type=decision&limit=50`);
+    const res = await page.request.get(`${pageUrl}/api/events?type=decision&limit=50`, RESEND_ON_RESET);
     const { events } = (await res.json()) as {
       events: { payload: { reason: string; detail: string; otherPlates?: string[] } }[];
     };
@@ -316,10 +325,14 @@ describe('the status page in Chromium, on the demo', () => {
   );
 
   it('refuses a state change without the CSRF token, even with a session', async () => {
-    const res = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, { data: { reason: 'no token sent' } });
+    const res = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, {
+      ...RESEND_ON_RESET,
+      data: { reason: 'no token sent' },
+    });
     expect(res.status()).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: 'csrf' } });
     const wrong = await page.request.post(`${pageUrl}/api/lanes/lane-1/open`, {
+      ...RESEND_ON_RESET,
       data: { reason: 'wrong token' },
       headers: { 'x-csrf-token': 'not-the-token' },
     });
