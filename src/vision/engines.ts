@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { isEngineName, ENGINE_NAMES, type EngineName } from './engine-names.js';
 import { PlateNetEngine } from './platenet/engine.js';
 import { PpOcrEngine } from './ppocr/engine.js';
-import type { PlateFinder, PlateReader } from './types.js';
+import type { PlateFinder, PlateReader, PlateRereader } from './types.js';
 
 export type { EngineName } from './engine-names.js';
 
-/** What the lanes, `recognize`, the benchmark and the evaluation run: find, read, close. */
-export interface RecognitionEngine extends PlateFinder, PlateReader {
+/** What the lanes, `recognize`, the benchmark and the evaluation run: find, read (and reread, platenet), close. */
+export interface RecognitionEngine extends PlateFinder, PlateReader, Partial<PlateRereader> {
   close(): Promise<void>;
 }
 

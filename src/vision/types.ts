@@ -37,3 +37,16 @@ export interface PlateFinder {
 export interface PlateReader {
   read(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[]>;
 }
+
+/**
+ * A reader that can read plates again from other cuts of the same regions: a second look at a
+ * read the grammar rejected (a character gained at a tight crop's edge, one cut off at a loose
+ * corner). What a reread is worth is for the caller to judge: it is one more chance to fit.
+ */
+export interface PlateRereader {
+  /** For each region, its reads from the other cuts, in the order to try them (none: not reread). */
+  reread(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[][]>;
+}
+
+/** What the reading pipeline drives: find and read, and reread when the engine can. */
+export type PlateEngine = PlateFinder & PlateReader & Partial<PlateRereader>;

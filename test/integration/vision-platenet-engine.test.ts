@@ -10,6 +10,9 @@ import { DEFAULT_MODELS_DIR } from '../../src/vision/engines.js';
 import { PlateNetEngine } from '../../src/vision/platenet/engine.js';
 import { readManifest } from '../../src/vision/model-manifest.js';
 import { READER_FILE, readerManifestSchema } from '../../src/vision/platenet/manifests.js';
+import { boxCorners, expandQuad } from '../../src/vision/platenet/rectify.js';
+import { REREAD_MARGINS } from '../../src/vision/platenet/reread.js';
+import { toRawPlateText } from '../../src/vision/ctc.js';
 import type { PlateRegion } from '../../src/vision/types.js';
 import { demoClip } from '../helpers/demo-clip.js';
 
@@ -122,6 +125,30 @@ describe('PlateNetEngine on a real frame', () => {
     };
     const [a, b] = await engine.read(frame, [{ box: whole, rows: [whole], score: 1 }, halves]);
     expect(b).toEqual(a);
+  });
+
+  it('rereads a crop offered whole from its other cuts, once for both ways it is offered, and no detected plate', async () => {
+    const [found] = await eager.find(frame);
+    const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
+    const halves: PlateRegion = {
+      box: whole,
+      rows: [
+        { ...whole, h: 360 },
+        { ...whole, y: 360, h: 360 },
+      ],
+      score: 1,
+    };
+    const regions: PlateRegion[] = [{ box: whole, rows: [whole], score: 1 }, found!, halves];
+    const rereads = await engine.reread(frame, regions);
+    expect(rereads.map((r) => r.length)).toEqual([REREAD_MARGINS.length, 0, REREAD_MARGINS.length]);
+    // Each cut is the box moved by the cut's margin, read alone.
+    for (const [k, margin] of REREAD_MARGINS.entries()) {
+      const [alone] = await engine.readQuads(frame, [expandQuad(boxCorners(whole), margin)]);
+      expect(rereads[0]![k]!.rows).toEqual(toRawPlateText(alone!).rows);
+      expect(rereads[0]![k]!.confidence).toBeCloseTo(toRawPlateText(alone!).confidence, 4);
+    }
+    expect(rereads[2]).toEqual(rereads[0]);
+    expect(REREAD_MARGINS).not.toContain(0); // a cut of no margin would be the first read again
   });
 
   it('finds no plate in a flat grey image', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Box, RgbImage } from '../../src/core/image.js';
 import { readPlateCrop, readPlates, type PlateReadingOptions } from '../../src/lane/reading/plate-reading.js';
-import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
+import type { PlateEngine, PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../../src/vision/types.js';
 
 const image: RgbImage = { width: 200, height: 100, data: Buffer.alloc(200 * 100 * 3, 200) };
 const BOX: Box = { x: 20, y: 20, w: 120, h: 30 };
@@ -62,5 +62,49 @@ describe('readPlateCrop: the weakest character', () => {
     expect(dropped.rejected.map((p) => [p.plate.text, p.plate.reason])).toEqual([
       ['皖A12345', 'low character confidence'],
     ]);
+  });
+});
+
+describe('a read the grammar rejects, read again', () => {
+  /** Finds one plate, reads it as `first`, and from its other cuts as `rereads`. */
+  function rereading(first: string, rereads: string[]): PlateEngine & { rereadCalls: number } {
+    const read = (text: string): RawPlateText => ({
+      rows: [text],
+      confidence: 0.97,
+      charConfidence: [[...text].map(() => 0.97)],
+    });
+    const e = {
+      rereadCalls: 0,
+      find: async (): Promise<PlateRegion[]> => [{ box: BOX, rows: [BOX], score: 0.9 }],
+      read: async (_img: RgbImage, regions: readonly PlateRegion[]) => regions.map(() => read(first)),
+      reread: async (_img: RgbImage, regions: readonly PlateRegion[]) => {
+        e.rereadCalls++;
+        return regions.map(() => rereads.map(read));
+      },
+    };
+    return e;
+  }
+
+  it('readPlates takes the cut the grammar accepts, on the plate’s box', async () => {
+    const r = await readPlates(rereading('29C123456X', ['29C1234567', '29C12345']), image, undefined, opts(0.5));
+    expect(r.plates.map((p) => [p.plate.text, p.box])).toEqual([['29C12345', BOX]]);
+    expect(r.rejected).toEqual([]);
+  });
+
+  it('readPlateCrop does too, and reports the first read when no cut fits', async () => {
+    const mended = await readPlateCrop(rereading('浙D9594HP', ['浙D9594H']), image, opts(0.5));
+    expect(mended.plates.map((p) => p.plate.text)).toEqual(['浙D9594H']);
+    const engine = rereading('浙D9594HP', ['浙D9594HPP']);
+    const still = await readPlateCrop(engine, image, opts(0.5));
+    expect(still.plates).toEqual([]);
+    expect(still.rejected.map((p) => [p.plate.text, p.plate.valid])).toEqual([['浙D9594HP', false]]);
+    expect(engine.rereadCalls).toBe(1);
+  });
+
+  it('does not reread a read the grammar accepted', async () => {
+    const engine = rereading('29C12345', ['29C12346']);
+    const r = await readPlates(engine, image, undefined, opts(0.5));
+    expect(r.plates.map((p) => p.plate.text)).toEqual(['29C12345']);
+    expect(engine.rereadCalls).toBe(0);
   });
 });

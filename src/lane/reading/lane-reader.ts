@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import type { Service } from '../../core/service.js';
 import type { Frame, FrameSource } from '../../camera/types.js';
 import { MotionGate, type MotionOptions } from '../../vision/motion.js';
-import type { PlateFinder, PlateReader } from '../../vision/types.js';
+import type { PlateEngine } from '../../vision/types.js';
 import { readPlates, type PlateReading } from './plate-reading.js';
 import { PlateVoter, type PlateObservation, type VoterOptions } from '../../plates/voter.js';
 import type { Country } from '../../plates/types.js';
@@ -72,7 +72,7 @@ export class LaneReader implements Service {
     private readonly ctx: LaneReaderContext,
     private readonly settings: LaneReaderSettings,
     private readonly source: FrameSource,
-    private readonly engine: PlateFinder & PlateReader,
+    private readonly engine: PlateEngine,
   ) {
     this.name = `lane-reader:${settings.laneId}`;
     this.voter = new PlateVoter(settings.voting, ctx.clock);

@@ -1,10 +1,11 @@
 import sharp from 'sharp';
 import type { Box, RgbImage } from '../../core/image.js';
-import type { PlateFinder, PlateReader, PlateRegion } from '../../vision/types.js';
+import type { PlateEngine, PlateRegion, RawPlateText } from '../../vision/types.js';
 import { parsePlate } from '../../plates/parse.js';
-import { resolveWithAlternatives } from '../../plates/alternatives.js';
+import { resolveWithAlternatives, type ResolvedReading } from '../../plates/alternatives.js';
 import { estimatePlateColour } from '../../plates/plate-colour.js';
 import type { Country, ParsedPlate } from '../../plates/types.js';
+import { rereadRejected, type Candidate } from './reread-rejected.js';
 
 /** One plate read in one image: the grammar's verdict on the text, where it is, how sure. */
 export interface PlateReading {
@@ -39,11 +40,12 @@ export interface PlateReadingOptions {
 
 /**
  * Finds plates in `roi`, reads them, and lets the plate grammars decide which readings are
- * plates. Between overlapping candidates (a two-row pair and its single rows) the valid,
- * more confident reading wins.
+ * plates; a read the grammar rejects is read again from other cuts when the engine can
+ * (reread-rejected.ts). Between overlapping candidates (a two-row pair and its single rows) the
+ * valid, more confident reading wins.
  */
 export async function readPlates(
-  engine: PlateFinder & PlateReader,
+  engine: PlateEngine,
   image: RgbImage,
   roi: Box | undefined,
   opts: PlateReadingOptions,
@@ -51,12 +53,14 @@ export async function readPlates(
   const regions = await engine.find(image, roi);
   if (regions.length === 0) return { plates: [], rejected: [] };
   const texts = await engine.read(image, regions);
-  const candidates = regions.map((region, i) => {
-    // The background colour tells a Vietnamese commercial (yellow) or state (blue) plate from a private one.
-    const color = estimatePlateColour(image, region.box);
-    const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
-    return { region, ...resolveWithAlternatives(texts[i]!, parse) };
-  });
+  // The background colour tells a Vietnamese commercial (yellow) or state (blue) plate from a private one.
+  const colours = new Map<PlateRegion, ReturnType<typeof estimatePlateColour>>();
+  const resolve = (region: PlateRegion, raw: RawPlateText): ResolvedReading => {
+    if (!colours.has(region)) colours.set(region, estimatePlateColour(image, region.box));
+    return resolveWithAlternatives(raw, grammarFor(opts.countries, colours.get(region)));
+  };
+  const firstReads = regions.map((region, i) => ({ region, ...resolve(region, texts[i]!) }));
+  const candidates = await rereadRejected(engine, image, firstReads, resolve, opts);
   const plates = pickNonOverlapping(candidates.filter((c) => c.plate.valid && confidentEnough(c, opts)));
   const taken = plates.map((c) => c.region.box);
   const rejected = pickNonOverlapping(
@@ -78,11 +82,9 @@ export async function readPlates(
   return { plates: await Promise.all(plates.map(toReading)), rejected: await Promise.all(rejected.map(toReading)) };
 }
 
-interface Candidate {
-  region: PlateRegion;
-  plate: ParsedPlate;
-  confidence: number;
-  weakestChar: number;
+/** The grammars of `countries`, told the plate's background colour when it is known. */
+function grammarFor(countries: readonly Country[], color: ReturnType<typeof estimatePlateColour>) {
+  return (rows: string[]): ParsedPlate => parsePlate(rows, { countries, ...(color ? { color } : {}) });
 }
 
 const confidentEnough = (c: Candidate, opts: PlateReadingOptions) =>
@@ -123,12 +125,13 @@ async function cropJpeg(image: RgbImage, box: Box): Promise<Buffer> {
 
 /**
  * Reads an image that is already a plate crop: the whole crop as one row, its two halves as
- * two rows, and whatever the detector finds in it compete; the grammar decides. An engine
- * that splits rows itself (platenet) reads the whole crop and the halves as one box, once,
- * exactly as its reader was trained (the crop as found, resized).
+ * two rows, and whatever the detector finds in it compete; the grammar decides, after a reread
+ * of what it rejected (as readPlates). An engine that splits rows itself (platenet) reads the
+ * whole crop and the halves as one box, once, exactly as its reader was trained (the crop as
+ * found, resized).
  */
 export async function readPlateCrop(
-  engine: PlateFinder & PlateReader,
+  engine: PlateEngine,
   image: RgbImage,
   opts: PlateReadingOptions,
 ): Promise<FrameReadings> {
@@ -147,9 +150,10 @@ export async function readPlateCrop(
     ...(await engine.find(image)),
   ];
   const texts = await engine.read(image, regions);
-  const color = estimatePlateColour(image, whole);
-  const parse = (rows: string[]) => parsePlate(rows, { countries: opts.countries, ...(color ? { color } : {}) });
-  const candidates = regions.map((region, i) => ({ region, ...resolveWithAlternatives(texts[i]!, parse) }));
+  const parse = grammarFor(opts.countries, estimatePlateColour(image, whole));
+  const resolve = (_region: PlateRegion, raw: RawPlateText) => resolveWithAlternatives(raw, parse);
+  const firstReads = regions.map((region, i) => ({ region, ...resolve(region, texts[i]!) }));
+  const candidates = await rereadRejected(engine, image, firstReads, resolve, opts);
   const valid = candidates.filter((c) => c.plate.valid && confidentEnough(c, opts));
   const best = valid.sort((a, b) => b.confidence - a.confidence)[0];
   if (best)

@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import type { Box, RgbImage } from '../../core/image.js';
 import { toRawPlateText } from '../ctc.js';
 import { loadVerifiedModel, ModelIntegrityError } from '../model-manifest.js';
-import type { PlateFinder, PlateReader, PlateRegion, RawPlateText } from '../types.js';
+import type { PlateFinder, PlateReader, PlateRegion, PlateRereader, RawPlateText } from '../types.js';
 import {
   decodeDetections,
   defaultDetectorDecode,
@@ -24,6 +24,7 @@ import {
 import { toRegion } from './plate-region.js';
 import { decodePlateRows } from './reader-decode.js';
 import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
+import { REREAD_MARGINS, rereadQuads } from './reread.js';
 import { ScratchPool } from './scratch.js';
 import { agreeOrAbstain, SECOND_READ_MARGIN } from './second-opinion.js';
 
@@ -48,7 +49,7 @@ export interface PlateNetOptions {
  * both rows (`ROW1|ROW2`). Both models are checked against their manifests before their
  * sessions are created; sessions are created once, input buffers reused.
  */
-export class PlateNetEngine implements PlateFinder, PlateReader {
+export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
   private readonly scratch = new ScratchPool();
 
   private constructor(
@@ -125,24 +126,35 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
   }
 
   async read(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[]> {
-    // The reader decides a plate's rows itself, so regions on the same quad (a crop offered
-    // whole and as two halves) are one reading.
-    const quads = new Map<string, { corners: Point[]; index: number }>();
-    const keys = regions.map((region) => {
-      const corners = region.corners ? expandQuad(region.corners) : boxCorners(region.box);
-      const key = corners.map((c) => `${c[0].toFixed(2)},${c[1].toFixed(2)}`).join(' ');
-      if (!quads.has(key)) quads.set(key, { corners, index: quads.size });
-      return key;
-    });
-    const first = [...quads.values()].map((q) => q.corners);
+    const { quads, indexOf } = uniqueQuads(regions);
     if (!this.opts.secondRead) {
-      const decoded = await this.readQuads(image, first);
-      return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
+      const decoded = await this.readQuads(image, quads);
+      return indexOf.map((i) => toRawPlateText(decoded[i]!));
     }
     // One batch: each quad as cut, then each pushed out.
-    const both = await this.readQuads(image, [...first, ...first.map((q) => expandQuad(q, SECOND_READ_MARGIN))]);
-    const decoded = first.map((_, i) => agreeOrAbstain(both[i]!, both[i + first.length]!));
-    return keys.map((key) => toRawPlateText(decoded[quads.get(key)!.index]!));
+    const both = await this.readQuads(image, [...quads, ...quads.map((q) => expandQuad(q, SECOND_READ_MARGIN))]);
+    const decoded = quads.map((_, i) => agreeOrAbstain(both[i]!, both[i + quads.length]!));
+    return indexOf.map((i) => toRawPlateText(decoded[i]!));
+  }
+
+  /**
+   * Each region given as a box (a crop offered whole) read again from the cuts of reread.ts, all
+   * in one batch, one read per cut (no second read). A region the detector found gets none: its
+   * corners already fit the plate, while a crop's edges are wherever its maker put them (on the
+   * lane track the one reread of a detected plate that the grammar took was a plate half out of
+   * the frame, read short).
+   */
+  async reread(image: RgbImage, regions: readonly PlateRegion[]): Promise<RawPlateText[][]> {
+    const boxes = regions.filter((region) => !region.corners);
+    const { quads, indexOf } = uniqueQuads(boxes);
+    const cuts = quads.map(rereadQuads);
+    const decoded = (await this.readQuads(image, cuts.flat())).map(toRawPlateText);
+    let box = 0;
+    return regions.map((region) => {
+      if (region.corners) return [];
+      const i = indexOf[box++]!;
+      return decoded.slice(i * REREAD_MARGINS.length, (i + 1) * REREAD_MARGINS.length);
+    });
   }
 
   /** Reads several quads (TL TR BR BL, image coordinates) in one batch: their rows of decoded characters. */
@@ -181,6 +193,27 @@ export class PlateNetEngine implements PlateFinder, PlateReader {
   async close(): Promise<void> {
     await Promise.all([this.det.release(), this.rec.release()]);
   }
+}
+
+/**
+ * The quads the reader reads `regions` from, once each: the reader decides a plate's rows itself,
+ * so regions on the same quad (a crop offered whole and as two halves) are one reading.
+ * `indexOf[k]` is region k's quad.
+ */
+function uniqueQuads(regions: readonly PlateRegion[]): { quads: Point[][]; indexOf: number[] } {
+  const index = new Map<string, number>();
+  const quads: Point[][] = [];
+  const indexOf = regions.map((region) => {
+    const corners = region.corners ? expandQuad(region.corners) : boxCorners(region.box);
+    const key = corners.map((c) => `${c[0].toFixed(2)},${c[1].toFixed(2)}`).join(' ');
+    let i = index.get(key);
+    if (i === undefined) {
+      i = quads.push(corners) - 1;
+      index.set(key, i);
+    }
+    return i;
+  });
+  return { quads, indexOf };
 }
 
 /** Tensor names the manifest promises and the graph lacks (a manifest written for another export). */
