@@ -65,6 +65,46 @@ export function similarity(a: string, b: string): number {
   return longest === 0 ? 1 : 1 - levenshtein(a, b) / longest;
 }
 
+/**
+ * How well `fragment` matches some stretch of `known`: 1 − (fewest edits that turn it into a run
+ * of consecutive characters of `known`) / (its length). A plate half out of view read with one
+ * character wrong (`QG9585` of `津Q69585`: the province gone, 6 read as G) scores 5/6, while the
+ * whole-text similarity, which counts the missing province too, scores 5/7. 0 for an empty
+ * fragment; a fragment longer than `known` is compared whole, as `similarity` does.
+ */
+export function fragmentSimilarity(fragment: string, known: string): number {
+  if (fragment === known) return 1;
+  codesA = fillCodePoints(fragment, codesA);
+  const n = codeCount;
+  codesB = fillCodePoints(known, codesB);
+  const m = codeCount;
+  if (n === 0) return 0;
+  if (n > m) return similarity(fragment, known);
+  if (previousRow.length < m + 1) {
+    previousRow = new Int32Array(m + 1);
+    currentRow = new Int32Array(m + 1);
+  }
+  let prev = previousRow;
+  let curr = currentRow;
+  // Semi-global alignment: `known` may start anywhere (row 0 all zero) and end anywhere (the
+  // last row's minimum); every character of the fragment must be matched or edited.
+  prev.fill(0, 0, m + 1);
+  for (let i = 1; i <= n; i++) {
+    curr[0] = i;
+    const ca = codesA[i - 1];
+    for (let j = 1; j <= m; j++) {
+      const cost = ca === codesB[j - 1] ? 0 : 1;
+      curr[j] = Math.min(prev[j]! + 1, curr[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    const swap = prev;
+    prev = curr;
+    curr = swap;
+  }
+  let best = n;
+  for (let j = 0; j <= m; j++) best = Math.min(best, prev[j]!);
+  return 1 - best / n;
+}
+
 /** Number of Unicode code points in `s`. */
 export function codePointLength(s: string): number {
   let count = 0;

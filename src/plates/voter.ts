@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Box } from '../core/image.js';
 import { isCompanion, sameDistance } from './companions.js';
-import { similarity } from './similarity.js';
+import { fragmentSimilarity, similarity } from './similarity.js';
 import type { ParsedPlate } from './types.js';
 import { type ResolvedOptions, resolveOptions, type VoterOptions } from './voter-options.js';
 import {
@@ -330,14 +330,18 @@ export class PlateVoter {
    * The remembered text `plate` repeats, if any: exact always, similar unless `exactOnly`. A
    * text the grammar rejects whose characters all appear, in order, in a known plate (one row
    * of a two-row plate, a plate half out of view, a row read with characters missing) is a
-   * fragment of that vehicle, however often it was read.
+   * fragment of that vehicle, however often it was read. Similar, for a weak read, is also
+   * similar to a stretch of a known plate: a plate leaving the view, its first character gone
+   * and another misread, that the grammar happens to accept (`QG9585` of `津Q69585`, as a
+   * military plate) is that vehicle, not a new one to hold the lane for.
    */
   private findRepeat(plate: ParsedPlate, self: Track, exactOnly: boolean): string | undefined {
     const text = plate.text;
     const sameVehicle = (known: string) =>
       known === text ||
       (!plate.valid && isSubsequence(text, known)) ||
-      (!exactOnly && similarity(known, text) >= this.opts.similarity);
+      (!exactOnly &&
+        (similarity(known, text) >= this.opts.similarity || fragmentSimilarity(text, known) >= this.opts.similarity));
     for (const track of this.tracks) {
       if (track !== self && track.state !== 'open' && sameVehicle(track.identity!)) return track.identity;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codePointLength, levenshtein, similarity } from '../../src/plates/similarity.js';
+import { codePointLength, fragmentSimilarity, levenshtein, similarity } from '../../src/plates/similarity.js';
 
 /** The textbook full-matrix algorithm over code points, as a reference. */
 function referenceLevenshtein(a: string, b: string): number {
@@ -120,5 +120,49 @@ describe('codePointLength', () => {
     ['\ud800', 1], // a lone surrogate still counts as one character
   ])('codePointLength(%j) = %i', (s, expected) => {
     expect(codePointLength(s)).toBe(expected);
+  });
+});
+
+describe('fragmentSimilarity', () => {
+  /** Reference: the best levenshtein of the fragment against every stretch of `known`. */
+  function referenceFragment(fragment: string, known: string): number {
+    const k = Array.from(known);
+    const n = Array.from(fragment).length;
+    if (n === 0) return 0;
+    if (n > k.length) return similarity(fragment, known);
+    let best = n;
+    for (let i = 0; i <= k.length; i++)
+      for (let j = i; j <= k.length; j++) best = Math.min(best, referenceLevenshtein(fragment, k.slice(i, j).join('')));
+    return 1 - best / n;
+  }
+
+  it.each([
+    ['津Q69585', '津Q69585', 1],
+    ['Q69585', '津Q69585', 1], // the province out of view
+    ['QG9585', '津Q69585', 5 / 6], // and a character misread
+    ['9585', '津Q69585', 1],
+    ['29C12346', '29C12345', 7 / 8], // whole texts: as similarity
+    ['A12', '云A54321', 1 / 3], // A and then 1 or 2, two edits at best
+    ['', '29C12345', 0],
+    ['29C123456', '29C1234', 1 - 2 / 9], // longer than the plate: compared whole
+  ])('fragmentSimilarity(%j, %j) = %f', (fragment, known, expected) => {
+    expect(fragmentSimilarity(fragment, known)).toBeCloseTo(expected, 10);
+  });
+
+  it('agrees with the reference over every stretch on random plate-like texts', () => {
+    const next = rng(11);
+    const alphabet = '0123456789ABCGQ云津';
+    const randomText = (max: number) =>
+      Array.from({ length: 1 + Math.floor(next() * max) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(
+        '',
+      );
+    for (let i = 0; i < 500; i++) {
+      const known = randomText(9);
+      const fragment = next() < 0.5 ? randomText(6) : Array.from(known).slice(1).join('');
+      expect(fragmentSimilarity(fragment, known), `${fragment} in ${known}`).toBeCloseTo(
+        referenceFragment(fragment, known),
+        10,
+      );
+    }
   });
 });

@@ -344,6 +344,24 @@ describe('PlateVoter: the same vehicle again', () => {
     ]);
   });
 
+  it('treats a weak valid read of a stretch of a reported plate, a character wrong, as the same vehicle', () => {
+    const h = new Harness();
+    h.reads('津Q69585', 3);
+    h.idle(2000);
+    h.frame(read('QG9585', 0.95)); // leaving the view: the province gone, 6 read as G, a shape the grammar takes
+    h.idle(5000);
+    expect(h.texts()).toEqual(['津Q69585']);
+  });
+
+  it('reports that read as a vehicle when its reads agree (a different vehicle)', () => {
+    const h = new Harness();
+    h.reads('津Q69585', 3);
+    h.idle(2000);
+    h.reads('QG9585', 3);
+    h.idle(5000);
+    expect(h.texts()).toEqual(['津Q69585', 'QG9585']);
+  });
+
   it('does not take a valid plate for a fragment of a longer one', () => {
     const h = new Harness();
     h.reads('云AD12345', 3);
