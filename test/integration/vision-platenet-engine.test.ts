@@ -61,6 +61,23 @@ afterAll(async () => {
 const inside = (p: readonly [number, number], box: { x: number; y: number; w: number; h: number }) =>
   p[0] >= box.x && p[0] <= box.x + box.w && p[1] >= box.y && p[1] <= box.y + box.h;
 
+/** The whole frame offered as a plate crop, as readPlateCrop offers one: as one row, and as two halves. */
+function frameAsCrop(): { whole: PlateRegion; halves: PlateRegion } {
+  const box = { x: 0, y: 0, w: frame.width, h: frame.height };
+  const half = Math.floor(frame.height / 2);
+  return {
+    whole: { box, rows: [box], score: 1 },
+    halves: {
+      box,
+      rows: [
+        { ...box, h: half },
+        { ...box, y: half, h: frame.height - half },
+      ],
+      score: 1,
+    },
+  };
+}
+
 const readable = (text: string) => [...text].every((c) => charset.includes(c) && c !== '|' && c !== charset[0]);
 
 describe('PlateNetEngine on a real frame', () => {
@@ -114,36 +131,20 @@ describe('PlateNetEngine on a real frame', () => {
   });
 
   it('reads a crop offered whole and as two halves once, as one plate', async () => {
-    const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
-    const halves: PlateRegion = {
-      box: whole,
-      rows: [
-        { ...whole, h: 360 },
-        { ...whole, y: 360, h: 360 },
-      ],
-      score: 1,
-    };
-    const [a, b] = await engine.read(frame, [{ box: whole, rows: [whole], score: 1 }, halves]);
+    const { whole, halves } = frameAsCrop();
+    const [a, b] = await engine.read(frame, [whole, halves]);
     expect(b).toEqual(a);
   });
 
   it('rereads a crop offered whole from its other cuts, once for both ways it is offered, and no detected plate', async () => {
     const [found] = await eager.find(frame);
-    const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
-    const halves: PlateRegion = {
-      box: whole,
-      rows: [
-        { ...whole, h: 360 },
-        { ...whole, y: 360, h: 360 },
-      ],
-      score: 1,
-    };
-    const regions: PlateRegion[] = [{ box: whole, rows: [whole], score: 1 }, found!, halves];
+    const { whole, halves } = frameAsCrop();
+    const regions: PlateRegion[] = [whole, found!, halves];
     const rereads = await engine.reread(frame, regions);
     expect(rereads.map((r) => r.length)).toEqual([REREAD_MARGINS.length, 0, REREAD_MARGINS.length]);
     // Each cut is the box moved by the cut's margin, read alone.
     for (const [k, margin] of REREAD_MARGINS.entries()) {
-      const [alone] = await engine.readQuads(frame, [expandQuad(boxCorners(whole), margin)]);
+      const [alone] = await engine.readQuads(frame, [expandQuad(boxCorners(whole.box), margin)]);
       expect(rereads[0]![k]!.rows).toEqual(toRawPlateText(alone!).rows);
       expect(rereads[0]![k]!.confidence).toBeCloseTo(toRawPlateText(alone!).confidence, 4);
     }
