@@ -9,8 +9,9 @@
 //
 // Without --engine the lane takes the configured default (`recognition.engine`), which is what
 // the issue's figure is about. Prints the samples as they come and a summary: RSS after the first
-// minute, at the end, the largest, and the growth per hour from the first minute to the end (a
-// leak shows as steady growth). Loopback only: the status page listens on 127.0.0.1 at a free port.
+// minute, at the end, the largest sampled, the peak between samples too (the kernel's VmHWM),
+// and the growth per hour from the first minute to the end (a leak shows as steady growth).
+// Loopback only: the status page listens on 127.0.0.1 at a free port.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,10 +92,12 @@ try {
   while (Date.now() < end) {
     const done = await Promise.race([exited.then(() => true), sleep(every * 1000).then(() => false)]);
     if (done) throw new Error(`the daemon stopped after ${((Date.now() - started) / 1000).toFixed(0)} s:\n${stderr}`);
-    const rssMb = rssOf(daemon.pid);
-    const s = { seconds: Math.round((Date.now() - started) / 1000), rssMb };
+    const rssMb = statusMb(daemon.pid, 'VmRSS');
+    // The kernel's high-water mark: the most the process held at any moment, between samples too.
+    const peakMb = statusMb(daemon.pid, 'VmHWM');
+    const s = { seconds: Math.round((Date.now() - started) / 1000), rssMb, peakMb };
     samples.push(s);
-    console.log(`${s.seconds} s\t${rssMb.toFixed(1)} MB`);
+    console.log(`${s.seconds} s\t${rssMb.toFixed(1)} MB\t(peak so far ${peakMb.toFixed(1)} MB)`);
   }
 } finally {
   daemon.kill('SIGTERM');
@@ -112,25 +115,27 @@ const summary = {
   rssMbAfterFirstMinute: warm.rssMb,
   rssMbAtEnd: last.rssMb,
   rssMbMax: Math.max(...samples.map((s) => s.rssMb)),
+  peakMb: last.peakMb,
   growthMbPerHour:
     last.seconds > warm.seconds ? ((last.rssMb - warm.rssMb) * 3600) / (last.seconds - warm.seconds) : null,
   samples,
 };
 console.log(
   `\nengine ${summary.engine}, ${minutes} min: RSS ${summary.rssMbAfterFirstMinute.toFixed(0)} MB after the first minute, ` +
-    `${summary.rssMbAtEnd.toFixed(0)} MB at the end, ${summary.rssMbMax.toFixed(0)} MB at most` +
+    `${summary.rssMbAtEnd.toFixed(0)} MB at the end, ${summary.rssMbMax.toFixed(0)} MB at most when sampled, ` +
+    `${summary.peakMb.toFixed(0)} MB at its peak (VmHWM)` +
     (summary.growthMbPerHour === null
       ? ''
       : `, ${summary.growthMbPerHour.toFixed(1)} MB an hour from the first minute`),
 );
 if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);
 
-/** Resident memory of a process in MB, from /proc/PID/status (VmRSS is in kB). */
-function rssOf(pid) {
+/** A memory line of /proc/PID/status (VmRSS, VmHWM: in kB there) in MB. */
+function statusMb(pid, field) {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  if (!line) throw new Error(`no VmRSS for process ${pid}`);
+    .find((l) => l.startsWith(`${field}:`));
+  if (!line) throw new Error(`no ${field} for process ${pid}`);
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
