@@ -6,8 +6,8 @@ import type { PlateRegion, PlateRereader, RawPlateText } from '../../vision/type
  * The weakest character a reread must reach to count, whatever the lane's own floor: each cut is
  * one more chance for a read to fit a grammar, so a reread has to be surer than a first read. On
  * the held-out crop sets, at 0.9 platenet's reread mended two CCPD crops and a car plate and read
- * no plate wrong; the same cut at 0.5, tried on detected plates too, read 14 more of OpenALPR's
- * 444 foreign plates wrong, at 0.9 one (docs/benchmarks.md).
+ * one crop of the silver set wrong; the same cut at 0.5, tried on detected plates too, read 14
+ * more of OpenALPR's 444 foreign plates wrong, at 0.9 one (docs/benchmarks.md).
  */
 export const REREAD_MIN_CHAR_CONFIDENCE = 0.9;
 
