@@ -11,12 +11,7 @@ export interface CliRun {
 
 /** The built `smartgate` in a child process, as a user runs it: its exit code and output. */
 export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [builtCli(), ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? null) : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
+  return runCommand(process.execPath, [builtCli(), ...args], { timeoutMs });
 }
 
 export interface CommandOptions {

@@ -13,6 +13,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { judgeRuntime } from '../../src/doctor/checks/runtime.js';
 import { silentLogger } from '../../src/core/log.js';
 import { ModbusRelaySimulator } from '../../src/barrier/modbus-simulator.js';
+import { runCommand, type CliRun } from '../helpers/cli-run.js';
 import { builtCli, demoClip } from '../helpers/demo-clip.js';
 import { ModbusSimulatorPort } from '../helpers/modbus-simulator-port.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -36,24 +37,11 @@ let modbusPty: PtyPair;
 let lcusPty: PtyPair;
 let simPort: ModbusSimulatorPort;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function doctor(args: string[], ntp = 'yes'): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [builtCli(), 'doctor', ...args],
-      // TMPDIR: the snapshot folder doctor makes without --snapshots goes in the test's own dir.
-      { timeout: 90_000, env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_NTP: ntp, TMPDIR: dir } },
-      (err, stdout, stderr) => {
-        const code = err ? (err as { code?: number }).code : 0;
-        resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-      },
-    );
+function doctor(args: string[], ntp = 'yes'): Promise<CliRun> {
+  return runCommand(process.execPath, [builtCli(), 'doctor', ...args], {
+    // TMPDIR: the snapshot folder doctor makes without --snapshots goes in the test's own dir.
+    env: { PATH: `${bin}:${process.env.PATH}`, FAKE_NTP: ntp, TMPDIR: dir },
+    timeoutMs: 90_000,
   });
 }
 
