@@ -102,7 +102,7 @@ else
 fi
 # 2. The command the unit and the technician run: the release's code on the chosen Node.js. That
 # Node.js goes first on PATH and dist/cli/main.js starts through its own #! line, which sets the
-# daemon's memory options (glibc's malloc, V8's semi-spaces). The launcher finds the release from
+# daemon's memory options (jemalloc, glibc's malloc settings, V8's semi-spaces). The launcher finds the release from
 # its own path, so it works under a scratch root as under /.
 mkdir -p "$new/bin"
 if [[ $node_choice == lts ]]; then
@@ -163,5 +163,9 @@ else
       say "next: edit /etc/smartgate/gate.yaml, then: systemctl enable --now smartgate"
     fi
   fi
+fi
+# The daemon's malloc is jemalloc (src/core/allocator.ts); without it the daemon still runs.
+if ! PATH="$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null | grep -q 'libjemalloc\.so\.2 '; then
+  say "warning: libjemalloc2 is not installed: the daemon runs on glibc's malloc and its memory grows by 20-30 MB over its first hour (apt-get install libjemalloc2)"
 fi
 say "installed smartgate $("$app/bin/smartgate" --version) in $app, on Node.js $("${node_bin/#$new/$app}" --version)"

@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: ffmpeg decodes the cameras; the fonts render the demo clip's plates (Latin, CJK);
 # g++, make and python3 build better-sqlite3 during npm ci when no prebuilt binary can be fetched;
-# Mosquitto is the demo's stand-in for central's broker (and the tests' private brokers).
-packages=(ffmpeg fonts-dejavu-core fonts-wqy-microhei g++ make python3 mosquitto)
+# Mosquitto is the demo's stand-in for central's broker (and the tests' private brokers);
+# jemalloc is the daemon's malloc (src/core/allocator.ts).
+packages=(ffmpeg fonts-dejavu-core fonts-wqy-microhei g++ make python3 mosquitto libjemalloc2)
 if [[ "${1:-}" == "--test" ]]; then
   # A real RTSP server on loopback for the camera tests, run by Debian's /usr/bin/python3.
   packages+=(gir1.2-gst-rtsp-server-1.0 python3-gi python3-gst-1.0 gstreamer1.0-plugins-base

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { allocatorCheck } from '../doctor/checks/allocator.js';
 import { brokerCheck } from '../doctor/checks/broker.js';
 import { cameraCheck } from '../doctor/checks/camera.js';
 import { clockCheck } from '../doctor/checks/clock.js';
@@ -19,7 +20,7 @@ import { helpRequested, printUsage } from './usage.js';
 
 const USAGE = `usage: smartgate doctor --config FILE [--snapshots DIR] [--json]
   checks a site before and after go-live, one line per check with what to do:
-  config, the Node.js runtime, models, each lane's camera (a snapshot saved) and relay board,
+  config, the Node.js runtime and its malloc, models, each lane's camera (a snapshot saved) and relay board,
   the broker login, the clock's NTP sync, disk space for the store's quota, and the outbox's
   oldest event
   --config FILE     the daemon's config
@@ -29,7 +30,7 @@ exit: 0 every check ok, 1 a warning and no failure, 3 a failure, 2 bad options`;
 
 /** The checks a valid config asks for: the site-wide ones, and per lane its camera and board. */
 export function checksFor(config: Config, configPath: string): Check[] {
-  const checks: Check[] = [runtimeCheck(), modelsCheck()];
+  const checks: Check[] = [runtimeCheck(), allocatorCheck(), modelsCheck()];
   for (const lane of config.lanes) checks.push(cameraCheck(lane));
   for (const lane of config.lanes) {
     if (lane.barrier.driver === 'lcus' || lane.barrier.driver === 'modbus') checks.push(serialCheck(lane, configPath));

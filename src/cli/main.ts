@@ -1,12 +1,14 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2
+#!/usr/bin/env -S LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 node --max-semi-space-size=2
 // The daemon's memory on a 2-core gate computer (docs/benchmarks.md, "Memory over an hour"):
-// glibc gives every thread that allocates its own malloc arena (onnxruntime's, libvips' and
-// libuv's threads), which two arenas bound; V8's young generation keeps two 2 MB semi-spaces
-// instead of up to 16 MB each. Together about 60 MB less resident. A fixed mmap threshold keeps
-// glibc from raising it to the size of the freed 2.7 MB frame buffers, which then land in the
-// heap and leave it fragmented (10-15 MB more on Node.js 24; docs/benchmarks.md, "Node.js 24
-// against 20"). `smartgate` (the installed command, `npm run demo`) starts through this line;
-// `node dist/cli/main.js` does not.
+// jemalloc (Debian's libjemalloc2, preloaded by its soname; src/core/allocator.ts) hands freed
+// pages back within a second, where glibc's malloc keeps them and the RSS steps up over an hour.
+// Where the library is missing, glibc's malloc serves, held by the MALLOC_* settings: two arenas
+// for onnxruntime's, libvips' and libuv's threads, and a fixed mmap threshold, so the freed
+// 2.7 MB frame buffers are unmapped rather than left to fragment the heap. V8's young generation
+// keeps two 2 MB semi-spaces instead of up to 16 MB each. `smartgate` (the installed command,
+// `npm run demo`) starts through this line; `node dist/cli/main.js` does not.
+import { forgetAllocatorPreload } from '../core/allocator.js';
+
 /**
  * The `smartgate` command: one subcommand per job. Each lives in its own module and is loaded
  * only when asked for, so `check-config` does not load the ONNX runtime.
@@ -105,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load())(rest);
 }
 
+forgetAllocatorPreload(process.env);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

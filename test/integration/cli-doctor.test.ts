@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createServer, type AddressInfo } from 'node:net';
 import { SerialPort } from 'serialport';
@@ -38,9 +38,11 @@ let lcusPty: PtyPair;
 let simPort: ModbusSimulatorPort;
 
 function doctor(args: string[], ntp = 'yes'): Promise<CliRun> {
-  return runCommand(process.execPath, [builtCli(), 'doctor', ...args], {
+  // Through dist/cli/main.js's #! line, as the installed command starts it (its malloc is jemalloc),
+  // on the Node.js running the tests.
+  return runCommand(builtCli(), ['doctor', ...args], {
     // TMPDIR: the snapshot folder doctor makes without --snapshots goes in the test's own dir.
-    env: { PATH: `${bin}:${process.env.PATH}`, FAKE_NTP: ntp, TMPDIR: dir },
+    env: { PATH: `${bin}:${dirname(process.execPath)}:${process.env.PATH}`, FAKE_NTP: ntp, TMPDIR: dir },
     timeoutMs: 90_000,
   });
 }
@@ -89,6 +91,7 @@ async function config(name: string, o: Overrides = {}): Promise<string> {
 const CHECKS = [
   'config',
   'runtime',
+  'allocator',
   'models',
   'camera lane-1',
   'camera lane-2',
@@ -161,7 +164,7 @@ describe('smartgate doctor', () => {
     expect(run.stdout).toMatch(/^ok {3}serial lane-1: .* the Modbus board at address 1 answers$/m);
     expect(run.stdout).toMatch(/^ok {3}broker: mqtts:\/\/127\.0\.0\.1:\d+: logged in as site-a/m);
     const warned = runtime.severity === 'warn' ? 1 : 0;
-    expect(run.stdout).toContain(`11 checks: ${11 - warned} ok, ${warned} warn, 0 fail`);
+    expect(run.stdout).toContain(`12 checks: ${12 - warned} ok, ${warned} warn, 0 fail`);
     expect(existsSync(join(snapshots, 'lane-1.jpg'))).toBe(true);
     expect(existsSync(join(snapshots, 'lane-2.jpg'))).toBe(true);
     expect(run.code).toBe(warned ? 1 : 0);
@@ -295,6 +298,7 @@ describe('smartgate doctor', () => {
     expect(Object.keys(found)).toEqual([
       'config',
       'runtime',
+      'allocator',
       'models',
       'camera entry-1',
       'camera exit-1',

@@ -166,7 +166,16 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
         const exe = await machine.exec(['readlink', `/proc/${first.MainPID}/exe`]);
         expect(exe.stdout.trim()).toBe('/opt/smartgate/node/bin/node');
         const environ = (await machine.exec(['cat', `/proc/${first.MainPID}/environ`])).stdout.split('\0');
-        expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=262144']));
+        expect(environ).toEqual(
+          expect.arrayContaining([
+            'LD_PRELOAD=libjemalloc.so.2',
+            'MALLOC_ARENA_MAX=2',
+            'MALLOC_MMAP_THRESHOLD_=262144',
+          ]),
+        );
+        // jemalloc is the daemon's malloc; its ffmpeg children keep glibc's (src/core/allocator.ts).
+        const maps = async (pid: string | undefined) => (await machine.exec(['cat', `/proc/${pid}/maps`])).stdout;
+        expect(await maps(first.MainPID)).toMatch(/\/libjemalloc\.so\.2$/m);
 
         // Its own user, no capabilities, no new privileges, the syscall filter on.
         const status = (await machine.exec(['cat', `/proc/${first.MainPID}/status`])).stdout;
@@ -180,6 +189,15 @@ describe('install.sh from an npm pack tarball, into a scratch root', () => {
           async () => (await machine.journal('smartgate')).includes('"msg":"plate read"'),
           2 * MINUTES,
         );
+        const children = (await machine.exec(['sh', '-c', `cat /proc/${first.MainPID}/task/*/children`])).stdout
+          .trim()
+          .split(/\s+/);
+        const ffmpeg: string[] = [];
+        for (const pid of children) {
+          if ((await machine.exec(['cat', `/proc/${pid}/comm`])).stdout.trim() === 'ffmpeg') ffmpeg.push(pid);
+        }
+        expect(ffmpeg.length).toBeGreaterThan(0);
+        for (const pid of ffmpeg) expect(await maps(pid)).not.toMatch(/libjemalloc/);
 
         const added = await smartgate(
           [
