@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,8 +8,13 @@ import type { RgbImage } from '../../src/core/image.js';
 import { decodeImage } from '../../src/cli/recognize.js';
 import { DEFAULT_MODELS_DIR } from '../../src/vision/engines.js';
 import { PlateNetEngine } from '../../src/vision/platenet/engine.js';
-import { readManifest } from '../../src/vision/model-manifest.js';
-import { READER_FILE, readerManifestSchema } from '../../src/vision/platenet/manifests.js';
+import { ModelIntegrityError, readManifest } from '../../src/vision/model-manifest.js';
+import {
+  DETECTOR_FILE,
+  READER_FILE,
+  readerManifestSchema,
+  SECOND_READER_FILE,
+} from '../../src/vision/platenet/manifests.js';
 import { boxCorners, expandQuad } from '../../src/vision/platenet/rectify.js';
 import { REREAD_MARGINS } from '../../src/vision/platenet/reread.js';
 import { toRawPlateText } from '../../src/vision/ctc.js';
@@ -76,6 +81,30 @@ function frameAsCrop(): { whole: PlateRegion; halves: PlateRegion } {
       score: 1,
     },
   };
+}
+
+/**
+ * A models folder with the shipped detector and reader, and the shipped reader again as
+ * plate-reader-2.onnx, its manifest changed by `edit` (the `model` field names the new file).
+ */
+async function modelsWithSecondReader(name: string, edit: (m: Record<string, unknown>) => Record<string, unknown>) {
+  const models = join(dir, name);
+  await mkdir(models);
+  const manifestOf = (file: string) => file.replace(/\.onnx$/, '.manifest.json');
+  for (const file of [DETECTOR_FILE, READER_FILE]) {
+    await copyFile(join(DEFAULT_MODELS_DIR, file), join(models, file));
+    await copyFile(join(DEFAULT_MODELS_DIR, manifestOf(file)), join(models, manifestOf(file)));
+  }
+  await copyFile(join(DEFAULT_MODELS_DIR, READER_FILE), join(models, SECOND_READER_FILE));
+  const manifest = JSON.parse(await readFile(join(DEFAULT_MODELS_DIR, manifestOf(READER_FILE)), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  await writeFile(
+    join(models, manifestOf(SECOND_READER_FILE)),
+    JSON.stringify(edit({ ...manifest, model: SECOND_READER_FILE })),
+  );
+  return models;
 }
 
 const readable = (text: string) => [...text].every((c) => charset.includes(c) && c !== '|' && c !== charset[0]);
@@ -150,6 +179,32 @@ describe('PlateNetEngine on a real frame', () => {
     }
     expect(rereads[2]).toEqual(rereads[0]);
     expect(REREAD_MARGINS).not.toContain(0); // a cut of no margin would be the first read again
+  });
+
+  it('reads with a second reader where the models folder holds one: the same reader twice reads what one reads', async () => {
+    const models = await modelsWithSecondReader('twice', (m) => m);
+    const twice = await PlateNetEngine.create({ modelsDir: models });
+    try {
+      expect([engine.readerCount, twice.readerCount]).toEqual([1, 2]);
+      const regions = [...(await eager.find(frame)).slice(0, 3), frameAsCrop().whole];
+      const [one, two] = [await engine.read(frame, regions), await twice.read(frame, regions)];
+      expect(two.map((t) => t.rows)).toEqual(one.map((t) => t.rows));
+      two.forEach((t, i) => expect(t.confidence).toBeCloseTo(one[i]!.confidence, 5));
+    } finally {
+      await twice.close();
+    }
+  });
+
+  it('refuses a second reader whose characters are not the first reader\u2019s', async () => {
+    const models = await modelsWithSecondReader('other-charset', (m) => ({
+      ...m,
+      charset: [...(m.charset as string[])].reverse(),
+    }));
+    const created = PlateNetEngine.create({ modelsDir: models });
+    await expect(created).rejects.toBeInstanceOf(ModelIntegrityError);
+    await expect(created).rejects.toThrow(
+      `${SECOND_READER_FILE}: its charset differs from ${READER_FILE}'s; a second reader must read the same input into the same characters`,
+    );
   });
 
   it('finds no plate in a flat grey image', async () => {

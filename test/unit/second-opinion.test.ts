@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodedChar } from '../../src/vision/ctc.js';
-import { agreeOrAbstain } from '../../src/vision/platenet/second-opinion.js';
+import { agreeAcrossReaders, agreeOrAbstain } from '../../src/vision/platenet/second-opinion.js';
 
 /** Rows from `"59P1|66480"`, every character at `p` unless `ps` names one per character. */
 function rows(text: string, p = 0.9, ps: number[] = []): DecodedChar[][] {
@@ -63,5 +63,38 @@ describe('agreeOrAbstain', () => {
     const out = agreeOrAbstain(first, rows('29C12845', 0.9));
     expect(probs(first).every((p) => p === 0.9)).toBe(true);
     expect(out[0]![5]!.alternatives).toEqual([{ char: '8', p: 0.05 }]);
+  });
+});
+
+describe('agreeAcrossReaders', () => {
+  it.each([
+    // each reader's batch (one text per plate, every character at p), what each plate comes out as
+    {
+      name: 'one reader: its reads as they are',
+      byReader: [[rows('29C12345', 0.9), rows('51F1|12345', 0.8)]],
+      out: [
+        ['29C12345', [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]],
+        ['51F1|12345', [0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]],
+      ],
+    },
+    {
+      name: 'two readers: each plate judged against the same plate of the other reader',
+      byReader: [
+        [rows('29C12345', 0.9), rows('51F1|12345', 0.9)],
+        [rows('29C12845', 0.95), rows('51F1|12345', 0.7)],
+      ],
+      out: [
+        ['29C12345', [0.9, 0.9, 0.9, 0.9, 0.9, 0, 0.9, 0.9]],
+        ['51F1|12345', [0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]],
+      ],
+    },
+    {
+      name: 'three readers: a character the third reads otherwise is zeroed too',
+      byReader: [[rows('51F1', 0.9)], [rows('51F1', 0.8)], [rows('51E1', 0.99)]],
+      out: [['51F1', [0.8, 0.8, 0, 0.8]]],
+    },
+    { name: 'an empty batch', byReader: [[], []], out: [] },
+  ] as { name: string; byReader: DecodedChar[][][][]; out: [string, number[]][] }[])('$name', ({ byReader, out }) => {
+    expect(agreeAcrossReaders(byReader).map((read) => [text(read), probs(read)])).toEqual(out);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadVerifiedModel, readVerifiedModel, ModelIntegrityError } from '../../vision/model-manifest.js';
@@ -7,6 +8,7 @@ import {
   detectorManifestSchema,
   READER_FILE,
   readerManifestSchema,
+  SECOND_READER_FILE,
 } from '../../vision/platenet/manifests.js';
 import { fail, ok, type Check } from '../types.js';
 
@@ -40,8 +42,13 @@ export function modelsCheck(): Check {
           } else {
             const dir = modelsDir ?? SHIPPED_MODELS_DIR;
             loadVerifiedModel(join(dir, DETECTOR_FILE), detectorManifestSchema);
-            loadVerifiedModel(join(dir, READER_FILE), readerManifestSchema);
-            files.push(join(dir, DETECTOR_FILE), join(dir, READER_FILE));
+            files.push(join(dir, DETECTOR_FILE));
+            // The second reader is optional: the engine uses it where the folder holds it.
+            for (const reader of [READER_FILE, SECOND_READER_FILE]) {
+              if (reader !== READER_FILE && !existsSync(join(dir, reader))) continue;
+              loadVerifiedModel(join(dir, reader), readerManifestSchema);
+              files.push(join(dir, reader));
+            }
           }
         }
       } catch (err) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Box, RgbImage } from '../../core/image.js';
@@ -18,6 +19,7 @@ import {
   detectorManifestSchema,
   READER_FILE,
   readerManifestSchema,
+  SECOND_READER_FILE,
   type DetectorManifest,
   type ReaderManifest,
 } from './manifests.js';
@@ -26,10 +28,13 @@ import { decodePlateRows } from './reader-decode.js';
 import { boxCorners, expandQuad, rectifyLuma } from './rectify.js';
 import { REREAD_MARGINS, rereadQuads } from './reread.js';
 import { ScratchPool } from './scratch.js';
-import { agreeOrAbstain, SECOND_READ_MARGIN } from './second-opinion.js';
+import { agreeAcrossReaders, agreeOrAbstain, SECOND_READ_MARGIN } from './second-opinion.js';
 
 export interface PlateNetOptions {
-  /** The folder holding plate-detector.onnx, plate-reader.onnx and their manifests. */
+  /**
+   * The folder holding plate-detector.onnx, plate-reader.onnx and their manifests, and
+   * plate-reader-2.onnx with its manifest when a second reader must agree.
+   */
   modelsDir: string;
   /** Threads per model session; the gate computer has two cores. */
   threads: number;
@@ -43,20 +48,28 @@ export interface PlateNetOptions {
   secondRead: boolean;
 }
 
+/** A reader model: its session, its manifest (charset, rows), and its file, for errors. */
+interface ReaderModel {
+  file: string;
+  session: ort.InferenceSession;
+  manifest: ReaderManifest;
+}
+
 /**
  * The project's own engine: a single-shot detector gives each plate's four corners and whether
- * it has two rows; the plate is rectified by its corners to 160x64 and one CTC reader reads
- * both rows (`ROW1|ROW2`). Both models are checked against their manifests before their
- * sessions are created; sessions are created once, input buffers reused.
+ * it has two rows; the plate is rectified by its corners to 160x64 and a CTC reader reads
+ * both rows (`ROW1|ROW2`). Where the models folder holds a second reader, it reads the same
+ * rectified plate and a character counts only where both agree. Every model is checked against
+ * its manifest before its session is created; sessions are created once, input buffers reused.
  */
 export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
   private readonly scratch = new ScratchPool();
 
   private constructor(
     private readonly det: ort.InferenceSession,
-    private readonly rec: ort.InferenceSession,
     private readonly detManifest: DetectorManifest,
-    private readonly recManifest: ReaderManifest,
+    /** The first reader's manifest is the engine's: input size, charset and rows (the others match it). */
+    private readonly readers: readonly [ReaderModel, ...ReaderModel[]],
     private readonly opts: PlateNetOptions,
   ) {}
 
@@ -70,25 +83,45 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
     };
     // Throws ModelIntegrityError before any session exists.
     const detector = loadVerifiedModel(join(opts.modelsDir, DETECTOR_FILE), detectorManifestSchema);
-    const reader = loadVerifiedModel(join(opts.modelsDir, READER_FILE), readerManifestSchema);
+    const readerFiles = [READER_FILE, SECOND_READER_FILE].filter(
+      (file, i) => i === 0 || existsSync(join(opts.modelsDir, file)),
+    );
+    const readerModels = readerFiles.map((file) => ({
+      file,
+      ...loadVerifiedModel(join(opts.modelsDir, file), readerManifestSchema),
+    }));
+    for (const other of readerModels.slice(1)) {
+      const differs = readerMismatch(readerModels[0]!.manifest, other.manifest);
+      if (differs)
+        throw new ModelIntegrityError(
+          join(opts.modelsDir, other.file),
+          `${other.file}: its ${differs} differs from ${READER_FILE}'s; a second reader must read the same input into the same characters`,
+        );
+    }
     const sessionOpts: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
     };
-    const [det, rec] = await Promise.all([
+    const [det, ...recs] = await Promise.all([
       ort.InferenceSession.create(detector.data, sessionOpts),
-      ort.InferenceSession.create(reader.data, sessionOpts),
+      ...readerModels.map((r) => ort.InferenceSession.create(r.data, sessionOpts)),
     ]);
+    const readers = readerModels.map((r, i) => ({ file: r.file, session: recs[i]!, manifest: r.manifest }));
     const missing = [
       ...namesMissing(join(opts.modelsDir, DETECTOR_FILE), det, detector.manifest),
-      ...namesMissing(join(opts.modelsDir, READER_FILE), rec, reader.manifest),
+      ...readers.flatMap((r) => namesMissing(join(opts.modelsDir, r.file), r.session, r.manifest)),
     ];
     if (missing.length) {
-      await Promise.all([det.release(), rec.release()]);
+      await Promise.all([det.release(), ...recs.map((r) => r.release())]);
       throw new ModelIntegrityError(missing[0]!.file, missing.map((m) => m.problem).join('; '));
     }
-    return new PlateNetEngine(det, rec, detector.manifest, reader.manifest, opts);
+    return new PlateNetEngine(det, detector.manifest, readers as [ReaderModel, ...ReaderModel[]], opts);
+  }
+
+  /** How many readers must agree on a plate: 1, or 2 where the models folder holds a second reader. */
+  get readerCount(): number {
+    return this.readers.length;
   }
 
   /** Plates in `roi` (default: the whole image) with their corners, in image coordinates. */
@@ -157,10 +190,15 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
     });
   }
 
-  /** Reads several quads (TL TR BR BL, image coordinates) in one batch: their rows of decoded characters. */
+  /**
+   * Reads several quads (TL TR BR BL, image coordinates) in one batch: their rows of decoded
+   * characters. With a second reader, both read the same batch and each plate keeps the first
+   * reader's characters where they agree (second-opinion.ts).
+   */
   async readQuads(image: RgbImage, quads: readonly (readonly Point[])[]) {
     if (quads.length === 0) return [];
-    const [, , height, width] = this.recManifest.input.shape as [unknown, unknown, number, number];
+    const manifest = this.readers[0].manifest;
+    const [, , height, width] = manifest.input.shape as [unknown, unknown, number, number];
     const slot = height * width;
     const input = this.scratch.take(quads.length * slot);
     try {
@@ -169,30 +207,45 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
         if (!rectifyLuma(image, q, width, height, input, i * slot)) input.fill(0, i * slot, (i + 1) * slot);
       });
       const tensor = new ort.Tensor('float32', input, [quads.length, 1, height, width]);
-      const out = (await this.rec.run({ [this.recManifest.input.name]: tensor }))[this.recManifest.output.name]!;
-      const [, steps, classes] = out.dims as [number, number, number];
-      const { charset, row_break, row_steps } = this.recManifest;
-      if (classes !== charset.length)
-        throw new Error(`${READER_FILE}: ${classes} output classes but ${charset.length} in the manifest's charset`);
-      const all = out.data as Float32Array;
-      return quads.map((_, i) =>
-        decodePlateRows(
-          all.subarray(i * steps * classes, (i + 1) * steps * classes),
-          steps,
-          classes,
-          charset,
-          row_break,
-          row_steps,
-        ),
-      );
+      const byReader = await Promise.all(this.readers.map((reader) => runReader(reader, tensor, quads.length)));
+      return agreeAcrossReaders(byReader);
     } finally {
       this.scratch.give(input);
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.det.release(), this.rec.release()]);
+    await Promise.all([this.det.release(), ...this.readers.map((r) => r.session.release())]);
   }
+}
+
+/** One reader's decoded rows for each of a batch's `count` plates. */
+async function runReader(reader: ReaderModel, tensor: ort.Tensor, count: number) {
+  const { session, manifest, file } = reader;
+  const out = (await session.run({ [manifest.input.name]: tensor }))[manifest.output.name]!;
+  const [, steps, classes] = out.dims as [number, number, number];
+  const { charset, row_break, row_steps } = manifest;
+  if (classes !== charset.length)
+    throw new Error(`${file}: ${classes} output classes but ${charset.length} in the manifest's charset`);
+  const all = out.data as Float32Array;
+  return Array.from({ length: count }, (_, i) =>
+    decodePlateRows(
+      all.subarray(i * steps * classes, (i + 1) * steps * classes),
+      steps,
+      classes,
+      charset,
+      row_break,
+      row_steps,
+    ),
+  );
+}
+
+/** What two readers' manifests disagree on that would make their reads incomparable, or null. */
+function readerMismatch(a: ReaderManifest, b: ReaderManifest): string | null {
+  if (a.input.shape.join(',') !== b.input.shape.join(',')) return 'input shape';
+  if (JSON.stringify(a.charset) !== JSON.stringify(b.charset)) return 'charset';
+  if (a.row_break !== b.row_break || a.row_steps !== b.row_steps) return 'row layout';
+  return null;
 }
 
 /**

@@ -4,6 +4,11 @@ import { manifestSchema } from '../model-manifest.js';
 /** The model files of the platenet engine, in its models folder. */
 export const DETECTOR_FILE = 'plate-detector.onnx';
 export const READER_FILE = 'plate-reader.onnx';
+/**
+ * A second reader, trained apart (another seed), optional: where the folder holds it, a plate's
+ * character counts only where both readers read the same (second-opinion.ts).
+ */
+export const SECOND_READER_FILE = 'plate-reader-2.onnx';
 
 const multipleOf32 = z.number().int().positive().multipleOf(32);
 

@@ -32,3 +32,12 @@ export function agreeOrAbstain(first: DecodedChar[][], second: DecodedChar[][]):
     }),
   );
 }
+
+/**
+ * Each plate of a batch as every reader read it (`byReader[r][plate]`), combined into one read per
+ * plate: the first reader's, judged by agreeOrAbstain against each other reader in turn.
+ */
+export function agreeAcrossReaders(byReader: readonly (readonly DecodedChar[][][])[]): DecodedChar[][][] {
+  const [first = [], ...others] = byReader;
+  return first.map((read, i) => others.reduce((agreed, other) => agreeOrAbstain(agreed, other[i]!), read));
+}
