@@ -51,7 +51,7 @@ export const recognitionSchema = z
       .min(1)
       .optional()
       .describe(
-        "Folder with platenet's models and their manifests (checked by sha256 at start). Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.",
+        "Folder with platenet's models and their manifests (checked by sha256 at start): plate-detector.onnx and plate-reader.onnx, and plate-reader-2.onnx where a second reader must agree with the first before a character counts. Default: the models/ folder shipped with smartgate. A relative path is relative to the working directory.",
       ),
     minConfidence: z
       .number()
