@@ -6,6 +6,7 @@
 // are readable to the decision; then totals, per condition, and the median and p95 of that time.
 //
 //   npm run bench:lane [-- --engine ppocr|platenet] [--models-dir DIR] [--second-read on|off]
+//                      [--second-reader on|off]
 //                      [--clip FILE.mp4] [--vehicles N] [--json FILE]
 //
 // The clip plays in real time (35 vehicles: about 3 minutes). Loopback only: no broker, no page.
@@ -26,6 +27,7 @@ try {
       engine: { type: 'string' },
       'models-dir': { type: 'string' },
       'second-read': { type: 'string' },
+      'second-reader': { type: 'string' },
       clip: { type: 'string' },
       // A shorter track (its first N vehicles), rendered to its own file: a quick look.
       vehicles: { type: 'string' },
@@ -39,11 +41,14 @@ try {
 if (values.engine !== undefined && !ENGINES.includes(values.engine)) fail(`--engine: expected ${ENGINES.join(' or ')}`);
 if (values['second-read'] !== undefined && !['on', 'off'].includes(values['second-read']))
   fail('--second-read: expected on or off');
+if (values['second-reader'] !== undefined && !['on', 'off'].includes(values['second-reader']))
+  fail('--second-reader: expected on or off');
 // Only the lane's own recognition settings: whatever is not given is the config's default.
 const recognition = {
   ...(values.engine ? { engine: values.engine } : {}),
   ...(values['models-dir'] ? { modelsDir: resolve(values['models-dir']) } : {}),
   ...(values['second-read'] ? { secondRead: values['second-read'] === 'on' } : {}),
+  ...(values['second-reader'] ? { secondReader: values['second-reader'] === 'on' } : {}),
 };
 const vehicles = values.vehicles === undefined ? undefined : Number(values.vehicles);
 if (vehicles !== undefined && !(Number.isInteger(vehicles) && vehicles >= 1)) fail('--vehicles: expected a count');

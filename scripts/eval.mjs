@@ -4,7 +4,7 @@
 //
 //   npm run eval [-- --datasets DIR] [--scorer FILE] [--set NAME]... [--limit N]
 //                [--engine ppocr,platenet] [--synth-per-kind N] [--no-synth] [--min-char-confidence F]
-//                [--heldout-only] [--models-dir DIR] [--second-read] [--out DIR]
+//                [--heldout-only] [--models-dir DIR] [--second-read] [--second-reader] [--out DIR]
 //
 // For each set and engine: runs `smartgate recognize --jsonl --engine E` once over every labelled
 // image (with --plate-crops for crop sets) into .cache/eval/<set>.<engine>.jsonl, then scores
@@ -28,7 +28,9 @@
 //
 // --models-dir DIR evaluates platenet's models from DIR (a training run's export) instead of models/;
 // --second-read has platenet read each plate twice and keep only what both reads agree on
-// (src/vision/platenet/second-opinion.ts); --out DIR writes there instead of .cache/eval.
+// (src/vision/platenet/second-opinion.ts); --second-reader has it read each plate with
+// plate-reader-2.onnx too, and keep only what both readers agree on; --out DIR writes there
+// instead of .cache/eval.
 //
 // --min-char-confidence F passes the same floor on the weakest character to every engine instead
 // of each engine's own default; 0 records every read, which scripts/sweep-char-floor.mjs needs.
@@ -64,6 +66,7 @@ try {
       'min-char-confidence': { type: 'string' },
       'models-dir': { type: 'string' },
       'second-read': { type: 'boolean', default: false },
+      'second-reader': { type: 'boolean', default: false },
       out: { type: 'string' },
     },
   }));
@@ -493,6 +496,7 @@ async function recognize(engine, list, countries, crops, out) {
     ...(minCharConfidence === null ? [] : ['--min-char-confidence', String(minCharConfidence)]),
     ...(engine === 'platenet' && values['models-dir'] ? ['--models-dir', modelsDir] : []),
     ...(engine === 'platenet' && values['second-read'] ? ['--second-read', 'on'] : []),
+    ...(engine === 'platenet' && values['second-reader'] ? ['--second-reader', 'on'] : []),
     '--from',
     list,
   ];

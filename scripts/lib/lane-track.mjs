@@ -154,7 +154,7 @@ export function spread(values) {
 
 /**
  * Plays the clip (`sidecar` is its JSON) once through a lane and returns the score and what the
- * lane counted. `recognition`: the lane's recognition settings (engine, modelsDir, secondRead),
+ * lane counted. `recognition`: the lane's recognition settings (engine, modelsDir, secondRead, secondReader),
  * each the config's default when left out. Bounded: the clip's length
  * plus `graceMs`.
  */
@@ -164,7 +164,7 @@ export async function runLaneTrack({ clip, sidecar, recognition = {}, logLevel =
   const { DemoTraffic } = await load('demo/demo-traffic.js');
   const { systemClock } = await load('core/clock.js');
   const { createLogger } = await load('core/log.js');
-  const { secondReadOf } = await load('config/recognition.js');
+  const { secondReaderOf, secondReadOf } = await load('config/recognition.js');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'smartgate-bench-lane-'));
   const config = configSchema.parse({
@@ -245,7 +245,11 @@ export async function runLaneTrack({ clip, sidecar, recognition = {}, logLevel =
   return {
     engine: lane.recognition.engine,
     // What the lane ran with, the engine's defaults filled in.
-    recognition: { modelsDir: lane.recognition.modelsDir ?? null, secondRead: secondReadOf(lane.recognition) },
+    recognition: {
+      modelsDir: lane.recognition.modelsDir ?? null,
+      secondRead: secondReadOf(lane.recognition),
+      secondReader: secondReaderOf(lane.recognition),
+    },
     clip: sidecar.clip,
     seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
     ...scoreTrack(sidecar, decisions),

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
-import { minCharConfidenceOf, secondReadOf } from '../config/recognition.js';
+import { minCharConfidenceOf, secondReaderOf, secondReadOf } from '../config/recognition.js';
 import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES_WITH_SECOND_READ, isEngineName } from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../lane/reading/plate-reading.js';
@@ -12,7 +12,7 @@ import type { Country } from '../plates/types.js';
 import { helpRequested, printUsage } from './usage.js';
 
 const USAGE =
-  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--second-read on|off] [--from LIST|-] IMAGE...';
+  'usage: smartgate recognize [--jsonl] [--plate-crops] [--engine ppocr|platenet] [--models-dir DIR] [--countries VN,CN] [--min-confidence F] [--min-char-confidence F] [--second-read on|off] [--second-reader on|off] [--from LIST|-] IMAGE...';
 
 /**
  * onnxruntime-node 1.30 crashes (SIGSEGV) while creating a session when the process's command
@@ -38,6 +38,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
         engine: { type: 'string', default: DEFAULT_ENGINE },
         'models-dir': { type: 'string' },
         'second-read': { type: 'string' },
+        'second-reader': { type: 'string' },
         from: { type: 'string' },
       },
     });
@@ -71,6 +72,10 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     values['second-read'] === undefined
       ? isEngineName(engineName) && secondReadOf({ engine: engineName })
       : (({ on: true, off: false } as Record<string, boolean>)[values['second-read']] ?? null);
+  const secondReader =
+    values['second-reader'] === undefined
+      ? isEngineName(engineName) && secondReaderOf({ engine: engineName })
+      : (({ on: true, off: false } as Record<string, boolean>)[values['second-reader']] ?? null);
   if (
     images.length === 0 ||
     bad.length ||
@@ -78,7 +83,9 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     !inUnit(minCharConfidence) ||
     !isEngineName(engineName) ||
     secondRead === null ||
-    (secondRead && !ENGINES_WITH_SECOND_READ.includes(engineName))
+    (secondRead && !ENGINES_WITH_SECOND_READ.includes(engineName)) ||
+    secondReader === null ||
+    (secondReader && !ENGINES_WITH_SECOND_READ.includes(engineName))
   ) {
     if (bad.length) console.error(`--countries: unknown country ${bad.join(', ')} (expected VN, CN)`);
     if (!inUnit(minConfidence)) console.error('--min-confidence: expected a number from 0 to 1');
@@ -90,6 +97,12 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
       console.error(
         `--second-read: only ${ENGINES_WITH_SECOND_READ.join(', ')} reads a plate twice (--engine ${engineName})`,
       );
+    else if (secondReader === null)
+      console.error(`--second-reader: expected on or off, got ${values['second-reader']}`);
+    else if (secondReader)
+      console.error(
+        `--second-reader: only ${ENGINES_WITH_SECOND_READ.join(', ')} has a second reader (--engine ${engineName})`,
+      );
     console.error(USAGE);
     return 2;
   }
@@ -99,6 +112,7 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
     engine = await createEngine(engineName, {
       ...(values['models-dir'] ? { modelsDir: values['models-dir'] } : {}),
       secondRead: secondRead ?? false,
+      secondReader: secondReader ?? false,
     });
   } catch (err) {
     if (!(err instanceof ModelIntegrityError)) throw err;

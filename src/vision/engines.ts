@@ -23,7 +23,7 @@ export const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models', import.m
  */
 export async function createEngine(
   name: EngineName,
-  opts: { modelsDir?: string; threads?: number; secondRead?: boolean } = {},
+  opts: { modelsDir?: string; threads?: number; secondRead?: boolean; secondReader?: boolean } = {},
 ): Promise<RecognitionEngine> {
   if (!isEngineName(name))
     throw new Error(`unknown recognition engine "${String(name)}" (expected ${ENGINE_NAMES.join(' or ')})`);
@@ -33,6 +33,7 @@ export async function createEngine(
     modelsDir: opts.modelsDir ?? DEFAULT_MODELS_DIR,
     threads,
     ...(opts.secondRead !== undefined ? { secondRead: opts.secondRead } : {}),
+    ...(opts.secondReader !== undefined ? { secondReader: opts.secondReader } : {}),
   });
 }
 
@@ -42,6 +43,8 @@ export interface EngineChoice {
   modelsDir?: string | undefined;
   /** platenet: read each plate twice (second-opinion.ts). */
   secondRead?: boolean | undefined;
+  /** platenet: read each plate with a second reader too (second-opinion.ts). */
+  secondReader?: boolean | undefined;
 }
 
 /** The engines a daemon's lanes ask for: one per distinct choice, shared by the lanes making it. */
@@ -65,6 +68,7 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
         ...(choice.modelsDir ? { modelsDir: choice.modelsDir } : {}),
         ...(threads ? { threads } : {}),
         ...(choice.secondRead !== undefined ? { secondRead: choice.secondRead } : {}),
+        ...(choice.secondReader !== undefined ? { secondReader: choice.secondReader } : {}),
       };
       engines.set(key, await createEngine(choice.engine, opts));
     }
@@ -89,4 +93,4 @@ export async function createEngines(choices: readonly EngineChoice[], threads?: 
 const choiceKey = (c: EngineChoice) =>
   c.engine === 'ppocr'
     ? 'ppocr'
-    : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}${c.secondRead ? ':second-read' : ''}`;
+    : `${c.engine}:${resolve(c.modelsDir ?? DEFAULT_MODELS_DIR)}${c.secondRead ? ':second-read' : ''}${c.secondReader ? ':second-reader' : ''}`;

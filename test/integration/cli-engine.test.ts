@@ -110,6 +110,12 @@ describe('smartgate recognize --engine', () => {
     const maybe = await run(['recognize', '--engine', 'platenet', '--second-read', 'maybe', 'x.png']);
     expect(maybe.code).toBe(2);
     expect(maybe.stderr).toContain('--second-read: expected on or off, got maybe');
+    const reader = await run(['recognize', '--engine', 'ppocr', '--second-reader', 'on', 'x.png']);
+    expect(reader.code).toBe(2);
+    expect(reader.stderr).toContain('--second-reader: only platenet has a second reader (--engine ppocr)');
+    const yes = await run(['recognize', '--engine', 'platenet', '--second-reader', 'yes', 'x.png']);
+    expect(yes.code).toBe(2);
+    expect(yes.stderr).toContain('--second-reader: expected on or off, got yes');
   });
 
   it('reads with platenet and prints the same JSON line shape', async () => {
@@ -136,6 +142,10 @@ describe('smartgate recognize --engine', () => {
     const twice = await run(['recognize', '--jsonl', '--engine', 'platenet', '--second-read', 'on', still]);
     expect(twice.code).toBe(0);
     expect(JSON.parse(twice.stdout).plates.map((p: { text: string }) => p.text)).toEqual(['29C12345']);
+    // So do the two readers.
+    const readers = await run(['recognize', '--jsonl', '--engine', 'platenet', '--second-reader', 'on', still]);
+    expect(readers.code).toBe(0);
+    expect(JSON.parse(readers.stdout).plates.map((p: { text: string }) => p.text)).toEqual(['29C12345']);
   });
 
   it('refuses models that are not what their manifests say, with exit 2', async () => {

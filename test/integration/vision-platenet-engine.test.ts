@@ -85,9 +85,13 @@ function frameAsCrop(): { whole: PlateRegion; halves: PlateRegion } {
 
 /**
  * A models folder with the shipped detector and reader, and the shipped reader again as
- * plate-reader-2.onnx, its manifest changed by `edit` (the `model` field names the new file).
+ * plate-reader-2.onnx, its manifest changed by `edit` (the `model` field names the new file);
+ * with `edit` null, no second reader.
  */
-async function modelsWithSecondReader(name: string, edit: (m: Record<string, unknown>) => Record<string, unknown>) {
+async function modelsWithSecondReader(
+  name: string,
+  edit: ((m: Record<string, unknown>) => Record<string, unknown>) | null,
+) {
   const models = join(dir, name);
   await mkdir(models);
   const manifestOf = (file: string) => file.replace(/\.onnx$/, '.manifest.json');
@@ -95,6 +99,7 @@ async function modelsWithSecondReader(name: string, edit: (m: Record<string, unk
     await copyFile(join(DEFAULT_MODELS_DIR, file), join(models, file));
     await copyFile(join(DEFAULT_MODELS_DIR, manifestOf(file)), join(models, manifestOf(file)));
   }
+  if (!edit) return models;
   await copyFile(join(DEFAULT_MODELS_DIR, READER_FILE), join(models, SECOND_READER_FILE));
   const manifest = JSON.parse(await readFile(join(DEFAULT_MODELS_DIR, manifestOf(READER_FILE)), 'utf8')) as Record<
     string,
@@ -181,18 +186,29 @@ describe('PlateNetEngine on a real frame', () => {
     expect(REREAD_MARGINS).not.toContain(0); // a cut of no margin would be the first read again
   });
 
-  it('reads with a second reader where the models folder holds one: the same reader twice reads what one reads', async () => {
+  it('reads with the second reader when asked: the same reader twice reads what one reads', async () => {
     const models = await modelsWithSecondReader('twice', (m) => m);
-    const twice = await PlateNetEngine.create({ modelsDir: models });
+    const twice = await PlateNetEngine.create({ modelsDir: models, secondReader: true });
+    const once = await PlateNetEngine.create({ modelsDir: models });
     try {
-      expect([engine.readerCount, twice.readerCount]).toEqual([1, 2]);
+      expect([engine.readerCount, once.readerCount, twice.readerCount]).toEqual([1, 1, 2]);
       const regions = [...(await eager.find(frame)).slice(0, 3), frameAsCrop().whole];
       const [one, two] = [await engine.read(frame, regions), await twice.read(frame, regions)];
       expect(two.map((t) => t.rows)).toEqual(one.map((t) => t.rows));
       two.forEach((t, i) => expect(t.confidence).toBeCloseTo(one[i]!.confidence, 5));
     } finally {
       await twice.close();
+      await once.close();
     }
+  });
+
+  it('refuses to read with a second reader its models folder does not hold', async () => {
+    const created = PlateNetEngine.create({
+      modelsDir: await modelsWithSecondReader('none', null),
+      secondReader: true,
+    });
+    await expect(created).rejects.toBeInstanceOf(ModelIntegrityError);
+    await expect(created).rejects.toThrow(SECOND_READER_FILE);
   });
 
   it('refuses a second reader whose characters are not the first reader\u2019s', async () => {
@@ -200,7 +216,7 @@ describe('PlateNetEngine on a real frame', () => {
       ...m,
       charset: [...(m.charset as string[])].reverse(),
     }));
-    const created = PlateNetEngine.create({ modelsDir: models });
+    const created = PlateNetEngine.create({ modelsDir: models, secondReader: true });
     await expect(created).rejects.toBeInstanceOf(ModelIntegrityError);
     await expect(created).rejects.toThrow(
       `${SECOND_READER_FILE}: its charset differs from ${READER_FILE}'s; a second reader must read the same input into the same characters`,

@@ -309,6 +309,15 @@ lanes:
       problems: ['lanes[1].recognition.secondRead: only platenet can read a plate twice; engine is ppocr'],
     },
     {
+      name: 'a second reader asked of an engine that has none',
+      text: edit(
+        BASE,
+        '    direction: exit\n',
+        '    direction: exit\n    recognition: { engine: ppocr, secondReader: true }\n',
+      ),
+      problems: ['lanes[1].recognition.secondReader: only platenet has a second reader; engine is ppocr'],
+    },
+    {
       name: 'a glimpse threshold of no reads',
       text: edit(BASE, '    direction: exit\n', '    direction: exit\n    voting: { minReadsUnreadable: 0 }\n'),
       problems: ['lanes[1].voting.minReadsUnreadable: must be at least 1'],

@@ -76,7 +76,7 @@ describe('doctor: outbox', () => {
 });
 
 describe('doctor: models', () => {
-  const platenet = (modelsDir?: string) =>
+  const platenet = (modelsDir?: string, recognition: { secondReader?: boolean } = {}) =>
     configFor(dirs.make(), {
       lanes: [
         {
@@ -85,7 +85,7 @@ describe('doctor: models', () => {
           direction: 'entry',
           camera: { url: 'rtsp://127.0.0.1:1/x' },
           roi: { x: 0, y: 0, w: 10, h: 10 },
-          recognition: { engine: 'platenet', modelsDir },
+          recognition: { engine: 'platenet', modelsDir, ...recognition },
         },
       ],
     });
@@ -103,6 +103,24 @@ describe('doctor: models', () => {
       severity: 'fail',
       detail: expect.stringContaining(`${join(copy, 'plate-reader.onnx')}: not the model`),
       fix: expect.stringContaining('reinstall smartgate'),
+    });
+  });
+
+  it('checks the second reader when a lane reads with it, and only then', async () => {
+    const copy = dirs.make();
+    for (const file of readdirSync(DEFAULT_MODELS_DIR)) copyFileSync(join(DEFAULT_MODELS_DIR, file), join(copy, file));
+    expect(await run(modelsCheck(), platenet(copy, { secondReader: true }))).toMatchObject({
+      severity: 'ok',
+      detail: '3 files of platenet match their manifests and pins',
+    });
+    truncateSync(join(copy, 'plate-reader-2.onnx'), 1000);
+    expect(await run(modelsCheck(), platenet(copy, { secondReader: true }))).toMatchObject({
+      severity: 'fail',
+      detail: expect.stringContaining(`${join(copy, 'plate-reader-2.onnx')}: not the model`),
+    });
+    expect(await run(modelsCheck(), platenet(copy))).toMatchObject({
+      severity: 'ok',
+      detail: '2 files of platenet match their manifests and pins',
     });
   });
 });

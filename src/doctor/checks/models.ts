@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadVerifiedModel, readVerifiedModel, ModelIntegrityError } from '../../vision/model-manifest.js';
@@ -10,6 +9,7 @@ import {
   readerManifestSchema,
   SECOND_READER_FILE,
 } from '../../vision/platenet/manifests.js';
+import { secondReaderOf } from '../../config/recognition.js';
 import { fail, ok, type Check } from '../types.js';
 
 /** engines.ts's DEFAULT_MODELS_DIR, found the same way, without loading the ONNX runtime it imports. */
@@ -30,7 +30,8 @@ export function modelsCheck(): Check {
       try {
         for (const lane of config.lanes) {
           const { engine, modelsDir } = lane.recognition;
-          const key = engine === 'ppocr' ? engine : `${engine}:${modelsDir ?? ''}`; // ppocr's come from its package
+          // ppocr's come from its package
+          const key = engine === 'ppocr' ? engine : `${engine}:${modelsDir ?? ''}:${secondReaderOf(lane.recognition)}`;
           if (seen.has(key)) continue;
           seen.add(key);
           if (engine === 'ppocr') {
@@ -43,9 +44,7 @@ export function modelsCheck(): Check {
             const dir = modelsDir ?? SHIPPED_MODELS_DIR;
             loadVerifiedModel(join(dir, DETECTOR_FILE), detectorManifestSchema);
             files.push(join(dir, DETECTOR_FILE));
-            // The second reader is optional: the engine uses it where the folder holds it.
-            for (const reader of [READER_FILE, SECOND_READER_FILE]) {
-              if (reader !== READER_FILE && !existsSync(join(dir, reader))) continue;
+            for (const reader of secondReaderOf(lane.recognition) ? [READER_FILE, SECOND_READER_FILE] : [READER_FILE]) {
               loadVerifiedModel(join(dir, reader), readerManifestSchema);
               files.push(join(dir, reader));
             }

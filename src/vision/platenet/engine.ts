@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Box, RgbImage } from '../../core/image.js';
@@ -33,7 +32,7 @@ import { agreeAcrossReaders, agreeOrAbstain, SECOND_READ_MARGIN } from './second
 export interface PlateNetOptions {
   /**
    * The folder holding plate-detector.onnx, plate-reader.onnx and their manifests, and
-   * plate-reader-2.onnx with its manifest when a second reader must agree.
+   * plate-reader-2.onnx with its manifest for `secondReader`.
    */
   modelsDir: string;
   /** Threads per model session; the gate computer has two cores. */
@@ -46,6 +45,11 @@ export interface PlateNetOptions {
    * batch; a character counts only where both reads agree (second-opinion.ts).
    */
   secondRead: boolean;
+  /**
+   * Read each plate with plate-reader-2.onnx too (another training run), from the same rectified
+   * input; a character counts only where both readers agree (second-opinion.ts).
+   */
+  secondReader: boolean;
 }
 
 /** A reader model: its session, its manifest (charset, rows), and its file, for errors. */
@@ -58,8 +62,8 @@ interface ReaderModel {
 /**
  * The project's own engine: a single-shot detector gives each plate's four corners and whether
  * it has two rows; the plate is rectified by its corners to 160x64 and a CTC reader reads
- * both rows (`ROW1|ROW2`). Where the models folder holds a second reader, it reads the same
- * rectified plate and a character counts only where both agree. Every model is checked against
+ * both rows (`ROW1|ROW2`). With `secondReader`, a second reader reads the same rectified plate
+ * and a character counts only where both agree. Every model is checked against
  * its manifest before its session is created; sessions are created once, input buffers reused.
  */
 export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
@@ -79,13 +83,12 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
       detection: defaultDetectorDecode,
       twoRowThreshold: 0.5,
       secondRead: false,
+      secondReader: false,
       ...overrides,
     };
     // Throws ModelIntegrityError before any session exists.
     const detector = loadVerifiedModel(join(opts.modelsDir, DETECTOR_FILE), detectorManifestSchema);
-    const readerFiles = [READER_FILE, SECOND_READER_FILE].filter(
-      (file, i) => i === 0 || existsSync(join(opts.modelsDir, file)),
-    );
+    const readerFiles = opts.secondReader ? [READER_FILE, SECOND_READER_FILE] : [READER_FILE];
     const readerModels = readerFiles.map((file) => ({
       file,
       ...loadVerifiedModel(join(opts.modelsDir, file), readerManifestSchema),
@@ -119,7 +122,7 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
     return new PlateNetEngine(det, detector.manifest, readers as [ReaderModel, ...ReaderModel[]], opts);
   }
 
-  /** How many readers must agree on a plate: 1, or 2 where the models folder holds a second reader. */
+  /** How many readers must agree on a plate: 1, or 2 with `secondReader`. */
   get readerCount(): number {
     return this.readers.length;
   }

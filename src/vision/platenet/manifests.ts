@@ -5,7 +5,7 @@ import { manifestSchema } from '../model-manifest.js';
 export const DETECTOR_FILE = 'plate-detector.onnx';
 export const READER_FILE = 'plate-reader.onnx';
 /**
- * A second reader, trained apart (another seed), optional: where the folder holds it, a plate's
+ * A second reader, trained apart (another seed), read with `recognition.secondReader`: a plate's
  * character counts only where both readers read the same (second-opinion.ts).
  */
 export const SECOND_READER_FILE = 'plate-reader-2.onnx';
