@@ -78,7 +78,7 @@ export const recognitionSchema = z
       .boolean()
       .optional()
       .describe(
-        "platenet only: read each plate with a second reader too (plate-reader-2.onnx in the models folder, trained apart) and count a character only where both read it alike: far fewer wrong reads, some more plates held, about 1.7 ms more per frame with a plate. Default: the engine's own (off; docs/benchmarks.md).",
+        "platenet only: read each plate with a second reader too (plate-reader-2.onnx in the models folder, trained apart) and count a character only where both read it alike: fewer wrong reads on every held-out set, some more plates held, about 1.7 ms more per frame with a plate. Default: the engine's own (off; docs/benchmarks.md).",
       ),
     motion: motionSchema,
     countries: z
