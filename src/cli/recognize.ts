@@ -5,7 +5,13 @@ import sharp from 'sharp';
 import type { RgbImage } from '../core/image.js';
 import { createEngine, type RecognitionEngine } from '../vision/engines.js';
 import { minCharConfidenceOf, secondReaderOf, secondReadOf } from '../config/recognition.js';
-import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES_WITH_SECOND_READ, isEngineName } from '../vision/engine-names.js';
+import {
+  DEFAULT_ENGINE,
+  ENGINE_NAMES,
+  ENGINES_WITH_SECOND_READ,
+  isEngineName,
+  type EngineName,
+} from '../vision/engine-names.js';
 import { ModelIntegrityError } from '../vision/model-manifest.js';
 import { readPlateCrop, readPlates, type FrameReadings, type PlateReading } from '../lane/reading/plate-reading.js';
 import type { Country } from '../plates/types.js';
@@ -68,14 +74,12 @@ export async function recognizeCommand(argv: string[]): Promise<number> {
   );
   const inUnit = (v: number) => v >= 0 && v <= 1;
   // on / off, else the engine's own default; null for anything else.
-  const secondRead =
-    values['second-read'] === undefined
-      ? isEngineName(engineName) && secondReadOf({ engine: engineName })
-      : (({ on: true, off: false } as Record<string, boolean>)[values['second-read']] ?? null);
-  const secondReader =
-    values['second-reader'] === undefined
-      ? isEngineName(engineName) && secondReaderOf({ engine: engineName })
-      : (({ on: true, off: false } as Record<string, boolean>)[values['second-reader']] ?? null);
+  const onOff = (value: string | undefined, engineDefault: (engine: EngineName) => boolean) =>
+    value === undefined
+      ? isEngineName(engineName) && engineDefault(engineName)
+      : (({ on: true, off: false } as Record<string, boolean>)[value] ?? null);
+  const secondRead = onOff(values['second-read'], (engine) => secondReadOf({ engine }));
+  const secondReader = onOff(values['second-reader'], (engine) => secondReaderOf({ engine }));
   if (
     images.length === 0 ||
     bad.length ||

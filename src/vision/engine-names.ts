@@ -31,9 +31,9 @@ export const DEFAULT_SECOND_READ: Readonly<Record<EngineName, boolean>> = { ppoc
 /**
  * Whether an engine reads each plate with a second reader too, trained apart, and keeps only the
  * characters both read alike (`recognition.secondReader` when the config leaves it out). Only
- * platenet has one (models/plate-reader-2.onnx); off by default: it cuts the wrong reads on every held-out set but
- * costs about 1.7 ms a frame, which takes the whole frame past 10 ms on a 2-core AMD EPYC
- * (docs/benchmarks.md, "A second reader that must agree").
+ * platenet has one (models/plate-reader-2.onnx); off by default: it cuts the wrong reads on every
+ * held-out set but costs about 1.7 ms a frame, which takes the whole frame past 10 ms on a 2-core
+ * AMD EPYC (docs/benchmarks.md, "A second reader that must agree").
  */
 export const DEFAULT_SECOND_READER: Readonly<Record<EngineName, boolean>> = { ppocr: false, platenet: false };
 export const ENGINES_WITH_SECOND_READ: readonly EngineName[] = ['platenet'];

@@ -123,6 +123,22 @@ describe('doctor: models', () => {
       detail: '2 files of platenet match their manifests and pins',
     });
   });
+
+  it('counts each file once when lanes share a folder, one of them with the second reader', async () => {
+    const lane = (id: string, secondReader: boolean) => ({
+      id,
+      name: id,
+      direction: 'entry',
+      camera: { url: 'rtsp://127.0.0.1:1/x' },
+      roi: { x: 0, y: 0, w: 10, h: 10 },
+      recognition: { engine: 'platenet', secondReader },
+    });
+    const config = configFor(dirs.make(), { lanes: [lane('lane-1', false), lane('lane-2', true)] });
+    expect(await run(modelsCheck(), config)).toMatchObject({
+      severity: 'ok',
+      detail: '3 files of platenet match their manifests and pins',
+    });
+  });
 });
 
 describe('doctor: disk', () => {

@@ -25,28 +25,30 @@ export function modelsCheck(): Check {
     name,
     timeoutMs: 60_000,
     async run({ config }) {
+      // Each file once, however many lanes load it.
       const files: string[] = [];
-      const seen = new Set<string>();
+      const engines = new Set<string>();
+      const verify = (path: string, check: () => unknown) => {
+        if (files.includes(path)) return;
+        check();
+        files.push(path);
+      };
       try {
         for (const lane of config.lanes) {
           const { engine, modelsDir } = lane.recognition;
-          // ppocr's come from its package
-          const key = engine === 'ppocr' ? engine : `${engine}:${modelsDir ?? ''}:${secondReaderOf(lane.recognition)}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
+          engines.add(engine);
           if (engine === 'ppocr') {
+            // ppocr's come from its package
             const paths = defaultModelPaths();
             for (const part of ['detection', 'recognition', 'dictionary'] as const) {
-              readVerifiedModel(paths[part], PPOCR_PINS[part], 'the PP-OCRv4 pin');
-              files.push(paths[part]);
+              verify(paths[part], () => readVerifiedModel(paths[part], PPOCR_PINS[part], 'the PP-OCRv4 pin'));
             }
           } else {
             const dir = modelsDir ?? SHIPPED_MODELS_DIR;
-            loadVerifiedModel(join(dir, DETECTOR_FILE), detectorManifestSchema);
-            files.push(join(dir, DETECTOR_FILE));
-            for (const reader of secondReaderOf(lane.recognition) ? [READER_FILE, SECOND_READER_FILE] : [READER_FILE]) {
-              loadVerifiedModel(join(dir, reader), readerManifestSchema);
-              files.push(join(dir, reader));
+            verify(join(dir, DETECTOR_FILE), () => loadVerifiedModel(join(dir, DETECTOR_FILE), detectorManifestSchema));
+            const readers = secondReaderOf(lane.recognition) ? [READER_FILE, SECOND_READER_FILE] : [READER_FILE];
+            for (const reader of readers) {
+              verify(join(dir, reader), () => loadVerifiedModel(join(dir, reader), readerManifestSchema));
             }
           }
         }
@@ -58,8 +60,7 @@ export function modelsCheck(): Check {
           'reinstall smartgate (or put back the models/ folder it shipped with): the daemon refuses to start on this model',
         );
       }
-      const engines = [...new Set([...seen].map((k) => k.split(':')[0]))].join(', ');
-      return ok(name, `${files.length} files of ${engines} match their manifests and pins`);
+      return ok(name, `${files.length} files of ${[...engines].join(', ')} match their manifests and pins`);
     },
   };
 }

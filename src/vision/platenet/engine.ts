@@ -210,8 +210,9 @@ export class PlateNetEngine implements PlateFinder, PlateReader, PlateRereader {
         if (!rectifyLuma(image, q, width, height, input, i * slot)) input.fill(0, i * slot, (i + 1) * slot);
       });
       const tensor = new ort.Tensor('float32', input, [quads.length, 1, height, width]);
-      // One after the other in fact: onnxruntime-node runs a session on the JavaScript thread.
-      const byReader = await Promise.all(this.readers.map((reader) => runReader(reader, tensor, quads.length)));
+      // One after the other: onnxruntime-node runs a session on the JavaScript thread anyway.
+      const byReader = [];
+      for (const reader of this.readers) byReader.push(await runReader(reader, tensor, quads.length));
       return agreeAcrossReaders(byReader);
     } finally {
       this.scratch.give(input);
