@@ -246,12 +246,13 @@ def tilted(im, box, angle):
     return big, (cx - bw / 2, cy - bh / 2, bw, bh)
 
 
-def augment(s, rng, tilted_share=0.0, invert_share=0.0, cut_in_share=0.0):
+def augment(s, rng, tilted_share=0.0, invert_share=0.0, cut_in_share=0.0, wear_share=0.0):
     """A jittered crop: the box moved and scaled a little (as a detector's box would be), small
     rotation and shear (in `tilted_share` of draws a tilt of 6-11 degrees instead, see `tilted`), low resolution (down and up again, or left small as a far plate is),
     blur, JPEG, contrast/brightness, polarity kept (the model sees dark-on-light and
     light-on-dark plates in the data; `invert_share` of draws inverted besides). In `cut_in_share`
-    of draws the box lies inside the plate, as a detector quad on an unfamiliar plate may."""
+    of draws the box lies inside the plate, as a detector quad on an unfamiliar plate may; in
+    `wear_share` strokes are rubbed off and marked (`wear`)."""
     x, y, w, h = s.box
     if rng.random() < cut_in_share:
         dx0, dx1 = rng.uniform(-0.08, 0.0) * w, rng.uniform(-0.08, 0.0) * w
@@ -289,6 +290,8 @@ def augment(s, rng, tilted_share=0.0, invert_share=0.0, cut_in_share=0.0):
     if rng.random() < 0.25:  # camera JPEG: blocks and ringing around the strokes
         im = jpeg(im, int(rng.uniform(20, 75)))
     x_in = to_input(im)
+    if rng.random() < wear_share:
+        x_in = wear(x_in, rng)
     if rng.random() < invert_share:  # luma inverted: light-on-dark characters become dark-on-light
         x_in = -x_in
     c = rng.uniform(0.6, 1.3)
@@ -297,6 +300,34 @@ def augment(s, rng, tilted_share=0.0, invert_share=0.0, cut_in_share=0.0):
     if rng.random() < 0.3:
         x_in = x_in + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0.02, 0.08), x_in.shape).astype(np.float32)
     return np.clip(x_in, -1.0, 1.0).astype(np.float32)
+
+
+def wear(x_in, rng):
+    """A worn plate, on the reader's input [1, H, W]: 1-3 soft patches (3-8 px across) faded
+    40-85 % toward the plate's background (the median: most of a crop is plate), as rubbed-off
+    paint is, and in half the draws a short line (5-18 px, 1-2 px thick) in the ink's tone (the
+    extreme farther from the background), as a scratch or a pen mark is. The label stays: the
+    reader learns to read a character from what is left of it, or to be unsure of it."""
+    a = x_in[0].copy()
+    h, w = a.shape
+    background = float(np.median(a))
+    lo, hi = np.percentile(a, (3, 97))
+    ink = float(lo if background - lo > hi - background else hi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(rng.randint(1, 3)):
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1.5, 4.0)
+        mask = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)) * rng.uniform(0.4, 0.85)
+        a = a * (1 - mask) + background * mask
+    if rng.random() < 0.5:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        length, angle = rng.uniform(5, 18), rng.uniform(0, math.pi)
+        dx, dy = math.cos(angle), math.sin(angle)
+        # distance of each pixel to the segment centred on (cx, cy)
+        t = np.clip((xx - cx) * dx + (yy - cy) * dy, -length / 2, length / 2)
+        dist = np.hypot(xx - (cx + t * dx), yy - (cy + t * dy))
+        mask = np.clip(rng.uniform(0.5, 1.0) + rng.uniform(0.6, 1.1) - dist, 0, 1) * rng.uniform(0.6, 1.0)
+        a = a * (1 - mask) + ink * mask
+    return a[None].astype(np.float32)
 
 
 def jpeg(im, quality):

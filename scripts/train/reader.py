@@ -143,11 +143,11 @@ def with_swapped_province(s, rng, swap):
     return pool.swap(s, rng)
 
 
-def make_batch(samples, rng, train, swap=None, tilted=0.0, invert=None, cut_in=0.0):
+def make_batch(samples, rng, train, swap=None, tilted=0.0, invert=None, cut_in=0.0, wear=0.0):
     if train and swap:
         samples = [with_swapped_province(s, rng, swap) for s in samples]
     invert = invert or {}
-    xs = [pd.augment(s, rng, tilted, invert.get(s.folder, 0.0), cut_in) if train else pd.to_input(pd.plain_crop(s))
+    xs = [pd.augment(s, rng, tilted, invert.get(s.folder, 0.0), cut_in, wear) if train else pd.to_input(pd.plain_crop(s))
           for s in samples]
     x = torch.from_numpy(np.stack(xs))
     per_row = []
@@ -287,6 +287,13 @@ def main():
     ap.add_argument('--keep-heldout-plates', action='store_true',
                     help='keep training images whose plate text is also a held-out image\'s (by default they are '
                          'dropped: video frames of one plate, or one crop copied into two sets, would leak)')
+    ap.add_argument('--local-heldout', action='append', default=[], metavar='NAME',
+                    help='this folder\'s held-out plates are dropped from its own training part only, not from other '
+                         'folders\' (for a silver-labelled folder whose figure has no bar: vn-crops-silver holds many of '
+                         'GreenParking\'s plates, and its held-out crops would otherwise keep their frames out of training)')
+    ap.add_argument('--wear', type=float, default=0.0, metavar='SHARE',
+                    help='in this share of draws fade a few patches of the crop toward the plate\'s background and in '
+                         'half of those draw a short mark in ink (platedata.wear): rubbed-off strokes and scratches')
     ap.add_argument('--tilted', type=float, default=0.0, metavar='SHARE',
                     help='share (0-0.3) of training draws tilted by 6-11 degrees in their upright box '
                          '(platedata.tilted); the rest keep the small rotation')
@@ -327,6 +334,8 @@ def main():
     invert_share = shares('--invert', args.invert)
     if not 0.0 <= args.cut_in <= 0.5:
         sys.exit(f'--cut-in {args.cut_in}: expected a share between 0 and 0.5')
+    if not 0.0 <= args.wear <= 0.5:
+        sys.exit(f'--wear {args.wear}: expected a share between 0 and 0.5')
     swap_share = shares('--province-swap', args.province_swap)
     if not 0.0 <= args.tilted <= 0.3:
         sys.exit(f'--tilted {args.tilted}: expected a share between 0 and 0.3')
@@ -351,7 +360,7 @@ def main():
         init = {'model': os.path.basename(args.init), 'sha256': sha256(args.init)}
     folders = [os.path.basename(os.path.abspath(d).rstrip('/')) for d in args.data]
     for flag, names in (('--repeat', repeat), ('--val', val_share), ('--province-swap', swap_share),
-                        ('--invert', invert_share)):
+                        ('--invert', invert_share), ('--local-heldout', args.local_heldout)):
         unknown = sorted(set(names) - set(folders))
         if unknown:
             sys.exit(f"{flag}: no --data folder is named {', '.join(unknown)} (folders: {', '.join(folders)})")
@@ -367,8 +376,11 @@ def main():
         loaded.append((d, name, tr, va, st))
     # A plate held out anywhere is not trained on anywhere: pbl4's car plates come as several video
     # frames each, and some vn-car-plates crops are byte copies of vn-crops-silver's.
-    held_plates = set() if args.keep_heldout_plates else {s.label.replace(pd.ROW_BREAK, '') for *_, va, _ in loaded for s in va}
+    def plates_held(folders):
+        return {s.label.replace(pd.ROW_BREAK, '') for _, name, _, va, _ in loaded if name in folders for s in va}
+    everywhere = set() if args.keep_heldout_plates else plates_held(set(folders) - set(args.local_heldout))
     for i, (d, name, tr, va, st) in enumerate(loaded):
+        held_plates = everywhere | (plates_held({name}) if name in args.local_heldout and not args.keep_heldout_plates else set())
         kept = [s for s in tr if s.label.replace(pd.ROW_BREAK, '') not in held_plates]
         if len(kept) < len(tr):
             st['skipped']['plate held out'] = len(tr) - len(kept)
@@ -445,7 +457,8 @@ def main():
         print('before training: ' + ' '.join(f"{k}: exact {v['exact']}" for k, v in start.items()), flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
-              'invert': invert_share, 'cut_in': args.cut_in, 'keep_heldout_plates': args.keep_heldout_plates,
+              'invert': invert_share, 'cut_in': args.cut_in, 'wear': args.wear, 'keep_heldout_plates': args.keep_heldout_plates,
+              'local_heldout': args.local_heldout,
               'ema': args.ema, 'init': init, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
     for epoch in range(state['epoch'], args.epochs):
@@ -463,7 +476,7 @@ def main():
             for g in opt.param_groups:
                 g['lr'] = lr_at(step, total_steps, args.lr, warmup)
             x, per_row = make_batch([train[i] for i in order[b * args.batch:(b + 1) * args.batch]], rng, True,
-                                    swap, args.tilted, invert_share, args.cut_in)
+                                    swap, args.tilted, invert_share, args.cut_in, args.wear)
             logp = F.log_softmax(model(x), dim=-1).permute(1, 0, 2)  # [T, N, K]
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
@@ -512,7 +525,9 @@ def main():
                 'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
                 'province_swap': swap_share or None, 'donor_jitter': args.donor_jitter if swap_share else None,
                 'tilted_share': args.tilted, 'invert': invert_share or None, 'cut_in_share': args.cut_in,
+                'wear_share': args.wear,
                 'heldout_plates': 'kept in training' if args.keep_heldout_plates else 'dropped from training',
+                'local_heldout': args.local_heldout or None,
                 'started_from': init and {**init, 'batch_norms': 'folded into the convolutions, frozen'},
                 'weights': 'exponential moving average, decay %g per step' % args.ema if weights == 'ema' else 'trained',
                 'train_seconds': round(state['train_seconds'], 1),
