@@ -30,6 +30,12 @@ export const votingSchema = z
       .describe(
         'Reads a vehicle whose plate the grammar never accepted needs before it is held as unreadable; fewer is a glimpse (a plate at the edge of the view, frames the reader abstained on), dropped.',
       ),
+    blurredEntryMs: integer()
+      .nonnegative()
+      .default(500)
+      .describe(
+        "A plate read in fewer than minVotes frames, at most this long (ms) before another plate's reads began at the same place in the frame, is that vehicle's plate blurred as it entered the view, and is dropped; 0 turns this off.",
+      ),
   })
   .prefault({})
   .describe('How the reads of one vehicle are voted into one plate.');

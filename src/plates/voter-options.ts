@@ -28,6 +28,12 @@ export interface VoterOptions {
    * far away, or a frame the reader abstained on — and is dropped unreported. Default 3.
    */
   minReadsUnreadable?: number;
+  /**
+   * A track read in fewer than minVotes frames whose last read came at most this long before
+   * another track's first read, at the same place in the frame, is that vehicle's plate blurred
+   * as it entered the view, and is dropped unreported. 0 turns the rule off. Default 500.
+   */
+  blurredEntryMs?: number;
   /** Open tracks kept at most; the stalest is closed to make room. Default 32. */
   maxOpenTracks?: number;
   /** Distinct texts tallied per track; the weakest loser is dropped. Default 16. */
@@ -48,6 +54,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
     repeatWindowMs: o.repeatWindowMs ?? 60_000,
     companionFrames: o.companionFrames ?? 2,
     minReadsUnreadable: o.minReadsUnreadable ?? 3,
+    blurredEntryMs: o.blurredEntryMs ?? 500,
     maxOpenTracks: o.maxOpenTracks ?? 32,
     maxTextsPerTrack: o.maxTextsPerTrack ?? 16,
     maxRemembered: o.maxRemembered ?? 512,
@@ -65,6 +72,7 @@ export function resolveOptions(o: VoterOptions): ResolvedOptions {
   check(resolved.maxTrackMs === undefined || resolved.maxTrackMs > 0, 'maxTrackMs must be > 0');
   check(positiveInt(resolved.companionFrames), 'companionFrames must be an integer ≥ 1');
   check(positiveInt(resolved.minReadsUnreadable), 'minReadsUnreadable must be an integer ≥ 1');
+  check(resolved.blurredEntryMs >= 0, 'blurredEntryMs must be ≥ 0');
   check(positiveInt(resolved.maxOpenTracks), 'maxOpenTracks must be an integer ≥ 1');
   check(positiveInt(resolved.maxTextsPerTrack), 'maxTextsPerTrack must be an integer ≥ 1');
   check(

@@ -68,6 +68,9 @@ interface Track {
   lastSeenMono: number;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** Where the plate was in its first and in its latest read. */
+  firstBox: Box;
+  lastBox: Box;
   /** `emitted`: reported (as a vehicle, or in one's otherPlates); `suppressed`: a repeat of a vehicle already reported. */
   state: 'open' | 'emitted' | 'suppressed';
   /** The text this vehicle is remembered under once decided. */
@@ -89,7 +92,8 @@ interface Track {
  *   glimpse: a track with no valid read and fewer than minReadsUnreadable reads (a plate at the
  *   edge of the view, or frames the reader abstained on) is dropped, so an engine that abstains
  *   rather than guesses does not make a vehicle of every doubtful frame. A vehicle that stops
- *   at the barrier is read in many frames.
+ *   at the barrier is read in many frames. Nor is a weak track read just before another
+ *   track began at the same place (blurredEntryMs): the next vehicle's plate entering the view.
  * - A plate seen again within repeatWindowMs of its last sighting is the same vehicle and is
  *   not reported again; nor is a weakly read (< minVotes) text similar to it, a misread.
  *   A similar text read minVotes times is a different vehicle.
@@ -240,6 +244,9 @@ export class PlateVoter {
       lastSeenMono: Math.max(...tallies.map((t) => t.lastMono)),
       firstSeenAt: Math.min(...tallies.map((t) => t.firstAt)),
       lastSeenAt: Math.max(...tallies.map((t) => t.lastAt)),
+      // A track split off an older one keeps only its texts' best reads: their boxes stand in.
+      firstBox: tallies.reduce((a, b) => (b.firstMono < a.firstMono ? b : a)).best.box,
+      lastBox: tallies.reduce((a, b) => (b.lastMono > a.lastMono ? b : a)).best.box,
       state: 'open',
       closed: false,
       seenWith: new Map(),
@@ -258,6 +265,8 @@ export class PlateVoter {
     }
     if (beats(tally, track.winner)) track.winner = tally;
     track.reads++;
+    if (obs.monotonicAt < track.firstSeenMono) track.firstBox = obs.box;
+    if (obs.monotonicAt >= track.lastSeenMono) track.lastBox = obs.box;
     track.firstSeenMono = Math.min(track.firstSeenMono, obs.monotonicAt);
     track.lastSeenMono = Math.max(track.lastSeenMono, obs.monotonicAt);
     track.firstSeenAt = Math.min(track.firstSeenAt, obs.frameAt);
@@ -287,6 +296,11 @@ export class PlateVoter {
     const strong = choice.votes >= this.opts.minVotes;
     // Only a closing track: one still open may yet be read right.
     if (trigger !== 'agreed' && !choice.plate.valid && track.reads < this.opts.minReadsUnreadable) {
+      track.state = 'suppressed';
+      return;
+    }
+    if (!strong && track.reads < this.opts.minVotes && this.blurredEntryOf(track)) {
+      // No identity: a vehicle that really carries this text, later, is not taken for a repeat.
       track.state = 'suppressed';
       return;
     }
@@ -369,6 +383,27 @@ export class PlateVoter {
   }
 
   /**
+   * Whether a weak track is another vehicle's plate blurred as it entered the view: that track's
+   * first read came within blurredEntryMs after this one's last, at the same place, and it was
+   * read well since. A single blurred frame can be read as a valid plate of another text (one
+   * vehicle's `甘B·E8253` read `甘BE65E5` before its own track began), which would hold the
+   * lane for a vehicle that was never there. Two plates read in one frame are never this.
+   */
+  private blurredEntryOf(self: Track): boolean {
+    const window = this.opts.blurredEntryMs;
+    return this.tracks.some((other) => {
+      const gap = other.firstSeenMono - self.lastSeenMono;
+      return (
+        other !== self &&
+        gap > 0 &&
+        gap <= window &&
+        other.reads >= this.opts.minVotes &&
+        samePlace(self.lastBox, other.firstBox)
+      );
+    });
+  }
+
+  /**
    * The whole-text winner; but when no text was read twice and a grammar is given, a
    * position-wise vote over the reads, if the grammar accepts it.
    */
@@ -394,6 +429,16 @@ export class PlateVoter {
       this.recent.delete(text);
     }
   }
+}
+
+/**
+ * Whether two plate boxes from nearby frames are one plate: centres within a box's width and
+ * height of each other, at a similar distance from the camera (companions.ts).
+ */
+export function samePlace(a: Box, b: Box): boolean {
+  const dx = Math.abs(a.x + a.w / 2 - (b.x + b.w / 2));
+  const dy = Math.abs(a.y + a.h / 2 - (b.y + b.h / 2));
+  return dx <= Math.max(a.w, b.w) && dy <= Math.max(a.h, b.h) && sameDistance(a, b);
 }
 
 /** Whether every character of `part` appears in `whole` in the same order. */

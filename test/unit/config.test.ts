@@ -102,6 +102,7 @@ lanes:
             repeatWindowMs: 60_000,
             companionFrames: 2,
             minReadsUnreadable: 3,
+            blurredEntryMs: 500,
           },
           decisions: {
             kindsAllowed: [...VN_PLATE_KINDS, ...CN_PLATE_KINDS],
@@ -151,6 +152,7 @@ lanes:
       repeatWindowMs: 60_000,
       companionFrames: 2,
       minReadsUnreadable: 3,
+      blurredEntryMs: 500,
     });
     expect(config.lanes[0]!.recognition.motion).toEqual({
       enabled: false,

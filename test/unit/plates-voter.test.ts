@@ -209,6 +209,53 @@ describe('PlateVoter: the vehicle leaves', () => {
     expect(h.idle(3000)).toMatchObject([{ plate: { text: '29C12345' }, votes: 1, reads: 1 }]);
   });
 
+  it("drops one frame read just before another plate's track began at the same place (its plate entering the view, blurred)", () => {
+    const h = new Harness();
+    h.frame(read('甘BE65E5', 0.7)); // 甘B·E8253 blurred as it enters
+    h.reads('甘BE8253', 5);
+    h.idle(5000);
+    expect(h.texts()).toEqual(['甘BE8253']);
+    // Nothing is remembered of the blurred read: a vehicle that carries that text is reported.
+    h.reads('甘BE65E5', 3);
+    expect(h.texts()).toEqual(['甘BE8253', '甘BE65E5']);
+  });
+
+  const elsewhere: Box = { x: 600, y: 300, w: 120, h: 30 };
+  const farther: Box = { x: 20, y: 22, w: 50, h: 12 };
+  it.each([
+    ['at another place in the frame', { box: elsewhere }, 0],
+    ['much farther from the camera (a plate in the queue behind)', { box: farther }, 0],
+    ['read in the same frame as the other plate', {}, 'same-frame'],
+    ['more than blurredEntryMs before the other track', {}, 600],
+  ] as const)('still reports that one-frame read %s', (_what, extra, gap) => {
+    const h = new Harness();
+    if (gap === 'same-frame') {
+      h.frame(read('甘BE65E5', 0.7, { box: elsewhere }), read('甘BE8253', 0.9));
+    } else {
+      h.frame(read('甘BE65E5', 0.7, extra));
+      h.idle(gap);
+    }
+    h.reads('甘BE8253', 5);
+    h.idle(5000);
+    expect(h.texts().sort()).toEqual(['甘BE65E5', '甘BE8253'].sort());
+  });
+
+  it('still reports a one-frame read before another track when the rule is off (blurredEntryMs 0)', () => {
+    const h = new Harness({ blurredEntryMs: 0 });
+    h.frame(read('甘BE65E5', 0.7));
+    h.reads('甘BE8253', 5);
+    h.idle(5000);
+    expect(h.texts().sort()).toEqual(['甘BE65E5', '甘BE8253'].sort());
+  });
+
+  it('keeps a vehicle read minVotes times before the next one at the same place', () => {
+    const h = new Harness();
+    h.reads('29C12345', 3);
+    h.reads('29C67890', 5);
+    h.idle(5000);
+    expect(h.texts()).toEqual(['29C12345', '29C67890']);
+  });
+
   it('does not let a gap in the reads join them into one vehicle', () => {
     const h = new Harness({ repeatWindowMs: 0 });
     h.reads('29C12345', 3);
