@@ -14,6 +14,7 @@ import {
 import {
   isSubsequence,
   PlateVoter,
+  samePlace,
   type PlateObservation,
   type VotedPlateRead,
   type VoterOptions,
@@ -769,6 +770,21 @@ describe('vote tallies', () => {
     expect(composed?.confidenceSum).toBeCloseTo(2.55, 12);
     expect(composed?.best.plate.text).toBe('29C12346');
     expect(composeByPosition(tallies(obsAt('29C12346', 0)), t.get('29C12346')!)).toBeUndefined();
+  });
+});
+
+describe('samePlace', () => {
+  const box: Box = { x: 100, y: 200, w: 120, h: 30 };
+  it.each([
+    ['the same box', box, true],
+    ['moved by less than its width and height (the next frame)', { x: 210, y: 225, w: 120, h: 30 }, true],
+    ['moved by more than its width', { x: 230, y: 200, w: 120, h: 30 }, false],
+    ['moved by more than its height', { x: 100, y: 240, w: 120, h: 30 }, false],
+    ['grown as the vehicle comes closer, within twice the height', { x: 90, y: 190, w: 200, h: 55 }, true],
+    ['less than half the height (a plate farther back)', { x: 130, y: 205, w: 50, h: 14 }, false],
+  ] as const)('%s', (_what, other, expected) => {
+    expect(samePlace(box, other)).toBe(expected);
+    expect(samePlace(other, box)).toBe(expected);
   });
 });
 
