@@ -299,7 +299,7 @@ export class PlateVoter {
       track.state = 'suppressed';
       return;
     }
-    if (!strong && track.reads < this.opts.minVotes && this.blurredEntryOf(track)) {
+    if (track.reads < this.opts.minVotes && this.blurredEntryOf(track)) {
       // No identity: a vehicle that really carries this text, later, is not taken for a repeat.
       track.state = 'suppressed';
       return;

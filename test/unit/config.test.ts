@@ -325,6 +325,11 @@ lanes:
       problems: ['lanes[1].voting.minReadsUnreadable: must be at least 1'],
     },
     {
+      name: 'a negative window for a blurred entering plate',
+      text: edit(BASE, '    direction: exit\n', '    direction: exit\n    voting: { blurredEntryMs: -1 }\n'),
+      problems: ['lanes[1].voting.blurredEntryMs: must be at least 0'],
+    },
+    {
       name: 'an empty file',
       text: '# nothing here yet\n',
       problems: ['site: required', 'lanes: required'],

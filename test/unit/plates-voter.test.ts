@@ -681,6 +681,8 @@ describe('PlateVoter: inputs', () => {
     [{ maxOpenTracks: 0 }, /maxOpenTracks/],
     [{ companionFrames: 0 }, /companionFrames/],
     [{ maxRemembered: -1 }, /maxRemembered/],
+    [{ blurredEntryMs: -1 }, /blurredEntryMs/],
+    [{ blurredEntryMs: Number.NaN }, /blurredEntryMs/],
   ])('rejects %j', (opts, message) => {
     expect(() => new PlateVoter(opts, new FakeClock())).toThrow(message);
   });
