@@ -21,7 +21,8 @@
 // Probes read the same plate otherwise, to tell causes apart (named in each row's detail when they
 // read it right, counted in the summary with how many right reads each would lose): `margin_*` the
 // engine's quad pushed out (frames: 6 and 12 % of its width and height per side) or the crop padded
-// with its edge pixels (crops: 4 and 8 %), `inverted` the image inverted (dark text on a light plate shown light on
+// with its edge pixels (crops: 4 and 8 %), on frames `shift_*` the engine's quad moved 3 % of its size left,
+// right, up or down, `inverted` the image inverted (dark text on a light plate shown light on
 // dark), and with --probe-red the detector on the frame with its saturated red marks painted over
 // (cn-hyperlpr-tollgate's frames carry a red box and bar).
 //
@@ -46,6 +47,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CROP_SETS = new Set(['cn-ccpd-crops', 'cn-easypr-crops', 'vn-car-plates', 'vn-crops-silver']);
 const COUNTRIES = ['VN', 'CN'];
 const MIN_CONFIDENCE = 0.6; // recognize's default --min-confidence
+/** The frames' moved quads: 3 % of the quad's width or height each way. */
+const QUAD_SHIFTS = [
+  ['shift_left', -0.03, 0],
+  ['shift_right', 0.03, 0],
+  ['shift_up', 0, -0.03],
+  ['shift_down', 0, 0.03],
+];
+
 // Real provinces the shipped reader learnt from (its manifest's CCPD province-swap donors); every
 // province is in the synthetic crops.
 const TRAINED_REAL_PROVINCES = '皖苏浙豫川粤京鲁沪湘';
@@ -291,8 +300,10 @@ async function diagnose(r) {
 
 /**
  * What the reader makes of the same plate read otherwise, to tell causes apart: the quad pushed
- * further out (corners that cut the plate; a crop cut tight), and the image inverted (dark text
- * on a light plate shown as light on dark, as the blue plates the reader learnt Chinese from).
+ * further out (corners that cut the plate; a crop cut tight), on frames the engine's quad moved
+ * by 3 % of its size each way (a read that hangs on where the corners fell to a pixel or two),
+ * and the image inverted (dark text on a light plate shown as light on dark, as the blue plates
+ * the reader learnt Chinese from).
  */
 async function probe(image, target, label) {
   const margins = crops ? [0.04, 0.08] : [0.06, 0.12];
@@ -307,7 +318,23 @@ async function probe(image, target, label) {
     const ps = rows.flat().map((c) => c.p);
     return { raw, right: raw === label, weakest: round(ps.length ? Math.min(...ps) : 0) };
   };
-  return { [`margin_${margins[0]}`]: entry(wide), [`margin_${margins[1]}`]: entry(wider), inverted: entry(inv) };
+  const probes = { [`margin_${margins[0]}`]: entry(wide), [`margin_${margins[1]}`]: entry(wider) };
+  if (!crops) {
+    const moved = await platenet.readQuads(
+      image,
+      QUAD_SHIFTS.map(([, dx, dy]) => shiftQuad(target.quad, dx, dy)),
+    );
+    QUAD_SHIFTS.forEach(([name], i) => (probes[name] = entry(moved[i])));
+  }
+  return { ...probes, inverted: entry(inv) };
+}
+
+/** `quad` (TL TR BR BL) moved by `dx` of its width along its top edge and `dy` of its height along its left edge. */
+function shiftQuad(quad, dx, dy) {
+  const [tl, tr, , bl] = quad;
+  const along = [tr[0] - tl[0], tr[1] - tl[1]];
+  const down = [bl[0] - tl[0], bl[1] - tl[1]];
+  return quad.map(([x, y]) => [x + dx * along[0] + dy * down[0], y + dx * along[1] + dy * down[1]]);
 }
 
 /**

@@ -10,8 +10,10 @@ import { normalisePlate } from './misses.mjs';
  * - floor: the grammar accepted the right text, turned away as not confident enough;
  * - grammar: the reader's raw text was right, the grammar rejected it or changed it;
  * - corners: the reader misread the engine's quad but reads the plate right from a
- *   reference box (the label's box, or the second engine's), or from its own quad pushed out:
- *   the quad or its rectification (frames only);
+ *   reference box (the label's box, or the second engine's), or from its own quad pushed out or
+ *   moved: the quad or its rectification (frames only). Where only the reference box reads it
+ *   right, and no probe of the engine's quad does, the detail says so: such a read hangs on one
+ *   framing, and better corners would not mend it;
  * - reader: the reader misread the plate from the engine's quad and from the reference box.
  * Probes (other reads of the same plate: `margin_*` the quad pushed out or the crop padded,
  * `inverted` the image inverted) that read the plate right are named in the detail.
@@ -57,10 +59,16 @@ export function classifyStage(f) {
     .filter(([, ok]) => ok)
     .map(([name]) => name);
   const also = right.length ? `; right when ${right.join(', ')}` : '';
-  if (!f.crop && f.refReads.some(same))
-    return { stage: 'corners', detail: `reads right from the reference box${also}` };
-  if (!f.crop && right.some((name) => name.startsWith('margin_')))
-    return { stage: 'corners', detail: `reads right from its quad pushed out${also}` };
+  const quadProbes = right.filter((name) => name.startsWith('margin_') || name.startsWith('shift_'));
+  if (!f.crop && f.refReads.some(same)) {
+    const only = Object.keys(f.probes ?? {}).some((name) => name.startsWith('shift_')) && !quadProbes.length;
+    return { stage: 'corners', detail: `reads right from the reference box${only ? ' only' : ''}${also}` };
+  }
+  if (!f.crop && quadProbes.length)
+    return {
+      stage: 'corners',
+      detail: `reads right from its quad ${quadProbes.some((n) => n.startsWith('margin_')) ? 'pushed out' : 'moved'}${also}`,
+    };
   return {
     stage: 'reader',
     detail: `misread${f.crop || f.plateRef ? '' : ' (no reference box to check corners)'}${also}`,

@@ -101,6 +101,25 @@ describe('diagnose: classifyStage', () => {
     });
   });
 
+  it('a read right from the reference box only, and from no moved quad, is named as hanging on that one framing', async () => {
+    const { classifyStage } = await load();
+    const misread = target({ raw: '浙F7510K', resolved: '浙F7510K' });
+    const probes = { margin_0_06: false, margin_0_12: false, shift_left: false, shift_up: false, inverted: false };
+    expect(classifyStage(frame({ target: misread, refReads: [label], probes }))).toEqual({
+      stage: 'corners',
+      detail: 'reads right from the reference box only',
+    });
+    // A moved quad that reads it right: the corners are to blame, as before.
+    const moved = classifyStage(frame({ target: misread, refReads: [label], probes: { ...probes, shift_up: true } }));
+    expect(moved).toEqual({ stage: 'corners', detail: 'reads right from the reference box; right when shift_up' });
+    // Without the reference box, a moved quad alone puts it at the corners too.
+    const alone = classifyStage(frame({ target: misread, refReads: ['X'], probes: { ...probes, shift_left: true } }));
+    expect(alone).toEqual({ stage: 'corners', detail: 'reads right from its quad moved; right when shift_left' });
+    // A diagnosis written before the shift probes existed says nothing about "only".
+    const older = classifyStage(frame({ target: misread, refReads: [label], probes: { margin_0_06: false } }));
+    expect(older.detail).toBe('reads right from the reference box');
+  });
+
   it('a misread everywhere is lost at the reader, naming the probes that read it right', async () => {
     const { classifyStage } = await load();
     const misread = target({ raw: '新751DK', resolved: '新751DK', valid: false });
