@@ -16,7 +16,8 @@ import { normalisePlate } from './misses.mjs';
  *   framing, and better corners would not mend it;
  * - reader: the reader misread the plate from the engine's quad and from the reference box.
  * Probes (other reads of the same plate: `margin_*` the quad pushed out or the crop padded,
- * `inverted` the image inverted) that read the plate right are named in the detail.
+ * `shift_*` the quad moved, `inverted` the image inverted) that read the plate right are named in
+ * the detail.
  */
 export const STAGES = ['ok', 'detector', 'choice', 'floor', 'grammar', 'corners', 'reader'];
 
