@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Box, RgbImage } from '../../core/image.js';
+import { cropRgb, type Box, type RgbImage } from '../../core/image.js';
 import type { PlateEngine, PlateRegion, RawPlateText } from '../../vision/types.js';
 import { parsePlate } from '../../plates/parse.js';
 import { resolveWithAlternatives, type ResolvedReading } from '../../plates/alternatives.js';
@@ -117,8 +117,8 @@ function looksLikePlateText(text: string): boolean {
 }
 
 async function cropJpeg(image: RgbImage, box: Box): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left: box.x, top: box.y, width: box.w, height: box.h })
+  const crop = cropRgb(image, box);
+  return sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } })
     .jpeg({ quality: 85 })
     .toBuffer();
 }
