@@ -52,8 +52,8 @@ const MAX_LUMA_PLANE = 1 << 18;
  * The luma of the pixels under one quad, kept between warps. Each bilinear sample reads four
  * pixels and a warp takes up to 16 samples per output pixel, so a 200 px plate asked for each
  * pixel's luma about eight times over. With the luma computed once per pixel and the sampling
- * loop kept to local numbers, such a plate's warp takes 0.7 ms instead of 1.3 (a 2-vCPU AMD
- * EPYC). The values are the same doubles lumaAt computes, in the same order, so the reader's
+ * loop kept to local numbers, such a plate's warp takes 0.7 ms instead of 1.3 (a 2-vCPU Intel
+ * Xeon). The values are the same doubles lumaAt computes, in the same order, so the reader's
  * input does not change by a bit. Safe to share: a warp runs to the end without yielding.
  */
 let lumaPlane = new Float64Array(0);
