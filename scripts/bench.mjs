@@ -3,7 +3,7 @@
 // reports the process's memory.
 //
 //   npm run bench [-- --clip FILE] [--passes N] [--fps N] [--limit N] [--engine ppocr,platenet] [--threads N]
-//                   [--models-dir DIR] [--second-reader]
+//                   [--models-dir DIR] [--second-reader] [--summary FILE]
 //
 // Frames come from the demo clip (rendered at set-up): ffmpeg decodes them once to a raw file
 // (timed: that is the camera's decode, done in its own process in the daemon), then each frame
@@ -23,7 +23,7 @@
 // with one reader; --second-reader times it with recognition.secondReader on (plate-reader-2.onnx
 // reads every plate too).
 //
-// Prints Markdown tables and writes the figures to .cache/bench/summary.json.
+// Prints Markdown tables and writes the figures to .cache/bench/summary.json (--summary FILE: there).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -58,6 +58,7 @@ try {
       threads: { type: 'string', default: '1' },
       'models-dir': { type: 'string', default: join(root, 'models') },
       'second-reader': { type: 'boolean', default: false },
+      summary: { type: 'string', default: join(root, '.cache/bench/summary.json') },
     },
   }));
 } catch (err) {
@@ -267,9 +268,9 @@ try {
       }),
     );
   }
-  const outDir = join(root, '.cache/bench');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const summaryFile = resolve(values.summary);
+  mkdirSync(dirname(summaryFile), { recursive: true });
+  writeFileSync(summaryFile, JSON.stringify(summary, null, 2) + '\n');
 
   const mb = (n) => `${(n / 2 ** 20).toFixed(0)} MB`;
   console.log(
@@ -338,7 +339,7 @@ try {
   console.log(`| peak rss while reading | ${mb(peakRss)} | | |`);
   console.log(`\nrss after each pass: ${rssAfterPass.join('; ')}`);
   for (const [name, why] of Object.entries(skipped)) console.log(`${name}: ${why} — skipped`);
-  console.log(`written: .cache/bench/summary.json`);
+  console.log(`written: ${relative(root, summaryFile)}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
