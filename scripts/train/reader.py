@@ -55,9 +55,9 @@ class Reader(nn.Module):
     94 % of bottom rows after 6 epochs). With a target per half, a top-row character can only be
     read where it is."""
 
-    def __init__(self, n_classes, width=(16, 32, 48, 64, 96), hidden=64):
+    def __init__(self, n_classes, width=(16, 32, 48, 64, 96), hidden=64, context=0):
         super().__init__()
-        self.n_classes, self.width, self.hidden = n_classes, tuple(width), hidden
+        self.n_classes, self.width, self.hidden, self.context = n_classes, tuple(width), hidden, context
         c1, c2, c3, c4, c5 = width
         self.features = nn.Sequential(
             conv_bn(1, c1, 2),                         # 32 x 80
@@ -68,6 +68,11 @@ class Reader(nn.Module):
         )
         self.row_embedding = nn.Parameter(torch.zeros(1, c5, 2, 1))
         self.rnn = nn.LSTM(c5, hidden, batch_first=True, bidirectional=True)
+        # Optional: self-attention over all 80 steps, so that each row's steps also see the
+        # other row (the plate's layout and series) before the per-step classes.
+        if context:
+            self.step_embedding = nn.Parameter(torch.zeros(1, 2 * ROW_STEPS, 2 * hidden))
+            self.context_blocks = nn.ModuleList(ContextBlock(2 * hidden) for _ in range(context))
         self.classifier = nn.Linear(2 * hidden, n_classes)
 
     def forward(self, x):  # x [N, 1, 64, 160] -> logits [N, 80, K]
@@ -75,7 +80,33 @@ class Reader(nn.Module):
         n, c, h, w = f.shape
         rows = f.permute(0, 2, 3, 1).reshape(n * h, w, c)    # each grid row its own sequence
         out, _ = self.rnn(rows)
+        if self.context:
+            out = out.reshape(n, h * w, -1) + self.step_embedding
+            for block in self.context_blocks:
+                out = block(out)
         return self.classifier(out).reshape(n, h * w, -1)    # top row then bottom row
+
+
+class ContextBlock(nn.Module):
+    """A pre-norm transformer encoder layer written out in plain operations (so that the ONNX
+    export holds MatMul/Softmax, not a fused kernel onnxruntime may lack): 4-head self-attention
+    and a 2x feed-forward, each added back to its input."""
+
+    def __init__(self, dim, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.ff = nn.Sequential(nn.Linear(dim, 2 * dim), nn.ReLU(inplace=True), nn.Linear(2 * dim, dim))
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):  # [N, T, D]
+        n, t, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).reshape(n, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d // self.heads), dim=-1)
+        x = x + self.drop(self.proj((att @ v).transpose(1, 2).reshape(n, t, d)))
+        return x + self.drop(self.ff(self.norm2(x)))
 
 
 class Exported(nn.Module):
@@ -196,7 +227,7 @@ def evaluate(model, val_by_folder, batch=128):
 
 def averaged(model, average):
     """A copy of `model` holding the average's weights (the trained model is left as it is)."""
-    copy = Reader(model.n_classes, model.width, model.hidden)
+    copy = Reader(model.n_classes, model.width, model.hidden, model.context)
     copy.load_state_dict(average.shadow)
     return copy
 
@@ -299,6 +330,8 @@ def main():
                          '(platedata.tilted); the rest keep the small rotation')
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
+    ap.add_argument('--context', type=int, default=0, metavar='N',
+                    help='N self-attention blocks over both rows\' 80 steps after the BiLSTM (0, the shipped reader)')
     ap.add_argument('--threads', type=int, default=2, help='torch threads (2 on the gate-sized machine)')
     ap.add_argument('--ema', type=float, default=0.0, metavar='DECAY',
                     help='also keep an exponential moving average of the weights (e.g. 0.9995, ~2000 steps); '
@@ -310,6 +343,10 @@ def main():
                          'of random ones; its batch norms stay frozen (scripts/train/onnx_init.py)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
+    if args.context < 0:
+        sys.exit(f'--context {args.context}: give 0 or more self-attention blocks')
+    if args.init and args.context:
+        sys.exit('--init loads a reader without context blocks: --context needs a run from scratch')
     try:
         width = tuple(int(v) for v in args.width.split(','))
     except ValueError:
@@ -411,7 +448,7 @@ def main():
     if not train:
         sys.exit('no training images')
 
-    model = Reader(len(pd.CHARSET), width, args.hidden)
+    model = Reader(len(pd.CHARSET), width, args.hidden, args.context)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     steps_per_epoch = math.ceil(len(train) / args.batch)
@@ -426,9 +463,10 @@ def main():
         made = ck.get('config', {})
         # Checkpoints from before --width/--hidden are of the first reader's shape.
         made_width, made_hidden = tuple(made.get('width', (16, 32, 48, 64, 96))), made.get('hidden', 64)
-        if made_width != width or made_hidden != args.hidden:
-            sys.exit(f"{last} holds a reader made with --width {','.join(map(str, made_width))} --hidden {made_hidden}: "
-                     'pass those, or another --work to start afresh')
+        made_context = made.get('context', 0)
+        if made_width != width or made_hidden != args.hidden or made_context != args.context:
+            sys.exit(f"{last} holds a reader made with --width {','.join(map(str, made_width))} --hidden {made_hidden} "
+                     f'--context {made_context}: pass those, or another --work to start afresh')
         model.load_state_dict(ck['model'])
         opt.load_state_dict(ck['opt'])
         state = ck['state']
@@ -455,7 +493,7 @@ def main():
         print(f'started from {args.init} (re-exported weights within {worst:.1e} of the file)', flush=True)
         start = evaluate(model, val_by_folder)
         print('before training: ' + ' '.join(f"{k}: exact {v['exact']}" for k, v in start.items()), flush=True)
-    config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
+    config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'context': args.context, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
               'invert': invert_share, 'cut_in': args.cut_in, 'wear': args.wear, 'keep_heldout_plates': args.keep_heldout_plates,
               'local_heldout': args.local_heldout,
@@ -518,7 +556,9 @@ def main():
             'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
             'architecture': f'CRNN: 5 conv-BN-ReLU blocks ({"-".join(map(str, width))}, the first two stride 2) to a '
                             f'2x40 grid with a row embedding, a BiLSTM 2x{args.hidden} over each grid row (40 steps '
-                            'each), linear; rows laid end to end (80 steps), CTC',
+                            'each), rows laid end to end (80 steps)'
+                            + (f', {args.context} self-attention block(s) over all 80 steps' if args.context else '')
+                            + ', linear; CTC',
             'parameters': sum(p.numel() for p in model.parameters()),
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
