@@ -92,7 +92,9 @@ class ContextBlock(nn.Module):
     export holds MatMul/Softmax, not a fused kernel onnxruntime may lack): 4-head self-attention
     and a 2x feed-forward, each added back to its input."""
 
-    def __init__(self, dim, heads=4):
+    HEADS = 4
+
+    def __init__(self, dim, heads=HEADS):
         super().__init__()
         self.heads = heads
         self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
@@ -347,6 +349,9 @@ def main():
         sys.exit(f'--context {args.context}: give 0 or more self-attention blocks')
     if args.init and args.context:
         sys.exit('--init loads a reader without context blocks: --context needs a run from scratch')
+    if args.context and (2 * args.hidden) % ContextBlock.HEADS:
+        sys.exit(f'--context splits the BiLSTM\'s 2 x {args.hidden} outputs into {ContextBlock.HEADS} heads: '
+                 f'give an even --hidden')
     try:
         width = tuple(int(v) for v in args.width.split(','))
     except ValueError:
