@@ -9,12 +9,14 @@
 // It reads what that eval run left in .cache/eval (summary.json, <set>.<engine>.jsonl and the
 // split's labels) and reads no image itself. A floor drops a crop's best read; the engine itself
 // would then try the crop's other candidates, so a real run at the chosen floor (eval with the
-// new default) can only read as many plates or more. Prints one Markdown table per set.
+// new default) can only read as many plates or more. Prints one Markdown table per set, then how
+// often a read is right at each level of its weakest character (is that probability calibrated?).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { reliabilityBins } from './lib/reliability.mjs';
 import { runProcess } from './lib/run-process.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +29,7 @@ try {
       floors: { type: 'string', default: '0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9' },
       scorer: { type: 'string', default: resolve(root, '../shared/tools/score-plates.mjs') },
       'eval-dir': { type: 'string', default: join(root, '.cache/eval') },
+      bins: { type: 'string', default: '0.5,0.7,0.9,0.97,0.99' },
     },
   }));
 } catch (err) {
@@ -37,6 +40,9 @@ const evalDir = resolve(values['eval-dir']);
 const floors = values.floors.split(',').map(Number);
 if (!floors.length || floors.some((f) => !(f >= 0 && f <= 1)))
   fail('--floors: expected numbers from 0 to 1, comma-separated');
+const edges = values.bins.split(',').map(Number);
+if (!edges.length || edges.some((e, i) => !(e > 0 && e < 1) || (i && e <= edges[i - 1])))
+  fail('--bins: expected rising numbers between 0 and 1, comma-separated (the edges between the bins)');
 if (!existsSync(values.scorer)) fail(`scorer not found at ${values.scorer} (pass --scorer FILE)`);
 const summaryPath = join(evalDir, 'summary.json');
 if (!existsSync(summaryPath))
@@ -66,6 +72,16 @@ try {
     );
   }
   if (summary.synthetic) await syntheticTable(summary.synthetic.kinds);
+  reliabilityTable(
+    summary.sets
+      .map((set) => {
+        const scope = existsSync(join(evalDir, `${set.name}.heldout.tsv`)) ? 'heldout' : 'all';
+        const predictions = join(evalDir, `${set.name}.${values.engine}.jsonl`);
+        if (!existsSync(predictions)) return undefined;
+        return { name: set.name, labels: join(evalDir, `${set.name}.${scope}.tsv`), lines: readLines(predictions) };
+      })
+      .filter(Boolean),
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -100,6 +116,33 @@ async function syntheticTable(kinds) {
     );
   }
   console.log('');
+}
+
+/** How often a read is right, by its weakest character (scripts/lib/reliability.mjs): one column per set. */
+function reliabilityTable(sets) {
+  const columns = sets.map((set) => reliabilityBins(readLabels(set.labels), set.lines, edges));
+  console.log(
+    '## Reliability: right reads / reads, by the weakest character\n\n' +
+      `| weakest character | ${sets.map((s) => s.name).join(' | ')} |\n| --- |${sets.map(() => ' --- |').join('')}`,
+  );
+  columns[0]?.forEach(({ low, high }, i) => {
+    const cells = columns.map((bins) => {
+      const { reads, right } = bins[i];
+      return reads ? `${right} / ${reads} (${(right / reads).toFixed(2)})` : '–';
+    });
+    console.log(`| ${high === 1 ? `≥ ${low}` : `${low}–${high}`} | ${cells.join(' | ')} |`);
+  });
+  console.log('');
+}
+
+/** A split's labels file as rows of image (resolved against the file's folder) and plate. */
+function readLabels(path) {
+  const [head, ...rows] = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+  const columns = head.split('\t');
+  const image = columns.indexOf('image');
+  const plate = columns.indexOf('plate');
+  if (image < 0 || plate < 0) fail(`${path}: expected image and plate columns`);
+  return rows.map((r) => r.split('\t')).map((c) => ({ image: resolve(dirname(path), c[image]), plate: c[plate] }));
 }
 
 /** The scorer's figures once the reads below `floor` are taken out. */

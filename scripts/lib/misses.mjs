@@ -12,7 +12,8 @@ export const normalisePlate = (text) =>
     .toUpperCase()
     .replace(/[^0-9A-Z\u3400-\u9fff]/g, '');
 
-const imageKey = (path) => String(path).split('/').slice(-2).join('/');
+/** An image's key when labels and predictions are matched: the last two parts of its path. */
+export const imageKey = (path) => String(path).split('/').slice(-2).join('/');
 const cell = (value) => String(value ?? '').replace(/[\t\r\n]+/g, ' ');
 
 /**
@@ -26,10 +27,7 @@ export function missedReads(labels, predictions) {
   const rows = [];
   for (const [key, label] of labelOf) {
     const prediction = predictionOf.get(key);
-    const top = (prediction?.plates ?? []).reduce(
-      (best, p) => (best === null || (p.confidence ?? 0) > (best.confidence ?? 0) ? p : best),
-      null,
-    );
+    const top = topPlate(prediction);
     if (top && normalisePlate(top.text) === normalisePlate(label.plate)) continue;
     const rejected = prediction
       ? (prediction.rejected ?? []).map((r) => `${r.raw ?? r.text ?? ''} (${r.reason ?? 'no reason given'})`).join('; ')
@@ -37,6 +35,14 @@ export function missedReads(labels, predictions) {
     rows.push([key, label.plate, top?.text ?? '', top?.weakest_char ?? '', rejected].map(cell));
   }
   return rows;
+}
+
+/** The plate the scorer judges: the most confident of a prediction's plates, or null. */
+export function topPlate(prediction) {
+  return (prediction?.plates ?? []).reduce(
+    (best, p) => (best === null || (p.confidence ?? 0) > (best.confidence ?? 0) ? p : best),
+    null,
+  );
 }
 
 /** The rows as a TSV file's text, header first. */
