@@ -330,6 +330,12 @@ def main():
     ap.add_argument('--tilted', type=float, default=0.0, metavar='SHARE',
                     help='share (0-0.3) of training draws tilted by 6-11 degrees in their upright box '
                          '(platedata.tilted); the rest keep the small rotation')
+    ap.add_argument('--confidence-penalty', type=float, default=0.0, metavar='BETA',
+                    help='subtract BETA x the mean entropy of the per-step class probabilities from the loss (a '
+                         'confidence penalty): a reader less sure of what it has not seen clearly, for the floor to catch')
+    ap.add_argument('--penalty-steps', choices=('all', 'characters'), default='characters',
+                    help='the steps --confidence-penalty averages over: every step, or only those whose likeliest '
+                         'class is a character (the steps a read\'s confidence comes from; blanks are most steps)')
     ap.add_argument('--width', default='16,32,64,96,128', help='channels of the five conv blocks (the shipped reader\'s)')
     ap.add_argument('--hidden', type=int, default=96, help='BiLSTM units per direction (the shipped reader\'s)')
     ap.add_argument('--context', type=int, default=0, metavar='N',
@@ -345,6 +351,8 @@ def main():
                          'of random ones; its batch norms stay frozen (scripts/train/onnx_init.py)')
     ap.add_argument('--export', help='write the ONNX model here (+ .manifest.json beside it)')
     args = ap.parse_args()
+    if not 0 <= args.confidence_penalty <= 1:
+        sys.exit(f'--confidence-penalty {args.confidence_penalty}: give a weight between 0 and 1 (e.g. 0.1)')
     if args.context < 0:
         sys.exit(f'--context {args.context}: give 0 or more self-attention blocks')
     if args.init and args.context:
@@ -500,7 +508,8 @@ def main():
         print('before training: ' + ' '.join(f"{k}: exact {v['exact']}" for k, v in start.items()), flush=True)
     config = {'seed': args.seed, 'width': width, 'hidden': args.hidden, 'context': args.context, 'batch': args.batch, 'lr': args.lr, 'epochs': args.epochs, 'train_images': len(train),
               'repeat': repeat, 'val': val_share, 'province_swap': swap_share, 'donor_jitter': args.donor_jitter, 'tilted': args.tilted,
-              'invert': invert_share, 'cut_in': args.cut_in, 'wear': args.wear, 'keep_heldout_plates': args.keep_heldout_plates,
+              'invert': invert_share, 'cut_in': args.cut_in, 'wear': args.wear, 'confidence_penalty': args.confidence_penalty,
+              'penalty_steps': args.penalty_steps if args.confidence_penalty else None, 'keep_heldout_plates': args.keep_heldout_plates,
               'local_heldout': args.local_heldout,
               'ema': args.ema, 'init': init, 'val_percent': args.val_percent, 'data': [os.path.abspath(d) for d in args.data]}
 
@@ -524,6 +533,15 @@ def main():
             in_lens = torch.full((x.shape[0],), ROW_STEPS, dtype=torch.long)
             # One CTC loss per row: the top row can only be read by the top half's steps.
             loss = sum(ctc(logp[r * ROW_STEPS:(r + 1) * ROW_STEPS], y, in_lens, lens) for r, (y, lens) in enumerate(per_row))
+            if args.confidence_penalty:
+                # Penalising peaked steps keeps a doubtful character's probability nearer its runners-up.
+                entropy = -(logp.exp() * logp).sum(-1)  # [T, N]
+                if args.penalty_steps == 'characters':
+                    emits = (logp.argmax(-1) != 0).float()
+                    entropy = (entropy * emits).sum() / emits.sum().clamp(min=1.0)
+                else:
+                    entropy = entropy.mean()
+                loss = loss - args.confidence_penalty * entropy
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -567,7 +585,10 @@ def main():
             'parameters': sum(p.numel() for p in model.parameters()),
             'training': {
                 'script': 'scripts/train/reader.py', 'seed': args.seed, 'epochs': state['epoch'], 'batch': args.batch,
-                'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine', 'loss': 'CTC',
+                'lr': args.lr, 'optimiser': 'AdamW, warm-up then cosine',
+                'loss': 'CTC' + (f' - {args.confidence_penalty:g} x mean entropy over '
+                                 + ('every step' if args.penalty_steps == 'all' else 'the steps that emit a character')
+                                 if args.confidence_penalty else ''),
                 'province_swap': swap_share or None, 'donor_jitter': args.donor_jitter if swap_share else None,
                 'tilted_share': args.tilted, 'invert': invert_share or None, 'cut_in_share': args.cut_in,
                 'wear_share': args.wear,
