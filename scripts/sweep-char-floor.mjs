@@ -5,6 +5,7 @@
 //
 //   npm run eval -- --engine platenet --min-char-confidence 0     # records every read
 //   node scripts/sweep-char-floor.mjs [--engine platenet] [--floors 0,0.3,0.5,0.7] [--eval-dir DIR]
+//       [--bins 0.5,0.7,0.9,0.97,0.99]   (the reliability table's bin edges)
 //
 // It reads what that eval run left in .cache/eval (summary.json, <set>.<engine>.jsonl and the
 // split's labels) and reads no image itself. A floor drops a crop's best read; the engine itself

@@ -19,13 +19,8 @@ export function reliabilityBins(labels, predictions, edges) {
     const top = topPlate(prediction);
     const text = normalisePlate(top?.text);
     if (truth === undefined || !text) continue;
-    const bin =
-      bins[
-        Math.max(
-          0,
-          lows.findLastIndex((low) => (top.weakest_char ?? 0) >= low),
-        )
-      ];
+    const weakest = top.weakest_char ?? 0;
+    const bin = bins.findLast((b) => weakest >= b.low) ?? bins[0];
     bin.reads++;
     if (text === truth) bin.right++;
   }
