@@ -63,34 +63,27 @@ try {
   console.log(
     `# Floor on the weakest character: ${values.engine}, eval of ${summary.date.slice(0, 16).replace('T', ' ')} UTC (commit ${String(summary.commit).slice(0, 10)})\n`,
   );
-  for (const set of summary.sets) {
+  // Each set's split and predictions, found and read once for both kinds of table.
+  const sets = summary.sets.map((set) => {
     const scope = existsSync(join(evalDir, `${set.name}.heldout.tsv`)) ? 'heldout' : 'all';
-    await table(
-      set.name,
-      `${scope === 'heldout' ? 'held out' : 'all, test-only'}`,
-      join(evalDir, `${set.name}.${scope}.tsv`),
-      join(evalDir, `${set.name}.${values.engine}.jsonl`),
-    );
-  }
+    const predictions = join(evalDir, `${set.name}.${values.engine}.jsonl`);
+    return {
+      name: set.name,
+      scope: scope === 'heldout' ? 'held out' : 'all, test-only',
+      labels: join(evalDir, `${set.name}.${scope}.tsv`),
+      predictions,
+      lines: existsSync(predictions) ? readLines(predictions) : undefined,
+    };
+  });
+  for (const set of sets) await table(set);
   if (summary.synthetic) await syntheticTable(summary.synthetic.kinds);
-  reliabilityTable(
-    summary.sets
-      .map((set) => {
-        const scope = existsSync(join(evalDir, `${set.name}.heldout.tsv`)) ? 'heldout' : 'all';
-        const predictions = join(evalDir, `${set.name}.${values.engine}.jsonl`);
-        if (!existsSync(predictions)) return undefined;
-        return { name: set.name, labels: join(evalDir, `${set.name}.${scope}.tsv`), lines: readLines(predictions) };
-      })
-      .filter(Boolean),
-  );
+  reliabilityTable(sets.filter((set) => set.lines));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-async function table(name, scope, labels, predictions) {
-  if (!existsSync(predictions))
-    return console.log(`${name}: no ${values.engine} predictions (${predictions}); skipped\n`);
-  const lines = readLines(predictions);
+async function table({ name, scope, labels, predictions, lines }) {
+  if (!lines) return console.log(`${name}: no ${values.engine} predictions (${predictions}); skipped\n`);
   console.log(`## ${name} (${scope})\n\n| floor | exact | wrong | no read |\n| --- | --- | --- | --- |`);
   for (const floor of floors) {
     const r = await scoreAt(floor, labels, lines);

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // How often a read is right by its weakest character (scripts/lib/reliability.mjs, plain ESM
@@ -77,5 +79,16 @@ describe('eval reliability: reliabilityBins', () => {
       [0.5],
     );
     expect(bins.reduce((n, b) => n + b.reads, 0)).toBe(0);
+  });
+});
+
+describe('sweep-char-floor --bins', () => {
+  it.each([['0.5,0.4'], ['0,0.5'], ['0.5,1'], ['half']])('refuses %s by name, before reading anything', (bins) => {
+    const script = fileURLToPath(new URL('../../scripts/sweep-char-floor.mjs', import.meta.url));
+    const run = spawnSync(process.execPath, [script, '--bins', bins, '--eval-dir', '/nonexistent'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--bins: expected rising numbers between 0 and 1');
   });
 });
